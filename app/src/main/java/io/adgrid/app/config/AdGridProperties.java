@@ -1,0 +1,38 @@
+package io.adgrid.app.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Every AdGrid setting, bound from {@code adgrid.*} properties or their environment-variable
+ * forms ({@code ADGRID_DB_URL} is {@code adgrid.db.url}, {@code ADGRID_MEMBERS} is {@code adgrid.members}).
+ */
+@ConfigurationProperties("adgrid")
+public record AdGridProperties(
+        Path varDir,
+        boolean demo,
+        String members,
+        Db db,
+        Grid grid,
+        Gateway gateway,
+        WriteBehind writeBehind,
+        Admin admin) {
+
+    public record Db(String url, String user, String password, int embeddedPort) {
+    }
+
+    public record Grid(String clusterName, int port, int partitionCount, int backupCount) {
+    }
+
+    public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,
+                          Duration flushInterval, int maxBatchEvents, int maxInFlight, Duration orderRetention,
+                          Duration catalogRefresh) {
+    }
+
+    public record WriteBehind(Duration interval) {
+    }
+
+    public record Admin(String token) {
+    }
+}

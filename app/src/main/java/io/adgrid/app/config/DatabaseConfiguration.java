@@ -1,0 +1,76 @@
+package io.adgrid.app.config;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import io.adgrid.app.Role;
+import io.adgrid.persister.catalog.DemoCatalog;
+import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.persister.schema.Database;
+import io.adgrid.persister.schema.DatabaseSettings;
+import com.zaxxer.hikari.HikariDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * PostgreSQL: the one in {@code ADGRID_DB_URL}, or else the embedded one. {@code run} starts and
+ * owns it; the other roles on the same host find it through {@code var/postgres.port}.
+ */
+@Configuration(proxyBeanMethods = false)
+public class DatabaseConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(DatabaseConfiguration.class);
+
+    /** The server to use, and the embedded one this process owns (null when it owns none). */
+    public record ResolvedDatabase(DatabaseSettings settings, EmbeddedDatabase owned) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned != null) {
+                owned.close();
+            }
+        }
+    }
+
+    @Bean(destroyMethod = "close")
+    ResolvedDatabase resolvedDatabase(AdGridProperties props, Role role) {
+        AdGridProperties.Db db = props.db();
+        if (db.url() != null && !db.url().isBlank()) {
+            return new ResolvedDatabase(new DatabaseSettings(db.url(), db.user(), db.password()), null);
+        }
+        if (role.ownsEmbeddedDatabase) {
+            EmbeddedDatabase embedded = EmbeddedDatabase.start(props.varDir(), db.embeddedPort());
+            return new ResolvedDatabase(embedded.settings(), embedded);
+        }
+        return new ResolvedDatabase(runningEmbedded(props.varDir()), null);
+    }
+
+    /** The embedded server a {@code ./adgrid run} on this host started. */
+    static DatabaseSettings runningEmbedded(Path varDir) {
+        Path portFile = varDir.resolve(EmbeddedDatabase.PORT_FILE);
+        if (!Files.exists(portFile)) {
+            throw new IllegalStateException("no database: set ADGRID_DB_URL (and ADGRID_DB_USER, ADGRID_DB_PASSWORD), "
+                    + "or start './adgrid run' on this host first so its PostgreSQL (" + portFile + ") can be shared");
+        }
+        try {
+            int port = Integer.parseInt(Files.readString(portFile).trim());
+            log.info("using the embedded PostgreSQL of './adgrid run' on port {}", port);
+            return new DatabaseSettings(EmbeddedDatabase.jdbcUrl(port), "postgres", "");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Bean(destroyMethod = "close")
+    HikariDataSource dataSource(ResolvedDatabase database, AdGridProperties props) {
+        HikariDataSource pool = Database.pool(database.settings(), "adgrid", 8);
+        Database.migrate(pool);
+        if (props.demo() && DemoCatalog.seedIfEmpty(pool)) {
+            log.info("seeded the demo catalog: {} campaigns, {} banners, {} publishers",
+                    DemoCatalog.CAMPAIGNS, DemoCatalog.BANNERS, DemoCatalog.PUBLISHERS);
+        }
+        return pool;
+    }
+}

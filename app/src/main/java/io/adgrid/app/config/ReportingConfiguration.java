@@ -1,0 +1,30 @@
+package io.adgrid.app.config;
+
+import io.adgrid.reporting.admin.AdminController;
+import io.adgrid.reporting.admin.AdminToken;
+import io.adgrid.reporting.stats.GridCounters;
+import io.adgrid.reporting.stats.StatsController;
+import io.adgrid.reporting.stats.StatsRepository;
+import io.adgrid.reporting.stats.StatsService;
+import io.adgrid.reporting.web.ApiErrors;
+import com.hazelcast.core.HazelcastInstance;
+import com.zaxxer.hikari.HikariDataSource;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+
+/** The reporting API (8081): stats and top lists merged from PostgreSQL and the grid, and the admin endpoints. */
+@Configuration(proxyBeanMethods = false)
+@Import({StatsController.class, AdminController.class, ApiErrors.class})
+public class ReportingConfiguration {
+
+    @Bean
+    StatsService statsService(HikariDataSource dataSource, HazelcastInstance grid) {
+        return new StatsService(new StatsRepository(dataSource), new GridCounters(grid));
+    }
+
+    @Bean
+    AdminToken adminToken(AdGridProperties props) {
+        return AdminToken.configuredOrStored(props.admin().token(), props.varDir());
+    }
+}

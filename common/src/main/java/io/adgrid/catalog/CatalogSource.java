@@ -1,0 +1,7 @@
+package io.adgrid.catalog;
+
+/** Where the catalog comes from (PostgreSQL in production). */
+@FunctionalInterface
+public interface CatalogSource {
+    CatalogSnapshot load();
+}

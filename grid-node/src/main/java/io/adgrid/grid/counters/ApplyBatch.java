@@ -1,0 +1,125 @@
+package io.adgrid.grid.counters;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import io.adgrid.event.EventType;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/**
+ * Applies one gateway batch to the grid entries it touches, on their partition threads, and to
+ * their backups (the same processor runs there and, being deterministic, reaches the same state).
+ * Returns, per entry, the positions of events that were duplicates (null when there were none).
+ */
+public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]>, IdentifiedDataSerializable {
+
+    private long batchGateway;
+    private long batchSequence;
+    private long orderExpiresMinute;
+    private Map<Long, List<GridEvent>> eventsByKey;
+
+    public ApplyBatch() {
+    }
+
+    public ApplyBatch(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey) {
+        this.batchGateway = batch.gateway();
+        this.batchSequence = batch.sequence();
+        this.orderExpiresMinute = orderExpiresMinute;
+        this.eventsByKey = eventsByKey;
+    }
+
+    public BatchId batchId() {
+        return new BatchId(batchGateway, batchSequence);
+    }
+
+    public Set<Long> keys() {
+        return eventsByKey.keySet();
+    }
+
+    @Override
+    public long[] process(Map.Entry<Long, RouteState> entry) {
+        List<GridEvent> events = eventsByKey.get(entry.getKey());
+        if (events == null || events.isEmpty()) {
+            return null;
+        }
+        RouteState state = entry.getValue();
+        if (state == null) {
+            // The epoch names this life of the entry; derived from the batch so the backup derives the same.
+            state = new RouteState(batchGateway ^ (entry.getKey() * 0x9E3779B97F4A7C15L), batchSequence);
+        }
+        BatchId batch = batchId();
+        BitSet duplicates = null;
+        Set<String> orders = null;
+        for (int i = 0; i < events.size(); i++) {
+            GridEvent e = events.get(i);
+            boolean counted;
+            if (e.type() == EventType.SALE) {
+                if (orders == null) {
+                    orders = new HashSet<>();
+                }
+                counted = state.recordSale(e, batch, orders, orderExpiresMinute);
+            } else {
+                counted = state.recordBeacon(e);
+            }
+            if (!counted) {
+                if (duplicates == null) {
+                    duplicates = new BitSet(events.size());
+                }
+                duplicates.set(i);
+            }
+        }
+        entry.setValue(state);
+        return duplicates == null ? null : duplicates.toLongArray();
+    }
+
+    @Override
+    public int getFactoryId() {
+        return GridSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return GridSerialization.APPLY_BATCH;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeLong(batchGateway);
+        out.writeLong(batchSequence);
+        out.writeLong(orderExpiresMinute);
+        out.writeInt(eventsByKey.size());
+        for (Map.Entry<Long, List<GridEvent>> e : eventsByKey.entrySet()) {
+            out.writeLong(e.getKey());
+            out.writeInt(e.getValue().size());
+            for (GridEvent event : e.getValue()) {
+                event.writeTo(out);
+            }
+        }
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        batchGateway = in.readLong();
+        batchSequence = in.readLong();
+        orderExpiresMinute = in.readLong();
+        int keys = in.readInt();
+        eventsByKey = new HashMap<>(Math.max(16, keys * 2));
+        for (int k = 0; k < keys; k++) {
+            long key = in.readLong();
+            int n = in.readInt();
+            List<GridEvent> events = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                events.add(GridEvent.readFrom(in));
+            }
+            eventsByKey.put(key, events);
+        }
+    }
+}

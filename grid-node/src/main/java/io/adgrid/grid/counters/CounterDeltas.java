@@ -1,0 +1,91 @@
+package io.adgrid.grid.counters;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+
+/** Increments per counter key, the unit that moves from the grid to PostgreSQL. */
+public final class CounterDeltas {
+
+    private final Map<CounterKey, Counts> deltas;
+
+    public CounterDeltas() {
+        this(new HashMap<>());
+    }
+
+    private CounterDeltas(Map<CounterKey, Counts> deltas) {
+        this.deltas = deltas;
+    }
+
+    public Counts at(CounterKey key) {
+        return deltas.computeIfAbsent(key, k -> new Counts());
+    }
+
+    public void add(CounterKey key, Counts counts) {
+        at(key).add(counts);
+    }
+
+    public void addAll(CounterDeltas other) {
+        other.deltas.forEach(this::add);
+    }
+
+    public Map<CounterKey, Counts> asMap() {
+        return deltas;
+    }
+
+    public boolean isEmpty() {
+        return deltas.isEmpty();
+    }
+
+    public int size() {
+        return deltas.size();
+    }
+
+    public CounterDeltas filter(CounterFilter filter) {
+        CounterDeltas out = new CounterDeltas();
+        deltas.forEach((k, v) -> {
+            if (filter.test(k)) {
+                out.deltas.put(k, v.copy());
+            }
+        });
+        return out;
+    }
+
+    void writeTo(ObjectDataOutput out) throws IOException {
+        out.writeInt(deltas.size());
+        for (Map.Entry<CounterKey, Counts> e : deltas.entrySet()) {
+            CounterKey k = e.getKey();
+            out.writeLong(k.minute());
+            out.writeLong(k.campaignId());
+            out.writeLong(k.bannerId());
+            out.writeLong(k.publisherId());
+            e.getValue().writeTo(out);
+        }
+    }
+
+    static CounterDeltas readFrom(ObjectDataInput in) throws IOException {
+        int n = in.readInt();
+        Map<CounterKey, Counts> map = new HashMap<>(Math.max(16, n * 2));
+        for (int i = 0; i < n; i++) {
+            map.put(new CounterKey(in.readLong(), in.readLong(), in.readLong(), in.readLong()), Counts.readFrom(in));
+        }
+        return new CounterDeltas(map);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CounterDeltas d && d.deltas.equals(deltas);
+    }
+
+    @Override
+    public int hashCode() {
+        return deltas.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return deltas.toString();
+    }
+}

@@ -1,0 +1,38 @@
+package io.adgrid.grid.counters;
+
+import java.io.IOException;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+
+/** Which counters a report wants: one campaign, banner or publisher (or all), in [fromMinute, toMinute). */
+public record CounterFilter(Dimension dimension, long id, long fromMinute, long toMinute) {
+
+    public enum Dimension { ALL, CAMPAIGN, BANNER, PUBLISHER }
+
+    public static CounterFilter all() {
+        return new CounterFilter(Dimension.ALL, 0, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    public boolean test(CounterKey key) {
+        if (key.minute() < fromMinute || key.minute() >= toMinute) {
+            return false;
+        }
+        return switch (dimension) {
+            case ALL -> true;
+            case CAMPAIGN -> key.campaignId() == id;
+            case BANNER -> key.bannerId() == id;
+            case PUBLISHER -> key.publisherId() == id;
+        };
+    }
+
+    void writeTo(ObjectDataOutput out) throws IOException {
+        out.writeByte(dimension.ordinal());
+        out.writeLong(id);
+        out.writeLong(fromMinute);
+        out.writeLong(toMinute);
+    }
+
+    static CounterFilter readFrom(ObjectDataInput in) throws IOException {
+        return new CounterFilter(Dimension.values()[in.readByte()], in.readLong(), in.readLong(), in.readLong());
+    }
+}

@@ -1,0 +1,61 @@
+package io.adgrid.grid.counters;
+
+import java.io.IOException;
+import io.adgrid.event.EventType;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+
+/**
+ * One validated event on its way into the grid.
+ *
+ * @param idHi   with {@code idLo}: the first 128 bits of the beacon's signature, its identity for
+ *               replay dedup (an HMAC over every signed parameter, so equal only for the same beacon)
+ * @param orderId the sale's order id, null for impressions and clicks
+ */
+public record GridEvent(EventType type, long campaignId, long bannerId, long publisherId, long tsMillis,
+                        long idHi, long idLo, String orderId, long amountMicros) {
+
+    public long minute() {
+        return Math.floorDiv(tsMillis, 60_000L);
+    }
+
+    public CounterKey counterKey() {
+        return new CounterKey(minute(), campaignId, bannerId, publisherId);
+    }
+
+    /** The routing key of the grid entry that owns this event: the banner, or for a sale the campaign (orders are deduplicated per campaign). */
+    public long routeKey() {
+        return type == EventType.SALE ? RouteKeys.campaign(campaignId) : RouteKeys.banner(bannerId);
+    }
+
+    void writeTo(ObjectDataOutput out) throws IOException {
+        out.writeByte(type.code());
+        out.writeLong(campaignId);
+        out.writeLong(bannerId);
+        out.writeLong(publisherId);
+        out.writeLong(tsMillis);
+        out.writeLong(idHi);
+        out.writeLong(idLo);
+        if (type == EventType.SALE) {
+            out.writeString(orderId);
+            out.writeLong(amountMicros);
+        }
+    }
+
+    static GridEvent readFrom(ObjectDataInput in) throws IOException {
+        EventType type = EventType.ofCode(in.readByte());
+        long campaign = in.readLong();
+        long banner = in.readLong();
+        long publisher = in.readLong();
+        long ts = in.readLong();
+        long hi = in.readLong();
+        long lo = in.readLong();
+        String order = null;
+        long amount = 0;
+        if (type == EventType.SALE) {
+            order = in.readString();
+            amount = in.readLong();
+        }
+        return new GridEvent(type, campaign, banner, publisher, ts, hi, lo, order, amount);
+    }
+}

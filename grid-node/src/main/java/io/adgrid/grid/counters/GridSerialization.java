@@ -1,0 +1,31 @@
+package io.adgrid.grid.counters;
+
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/** Hazelcast serialization ids of the grid's types: compact, reflection-free and versioned by hand. */
+public final class GridSerialization implements DataSerializableFactory {
+
+    public static final int FACTORY_ID = 7101;
+    static final int ROUTE_STATE = 1;
+    static final int APPLY_BATCH = 2;
+    static final int SEAL_PENDING = 3;
+    static final int ACKNOWLEDGE_BATCHES = 4;
+    static final int SNAPSHOT_COUNTERS = 5;
+    static final int SEALED_BATCH = 6;
+    static final int MEMORY_SNAPSHOT = 7;
+
+    @Override
+    public IdentifiedDataSerializable create(int classId) {
+        return switch (classId) {
+            case ROUTE_STATE -> new RouteState();
+            case APPLY_BATCH -> new ApplyBatch();
+            case SEAL_PENDING -> new SealPending();
+            case ACKNOWLEDGE_BATCHES -> new AcknowledgeBatches();
+            case SNAPSHOT_COUNTERS -> new SnapshotCounters();
+            case SEALED_BATCH -> new SealedBatch();
+            case MEMORY_SNAPSHOT -> new MemorySnapshot();
+            default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
+        };
+    }
+}

@@ -1,0 +1,208 @@
+package io.adgrid.grid.counters;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import io.adgrid.event.EventType;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/**
+ * Everything the grid holds for one routing key (a banner, or a campaign for sales): counts not
+ * yet in PostgreSQL and the identities of recent events, for exactly-once counting.
+ *
+ * <p>Write-behind protocol: new counts go to {@code pending}. The persister seals them into a
+ * batch {@code (epoch, seq)}, writes it to PostgreSQL in one transaction together with a
+ * watermark "epoch persisted up to seq", then acknowledges it here. A batch that is written
+ * twice is skipped by the watermark, so the protocol is idempotent at every step; a report adds
+ * a sealed or pending part to what PostgreSQL holds only when the watermark is below its seq.
+ *
+ * <p>All changes are deterministic functions of the state and the entry processor's fields (no
+ * clock, no randomness), so the backup replica applying the same processor reaches the same state.
+ */
+public final class RouteState implements IdentifiedDataSerializable {
+
+    /** Identity of one replay-protected event: signature bits with the type mixed in. */
+    record Nonce(long hi, long lo) {
+    }
+
+    /** Who recorded an order first, and until when it is remembered. */
+    record OrderMark(long batchGateway, long batchSequence, long expiresMinute) {
+    }
+
+    private long epochHi;
+    private long epochLo;
+    private long nextSeq = 1;
+    private CounterDeltas pending = new CounterDeltas();
+    private long sealedSeq;
+    private CounterDeltas sealed;
+    private final TreeMap<Long, Set<Nonce>> noncesByMinute = new TreeMap<>();
+    private final Map<String, OrderMark> orders = new HashMap<>();
+
+    public RouteState() {
+    }
+
+    RouteState(long epochHi, long epochLo) {
+        this.epochHi = epochHi;
+        this.epochLo = epochLo;
+    }
+
+    /** Counts a beacon unless the same one was seen within the window; true when it was new. */
+    boolean recordBeacon(GridEvent e) {
+        Nonce nonce = new Nonce(e.idHi() ^ e.type().code(), e.idLo());
+        if (!noncesByMinute.computeIfAbsent(e.minute(), m -> new HashSet<>()).add(nonce)) {
+            return false;
+        }
+        Counts c = pending.at(e.counterKey());
+        if (e.type() == EventType.IMPRESSION) {
+            c.impressions++;
+        } else {
+            c.clicks++;
+        }
+        return true;
+    }
+
+    /**
+     * Counts a sale unless its order was recorded before. A re-sent batch finds its own mark and
+     * is answered as the first time (not a duplicate) without counting again.
+     *
+     * @param seenInThisBatch orders already handled by this call, so two posts in one batch are one sale
+     * @return true when the sale is (or was, by this same batch) the first of its order
+     */
+    boolean recordSale(GridEvent e, BatchId batch, Set<String> seenInThisBatch, long expiresMinute) {
+        boolean firstInBatch = seenInThisBatch.add(e.orderId());
+        OrderMark mark = orders.get(e.orderId());
+        if (mark != null) {
+            return firstInBatch && mark.batchGateway() == batch.gateway() && mark.batchSequence() == batch.sequence();
+        }
+        orders.put(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), expiresMinute));
+        Counts c = pending.at(e.counterKey());
+        c.conversions++;
+        c.revenueMicros += e.amountMicros();
+        return true;
+    }
+
+    /** Forgets nonces older than the replay window and orders past their retention. */
+    void expire(long nowMinute, int windowMinutes) {
+        long oldestKept = nowMinute - windowMinutes - 1;
+        noncesByMinute.headMap(oldestKept).clear();
+        Iterator<OrderMark> it = orders.values().iterator();
+        while (it.hasNext()) {
+            if (it.next().expiresMinute() < nowMinute) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Moves pending counts into a sealed batch unless one is still waiting for its acknowledgement. */
+    SealedBatch seal() {
+        if (sealed == null && !pending.isEmpty()) {
+            sealed = pending;
+            sealedSeq = nextSeq++;
+            pending = new CounterDeltas();
+        }
+        return sealed == null ? null : new SealedBatch(epochHi, epochLo, sealedSeq, sealed);
+    }
+
+    void acknowledge(long seq) {
+        if (sealed != null && sealedSeq == seq) {
+            sealed = null;
+        }
+    }
+
+    boolean isEmpty() {
+        return pending.isEmpty() && sealed == null && noncesByMinute.isEmpty() && orders.isEmpty();
+    }
+
+    /** What a report must add to PostgreSQL's totals, unless the watermark shows it is already there. */
+    MemorySnapshot snapshot(CounterFilter filter) {
+        CounterDeltas sealedPart = sealed == null ? new CounterDeltas() : sealed.filter(filter);
+        CounterDeltas pendingPart = pending.filter(filter);
+        if (sealedPart.isEmpty() && pendingPart.isEmpty()) {
+            return null;
+        }
+        return new MemorySnapshot(epochHi, epochLo, sealedSeq, sealedPart, nextSeq, pendingPart);
+    }
+
+    public int pendingKeys() {
+        return pending.size() + (sealed == null ? 0 : sealed.size());
+    }
+
+    public int rememberedNonces() {
+        int n = 0;
+        for (Set<Nonce> s : noncesByMinute.values()) {
+            n += s.size();
+        }
+        return n;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return GridSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return GridSerialization.ROUTE_STATE;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeLong(epochHi);
+        out.writeLong(epochLo);
+        out.writeLong(nextSeq);
+        pending.writeTo(out);
+        out.writeBoolean(sealed != null);
+        if (sealed != null) {
+            out.writeLong(sealedSeq);
+            sealed.writeTo(out);
+        }
+        out.writeInt(noncesByMinute.size());
+        for (Map.Entry<Long, Set<Nonce>> e : noncesByMinute.entrySet()) {
+            out.writeLong(e.getKey());
+            out.writeInt(e.getValue().size());
+            for (Nonce n : e.getValue()) {
+                out.writeLong(n.hi());
+                out.writeLong(n.lo());
+            }
+        }
+        out.writeInt(orders.size());
+        for (Map.Entry<String, OrderMark> e : orders.entrySet()) {
+            out.writeString(e.getKey());
+            out.writeLong(e.getValue().batchGateway());
+            out.writeLong(e.getValue().batchSequence());
+            out.writeLong(e.getValue().expiresMinute());
+        }
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        epochHi = in.readLong();
+        epochLo = in.readLong();
+        nextSeq = in.readLong();
+        pending = CounterDeltas.readFrom(in);
+        if (in.readBoolean()) {
+            sealedSeq = in.readLong();
+            sealed = CounterDeltas.readFrom(in);
+        }
+        int minutes = in.readInt();
+        for (int i = 0; i < minutes; i++) {
+            long minute = in.readLong();
+            int n = in.readInt();
+            Set<Nonce> set = new HashSet<>(Math.max(16, n * 2));
+            for (int j = 0; j < n; j++) {
+                set.add(new Nonce(in.readLong(), in.readLong()));
+            }
+            noncesByMinute.put(minute, set);
+        }
+        int orderCount = in.readInt();
+        for (int i = 0; i < orderCount; i++) {
+            orders.put(in.readString(), new OrderMark(in.readLong(), in.readLong(), in.readLong()));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.adgrid.grid.counters;
+
+import java.io.IOException;
+import java.util.Map;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/**
+ * First step of a write-behind cycle: forget expired event identities, seal the pending counts
+ * (or return the batch still waiting for its acknowledgement), and drop the entry once it holds
+ * nothing. {@code nowMinute} comes from the caller so the backup computes the same expiry.
+ */
+public final class SealPending implements EntryProcessor<Long, RouteState, SealedBatch>, IdentifiedDataSerializable {
+
+    private long nowMinute;
+    private int windowMinutes;
+
+    public SealPending() {
+    }
+
+    public SealPending(long nowMinute, int windowMinutes) {
+        this.nowMinute = nowMinute;
+        this.windowMinutes = windowMinutes;
+    }
+
+    @Override
+    public SealedBatch process(Map.Entry<Long, RouteState> entry) {
+        RouteState state = entry.getValue();
+        if (state == null) {
+            return null;
+        }
+        state.expire(nowMinute, windowMinutes);
+        SealedBatch batch = state.seal();
+        entry.setValue(state.isEmpty() ? null : state);
+        return batch;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return GridSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return GridSerialization.SEAL_PENDING;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeLong(nowMinute);
+        out.writeInt(windowMinutes);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        nowMinute = in.readLong();
+        windowMinutes = in.readInt();
+    }
+}

@@ -1,0 +1,64 @@
+package io.adgrid.grid.counters;
+
+import java.io.IOException;
+import java.util.UUID;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/** Counts sealed for writing: batch {@code seq} of the grid entry whose life is {@code epoch}. */
+public final class SealedBatch implements IdentifiedDataSerializable {
+
+    private long epochHi;
+    private long epochLo;
+    private long seq;
+    private CounterDeltas deltas;
+
+    public SealedBatch() {
+    }
+
+    public SealedBatch(long epochHi, long epochLo, long seq, CounterDeltas deltas) {
+        this.epochHi = epochHi;
+        this.epochLo = epochLo;
+        this.seq = seq;
+        this.deltas = deltas;
+    }
+
+    public UUID epoch() {
+        return new UUID(epochHi, epochLo);
+    }
+
+    public long seq() {
+        return seq;
+    }
+
+    public CounterDeltas deltas() {
+        return deltas;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return GridSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return GridSerialization.SEALED_BATCH;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeLong(epochHi);
+        out.writeLong(epochLo);
+        out.writeLong(seq);
+        deltas.writeTo(out);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        epochHi = in.readLong();
+        epochLo = in.readLong();
+        seq = in.readLong();
+        deltas = CounterDeltas.readFrom(in);
+    }
+}

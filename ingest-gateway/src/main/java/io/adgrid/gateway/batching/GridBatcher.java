@@ -1,0 +1,196 @@
+package io.adgrid.gateway.batching;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import io.adgrid.grid.counters.ApplyBatch;
+import io.adgrid.grid.counters.BatchId;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.RouteState;
+import io.adgrid.grid.member.GridMember;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.partition.Partition;
+import com.hazelcast.partition.PartitionService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Collects events for a few milliseconds, groups them by the member that owns their partition and
+ * sends each group as one {@link ApplyBatch}: one grid call per member per interval instead of
+ * one per event. Callers get a future that completes when the batch is applied on the owner and
+ * its backup; no thread waits for it. A batch that fails is re-sent with the same id (the grid
+ * recognises its events), then given up with an error the HTTP layer turns into a 503.
+ */
+public final class GridBatcher implements EventSink, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GridBatcher.class);
+
+    /** Tuning; the defaults suit one small box. */
+    public record Settings(Duration flushInterval, int maxBatchEvents, int maxInFlight,
+                           int sendAttempts, Duration orderRetention) {
+        public static Settings defaults() {
+            return new Settings(Duration.ofMillis(2), 20_000, 200_000, 5, Duration.ofHours(24));
+        }
+    }
+
+    private record Pending(GridEvent event, CompletableFuture<Outcome> result) {
+    }
+
+    private final IMap<Long, RouteState> counters;
+    private final PartitionService partitions;
+    private final Settings settings;
+    private final Clock clock;
+    private final long gatewayId = BatchId.newGatewayId();
+    private final AtomicLong batchSequence = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final ScheduledExecutorService retries;
+    private final Thread flusher;
+    private volatile boolean running = true;
+
+    public GridBatcher(HazelcastInstance grid, Settings settings, Clock clock) {
+        this.counters = grid.getMap(GridMember.COUNTERS_MAP);
+        this.partitions = grid.getPartitionService();
+        this.settings = settings;
+        this.clock = clock;
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adgrid-batch-retry"));
+        this.flusher = daemon(this::flushLoop, "adgrid-batcher");
+        flusher.start();
+    }
+
+    @Override
+    public CompletableFuture<Outcome> submit(GridEvent event) {
+        if (!running) {
+            return CompletableFuture.failedFuture(new OverloadedException("gateway is shutting down"));
+        }
+        if (inFlight.incrementAndGet() > settings.maxInFlight()) {
+            inFlight.decrementAndGet();
+            return CompletableFuture.failedFuture(new OverloadedException("too many events waiting for the grid"));
+        }
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        queue.add(new Pending(event, result));
+        return result;
+    }
+
+    /** Events accepted but not yet confirmed by the grid. */
+    public long inFlight() {
+        return inFlight.get();
+    }
+
+    private void flushLoop() {
+        long intervalNanos = settings.flushInterval().toNanos();
+        while (running || !queue.isEmpty()) {
+            List<Pending> drained = drain();
+            if (drained.isEmpty()) {
+                LockSupport.parkNanos(intervalNanos);
+                continue;
+            }
+            try {
+                sendGroupedByOwner(drained);
+            } catch (RuntimeException e) {
+                log.error("cannot send batch", e);
+                drained.forEach(p -> complete(p, null, e));
+            }
+            if (drained.size() < settings.maxBatchEvents()) {
+                LockSupport.parkNanos(intervalNanos);
+            }
+        }
+    }
+
+    private List<Pending> drain() {
+        List<Pending> out = new ArrayList<>();
+        Pending p;
+        while (out.size() < settings.maxBatchEvents() && (p = queue.poll()) != null) {
+            out.add(p);
+        }
+        return out;
+    }
+
+    private void sendGroupedByOwner(List<Pending> drained) {
+        Map<UUID, Map<Long, List<Pending>>> byOwner = new HashMap<>();
+        for (Pending p : drained) {
+            long key = p.event().routeKey();
+            Partition partition = partitions.getPartition(key);
+            Member owner = partition.getOwner();
+            UUID ownerId = owner == null ? null : owner.getUuid();
+            byOwner.computeIfAbsent(ownerId, o -> new HashMap<>()).computeIfAbsent(key, k -> new ArrayList<>()).add(p);
+        }
+        long orderExpiresMinute = Math.floorDiv(clock.millis() + settings.orderRetention().toMillis(), 60_000L);
+        for (Map<Long, List<Pending>> group : byOwner.values()) {
+            Map<Long, List<GridEvent>> events = new HashMap<>(group.size() * 2);
+            group.forEach((key, list) -> events.put(key, list.stream().map(Pending::event).toList()));
+            ApplyBatch batch = new ApplyBatch(new BatchId(gatewayId, batchSequence.incrementAndGet()), orderExpiresMinute, events);
+            send(batch, group, 1);
+        }
+    }
+
+    private void send(ApplyBatch batch, Map<Long, List<Pending>> group, int attempt) {
+        counters.submitToKeys(batch.keys(), batch).whenComplete((results, error) -> {
+            if (error == null) {
+                group.forEach((key, list) -> {
+                    long[] duplicates = results.get(key);
+                    for (int i = 0; i < list.size(); i++) {
+                        boolean duplicate = duplicates != null && isSet(duplicates, i);
+                        complete(list.get(i), duplicate ? Outcome.DUPLICATE : Outcome.COUNTED, null);
+                    }
+                });
+            } else if (attempt < settings.sendAttempts()) {
+                log.warn("batch {} attempt {} failed, re-sending: {}", batch.batchId(), attempt, error.toString());
+                long backoffMillis = 50L << Math.min(attempt, 6);
+                retries.schedule(() -> send(batch, group, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
+            } else {
+                log.error("batch {} failed {} times, answering 503", batch.batchId(), attempt, error);
+                group.values().forEach(list -> list.forEach(p -> complete(p, null, error)));
+            }
+        });
+    }
+
+    private static boolean isSet(long[] bits, int i) {
+        int word = i >>> 6;
+        return word < bits.length && (bits[word] & (1L << i)) != 0;
+    }
+
+    private void complete(Pending p, Outcome outcome, Throwable error) {
+        inFlight.decrementAndGet();
+        if (error == null) {
+            p.result().complete(outcome);
+        } else {
+            p.result().completeExceptionally(error);
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Stops taking events and waits until every accepted one has been confirmed or failed. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            flusher.join(30_000);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        retries.shutdownNow();
+    }
+}

@@ -1,0 +1,284 @@
+package io.adgrid.gateway.beacon;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import io.adgrid.event.EventType;
+import io.adgrid.gateway.batching.EventSink;
+import io.adgrid.gateway.batching.EventSink.Outcome;
+import io.adgrid.gateway.batching.OverloadedException;
+import io.adgrid.gateway.validation.BeaconValidator;
+import io.adgrid.gateway.validation.Rejection;
+import io.adgrid.gateway.validation.Validation;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The beacon endpoints of CONTRACT section 4, independent of sockets: a request in, a future
+ * response out. Every outcome is counted in {@code adgrid.gateway.events} by type, outcome and
+ * reason code.
+ */
+public final class BeaconService {
+
+    private static final Logger log = LoggerFactory.getLogger(BeaconService.class);
+    public static final int MAX_NDJSON_LINES = 10_000;
+    /** Rejected lines listed in an /events answer; the rest are only counted. */
+    static final int MAX_LISTED_ERRORS = 100;
+
+    private final BeaconValidator validator;
+    private final EventSink sink;
+    private final BooleanSupplier ready;
+    private final MeterRegistry metrics;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public BeaconService(BeaconValidator validator, EventSink sink, BooleanSupplier ready, MeterRegistry metrics) {
+        this.validator = validator;
+        this.sink = sink;
+        this.ready = ready;
+        this.metrics = metrics;
+    }
+
+    /** Never fails: grid trouble becomes a 503 with Retry-After, bad input its 4xx. */
+    public CompletableFuture<FullHttpResponse> handle(FullHttpRequest request) {
+        CompletableFuture<FullHttpResponse> answer;
+        try {
+            answer = route(request);
+        } catch (BadRequestException e) {
+            count("unknown", "rejected", e.rejection().code());
+            answer = done(HttpAnswers.rejection(e.rejection()));
+        } catch (RuntimeException e) {
+            log.error("unexpected error handling {} {}", request.method(), request.uri().length() > 200 ? request.uri().substring(0, 200) : request.uri(), e);
+            answer = done(HttpAnswers.json(HttpResponseStatus.INTERNAL_SERVER_ERROR, g -> g.writeStringField("error", "internal error")));
+        }
+        return answer.exceptionally(BeaconService::failure);
+    }
+
+    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request) {
+        {
+            if (!request.decoderResult().isSuccess()) {
+                return done(HttpAnswers.rejection(Rejection.malformed("bad_http", "malformed HTTP request")));
+            }
+            String uri = request.uri();
+            int q = uri.indexOf('?');
+            String path = q < 0 ? uri : uri.substring(0, q);
+            HttpMethod method = request.method();
+            return switch (path) {
+                case "/i" -> method == HttpMethod.GET ? beacon(EventType.IMPRESSION, uri) : done(HttpAnswers.methodNotAllowed("GET"));
+                case "/c" -> method == HttpMethod.GET ? beacon(EventType.CLICK, uri) : done(HttpAnswers.methodNotAllowed("GET"));
+                case "/s" -> method == HttpMethod.POST ? sale(request) : done(HttpAnswers.methodNotAllowed("POST"));
+                case "/events" -> method == HttpMethod.POST ? events(request) : done(HttpAnswers.methodNotAllowed("POST"));
+                case "/healthz" -> done(health());
+                default -> done(HttpAnswers.rejection(new Rejection(404, "not_found", "no such endpoint")));
+            };
+        }
+    }
+
+    private FullHttpResponse health() {
+        boolean up = ready.getAsBoolean();
+        return HttpAnswers.json(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                g -> g.writeStringField("status", up ? "UP" : "DOWN"));
+    }
+
+    private CompletableFuture<FullHttpResponse> beacon(EventType type, String uri) {
+        Map<String, String> params = RequestParams.fromQuery(uri, true);
+        Validation v = validator.validate(type, params);
+        if (v instanceof Validation.Rejected r) {
+            return done(reject(type, r.rejection()));
+        }
+        Validation.Accepted accepted = (Validation.Accepted) v;
+        // A replay is answered like the original: the browser that reloads sees no error.
+        return submit(accepted).thenApply(outcome -> type == EventType.CLICK
+                ? HttpAnswers.redirect(accepted.banner().landingUrl())
+                : HttpAnswers.pixel());
+    }
+
+    private CompletableFuture<FullHttpResponse> sale(FullHttpRequest request) {
+        Map<String, String> params = saleParams(request);
+        Validation v = validator.validate(EventType.SALE, params);
+        if (v instanceof Validation.Rejected r) {
+            return done(reject(EventType.SALE, r.rejection()));
+        }
+        return submit((Validation.Accepted) v).thenApply(outcome -> outcome == Outcome.DUPLICATE
+                ? HttpAnswers.json(HttpResponseStatus.OK, g -> {
+                    g.writeStringField("status", "duplicate");
+                    g.writeBooleanField("duplicate", true);
+                })
+                : HttpAnswers.json(HttpResponseStatus.ACCEPTED, g -> {
+                    g.writeStringField("status", "accepted");
+                    g.writeBooleanField("duplicate", false);
+                }));
+    }
+
+    /** Form or JSON body; or, with an empty body, the query string (what {@code ./adgrid sign s} prints). */
+    private static Map<String, String> saleParams(FullHttpRequest request) {
+        ByteBuf body = request.content();
+        String query = new QueryStringDecoder(request.uri()).rawQuery();
+        if (!body.isReadable()) {
+            return RequestParams.fromQuery(query, false);
+        }
+        if (!query.isEmpty()) {
+            throw new BadRequestException(Rejection.malformed("ambiguous_parameters", "send parameters in the body or the query string, not both"));
+        }
+        String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+        byte[] bytes = ByteBufUtil.getBytes(body);
+        if (type.startsWith("application/json")) {
+            return RequestParams.fromJson(bytes, 0, bytes.length);
+        }
+        if (type.startsWith("application/x-www-form-urlencoded")) {
+            return RequestParams.fromQuery(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), false);
+        }
+        throw new BadRequestException(new Rejection(415, "unsupported_media_type", "use application/x-www-form-urlencoded or application/json"));
+    }
+
+    /** One outcome of an /events line. */
+    private record LineResult(int line, Rejection rejection, Outcome outcome) {
+    }
+
+    private CompletableFuture<FullHttpResponse> events(FullHttpRequest request) {
+        byte[] body = ByteBufUtil.getBytes(request.content());
+        List<CompletableFuture<LineResult>> results = new ArrayList<>();
+        int line = 0;
+        int start = 0;
+        while (start < body.length) {
+            int end = start;
+            while (end < body.length && body[end] != '\n') {
+                end++;
+            }
+            line++;
+            if (line > MAX_NDJSON_LINES) {
+                return done(HttpAnswers.rejection(new Rejection(413, "too_many_lines", "at most " + MAX_NDJSON_LINES + " lines per request")));
+            }
+            int len = end - start;
+            if (len > 0 && body[end - 1] == '\r') {
+                len--;
+            }
+            if (len > 0) {
+                results.add(eventLine(line, body, start, len));
+            }
+            start = end + 1;
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            int accepted = 0;
+            int duplicates = 0;
+            int rejected = 0;
+            List<LineResult> errors = new ArrayList<>();
+            for (CompletableFuture<LineResult> f : results) {
+                LineResult r = f.join();
+                if (r.rejection() != null) {
+                    rejected++;
+                    if (errors.size() < MAX_LISTED_ERRORS) {
+                        errors.add(r);
+                    }
+                } else {
+                    accepted++;
+                    if (r.outcome() == Outcome.DUPLICATE) {
+                        duplicates++;
+                    }
+                }
+            }
+            int a = accepted;
+            int d = duplicates;
+            int rj = rejected;
+            return HttpAnswers.json(HttpResponseStatus.OK, g -> {
+                g.writeNumberField("accepted", a);
+                g.writeNumberField("duplicates", d);
+                g.writeNumberField("rejected", rj);
+                g.writeArrayFieldStart("errors");
+                for (LineResult r : errors) {
+                    g.writeStartObject();
+                    g.writeNumberField("line", r.line());
+                    g.writeNumberField("status", r.rejection().status());
+                    g.writeStringField("error", r.rejection().code());
+                    g.writeStringField("reason", r.rejection().reason());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            });
+        });
+    }
+
+    private CompletableFuture<LineResult> eventLine(int line, byte[] body, int offset, int length) {
+        EventType type = null;
+        try {
+            Map<String, String> params = RequestParams.fromJson(body, offset, length);
+            type = EventType.parse(params.remove("type")).orElse(null);
+            if (type == null) {
+                return CompletableFuture.completedFuture(new LineResult(line,
+                        count("unknown", Rejection.malformed("bad_type", "type must be impression, click or sale")), null));
+            }
+            Validation v = validator.validate(type, params);
+            if (v instanceof Validation.Rejected r) {
+                return CompletableFuture.completedFuture(new LineResult(line, count(type.name(), r.rejection()), null));
+            }
+            return sink.submit(((Validation.Accepted) v).event())
+                    .thenApply(outcome -> {
+                        count(((Validation.Accepted) v).event().type().name(), outcome == Outcome.DUPLICATE ? "duplicate" : "accepted", "ok");
+                        return new LineResult(line, null, outcome);
+                    })
+                    .exceptionally(e -> new LineResult(line, unavailable(e), null));
+        } catch (BadRequestException e) {
+            return CompletableFuture.completedFuture(new LineResult(line, count(type == null ? "unknown" : type.name(), e.rejection()), null));
+        }
+    }
+
+    private CompletableFuture<Outcome> submit(Validation.Accepted accepted) {
+        String type = accepted.event().type().name();
+        return sink.submit(accepted.event()).whenComplete((outcome, error) -> {
+            if (error == null) {
+                count(type, outcome == Outcome.DUPLICATE ? "duplicate" : "accepted", "ok");
+            }
+        });
+    }
+
+    private static Rejection unavailable(Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof OverloadedException) {
+            return new Rejection(503, "overloaded", "gateway overloaded, retry later");
+        }
+        return new Rejection(503, "grid_unavailable", "grid unavailable, retry later");
+    }
+
+    /** Turns a failed submit into a 503 with Retry-After: the client retries and the grid deduplicates. */
+    static FullHttpResponse failure(Throwable e) {
+        Rejection r = unavailable(e);
+        if (!"overloaded".equals(r.code())) {
+            log.warn("answering 503: {}", e.toString());
+        }
+        return HttpAnswers.overloaded(r.reason());
+    }
+
+    private FullHttpResponse reject(EventType type, Rejection rejection) {
+        count(type.name(), rejection);
+        return HttpAnswers.rejection(rejection);
+    }
+
+    private Rejection count(String type, Rejection rejection) {
+        count(type, "rejected", rejection.code());
+        return rejection;
+    }
+
+    private void count(String type, String outcome, String reason) {
+        counters.computeIfAbsent(type + '|' + outcome + '|' + reason, k -> Counter.builder("adgrid.gateway.events")
+                .description("Beacon events by type, outcome (accepted, duplicate, rejected) and reason")
+                .tag("type", type.toLowerCase(java.util.Locale.ROOT)).tag("outcome", outcome).tag("reason", reason)
+                .register(metrics)).increment();
+    }
+
+    private static CompletableFuture<FullHttpResponse> done(FullHttpResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+}

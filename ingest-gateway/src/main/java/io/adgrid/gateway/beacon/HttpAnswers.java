@@ -1,0 +1,99 @@
+package io.adgrid.gateway.beacon;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import io.adgrid.gateway.validation.Rejection;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+/** The gateway's responses. The pixel is one preallocated buffer shared by every answer. */
+final class HttpAnswers {
+
+    /** A transparent 1x1 GIF (43 bytes). */
+    private static final byte[] GIF = {
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, (byte) 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+        (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x21, (byte) 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00,
+        0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b
+    };
+    private static final ByteBuf PIXEL = Unpooled.unreleasableBuffer(Unpooled.directBuffer(GIF.length).writeBytes(GIF).asReadOnly());
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private HttpAnswers() {
+    }
+
+    static FullHttpResponse pixel() {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, PIXEL.duplicate());
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "image/gif")
+                .set(HttpHeaderNames.CONTENT_LENGTH, GIF.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return r;
+    }
+
+    static FullHttpResponse redirect(String location) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FOUND, Unpooled.EMPTY_BUFFER);
+        r.headers().set(HttpHeaderNames.LOCATION, location)
+                .set(HttpHeaderNames.CONTENT_LENGTH, 0)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return r;
+    }
+
+    static FullHttpResponse rejection(Rejection rejection) {
+        return json(HttpResponseStatus.valueOf(rejection.status()), g -> {
+            g.writeNumberField("status", rejection.status());
+            g.writeStringField("error", rejection.code());
+            g.writeStringField("reason", rejection.reason());
+        });
+    }
+
+    static FullHttpResponse overloaded(String reason) {
+        FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, g -> {
+            g.writeNumberField("status", 503);
+            g.writeStringField("error", "overloaded");
+            g.writeStringField("reason", reason);
+        });
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+        return r;
+    }
+
+    static FullHttpResponse methodNotAllowed(String allow) {
+        FullHttpResponse r = json(HttpResponseStatus.METHOD_NOT_ALLOWED, g -> {
+            g.writeNumberField("status", 405);
+            g.writeStringField("error", "method_not_allowed");
+            g.writeStringField("reason", "use " + allow);
+        });
+        r.headers().set(HttpHeaderNames.ALLOW, allow);
+        return r;
+    }
+
+    interface JsonBody {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    static FullHttpResponse json(HttpResponseStatus status, JsonBody body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            body.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] bytes = out.toByteArray();
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set("X-Content-Type-Options", "nosniff");
+        return r;
+    }
+
+}

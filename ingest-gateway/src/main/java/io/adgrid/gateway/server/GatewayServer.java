@@ -1,0 +1,94 @@
+package io.adgrid.gateway.server;
+
+import java.net.InetSocketAddress;
+import io.adgrid.gateway.beacon.BeaconService;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The beacon port: plain Netty, because the beacon path is the hot path (see shared/STACK.md:
+ * raw Netty answers about 1.4x what a WebFlux controller does on this box).
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    /** Request limits: a beacon URL is short; an /events body holds up to 10,000 lines. */
+    public record Limits(int maxUrlLength, int maxHeaderBytes, int maxBodyBytes) {
+        public static Limits defaults() {
+            return new Limits(2048, 8192, 4 * 1024 * 1024);
+        }
+    }
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel channel;
+
+    private GatewayServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel) {
+        this.boss = boss;
+        this.workers = workers;
+        this.channel = channel;
+    }
+
+    public static GatewayServer start(String host, int port, int threads, Limits limits, BeaconService service) {
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+        EventLoopGroup workers = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new HttpServerCodec(limits.maxUrlLength(), limits.maxHeaderBytes(), 64 * 1024))
+                                    .addLast(new HttpServerExpectContinueHandler())
+                                    .addLast(new HttpObjectAggregator(limits.maxBodyBytes()))
+                                    .addLast(new BeaconHttpHandler(service));
+                        }
+                    })
+                    .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
+            log.info("ingest gateway listening on {}:{} ({} threads, {})", host, ((InetSocketAddress) channel.localAddress()).getPort(), threads, epoll ? "epoll" : "nio");
+            return new GatewayServer(boss, workers, channel);
+        } catch (RuntimeException e) {
+            boss.shutdownGracefully();
+            workers.shutdownGracefully();
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Stops accepting connections; requests already read are answered by the workers. */
+    public void stopAccepting() {
+        channel.close().syncUninterruptibly();
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        boss.shutdownGracefully().syncUninterruptibly();
+        workers.shutdownGracefully().syncUninterruptibly();
+    }
+}

@@ -1,0 +1,167 @@
+package io.adgrid.gateway.validation;
+
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import io.adgrid.catalog.Banner;
+import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.CatalogSnapshot;
+import io.adgrid.event.EventType;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.signing.BeaconSigner;
+import io.adgrid.signing.CanonicalString;
+
+/**
+ * Decides whether a beacon is genuine and countable. Checks run cheapest first, and nothing
+ * the client sent is echoed back: malformed (400), unknown banner (404), signature (403),
+ * unknown publisher (404), {@code ts} window and amount (422).
+ */
+public final class BeaconValidator {
+
+    public static final int MAX_NONCE_LENGTH = 64;
+    public static final int MAX_ORDER_LENGTH = 128;
+    private static final int MAX_ID_DIGITS = 18;
+    private static final int MAX_TS_DIGITS = 15;
+    /** Only these may appear: anything else (a redirect target, a cache buster) is refused, not ignored. */
+    private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "sig"));
+    private static final Set<String> SALE_PARAMS = new TreeSet<>(List.of("b", "p", "order", "amount", "ts", "n", "sig"));
+    private static final BigDecimal MAX_AMOUNT = new BigDecimal(1_000_000_000);
+
+    private final Supplier<CatalogSnapshot> catalog;
+    private final Clock clock;
+    private final ValidationSettings settings;
+
+    public BeaconValidator(Supplier<CatalogSnapshot> catalog, Clock clock, ValidationSettings settings) {
+        this.catalog = catalog;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    public Validation validate(EventType type, Map<String, String> params) {
+        Set<String> allowed = type == EventType.SALE ? SALE_PARAMS : BEACON_PARAMS;
+        for (String name : params.keySet()) {
+            if (!allowed.contains(name)) {
+                return reject(Rejection.malformed("unknown_parameter", "unknown parameter (allowed: " + String.join(", ", allowed) + ")"));
+            }
+        }
+        long banner = positiveId(params.get("b"));
+        if (banner < 0) {
+            return reject(Rejection.malformed("bad_banner_id", "parameter b must be a positive integer"));
+        }
+        long publisher = positiveId(params.get("p"));
+        if (publisher < 0) {
+            return reject(Rejection.malformed("bad_publisher_id", "parameter p must be a positive integer"));
+        }
+        long ts = digits(params.get("ts"), MAX_TS_DIGITS);
+        if (ts < 0) {
+            return reject(Rejection.malformed("bad_ts", "parameter ts must be epoch milliseconds"));
+        }
+        String orderId = null;
+        BigDecimal amount = null;
+        if (type == EventType.SALE) {
+            orderId = params.get("order");
+            if (!isToken(orderId, MAX_ORDER_LENGTH)) {
+                return reject(Rejection.malformed("bad_order", "parameter order must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
+            }
+            String rawAmount = params.get("amount");
+            if (rawAmount == null || !rawAmount.matches("-?\\d{1,16}(\\.\\d{1,18})?")) {
+                return reject(Rejection.malformed("bad_amount", "parameter amount must be a decimal number like 12.50"));
+            }
+            amount = new BigDecimal(rawAmount);
+            if (params.containsKey("n") && !isToken(params.get("n"), MAX_NONCE_LENGTH)) {
+                return reject(Rejection.malformed("bad_nonce", "parameter n must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
+            }
+        } else if (!isToken(params.get("n"), MAX_NONCE_LENGTH)) {
+            return reject(Rejection.malformed("bad_nonce", "parameter n must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
+        }
+        byte[] sig = BeaconSigner.decode(params.get(CanonicalString.SIGNATURE_PARAM));
+        if (sig == null) {
+            return reject(Rejection.malformed("bad_sig", "parameter sig must be 43 characters of base64url"));
+        }
+
+        CatalogSnapshot snapshot = catalog.get();
+        Banner b = snapshot.banner(banner);
+        if (b == null) {
+            return reject(Rejection.UNKNOWN_BANNER);
+        }
+        Campaign campaign = snapshot.campaign(b.campaignId());
+        if (campaign == null) {
+            return reject(Rejection.UNKNOWN_BANNER);
+        }
+        byte[] expected = BeaconSigner.mac(campaign.signingKey(), CanonicalString.of(params));
+        if (!BeaconSigner.matches(expected, sig)) {
+            return reject(Rejection.BAD_SIGNATURE);
+        }
+        if (!snapshot.hasPublisher(publisher)) {
+            return reject(Rejection.UNKNOWN_PUBLISHER);
+        }
+        long now = clock.millis();
+        if (ts < now - settings.maxAge().toMillis()) {
+            return reject(Rejection.TS_TOO_OLD);
+        }
+        if (ts > now + settings.maxAhead().toMillis()) {
+            return reject(Rejection.TS_IN_FUTURE);
+        }
+        long amountMicros = 0;
+        if (amount != null) {
+            if (amount.signum() < 0) {
+                return reject(Rejection.NEGATIVE_AMOUNT);
+            }
+            if (amount.scale() > 6) {
+                return reject(Rejection.AMOUNT_PRECISION);
+            }
+            if (amount.compareTo(MAX_AMOUNT) > 0) {
+                return reject(Rejection.AMOUNT_TOO_LARGE);
+            }
+            amountMicros = amount.movePointRight(6).longValueExact();
+        }
+        ByteBuffer id = ByteBuffer.wrap(sig);
+        GridEvent event = new GridEvent(type, campaign.id(), banner, publisher, ts, id.getLong(), id.getLong(), orderId, amountMicros);
+        return new Validation.Accepted(event, b);
+    }
+
+    private static Validation reject(Rejection r) {
+        return new Validation.Rejected(r);
+    }
+
+    private static long positiveId(String s) {
+        long v = digits(s, MAX_ID_DIGITS);
+        return v > 0 ? v : -1;
+    }
+
+    /** Parses plain ASCII digits (no sign, no spaces, no leading '+'), or -1. */
+    static long digits(String s, int maxDigits) {
+        if (s == null || s.isEmpty() || s.length() > maxDigits) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < '0' || ch > '9') {
+                return -1;
+            }
+            v = v * 10 + (ch - '0');
+        }
+        return v;
+    }
+
+    static boolean isToken(String s, int maxLength) {
+        if (s == null || s.isEmpty() || s.length() > maxLength) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+                    || ch == '-' || ch == '_' || ch == '.' || ch == ':';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,21 @@
+package io.adgrid.gateway.validation;
+
+/**
+ * Why a beacon was refused: the HTTP status, a stable code (a metric tag, never user input) and
+ * a short human reason.
+ */
+public record Rejection(int status, String code, String reason) {
+
+    public static Rejection malformed(String code, String reason) {
+        return new Rejection(400, code, reason);
+    }
+
+    public static final Rejection BAD_SIGNATURE = new Rejection(403, "bad_signature", "signature does not match");
+    public static final Rejection UNKNOWN_BANNER = new Rejection(404, "unknown_banner", "unknown banner");
+    public static final Rejection UNKNOWN_PUBLISHER = new Rejection(404, "unknown_publisher", "unknown publisher");
+    public static final Rejection TS_TOO_OLD = new Rejection(422, "ts_too_old", "ts is older than the accepted window");
+    public static final Rejection TS_IN_FUTURE = new Rejection(422, "ts_in_future", "ts is too far in the future");
+    public static final Rejection NEGATIVE_AMOUNT = new Rejection(422, "negative_amount", "amount must not be negative");
+    public static final Rejection AMOUNT_PRECISION = new Rejection(422, "amount_precision", "amount has more than 6 decimal places");
+    public static final Rejection AMOUNT_TOO_LARGE = new Rejection(422, "amount_too_large", "amount is larger than 1000000000");
+}

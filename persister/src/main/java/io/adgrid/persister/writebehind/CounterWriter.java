@@ -1,0 +1,161 @@
+package io.adgrid.persister.writebehind;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.CounterKey;
+import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.persister.schema.Database;
+
+/**
+ * Writes sealed batches to PostgreSQL in one transaction: first the watermarks (which batches
+ * are new), then the counts of the new ones only, added to what the table holds. A batch written
+ * before is skipped, so the same batch written twice leaves the same totals, and a late event for
+ * a minute already written adds to it.
+ */
+public final class CounterWriter {
+
+    /** Rows per statement: large enough to amortise the round trip, small enough for PostgreSQL's parameter arrays. */
+    static final int ROWS_PER_STATEMENT = 5_000;
+
+    private static final String ADVANCE_WATERMARKS = """
+            INSERT INTO flush_watermark AS w (epoch, last_seq)
+            SELECT * FROM unnest(?::uuid[], ?::bigint[])
+            ON CONFLICT (epoch) DO UPDATE SET last_seq = EXCLUDED.last_seq, updated_at = now()
+                WHERE w.last_seq < EXCLUDED.last_seq
+            RETURNING epoch""";
+
+    private static final String ADD_COUNTS = """
+            INSERT INTO counter_minute AS c
+                (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
+            SELECT to_timestamp(m * 60), cp, b, p, i, cl, cv, r
+            FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+                AS t(m, cp, b, p, i, cl, cv, r)
+            ON CONFLICT (minute, banner_id, publisher_id) DO UPDATE SET
+                impressions = c.impressions + EXCLUDED.impressions,
+                clicks = c.clicks + EXCLUDED.clicks,
+                conversions = c.conversions + EXCLUDED.conversions,
+                revenue_micros = c.revenue_micros + EXCLUDED.revenue_micros""";
+
+    /** What one call wrote. */
+    public record Result(int batches, int newBatches, int rows) {
+    }
+
+    private final DataSource dataSource;
+    private final Set<LocalDate> daysWithPartitions = ConcurrentHashMap.newKeySet();
+
+    public CounterWriter(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** After this returns, every given batch is in PostgreSQL (now or from an earlier write). */
+    public Result write(Collection<SealedBatch> batches) throws SQLException {
+        if (batches.isEmpty()) {
+            return new Result(0, 0, 0);
+        }
+        // Before the transaction: creating a partition must not wait behind our own row locks.
+        for (SealedBatch b : batches) {
+            ensurePartitions(b.deltas());
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Set<UUID> advanced = advanceWatermarks(c, batches);
+                CounterDeltas total = new CounterDeltas();
+                int newBatches = 0;
+                for (SealedBatch b : batches) {
+                    if (advanced.contains(b.epoch())) {
+                        total.addAll(b.deltas());
+                        newBatches++;
+                    }
+                }
+                int rows = addCounts(c, total);
+                c.commit();
+                return new Result(batches.size(), newBatches, rows);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static Set<UUID> advanceWatermarks(Connection c, Collection<SealedBatch> batches) throws SQLException {
+        // One batch per epoch per call (an entry has at most one sealed batch); keep the highest if not.
+        Map<UUID, Long> seqByEpoch = new HashMap<>();
+        for (SealedBatch b : batches) {
+            seqByEpoch.merge(b.epoch(), b.seq(), Math::max);
+        }
+        UUID[] epochs = seqByEpoch.keySet().toArray(new UUID[0]);
+        Long[] seqs = new Long[epochs.length];
+        for (int i = 0; i < epochs.length; i++) {
+            seqs[i] = seqByEpoch.get(epochs[i]);
+        }
+        Set<UUID> advanced = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(ADVANCE_WATERMARKS)) {
+            ps.setArray(1, c.createArrayOf("uuid", epochs));
+            ps.setArray(2, c.createArrayOf("bigint", seqs));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    advanced.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return advanced;
+    }
+
+    private static int addCounts(Connection c, CounterDeltas deltas) throws SQLException {
+        List<Map.Entry<CounterKey, Counts>> rows = new ArrayList<>(deltas.asMap().entrySet());
+        rows.removeIf(e -> e.getValue().isZero());
+        try (PreparedStatement ps = c.prepareStatement(ADD_COUNTS)) {
+            for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
+                List<Map.Entry<CounterKey, Counts>> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
+                int n = chunk.size();
+                Long[][] cols = new Long[8][n];
+                for (int i = 0; i < n; i++) {
+                    CounterKey k = chunk.get(i).getKey();
+                    Counts v = chunk.get(i).getValue();
+                    cols[0][i] = k.minute();
+                    cols[1][i] = k.campaignId();
+                    cols[2][i] = k.bannerId();
+                    cols[3][i] = k.publisherId();
+                    cols[4][i] = v.impressions;
+                    cols[5][i] = v.clicks;
+                    cols[6][i] = v.conversions;
+                    cols[7][i] = v.revenueMicros;
+                }
+                for (int col = 0; col < 8; col++) {
+                    Array array = c.createArrayOf("bigint", cols[col]);
+                    ps.setArray(col + 1, array);
+                }
+                ps.executeUpdate();
+            }
+        }
+        return rows.size();
+    }
+
+    /** Partitions are made days ahead at start; this covers a process that has run past them. */
+    private void ensurePartitions(CounterDeltas deltas) {
+        for (CounterKey k : deltas.asMap().keySet()) {
+            LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(k.minute(), 24 * 60));
+            if (!daysWithPartitions.contains(day)) {
+                Database.ensurePartitions(dataSource, day, 1);
+                daysWithPartitions.add(day);
+            }
+        }
+    }
+}

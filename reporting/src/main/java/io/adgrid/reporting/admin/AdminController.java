@@ -1,0 +1,49 @@
+package io.adgrid.reporting.admin;
+
+import java.util.Map;
+import java.util.function.Supplier;
+import io.adgrid.persister.writebehind.WriteBehind;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Operator endpoints, behind the admin bearer token. */
+@RestController
+@RequestMapping("/api/v1/admin")
+public class AdminController {
+
+    private final AdminToken token;
+    private final WriteBehind writeBehind;
+
+    public AdminController(AdminToken token, WriteBehind writeBehind) {
+        this.token = token;
+        this.writeBehind = writeBehind;
+    }
+
+    @Operation(summary = "Write everything accepted so far to PostgreSQL; answers when it is there",
+            security = @SecurityRequirement(name = "admin"))
+    @PostMapping("/flush")
+    public ResponseEntity<Map<String, Object>> flush(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization) {
+        return authorized(authorization, () -> {
+            long start = System.nanoTime();
+            WriteBehind.CycleResult r = writeBehind.flushAll();
+            return ResponseEntity.ok(Map.of("flushed", true, "batches", r.newBatches(), "rows", r.rows(),
+                    "millis", (System.nanoTime() - start) / 1_000_000));
+        });
+    }
+
+    private ResponseEntity<Map<String, Object>> authorized(String authorization, Supplier<ResponseEntity<Map<String, Object>>> action) {
+        if (!token.allows(authorization)) {
+            return ResponseEntity.status(HttpStatus.UNAUTHORIZED)
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                    .body(Map.of("status", 401, "error", "unauthorized", "reason", "send Authorization: Bearer <admin token>"));
+        }
+        return action.get();
+    }
+}

@@ -1,0 +1,236 @@
+package io.adgrid.reporting.stats;
+
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.adgrid.grid.counters.Counts;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** CONTRACT section 5: stats by time bucket and top lists, live (PostgreSQL + grid) or from PostgreSQL only. */
+@RestController
+@RequestMapping("/api/v1")
+public class StatsController {
+
+    /** Most buckets one answer may hold (a year of hours fits; a year of minutes does not). */
+    static final long MAX_BUCKETS = 50_000;
+    static final int MAX_LIMIT = 1000;
+
+    private final StatsService stats;
+    private final java.time.Clock clock;
+
+    public StatsController(StatsService stats, java.time.Clock clock) {
+        this.stats = stats;
+        this.clock = clock;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StatsAnswer(String dimension, String metric, List<StatsRow> rows) {
+    }
+
+    @Operation(summary = "Impressions, clicks, conversions, revenue, CTR and CVR per time bucket",
+            description = "At most one of campaign, banner, publisher (none: all traffic). from inclusive, to exclusive; "
+                    + "ISO-8601 instants, local date-times or dates (local ones in tz). Defaults: the last 24 hours, granularity total.")
+    @GetMapping(value = "/stats", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
+    public ResponseEntity<?> stats(
+            @RequestParam(required = false) String campaign,
+            @RequestParam(required = false) String banner,
+            @RequestParam(required = false) String publisher,
+            @RequestParam(required = false) String from,
+            @RequestParam(required = false) String to,
+            @Parameter(description = "minute, hour, day or total") @RequestParam(defaultValue = "total") String granularity,
+            @Parameter(description = "IANA zone for buckets and local from/to, default UTC") @RequestParam(defaultValue = "UTC") String tz,
+            @Parameter(description = "live (default) or db") @RequestParam(defaultValue = "live") String source,
+            @Parameter(description = "json (default) or csv") @RequestParam(required = false) String format,
+            @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
+        ZoneId zone = zone(tz);
+        Granularity g = enumParam(Granularity.class, "granularity", granularity);
+        Selection selection = selection(campaign, banner, publisher, from, to, zone);
+        if (g != Granularity.TOTAL) {
+            long buckets = Duration.between(selection.from(), selection.to()).toMinutes() / Duration.of(1, g.unit).toMinutes();
+            if (buckets > MAX_BUCKETS) {
+                throw new BadQueryException("too many buckets (" + buckets + "); use a coarser granularity or a shorter range");
+            }
+        }
+        Map<Object, Counts> totals = stats.totals(selection, new Grouping.ByTime(g, zone), live(source));
+        List<StatsRow> rows = new ArrayList<>();
+        if (g == Granularity.TOTAL) {
+            rows.add(StatsRow.of(format(selection.from(), zone), null, totals.getOrDefault(0, new Counts())));
+        } else {
+            totals.entrySet().stream()
+                    .sorted(Comparator.comparing(e -> (LocalDateTime) e.getKey()))
+                    .forEach(e -> rows.add(StatsRow.of(format((LocalDateTime) e.getKey(), zone), null, e.getValue())));
+        }
+        return answer(new StatsAnswer(null, null, rows), csv(format, accept), "bucket");
+    }
+
+    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions or revenue")
+    @GetMapping(value = "/top", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
+    public ResponseEntity<?> top(
+            @Parameter(description = "banner, publisher or campaign") @RequestParam String dimension,
+            @Parameter(description = "impressions (default), clicks, conversions or revenue") @RequestParam(defaultValue = "impressions") String metric,
+            @RequestParam(required = false) String from,
+            @RequestParam(required = false) String to,
+            @RequestParam(defaultValue = "10") String limit,
+            @RequestParam(defaultValue = "UTC") String tz,
+            @RequestParam(defaultValue = "live") String source,
+            @RequestParam(required = false) String format,
+            @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
+        Dimension d = Dimension.parse(dimension);
+        ToLongFunction<Counts> value = switch (metric) {
+            case "impressions" -> c -> c.impressions;
+            case "clicks" -> c -> c.clicks;
+            case "conversions" -> c -> c.conversions;
+            case "revenue" -> c -> c.revenueMicros;
+            default -> throw new BadQueryException("metric must be impressions, clicks, conversions or revenue");
+        };
+        int n = (int) number("limit", limit, 1, MAX_LIMIT);
+        Selection selection = selection(null, null, null, from, to, zone(tz));
+        Map<Object, Counts> totals = stats.totals(selection, new Grouping.ById(d), live(source));
+        List<StatsRow> rows = totals.entrySet().stream()
+                .filter(e -> value.applyAsLong(e.getValue()) > 0)
+                .sorted(Comparator.<Map.Entry<Object, Counts>>comparingLong(e -> value.applyAsLong(e.getValue())).reversed()
+                        .thenComparingLong(e -> (Long) e.getKey()))
+                .limit(n)
+                .map(e -> StatsRow.of(null, (Long) e.getKey(), e.getValue()))
+                .toList();
+        return answer(new StatsAnswer(d.label(), metric, rows), csv(format, accept), "id");
+    }
+
+    private Selection selection(String campaign, String banner, String publisher, String from, String to, ZoneId zone) {
+        Dimension dimension = null;
+        long id = 0;
+        int given = 0;
+        for (Dimension d : Dimension.values()) {
+            String v = switch (d) {
+                case CAMPAIGN -> campaign;
+                case BANNER -> banner;
+                case PUBLISHER -> publisher;
+            };
+            if (v != null) {
+                given++;
+                dimension = d;
+                id = number(d.label(), v, 1, Long.MAX_VALUE);
+            }
+        }
+        if (given > 1) {
+            throw new BadQueryException("give at most one of campaign, banner, publisher");
+        }
+        Instant end = to == null ? clock.instant().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES) : instant("to", to, zone);
+        Instant start = from == null ? end.minus(Duration.ofDays(1)) : instant("from", from, zone);
+        if (!start.isBefore(end)) {
+            throw new BadQueryException("from must be before to");
+        }
+        return new Selection(dimension, id, start, end);
+    }
+
+    static Instant instant(String name, String text, ZoneId zone) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            // not an instant with an offset; try local forms below
+        }
+        try {
+            return LocalDateTime.parse(text).atZone(zone).toInstant();
+        } catch (DateTimeParseException e) {
+            // try a plain date
+        }
+        try {
+            return LocalDate.parse(text).atStartOfDay(zone).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new BadQueryException(name + " must be ISO-8601, e.g. 2026-11-21T10:00:00Z, 2026-11-21T10:00 or 2026-11-21");
+        }
+    }
+
+    private static ZoneId zone(String tz) {
+        try {
+            return ZoneId.of(tz);
+        } catch (DateTimeException e) {
+            throw new BadQueryException("tz must be an IANA zone such as UTC or Europe/Paris");
+        }
+    }
+
+    private static boolean live(String source) {
+        return switch (source) {
+            case "live" -> true;
+            case "db" -> false;
+            default -> throw new BadQueryException("source must be live or db");
+        };
+    }
+
+    private static long number(String name, String text, long min, long max) {
+        try {
+            long v = Long.parseLong(text);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new BadQueryException(name + " must be an integer from " + min + " to " + max);
+    }
+
+    private static <E extends Enum<E>> E enumParam(Class<E> type, String name, String text) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().toLowerCase(Locale.ROOT).equals(text)) {
+                return e;
+            }
+        }
+        throw new BadQueryException(name + " must be one of minute, hour, day, total");
+    }
+
+    private static String format(LocalDateTime local, ZoneId zone) {
+        return local.atZone(zone).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    }
+
+    private static String format(Instant instant, ZoneId zone) {
+        return instant.atZone(zone).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    }
+
+    private static boolean csv(String format, String accept) {
+        if (format != null) {
+            return switch (format) {
+                case "csv" -> true;
+                case "json" -> false;
+                default -> throw new BadQueryException("format must be json or csv");
+            };
+        }
+        return accept != null && accept.contains("text/csv") && !accept.contains(MediaType.APPLICATION_JSON_VALUE);
+    }
+
+    private static ResponseEntity<?> answer(StatsAnswer answer, boolean csv, String keyColumn) {
+        if (!csv) {
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(answer);
+        }
+        StringBuilder sb = new StringBuilder(keyColumn).append(",impressions,clicks,conversions,revenue,ctr,cvr\n");
+        for (StatsRow r : answer.rows()) {
+            sb.append(r.bucket() != null ? r.bucket() : String.valueOf(r.id())).append(',')
+                    .append(r.impressions()).append(',').append(r.clicks()).append(',').append(r.conversions()).append(',')
+                    .append(r.revenue()).append(',').append(r.ctr()).append(',').append(r.cvr()).append('\n');
+        }
+        return ResponseEntity.ok().contentType(new MediaType("text", "csv", java.nio.charset.StandardCharsets.UTF_8)).body(sb.toString());
+    }
+
+}

@@ -1,0 +1,83 @@
+package io.adgrid.reporting.stats;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import io.adgrid.grid.counters.Counts;
+
+/** Reads counter totals and write-behind watermarks from PostgreSQL, both from one snapshot. */
+public final class StatsRepository {
+
+    /** Totals per group, and the watermarks of the asked epochs, as of the same instant. */
+    public record DbRead(Map<Object, Counts> groups, Map<UUID, Long> watermarks) {
+    }
+
+    private final DataSource dataSource;
+
+    public StatsRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public DbRead read(Selection selection, Grouping grouping, Collection<UUID> epochs) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            c.setReadOnly(true);
+            // Watermarks and totals from one snapshot: a batch is either in both or in neither.
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                Map<UUID, Long> watermarks = watermarks(c, epochs);
+                Map<Object, Counts> groups = totals(c, selection, grouping);
+                c.commit();
+                return new DbRead(groups, watermarks);
+            } finally {
+                if (!c.getAutoCommit()) {
+                    c.rollback();
+                }
+            }
+        }
+    }
+
+    private static Map<UUID, Long> watermarks(Connection c, Collection<UUID> epochs) throws SQLException {
+        Map<UUID, Long> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT epoch, last_seq FROM flush_watermark WHERE epoch = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("uuid", epochs.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getObject(1, UUID.class), rs.getLong(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<Object, Counts> totals(Connection c, Selection selection, Grouping grouping) throws SQLException {
+        String where = "minute >= ? AND minute < ?" + (selection.dimension() == null ? "" : " AND " + selection.dimension().column + " = ?");
+        String sql = "SELECT " + grouping.sql() + " AS g, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros)"
+                + " FROM counter_minute WHERE " + where + " GROUP BY 1";
+        Map<Object, Counts> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (grouping instanceof Grouping.ByTime t && t.granularity() != Granularity.TOTAL) {
+                ps.setString(i++, t.zone().getId());
+            }
+            ps.setTimestamp(i++, Timestamp.from(selection.from()));
+            ps.setTimestamp(i++, Timestamp.from(selection.to()));
+            if (selection.dimension() != null) {
+                ps.setLong(i, selection.id());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(grouping.keyOf(rs.getObject(1)), new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,54 @@
+package io.adgrid.reporting.web;
+
+import java.util.Map;
+import io.adgrid.reporting.stats.BadQueryException;
+import io.adgrid.reporting.stats.StatsService;
+import com.hazelcast.core.HazelcastException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/** Every error of the API as a short JSON reason: 4xx for bad requests, 503 when a backend is down, never a stack trace. */
+@RestControllerAdvice
+public class ApiErrors {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+
+    @ExceptionHandler(BadQueryException.class)
+    ResponseEntity<Map<String, Object>> badQuery(BadQueryException e) {
+        return error(HttpStatus.BAD_REQUEST, "bad_request", e.getMessage());
+    }
+
+    @ExceptionHandler(MissingServletRequestParameterException.class)
+    ResponseEntity<Map<String, Object>> missing(MissingServletRequestParameterException e) {
+        return error(HttpStatus.BAD_REQUEST, "bad_request", "parameter " + e.getParameterName() + " is required");
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<Map<String, Object>> method(HttpRequestMethodNotSupportedException e) {
+        return error(HttpStatus.METHOD_NOT_ALLOWED, "method_not_allowed", e.getMessage());
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<Map<String, Object>> notAcceptable(HttpMediaTypeNotAcceptableException e) {
+        return error(HttpStatus.NOT_ACCEPTABLE, "not_acceptable", "ask for application/json or text/csv");
+    }
+
+    @ExceptionHandler({StatsService.DatabaseUnavailableException.class, HazelcastException.class})
+    ResponseEntity<Map<String, Object>> unavailable(RuntimeException e) {
+        log.warn("answering 503: {}", e.getMessage());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
+                .body(Map.of("status", 503, "error", "unavailable", "reason", "a backend is unavailable, retry shortly"));
+    }
+
+    private static ResponseEntity<Map<String, Object>> error(HttpStatus status, String code, String reason) {
+        return ResponseEntity.status(status).body(Map.of("status", status.value(), "error", code, "reason", reason));
+    }
+}
