@@ -3,6 +3,7 @@ package io.adgrid.app;
 import java.nio.file.Path;
 import io.adgrid.app.config.AdGridProperties;
 import io.adgrid.app.config.DatabaseConfiguration.ResolvedDatabase;
+import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.reporting.admin.AdminToken;
 import com.hazelcast.core.HazelcastInstance;
 import org.springframework.beans.factory.ObjectProvider;
@@ -25,7 +26,7 @@ class StartupReport implements ApplicationListener<ApplicationReadyEvent> {
         Path var = props.varDir().toAbsolutePath().normalize();
         StringBuilder sb = new StringBuilder("\n=== AdGrid ").append(role.command()).append(" is ready ===\n");
         if (role.gateway) {
-            sb.append("  beacons     http://localhost:").append(props.gateway().port()).append("/i /c /s /events   health /healthz\n");
+            sb.append("  beacons     http://localhost:").append(ctx.getBean(GatewayServer.class).port()).append("/i /c /s /events   health /healthz\n");
         }
         if (role.reporting) {
             String port = env.getProperty("local.server.port", env.getProperty("server.port"));

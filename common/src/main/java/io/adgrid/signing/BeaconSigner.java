@@ -55,7 +55,9 @@ public final class BeaconSigner {
      * malformed signature can be told apart from a wrong one.
      */
     public static byte[] decode(String sig) {
-        if (sig == null || sig.length() != 43) {
+        // 43 characters carry 258 bits; the last one must leave the 2 spare bits zero, so that
+        // exactly one spelling of a signature is valid.
+        if (sig == null || sig.length() != 43 || "AEIMQUYcgkosw048".indexOf(sig.charAt(42)) < 0) {
             return null;
         }
         try {

@@ -1,7 +1,9 @@
 package io.adgrid.gateway.beacon;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -133,13 +135,13 @@ public final class BeaconService {
         if (!query.isEmpty()) {
             throw new BadRequestException(Rejection.malformed("ambiguous_parameters", "send parameters in the body or the query string, not both"));
         }
-        String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+        String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
         byte[] bytes = ByteBufUtil.getBytes(body);
         if (type.startsWith("application/json")) {
             return RequestParams.fromJson(bytes, 0, bytes.length);
         }
         if (type.startsWith("application/x-www-form-urlencoded")) {
-            return RequestParams.fromQuery(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), false);
+            return RequestParams.fromQuery(new String(bytes, StandardCharsets.UTF_8), false);
         }
         throw new BadRequestException(new Rejection(415, "unsupported_media_type", "use application/x-www-form-urlencoded or application/json"));
     }
@@ -150,6 +152,10 @@ public final class BeaconService {
 
     private CompletableFuture<FullHttpResponse> events(FullHttpRequest request) {
         byte[] body = ByteBufUtil.getBytes(request.content());
+        // Count lines before submitting any: a 413 must not leave the first lines counted.
+        if (lineCount(body) > MAX_NDJSON_LINES) {
+            return done(HttpAnswers.rejection(new Rejection(413, "too_many_lines", "at most " + MAX_NDJSON_LINES + " lines per request")));
+        }
         List<CompletableFuture<LineResult>> results = new ArrayList<>();
         int line = 0;
         int start = 0;
@@ -159,9 +165,6 @@ public final class BeaconService {
                 end++;
             }
             line++;
-            if (line > MAX_NDJSON_LINES) {
-                return done(HttpAnswers.rejection(new Rejection(413, "too_many_lines", "at most " + MAX_NDJSON_LINES + " lines per request")));
-            }
             int len = end - start;
             if (len > 0 && body[end - 1] == '\r') {
                 len--;
@@ -209,6 +212,17 @@ public final class BeaconService {
                 g.writeEndArray();
             });
         });
+    }
+
+    /** Lines as the loop in {@link #events} numbers them: one per '\n', plus a last one without it. */
+    private static int lineCount(byte[] body) {
+        int lines = 0;
+        for (byte b : body) {
+            if (b == '\n') {
+                lines++;
+            }
+        }
+        return body.length > 0 && body[body.length - 1] != '\n' ? lines + 1 : lines;
     }
 
     private CompletableFuture<LineResult> eventLine(int line, byte[] body, int offset, int length) {
@@ -274,7 +288,7 @@ public final class BeaconService {
     private void count(String type, String outcome, String reason) {
         counters.computeIfAbsent(type + '|' + outcome + '|' + reason, k -> Counter.builder("adgrid.gateway.events")
                 .description("Beacon events by type, outcome (accepted, duplicate, rejected) and reason")
-                .tag("type", type.toLowerCase(java.util.Locale.ROOT)).tag("outcome", outcome).tag("reason", reason)
+                .tag("type", type.toLowerCase(Locale.ROOT)).tag("outcome", outcome).tag("reason", reason)
                 .register(metrics)).increment();
     }
 

@@ -1,0 +1,84 @@
+package io.adgrid.gateway;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import io.adgrid.catalog.Banner;
+import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.CatalogSnapshot;
+import io.adgrid.signing.BeaconSigner;
+
+/**
+ * A small catalog and a fixed clock for gateway tests, and helpers that sign beacons the way an
+ * ad server does (with {@link BeaconSigner#sign}).
+ */
+public final class TestCatalog {
+
+    /** The gateway's "now" in every test: 2023-11-14T22:13:20Z. */
+    public static final long NOW = 1_700_000_000_000L;
+    public static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
+
+    public static final Campaign CAMPAIGN_1 = Campaign.of(1, "one", "EUR", "demo-secret-1");
+    public static final Campaign CAMPAIGN_2 = Campaign.of(2, "two", "USD", "demo-secret-2");
+    /** Banner 7 of campaign 1. */
+    public static final Banner BANNER_7 = new Banner(7, 1, "https://example.com/landing/7");
+    /** Banner 8 of campaign 2, with a landing URL that carries its own query. */
+    public static final Banner BANNER_8 = new Banner(8, 2, "https://shop.example.org/p?id=8&utm_source=adgrid");
+    /** Banner 9 points at campaign 99, which the catalog does not hold. */
+    public static final Banner BANNER_9_ORPHAN = new Banner(9, 99, "https://example.com/landing/9");
+    public static final long PUBLISHER_3 = 3;
+    public static final long PUBLISHER_4 = 4;
+
+    public static final CatalogSnapshot SNAPSHOT = new CatalogSnapshot(
+            List.of(CAMPAIGN_1, CAMPAIGN_2), List.of(BANNER_7, BANNER_8, BANNER_9_ORPHAN), List.of(PUBLISHER_3, PUBLISHER_4));
+
+    private TestCatalog() {
+    }
+
+    /** Unsigned beacon parameters b, p, ts, n (insertion order kept for readable URLs). */
+    public static Map<String, String> beacon(long banner, long publisher, long ts, String nonce) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("b", Long.toString(banner));
+        params.put("p", Long.toString(publisher));
+        params.put("ts", Long.toString(ts));
+        params.put("n", nonce);
+        return params;
+    }
+
+    /** Unsigned sale parameters b, p, order, amount, ts. */
+    public static Map<String, String> sale(long banner, long publisher, String order, String amount, long ts) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("b", Long.toString(banner));
+        params.put("p", Long.toString(publisher));
+        params.put("order", order);
+        params.put("amount", amount);
+        params.put("ts", Long.toString(ts));
+        return params;
+    }
+
+    /** A copy of {@code params} with {@code sig} added, signed with the campaign's secret. */
+    public static Map<String, String> signed(Campaign campaign, Map<String, String> params) {
+        Map<String, String> out = new LinkedHashMap<>(params);
+        out.remove("sig");
+        out.put("sig", BeaconSigner.sign(campaign.signingKey(), out));
+        return out;
+    }
+
+    /** A copy of {@code params} with {@code sig} added, signed with a raw secret. */
+    public static Map<String, String> signedWith(String secret, Map<String, String> params) {
+        Map<String, String> out = new LinkedHashMap<>(params);
+        out.remove("sig");
+        out.put("sig", BeaconSigner.sign(BeaconSigner.key(secret), out));
+        return out;
+    }
+
+    /** A copy with one parameter replaced (or added) and the signature left as it was. */
+    public static Map<String, String> with(Map<String, String> params, String name, String value) {
+        Map<String, String> out = new LinkedHashMap<>(params);
+        out.put(name, value);
+        return out;
+    }
+}
