@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -19,6 +18,7 @@ import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.member.GridMember;
+import com.hazelcast.cluster.Cluster;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -46,11 +46,15 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         }
     }
 
+    /** Group of keys whose partition has no owner yet (cluster starting): Hazelcast retries them. */
+    private static final Object NO_OWNER = new Object();
+
     private record Pending(GridEvent event, CompletableFuture<Outcome> result) {
     }
 
     private final IMap<Long, RouteState> counters;
     private final PartitionService partitions;
+    private final Cluster cluster;
     private final Settings settings;
     private final Clock clock;
     private final long gatewayId = BatchId.newGatewayId();
@@ -64,6 +68,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     public GridBatcher(HazelcastInstance grid, Settings settings, Clock clock) {
         this.counters = grid.getMap(GridMember.COUNTERS_MAP);
         this.partitions = grid.getPartitionService();
+        this.cluster = grid.getCluster();
         this.settings = settings;
         this.clock = clock;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adgrid-batch-retry"));
@@ -119,14 +124,25 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         return out;
     }
 
+    /**
+     * One call per owner member when there are no remote backups; one call per partition when
+     * there are, because Hazelcast sends a multi-key call's whole processor to every partition's
+     * backup: per-member calls would copy each event to the backup once per partition touched.
+     */
     private void sendGroupedByOwner(List<Pending> drained) {
-        Map<UUID, Map<Long, List<Pending>>> byOwner = new HashMap<>();
+        boolean perPartition = dataMembers() > 1;
+        Map<Object, Map<Long, List<Pending>>> byOwner = new HashMap<>();
         for (Pending p : drained) {
             long key = p.event().routeKey();
             Partition partition = partitions.getPartition(key);
-            Member owner = partition.getOwner();
-            UUID ownerId = owner == null ? null : owner.getUuid();
-            byOwner.computeIfAbsent(ownerId, o -> new HashMap<>()).computeIfAbsent(key, k -> new ArrayList<>()).add(p);
+            Object group;
+            if (perPartition) {
+                group = partition.getPartitionId();
+            } else {
+                Member owner = partition.getOwner();
+                group = owner == null ? NO_OWNER : owner.getUuid();
+            }
+            byOwner.computeIfAbsent(group, o -> new HashMap<>()).computeIfAbsent(key, k -> new ArrayList<>()).add(p);
         }
         long orderExpiresMinute = Math.floorDiv(clock.millis() + settings.orderRetention().toMillis(), 60_000L);
         for (Map<Long, List<Pending>> group : byOwner.values()) {
@@ -135,6 +151,16 @@ public final class GridBatcher implements EventSink, AutoCloseable {
             ApplyBatch batch = new ApplyBatch(new BatchId(gatewayId, batchSequence.incrementAndGet()), orderExpiresMinute, events);
             send(batch, group, 1);
         }
+    }
+
+    private int dataMembers() {
+        int n = 0;
+        for (Member m : cluster.getMembers()) {
+            if (!m.isLiteMember()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void send(ApplyBatch batch, Map<Long, List<Pending>> group, int attempt) {

@@ -7,7 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -95,12 +97,18 @@ public final class CounterWriter {
     }
 
     private static Set<UUID> advanceWatermarks(Connection c, Collection<SealedBatch> batches) throws SQLException {
-        // One batch per epoch per call (an entry has at most one sealed batch); keep the highest if not.
+        // An entry has at most one sealed batch, so a call holds one batch per epoch. Two would be
+        // wrong to write at once: the watermark could only skip both or neither.
         Map<UUID, Long> seqByEpoch = new HashMap<>();
         for (SealedBatch b : batches) {
-            seqByEpoch.merge(b.epoch(), b.seq(), Math::max);
+            if (seqByEpoch.put(b.epoch(), b.seq()) != null) {
+                throw new IllegalArgumentException("two batches of epoch " + b.epoch() + " in one write");
+            }
         }
         UUID[] epochs = seqByEpoch.keySet().toArray(new UUID[0]);
+        // One lock order for every writer (a flush and a member's own cycle may write the same
+        // batches at once): rows are locked in array order, so unsorted arrays can deadlock.
+        Arrays.sort(epochs);
         Long[] seqs = new Long[epochs.length];
         for (int i = 0; i < epochs.length; i++) {
             seqs[i] = seqByEpoch.get(epochs[i]);
@@ -121,6 +129,10 @@ public final class CounterWriter {
     private static int addCounts(Connection c, CounterDeltas deltas) throws SQLException {
         List<Map.Entry<CounterKey, Counts>> rows = new ArrayList<>(deltas.asMap().entrySet());
         rows.removeIf(e -> e.getValue().isZero());
+        // Lock order again (see advanceWatermarks): by primary key.
+        rows.sort(Comparator.comparing((Map.Entry<CounterKey, Counts> e) -> e.getKey().minute())
+                .thenComparing(e -> e.getKey().bannerId())
+                .thenComparing(e -> e.getKey().publisherId()));
         try (PreparedStatement ps = c.prepareStatement(ADD_COUNTS)) {
             for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
                 List<Map.Entry<CounterKey, Counts>> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));

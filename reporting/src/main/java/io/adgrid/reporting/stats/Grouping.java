@@ -27,6 +27,23 @@ sealed interface Grouping {
             return granularity == Granularity.TOTAL ? "0" : "date_trunc('" + granularity.sqlUnit + "', minute AT TIME ZONE ?)";
         }
 
+        /**
+         * The zone as PostgreSQL must be told it. A region id is passed as is; a fixed offset is
+         * written in POSIX form, because PostgreSQL reads "+05:30" or "UTC+05:30" as POSIX, that
+         * is as 5:30 WEST of Greenwich, the opposite of what Java (and ISO-8601) means by it.
+         */
+        public String sqlZone() {
+            if (!zone.getRules().isFixedOffset()) {
+                return zone.getId();
+            }
+            int east = zone.getRules().getOffset(Instant.EPOCH).getTotalSeconds();
+            if (east == 0) {
+                return "UTC";
+            }
+            int abs = Math.abs(east);
+            return String.format(java.util.Locale.ROOT, "UTC%s%02d:%02d:%02d", east > 0 ? "-" : "+", abs / 3600, abs / 60 % 60, abs % 60);
+        }
+
         @Override
         public Object keyOf(CounterKey key) {
             if (granularity == Granularity.TOTAL) {
@@ -37,7 +54,7 @@ sealed interface Grouping {
 
         @Override
         public Object keyOf(Object sqlValue) {
-            return granularity == Granularity.TOTAL ? 0 : ((java.sql.Timestamp) sqlValue).toLocalDateTime();
+            return granularity == Granularity.TOTAL ? 0 : (LocalDateTime) sqlValue;
         }
     }
 

@@ -66,6 +66,7 @@ public class StatsController {
             @Parameter(description = "json (default) or csv") @RequestParam(required = false) String format,
             @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
         ZoneId zone = zone(tz);
+        boolean csv = csv(format, accept); // every parameter is checked before a backend is asked
         Granularity g = enumParam(Granularity.class, "granularity", granularity);
         Selection selection = selection(campaign, banner, publisher, from, to, zone);
         if (g != Granularity.TOTAL) {
@@ -74,7 +75,8 @@ public class StatsController {
                 throw new BadQueryException("too many buckets (" + buckets + "); use a coarser granularity or a shorter range");
             }
         }
-        Map<Object, Counts> totals = stats.totals(selection, new Grouping.ByTime(g, zone), live(source));
+        boolean live = live(source);
+        Map<Object, Counts> totals = stats.totals(selection, new Grouping.ByTime(g, zone), live);
         List<StatsRow> rows = new ArrayList<>();
         if (g == Granularity.TOTAL) {
             rows.add(StatsRow.of(format(selection.from(), zone), null, totals.getOrDefault(0, new Counts())));
@@ -83,7 +85,7 @@ public class StatsController {
                     .sorted(Comparator.comparing(e -> (LocalDateTime) e.getKey()))
                     .forEach(e -> rows.add(StatsRow.of(format((LocalDateTime) e.getKey(), zone), null, e.getValue())));
         }
-        return answer(new StatsAnswer(null, null, rows), csv(format, accept), "bucket");
+        return answer(new StatsAnswer(null, null, rows), csv, "bucket");
     }
 
     @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions or revenue")
@@ -107,8 +109,10 @@ public class StatsController {
             default -> throw new BadQueryException("metric must be impressions, clicks, conversions or revenue");
         };
         int n = (int) number("limit", limit, 1, MAX_LIMIT);
+        boolean csv = csv(format, accept);
+        boolean live = live(source);
         Selection selection = selection(null, null, null, from, to, zone(tz));
-        Map<Object, Counts> totals = stats.totals(selection, new Grouping.ById(d), live(source));
+        Map<Object, Counts> totals = stats.totals(selection, new Grouping.ById(d), live);
         List<StatsRow> rows = totals.entrySet().stream()
                 .filter(e -> value.applyAsLong(e.getValue()) > 0)
                 .sorted(Comparator.<Map.Entry<Object, Counts>>comparingLong(e -> value.applyAsLong(e.getValue())).reversed()
@@ -116,7 +120,7 @@ public class StatsController {
                 .limit(n)
                 .map(e -> StatsRow.of(null, (Long) e.getKey(), e.getValue()))
                 .toList();
-        return answer(new StatsAnswer(d.label(), metric, rows), csv(format, accept), "id");
+        return answer(new StatsAnswer(d.label(), metric, rows), csv, "id");
     }
 
     private Selection selection(String campaign, String banner, String publisher, String from, String to, ZoneId zone) {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.LocalDateTime;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -65,7 +66,7 @@ public final class StatsRepository {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             if (grouping instanceof Grouping.ByTime t && t.granularity() != Granularity.TOTAL) {
-                ps.setString(i++, t.zone().getId());
+                ps.setString(i++, t.sqlZone());
             }
             ps.setTimestamp(i++, Timestamp.from(selection.from()));
             ps.setTimestamp(i++, Timestamp.from(selection.to()));
@@ -74,7 +75,11 @@ public final class StatsRepository {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(grouping.keyOf(rs.getObject(1)), new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                    // A bucket start is a local date-time: read it as one, never through java.sql.Timestamp
+                    // (which goes through the JVM's default zone and shifts times in its DST gaps).
+                    Object g = grouping instanceof Grouping.ByTime t && t.granularity() != Granularity.TOTAL
+                            ? rs.getObject(1, LocalDateTime.class) : rs.getObject(1);
+                    out.put(grouping.keyOf(g), new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
                 }
             }
         }

@@ -1,0 +1,194 @@
+package io.adgrid.grid.counters;
+
+import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
+import static io.adgrid.grid.counters.TestEvents.click;
+import static io.adgrid.grid.counters.TestEvents.emptyEntry;
+import static io.adgrid.grid.counters.TestEvents.impression;
+import static io.adgrid.grid.counters.TestEvents.positions;
+import static io.adgrid.grid.counters.TestEvents.sale;
+import static io.adgrid.grid.counters.TestEvents.ts;
+import static io.adgrid.grid.counters.TestEvents.unpersisted;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.AbstractMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import io.adgrid.grid.counters.CounterFilter.Dimension;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.GridSettings;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.spi.impl.SerializationServiceSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every grid type written and read back through the member's own serialization service behaves as before. */
+class GridSerializationIT {
+
+    private static final long GATEWAY = 0xBEEF_0004L;
+    private static final long CAMPAIGN = 5;
+    private static final long BANNER = 15;
+    private static final long BANNER_KEY = RouteKeys.banner(BANNER);
+    private static final long CAMPAIGN_KEY = RouteKeys.campaign(CAMPAIGN);
+    private static final long ORDER_EXPIRY = BASE_MINUTE + 600;
+
+    private static HazelcastInstance member;
+    private static SerializationService serialization;
+
+    @BeforeAll
+    static void startMember() {
+        member = GridMember.start(new GridSettings("test-serialization-" + UUID.randomUUID(),
+                List.of("127.0.0.1:5710", "127.0.0.1:5711", "127.0.0.1:5712"), 5710, false, 31, 1));
+        serialization = ((SerializationServiceSupport) member).getSerializationService();
+    }
+
+    @AfterAll
+    static void stopMember() {
+        if (member != null) {
+            member.shutdown();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T roundTrip(T object) {
+        Object copy = serialization.toObject(serialization.toData(object));
+        assertThat(copy).isNotSameAs(object).isInstanceOf(object.getClass());
+        return (T) copy;
+    }
+
+    private static Map.Entry<Long, RouteState> copyOf(Map.Entry<Long, RouteState> entry) {
+        return new AbstractMap.SimpleEntry<>(entry.getKey(), roundTrip(entry.getValue()));
+    }
+
+    private static ApplyBatch batch(long sequence, long key, GridEvent... events) {
+        return new ApplyBatch(new BatchId(GATEWAY, sequence), ORDER_EXPIRY, Map.of(key, List.of(events)));
+    }
+
+    @Test
+    void routeStateWithSealedPendingNoncesAndOrdersBehavesTheSameAfterARoundTrip() {
+        GridEvent beacon = impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1);
+        GridEvent laterBeacon = click(CAMPAIGN, BANNER, 8, ts(BASE_MINUTE + 1, 1), 2);
+        var banner = emptyEntry(BANNER_KEY);
+        batch(1, BANNER_KEY, beacon).process(banner);
+        SealedBatch sealed = new SealPending(BASE_MINUTE, 17).process(banner);
+        batch(2, BANNER_KEY, laterBeacon).process(banner);
+
+        var copy = copyOf(banner);
+
+        assertThat(unpersisted(copy)).isEqualTo(unpersisted(banner));
+        MemorySnapshot original = new SnapshotCounters(CounterFilter.all()).process(banner);
+        MemorySnapshot copied = new SnapshotCounters(CounterFilter.all()).process(copy);
+        assertThat(copied.epoch()).isEqualTo(original.epoch());
+        for (long watermark = 0; watermark <= 3; watermark++) {
+            assertThat(copied.unpersisted(watermark)).isEqualTo(original.unpersisted(watermark));
+        }
+        assertThat(copy.getValue().rememberedNonces()).isEqualTo(2);
+        assertThat(copy.getValue().pendingKeys()).isEqualTo(banner.getValue().pendingKeys());
+        // Replays are still caught, by both identities.
+        assertThat(positions(batch(3, BANNER_KEY, beacon, laterBeacon).process(copy))).containsExactly(0, 1);
+        // The sealed batch is the same one, and the next one continues its sequence in the same epoch.
+        SealedBatch sealedAgain = new SealPending(BASE_MINUTE, 17).process(copy);
+        assertThat(sealedAgain.epoch()).isEqualTo(sealed.epoch());
+        assertThat(sealedAgain.seq()).isEqualTo(1);
+        assertThat(sealedAgain.deltas()).isEqualTo(sealed.deltas());
+        new AcknowledgeBatches(Map.of(BANNER_KEY, 1L)).process(copy);
+        SealedBatch next = new SealPending(BASE_MINUTE, 17).process(copy);
+        assertThat(next.epoch()).isEqualTo(sealed.epoch());
+        assertThat(next.seq()).isEqualTo(2);
+        assertThat(TestEvents.total(next.deltas())).isEqualTo(new Counts(0, 1, 0, 0));
+        // Identities keep their minutes: expiring drops the older one only.
+        new SealPending(BASE_MINUTE + 17 + 2, 17).process(copy);
+        assertThat(copy.getValue().rememberedNonces()).isEqualTo(1);
+    }
+
+    @Test
+    void routeStateOrdersSurviveARoundTripWithTheBatchThatRecordedThem() {
+        GridEvent order = sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), "order-1", 12_345_678);
+        var campaign = emptyEntry(CAMPAIGN_KEY);
+        ApplyBatch first = batch(1, CAMPAIGN_KEY, order);
+        first.process(campaign);
+
+        var copy = copyOf(campaign);
+
+        assertThat(unpersisted(copy)).isEqualTo(unpersisted(campaign));
+        // A re-send of the recording batch is still the original; any other batch is a duplicate.
+        assertThat(first.process(copy)).isNull();
+        assertThat(positions(batch(2, CAMPAIGN_KEY, order).process(copy))).containsExactly(0);
+        assertThat(TestEvents.total(unpersisted(copy))).isEqualTo(new Counts(0, 0, 1, 12_345_678));
+        // The order's retention survives too.
+        new SealPending(ORDER_EXPIRY, 17).process(copy);
+        assertThat(positions(batch(3, CAMPAIGN_KEY, order).process(copy))).containsExactly(0);
+        new AcknowledgeBatches(Map.of(CAMPAIGN_KEY, 1L)).process(copy);
+        new SealPending(ORDER_EXPIRY + 1, 17).process(copy);
+        assertThat(copy.getValue()).isNull();
+    }
+
+    @Test
+    void applyBatchAppliesTheSameAfterARoundTrip() {
+        ApplyBatch original = new ApplyBatch(new BatchId(GATEWAY, 77), ORDER_EXPIRY, Map.of(
+                BANNER_KEY, List.of(impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1),
+                        click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 2), 1),
+                        impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1)),
+                CAMPAIGN_KEY, List.of(sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 3), "order-ü€", 999_999),
+                        sale(CAMPAIGN, BANNER, 9, ts(BASE_MINUTE, 4), "order-ü€", 1))));
+
+        ApplyBatch copy = roundTrip(original);
+
+        assertThat(copy.batchId()).isEqualTo(original.batchId());
+        assertThat(copy.keys()).containsExactlyInAnyOrderElementsOf(original.keys());
+        for (long key : List.of(BANNER_KEY, CAMPAIGN_KEY)) {
+            var byOriginal = emptyEntry(key);
+            var byCopy = emptyEntry(key);
+            assertThat(positions(copy.process(byCopy))).isEqualTo(positions(original.process(byOriginal)));
+            assertThat(unpersisted(byCopy)).isEqualTo(unpersisted(byOriginal));
+            // Same batch id and expiry: the copy is the same batch, so it creates the same epoch and is
+            // recognised as the original by the sales it recorded.
+            assertThat(positions(original.process(byCopy))).isEqualTo(positions(original.process(byOriginal)));
+            assertThat(new SealPending(BASE_MINUTE, 17).process(byCopy).epoch())
+                    .isEqualTo(new SealPending(BASE_MINUTE, 17).process(byOriginal).epoch());
+        }
+    }
+
+    @Test
+    void sealedBatchAndMemorySnapshotKeepTheirCountsAfterARoundTrip() {
+        CounterDeltas deltas = new CounterDeltas();
+        deltas.add(new CounterKey(BASE_MINUTE, CAMPAIGN, BANNER, 7), new Counts(1, 2, 3, Long.MAX_VALUE));
+        deltas.add(new CounterKey(-1, 0, Long.MIN_VALUE, 8), new Counts(4, 0, 0, 0));
+        SealedBatch sealed = new SealedBatch(0x1234L, 0x5678L, 3, deltas);
+        CounterDeltas pending = new CounterDeltas();
+        pending.add(new CounterKey(BASE_MINUTE + 1, CAMPAIGN, BANNER, 7), new Counts(9, 0, 0, 0));
+        MemorySnapshot snapshot = new MemorySnapshot(0x1234L, 0x5678L, 3, deltas, 4, pending);
+
+        SealedBatch sealedCopy = roundTrip(sealed);
+        MemorySnapshot snapshotCopy = roundTrip(snapshot);
+
+        assertThat(sealedCopy.epoch()).isEqualTo(new UUID(0x1234L, 0x5678L));
+        assertThat(sealedCopy.seq()).isEqualTo(3);
+        assertThat(sealedCopy.deltas()).isEqualTo(deltas);
+        assertThat(snapshotCopy.epoch()).isEqualTo(snapshot.epoch());
+        for (long watermark = 0; watermark <= 5; watermark++) {
+            assertThat(snapshotCopy.unpersisted(watermark)).isEqualTo(snapshot.unpersisted(watermark));
+        }
+    }
+
+    @Test
+    void controlProcessorsKeepTheirParametersAfterARoundTrip() {
+        var entry = emptyEntry(BANNER_KEY);
+        batch(1, BANNER_KEY, impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1),
+                impression(CAMPAIGN, BANNER + 1, 8, ts(BASE_MINUTE + 5, 1), 2)).process(entry);
+
+        MemorySnapshot filtered = roundTrip(new SnapshotCounters(
+                new CounterFilter(Dimension.PUBLISHER, 8, BASE_MINUTE + 5, BASE_MINUTE + 6))).process(entry);
+        assertThat(filtered.unpersisted(0).asMap()).containsOnlyKeys(new CounterKey(BASE_MINUTE + 5, CAMPAIGN, BANNER + 1, 8));
+
+        // SealPending keeps nowMinute and window: sealing at minute +20 with window 17 forgets the first identity only.
+        SealedBatch sealed = roundTrip(new SealPending(BASE_MINUTE + 20, 17)).process(entry);
+        assertThat(sealed.seq()).isEqualTo(1);
+        assertThat(entry.getValue().rememberedNonces()).isEqualTo(1);
+
+        roundTrip(new AcknowledgeBatches(Map.of(BANNER_KEY, 1L, CAMPAIGN_KEY, 5L))).process(entry);
+        assertThat(new SnapshotCounters(CounterFilter.all()).process(entry)).isNull();
+    }
+}

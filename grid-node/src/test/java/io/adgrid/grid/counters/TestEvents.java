@@ -1,0 +1,83 @@
+package io.adgrid.grid.counters;
+
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import io.adgrid.event.EventType;
+
+/** Builds grid events and applies entry processors to plain map entries, as the partition thread would. */
+public final class TestEvents {
+
+    /** A fixed UTC minute (2024-03-10T16:00Z) so no test depends on the clock. */
+    public static final long BASE_MINUTE = 28_502_400L;
+
+    private TestEvents() {
+    }
+
+    public static long ts(long minute, long secondOfMinute) {
+        return minute * 60_000L + secondOfMinute * 1_000L;
+    }
+
+    public static GridEvent impression(long campaign, long banner, long publisher, long tsMillis, long id) {
+        return new GridEvent(EventType.IMPRESSION, campaign, banner, publisher, tsMillis, id, ~id, null, 0);
+    }
+
+    public static GridEvent click(long campaign, long banner, long publisher, long tsMillis, long id) {
+        return new GridEvent(EventType.CLICK, campaign, banner, publisher, tsMillis, id, ~id, null, 0);
+    }
+
+    public static GridEvent sale(long campaign, long banner, long publisher, long tsMillis, String order, long amountMicros) {
+        long id = order.hashCode() * 31L + amountMicros;
+        return new GridEvent(EventType.SALE, campaign, banner, publisher, tsMillis, id, ~id, order, amountMicros);
+    }
+
+    /** Events grouped by the grid entry that owns them, in their order. */
+    public static Map<Long, List<GridEvent>> byRouteKey(List<GridEvent> events) {
+        Map<Long, List<GridEvent>> out = new LinkedHashMap<>();
+        for (GridEvent e : events) {
+            out.computeIfAbsent(e.routeKey(), k -> new ArrayList<>()).add(e);
+        }
+        return out;
+    }
+
+    /** What counting every event once gives. */
+    public static CounterDeltas expected(List<GridEvent> events) {
+        CounterDeltas out = new CounterDeltas();
+        for (GridEvent e : events) {
+            Counts c = out.at(e.counterKey());
+            switch (e.type()) {
+                case IMPRESSION -> c.impressions++;
+                case CLICK -> c.clicks++;
+                case SALE -> {
+                    c.conversions++;
+                    c.revenueMicros += e.amountMicros();
+                }
+            }
+        }
+        return out;
+    }
+
+    public static Map.Entry<Long, RouteState> emptyEntry(long key) {
+        return new AbstractMap.SimpleEntry<>(key, null);
+    }
+
+    /** Positions set in an ApplyBatch answer (empty for null). */
+    public static List<Integer> positions(long[] duplicates) {
+        return duplicates == null ? List.of() : BitSet.valueOf(duplicates).stream().boxed().toList();
+    }
+
+    /** Everything the entry holds that PostgreSQL (at watermark 0) does not. */
+    public static CounterDeltas unpersisted(Map.Entry<Long, RouteState> entry) {
+        MemorySnapshot snapshot = new SnapshotCounters(CounterFilter.all()).process(entry);
+        return snapshot == null ? new CounterDeltas() : snapshot.unpersisted(0);
+    }
+
+    public static Counts total(CounterDeltas deltas) {
+        Counts sum = new Counts();
+        deltas.asMap().values().forEach(sum::add);
+        return sum;
+    }
+}

@@ -1,0 +1,61 @@
+package io.adgrid.grid.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.GridSettings;
+import com.hazelcast.core.HazelcastInstance;
+
+/**
+ * Real Hazelcast members for tests: a cluster name no one else uses and the port base the test
+ * was given ({@code base, base+1, base+2} as the join list). Shut them down with {@link #terminate}.
+ */
+public final class TestGrid {
+
+    private TestGrid() {
+    }
+
+    public static String uniqueClusterName(Class<?> testClass) {
+        return "test-" + testClass.getSimpleName() + "-" + UUID.randomUUID();
+    }
+
+    /** A data member (not lite) with one synchronous backup and a small partition count. */
+    public static GridSettings settings(String clusterName, int portBase) {
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            members.add("127.0.0.1:" + (portBase + i));
+        }
+        return new GridSettings(clusterName, members, portBase, false, 31, 1);
+    }
+
+    /** Starts {@code count} members of one cluster and waits until they see each other. */
+    public static List<HazelcastInstance> startMembers(GridSettings settings, int count) {
+        List<HazelcastInstance> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                members.add(GridMember.start(settings));
+            }
+            awaitClusterSize(members.get(0), count, Duration.ofSeconds(60));
+            return members;
+        } catch (RuntimeException | AssertionError e) {
+            terminate(members);
+            throw e;
+        }
+    }
+
+    public static void awaitClusterSize(HazelcastInstance member, int size, Duration timeout) {
+        Wait.until("cluster of " + size + " members", timeout, () -> member.getCluster().getMembers().size() == size);
+        Wait.until("cluster safe", timeout, () -> member.getPartitionService().isClusterSafe());
+    }
+
+    /** Stops members at once (no graceful migration: tests do not need it). */
+    public static void terminate(List<HazelcastInstance> members) {
+        for (HazelcastInstance m : members) {
+            if (m != null && m.getLifecycleService().isRunning()) {
+                m.getLifecycleService().terminate();
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.adgrid.gateway.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import io.adgrid.event.EventType;
+import io.adgrid.gateway.batching.EventSink.Outcome;
+import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.CounterFilter;
+import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.RouteState;
+import io.adgrid.grid.counters.SnapshotCounters;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.GridSettings;
+import io.adgrid.grid.testing.TestGrid;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batcher against real members: one member (one call per member per flush) and two members
+ * (one call per partition, so backups get only their partition's events). Every future completes,
+ * replays come back as duplicates, and the grid holds exactly one count per distinct event.
+ */
+class GridBatcherIT {
+
+    private final List<HazelcastInstance> members = new ArrayList<>();
+    private GridBatcher batcher;
+
+    @AfterEach
+    void stop() {
+        if (batcher != null) {
+            batcher.close();
+        }
+        TestGrid.terminate(members);
+    }
+
+    @Test
+    void oneMemberCountsEveryDistinctEventOnceAndFlagsReplays() throws Exception {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
+        members.addAll(TestGrid.startMembers(settings, 1));
+        batcher = new GridBatcher(members.get(0), GridBatcher.Settings.defaults(), Clock.systemUTC());
+
+        sendAndCheck(0, members.get(0));
+    }
+
+    @Test
+    void twoMembersWithBackupsCountEveryDistinctEventOnceAndFlagsReplays() throws Exception {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
+        members.addAll(TestGrid.startMembers(settings, 2));
+        HazelcastInstance gateway = GridMember.start(settings.asLiteMember());
+        members.add(gateway);
+        TestGrid.awaitClusterSize(gateway, 3, Duration.ofSeconds(60));
+        batcher = new GridBatcher(gateway, GridBatcher.Settings.defaults(), Clock.systemUTC());
+
+        sendAndCheck(0, gateway);
+        // Kill a data member: its backups on the other take over, nothing is lost or doubled.
+        members.get(0).getLifecycleService().terminate();
+        TestGrid.awaitClusterSize(gateway, 2, Duration.ofSeconds(60));
+        assertThat(totals(gateway).impressions).isEqualTo(1000);
+        sendAndCheck(1, gateway);
+    }
+
+    /** Sends 1000 new impressions over 300 banners plus a replay of each; round {@code r} uses fresh ids. */
+    private void sendAndCheck(int round, HazelcastInstance grid) throws Exception {
+        long before = totals(grid).impressions;
+        long now = System.currentTimeMillis();
+        List<CompletableFuture<Outcome>> first = new ArrayList<>();
+        List<CompletableFuture<Outcome>> replays = new ArrayList<>();
+        List<GridEvent> events = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            long banner = 1 + i % 300;
+            events.add(new GridEvent(EventType.IMPRESSION, 1 + banner % 10, banner, 1 + i % 7, now, round, i, null, 0));
+        }
+        events.forEach(e -> first.add(batcher.submit(e)));
+        CompletableFuture.allOf(first.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        events.forEach(e -> replays.add(batcher.submit(e)));
+        CompletableFuture.allOf(replays.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+        assertThat(first).allSatisfy(f -> assertThat(f.join()).isEqualTo(Outcome.COUNTED));
+        assertThat(replays).allSatisfy(f -> assertThat(f.join()).isEqualTo(Outcome.DUPLICATE));
+        assertThat(totals(grid).impressions - before).isEqualTo(1000);
+        assertThat(batcher.inFlight()).isZero();
+    }
+
+    private static Counts totals(HazelcastInstance grid) {
+        IMap<Long, RouteState> map = grid.getMap(GridMember.COUNTERS_MAP);
+        CounterDeltas all = new CounterDeltas();
+        map.executeOnEntries(new SnapshotCounters(CounterFilter.all())).values().forEach(s -> {
+            if (s != null) {
+                all.addAll(s.unpersisted(0));
+            }
+        });
+        Counts sum = new Counts();
+        all.asMap().values().forEach(sum::add);
+        return sum;
+    }
+}

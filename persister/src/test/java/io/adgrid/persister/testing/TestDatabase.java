@@ -1,0 +1,179 @@
+package io.adgrid.persister.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.CounterKey;
+import io.adgrid.grid.counters.Counts;
+import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.persister.schema.Database;
+import io.adgrid.persister.schema.DatabaseSettings;
+import com.zaxxer.hikari.HikariDataSource;
+
+/**
+ * A throwaway real PostgreSQL for tests: an embedded server in a temporary directory, a pool on it
+ * and AdGrid's schema. Start one per test class ({@code @BeforeAll}) and close it in {@code @AfterAll}.
+ * Shared with other modules through the persister test-jar.
+ */
+public final class TestDatabase implements AutoCloseable {
+
+    private final EmbeddedDatabase server;
+    private final HikariDataSource pool;
+    /** The temporary directory startTemporary() made (data, sockets, log): deleted on close. */
+    private final Path serverDir;
+
+    private TestDatabase(EmbeddedDatabase server, HikariDataSource pool, Path serverDir) {
+        this.server = server;
+        this.pool = pool;
+        this.serverDir = serverDir;
+    }
+
+    /** Starts a fresh server and migrates it (schema plus the partitions around today). */
+    public static TestDatabase start() {
+        EmbeddedDatabase server = EmbeddedDatabase.startTemporary();
+        HikariDataSource pool = null;
+        try {
+            pool = Database.pool(server.settings(), "test-db", 8);
+            Database.migrate(pool);
+            return new TestDatabase(server, pool, serverDir(pool));
+        } catch (RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            server.close();
+            throw e;
+        }
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public DatabaseSettings settings() {
+        return server.settings();
+    }
+
+    /** Runs one statement (DDL or DML) with optional parameters; returns the update count. */
+    public int sql(String sql, Object... params) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, sql, params)) {
+            ps.execute();
+            return Math.max(0, ps.getUpdateCount());
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first column of the first row as a long; 0 when there is no row or it is NULL (a sum over nothing). */
+    public long sqlLong(String sql, Object... params) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, sql, params);
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first column of the first row as a string, or null. */
+    public String sqlString(String sql, Object... params) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, sql, params);
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sums of counter_minute over the rows matching {@code where} (an SQL condition, "true" for all). */
+    public Counts counterTotals(String where, Object... params) {
+        String sql = "SELECT coalesce(sum(impressions), 0), coalesce(sum(clicks), 0), coalesce(sum(conversions), 0),"
+                + " coalesce(sum(revenue_micros), 0) FROM counter_minute WHERE " + where;
+        try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, sql, params);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every row of counter_minute, keyed as the grid keys counts (minute in epoch minutes). */
+    public CounterDeltas counterRows() {
+        String sql = "SELECT (extract(epoch FROM minute) / 60)::bigint, campaign_id, banner_id, publisher_id,"
+                + " impressions, clicks, conversions, revenue_micros FROM counter_minute";
+        CounterDeltas rows = new CounterDeltas();
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                rows.add(new CounterKey(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)),
+                        new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8)));
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sums of all counters PostgreSQL holds. */
+    public Counts counterTotals() {
+        return counterTotals("true");
+    }
+
+    /** Empties the counters and the write-behind watermarks (the partitions stay). */
+    public void truncateCounters() {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            st.execute("TRUNCATE counter_minute, flush_watermark");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot truncate the counters: " + e.getMessage(), e);
+        }
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < params.length; i++) {
+            ps.setObject(i + 1, params[i]);
+        }
+        return ps;
+    }
+
+    private static Path serverDir(DataSource pool) {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SHOW data_directory")) {
+            rs.next();
+            Path dir = Path.of(rs.getString(1)).getParent();
+            // Only ever delete what startTemporary() made.
+            return dir != null && dir.getFileName().toString().startsWith("adgrid-pg") ? dir : null;
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            pool.close();
+        } finally {
+            server.close();
+            deleteServerDir();
+        }
+    }
+
+    private void deleteServerDir() {
+        if (serverDir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(serverDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a leftover temporary directory is harmless
+        }
+    }
+}
