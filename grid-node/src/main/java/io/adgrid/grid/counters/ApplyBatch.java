@@ -44,6 +44,14 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         return eventsByKey.keySet();
     }
 
+    public int eventCount() {
+        int n = 0;
+        for (List<GridEvent> events : eventsByKey.values()) {
+            n += events.size();
+        }
+        return n;
+    }
+
     @Override
     public long[] process(Map.Entry<Long, RouteState> entry) {
         List<GridEvent> events = eventsByKey.get(entry.getKey());

@@ -38,7 +38,15 @@ public final class GridMember {
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).setMembers(settings.members());
+        if (settings.kubernetesDiscovery()) {
+            // DNS mode: the headless Service's A records are the members; no Kubernetes API access (RBAC) needed.
+            join.getTcpIpConfig().setEnabled(false);
+            join.getKubernetesConfig().setEnabled(true)
+                    .setProperty("service-dns", settings.kubernetesServiceDns().trim())
+                    .setProperty("service-port", Integer.toString(settings.port()));
+        } else {
+            join.getTcpIpConfig().setEnabled(true).setMembers(settings.members());
+        }
 
         // OBJECT format: entry processors update the state in place instead of deserializing and
         // re-serializing it on every batch; backups replay the same processor.

@@ -8,18 +8,32 @@ import java.util.List;
  *
  * @param members    TCP-IP join list ({@code host:port}); a member binds the first free port from {@code port}
  * @param liteMember true for gateways and reporting: they join to route and query, but hold no data
+ * @param kubernetesServiceDns when set (e.g. {@code adgrid-grid.adgrid.svc.cluster.local}, a headless Service
+ *                   selecting the data members), members are found by Hazelcast's Kubernetes discovery in DNS
+ *                   mode instead of {@code members}; null or blank: TCP-IP with {@code members}
  */
 public record GridSettings(String clusterName, List<String> members, int port, boolean liteMember,
-                           int partitionCount, int backupCount) {
+                           int partitionCount, int backupCount, String kubernetesServiceDns) {
 
     public static final String DEFAULT_MEMBERS = "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703";
+
+    /** TCP-IP join with {@code members} (no Kubernetes discovery). */
+    public GridSettings(String clusterName, List<String> members, int port, boolean liteMember,
+                        int partitionCount, int backupCount) {
+        this(clusterName, members, port, liteMember, partitionCount, backupCount, null);
+    }
 
     public static List<String> parseMembers(String csv) {
         String list = csv == null || csv.isBlank() ? DEFAULT_MEMBERS : csv;
         return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
+    /** True when members are found through a Kubernetes headless Service's DNS records. */
+    public boolean kubernetesDiscovery() {
+        return kubernetesServiceDns != null && !kubernetesServiceDns.isBlank();
+    }
+
     public GridSettings asLiteMember() {
-        return new GridSettings(clusterName, members, port, true, partitionCount, backupCount);
+        return new GridSettings(clusterName, members, port, true, partitionCount, backupCount, kubernetesServiceDns);
     }
 }

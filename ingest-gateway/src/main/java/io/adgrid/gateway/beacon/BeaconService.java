@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink;
@@ -18,6 +19,7 @@ import io.adgrid.gateway.validation.Rejection;
 import io.adgrid.gateway.validation.Validation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -46,6 +48,7 @@ public final class BeaconService {
     private final BooleanSupplier ready;
     private final MeterRegistry metrics;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> latencyTimers = new ConcurrentHashMap<>();
 
     public BeaconService(BeaconValidator validator, EventSink sink, BooleanSupplier ready, MeterRegistry metrics) {
         this.validator = validator;
@@ -56,6 +59,8 @@ public final class BeaconService {
 
     /** Never fails: grid trouble becomes a 503 with Retry-After, bad input its 4xx. */
     public CompletableFuture<FullHttpResponse> handle(FullHttpRequest request) {
+        long start = System.nanoTime();
+        Timer timer = latency(request.uri());
         CompletableFuture<FullHttpResponse> answer;
         try {
             answer = route(request);
@@ -66,7 +71,17 @@ public final class BeaconService {
             log.error("unexpected error handling {} {}", request.method(), request.uri().length() > 200 ? request.uri().substring(0, 200) : request.uri(), e);
             answer = done(HttpAnswers.json(HttpResponseStatus.INTERNAL_SERVER_ERROR, g -> g.writeStringField("error", "internal error")));
         }
-        return answer.exceptionally(BeaconService::failure);
+        return answer.exceptionally(BeaconService::failure)
+                .whenComplete((r, e) -> timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    }
+
+    /** One latency timer per endpoint; any other path shares "other" so a scanner cannot add tags. */
+    private Timer latency(String uri) {
+        String endpoint = uri.startsWith("/i?") ? "i" : uri.startsWith("/c?") ? "c" : uri.equals("/s") || uri.startsWith("/s?") ? "s"
+                : uri.startsWith("/events") ? "events" : "other";
+        return latencyTimers.computeIfAbsent(endpoint, e -> Timer.builder("adgrid.gateway.latency")
+                .description("Time from a beacon request to its answer, grid confirmation included")
+                .tag("endpoint", e).publishPercentileHistogram().register(metrics));
     }
 
     private CompletableFuture<FullHttpResponse> route(FullHttpRequest request) {
