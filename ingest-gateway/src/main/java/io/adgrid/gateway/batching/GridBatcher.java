@@ -215,9 +215,11 @@ public final class GridBatcher implements EventSink, AutoCloseable {
             while (inFlight.get() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
+            // Re-sends already scheduled still run: every accepted event gets its answer.
+            retries.shutdown();
+            retries.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        retries.shutdownNow();
     }
 }

@@ -19,12 +19,18 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 
 /**
  * Adapts {@link BeaconService} to one Netty channel. Answers are asynchronous, so they are
- * chained to go out in request order even when a client pipelines.
+ * chained to go out in request order even when a client pipelines; a client that pipelines more
+ * than {@link #MAX_UNANSWERED} requests is not read until it has its answers (bounded memory).
  */
 public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
+    /** Requests of one connection read but not yet answered, beyond which its socket is not read. */
+    static final int MAX_UNANSWERED = 256;
+
     private final BeaconService service;
     private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
+    /** Touched on the channel's event loop only. */
+    private int unanswered;
 
     public BeaconHttpHandler(BeaconService service) {
         this.service = service;
@@ -38,7 +44,24 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
             answer = service.handle(request);
         }
         CompletableFuture<FullHttpResponse> own = answer;
-        previous = previous.thenCompose(v -> own).thenAccept(response -> write(ctx, response, keepAlive));
+        if (++unanswered == MAX_UNANSWERED) {
+            // A client pipelining without reading answers: stop reading its socket until it catches up.
+            ctx.channel().config().setAutoRead(false);
+        }
+        previous = previous.thenCompose(v -> own).thenAccept(response -> {
+            if (ctx.executor().inEventLoop()) {
+                write(ctx, response, keepAlive);
+            } else {
+                ctx.executor().execute(() -> write(ctx, response, keepAlive));
+            }
+        });
+    }
+
+    private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        if (--unanswered == MAX_UNANSWERED / 2) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        writeResponse(ctx, response, keepAlive);
     }
 
     /** Oversized lines and headers arrive as a failed decode; they get their own precise status. */
@@ -62,7 +85,7 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
         return r;
     }
 
-    private static void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    private static void writeResponse(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         boolean close = !keepAlive || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(response.headers().get(HttpHeaderNames.CONNECTION));
         if (!close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -490,6 +490,24 @@ class BeaconHttpHandlerTest {
     }
 
     @Test
+    void clientPipeliningWithoutReadingAnswersIsNotReadUntilItCatchesUp() {
+        sink.holdAnswers();
+        for (int i = 0; i < BeaconHttpHandler.MAX_UNANSWERED; i++) {
+            assertThat(channel.config().isAutoRead()).as("still reading before request %d", i).isTrue();
+            channel.writeInbound(get("/i", signed(CAMPAIGN_1, beacon(7, 3, TS, "pipe-" + i))));
+        }
+        assertThat(channel.config().isAutoRead()).isFalse();
+
+        sink.releaseAll();
+        channel.runPendingTasks();
+        assertThat(channel.config().isAutoRead()).isTrue();
+        for (int i = 0; i < BeaconHttpHandler.MAX_UNANSWERED; i++) {
+            assertThat(next().status()).isEqualTo(200);
+        }
+        assertThat(sink.counted()).hasSize(BeaconHttpHandler.MAX_UNANSWERED);
+    }
+
+    @Test
     void immediateRejectionWaitsBehindAnEarlierAnswer() {
         sink.holdAnswers();
         channel.writeInbound(get("/i", signed(CAMPAIGN_1, beacon(7, 3, TS, "first"))));
