@@ -22,7 +22,11 @@ public record AdGridProperties(
     public record Db(String url, String user, String password, int embeddedPort) {
     }
 
-    public record Grid(String clusterName, int port, int partitionCount, int backupCount) {
+    /**
+     * @param kubernetesServiceDns headless Service DNS name of the data members ({@code ADGRID_KUBERNETES_SERVICE_DNS});
+     *                             when set, Hazelcast's Kubernetes DNS discovery replaces the {@code members} list
+     */
+    public record Grid(String clusterName, int port, int partitionCount, int backupCount, String kubernetesServiceDns) {
     }
 
     public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,
