@@ -39,8 +39,10 @@ public class GatewayConfiguration {
                                 Clock clock, MeterRegistry metrics) {
         BeaconValidator validator = new BeaconValidator(catalog, clock,
                 new ValidationSettings(props.gateway().maxAge(), props.gateway().maxAhead()));
-        return new BeaconService(validator, batcher,
-                () -> catalog.isLoaded() && grid.getLifecycleService().isRunning() && grid.getPartitionService().isClusterSafe(), metrics);
+        // Ready means this gateway can answer: not "the cluster is safe", which is false on every
+        // gateway at once while partitions migrate (and Hazelcast retries calls through that).
+        return new BeaconService(validator, batcher, () -> catalog.isLoaded() && grid.getLifecycleService().isRunning()
+                && grid.getCluster().getMembers().stream().anyMatch(m -> !m.isLiteMember()), metrics);
     }
 
     @Bean(destroyMethod = "close")
