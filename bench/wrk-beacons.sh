@@ -16,8 +16,18 @@ echo "== warm-up (10 s, not counted)"
 wrk -t$threads -c$conns -d10s -s "$here/cycle.lua" http://127.0.0.1:8080 -- "$work/paths" $threads >/dev/null
 java "$here/SignedUrls.java" "$count" > "$work/paths"   # fresh nonces: warm-up ones would be replays
 
+total_impressions() {
+  curl -s "http://127.0.0.1:8081/api/v1/stats?granularity=total&from=2000-01-01&to=2100-01-01" | sed -n 's/.*"impressions":\([0-9]*\).*/\1/p'
+}
+before=$(total_impressions)
 echo "== AdGrid GET /i, ${secs}s, $conns connections"
 wrk -t$threads -c$conns -d${secs}s --latency -s "$here/cycle.lua" http://127.0.0.1:8080 -- "$work/paths" $threads | tee "$work/adgrid.txt"
+sleep 1
+after=$(total_impressions)
+answered=$(sed -n 's/^requests=\([0-9]*\).*/\1/p' "$work/adgrid.txt")
+# Every URL is distinct, so each answered request is one count; requests still in flight when
+# wrk stopped (at most one per connection) may be counted without wrk having seen the answer.
+echo "== exactness: wrk got $answered answers, AdGrid counted $((after - before)) new impressions (may exceed by up to $conns in-flight)"
 
 if command -v nginx >/dev/null; then
   cat > "$work/nginx.conf" <<CONF

@@ -9,6 +9,7 @@ import io.adgrid.app.config.GracefulShutdown;
 import io.adgrid.app.config.GridConfiguration;
 import io.adgrid.app.config.PersistenceConfiguration;
 import io.adgrid.app.config.ReportingConfiguration;
+import io.adgrid.app.metrics.MetricsConfiguration;
 import io.adgrid.app.sign.SignCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
@@ -72,7 +73,8 @@ public class AdGrid {
 
     /** Starts one role's process; the context closes (gracefully) on Ctrl-C or SIGTERM. */
     public static ConfigurableApplicationContext start(Role role, String... args) {
-        List<Class<?>> sources = new ArrayList<>(List.of(AdGrid.class, DatabaseConfiguration.class, GridConfiguration.class));
+        List<Class<?>> sources = new ArrayList<>(List.of(AdGrid.class, DatabaseConfiguration.class, GridConfiguration.class,
+                MetricsConfiguration.class));
         if (role.dataMember || role.reporting) {
             sources.add(PersistenceConfiguration.class);
         }

@@ -71,8 +71,15 @@ public final class BeaconService {
             log.error("unexpected error handling {} {}", request.method(), request.uri().length() > 200 ? request.uri().substring(0, 200) : request.uri(), e);
             answer = done(HttpAnswers.json(HttpResponseStatus.INTERNAL_SERVER_ERROR, g -> g.writeStringField("error", "internal error")));
         }
-        return answer.exceptionally(BeaconService::failure)
-                .whenComplete((r, e) -> timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+        return answer.exceptionally(e -> {
+            Rejection r = unavailable(e);
+            count(typeOf(request.uri()), "rejected", r.code());
+            return failure(e);
+        }).whenComplete((r, e) -> timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    }
+
+    private static String typeOf(String uri) {
+        return uri.startsWith("/i?") ? "IMPRESSION" : uri.startsWith("/c?") ? "CLICK" : uri.startsWith("/s") ? "SALE" : "unknown";
     }
 
     /** One latency timer per endpoint; any other path shares "other" so a scanner cannot add tags. */

@@ -1,5 +1,6 @@
 package io.adgrid.persister.writebehind;
 
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,13 @@ import io.adgrid.grid.counters.SealedBatch;
 import io.adgrid.grid.member.GridMember;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * Moves counts from the grid to PostgreSQL: seal (in the grid), write (one transaction), acknowledge
  * (in the grid). Each member runs it for the entries it owns; a flush runs it for all entries.
  * Every step can be repeated or interrupted without changing totals (see {@code RouteState}).
+ *
+ * <p>Metrics ({@code adgrid.writebehind.*}, see the README) are kept from construction and reach a
+ * registry once {@link #bindTo} is called (Spring Boot does it for a bean; a test may do it itself).
  */
-public final class WriteBehind implements AutoCloseable {
+public final class WriteBehind implements AutoCloseable, MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(WriteBehind.class);
     /** Keys per grid call: bounds the size of one request and one answer. */
@@ -49,15 +60,74 @@ public final class WriteBehind implements AutoCloseable {
     private volatile Instant lastSuccess;
     private volatile String lastError;
 
+    /** How long a backlog reading (one read-only visit of every owned entry) is reused. */
+    static final Duration BACKLOG_READING_MAX_AGE = Duration.ofSeconds(3);
+
+    private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
+    private final Timer writeLatency;
+    private final DistributionSummary writeRows;
+    private final Counter writeFailures;
+    private final Counter batchesWritten;
+    /** Every change made to this member's own entries before this instant is in PostgreSQL. */
+    private volatile long writtenUpToMillis;
+    private final Object coverage = new Object();
+    /** Whether the last cycle over own entries succeeded (then no sealed batch of an earlier one was left waiting). */
+    private boolean lastCoveringCycleOk;
+
     public WriteBehind(HazelcastInstance grid, CounterWriter writer, Clock clock, int replayWindowMinutes) {
         this.counters = grid.getMap(GridMember.COUNTERS_MAP);
         this.writer = writer;
         this.clock = clock;
         this.replayWindowMinutes = replayWindowMinutes;
+        this.writeLatency = Timer.builder("adgrid.writebehind.write.latency")
+                .description("Duration of one successful PostgreSQL write transaction of the write-behind")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(meters);
+        this.writeRows = DistributionSummary.builder("adgrid.writebehind.write.rows")
+                .description("Counter rows upserted by one PostgreSQL write transaction (the batch size)")
+                .register(meters);
+        this.writeFailures = Counter.builder("adgrid.writebehind.write.failures")
+                .description("PostgreSQL write transactions that failed; their counts stay in the grid and are retried")
+                .register(meters);
+        this.batchesWritten = Counter.builder("adgrid.writebehind.batches")
+                .description("Grid batches written to PostgreSQL for the first time")
+                .register(meters);
+        this.writtenUpToMillis = clock.millis();
     }
 
-    /** Runs a cycle over this member's own entries every {@code interval}. */
+    /** Sends the write-behind's metrics to {@code registry} (those registered before and after). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        meters.add(registry);
+    }
+
+    /**
+     * Runs a cycle over this member's own entries every {@code interval}, and publishes this
+     * member's backlog: lag, unwritten entries and keys, dedup memory.
+     */
     public synchronized void start(Duration interval) {
+        writtenUpToMillis = clock.millis();
+        LocalBacklog backlog = new LocalBacklog(counters, clock, BACKLOG_READING_MAX_AGE);
+        Gauge.builder("adgrid.writebehind.lag", this, WriteBehind::lagSeconds).strongReference(true).baseUnit("seconds")
+                .description("Age of the oldest change to this member's own entries that may not be in PostgreSQL yet")
+                .register(meters);
+        Gauge.builder("adgrid.writebehind.failing", this, w -> w.lastError == null ? 0 : 1).strongReference(true)
+                .description("1 while this member's write-behind fails (PostgreSQL unreachable or refusing), else 0")
+                .register(meters);
+        Gauge.builder("adgrid.writebehind.backlog.entries", backlog, b -> b.current().unwrittenEntries()).strongReference(true)
+                .description("Grid entries owned by this member holding counts not yet in PostgreSQL")
+                .register(meters);
+        Gauge.builder("adgrid.writebehind.backlog.keys", backlog, b -> b.current().unwrittenKeys()).strongReference(true)
+                .description("Counter keys (minute, banner, publisher) of this member's own entries not yet in PostgreSQL")
+                .register(meters);
+        Gauge.builder("adgrid.grid.dedup.identities", backlog, b -> b.current().dedupIdentities()).strongReference(true)
+                .description("Event identities this member's own entries remember for replay dedup")
+                .register(meters);
+        Gauge.builder("adgrid.grid.dedup.bytes", backlog, b -> b.current().dedupBytes()).strongReference(true).baseUnit("bytes")
+                .description("Estimated heap taken by the remembered identities of this member's own entries (backups take as much again)")
+                .register(meters);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adgrid-write-behind");
             t.setDaemon(true);
@@ -67,9 +137,12 @@ public final class WriteBehind implements AutoCloseable {
     }
 
     private void cycleOwnEntries() {
+        long started = clock.millis();
         try {
             cycle(counters.localKeySet());
+            covered(started);
         } catch (RuntimeException e) {
+            notCovered();
             // Counts stay sealed in the grid (and its backup) and are retried next cycle.
             if (lastError == null) {
                 log.warn("write-behind failed, will retry: {}", e.getMessage());
@@ -95,7 +168,15 @@ public final class WriteBehind implements AutoCloseable {
     private CycleResult flush(boolean ownOnly) {
         CycleResult total = new CycleResult(0, 0, 0);
         for (int pass = 0; pass < 3; pass++) {
-            CycleResult r = cycle(ownOnly ? counters.localKeySet() : counters.keySet());
+            long started = clock.millis();
+            CycleResult r;
+            try {
+                r = cycle(ownOnly ? counters.localKeySet() : counters.keySet());
+            } catch (RuntimeException e) {
+                notCovered();
+                throw e;
+            }
+            covered(started);
             total = total.plus(r);
             if (r.batches() == 0 && pass > 0) {
                 break;
@@ -136,11 +217,51 @@ public final class WriteBehind implements AutoCloseable {
         if (sealed.isEmpty()) {
             return new CycleResult(0, 0, 0);
         }
-        CounterWriter.Result written = writer.write(sealed.values());
+        long writeStart = System.nanoTime();
+        CounterWriter.Result written;
+        try {
+            written = writer.write(sealed.values());
+        } catch (SQLException | RuntimeException e) {
+            writeFailures.increment();
+            throw e;
+        }
+        writeLatency.record(System.nanoTime() - writeStart, TimeUnit.NANOSECONDS);
+        writeRows.record(written.rows());
+        batchesWritten.increment(written.newBatches());
         Map<Long, Long> seqByKey = new HashMap<>();
         sealed.forEach((k, b) -> seqByKey.put(k, b.seq()));
         counters.executeOnKeys(seqByKey.keySet(), new AcknowledgeBatches(seqByKey));
         return new CycleResult(written.batches(), written.newBatches(), written.rows());
+    }
+
+    /**
+     * A cycle over (at least) this member's own entries that started at {@code started} succeeded.
+     * If the cycle before it succeeded too, it found no sealed batch waiting, so it sealed and wrote
+     * everything changed before it started. After a failure, the next cycle may only finish the
+     * batch sealed before, leaving newer counts pending: the cycle after that covers them.
+     */
+    private void covered(long started) {
+        synchronized (coverage) {
+            if (lastCoveringCycleOk && started > writtenUpToMillis) {
+                writtenUpToMillis = started;
+            }
+            lastCoveringCycleOk = true;
+        }
+    }
+
+    private void notCovered() {
+        synchronized (coverage) {
+            lastCoveringCycleOk = false;
+        }
+    }
+
+    /**
+     * Seconds since the start of the last cycle known to have written everything this member's
+     * entries held then: an upper bound of the age of the oldest change not yet in PostgreSQL.
+     * Healthy, it stays below the interval plus one cycle's duration; it grows while writes fail.
+     */
+    public double lagSeconds() {
+        return Math.max(0, clock.millis() - writtenUpToMillis) / 1000.0;
     }
 
     public Instant lastSuccess() {

@@ -13,7 +13,7 @@ import io.adgrid.grid.counters.Counts;
 public record StatsRow(String bucket, Long id, long impressions, long clicks, long conversions, String revenue,
                        double ctr, double cvr) {
 
-    static StatsRow of(String bucket, Long id, Counts c) {
+    public static StatsRow of(String bucket, Long id, Counts c) {
         return new StatsRow(bucket, id, c.impressions, c.clicks, c.conversions, revenue(c.revenueMicros),
                 ratio(c.clicks, c.impressions), ratio(c.conversions, c.clicks));
     }

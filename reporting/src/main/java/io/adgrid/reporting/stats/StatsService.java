@@ -1,6 +1,8 @@
 package io.adgrid.reporting.stats;
 
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,26 @@ public final class StatsService {
     /** @param live false reads only PostgreSQL ({@code source=db}) */
     public Map<Object, Counts> totals(Selection selection, Grouping grouping, boolean live) {
         List<MemorySnapshot> memory = live ? grid.snapshot(selection.toFilter()) : List.of();
+        return merged(selection, grouping, memory);
+    }
+
+    /**
+     * Live totals over all traffic in [from, to), per id of each given dimension (the ops
+     * dashboard's top lists): the grid is read once for all of them.
+     */
+    public Map<Dimension, Map<Long, Counts>> liveTotalsById(List<Dimension> dimensions, Instant from, Instant to) {
+        Selection selection = new Selection(null, 0, from, to);
+        List<MemorySnapshot> memory = grid.snapshot(selection.toFilter());
+        Map<Dimension, Map<Long, Counts>> out = new EnumMap<>(Dimension.class);
+        for (Dimension d : dimensions) {
+            Map<Long, Counts> byId = new HashMap<>();
+            merged(selection, new Grouping.ById(d), memory).forEach((k, v) -> byId.put((Long) k, v));
+            out.put(d, byId);
+        }
+        return out;
+    }
+
+    private Map<Object, Counts> merged(Selection selection, Grouping grouping, List<MemorySnapshot> memory) {
         StatsRepository.DbRead db;
         try {
             db = database.read(selection, grouping, memory.stream().map(MemorySnapshot::epoch).toList());

@@ -1,0 +1,56 @@
+package io.adgrid.app.metrics;
+
+import java.time.Clock;
+import io.adgrid.app.Role;
+import io.adgrid.reporting.campaigns.CampaignsController;
+import io.adgrid.reporting.ops.OpsController;
+import io.adgrid.reporting.ops.OpsOverview;
+import io.adgrid.reporting.stats.StatsService;
+import com.hazelcast.core.HazelcastInstance;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnNotWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+
+/**
+ * Metrics and the ops dashboard, in every process: grid gauges and the registry published to the
+ * grid everywhere; the cluster overview, the dashboard's and report page's APIs where the
+ * reporting port is; {@code /actuator/prometheus} on a metrics port where it is not.
+ * (Loaded for every role by {@code AdGrid.start}.)
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(OpsProperties.class)
+public class MetricsConfiguration {
+
+    @Bean
+    GridMeters gridMeters(HazelcastInstance grid, Role role) {
+        return new GridMeters(grid, role);
+    }
+
+    /** The reporting process: the dashboard at / reads the whole cluster through this. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @Import({OpsController.class, CampaignsController.class})
+    static class Dashboard {
+
+        @Bean(destroyMethod = "close")
+        OpsOverview opsOverview(HazelcastInstance grid, StatsService stats, HikariDataSource dataSource, Clock clock, OpsProperties props) {
+            return new OpsOverview(grid, stats, dataSource, clock, OpsOverview.Settings.defaults(props.lagAlarm()));
+        }
+    }
+
+    /** Processes without the reporting port still answer Prometheus, on their own metrics port. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnNotWebApplication
+    static class ScrapePort {
+
+        @Bean(destroyMethod = "close")
+        MetricsHttpServer metricsHttpServer(PrometheusMeterRegistry registry, OpsProperties props, HazelcastInstance grid) {
+            return MetricsHttpServer.start(props.metricsHost(), props.metricsPort(), registry, () -> grid.getLifecycleService().isRunning());
+        }
+    }
+}

@@ -1,0 +1,424 @@
+package io.adgrid.reporting.ops;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import io.adgrid.grid.counters.Counts;
+import io.adgrid.reporting.stats.Dimension;
+import io.adgrid.reporting.stats.StatsRow;
+import io.adgrid.reporting.stats.StatsService;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster-wide view behind the ops dashboard ({@code GET /api/v1/ops/overview}). One reading
+ * asks every member for its figures and meters through the grid's executor service, at most once
+ * per {@code sampleEvery} however many pages poll; rates come from successive readings and a
+ * history of them is kept for the charts. PostgreSQL is checked and the top lists are refreshed in
+ * the background, so a dead database never makes the overview itself slow.
+ *
+ * <p>As a meter binder it publishes {@code adgrid.database.up}: PostgreSQL as this process sees it,
+ * checked in the background at most every two seconds while someone reads it.
+ */
+public final class OpsOverview implements AutoCloseable, MeterBinder {
+
+    private static final Logger log = LoggerFactory.getLogger(OpsOverview.class);
+    static final String EXECUTOR = "adgrid-ops";
+
+    /**
+     * @param lagAlarm      write-behind lag from which the dashboard turns red
+     * @param sampleEvery   shortest time between two readings of the cluster
+     * @param memberTimeout how long a reading waits for the members' answers
+     * @param historySize   readings kept for the charts
+     * @param topWindow     the "right now" of the top lists
+     */
+    public record Settings(Duration lagAlarm, Duration sampleEvery, Duration memberTimeout, int historySize,
+                           Duration topWindow, int topLimit) {
+        public static Settings defaults(Duration lagAlarm) {
+            return new Settings(lagAlarm, Duration.ofMillis(900), Duration.ofMillis(1500), 600, Duration.ofMinutes(5), 10);
+        }
+    }
+
+    public record Status(String level, List<String> problems) {
+    }
+
+    /** PostgreSQL as the reporting process last saw it: state up, down or unknown (not checked yet). */
+    public record Database(String state, String error, long checkedAt, Long downSince) {
+    }
+
+    public record MemberView(String uuid, String address, boolean local, boolean lite, List<String> roles,
+                             int partitions, long entries, long backupEntries, Long backlogKeys, Long dedupIdentities,
+                             Long dedupBytes, long heapUsed, long heapMax, Double lagSeconds, boolean writeBehindFailing) {
+    }
+
+    public record Cluster(boolean safe, int partitionCount, List<MemberView> members, Map<String, String> unanswered) {
+    }
+
+    /** Cumulative since each process started, summed over the processes alive now. */
+    public record Totals(Map<String, Long> acceptedByType, long accepted, long duplicates, Map<String, Long> rejectedByReason,
+                         long rejected, long flushedRows, long writeFailures) {
+    }
+
+    public record WriteBehindView(Double lagSeconds, double lagAlarmSeconds, boolean failing, Long backlogEntries,
+                                  Long backlogKeys, Long dedupIdentities, Long dedupBytes) {
+    }
+
+    public record GatewayView(Long inFlight, boolean latencyReported, boolean gridBatchReported) {
+    }
+
+    public record TopLists(String from, String to, List<StatsRow> campaigns, List<StatsRow> banners, String error, long updatedAt) {
+        static TopLists none() {
+            return new TopLists(null, null, List.of(), List.of(), null, 0);
+        }
+    }
+
+    public record Overview(long time, Status status, Database database, Totals totals, OpsPoint now, List<OpsPoint> series,
+                           Cluster cluster, WriteBehindView writeBehind, GatewayView gateway, TopLists top) {
+    }
+
+    private final HazelcastInstance grid;
+    private final StatsService stats;
+    private final DataSource dataSource;
+    private final Clock clock;
+    private final Settings settings;
+    private final ExecutorService background = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "adgrid-ops");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Deque<OpsPoint> history = new ArrayDeque<>();
+    private ClusterSample last;
+    private volatile Database database = new Database("unknown", null, 0, null);
+    private final AtomicBoolean checkingDatabase = new AtomicBoolean();
+    private volatile TopLists top = TopLists.none();
+    private final AtomicBoolean refreshingTop = new AtomicBoolean();
+
+    public OpsOverview(HazelcastInstance grid, StatsService stats, DataSource dataSource, Clock clock, Settings settings) {
+        this.grid = grid;
+        this.stats = stats;
+        this.dataSource = dataSource;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("adgrid.database.up", this, OpsOverview::databaseUp).strongReference(true)
+                .description("1 when this reporting process reached PostgreSQL at its last check, 0 when it did not")
+                .register(registry);
+    }
+
+    /** 1 up, 0 down, NaN before the first check; starts a check when the last one is old. */
+    private double databaseUp() {
+        checkDatabaseInBackground(clock.millis());
+        return switch (database.state()) {
+            case "up" -> 1;
+            case "down" -> 0;
+            default -> Double.NaN;
+        };
+    }
+
+    /** The overview now, with the chart points taken after {@code since} (epoch ms; 0 for the whole history). */
+    public synchronized Overview overview(long since) {
+        long now = clock.millis();
+        checkDatabaseInBackground(now);
+        refreshTopInBackground(now);
+        if (last == null || now - last.time() >= settings.sampleEvery().toMillis()) {
+            ClusterSample sample = sample();
+            OpsPoint point = OpsPoint.between(last, sample);
+            last = sample;
+            history.addLast(point);
+            while (history.size() > settings.historySize()) {
+                history.removeFirst();
+            }
+        }
+        List<OpsPoint> series = history.stream().filter(p -> p.t() > since).toList();
+        OpsPoint latest = history.peekLast();
+        Cluster cluster = cluster(last);
+        WriteBehindView writeBehind = writeBehind(last);
+        return new Overview(last.time(), status(cluster, writeBehind), database, totals(last), latest, series,
+                cluster, writeBehind, gateway(last), top);
+    }
+
+    private ClusterSample sample() {
+        long started = clock.millis();
+        List<MemberSnapshot> members = new ArrayList<>();
+        Map<String, String> unanswered = new TreeMap<>();
+        Map<Member, Future<MemberSnapshot>> answers;
+        try {
+            answers = grid.getExecutorService(EXECUTOR).submitToAllMembers(new MemberSnapshotTask());
+        } catch (RuntimeException e) {
+            // The grid is shutting down or unreachable: at least this process can answer.
+            members.add(MemberSnapshotTask.snapshot(grid));
+            unanswered.put("cluster", e.getMessage());
+            return new ClusterSample(started, members, unanswered);
+        }
+        long deadline = System.nanoTime() + settings.memberTimeout().toNanos();
+        for (Map.Entry<Member, Future<MemberSnapshot>> e : answers.entrySet()) {
+            try {
+                members.add(e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                unanswered.put(e.getKey().getAddress().toString(), "interrupted");
+            } catch (Exception ex) {
+                e.getValue().cancel(true);
+                unanswered.put(e.getKey().getAddress().toString(), ex.getClass().getSimpleName());
+            }
+        }
+        members.sort(Comparator.comparing(MemberSnapshot::address));
+        return new ClusterSample(started, members, unanswered);
+    }
+
+    private Cluster cluster(ClusterSample sample) {
+        String localUuid = grid.getCluster().getLocalMember().getUuid().toString();
+        List<MemberView> views = new ArrayList<>();
+        for (MemberSnapshot m : sample.members()) {
+            List<String> roles = new ArrayList<>();
+            roles.add(m.lite() ? "lite" : "data");
+            if (has(m, "adgrid.gateway.in.flight") || has(m, OpsPoint.EVENTS)) {
+                roles.add("gateway");
+            }
+            if (m.uuid().equals(localUuid)) {
+                roles.add("reporting");
+            }
+            Double lag = gauge(m, OpsPoint.LAG);
+            Double failing = gauge(m, "adgrid.writebehind.failing");
+            views.add(new MemberView(m.uuid(), m.address(), m.uuid().equals(localUuid), m.lite(), roles, m.partitions(),
+                    m.ownedEntries(), m.backupEntries(), asLong(gauge(m, OpsPoint.BACKLOG_KEYS)),
+                    asLong(gauge(m, "adgrid.grid.dedup.identities")), asLong(gauge(m, "adgrid.grid.dedup.bytes")),
+                    m.heapUsed(), m.heapMax(), lag, failing != null && failing > 0));
+        }
+        boolean safe;
+        try {
+            safe = grid.getPartitionService().isClusterSafe();
+        } catch (RuntimeException e) {
+            safe = false;
+        }
+        return new Cluster(safe, grid.getPartitionService().getPartitions().size(), views, sample.unanswered());
+    }
+
+    private WriteBehindView writeBehind(ClusterSample sample) {
+        Double lag = null;
+        boolean failing = false;
+        Long entries = null;
+        Long keys = null;
+        Long identities = null;
+        Long bytes = null;
+        for (MemberSnapshot m : sample.members()) {
+            Double l = gauge(m, OpsPoint.LAG);
+            if (l != null) {
+                lag = lag == null ? l : Math.max(lag, l);
+            }
+            Double f = gauge(m, "adgrid.writebehind.failing");
+            failing |= f != null && f > 0;
+            entries = plus(entries, gauge(m, "adgrid.writebehind.backlog.entries"));
+            keys = plus(keys, gauge(m, OpsPoint.BACKLOG_KEYS));
+            identities = plus(identities, gauge(m, "adgrid.grid.dedup.identities"));
+            bytes = plus(bytes, gauge(m, "adgrid.grid.dedup.bytes"));
+        }
+        return new WriteBehindView(lag, settings.lagAlarm().toMillis() / 1000.0, failing, entries, keys, identities, bytes);
+    }
+
+    private static GatewayView gateway(ClusterSample sample) {
+        Long inFlight = null;
+        boolean latency = false;
+        boolean gridBatch = false;
+        for (MemberSnapshot m : sample.members()) {
+            inFlight = plus(inFlight, gauge(m, "adgrid.gateway.in.flight"));
+            latency |= has(m, OpsPoint.LATENCY);
+            gridBatch |= has(m, OpsPoint.GRID_BATCH_SIZE) || has(m, OpsPoint.GRID_BATCH_LATENCY);
+        }
+        return new GatewayView(inFlight, latency, gridBatch);
+    }
+
+    private static Totals totals(ClusterSample sample) {
+        Map<String, Long> accepted = new TreeMap<>();
+        Map<String, Long> rejected = new TreeMap<>();
+        long duplicates = 0;
+        long rows = 0;
+        long failures = 0;
+        for (MemberSnapshot m : sample.members()) {
+            for (MeterSample s : m.meters()) {
+                switch (s.name()) {
+                    case OpsPoint.EVENTS -> {
+                        long n = (long) s.count();
+                        switch (s.tag("outcome")) {
+                            case "accepted" -> accepted.merge(s.tag("type"), n, Long::sum);
+                            case "duplicate" -> duplicates += n;
+                            case "rejected" -> rejected.merge(s.tag("reason"), n, Long::sum);
+                            default -> { }
+                        }
+                    }
+                    case OpsPoint.WRITE_ROWS -> rows += (long) s.total();
+                    case OpsPoint.WRITE_FAILURES -> failures += (long) s.count();
+                    default -> { }
+                }
+            }
+        }
+        return new Totals(accepted, accepted.values().stream().mapToLong(Long::longValue).sum(), duplicates, rejected,
+                rejected.values().stream().mapToLong(Long::longValue).sum(), rows, failures);
+    }
+
+    private Status status(Cluster cluster, WriteBehindView writeBehind) {
+        List<String> red = new ArrayList<>();
+        List<String> warn = new ArrayList<>();
+        Database db = database;
+        if ("down".equals(db.state())) {
+            long seconds = db.downSince() == null ? 0 : Math.max(0, (clock.millis() - db.downSince()) / 1000);
+            red.add("PostgreSQL unreachable for " + seconds + " s (" + db.error() + "); counts stay in the grid and are written when it is back");
+        }
+        if (writeBehind.failing()) {
+            List<String> where = cluster.members().stream().filter(MemberView::writeBehindFailing).map(MemberView::address).toList();
+            red.add("write-behind failing on " + String.join(", ", where));
+        }
+        if (writeBehind.lagSeconds() != null && writeBehind.lagSeconds() > writeBehind.lagAlarmSeconds()) {
+            red.add(String.format(java.util.Locale.ROOT, "write-behind lag %.0f s (alarm at %.0f s)",
+                    writeBehind.lagSeconds(), writeBehind.lagAlarmSeconds()));
+        }
+        if (!cluster.safe()) {
+            warn.add("grid not safe: partitions migrating or backups missing");
+        }
+        cluster.unanswered().forEach((member, reason) -> warn.add("no answer from " + member + " (" + reason + ")"));
+        if (cluster.members().stream().noneMatch(m -> !m.lite())) {
+            warn.add("no data member in the cluster: beacons cannot be counted");
+        }
+        List<String> problems = new ArrayList<>(red);
+        problems.addAll(warn);
+        return new Status(!red.isEmpty() ? "red" : !warn.isEmpty() ? "warn" : "ok", problems);
+    }
+
+    private void checkDatabaseInBackground(long now) {
+        if (now - database.checkedAt() < 2_000 || !checkingDatabase.compareAndSet(false, true)) {
+            return;
+        }
+        run(checkingDatabase, () -> {
+            long started = clock.millis();
+            try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+                st.setQueryTimeout(2);
+                st.execute("SELECT 1");
+                database = new Database("up", null, clock.millis(), null);
+            } catch (SQLException | RuntimeException e) {
+                Database before = database;
+                Long since = "down".equals(before.state()) ? before.downSince() : Long.valueOf(started);
+                database = new Database("down", reason(e), clock.millis(), since);
+            } finally {
+                checkingDatabase.set(false);
+            }
+        });
+    }
+
+    private void refreshTopInBackground(long now) {
+        if (now - top.updatedAt() < 2_000 || !refreshingTop.compareAndSet(false, true)) {
+            return;
+        }
+        run(refreshingTop, () -> {
+            try {
+                top = topLists();
+            } catch (RuntimeException e) {
+                log.debug("top lists unavailable: {}", e.toString());
+                top = new TopLists(null, null, List.of(), List.of(),
+                        "down".equals(database.state()) ? "PostgreSQL unreachable" : reason(e), clock.millis());
+            } finally {
+                refreshingTop.set(false);
+            }
+        });
+    }
+
+    /** Runs a background task, or releases its flag when the overview is closed. */
+    private void run(AtomicBoolean running, Runnable task) {
+        try {
+            background.execute(task);
+        } catch (RejectedExecutionException e) {
+            running.set(false);
+        }
+    }
+
+    private TopLists topLists() {
+        if ("down".equals(database.state())) {
+            return new TopLists(null, null, List.of(), List.of(), "PostgreSQL unreachable", clock.millis());
+        }
+        Instant to = clock.instant().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
+        Instant from = to.minus(settings.topWindow());
+        Map<Dimension, Map<Long, Counts>> totals = stats.liveTotalsById(List.of(Dimension.CAMPAIGN, Dimension.BANNER), from, to);
+        return new TopLists(from.toString(), to.toString(), top(totals.get(Dimension.CAMPAIGN)), top(totals.get(Dimension.BANNER)),
+                null, clock.millis());
+    }
+
+    private List<StatsRow> top(Map<Long, Counts> byId) {
+        Map<Long, Counts> sorted = new LinkedHashMap<>();
+        byId.entrySet().stream()
+                .filter(e -> e.getValue().impressions + e.getValue().clicks + e.getValue().conversions > 0)
+                .sorted(Comparator.<Map.Entry<Long, Counts>>comparingLong(e -> e.getValue().impressions).reversed()
+                        .thenComparing(Comparator.<Map.Entry<Long, Counts>>comparingLong(e -> e.getValue().conversions).reversed())
+                        .thenComparingLong(Map.Entry::getKey))
+                .limit(settings.topLimit())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted.entrySet().stream().map(e -> StatsRow.of(null, e.getKey(), e.getValue())).toList();
+    }
+
+    /** The innermost cause's message (the pool's own message wraps the driver's), kept short. */
+    static String reason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        message = message.replaceAll("\\s+", " ").trim();
+        return message.length() > 160 ? message.substring(0, 157) + "..." : message;
+    }
+
+    private static boolean has(MemberSnapshot m, String name) {
+        return m.meters().stream().anyMatch(s -> s.name().equals(name));
+    }
+
+    /** The sum of a gauge over the member's meters of that name (tags aside); null when it has none. */
+    private static Double gauge(MemberSnapshot m, String name) {
+        Double out = null;
+        for (MeterSample s : m.meters()) {
+            if (s.name().equals(name) && s.kind() == MeterSample.Kind.GAUGE && Double.isFinite(s.value())) {
+                out = (out == null ? 0 : out) + s.value();
+            }
+        }
+        return out;
+    }
+
+    private static Long asLong(Double d) {
+        return d == null ? null : Math.round(d);
+    }
+
+    private static Long plus(Long a, Double b) {
+        if (b == null) {
+            return a;
+        }
+        return (a == null ? 0 : a) + Math.round(b);
+    }
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+    }
+}

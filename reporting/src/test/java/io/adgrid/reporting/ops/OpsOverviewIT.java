@@ -1,0 +1,221 @@
+package io.adgrid.reporting.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.RouteState;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.Wait;
+import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.persister.schema.Database;
+import io.adgrid.persister.testing.GridEventFeeder;
+import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.persister.writebehind.CounterWriter;
+import io.adgrid.persister.writebehind.WriteBehind;
+import io.adgrid.reporting.stats.GridCounters;
+import io.adgrid.reporting.stats.StatsRepository;
+import io.adgrid.reporting.stats.StatsService;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ops overview against two real members and a real PostgreSQL: every member answers through
+ * the grid's executor, the first one with a process registry as AdGrid publishes it.
+ */
+class OpsOverviewIT {
+
+    private static final int PORT_BASE = 5850;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private static TestDatabase db;
+    private static List<HazelcastInstance> members;
+    private static final MeterRegistry registry = new SimpleMeterRegistry();
+    private static WriteBehind writeBehind;
+
+    private final List<OpsOverview> overviews = new ArrayList<>();
+    private IMap<Long, RouteState> map;
+    private GridEventFeeder feeder;
+
+    @BeforeAll
+    static void start() {
+        db = TestDatabase.start();
+        members = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(OpsOverviewIT.class), PORT_BASE), 2);
+        members.get(0).getUserContext().put(MemberSnapshotTask.METER_REGISTRY, registry);
+        writeBehind = new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), 10);
+        writeBehind.bindTo(registry);
+        // Publishes the lag and backlog gauges; the hour's interval keeps cycles out: the lag only grows.
+        writeBehind.start(Duration.ofHours(1));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (writeBehind != null) {
+            writeBehind.close();
+        }
+        if (members != null) {
+            TestGrid.terminate(members);
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @BeforeEach
+    void freshState() {
+        map = members.get(0).getMap(GridMember.COUNTERS_MAP);
+        map.clear();
+        db.truncateCounters();
+        feeder = new GridEventFeeder(members.get(0));
+    }
+
+    @AfterEach
+    void closeOverviews() {
+        overviews.forEach(OpsOverview::close);
+    }
+
+    @Test
+    void everyMemberAnswersWithItsPartitionsEntriesAndMeters() {
+        impressions(4, 30, 2);
+        OpsOverview ops = overview(db.dataSource(), Duration.ofHours(1));
+
+        OpsOverview.Overview o = ops.overview(0);
+
+        assertThat(o.cluster().members()).hasSize(2);
+        assertThat(o.cluster().unanswered()).isEmpty();
+        assertThat(o.cluster().members().stream().mapToInt(OpsOverview.MemberView::partitions).sum()).isEqualTo(o.cluster().partitionCount());
+        assertThat(o.cluster().members().stream().mapToLong(OpsOverview.MemberView::entries).sum()).isEqualTo(map.size());
+        OpsOverview.MemberView local = o.cluster().members().stream().filter(OpsOverview.MemberView::local).findFirst().orElseThrow();
+        assertThat(local.roles()).contains("data", "reporting");
+        assertThat(local.lagSeconds()).as("from the process registry").isNotNull();
+        assertThat(o.cluster().members().stream().filter(m -> !m.local()).findFirst().orElseThrow().lagSeconds())
+                .as("a member without a registry").isNull();
+        assertThat(o.writeBehind().dedupIdentities()).as("identities in the first member's own entries").isPositive();
+    }
+
+    @Test
+    void ratesComeFromSuccessiveReadingsAndTotalsAddUpEveryProcess() {
+        Counter accepted = Counter.builder(OpsPoint.EVENTS).tags("type", "impression", "outcome", "accepted", "reason", "ok").register(registry);
+        Counter refused = Counter.builder(OpsPoint.EVENTS).tags("type", "click", "outcome", "rejected", "reason", "bad_signature").register(registry);
+        OpsOverview ops = overview(db.dataSource(), Duration.ofHours(1));
+        OpsOverview.Overview first = ops.overview(0);
+
+        accepted.increment(50);
+        refused.increment(5);
+        Wait.until("the next reading", WAIT, () -> ops.overview(0).series().size() > first.series().size());
+        OpsOverview.Overview second = ops.overview(first.time());
+
+        assertThat(second.series()).isNotEmpty().allMatch(p -> p.t() > first.time());
+        assertThat(second.series().get(0).acceptedPerSecond().get("impression")).isPositive();
+        assertThat(second.series().get(0).rejectedPerSecond().get("bad_signature")).isPositive();
+        assertThat(second.totals().acceptedByType()).containsEntry("impression", (long) accepted.count());
+        assertThat(second.totals().rejectedByReason()).containsEntry("bad_signature", (long) refused.count());
+        assertThat(second.cluster().members().stream().filter(OpsOverview.MemberView::local).findFirst().orElseThrow().roles())
+                .contains("gateway");
+    }
+
+    @Test
+    void topListsRankLiveCampaignsAndBannersByImpressions() {
+        impressions(2, 5, 1);
+        impressions(7, 12, 3);
+        OpsOverview ops = overview(db.dataSource(), Duration.ofHours(1));
+
+        OpsOverview.Overview o = await(ops, x -> !x.top().campaigns().isEmpty());
+
+        assertThat(o.top().error()).isNull();
+        assertThat(o.top().campaigns()).extracting(r -> r.id()).containsExactly(7L, 2L);
+        assertThat(o.top().campaigns().get(0).impressions()).isEqualTo(12 * 3);
+        assertThat(o.top().banners()).hasSize(12 + 5);
+    }
+
+    @Test
+    void aHealthyClusterIsGreen() {
+        OpsOverview ops = overview(db.dataSource(), Duration.ofHours(1));
+
+        OpsOverview.Overview o = await(ops, x -> "up".equals(x.database().state()) && x.cluster().safe());
+
+        assertThat(o.status().level()).isEqualTo("ok");
+        assertThat(o.status().problems()).isEmpty();
+    }
+
+    @Test
+    void writeBehindLagOverTheAlarmTurnsTheStatusRed() {
+        OpsOverview ops = overview(db.dataSource(), Duration.ofSeconds(1));
+
+        OpsOverview.Overview o = await(ops, x -> "red".equals(x.status().level()));
+
+        assertThat(o.status().problems()).anyMatch(p -> p.startsWith("write-behind lag"));
+        assertThat(o.writeBehind().lagSeconds()).isGreaterThan(1.0);
+    }
+
+    @Test
+    void unreachableDatabaseTurnsTheStatusRedAndTheTopListsUnavailable() {
+        EmbeddedDatabase doomed = EmbeddedDatabase.startTemporary();
+        boolean stopped = false;
+        try (HikariDataSource pool = Database.pool(doomed.settings(), "ops-doomed", 2)) {
+            Database.migrate(pool);
+            StatsService stats = new StatsService(new StatsRepository(pool), new GridCounters(members.get(0)));
+            OpsOverview ops = track(new OpsOverview(members.get(0), stats, pool, Clock.systemUTC(),
+                    OpsOverview.Settings.defaults(Duration.ofHours(1))));
+            await(ops, x -> "up".equals(x.database().state()));
+            doomed.close();
+            stopped = true;
+
+            OpsOverview.Overview o = await(ops, x -> "down".equals(x.database().state()) && x.top().error() != null);
+
+            assertThat(o.status().level()).isEqualTo("red");
+            assertThat(o.status().problems().get(0)).startsWith("PostgreSQL unreachable");
+            assertThat(o.database().downSince()).isNotNull();
+            assertThat(o.top().error()).isEqualTo("PostgreSQL unreachable");
+            assertThat(o.cluster().members()).as("the grid still answers").hasSize(2);
+        } finally {
+            if (!stopped) {
+                doomed.close();
+            }
+        }
+    }
+
+    private OpsOverview overview(javax.sql.DataSource dataSource, Duration lagAlarm) {
+        StatsService stats = new StatsService(new StatsRepository(dataSource), new GridCounters(members.get(0)));
+        return track(new OpsOverview(members.get(0), stats, dataSource, Clock.systemUTC(),
+                new OpsOverview.Settings(lagAlarm, Duration.ofMillis(200), Duration.ofSeconds(10), 100, Duration.ofMinutes(5), 50)));
+    }
+
+    private OpsOverview track(OpsOverview ops) {
+        overviews.add(ops);
+        return ops;
+    }
+
+    private static OpsOverview.Overview await(OpsOverview ops, Predicate<OpsOverview.Overview> condition) {
+        OpsOverview.Overview[] last = new OpsOverview.Overview[1];
+        Wait.until("the overview to show it", WAIT, () -> condition.test(last[0] = ops.overview(0)));
+        return last[0];
+    }
+
+    /** {@code perBanner} impressions on each of {@code banners} banners of {@code campaign}. */
+    private void impressions(long campaign, int banners, int perBanner) {
+        List<GridEvent> events = new ArrayList<>();
+        Instant now = Instant.now();
+        for (int b = 0; b < banners; b++) {
+            for (int i = 0; i < perBanner; i++) {
+                events.add(feeder.impression(campaign, campaign * 1_000 + b, 1 + i, now));
+            }
+        }
+        feeder.apply(events);
+    }
+}
