@@ -16,11 +16,8 @@ import java.util.concurrent.locks.LockSupport;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.counters.PartitionBatchCall;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
-import com.hazelcast.partition.PartitionService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects events for a few milliseconds, groups them by partition and sends each group as one
- * {@link ApplyBatch}: one grid call per partition touched per interval instead of one per event.
+ * Collects events for a few milliseconds, splits them by partition into {@link ApplyBatch} slices
+ * and sends them in one grid call per owner member per interval, instead of one call per event.
  * Callers get a future that completes when the batch is applied on the owner and
  * its backup; no thread waits for it. A batch that fails is re-sent with the same id (the grid
  * recognises its events), then given up with an error the HTTP layer turns into a 503.
@@ -51,8 +48,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private record Pending(GridEvent event, CompletableFuture<Outcome> result) {
     }
 
-    private final IMap<Long, RouteState> counters;
-    private final PartitionService partitions;
+    private final PartitionBatchCall call;
     private final Settings settings;
     private final Clock clock;
     private final long gatewayId = BatchId.newGatewayId();
@@ -72,15 +68,14 @@ public final class GridBatcher implements EventSink, AutoCloseable {
 
     public GridBatcher(HazelcastInstance grid, Settings settings, Clock clock, MeterRegistry metrics) {
         this.batchSize = DistributionSummary.builder("adgrid.grid.batch.size")
-                .description("Events per grid call (one partition's share of a flush)").baseUnit("events")
+                .description("Events per flush (sent in one grid call per owner member)").baseUnit("events")
                 .publishPercentileHistogram().register(metrics);
         this.batchLatency = Timer.builder("adgrid.grid.batch.latency")
                 .description("Time from sending a batch to its application on the owner and backup")
                 .publishPercentileHistogram().register(metrics);
         this.batchRetries = Counter.builder("adgrid.grid.batch.retries")
                 .description("Batches sent again after a failed grid call").register(metrics);
-        this.counters = grid.getMap(GridMember.COUNTERS_MAP);
-        this.partitions = grid.getPartitionService();
+        this.call = new PartitionBatchCall(grid);
         this.settings = settings;
         this.clock = clock;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adgrid-batch-retry"));
@@ -137,50 +132,50 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     }
 
     /**
-     * One grid call per partition. Per member would be fewer calls, but Hazelcast gives every
-     * partition's operation the whole key set of a multi-key call (each skips the keys of other
-     * partitions, measured at a quarter of the CPU of a one-member run) and sends the whole
-     * processor to every partition's backup.
+     * Splits the drained events by partition and sends the slices in one invocation per owner
+     * member; each partition's operation (and backup) gets only its own slice.
      */
     private void sendGroupedByPartition(List<Pending> drained) {
         Map<Integer, Map<Long, List<Pending>>> byPartition = new HashMap<>();
         for (Pending p : drained) {
             long key = p.event().routeKey();
-            byPartition.computeIfAbsent(partitions.getPartition(key).getPartitionId(), o -> new HashMap<>())
+            byPartition.computeIfAbsent(call.partitionOf(key), o -> new HashMap<>())
                     .computeIfAbsent(key, k -> new ArrayList<>()).add(p);
         }
         long orderExpiresMinute = Math.floorDiv(clock.millis() + settings.orderRetention().toMillis(), 60_000L);
-        for (Map<Long, List<Pending>> group : byPartition.values()) {
+        BatchId id = new BatchId(gatewayId, batchSequence.incrementAndGet());
+        Map<Integer, ApplyBatch> slices = new HashMap<>(byPartition.size() * 2);
+        Map<Long, List<Pending>> byKey = new HashMap<>();
+        byPartition.forEach((partition, group) -> {
             Map<Long, List<GridEvent>> events = new HashMap<>(group.size() * 2);
             group.forEach((key, list) -> events.put(key, list.stream().map(Pending::event).toList()));
-            ApplyBatch batch = new ApplyBatch(new BatchId(gatewayId, batchSequence.incrementAndGet()), orderExpiresMinute, events);
-            send(batch, group, 1);
-        }
+            slices.put(partition, new ApplyBatch(id, orderExpiresMinute, events));
+            byKey.putAll(group);
+        });
+        batchSize.record(drained.size());
+        send(id, slices, byKey, 1);
     }
 
-    private void send(ApplyBatch batch, Map<Long, List<Pending>> group, int attempt) {
-        if (attempt == 1) {
-            batchSize.record(batch.eventCount());
-        }
+    private void send(BatchId id, Map<Integer, ApplyBatch> slices, Map<Long, List<Pending>> byKey, int attempt) {
         long start = System.nanoTime();
-        counters.submitToKeys(batch.keys(), batch).whenComplete((results, error) -> {
+        call.apply(slices).whenComplete((duplicatesByKey, error) -> {
             if (error == null) {
                 batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                group.forEach((key, list) -> {
-                    long[] duplicates = results.get(key);
+                byKey.forEach((key, list) -> {
+                    long[] duplicates = duplicatesByKey.get(key);
                     for (int i = 0; i < list.size(); i++) {
                         boolean duplicate = duplicates != null && isSet(duplicates, i);
                         complete(list.get(i), duplicate ? Outcome.DUPLICATE : Outcome.COUNTED, null);
                     }
                 });
             } else if (attempt < settings.sendAttempts()) {
-                log.warn("batch {} attempt {} failed, re-sending: {}", batch.batchId(), attempt, error.toString());
+                log.warn("batch {} attempt {} failed, re-sending: {}", id, attempt, error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);
-                retries.schedule(() -> send(batch, group, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
+                retries.schedule(() -> send(id, slices, byKey, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
             } else {
-                log.error("batch {} failed {} times, answering 503", batch.batchId(), attempt, error);
-                group.values().forEach(list -> list.forEach(p -> complete(p, null, error)));
+                log.error("batch {} failed {} times, answering 503", id, attempt, error);
+                byKey.values().forEach(list -> list.forEach(p -> complete(p, null, error)));
             }
         });
     }
