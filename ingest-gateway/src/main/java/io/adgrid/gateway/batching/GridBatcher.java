@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -27,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects events for a few milliseconds, splits them by partition into {@link ApplyBatch} slices
- * and sends them in one grid call per owner member per interval, instead of one call per event.
+ * Gathers events while earlier grid calls are in flight (group commit), splits them by partition
+ * into {@link ApplyBatch} slices and sends them in one grid call per owner member, instead of one
+ * call per event.
  * Callers get a future that completes when the batch is applied on the owner and
  * its backup; no thread waits for it. A batch that fails is re-sent with the same id (the grid
  * recognises its events), then given up with an error the HTTP layer turns into a 503.
@@ -38,12 +40,14 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GridBatcher.class);
 
     /** Tuning; the defaults suit one small box. */
-    public record Settings(Duration flushInterval, int maxBatchEvents, int maxInFlight,
+    public record Settings(int maxCallsInFlight, int maxBatchEvents, int maxInFlight,
                            int sendAttempts, Duration orderRetention) {
         public static Settings defaults() {
-            return new Settings(Duration.ofMillis(2), 20_000, 200_000, 5, Duration.ofHours(24));
+            return new Settings(2, 20_000, 200_000, 5, Duration.ofHours(24));
         }
     }
+
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private record Pending(GridEvent event, CompletableFuture<Outcome> result) {
     }
@@ -60,6 +64,8 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private final Timer batchLatency;
     private final Counter batchRetries;
     private final Thread flusher;
+    private final Semaphore callSlots;
+    private volatile boolean flusherParked;
     private volatile boolean running = true;
 
     public GridBatcher(HazelcastInstance grid, Settings settings, Clock clock) {
@@ -79,6 +85,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adgrid-batch-retry"));
+        this.callSlots = new Semaphore(settings.maxCallsInFlight());
         this.flusher = daemon(this::flushLoop, "adgrid-batcher");
         flusher.start();
     }
@@ -94,6 +101,9 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         }
         CompletableFuture<Outcome> result = new CompletableFuture<>();
         queue.add(new Pending(event, result));
+        if (flusherParked) {
+            LockSupport.unpark(flusher);
+        }
         return result;
     }
 
@@ -102,22 +112,33 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         return inFlight.get();
     }
 
+    /**
+     * Group commit: send as soon as there is something to send and a call slot is free; while all
+     * slots are busy, events gather into the next batch. Light load gets the latency of one grid
+     * call; heavy load gets large batches, without a fixed wait in either case.
+     */
     private void flushLoop() {
-        long intervalNanos = settings.flushInterval().toNanos();
         while (running || !queue.isEmpty()) {
+            if (queue.isEmpty()) {
+                flusherParked = true;
+                if (queue.isEmpty() && running) {
+                    LockSupport.parkNanos(IDLE_PARK_NANOS);
+                }
+                flusherParked = false;
+                continue;
+            }
+            callSlots.acquireUninterruptibly();
             List<Pending> drained = drain();
             if (drained.isEmpty()) {
-                LockSupport.parkNanos(intervalNanos);
+                callSlots.release();
                 continue;
             }
             try {
                 sendGroupedByPartition(drained);
             } catch (RuntimeException e) {
+                callSlots.release();
                 log.error("cannot send batch", e);
                 drained.forEach(p -> complete(p, null, e));
-            }
-            if (drained.size() < settings.maxBatchEvents()) {
-                LockSupport.parkNanos(intervalNanos);
             }
         }
     }
@@ -156,9 +177,17 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         send(id, slices, byKey, 1);
     }
 
+    /** The first attempt's end frees the call slot; re-sends after a failure run outside the slots. */
+    private void releaseSlotAfterFirstAttempt(int attempt) {
+        if (attempt == 1) {
+            callSlots.release();
+        }
+    }
+
     private void send(BatchId id, Map<Integer, ApplyBatch> slices, Map<Long, List<Pending>> byKey, int attempt) {
         long start = System.nanoTime();
         call.apply(slices).whenComplete((duplicatesByKey, error) -> {
+            releaseSlotAfterFirstAttempt(attempt);
             if (error == null) {
                 batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 byKey.forEach((key, list) -> {
