@@ -14,7 +14,7 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int SNAPSHOT_COUNTERS = 5;
     static final int SEALED_BATCH = 6;
     static final int MEMORY_SNAPSHOT = 7;
-    static final int APPLY_BATCH_OPERATION_FACTORY = 8;
+    static final int PARTITION_SLICES_OPERATION_FACTORY = 8;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -26,7 +26,7 @@ public final class GridSerialization implements DataSerializableFactory {
             case SNAPSHOT_COUNTERS -> new SnapshotCounters();
             case SEALED_BATCH -> new SealedBatch();
             case MEMORY_SNAPSHOT -> new MemorySnapshot();
-            case APPLY_BATCH_OPERATION_FACTORY -> new ApplyBatchOperationFactory();
+            case PARTITION_SLICES_OPERATION_FACTORY -> new PartitionSlicesOperationFactory();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

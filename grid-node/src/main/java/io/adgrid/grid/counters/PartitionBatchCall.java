@@ -1,12 +1,14 @@
 package io.adgrid.grid.counters;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import io.adgrid.grid.member.GridMember;
 import com.hazelcast.cluster.Address;
 import com.hazelcast.core.HazelcastInstance;
@@ -14,16 +16,21 @@ import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import com.hazelcast.internal.partition.IPartitionService;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.impl.MapEntries;
 import com.hazelcast.map.impl.MapService;
 import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.impl.operationservice.OperationService;
 
 /**
- * Applies a batch split by partition with one invocation per owner member (see
- * {@link ApplyBatchOperationFactory}). Works from data and lite members alike.
+ * Runs entry processors on the counter map split by partition, with one invocation per owner
+ * member (see {@link PartitionSlicesOperationFactory}). Works from data and lite members alike.
  */
 public final class PartitionBatchCall {
+
+    /** The keys of one partition and the processor to run on them. */
+    public record Slice(Set<Long> keys, EntryProcessor<Long, RouteState, ?> processor) {
+    }
 
     private final SerializationService serialization;
     private final IPartitionService partitions;
@@ -40,50 +47,57 @@ public final class PartitionBatchCall {
         return partitions.getPartitionId(key);
     }
 
-    /**
-     * @param slices partition id to the part of the batch whose keys live in that partition
-     * @return per routing key, the positions of its events that were duplicates (keys without
-     *         duplicates are absent)
-     */
+    /** Groups keys by partition and gives each partition the processor {@code forKeys} makes for its keys. */
+    public Map<Integer, Slice> slices(Collection<Long> keys, Function<Set<Long>, EntryProcessor<Long, RouteState, ?>> forKeys) {
+        Map<Integer, Set<Long>> byPartition = new HashMap<>();
+        for (Long key : keys) {
+            byPartition.computeIfAbsent(partitionOf(key), p -> new HashSet<>()).add(key);
+        }
+        Map<Integer, Slice> slices = new HashMap<>(byPartition.size() * 2);
+        byPartition.forEach((p, k) -> slices.put(p, new Slice(k, forKeys.apply(k))));
+        return slices;
+    }
+
+    /** @return the non-null results of the processors, by key */
     @SuppressWarnings("unchecked")
-    public CompletableFuture<Map<Long, long[]>> apply(Map<Integer, ApplyBatch> slices) {
+    public <R> CompletableFuture<Map<Long, R>> execute(Map<Integer, Slice> slices) {
         Map<Address, List<Integer>> byOwner = new HashMap<>();
         for (Integer partition : slices.keySet()) {
-            Address owner = partitions.getPartitionOwner(partition);
-            byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(partition);
+            byOwner.computeIfAbsent(partitions.getPartitionOwner(partition), o -> new ArrayList<>()).add(partition);
         }
         List<CompletableFuture<Map<Integer, Object>>> calls = new ArrayList<>(byOwner.size());
         for (List<Integer> ownerPartitions : byOwner.values()) {
             int n = ownerPartitions.size();
             int[] ids = new int[n];
             Set<Data>[] keys = new Set[n];
-            ApplyBatch[] parts = new ApplyBatch[n];
+            EntryProcessor<?, ?, ?>[] processors = new EntryProcessor[n];
             for (int i = 0; i < n; i++) {
                 ids[i] = ownerPartitions.get(i);
-                parts[i] = slices.get(ids[i]);
-                keys[i] = new HashSet<>(parts[i].keys().size() * 2);
-                for (Long key : parts[i].keys()) {
+                Slice slice = slices.get(ids[i]);
+                processors[i] = slice.processor();
+                keys[i] = new HashSet<>(slice.keys().size() * 2);
+                for (Long key : slice.keys()) {
                     keys[i].add(serialization.toData(key));
                 }
             }
             // An owner that changed meanwhile is handled by Hazelcast: it retries a partition at its new owner.
             calls.add(operations.invokeOnPartitionsAsync(MapService.SERVICE_NAME,
-                    new ApplyBatchOperationFactory(GridMember.COUNTERS_MAP, ids, keys, parts), ownerPartitions));
+                    new PartitionSlicesOperationFactory(GridMember.COUNTERS_MAP, ids, keys, processors), ownerPartitions));
         }
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<Long, long[]> duplicates = new HashMap<>();
+            Map<Long, R> results = new HashMap<>();
             for (CompletableFuture<Map<Integer, Object>> call : calls) {
                 for (Object response : call.join().values()) {
                     MapEntries entries = (MapEntries) response;
                     for (int i = 0; i < entries.size(); i++) {
-                        long[] bits = serialization.toObject(entries.getValue(i));
-                        if (bits != null) {
-                            duplicates.put(serialization.toObject(entries.getKey(i)), bits);
+                        R result = serialization.toObject(entries.getValue(i));
+                        if (result != null) {
+                            results.put(serialization.toObject(entries.getKey(i)), result);
                         }
                     }
                 }
             }
-            return duplicates;
+            return results;
         });
     }
 }

@@ -165,12 +165,12 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         }
         long orderExpiresMinute = Math.floorDiv(clock.millis() + settings.orderRetention().toMillis(), 60_000L);
         BatchId id = new BatchId(gatewayId, batchSequence.incrementAndGet());
-        Map<Integer, ApplyBatch> slices = new HashMap<>(byPartition.size() * 2);
+        Map<Integer, PartitionBatchCall.Slice> slices = new HashMap<>(byPartition.size() * 2);
         Map<Long, List<Pending>> byKey = new HashMap<>();
         byPartition.forEach((partition, group) -> {
             Map<Long, List<GridEvent>> events = new HashMap<>(group.size() * 2);
             group.forEach((key, list) -> events.put(key, list.stream().map(Pending::event).toList()));
-            slices.put(partition, new ApplyBatch(id, orderExpiresMinute, events));
+            slices.put(partition, new PartitionBatchCall.Slice(events.keySet(), new ApplyBatch(id, orderExpiresMinute, events)));
             byKey.putAll(group);
         });
         batchSize.record(drained.size());
@@ -184,9 +184,9 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         }
     }
 
-    private void send(BatchId id, Map<Integer, ApplyBatch> slices, Map<Long, List<Pending>> byKey, int attempt) {
+    private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, Map<Long, List<Pending>> byKey, int attempt) {
         long start = System.nanoTime();
-        call.apply(slices).whenComplete((duplicatesByKey, error) -> {
+        call.<long[]>execute(slices).whenComplete((duplicatesByKey, error) -> {
             releaseSlotAfterFirstAttempt(attempt);
             if (error == null) {
                 batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);

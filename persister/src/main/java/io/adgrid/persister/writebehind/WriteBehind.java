@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import io.adgrid.grid.counters.AcknowledgeBatches;
+import io.adgrid.grid.counters.PartitionBatchCall;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SealPending;
 import io.adgrid.grid.counters.SealedBatch;
@@ -52,6 +53,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
     }
 
     private final IMap<Long, RouteState> counters;
+    private final PartitionBatchCall call;
     private final CounterWriter writer;
     private final Clock clock;
     private final int replayWindowMinutes;
@@ -76,6 +78,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
 
     public WriteBehind(HazelcastInstance grid, CounterWriter writer, Clock clock, int replayWindowMinutes) {
         this.counters = grid.getMap(GridMember.COUNTERS_MAP);
+        this.call = new PartitionBatchCall(grid);
         this.writer = writer;
         this.clock = clock;
         this.replayWindowMinutes = replayWindowMinutes;
@@ -208,12 +211,8 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
 
     private CycleResult cycleChunk(Set<Long> keys) throws java.sql.SQLException {
         long nowMinute = Math.floorDiv(clock.millis(), 60_000L);
-        Map<Long, SealedBatch> sealed = new HashMap<>();
-        counters.executeOnKeys(keys, new SealPending(nowMinute, replayWindowMinutes)).forEach((k, b) -> {
-            if (b != null) {
-                sealed.put(k, b);
-            }
-        });
+        SealPending seal = new SealPending(nowMinute, replayWindowMinutes);
+        Map<Long, SealedBatch> sealed = call.<SealedBatch>execute(call.slices(keys, k -> seal)).join();
         if (sealed.isEmpty()) {
             return new CycleResult(0, 0, 0);
         }
@@ -230,8 +229,14 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
         batchesWritten.increment(written.newBatches());
         Map<Long, Long> seqByKey = new HashMap<>();
         sealed.forEach((k, b) -> seqByKey.put(k, b.seq()));
-        counters.executeOnKeys(seqByKey.keySet(), new AcknowledgeBatches(seqByKey));
+        call.execute(call.slices(seqByKey.keySet(), k -> new AcknowledgeBatches(subMap(seqByKey, k)))).join();
         return new CycleResult(written.batches(), written.newBatches(), written.rows());
+    }
+
+    private static Map<Long, Long> subMap(Map<Long, Long> map, Set<Long> keys) {
+        Map<Long, Long> out = new HashMap<>(keys.size() * 2);
+        keys.forEach(k -> out.put(k, map.get(k)));
+        return out;
     }
 
     /**
