@@ -2,7 +2,6 @@ package io.adgrid.grid.counters;
 
 import java.io.IOException;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -27,10 +26,6 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  */
 public final class RouteState implements IdentifiedDataSerializable {
 
-    /** Identity of one replay-protected event: signature bits with the type mixed in. */
-    record Nonce(long hi, long lo) {
-    }
-
     /** Who recorded an order first, and until when it is remembered. */
     record OrderMark(long batchGateway, long batchSequence, long expiresMinute) {
     }
@@ -41,7 +36,8 @@ public final class RouteState implements IdentifiedDataSerializable {
     private CounterDeltas pending = new CounterDeltas();
     private long sealedSeq;
     private CounterDeltas sealed;
-    private final TreeMap<Long, Set<Nonce>> noncesByMinute = new TreeMap<>();
+    /** Identities of replay-protected events (signature bits, type mixed in) by the minute of their ts. */
+    private final TreeMap<Long, IdentitySet> noncesByMinute = new TreeMap<>();
     private final Map<String, OrderMark> orders = new HashMap<>();
 
     public RouteState() {
@@ -54,8 +50,7 @@ public final class RouteState implements IdentifiedDataSerializable {
 
     /** Counts a beacon unless the same one was seen within the window; true when it was new. */
     boolean recordBeacon(GridEvent e) {
-        Nonce nonce = new Nonce(e.idHi() ^ e.type().code(), e.idLo());
-        if (!noncesByMinute.computeIfAbsent(e.minute(), m -> new HashSet<>()).add(nonce)) {
+        if (!noncesByMinute.computeIfAbsent(e.minute(), m -> new IdentitySet()).add(e.idHi() ^ e.type().code(), e.idLo())) {
             return false;
         }
         Counts c = pending.at(e.counterKey());
@@ -133,9 +128,18 @@ public final class RouteState implements IdentifiedDataSerializable {
         return pending.size() + (sealed == null ? 0 : sealed.size());
     }
 
+    /** Heap bytes of the replay-identity sets (their arrays; the sets are sized to stay under 60 % full). */
+    public long identityBytes() {
+        long bytes = 0;
+        for (IdentitySet s : noncesByMinute.values()) {
+            bytes += s.bytes();
+        }
+        return bytes;
+    }
+
     public int rememberedNonces() {
         int n = 0;
-        for (Set<Nonce> s : noncesByMinute.values()) {
+        for (IdentitySet s : noncesByMinute.values()) {
             n += s.size();
         }
         return n;
@@ -163,13 +167,9 @@ public final class RouteState implements IdentifiedDataSerializable {
             sealed.writeTo(out);
         }
         out.writeInt(noncesByMinute.size());
-        for (Map.Entry<Long, Set<Nonce>> e : noncesByMinute.entrySet()) {
+        for (Map.Entry<Long, IdentitySet> e : noncesByMinute.entrySet()) {
             out.writeLong(e.getKey());
-            out.writeInt(e.getValue().size());
-            for (Nonce n : e.getValue()) {
-                out.writeLong(n.hi());
-                out.writeLong(n.lo());
-            }
+            e.getValue().writeTo(out);
         }
         out.writeInt(orders.size());
         for (Map.Entry<String, OrderMark> e : orders.entrySet()) {
@@ -193,12 +193,7 @@ public final class RouteState implements IdentifiedDataSerializable {
         int minutes = in.readInt();
         for (int i = 0; i < minutes; i++) {
             long minute = in.readLong();
-            int n = in.readInt();
-            Set<Nonce> set = new HashSet<>(Math.max(16, n * 2));
-            for (int j = 0; j < n; j++) {
-                set.add(new Nonce(in.readLong(), in.readLong()));
-            }
-            noncesByMinute.put(minute, set);
+            noncesByMinute.put(minute, IdentitySet.readFrom(in));
         }
         int orderCount = in.readInt();
         for (int i = 0; i < orderCount; i++) {

@@ -18,7 +18,7 @@ final class BacklogProbe implements EntryProcessor<Long, RouteState, long[]>, Re
     @Override
     public long[] process(Map.Entry<Long, RouteState> entry) {
         RouteState state = entry.getValue();
-        return state == null ? null : new long[] {state.pendingKeys(), state.rememberedNonces()};
+        return state == null ? null : new long[] {state.pendingKeys(), state.rememberedNonces(), state.identityBytes()};
     }
 
     @Override

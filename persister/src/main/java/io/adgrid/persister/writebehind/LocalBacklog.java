@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import io.adgrid.grid.counters.PartitionBatchCall;
 import io.adgrid.grid.counters.RouteState;
 import com.hazelcast.map.IMap;
 import org.slf4j.Logger;
@@ -15,16 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What this member's own grid entries hold that PostgreSQL does not have yet, and how many event
  * identities they remember for replay dedup. Reading it visits every owned entry (one read-only
- * entry-processor call per 20,000 keys), so a reading is kept for {@code maxAge} and shared by
+ * entry-processor call per owner member per 20,000 keys), so a reading is kept for {@code maxAge} and shared by
  * every gauge and dashboard that asks.
  */
 public final class LocalBacklog {
-
-    /**
-     * Bytes one remembered identity takes in a member's heap, estimated for a 64-bit JVM with
-     * compressed references: the two-long record (32), its hash-set node (32) and table slot (~8).
-     */
-    public static final long BYTES_PER_IDENTITY = 72;
 
     private static final Logger log = LoggerFactory.getLogger(LocalBacklog.class);
     private static final int KEYS_PER_CALL = 20_000;
@@ -34,21 +28,21 @@ public final class LocalBacklog {
      * @param unwrittenEntries of those, the ones holding counts not yet in PostgreSQL
      * @param unwrittenKeys    counter keys (minute, banner, publisher) not yet in PostgreSQL
      * @param dedupIdentities  event identities remembered for replay dedup
+     * @param dedupBytes       heap bytes of the sets holding them
      */
-    public record Reading(long entries, long unwrittenEntries, long unwrittenKeys, long dedupIdentities, Instant takenAt) {
-
-        public long dedupBytes() {
-            return dedupIdentities * BYTES_PER_IDENTITY;
-        }
+    public record Reading(long entries, long unwrittenEntries, long unwrittenKeys, long dedupIdentities, long dedupBytes,
+                          Instant takenAt) {
     }
 
     private final IMap<Long, RouteState> counters;
+    private final PartitionBatchCall call;
     private final Clock clock;
     private final Duration maxAge;
     private Reading last;
 
-    public LocalBacklog(IMap<Long, RouteState> counters, Clock clock, Duration maxAge) {
+    public LocalBacklog(IMap<Long, RouteState> counters, PartitionBatchCall call, Clock clock, Duration maxAge) {
         this.counters = counters;
+        this.call = call;
         this.clock = clock;
         this.maxAge = maxAge;
     }
@@ -63,7 +57,7 @@ public final class LocalBacklog {
                 // A member shutting down or a migration in progress: keep the previous reading.
                 log.debug("backlog reading failed: {}", e.toString());
                 if (last == null) {
-                    last = new Reading(0, 0, 0, 0, now);
+                    last = new Reading(0, 0, 0, 0, 0, now);
                 }
             }
         }
@@ -75,20 +69,20 @@ public final class LocalBacklog {
         long unwrittenEntries = 0;
         long unwrittenKeys = 0;
         long identities = 0;
+        long identityBytes = 0;
+        BacklogProbe probe = new BacklogProbe();
         for (int from = 0; from < keys.size(); from += KEYS_PER_CALL) {
-            Set<Long> chunk = Set.copyOf(keys.subList(from, Math.min(keys.size(), from + KEYS_PER_CALL)));
-            Map<Long, long[]> answers = counters.executeOnKeys(chunk, new BacklogProbe());
+            List<Long> chunk = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_CALL));
+            Map<Long, long[]> answers = call.<long[]>execute(call.slices(chunk, k -> probe)).join();
             for (long[] a : answers.values()) {
-                if (a == null) {
-                    continue;
-                }
                 if (a[0] > 0) {
                     unwrittenEntries++;
                     unwrittenKeys += a[0];
                 }
                 identities += a[1];
+                identityBytes += a[2];
             }
         }
-        return new Reading(keys.size(), unwrittenEntries, unwrittenKeys, identities, now);
+        return new Reading(keys.size(), unwrittenEntries, unwrittenKeys, identities, identityBytes, now);
     }
 }

@@ -112,7 +112,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
      */
     public synchronized void start(Duration interval) {
         writtenUpToMillis = clock.millis();
-        LocalBacklog backlog = new LocalBacklog(counters, clock, BACKLOG_READING_MAX_AGE);
+        LocalBacklog backlog = new LocalBacklog(counters, call, clock, BACKLOG_READING_MAX_AGE);
         Gauge.builder("adgrid.writebehind.lag", this, WriteBehind::lagSeconds).strongReference(true).baseUnit("seconds")
                 .description("Age of the oldest change to this member's own entries that may not be in PostgreSQL yet")
                 .register(meters);
