@@ -30,7 +30,7 @@ public record AdGridProperties(
     }
 
     public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,
-                          int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration orderRetention,
+                          int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration maxQueueDelay, Duration orderRetention,
                           Duration catalogRefresh) {
     }
 

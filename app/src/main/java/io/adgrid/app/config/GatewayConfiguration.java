@@ -28,7 +28,7 @@ public class GatewayConfiguration {
     GridBatcher gridBatcher(HazelcastInstance grid, AdGridProperties props, Clock clock, MeterRegistry metrics) {
         AdGridProperties.Gateway g = props.gateway();
         GridBatcher batcher = new GridBatcher(grid, new GridBatcher.Settings(g.maxCallsInFlight(), g.maxBatchEvents(),
-                g.maxInFlight(), 5, g.orderRetention()), clock, metrics);
+                g.maxInFlight(), 5, g.orderRetention(), g.maxQueueDelay()), clock, metrics);
         Gauge.builder("adgrid.gateway.in.flight", batcher, GridBatcher::inFlight)
                 .description("Events accepted but not yet confirmed by the grid").register(metrics);
         return batcher;

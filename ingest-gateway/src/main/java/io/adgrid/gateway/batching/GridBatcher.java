@@ -40,16 +40,23 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GridBatcher.class);
 
     /** Tuning; the defaults suit one small box. */
+    /**
+     * @param maxQueueDelay how long an event may wait for the grid before the gateway sheds load
+     *                      (503 with Retry-After for {@link #SHED_HOLD}) instead of queueing more
+     */
     public record Settings(int maxCallsInFlight, int maxBatchEvents, int maxInFlight,
-                           int sendAttempts, Duration orderRetention) {
+                           int sendAttempts, Duration orderRetention, Duration maxQueueDelay) {
         public static Settings defaults() {
-            return new Settings(2, 20_000, 200_000, 5, Duration.ofHours(24));
+            return new Settings(2, 20_000, 200_000, 5, Duration.ofHours(24), Duration.ofMillis(500));
         }
     }
 
+    /** How long load is shed after a slow batch: the Retry-After the gateway answers. */
+    public static final Duration SHED_HOLD = Duration.ofSeconds(1);
+
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    private record Pending(GridEvent event, CompletableFuture<Outcome> result) {
+    private record Pending(GridEvent event, CompletableFuture<Outcome> result, long enqueuedNanos) {
     }
 
     private final PartitionBatchCall call;
@@ -65,6 +72,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private final Counter batchRetries;
     private final Thread flusher;
     private final Semaphore callSlots;
+    private final LoadShedder shedder;
     private volatile boolean flusherParked;
     private volatile boolean running = true;
 
@@ -86,6 +94,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         this.clock = clock;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adgrid-batch-retry"));
         this.callSlots = new Semaphore(settings.maxCallsInFlight());
+        this.shedder = new LoadShedder(settings.maxQueueDelay().toNanos(), SHED_HOLD.toNanos(), System.nanoTime());
         this.flusher = daemon(this::flushLoop, "adgrid-batcher");
         flusher.start();
     }
@@ -95,12 +104,16 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         if (!running) {
             return CompletableFuture.failedFuture(new OverloadedException("gateway is shutting down"));
         }
+        long now = System.nanoTime();
+        if (shedder.shedding(now)) {
+            return CompletableFuture.failedFuture(new OverloadedException("the grid answers too slowly"));
+        }
         if (inFlight.incrementAndGet() > settings.maxInFlight()) {
             inFlight.decrementAndGet();
             return CompletableFuture.failedFuture(new OverloadedException("too many events waiting for the grid"));
         }
         CompletableFuture<Outcome> result = new CompletableFuture<>();
-        queue.add(new Pending(event, result));
+        queue.add(new Pending(event, result, now));
         if (flusherParked) {
             LockSupport.unpark(flusher);
         }
@@ -174,7 +187,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
             byKey.putAll(group);
         });
         batchSize.record(drained.size());
-        send(id, slices, byKey, 1);
+        send(id, slices, byKey, drained.get(0).enqueuedNanos(), 1);
     }
 
     /** The first attempt's end frees the call slot; re-sends after a failure run outside the slots. */
@@ -184,10 +197,12 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         }
     }
 
-    private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, Map<Long, List<Pending>> byKey, int attempt) {
+    private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, Map<Long, List<Pending>> byKey,
+                      long oldestEnqueuedNanos, int attempt) {
         long start = System.nanoTime();
         call.<long[]>execute(slices).whenComplete((duplicatesByKey, error) -> {
             releaseSlotAfterFirstAttempt(attempt);
+            shedder.batchAnswered(oldestEnqueuedNanos, System.nanoTime());
             if (error == null) {
                 batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 byKey.forEach((key, list) -> {
@@ -201,7 +216,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 log.warn("batch {} attempt {} failed, re-sending: {}", id, attempt, error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);
-                retries.schedule(() -> send(id, slices, byKey, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
+                retries.schedule(() -> send(id, slices, byKey, oldestEnqueuedNanos, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
             } else {
                 log.error("batch {} failed {} times, answering 503", id, attempt, error);
                 byKey.values().forEach(list -> list.forEach(p -> complete(p, null, error)));

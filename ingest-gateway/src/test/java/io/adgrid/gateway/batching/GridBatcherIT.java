@@ -1,6 +1,7 @@
 package io.adgrid.gateway.batching;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.grid.counters.CounterDeltas;
@@ -19,6 +21,7 @@ import io.adgrid.grid.counters.SnapshotCounters;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.Wait;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterEach;
@@ -66,6 +69,31 @@ class GridBatcherIT {
         TestGrid.awaitClusterSize(gateway, 2, Duration.ofSeconds(60));
         assertThat(totals(gateway).impressions).isEqualTo(1000);
         sendAndCheck(1, gateway);
+    }
+
+    @Test
+    void slowGridAnswersShedNewEventsForTheHoldTimeThenTakesThemAgain() throws Exception {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
+        members.addAll(TestGrid.startMembers(settings, 1));
+        // Any wait counts as too long: the first answered batch starts shedding.
+        GridBatcher.Settings shedAtOnce = new GridBatcher.Settings(2, 20_000, 200_000, 5, Duration.ofHours(24), Duration.ZERO);
+        batcher = new GridBatcher(members.get(0), shedAtOnce, Clock.systemUTC());
+        long now = System.currentTimeMillis();
+
+        assertThat(batcher.submit(new GridEvent(EventType.IMPRESSION, 1, 1, 1, now, 7, 1, null, 0)).get(30, TimeUnit.SECONDS))
+                .isEqualTo(Outcome.COUNTED);
+        CompletableFuture<Outcome> shed = batcher.submit(new GridEvent(EventType.IMPRESSION, 1, 1, 1, now, 7, 2, null, 0));
+        assertThat(shed).isCompletedExceptionally();
+        assertThatThrownBy(shed::join).hasCauseInstanceOf(OverloadedException.class);
+
+        AtomicReference<CompletableFuture<Outcome>> accepted = new AtomicReference<>();
+        Wait.until("shedding ends after the hold time", Duration.ofSeconds(10), () -> {
+            CompletableFuture<Outcome> again = batcher.submit(new GridEvent(EventType.IMPRESSION, 1, 1, 1, now, 7, 3, null, 0));
+            accepted.set(again);
+            return !again.isCompletedExceptionally();
+        });
+        assertThat(accepted.get().get(30, TimeUnit.SECONDS)).isEqualTo(Outcome.COUNTED);
+        assertThat(totals(members.get(0)).impressions).as("the shed event was never counted").isEqualTo(2);
     }
 
     /** Sends 1000 new impressions over 300 banners plus a replay of each; round {@code r} uses fresh ids. */
