@@ -211,6 +211,9 @@ class EndToEndIT {
         }
 
         assertThat(get(reporting + "/api/v1/stats?campaign=x").statusCode()).isEqualTo(400);
+        HttpResponse<String> wrongType = get(reporting + "/api/v1/ops/overview?since=abc");
+        assertThat(wrongType.statusCode()).isEqualTo(400);
+        assertThat(wrongType.body()).contains("\"error\":\"bad_request\"", "since");
         assertThat(get(reporting + "/v3/api-docs").body()).contains("/api/v1/stats", "/api/v1/top", "/api/v1/admin/flush");
         assertThat(get(reporting + "/actuator/health").statusCode()).isEqualTo(200);
         assertThat(get(reporting + "/actuator/prometheus").body()).contains("adgrid_gateway_events_total");

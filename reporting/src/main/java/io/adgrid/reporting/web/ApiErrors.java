@@ -14,6 +14,7 @@ import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /** Every error of the API as a short JSON reason: 4xx for bad requests, 503 when a backend is down, never a stack trace. */
 @RestControllerAdvice
@@ -29,6 +30,11 @@ public class ApiErrors {
     @ExceptionHandler(MissingServletRequestParameterException.class)
     ResponseEntity<Map<String, Object>> missing(MissingServletRequestParameterException e) {
         return error(HttpStatus.BAD_REQUEST, "bad_request", "parameter " + e.getParameterName() + " is required");
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<Map<String, Object>> typeMismatch(MethodArgumentTypeMismatchException e) {
+        return error(HttpStatus.BAD_REQUEST, "bad_request", "parameter " + e.getName() + " has the wrong type");
     }
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
