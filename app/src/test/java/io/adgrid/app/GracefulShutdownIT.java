@@ -3,21 +3,17 @@ package io.adgrid.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
@@ -33,12 +29,12 @@ import org.junit.jupiter.api.Test;
 class GracefulShutdownIT {
 
     private EmbeddedDatabase database;
-    private Process adgrid;
+    private AdGridProcess adgrid;
 
     @AfterEach
-    void stop() {
-        if (adgrid != null && adgrid.isAlive()) {
-            adgrid.destroyForcibly();
+    void stop() throws InterruptedException {
+        if (adgrid != null) {
+            adgrid.close();
         }
         if (database != null) {
             database.close();
@@ -48,22 +44,16 @@ class GracefulShutdownIT {
     @Test
     void sigtermWritesEveryAcceptedEventToPostgreSqlBeforeExit() throws Exception {
         database = EmbeddedDatabase.startTemporary();
-        int gatewayPort = freePort();
-        int reportingPort = freePort();
-        Path jar = Path.of("target", "adgrid-exec.jar");
-        assertThat(jar).as("the executable jar (mvn package builds it before the integration tests)").exists();
-        Path log = Files.createTempFile("adgrid-sigterm", ".log");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Dhazelcast.phone.home.enabled=false", "-jar", jar.toString(), "run",
+        int gatewayPort = AdGridProcess.freePort();
+        adgrid = AdGridProcess.start("run", List.of(
                 "--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.grid.cluster-name=sigterm-" + UUID.randomUUID(),
                 "--adgrid.grid.port=5880", "--adgrid.members=127.0.0.1:5880",
-                "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + reportingPort,
+                "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-sigterm"),
                 "--adgrid.demo=true",
                 // Far longer than the test: only the shutdown itself can write the counts.
                 "--adgrid.write-behind.interval=1h"));
-        adgrid = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
         HttpClient http = HttpClient.newHttpClient();
         String gateway = "http://127.0.0.1:" + gatewayPort;
@@ -79,9 +69,8 @@ class GracefulShutdownIT {
         assertThat(accepted).isEqualTo(300);
         assertThat(sqlImpressions()).as("nothing written yet: the write-behind waits an hour").isZero();
 
-        adgrid.destroy(); // SIGTERM
-        assertThat(adgrid.waitFor(60, TimeUnit.SECONDS)).as("exited within 60 s").isTrue();
-        assertThat(Files.readString(log)).contains("flushed");
+        assertThat(adgrid.terminate(60)).as("exited within 60 s of SIGTERM").isTrue();
+        assertThat(adgrid.log()).contains("flushed");
         assertThat(sqlImpressions()).isEqualTo(accepted);
     }
 
@@ -103,12 +92,6 @@ class GracefulShutdownIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

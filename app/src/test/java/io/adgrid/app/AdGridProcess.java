@@ -1,0 +1,70 @@
+package io.adgrid.app;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One AdGrid process started from the executable jar, for tests whose fault is a real process
+ * dying: SIGTERM ({@link #terminate}) or SIGKILL ({@link #kill}). Its output goes to a log file.
+ */
+final class AdGridProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+
+    private AdGridProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    static AdGridProcess start(String role, List<String> flags) throws IOException {
+        Path jar = Path.of("target", "adgrid-exec.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("no " + jar.toAbsolutePath() + ": mvn package builds it before the integration tests");
+        }
+        Path log = Files.createTempFile("adgrid-" + role, ".log");
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx512m", "-Dhazelcast.phone.home.enabled=false", "-jar", jar.toString(), role));
+        command.addAll(flags);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new AdGridProcess(p, log);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGTERM, then waits for the exit. */
+    boolean terminate(long seconds) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
+    /** SIGKILL: no hook, no flush, no goodbye to the cluster. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
