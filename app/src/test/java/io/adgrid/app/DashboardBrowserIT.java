@@ -203,7 +203,9 @@ class DashboardBrowserIT {
         int nodeMetricsPort = node.getBean(MetricsHttpServer.class).port();
         String nodeMetrics = get("http://127.0.0.1:" + nodeMetricsPort + "/actuator/prometheus").body();
         assertThat(nodeMetrics).contains("adgrid_writebehind_lag_seconds", "adgrid_grid_partitions", "adgrid_grid_dedup_identities",
-                "adgrid_process_role{application=\"adgrid\",role=\"node\"} 1.0", "jvm_gc_pause_seconds");
+                "adgrid_process_role{application=\"adgrid\",role=\"node\"} 1.0", "jvm_memory_used_bytes",
+                // GC pause timers appear only after a first collection; these are bound at start.
+                "jvm_gc_memory_allocated_bytes_total", "jvm_gc_live_data_size_bytes");
         String runMetrics = get(reporting + "/actuator/prometheus").body();
         assertThat(runMetrics).contains("adgrid_gateway_events_total", "adgrid_writebehind_write_latency_seconds_bucket",
                 "adgrid_writebehind_write_rows_sum", "adgrid_grid_entries", "adgrid_process_role{application=\"adgrid\",role=\"run\"} 1.0");

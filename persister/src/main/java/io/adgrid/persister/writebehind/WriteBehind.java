@@ -129,7 +129,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
                 .description("Event identities this member's own entries remember for replay dedup")
                 .register(meters);
         Gauge.builder("adgrid.grid.dedup.bytes", backlog, b -> b.current().dedupBytes()).strongReference(true).baseUnit("bytes")
-                .description("Estimated heap taken by the remembered identities of this member's own entries (backups take as much again)")
+                .description("Heap taken by the replay-identity sets of this member's own entries (backups take as much again)")
                 .register(meters);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adgrid-write-behind");
