@@ -2,10 +2,6 @@ package io.adgrid.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +9,6 @@ import java.util.UUID;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -52,46 +47,26 @@ class DatabaseOutageIT {
                 "--adgrid.demo=true");
         String gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();
         String reporting = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
-        HttpClient http = HttpClient.newHttpClient();
         long now = System.currentTimeMillis();
 
-        sendImpressions(http, gateway, now, 0, 1000);
-        Wait.until("the first thousand written", Duration.ofSeconds(30), () -> impressions(http, reporting, "db") == 1000);
+        sendImpressions(gateway, now, 0, 1000);
+        Wait.until("the first thousand written", Duration.ofSeconds(30), () -> Probes.impressions(reporting, "db") == 1000);
 
         database.close();
         database = null;
-        sendImpressions(http, gateway, now, 1000, 3000); // all answered 200 with PostgreSQL down
-        assertThat(status(http, reporting + "/api/v1/stats?source=db")).as("reports need PostgreSQL").isEqualTo(503);
+        sendImpressions(gateway, now, 1000, 3000); // all answered 200 with PostgreSQL down
+        assertThat(Probes.status(reporting + "/api/v1/stats?source=db")).as("reports need PostgreSQL").isEqualTo(503);
 
         database = EmbeddedDatabase.start(data, port);
         Wait.until("the backlog written after PostgreSQL is back", Duration.ofSeconds(60),
-                () -> impressions(http, reporting, "db") == 3000);
-        assertThat(impressions(http, reporting, "live")).isEqualTo(3000);
+                () -> Probes.impressions(reporting, "db") == 3000);
+        assertThat(Probes.impressions(reporting, "live")).isEqualTo(3000);
     }
 
-    private static void sendImpressions(HttpClient http, String gateway, long ts, int from, int to) {
+    private static void sendImpressions(String gateway, long ts, int from, int to) {
         for (int i = from; i < to; i++) {
             String url = gateway + "/i?" + Beacons.beacon(1 + i % 500, 1 + i % 50, ts, "outage-" + i);
-            assertThat(status(http, url)).as("impression %d", i).isEqualTo(200);
-        }
-    }
-
-    private static long impressions(HttpClient http, String reporting, String source) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reporting
-                    + "/api/v1/stats?from=2000-01-01&to=2100-01-01&source=" + source)).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? new ObjectMapper().readTree(r.body()).get("rows").get(0).get("impressions").asLong() : -1;
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
-    private static int status(HttpClient http, String url) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (Exception e) {
-            return -1;
+            assertThat(Probes.status(url)).as("impression %d", i).isEqualTo(200);
         }
     }
 }

@@ -8,9 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import io.adgrid.persister.schema.Database;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -69,7 +64,7 @@ class MemberKillIT {
         HttpClient http = HttpClient.newHttpClient();
         String gateway = "http://127.0.0.1:" + gatewayPort;
         String reporting = "http://127.0.0.1:" + reportingPort;
-        Wait.until("the all-in-one process answers", Duration.ofSeconds(90), () -> status(http, gateway + "/healthz") == 200);
+        Wait.until("the all-in-one process answers", Duration.ofSeconds(90), () -> Probes.status(gateway + "/healthz") == 200);
         AdGridProcess victim = AdGridProcess.start("node", grid);
         processes.add(victim);
         processes.add(AdGridProcess.start("node", grid));
@@ -85,7 +80,7 @@ class MemberKillIT {
             done.add(clients.submit(() -> {
                 for (int i = thread; i < EVENTS; i += 8) {
                     String url = gateway + "/i?" + Beacons.beacon(1 + i % 1000, 1 + i % 100, now, "kill-" + i);
-                    while (status(http, url) != 200) {
+                    while (Probes.status(url) != 200) {
                         retries.incrementAndGet();
                         sleep(50);
                     }
@@ -102,22 +97,15 @@ class MemberKillIT {
         assertThat(victim.isAlive()).isFalse();
 
         Wait.until("two members left", Duration.ofSeconds(90), () -> clusterSize(http, reporting) == 2);
-        assertThat(impressions(http, reporting, "live")).isEqualTo(EVENTS);
+        assertThat(Probes.impressions(reporting, "live")).isEqualTo(EVENTS);
         HttpResponse<String> flush = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
                 .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(flush.statusCode()).isEqualTo(200);
-        assertThat(impressions(http, reporting, "db")).isEqualTo(EVENTS);
-        assertThat(impressions(http, reporting, "live")).isEqualTo(EVENTS);
-        assertThat(sqlImpressions()).isEqualTo(EVENTS);
+        assertThat(Probes.impressions(reporting, "db")).isEqualTo(EVENTS);
+        assertThat(Probes.impressions(reporting, "live")).isEqualTo(EVENTS);
+        assertThat(Probes.sqlImpressions(database.settings())).isEqualTo(EVENTS);
         System.out.printf("member kill: %d events, %d retries by clients, 0 lost, 0 doubled%n", EVENTS, retries.get());
-    }
-
-    private static long impressions(HttpClient http, String reporting, String source) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reporting
-                + "/api/v1/stats?from=2000-01-01&to=2100-01-01&source=" + source)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return new ObjectMapper().readTree(r.body()).get("rows").get(0).get("impressions").asLong();
     }
 
     private static int clusterSize(HttpClient http, String reporting) {
@@ -125,27 +113,6 @@ class MemberKillIT {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/ops/overview")).build(),
                     HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? new ObjectMapper().readTree(r.body()).get("cluster").get("members").size() : -1;
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    private long sqlImpressions() throws Exception {
-        try (HikariDataSource ds = Database.pool(database.settings(), "kill-check", 1);
-             Connection c = ds.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT coalesce(sum(impressions), 0) FROM counter_minute")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static int status(HttpClient http, String url) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
