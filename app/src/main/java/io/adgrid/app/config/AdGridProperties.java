@@ -25,8 +25,10 @@ public record AdGridProperties(
     /**
      * @param kubernetesServiceDns headless Service DNS name of the data members ({@code ADGRID_KUBERNETES_SERVICE_DNS});
      *                             when set, Hazelcast's Kubernetes DNS discovery replaces the {@code members} list
+     * @param minMembers           split-brain protection: a side of the cluster with fewer data members refuses to count
      */
-    public record Grid(String clusterName, int port, int partitionCount, int backupCount, String kubernetesServiceDns) {
+    public record Grid(String clusterName, int port, int partitionCount, int backupCount, String kubernetesServiceDns,
+                       int minMembers) {
     }
 
     public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,

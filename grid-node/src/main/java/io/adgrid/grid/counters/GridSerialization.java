@@ -14,7 +14,7 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int SNAPSHOT_COUNTERS = 5;
     static final int SEALED_BATCH = 6;
     static final int MEMORY_SNAPSHOT = 7;
-    static final int PARTITION_SLICES_OPERATION_FACTORY = 8;
+    static final int BACKED_UP_ENTRY_OPERATION = 9;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -26,7 +26,7 @@ public final class GridSerialization implements DataSerializableFactory {
             case SNAPSHOT_COUNTERS -> new SnapshotCounters();
             case SEALED_BATCH -> new SealedBatch();
             case MEMORY_SNAPSHOT -> new MemorySnapshot();
-            case PARTITION_SLICES_OPERATION_FACTORY -> new PartitionSlicesOperationFactory();
+            case BACKED_UP_ENTRY_OPERATION -> new BackedUpEntryOperation();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import io.adgrid.grid.member.GridMember;
-import com.hazelcast.cluster.Address;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import com.hazelcast.internal.partition.IPartitionService;
@@ -23,8 +22,8 @@ import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.impl.operationservice.OperationService;
 
 /**
- * Runs entry processors on the counter map split by partition, with one invocation per owner
- * member (see {@link PartitionSlicesOperationFactory}). Works from data and lite members alike.
+ * Runs entry processors on the counter map split by partition, each partition getting only its
+ * own keys and processor (a slice of a batch). Works from data and lite members alike.
  */
 public final class PartitionBatchCall {
 
@@ -58,42 +57,33 @@ public final class PartitionBatchCall {
         return slices;
     }
 
-    /** @return the non-null results of the processors, by key */
+    /**
+     * One invocation per partition, each answered once the partition's owner and backups have run
+     * its processor (see {@link BackedUpEntryOperation}); Hazelcast retries an invocation at a
+     * partition's new owner when the owner changed meanwhile.
+     *
+     * @return the non-null results of the processors, by key
+     */
     @SuppressWarnings("unchecked")
     public <R> CompletableFuture<Map<Long, R>> execute(Map<Integer, Slice> slices) {
-        Map<Address, List<Integer>> byOwner = new HashMap<>();
-        for (Integer partition : slices.keySet()) {
-            byOwner.computeIfAbsent(partitions.getPartitionOwner(partition), o -> new ArrayList<>()).add(partition);
-        }
-        List<CompletableFuture<Map<Integer, Object>>> calls = new ArrayList<>(byOwner.size());
-        for (List<Integer> ownerPartitions : byOwner.values()) {
-            int n = ownerPartitions.size();
-            int[] ids = new int[n];
-            Set<Data>[] keys = new Set[n];
-            EntryProcessor<?, ?, ?>[] processors = new EntryProcessor[n];
-            for (int i = 0; i < n; i++) {
-                ids[i] = ownerPartitions.get(i);
-                Slice slice = slices.get(ids[i]);
-                processors[i] = slice.processor();
-                keys[i] = new HashSet<>(slice.keys().size() * 2);
-                for (Long key : slice.keys()) {
-                    keys[i].add(serialization.toData(key));
-                }
+        List<CompletableFuture<Object>> calls = new ArrayList<>(slices.size());
+        for (Map.Entry<Integer, Slice> e : slices.entrySet()) {
+            Slice slice = e.getValue();
+            Set<Data> keys = new HashSet<>(slice.keys().size() * 2);
+            for (Long key : slice.keys()) {
+                keys.add(serialization.toData(key));
             }
-            // An owner that changed meanwhile is handled by Hazelcast: it retries a partition at its new owner.
-            calls.add(operations.invokeOnPartitionsAsync(MapService.SERVICE_NAME,
-                    new PartitionSlicesOperationFactory(GridMember.COUNTERS_MAP, ids, keys, processors), ownerPartitions));
+            calls.add(operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
+                    new BackedUpEntryOperation(GridMember.COUNTERS_MAP, keys, slice.processor()), e.getKey()));
         }
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(v -> {
             Map<Long, R> results = new HashMap<>();
-            for (CompletableFuture<Map<Integer, Object>> call : calls) {
-                for (Object response : call.join().values()) {
-                    MapEntries entries = (MapEntries) response;
-                    for (int i = 0; i < entries.size(); i++) {
-                        R result = serialization.toObject(entries.getValue(i));
-                        if (result != null) {
-                            results.put(serialization.toObject(entries.getKey(i)), result);
-                        }
+            for (CompletableFuture<Object> call : calls) {
+                MapEntries entries = (MapEntries) call.join();
+                for (int i = 0; i < entries.size(); i++) {
+                    R result = serialization.toObject(entries.getValue(i));
+                    if (result != null) {
+                        results.put(serialization.toObject(entries.getKey(i)), result);
                     }
                 }
             }

@@ -6,14 +6,18 @@ import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.merge.DiscardMergePolicy;
 
 /** Builds and starts a Hazelcast member configured for AdGrid. */
 public final class GridMember {
 
     /** The one map of the grid: routing key (banner or campaign) to its {@code RouteState}. */
     public static final String COUNTERS_MAP = "adgrid-counters";
+    /** The split-brain protection of the counter map (present when {@code minMembers > 1}). */
+    public static final String MAJORITY = "adgrid-majority";
 
     private GridMember() {
     }
@@ -31,6 +35,9 @@ public final class GridMember {
         config.setProperty("hazelcast.partition.count", Integer.toString(settings.partitionCount()));
         // Ctrl-C must not kill the member before AdGrid has flushed it; the application shuts it down.
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // A call whose backups did not acknowledge fails (and is re-sent) rather than succeeding on
+        // the owner alone: a 2xx promises the counts survive the owner's death.
+        config.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
         config.getSerializationConfig().addDataSerializableFactory(GridSerialization.FACTORY_ID, new GridSerialization());
 
         NetworkConfig network = config.getNetworkConfig();
@@ -50,11 +57,23 @@ public final class GridMember {
 
         // OBJECT format: entry processors update the state in place instead of deserializing and
         // re-serializing it on every batch; backups replay the same processor.
-        config.addMapConfig(new MapConfig(COUNTERS_MAP)
+        MapConfig counters = new MapConfig(COUNTERS_MAP)
                 .setInMemoryFormat(InMemoryFormat.OBJECT)
                 .setBackupCount(settings.backupCount())
                 .setAsyncBackupCount(0)
-                .setStatisticsEnabled(true));
+                .setStatisticsEnabled(true);
+        if (settings.minMembers() > 1) {
+            // A side of a split with fewer members refuses reads and writes, so only one side counts.
+            // Every count it acknowledged before the split is on the other side too (owner and backup
+            // never both on the smaller side of a 2+1 split), so on healing its stale copy is dropped:
+            // DiscardMergePolicy keeps the bigger side's entry. Adding the two copies would count twice
+            // everything both inherited. See docs/RELIABILITY.md, fault 5.
+            config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true)
+                    .setFunctionImplementation(new DataMembersAtLeast(settings.minMembers())));
+            counters.setSplitBrainProtectionName(MAJORITY);
+            counters.getMergePolicyConfig().setPolicy(DiscardMergePolicy.class.getName());
+        }
+        config.addMapConfig(counters);
         return config;
     }
 }

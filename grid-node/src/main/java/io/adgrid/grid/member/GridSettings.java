@@ -11,16 +11,31 @@ import java.util.List;
  * @param kubernetesServiceDns when set (e.g. {@code adgrid-grid.adgrid.svc.cluster.local}, a headless Service
  *                   selecting the data members), members are found by Hazelcast's Kubernetes discovery in DNS
  *                   mode instead of {@code members}; null or blank: TCP-IP with {@code members}
+ * @param minMembers the fewest data members that may count: a side of a split cluster with fewer
+ *                   refuses to (its gateways answer 503) so the two sides never count apart; 1 turns it
+ *                   off (one member, or a cluster that accepts the risk); a majority, N/2+1, for N members
  */
 public record GridSettings(String clusterName, List<String> members, int port, boolean liteMember,
-                           int partitionCount, int backupCount, String kubernetesServiceDns) {
+                           int partitionCount, int backupCount, String kubernetesServiceDns, int minMembers) {
+
+    public GridSettings {
+        if (minMembers < 1) {
+            throw new IllegalArgumentException("minMembers must be at least 1, was " + minMembers);
+        }
+    }
+
+    /** No split-brain protection ({@code minMembers} 1). */
+    public GridSettings(String clusterName, List<String> members, int port, boolean liteMember,
+                        int partitionCount, int backupCount, String kubernetesServiceDns) {
+        this(clusterName, members, port, liteMember, partitionCount, backupCount, kubernetesServiceDns, 1);
+    }
 
     public static final String DEFAULT_MEMBERS = "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703";
 
     /** TCP-IP join with {@code members} (no Kubernetes discovery). */
     public GridSettings(String clusterName, List<String> members, int port, boolean liteMember,
                         int partitionCount, int backupCount) {
-        this(clusterName, members, port, liteMember, partitionCount, backupCount, null);
+        this(clusterName, members, port, liteMember, partitionCount, backupCount, null, 1);
     }
 
     public static List<String> parseMembers(String csv) {
@@ -34,6 +49,10 @@ public record GridSettings(String clusterName, List<String> members, int port, b
     }
 
     public GridSettings asLiteMember() {
-        return new GridSettings(clusterName, members, port, true, partitionCount, backupCount, kubernetesServiceDns);
+        return new GridSettings(clusterName, members, port, true, partitionCount, backupCount, kubernetesServiceDns, minMembers);
+    }
+
+    public GridSettings withMinMembers(int min) {
+        return new GridSettings(clusterName, members, port, liteMember, partitionCount, backupCount, kubernetesServiceDns, min);
     }
 }

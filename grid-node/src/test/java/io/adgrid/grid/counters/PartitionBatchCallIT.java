@@ -1,0 +1,103 @@
+package io.adgrid.grid.counters;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.GridSettings;
+import io.adgrid.grid.testing.TestGrid;
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IndeterminateOperationStateException;
+import com.hazelcast.map.EntryProcessor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A batch call is answered only once the backup replica has applied it too, or it fails. */
+class PartitionBatchCallIT {
+
+    private static final int PORT_BASE = 6400;
+    /** Holds the backup processors of the current test; static because members run in this JVM. */
+    private static volatile CountDownLatch backupGate = new CountDownLatch(0);
+
+    private final List<HazelcastInstance> members = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        backupGate.countDown();
+        TestGrid.terminate(members);
+    }
+
+    @Test
+    void callIsNotAnsweredBeforeTheBackupHasAppliedIt() throws Exception {
+        PartitionBatchCall call = twoMembers(Duration.ofSeconds(30));
+        backupGate = new CountDownLatch(1);
+
+        CompletableFuture<Map<Long, Object>> result = call.execute(call.slices(List.of(42L), keys -> new MarkEntry()));
+
+        // The owner has run the processor at once; the answer must wait for the blocked backup.
+        Thread.sleep(1_000);
+        assertThat(result).isNotDone();
+        backupGate.countDown();
+        assertThat(result.get(30, TimeUnit.SECONDS)).containsEntry(42L, "owner");
+    }
+
+    @Test
+    void callFailsWhenTheBackupNeverAcknowledges() {
+        PartitionBatchCall call = twoMembers(Duration.ofSeconds(2));
+        backupGate = new CountDownLatch(1);
+
+        CompletableFuture<Map<Long, Object>> result = call.execute(call.slices(List.of(42L), keys -> new MarkEntry()));
+
+        // Without fail-on-indeterminate-state Hazelcast would complete it after the timeout, owner only.
+        assertThat(result).failsWithin(Duration.ofSeconds(30))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(IndeterminateOperationStateException.class);
+    }
+
+    private PartitionBatchCall twoMembers(Duration backupTimeout) {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE);
+        for (int i = 0; i < 2; i++) {
+            Config config = GridMember.config(settings);
+            config.setProperty("hazelcast.operation.backup.timeout.millis", Long.toString(backupTimeout.toMillis()));
+            members.add(Hazelcast.newHazelcastInstance(config));
+        }
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+        return new PartitionBatchCall(members.get(0));
+    }
+
+    /** Creates the entry on the owner; its backup waits for {@link #backupGate} first. */
+    static final class MarkEntry implements EntryProcessor<Long, RouteState, Object>, Serializable {
+        @Override
+        public Object process(Map.Entry<Long, RouteState> entry) {
+            entry.setValue(new RouteState());
+            return "owner";
+        }
+
+        @Override
+        public EntryProcessor<Long, RouteState, Object> getBackupProcessor() {
+            return new BlockedBackup();
+        }
+    }
+
+    static final class BlockedBackup implements EntryProcessor<Long, RouteState, Object>, Serializable {
+        @Override
+        public Object process(Map.Entry<Long, RouteState> entry) {
+            try {
+                backupGate.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            entry.setValue(new RouteState());
+            return null;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.adgrid.grid.counters;
+
+import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
+import static io.adgrid.grid.counters.TestEvents.impression;
+import static io.adgrid.grid.counters.TestEvents.ts;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.GridSettings;
+import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.Wait;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With {@code minMembers} 2, a data member left alone (the smaller side of a split, as far as it can
+ * tell) refuses to count, however many lite members (gateways) it still sees, and counts again once
+ * a second data member is back.
+ */
+class SplitBrainProtectionIT {
+
+    private static final int PORT_BASE = 6410;
+    private static final long BANNER = 3;
+
+    private final List<HazelcastInstance> members = new ArrayList<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    @AfterEach
+    void stop() {
+        TestGrid.terminate(members);
+    }
+
+    @Test
+    void aLoneDataMemberRefusesToCountUntilASecondOneJoins() throws Exception {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE).withMinMembers(2);
+        members.addAll(TestGrid.startMembers(settings, 3));
+        HazelcastInstance survivor = members.get(0);
+        HazelcastInstance gateway = GridMember.start(settings.asLiteMember());
+        members.add(gateway);
+        PartitionBatchCall call = new PartitionBatchCall(gateway);
+        assertThat(apply(call)).isNull();
+
+        // One at a time, so the survivor ends up holding every partition (nothing is lost, only refused).
+        members.get(1).getLifecycleService().terminate();
+        TestGrid.awaitClusterSize(survivor, 3, Duration.ofSeconds(60));
+        assertThat(apply(call)).as("two data members are enough").isNull();
+        members.get(2).getLifecycleService().terminate();
+        Wait.until("survivor alone with the gateway", Duration.ofSeconds(60), () -> survivor.getCluster().getMembers().size() == 2);
+        Wait.until("counting refused", Duration.ofSeconds(60), () -> apply(call) instanceof SplitBrainProtectionException);
+        assertThat(apply(call)).isInstanceOf(SplitBrainProtectionException.class);
+
+        members.add(GridMember.start(settings));
+        TestGrid.awaitClusterSize(survivor, 3, Duration.ofSeconds(60));
+        Wait.until("counting again", Duration.ofSeconds(60), () -> apply(call) == null);
+        // Counted: before, with two members, and once back; every refused impression left no trace.
+        assertThat(counted(survivor)).isEqualTo(3);
+    }
+
+    /** Sends one new impression; null when counted, else the failure's cause. */
+    private Throwable apply(PartitionBatchCall call) {
+        long key = RouteKeys.banner(BANNER);
+        GridEvent e = impression(1, BANNER, 1, ts(BASE_MINUTE, 1), ids.incrementAndGet());
+        try {
+            call.execute(call.slices(List.of(key), keys -> new ApplyBatch(new BatchId(7, ids.get()), BASE_MINUTE + 600,
+                    Map.of(key, List.of(e))))).get(30, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException failed) {
+            return failed.getCause();
+        } catch (Exception other) {
+            return other;
+        }
+    }
+
+    private static long counted(HazelcastInstance member) {
+        RouteState state = member.<Long, RouteState>getMap(GridMember.COUNTERS_MAP).get(RouteKeys.banner(BANNER));
+        return state == null ? 0 : state.rememberedNonces();
+    }
+}
