@@ -23,13 +23,24 @@ final class AdGridProcess implements AutoCloseable {
     }
 
     static AdGridProcess start(String role, List<String> flags) throws IOException {
+        return start(List.of(), List.of(), role, flags);
+    }
+
+    /**
+     * @param launcher what the java command runs under (e.g. {@code ip netns exec NAME}), or empty
+     * @param jvmArgs  extra JVM options (system properties)
+     */
+    static AdGridProcess start(List<String> launcher, List<String> jvmArgs, String role, List<String> flags) throws IOException {
         Path jar = Path.of("target", "adgrid-exec.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException("no " + jar.toAbsolutePath() + ": mvn package builds it before the integration tests");
         }
         Path log = Files.createTempFile("adgrid-" + role, ".log");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx512m", "-Dhazelcast.phone.home.enabled=false", "-jar", jar.toString(), role));
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx512m", "-Dhazelcast.phone.home.enabled=false"));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar.toString(), role));
         command.addAll(flags);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new AdGridProcess(p, log);
