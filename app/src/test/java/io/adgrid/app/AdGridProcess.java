@@ -60,6 +60,15 @@ final class AdGridProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The exit code once the process has ended. */
+    int exitValue() {
+        return process.exitValue();
+    }
+
+    Path logFile() {
+        return log;
+    }
+
     /** SIGTERM, then waits for the exit. */
     boolean terminate(long seconds) throws InterruptedException {
         process.destroy();
