@@ -38,6 +38,12 @@ public final class GridMember {
         // A call whose backups did not acknowledge fails (and is re-sent) rather than succeeding on
         // the owner alone: a 2xx promises the counts survive the owner's death.
         config.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
+        // Two clusters that should be one (the sides of a healed split, or a gateway that started
+        // before any data member) find each other within seconds, not Hazelcast's 5 and 2 minutes.
+        // A -D system property still overrides these.
+        for (String merge : new String[] {"hazelcast.merge.first.run.delay.seconds", "hazelcast.merge.next.run.delay.seconds"}) {
+            config.setProperty(merge, System.getProperty(merge, "15"));
+        }
         config.getSerializationConfig().addDataSerializableFactory(GridSerialization.FACTORY_ID, new GridSerialization());
 
         NetworkConfig network = config.getNetworkConfig();

@@ -35,7 +35,8 @@ public final class Database {
 
     /** Brings the schema up to date (idempotent) and creates the partitions from yesterday to a week ahead. */
     public static void migrate(DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        // A process starting while PostgreSQL is slow or restarting waits for it (about a minute) instead of exiting.
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").connectRetries(10).load().migrate();
         ensurePartitions(dataSource, LocalDate.now(ZoneOffset.UTC).minusDays(1), PARTITION_DAYS_AHEAD + 2);
     }
 
