@@ -101,7 +101,7 @@ class NetworkSplitIT {
         assertThat(loneRefused).as("503s from the lone side").isPositive();
 
         ns.heal();
-        Wait.until("three members again after the merge", Duration.ofSeconds(120), () -> dataMembers(reporting) == 3);
+        Wait.until("three members again after the merge", Duration.ofSeconds(180), () -> dataMembers(reporting) == 3);
         for (String beacon : unanswered) {
             resendUntilCounted(bigSide + beacon);
         }
