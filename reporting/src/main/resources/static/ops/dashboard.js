@@ -206,7 +206,7 @@
     const top = o.top;
     const fill = (id, rows) => $(id).replaceChildren(...rows.map(r => {
       const tr = document.createElement('tr');
-      [String(r.id), num(r.impressions), num(r.clicks), num(r.conversions), r.revenue, pct(r.ctr)].forEach(v => tr.appendChild(cell(v)));
+      [String(r.id), num(r.impressions), num(r.clicks), num(r.conversions), r.revenue, pct(r.ctr), num(r.suspect_clicks)].forEach(v => tr.appendChild(cell(v)));
       return tr;
     }));
     fill('top-campaigns', top.campaigns);

@@ -76,7 +76,7 @@
    * from the first row to the last.
    */
   function filled(rows, granularity, fromMs, toMs, tz) {
-    const zero = b => ({ bucket: b, impressions: 0, clicks: 0, conversions: 0, revenue: '0.00', ctr: 0, cvr: 0 });
+    const zero = b => ({ bucket: b, impressions: 0, clicks: 0, conversions: 0, revenue: '0.00', ctr: 0, cvr: 0, suspect_clicks: 0 });
     const known = fromMs !== null && toMs !== null;
     if (!rows.length && !known) return [];
     if (granularity === 'day') {
@@ -151,6 +151,7 @@
       $('t-currency').textContent = c ? c.currency : '';
       $('t-ctr').textContent = pct(r.ctr);
       $('t-cvr').textContent = pct(r.cvr);
+      $('t-suspect').textContent = nf.format(r.suspect_clicks);
       const custom = $('range').value === 'custom';
       const rows = filled(s.rows, granularity, custom ? null : Date.parse(p.get('from')), custom ? null : Date.parse(p.get('to')), tz);
       const labels = rows.map(x => label(x.bucket, granularity, tz));
@@ -164,7 +165,8 @@
       Object.values(charts).forEach(ch => ch.update('none'));
       $('rows').replaceChildren(...s.rows.slice().reverse().map(x => {
         const tr = document.createElement('tr');
-        [x.bucket, nf.format(x.impressions), nf.format(x.clicks), nf.format(x.conversions), x.revenue, pct(x.ctr), pct(x.cvr)]
+        [x.bucket, nf.format(x.impressions), nf.format(x.clicks), nf.format(x.conversions), x.revenue, pct(x.ctr), pct(x.cvr),
+          nf.format(x.suspect_clicks)]
           .forEach(v => tr.appendChild(cell(v)));
         return tr;
       }));

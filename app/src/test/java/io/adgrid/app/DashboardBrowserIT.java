@@ -159,7 +159,8 @@ class DashboardBrowserIT {
             accepted++;
         }
         for (int i = 0; i < 6; i++) {
-            assertThat(get(gateway + "/c?" + Beacons.beacon(3, 2, now, "dash-clk-" + i)).statusCode()).isEqualTo(302);
+            // The click of impression i (same b, p, ts, n): a clean click.
+            assertThat(get(gateway + "/c?" + Beacons.beacon(3 + 10 * (i % 20), 1 + i % 7, now, "dash-imp-" + i)).statusCode()).isEqualTo(302);
             accepted++;
         }
         assertThat(post(gateway + "/s?" + Beacons.sale(13, 2, now, "dash-order-1", "19.90")).statusCode()).isEqualTo(202);
@@ -224,7 +225,7 @@ class DashboardBrowserIT {
         assertThat(csvUrl).contains("campaign=3").contains("format=csv").contains("granularity=minute");
         HttpResponse<String> csv = get(csvUrl);
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
-        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr\n");
+        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks\n");
         assertThat(csv.body().lines().skip(1).mapToLong(l -> Long.parseLong(l.split(",")[1])).sum()).isEqualTo(40);
         assertThat(consoleErrors()).as("browser console errors").isEmpty();
         fullPageScreenshot("report.png");

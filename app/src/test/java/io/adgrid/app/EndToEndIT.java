@@ -83,6 +83,8 @@ class EndToEndIT {
                 "--server.port=0",
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-e2e"),
                 "--adgrid.demo=true",
+                // Every request comes from 127.0.0.1: no per-IP click limit here (FraudSignalsIT tests it).
+                "--adgrid.fraud.max-clicks-per-ip-per-minute=0",
                 "--adgrid.admin.token=" + TOKEN);
         gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();
         reporting = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
@@ -116,12 +118,14 @@ class EndToEndIT {
                 work.add(() -> expectBeacon("/i?" + q, 200, banner, null)); // replay: same answer, not counted
             }
         }
+        // Clicks of the first 400 impressions (same b, p, ts, n), sent once those are answered: clean clicks.
+        List<Runnable> clickWork = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
-            long banner = 1 + i % 150;
-            String q = Beacons.beacon(banner, 1 + i % 11, now - i, "clk-" + i);
-            work.add(() -> expectBeacon("/c?" + q, 302, banner, clicks));
+            long banner = 1 + i % 200;
+            String q = Beacons.beacon(banner, 1 + i % 37, now - i, "imp-" + i);
+            clickWork.add(() -> expectBeacon("/c?" + q, 302, banner, clicks));
             if (i % 10 == 0) {
-                work.add(() -> expectBeacon("/c?" + q, 302, banner, null));
+                clickWork.add(() -> expectBeacon("/c?" + q, 302, banner, null));
             }
         }
         for (int i = 0; i < 150; i++) {
@@ -141,6 +145,7 @@ class EndToEndIT {
             work.add(() -> expectStatus("/i?b=abc&p=3&ts=" + now + "&n=x&sig=y", 400));
         }
         runConcurrently(work);
+        runConcurrently(clickWork);
 
         // A sale re-posted (a retrying ad server) is answered as a duplicate and counted once.
         String repost = Beacons.sale(1, 2, now, "ord-0", "0.25");
@@ -200,7 +205,7 @@ class EndToEndIT {
     void reportingAnswersCsvTopListsAndDocuments() throws Exception {
         HttpResponse<String> csv = get(reporting + "/api/v1/stats?campaign=1&format=csv&from=" + from() + "&to=" + to());
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
-        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr\n");
+        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks\n");
         assertThat(csv.body().lines()).hasSize(2);
 
         JsonNode top = JSON.readTree(get(reporting + "/api/v1/top?dimension=campaign&metric=impressions&limit=3&from=" + from() + "&to=" + to()).body());
@@ -316,6 +321,7 @@ class EndToEndIT {
                     + "&from=" + from() + "&to=" + to()).body()).get("rows").get(0);
             assertThat(row.get("impressions").asLong()).as("impressions of campaign %d (%s)", c, source).isEqualTo(impressions.get(c - 1));
             assertThat(row.get("clicks").asLong()).as("clicks of campaign %d (%s)", c, source).isEqualTo(clicks.get(c - 1));
+            assertThat(row.get("suspect_clicks").asLong()).as("suspect clicks of campaign %d (%s)", c, source).isZero();
             assertThat(row.get("conversions").asLong()).as("conversions of campaign %d (%s)", c, source).isEqualTo(conversions.get(c - 1));
             assertThat(new BigDecimal(row.get("revenue").asText()).movePointRight(6).longValueExact())
                     .as("revenue of campaign %d (%s)", c, source).isEqualTo(revenueMicros.get(c - 1));

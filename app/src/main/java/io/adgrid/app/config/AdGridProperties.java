@@ -17,7 +17,8 @@ public record AdGridProperties(
         Grid grid,
         Gateway gateway,
         WriteBehind writeBehind,
-        Admin admin) {
+        Admin admin,
+        Fraud fraud) {
 
     public record Db(String url, String user, String password, int embeddedPort) {
     }
@@ -40,5 +41,16 @@ public record AdGridProperties(
     }
 
     public record Admin(String token) {
+    }
+
+    /**
+     * Fraud signals (README "Suspect clicks").
+     *
+     * @param maxClicksPerIpPerMinute clicks a client IP may make per minute (per gateway) before its next clicks
+     *                                are suspect ({@code ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE}); 0 turns the limit off
+     * @param trustedProxy            the gateway is behind a proxy that appends the client's address to
+     *                                {@code X-Forwarded-For} ({@code ADGRID_FRAUD_TRUSTEDPROXY}); off: the header is ignored
+     */
+    public record Fraud(int maxClicksPerIpPerMinute, boolean trustedProxy) {
     }
 }

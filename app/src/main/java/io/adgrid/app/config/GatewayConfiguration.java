@@ -4,6 +4,7 @@ import java.time.Clock;
 import io.adgrid.gateway.batching.GridBatcher;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.catalog.CatalogCache;
+import io.adgrid.gateway.fraud.ClickRateLimiter;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
@@ -41,8 +42,10 @@ public class GatewayConfiguration {
                 new ValidationSettings(props.gateway().maxAge(), props.gateway().maxAhead()));
         // Ready means this gateway can answer: not "the cluster is safe", which is false on every
         // gateway at once while partitions migrate (and Hazelcast retries calls through that).
+        AdGridProperties.Fraud fraud = props.fraud();
         return new BeaconService(validator, batcher, () -> catalog.isLoaded() && grid.getLifecycleService().isRunning()
-                && grid.getCluster().getMembers().stream().anyMatch(m -> !m.isLiteMember()), metrics);
+                && grid.getCluster().getMembers().stream().anyMatch(m -> !m.isLiteMember()), metrics,
+                new ClickRateLimiter(fraud.maxClicksPerIpPerMinute(), clock), fraud.trustedProxy());
     }
 
     @Bean(destroyMethod = "close")

@@ -90,4 +90,12 @@ class ExactnessTest {
         assertThat(t).isEqualTo(new Totals(1, 2, 3, 1_234_567_000_001L));
         assertThat(t.revenue()).isEqualTo("1234567.000001");
     }
+
+    @Test
+    void bookedClicksAreTheCleanAndTheSuspectOnesTogether() throws Exception {
+        String row = "{\"rows\":[{\"bucket\":\"2026-11-22T00:00:00Z\",\"impressions\":5,\"clicks\":2,\"conversions\":0,"
+                + "\"revenue\":\"0.00\",\"ctr\":0.4,\"cvr\":0.0,\"suspect_clicks\":3}]}";
+
+        assertThat(Totals.ofStatsRow(new ObjectMapper().readTree(row))).isEqualTo(new Totals(5, 5, 0, 0));
+    }
 }

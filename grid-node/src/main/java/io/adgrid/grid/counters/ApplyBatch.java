@@ -17,7 +17,9 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 /**
  * Applies one gateway batch to the grid entries it touches, on their partition threads, and to
  * their backups (the same processor runs there and, being deterministic, reaches the same state).
- * Returns, per entry, the positions of events that were duplicates (null when there were none).
+ * Returns, per entry, a bit set (null when no bit is set) over its events: bit {@code 2i} when
+ * event {@code i} was a duplicate, bit {@code 2i + 1} when it was counted as a suspect click; read
+ * it with {@link #isDuplicate} and {@link #isSuspect}.
  */
 public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]>, IdentifiedDataSerializable {
 
@@ -64,28 +66,44 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
             state = new RouteState(batchGateway ^ (entry.getKey() * 0x9E3779B97F4A7C15L), batchSequence);
         }
         BatchId batch = batchId();
-        BitSet duplicates = null;
+        int n = events.size();
+        BitSet answer = null;
         Set<String> orders = null;
-        for (int i = 0; i < events.size(); i++) {
+        for (int i = 0; i < n; i++) {
             GridEvent e = events.get(i);
-            boolean counted;
+            RouteState.Verdict verdict;
             if (e.type() == EventType.SALE) {
                 if (orders == null) {
                     orders = new HashSet<>();
                 }
-                counted = state.recordSale(e, batch, orders, orderExpiresMinute);
+                verdict = state.recordSale(e, batch, orders, orderExpiresMinute) ? RouteState.Verdict.COUNTED : RouteState.Verdict.DUPLICATE;
             } else {
-                counted = state.recordBeacon(e);
+                verdict = state.recordBeacon(e);
             }
-            if (!counted) {
-                if (duplicates == null) {
-                    duplicates = new BitSet(events.size());
+            if (verdict != RouteState.Verdict.COUNTED) {
+                if (answer == null) {
+                    answer = new BitSet(2 * n);
                 }
-                duplicates.set(i);
+                answer.set(verdict == RouteState.Verdict.DUPLICATE ? 2 * i : 2 * i + 1);
             }
         }
         entry.setValue(state);
-        return duplicates == null ? null : duplicates.toLongArray();
+        return answer == null ? null : answer.toLongArray();
+    }
+
+    /** Whether the answer of {@link #process} says event {@code i} of the entry was a duplicate. */
+    public static boolean isDuplicate(long[] answer, int i) {
+        return isSet(answer, 2 * i);
+    }
+
+    /** Whether the answer of {@link #process} says event {@code i} of the entry was counted as a suspect click. */
+    public static boolean isSuspect(long[] answer, int i) {
+        return isSet(answer, 2 * i + 1);
+    }
+
+    private static boolean isSet(long[] bits, int bit) {
+        int word = bit >>> 6;
+        return bits != null && word < bits.length && (bits[word] & (1L << bit)) != 0;
     }
 
     @Override

@@ -5,12 +5,17 @@ import java.util.Objects;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 
-/** Mutable counter values. Revenue is in micros (10^-6 of the campaign's currency unit): exact, never a double. */
+/**
+ * Mutable counter values. Revenue is in micros (10^-6 of the campaign's currency unit): exact, never a double.
+ * Every counted click is in exactly one of {@code clicks} (clean) and {@code suspectClicks} (fraud signals).
+ */
 public final class Counts {
     public long impressions;
     public long clicks;
     public long conversions;
     public long revenueMicros;
+    /** Clicks without a recorded impression, or over the per-IP rate: answered like clicks, counted apart. */
+    public long suspectClicks;
 
     public Counts() {
     }
@@ -22,20 +27,26 @@ public final class Counts {
         this.revenueMicros = revenueMicros;
     }
 
+    public Counts(long impressions, long clicks, long conversions, long revenueMicros, long suspectClicks) {
+        this(impressions, clicks, conversions, revenueMicros);
+        this.suspectClicks = suspectClicks;
+    }
+
     public Counts add(Counts other) {
         impressions += other.impressions;
         clicks += other.clicks;
         conversions += other.conversions;
         revenueMicros += other.revenueMicros;
+        suspectClicks += other.suspectClicks;
         return this;
     }
 
     public Counts copy() {
-        return new Counts(impressions, clicks, conversions, revenueMicros);
+        return new Counts(impressions, clicks, conversions, revenueMicros, suspectClicks);
     }
 
     public boolean isZero() {
-        return impressions == 0 && clicks == 0 && conversions == 0 && revenueMicros == 0;
+        return impressions == 0 && clicks == 0 && conversions == 0 && revenueMicros == 0 && suspectClicks == 0;
     }
 
     void writeTo(ObjectDataOutput out) throws IOException {
@@ -43,25 +54,27 @@ public final class Counts {
         out.writeLong(clicks);
         out.writeLong(conversions);
         out.writeLong(revenueMicros);
+        out.writeLong(suspectClicks);
     }
 
     static Counts readFrom(ObjectDataInput in) throws IOException {
-        return new Counts(in.readLong(), in.readLong(), in.readLong(), in.readLong());
+        return new Counts(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Counts c && c.impressions == impressions && c.clicks == clicks
-                && c.conversions == conversions && c.revenueMicros == revenueMicros;
+                && c.conversions == conversions && c.revenueMicros == revenueMicros && c.suspectClicks == suspectClicks;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(impressions, clicks, conversions, revenueMicros);
+        return Objects.hash(impressions, clicks, conversions, revenueMicros, suspectClicks);
     }
 
     @Override
     public String toString() {
-        return "Counts[i=" + impressions + ", c=" + clicks + ", s=" + conversions + ", rev=" + revenueMicros + "]";
+        return "Counts[i=" + impressions + ", c=" + clicks + ", s=" + conversions + ", rev=" + revenueMicros
+                + (suspectClicks == 0 ? "" : ", suspect=" + suspectClicks) + "]";
     }
 }

@@ -9,11 +9,25 @@ import com.hazelcast.nio.ObjectDataOutput;
  * One validated event on its way into the grid.
  *
  * @param idHi   with {@code idLo}: the first 128 bits of the beacon's signature, its identity for
- *               replay dedup (an HMAC over every signed parameter, so equal only for the same beacon)
+ *               replay dedup (an HMAC over every signed parameter, so equal only for the same beacon).
+ *               The type is not a signed parameter, so a click and the impression of the same rendering
+ *               (same b, p, ts, n) carry the same bits: that is how the grid finds a click's impression.
  * @param orderId the sale's order id, null for impressions and clicks
+ * @param suspect a click the gateway already judged suspect (too many clicks from its client IP); the
+ *                grid counts it in {@code suspectClicks} instead of {@code clicks}
  */
 public record GridEvent(EventType type, long campaignId, long bannerId, long publisherId, long tsMillis,
-                        long idHi, long idLo, String orderId, long amountMicros) {
+                        long idHi, long idLo, String orderId, long amountMicros, boolean suspect) {
+
+    public GridEvent(EventType type, long campaignId, long bannerId, long publisherId, long tsMillis,
+                     long idHi, long idLo, String orderId, long amountMicros) {
+        this(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, false);
+    }
+
+    /** The same event, marked suspect by the gateway. */
+    public GridEvent asSuspect() {
+        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, true);
+    }
 
     public long minute() {
         return Math.floorDiv(tsMillis, 60_000L);
@@ -39,6 +53,8 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
         if (type == EventType.SALE) {
             out.writeString(orderId);
             out.writeLong(amountMicros);
+        } else if (type == EventType.CLICK) {
+            out.writeBoolean(suspect);
         }
     }
 
@@ -52,10 +68,13 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
         long lo = in.readLong();
         String order = null;
         long amount = 0;
+        boolean suspect = false;
         if (type == EventType.SALE) {
             order = in.readString();
             amount = in.readLong();
+        } else if (type == EventType.CLICK) {
+            suspect = in.readBoolean();
         }
-        return new GridEvent(type, campaign, banner, publisher, ts, hi, lo, order, amount);
+        return new GridEvent(type, campaign, banner, publisher, ts, hi, lo, order, amount, suspect);
     }
 }

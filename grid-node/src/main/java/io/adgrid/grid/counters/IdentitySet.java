@@ -58,6 +58,22 @@ final class IdentitySet {
         return true;
     }
 
+    /** @return true when the identity is in the set */
+    boolean contains(long hi, long lo) {
+        if (hi == 0 && lo == 0) {
+            return hasZero;
+        }
+        int mask = his.length - 1;
+        int i = index(hi, lo, mask);
+        while (his[i] != 0 || los[i] != 0) {
+            if (his[i] == hi && los[i] == lo) {
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+        return false;
+    }
+
     int size() {
         return size;
     }

@@ -48,18 +48,34 @@ public final class RouteState implements IdentifiedDataSerializable {
         this.epochLo = epochLo;
     }
 
-    /** Counts a beacon unless the same one was seen within the window; true when it was new. */
-    boolean recordBeacon(GridEvent e) {
-        if (!noncesByMinute.computeIfAbsent(e.minute(), m -> new IdentitySet()).add(e.idHi() ^ e.type().code(), e.idLo())) {
-            return false;
+    /** What became of a beacon in {@link #recordBeacon}. */
+    enum Verdict { DUPLICATE, COUNTED, SUSPECT }
+
+    /**
+     * Counts a beacon unless the same one was seen within the window. A click is counted as suspect
+     * (in {@code suspectClicks} instead of {@code clicks}) when the gateway flagged it, or when the
+     * impression of the same rendering was not recorded before it (in an earlier batch or earlier in
+     * this one). Impression and click of one rendering have the same signature bits (the type is not
+     * signed) and the same ts minute, so the impression is looked up in the click's own identity set:
+     * no memory beyond what replay dedup keeps already. A replayed click is a duplicate and keeps the
+     * class it got the first time.
+     */
+    Verdict recordBeacon(GridEvent e) {
+        IdentitySet seen = noncesByMinute.computeIfAbsent(e.minute(), m -> new IdentitySet());
+        if (!seen.add(e.idHi() ^ e.type().code(), e.idLo())) {
+            return Verdict.DUPLICATE;
         }
         Counts c = pending.at(e.counterKey());
         if (e.type() == EventType.IMPRESSION) {
             c.impressions++;
-        } else {
-            c.clicks++;
+            return Verdict.COUNTED;
         }
-        return true;
+        if (e.suspect() || !seen.contains(e.idHi() ^ EventType.IMPRESSION.code(), e.idLo())) {
+            c.suspectClicks++;
+            return Verdict.SUSPECT;
+        }
+        c.clicks++;
+        return Verdict.COUNTED;
     }
 
     /**

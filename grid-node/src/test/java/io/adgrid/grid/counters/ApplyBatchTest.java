@@ -38,7 +38,7 @@ class ApplyBatchTest {
         long[] duplicates = batch(1, BANNER_KEY,
                 impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 0), 1),
                 impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 59) + 999, 2),
-                click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 30), 3),
+                click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 0), 1),
                 impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE + 1, 0), 4),
                 impression(CAMPAIGN, BANNER, 8, ts(BASE_MINUTE, 10), 5)).process(entry);
 
@@ -72,7 +72,7 @@ class ApplyBatchTest {
         GridEvent beacon = impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 5), 42);
 
         long[] duplicates = batch(1, BANNER_KEY,
-                beacon, click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 6), 43), beacon).process(entry);
+                beacon, TestEvents.clickOf(beacon), beacon).process(entry);
 
         assertThat(positions(duplicates)).containsExactly(2);
         assertThat(unpersisted(entry).asMap()).containsOnly(Map.entry(key(BASE_MINUTE, 7), new Counts(1, 1, 0, 0)));
@@ -82,13 +82,14 @@ class ApplyBatchTest {
     void sameBeaconInALaterBatchIsCountedOnceAndReportedAsDuplicate() {
         var entry = emptyEntry(BANNER_KEY);
         GridEvent beacon = click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 5), 42);
-        batch(1, BANNER_KEY, beacon).process(entry);
+        batch(1, BANNER_KEY, impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 5), 42),
+                impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 6), 44), beacon).process(entry);
 
         long[] duplicates = batch(2, BANNER_KEY,
                 click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 6), 44), beacon).process(entry);
 
         assertThat(positions(duplicates)).containsExactly(1);
-        assertThat(unpersisted(entry).asMap()).containsOnly(Map.entry(key(BASE_MINUTE, 7), new Counts(0, 2, 0, 0)));
+        assertThat(unpersisted(entry).asMap()).containsOnly(Map.entry(key(BASE_MINUTE, 7), new Counts(2, 2, 0, 0)));
     }
 
     @Test
@@ -165,7 +166,7 @@ class ApplyBatchTest {
         var campaign = emptyEntry(CAMPAIGN_KEY);
         ApplyBatch original = new ApplyBatch(new BatchId(GATEWAY, 5), ORDER_EXPIRY, Map.of(
                 BANNER_KEY, List.of(impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1),
-                        click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 2), 2)),
+                        click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1)),
                 CAMPAIGN_KEY, List.of(sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 3), "order-1", 4_000_000),
                         sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 4), "order-1", 4_000_000),
                         sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 4), "order-2", 1_000_000))));
@@ -177,7 +178,7 @@ class ApplyBatchTest {
         // The gateway did not get the answer and sends the same batch again (a copy with the same BatchId).
         ApplyBatch resent = new ApplyBatch(original.batchId(), ORDER_EXPIRY, Map.of(
                 BANNER_KEY, List.of(impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1),
-                        click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 2), 2)),
+                        click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1)),
                 CAMPAIGN_KEY, List.of(sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 3), "order-1", 4_000_000),
                         sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 4), "order-1", 4_000_000),
                         sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 4), "order-2", 1_000_000))));

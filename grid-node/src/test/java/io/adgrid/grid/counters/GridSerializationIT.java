@@ -97,7 +97,8 @@ class GridSerializationIT {
         SealedBatch next = new SealPending(BASE_MINUTE, 17).process(copy);
         assertThat(next.epoch()).isEqualTo(sealed.epoch());
         assertThat(next.seq()).isEqualTo(2);
-        assertThat(TestEvents.total(next.deltas())).isEqualTo(new Counts(0, 1, 0, 0));
+        // The later click had no impression: a suspect click, and it stays one across the round trip.
+        assertThat(TestEvents.total(next.deltas())).isEqualTo(new Counts(0, 0, 0, 0, 1));
         // Identities keep their minutes: expiring drops the older one only.
         new SealPending(BASE_MINUTE + 17 + 2, 17).process(copy);
         assertThat(copy.getValue().rememberedNonces()).isEqualTo(1);
@@ -130,11 +131,18 @@ class GridSerializationIT {
         ApplyBatch original = new ApplyBatch(new BatchId(GATEWAY, 77), ORDER_EXPIRY, Map.of(
                 BANNER_KEY, List.of(impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1),
                         click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 2), 1),
-                        impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1)),
+                        impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1),
+                        impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 3), 5),
+                        // Flagged by the gateway (IP rate): suspect although its impression is there.
+                        click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 3), 5).asSuspect(),
+                        click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 4), 6)),
                 CAMPAIGN_KEY, List.of(sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 3), "order-ü€", 999_999),
                         sale(CAMPAIGN, BANNER, 9, ts(BASE_MINUTE, 4), "order-ü€", 1))));
 
         ApplyBatch copy = roundTrip(original);
+        var applied = emptyEntry(BANNER_KEY);
+        copy.process(applied);
+        assertThat(TestEvents.total(unpersisted(applied))).isEqualTo(new Counts(2, 1, 0, 0, 2));
 
         assertThat(copy.batchId()).isEqualTo(original.batchId());
         assertThat(copy.keys()).containsExactlyInAnyOrderElementsOf(original.keys());

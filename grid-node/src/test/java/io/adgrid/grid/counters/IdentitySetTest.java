@@ -65,4 +65,25 @@ class IdentitySetTest {
         }
         assertThat(set.bytes()).isEqualTo(before);
     }
+
+    @Test
+    void containsAnswersLikeAHashSetThroughResizesWithoutAddingAnything() {
+        IdentitySet set = new IdentitySet();
+        Set<Pair> reference = new HashSet<>();
+        Random random = new Random(7);
+        for (int i = 0; i < 50_000; i++) {
+            Pair p = new Pair(random.nextLong(), random.nextLong());
+            set.add(p.hi(), p.lo());
+            reference.add(p);
+        }
+        int size = set.size();
+        for (Pair p : reference) {
+            assertThat(set.contains(p.hi(), p.lo())).isTrue();
+            assertThat(set.contains(p.hi(), ~p.lo())).isFalse();
+        }
+        assertThat(set.contains(0, 0)).isFalse();
+        set.add(0, 0);
+        assertThat(set.contains(0, 0)).isTrue();
+        assertThat(set.size()).isEqualTo(size + 1);
+    }
 }

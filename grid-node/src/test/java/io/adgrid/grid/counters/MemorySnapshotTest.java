@@ -42,11 +42,11 @@ class MemorySnapshotTest {
 
     @Test
     void unpersistedAddsBothPartsWhenTheyShareACounterKey() {
-        MemorySnapshot s = new MemorySnapshot(1, 2, 1, deltas(SEALED_KEY, new Counts(5, 1, 0, 0)),
-                2, deltas(SEALED_KEY, new Counts(3, 0, 1, 10)));
+        MemorySnapshot s = new MemorySnapshot(1, 2, 1, deltas(SEALED_KEY, new Counts(5, 1, 0, 0, 2)),
+                2, deltas(SEALED_KEY, new Counts(3, 0, 1, 10, 1)));
 
-        assertThat(s.unpersisted(0).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(8, 1, 1, 10)));
-        assertThat(s.unpersisted(1).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(3, 0, 1, 10)));
+        assertThat(s.unpersisted(0).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(8, 1, 1, 10, 3)));
+        assertThat(s.unpersisted(1).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(3, 0, 1, 10, 1)));
     }
 
     @Test

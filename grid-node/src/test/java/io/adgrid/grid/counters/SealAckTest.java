@@ -46,7 +46,7 @@ class SealAckTest {
     @Test
     void sealMovesPendingIntoASealedBatchWithSeqOne() {
         var entry = emptyEntry(BANNER_KEY);
-        apply(entry, impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1), click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 2), 2));
+        apply(entry, impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1), click(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1));
         MemorySnapshot before = new SnapshotCounters(CounterFilter.all()).process(entry);
 
         SealedBatch sealed = seal(entry, BASE_MINUTE);

@@ -4,8 +4,10 @@ import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import io.adgrid.event.EventType;
 
 /** Builds grid events and applies entry processors to plain map entries, as the partition thread would. */
@@ -25,8 +27,15 @@ public final class TestEvents {
         return new GridEvent(EventType.IMPRESSION, campaign, banner, publisher, tsMillis, id, ~id, null, 0);
     }
 
+    /** A click; it is the click of {@code impression(campaign, banner, publisher, tsMillis, id)} (same signature bits). */
     public static GridEvent click(long campaign, long banner, long publisher, long tsMillis, long id) {
         return new GridEvent(EventType.CLICK, campaign, banner, publisher, tsMillis, id, ~id, null, 0);
+    }
+
+    /** The click of a rendered impression: same banner, publisher, ts and signature bits. */
+    public static GridEvent clickOf(GridEvent impression) {
+        return new GridEvent(EventType.CLICK, impression.campaignId(), impression.bannerId(), impression.publisherId(),
+                impression.tsMillis(), impression.idHi(), impression.idLo(), null, 0);
     }
 
     public static GridEvent sale(long campaign, long banner, long publisher, long tsMillis, String order, long amountMicros) {
@@ -43,14 +52,28 @@ public final class TestEvents {
         return out;
     }
 
-    /** What counting every event once gives. */
+    /**
+     * What counting every event once, in list order, gives. A click is clean when the impression with
+     * its identity (same banner, ts minute and signature bits) came earlier in the list and the
+     * gateway did not flag it; otherwise it is a suspect click.
+     */
     public static CounterDeltas expected(List<GridEvent> events) {
         CounterDeltas out = new CounterDeltas();
+        Set<List<Long>> impressions = new HashSet<>();
         for (GridEvent e : events) {
             Counts c = out.at(e.counterKey());
             switch (e.type()) {
-                case IMPRESSION -> c.impressions++;
-                case CLICK -> c.clicks++;
+                case IMPRESSION -> {
+                    c.impressions++;
+                    impressions.add(renderingOf(e));
+                }
+                case CLICK -> {
+                    if (!e.suspect() && impressions.contains(renderingOf(e))) {
+                        c.clicks++;
+                    } else {
+                        c.suspectClicks++;
+                    }
+                }
                 case SALE -> {
                     c.conversions++;
                     c.revenueMicros += e.amountMicros();
@@ -60,13 +83,22 @@ public final class TestEvents {
         return out;
     }
 
+    private static List<Long> renderingOf(GridEvent e) {
+        return List.of(e.bannerId(), e.minute(), e.idHi(), e.idLo());
+    }
+
     public static Map.Entry<Long, RouteState> emptyEntry(long key) {
         return new AbstractMap.SimpleEntry<>(key, null);
     }
 
-    /** Positions set in an ApplyBatch answer (empty for null). */
-    public static List<Integer> positions(long[] duplicates) {
-        return duplicates == null ? List.of() : BitSet.valueOf(duplicates).stream().boxed().toList();
+    /** Positions an ApplyBatch answer reports as duplicates (empty for null). */
+    public static List<Integer> positions(long[] answer) {
+        return answer == null ? List.of() : BitSet.valueOf(answer).stream().filter(b -> b % 2 == 0).map(b -> b / 2).boxed().toList();
+    }
+
+    /** Positions an ApplyBatch answer reports as counted suspect clicks (empty for null). */
+    public static List<Integer> suspects(long[] answer) {
+        return answer == null ? List.of() : BitSet.valueOf(answer).stream().filter(b -> b % 2 == 1).map(b -> b / 2).boxed().toList();
     }
 
     /** Everything the entry holds that PostgreSQL (at watermark 0) does not. */

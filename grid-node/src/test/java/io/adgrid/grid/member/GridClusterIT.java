@@ -219,7 +219,11 @@ class GridClusterIT {
             for (int i = 0; i <= b % 3; i++) {
                 events.add(impression(campaign, b, (b + i) % 5 + 1, ts(BASE_MINUTE + i, (b * 7) % 60), id++));
             }
-            if (b % 2 == 0) {
+            if (b % 4 == 2) {
+                // The click of the banner's first impression: clean.
+                events.add(TestEvents.clickOf(events.get(events.size() - 1 - (int) (b % 3))));
+            } else if (b % 4 == 0) {
+                // A click without an impression: a suspect click.
                 events.add(click(campaign, b, b % 5 + 1, ts(BASE_MINUTE, 30), id++));
             }
         }

@@ -6,8 +6,8 @@ import io.adgrid.grid.counters.GridEvent;
 /** Where accepted events go. Completes when the event is safely in the grid (and its backup). */
 public interface EventSink {
 
-    /** The grid's verdict on an event. */
-    enum Outcome { COUNTED, DUPLICATE }
+    /** The grid's verdict on an event: counted, a replay (not counted again), or counted as a suspect click. */
+    enum Outcome { COUNTED, DUPLICATE, SUSPECT }
 
     /**
      * @return completes with the outcome, or exceptionally with {@link OverloadedException} when

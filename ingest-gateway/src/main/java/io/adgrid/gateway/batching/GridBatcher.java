@@ -200,16 +200,17 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, Map<Long, List<Pending>> byKey,
                       long oldestEnqueuedNanos, int attempt) {
         long start = System.nanoTime();
-        call.<long[]>execute(slices).whenComplete((duplicatesByKey, error) -> {
+        call.<long[]>execute(slices).whenComplete((answers, error) -> {
             releaseSlotAfterFirstAttempt(attempt);
             shedder.batchAnswered(oldestEnqueuedNanos, System.nanoTime());
             if (error == null) {
                 batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 byKey.forEach((key, list) -> {
-                    long[] duplicates = duplicatesByKey.get(key);
+                    long[] answer = answers.get(key);
                     for (int i = 0; i < list.size(); i++) {
-                        boolean duplicate = duplicates != null && isSet(duplicates, i);
-                        complete(list.get(i), duplicate ? Outcome.DUPLICATE : Outcome.COUNTED, null);
+                        Outcome outcome = ApplyBatch.isDuplicate(answer, i) ? Outcome.DUPLICATE
+                                : ApplyBatch.isSuspect(answer, i) ? Outcome.SUSPECT : Outcome.COUNTED;
+                        complete(list.get(i), outcome, null);
                     }
                 });
             } else if (attempt < settings.sendAttempts()) {
@@ -222,11 +223,6 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 byKey.values().forEach(list -> list.forEach(p -> complete(p, null, error)));
             }
         });
-    }
-
-    private static boolean isSet(long[] bits, int i) {
-        int word = i >>> 6;
-        return word < bits.length && (bits[word] & (1L << i)) != 0;
     }
 
     private void complete(Pending p, Outcome outcome, Throwable error) {

@@ -1,5 +1,6 @@
 package io.adgrid.gateway.beacon;
 
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +15,12 @@ import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink;
 import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.gateway.batching.OverloadedException;
+import io.adgrid.gateway.fraud.ClickRateLimiter;
+import io.adgrid.gateway.fraud.ClientAddress;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.Rejection;
 import io.adgrid.gateway.validation.Validation;
+import io.adgrid.grid.counters.GridEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -34,7 +38,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The beacon endpoints of CONTRACT section 4, independent of sockets: a request in, a future
  * response out. Every outcome is counted in {@code adgrid.gateway.events} by type, outcome and
- * reason code.
+ * reason code; clicks counted as suspect also in {@code adgrid.gateway.suspect.clicks} by reason.
+ *
+ * <p>A click from a client (IP address) that made more than the limit of clicks this minute is
+ * sent to the grid flagged suspect; the grid also calls a click suspect when it finds no impression
+ * of the same rendering. Either way it is answered like any click (302) and counted once, in
+ * {@code suspect_clicks} instead of {@code clicks}. Clicks posted to {@code /events} (server to
+ * server: the peer is the ad server, not the user) are not rate-limited by IP.
  */
 public final class BeaconService {
 
@@ -49,21 +59,52 @@ public final class BeaconService {
     private final MeterRegistry metrics;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> latencyTimers = new ConcurrentHashMap<>();
+    private final ClickRateLimiter clickRate;
+    private final boolean trustProxy;
+    private final Counter suspectNoImpression;
+    private final Counter suspectIpRate;
 
+    /** Without a per-IP click limit. */
     public BeaconService(BeaconValidator validator, EventSink sink, BooleanSupplier ready, MeterRegistry metrics) {
+        this(validator, sink, ready, metrics, ClickRateLimiter.unlimited(), false);
+    }
+
+    /**
+     * @param clickRate  clicks per client IP and minute beyond which clicks are suspect
+     * @param trustProxy the gateway sits behind a proxy that appends the client's address to
+     *                   {@code X-Forwarded-For}; otherwise that header is ignored
+     */
+    public BeaconService(BeaconValidator validator, EventSink sink, BooleanSupplier ready, MeterRegistry metrics,
+                         ClickRateLimiter clickRate, boolean trustProxy) {
         this.validator = validator;
         this.sink = sink;
         this.ready = ready;
         this.metrics = metrics;
+        this.clickRate = clickRate;
+        this.trustProxy = trustProxy;
+        this.suspectNoImpression = suspectCounter("no_impression");
+        this.suspectIpRate = suspectCounter("ip_rate");
+    }
+
+    private Counter suspectCounter(String reason) {
+        return Counter.builder("adgrid.gateway.suspect.clicks")
+                .description("Clicks answered and counted as suspect (not as clicks): no_impression = no impression of the same "
+                        + "rendering was recorded before it; ip_rate = its client IP was over the clicks-per-minute limit")
+                .tag("reason", reason).register(metrics);
     }
 
     /** Never fails: grid trouble becomes a 503 with Retry-After, bad input its 4xx. */
     public CompletableFuture<FullHttpResponse> handle(FullHttpRequest request) {
+        return handle(request, null);
+    }
+
+    /** @param peer the client's socket address (null when unknown: no per-IP click limit applies) */
+    public CompletableFuture<FullHttpResponse> handle(FullHttpRequest request, SocketAddress peer) {
         long start = System.nanoTime();
         Timer timer = latency(request.uri());
         CompletableFuture<FullHttpResponse> answer;
         try {
-            answer = route(request);
+            answer = route(request, peer);
         } catch (BadRequestException e) {
             count("unknown", "rejected", e.rejection().code());
             answer = done(HttpAnswers.rejection(e.rejection()));
@@ -91,7 +132,7 @@ public final class BeaconService {
                 .tag("endpoint", e).publishPercentileHistogram().register(metrics));
     }
 
-    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request) {
+    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, SocketAddress peer) {
         {
             if (!request.decoderResult().isSuccess()) {
                 return done(HttpAnswers.rejection(Rejection.malformed("bad_http", "malformed HTTP request")));
@@ -101,8 +142,10 @@ public final class BeaconService {
             String path = q < 0 ? uri : uri.substring(0, q);
             HttpMethod method = request.method();
             return switch (path) {
-                case "/i" -> method == HttpMethod.GET ? beacon(EventType.IMPRESSION, uri) : done(HttpAnswers.methodNotAllowed("GET"));
-                case "/c" -> method == HttpMethod.GET ? beacon(EventType.CLICK, uri) : done(HttpAnswers.methodNotAllowed("GET"));
+                case "/i" -> method == HttpMethod.GET ? beacon(EventType.IMPRESSION, uri, ClientAddress.UNKNOWN) : done(HttpAnswers.methodNotAllowed("GET"));
+                case "/c" -> method == HttpMethod.GET
+                        ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().get("X-Forwarded-For"), trustProxy))
+                        : done(HttpAnswers.methodNotAllowed("GET"));
                 case "/s" -> method == HttpMethod.POST ? sale(request) : done(HttpAnswers.methodNotAllowed("POST"));
                 case "/events" -> method == HttpMethod.POST ? events(request) : done(HttpAnswers.methodNotAllowed("POST"));
                 case "/healthz" -> done(health());
@@ -117,16 +160,20 @@ public final class BeaconService {
                 g -> g.writeStringField("status", up ? "UP" : "DOWN"));
     }
 
-    private CompletableFuture<FullHttpResponse> beacon(EventType type, String uri) {
+    private CompletableFuture<FullHttpResponse> beacon(EventType type, String uri, long client) {
         Map<String, String> params = RequestParams.fromQuery(uri, true);
         Validation v = validator.validate(type, params);
         if (v instanceof Validation.Rejected r) {
             return done(reject(type, r.rejection()));
         }
         Validation.Accepted accepted = (Validation.Accepted) v;
+        if (type == EventType.CLICK && client != ClientAddress.UNKNOWN && clickRate.overLimit(client)) {
+            accepted = new Validation.Accepted(accepted.event().asSuspect(), accepted.banner());
+        }
+        Validation.Accepted event = accepted;
         // A replay is answered like the original: the browser that reloads sees no error.
-        return submit(accepted).thenApply(outcome -> type == EventType.CLICK
-                ? HttpAnswers.redirect(accepted.banner().landingUrl())
+        return submit(event).thenApply(outcome -> type == EventType.CLICK
+                ? HttpAnswers.redirect(event.banner().landingUrl())
                 : HttpAnswers.pixel());
     }
 
@@ -260,9 +307,10 @@ public final class BeaconService {
             if (v instanceof Validation.Rejected r) {
                 return CompletableFuture.completedFuture(new LineResult(line, count(type.name(), r.rejection()), null));
             }
-            return sink.submit(((Validation.Accepted) v).event())
+            GridEvent event = ((Validation.Accepted) v).event();
+            return sink.submit(event)
                     .thenApply(outcome -> {
-                        count(((Validation.Accepted) v).event().type().name(), outcome == Outcome.DUPLICATE ? "duplicate" : "accepted", "ok");
+                        countOutcome(event, outcome);
                         return new LineResult(line, null, outcome);
                     })
                     .exceptionally(e -> new LineResult(line, unavailable(e), null));
@@ -272,12 +320,20 @@ public final class BeaconService {
     }
 
     private CompletableFuture<Outcome> submit(Validation.Accepted accepted) {
-        String type = accepted.event().type().name();
-        return sink.submit(accepted.event()).whenComplete((outcome, error) -> {
+        GridEvent event = accepted.event();
+        return sink.submit(event).whenComplete((outcome, error) -> {
             if (error == null) {
-                count(type, outcome == Outcome.DUPLICATE ? "duplicate" : "accepted", "ok");
+                countOutcome(event, outcome);
             }
         });
+    }
+
+    /** A suspect click is accepted (counted once, as suspect): it also counts in adgrid.gateway.suspect.clicks. */
+    private void countOutcome(GridEvent event, Outcome outcome) {
+        count(event.type().name(), outcome == Outcome.DUPLICATE ? "duplicate" : "accepted", "ok");
+        if (outcome == Outcome.SUSPECT) {
+            (event.suspect() ? suspectIpRate : suspectNoImpression).increment();
+        }
     }
 
     private static Rejection unavailable(Throwable e) {

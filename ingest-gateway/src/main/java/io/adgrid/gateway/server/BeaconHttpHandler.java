@@ -41,7 +41,7 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         CompletableFuture<FullHttpResponse> answer = tooLong(request);
         if (answer == null) {
-            answer = service.handle(request);
+            answer = service.handle(request, ctx.channel().remoteAddress());
         }
         CompletableFuture<FullHttpResponse> own = answer;
         if (++unanswered == MAX_UNANSWERED) {

@@ -10,7 +10,8 @@ import io.adgrid.grid.counters.GridEvent;
 
 /**
  * A test double of {@link EventSink} that deduplicates like the grid: beacons by (type, idHi,
- * idLo), sales by (campaignId, orderId). It answers at once by default; it can hold answers back
+ * idLo), sales by (campaignId, orderId); and, like the grid, answers a click flagged by the gateway
+ * or without an earlier impression of the same identity as a suspect click. It answers at once by default; it can hold answers back
  * until the test releases them, or refuse everything with {@link OverloadedException} (or any
  * other failure). Thread-safe.
  */
@@ -56,8 +57,11 @@ public final class InMemorySink implements EventSink {
             Object key = event.type() == EventType.SALE
                     ? new OrderKey(event.campaignId(), event.orderId())
                     : new BeaconKey(event.type(), event.idHi(), event.idLo());
-            outcome = seen.add(key) ? Outcome.COUNTED : Outcome.DUPLICATE;
-            if (outcome == Outcome.COUNTED) {
+            outcome = !seen.add(key) ? Outcome.DUPLICATE
+                    : event.type() == EventType.CLICK && (event.suspect()
+                            || !seen.contains(new BeaconKey(EventType.IMPRESSION, event.idHi(), event.idLo()))) ? Outcome.SUSPECT
+                    : Outcome.COUNTED;
+            if (outcome != Outcome.DUPLICATE) {
                 counted.add(event);
             }
             if (holding) {
@@ -91,7 +95,7 @@ public final class InMemorySink implements EventSink {
         return held.size();
     }
 
-    /** Events counted once each (duplicates left out). */
+    /** Events counted once each, suspect clicks included (duplicates left out). */
     public synchronized List<GridEvent> counted() {
         return List.copyOf(counted);
     }

@@ -44,15 +44,16 @@ public final class CounterWriter {
 
     private static final String ADD_COUNTS = """
             INSERT INTO counter_minute AS c
-                (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
-            SELECT to_timestamp(m * 60), cp, b, p, i, cl, cv, r
-            FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
-                AS t(m, cp, b, p, i, cl, cv, r)
+                (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
+            SELECT to_timestamp(m * 60), cp, b, p, i, cl, cv, r, sc
+            FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+                AS t(m, cp, b, p, i, cl, cv, r, sc)
             ON CONFLICT (minute, banner_id, publisher_id) DO UPDATE SET
                 impressions = c.impressions + EXCLUDED.impressions,
                 clicks = c.clicks + EXCLUDED.clicks,
                 conversions = c.conversions + EXCLUDED.conversions,
-                revenue_micros = c.revenue_micros + EXCLUDED.revenue_micros""";
+                revenue_micros = c.revenue_micros + EXCLUDED.revenue_micros,
+                suspect_clicks = c.suspect_clicks + EXCLUDED.suspect_clicks""";
 
     /** What one call wrote. */
     public record Result(int batches, int newBatches, int rows) {
@@ -137,7 +138,7 @@ public final class CounterWriter {
             for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
                 List<Map.Entry<CounterKey, Counts>> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
                 int n = chunk.size();
-                Long[][] cols = new Long[8][n];
+                Long[][] cols = new Long[9][n];
                 for (int i = 0; i < n; i++) {
                     CounterKey k = chunk.get(i).getKey();
                     Counts v = chunk.get(i).getValue();
@@ -149,8 +150,9 @@ public final class CounterWriter {
                     cols[5][i] = v.clicks;
                     cols[6][i] = v.conversions;
                     cols[7][i] = v.revenueMicros;
+                    cols[8][i] = v.suspectClicks;
                 }
-                for (int col = 0; col < 8; col++) {
+                for (int col = 0; col < cols.length; col++) {
                     Array array = c.createArrayOf("bigint", cols[col]);
                     ps.setArray(col + 1, array);
                 }

@@ -3,8 +3,10 @@ package io.adgrid.persister.testing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,6 +34,8 @@ public final class GridEventFeeder {
     private final AtomicLong nextId = new AtomicLong();
     private final AtomicLong nextBatch = new AtomicLong();
     private final CounterDeltas expected = new CounterDeltas();
+    /** Impressions applied so far (banner, ts minute, identity): a click is clean only after its impression. */
+    private final Set<List<Long>> impressions = new HashSet<>();
 
     public GridEventFeeder(HazelcastInstance grid) {
         this.counters = grid.getMap(GridMember.COUNTERS_MAP);
@@ -41,8 +45,15 @@ public final class GridEventFeeder {
         return new GridEvent(EventType.IMPRESSION, campaign, banner, publisher, ts.toEpochMilli(), idHi, nextId.incrementAndGet(), null, 0);
     }
 
+    /** A click with an identity of its own: no impression has it, so the grid counts it as a suspect click. */
     public GridEvent click(long campaign, long banner, long publisher, Instant ts) {
         return new GridEvent(EventType.CLICK, campaign, banner, publisher, ts.toEpochMilli(), idHi, nextId.incrementAndGet(), null, 0);
+    }
+
+    /** The click of a rendered impression (same banner, publisher, ts and signature bits): a clean click once the impression is applied. */
+    public GridEvent clickOf(GridEvent impression) {
+        return new GridEvent(EventType.CLICK, impression.campaignId(), impression.bannerId(), impression.publisherId(),
+                impression.tsMillis(), impression.idHi(), impression.idLo(), null, 0);
     }
 
     public GridEvent sale(long campaign, long banner, long publisher, Instant ts, long amountMicros) {
@@ -50,17 +61,26 @@ public final class GridEventFeeder {
         return new GridEvent(EventType.SALE, campaign, banner, publisher, ts.toEpochMilli(), idHi, id, "order-" + idHi + "-" + id, amountMicros);
     }
 
-    /** Applies new events as one batch and adds them to {@link #expected()}; fails if the grid called any a duplicate. */
+    /**
+     * Applies new events as one batch and adds them to {@link #expected()}, a click as clean only when
+     * its impression was applied before it (as the grid decides); fails if the grid called any a duplicate.
+     */
     public void apply(List<GridEvent> events) {
-        Map<Long, long[]> duplicates = send(new BatchId(gateway, nextBatch.incrementAndGet()), events);
-        duplicates.values().forEach(d -> {
-            if (d != null) {
-                throw new AssertionError("the grid counted fresh events as duplicates: " + duplicates);
+        Map<Long, long[]> answer = send(new BatchId(gateway, nextBatch.incrementAndGet()), events);
+        Map<Long, Integer> positions = new HashMap<>();
+        for (GridEvent e : events) {
+            int i = positions.merge(e.routeKey(), 1, Integer::sum) - 1;
+            if (ApplyBatch.isDuplicate(answer.get(e.routeKey()), i)) {
+                throw new AssertionError("the grid counted a fresh event as a duplicate: " + e);
             }
-        });
+        }
         synchronized (expected) {
             for (GridEvent e : events) {
-                expected.add(e.counterKey(), countsOf(e));
+                if (e.type() == EventType.IMPRESSION) {
+                    impressions.add(renderingOf(e));
+                }
+                boolean suspect = e.type() == EventType.CLICK && (e.suspect() || !impressions.contains(renderingOf(e)));
+                expected.add(e.counterKey(), suspect ? new Counts(0, 0, 0, 0, 1) : countsOf(e));
             }
         }
     }
@@ -68,7 +88,7 @@ public final class GridEventFeeder {
     /**
      * Sends events in a new batch without adding them to {@link #expected()} (replays).
      *
-     * @return per routing key, the duplicate positions (null when none)
+     * @return per routing key, the grid's answer (null when none; read it with {@link ApplyBatch#isDuplicate})
      */
     public Map<Long, long[]> replay(List<GridEvent> events) {
         return send(new BatchId(gateway, nextBatch.incrementAndGet()), events);
@@ -105,6 +125,11 @@ public final class GridEventFeeder {
         return total;
     }
 
+    private static List<Long> renderingOf(GridEvent e) {
+        return List.of(e.bannerId(), e.minute(), e.idHi(), e.idLo());
+    }
+
+    /** What an event adds when counted, a click taken as clean. */
     public static Counts countsOf(GridEvent e) {
         return switch (e.type()) {
             case IMPRESSION -> new Counts(1, 0, 0, 0);

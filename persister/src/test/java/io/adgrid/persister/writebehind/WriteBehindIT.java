@@ -233,7 +233,9 @@ class WriteBehindIT {
                     events.add(feeder.impression(campaign, b, publisher, ts));
                     events.add(feeder.impression(campaign, b, publisher, ts));
                     if ((b + m) % 3 == 0) {
-                        events.add(feeder.click(campaign, b, publisher, ts));
+                        events.add(feeder.clickOf(events.get(events.size() - 1)));
+                    } else if ((b + m) % 5 == 0) {
+                        events.add(feeder.click(campaign, b, publisher, ts)); // no impression: a suspect click
                     }
                     if ((b + m) % 7 == 0) {
                         events.add(feeder.sale(campaign, b, publisher, ts, 100_000)); // 0.10

@@ -371,7 +371,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     private List<StatsRow> top(Map<Long, Counts> byId) {
         Map<Long, Counts> sorted = new LinkedHashMap<>();
         byId.entrySet().stream()
-                .filter(e -> e.getValue().impressions + e.getValue().clicks + e.getValue().conversions > 0)
+                .filter(e -> e.getValue().impressions + e.getValue().clicks + e.getValue().conversions + e.getValue().suspectClicks > 0)
                 .sorted(Comparator.<Map.Entry<Long, Counts>>comparingLong(e -> e.getValue().impressions).reversed()
                         .thenComparing(Comparator.<Map.Entry<Long, Counts>>comparingLong(e -> e.getValue().conversions).reversed())
                         .thenComparingLong(Map.Entry::getKey))

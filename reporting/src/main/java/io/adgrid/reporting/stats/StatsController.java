@@ -50,7 +50,7 @@ public class StatsController {
     public record StatsAnswer(String dimension, String metric, List<StatsRow> rows) {
     }
 
-    @Operation(summary = "Impressions, clicks, conversions, revenue, CTR and CVR per time bucket",
+    @Operation(summary = "Impressions, clicks, conversions, revenue, CTR, CVR and suspect clicks per time bucket",
             description = "At most one of campaign, banner, publisher (none: all traffic). from inclusive, to exclusive; "
                     + "ISO-8601 instants, local date-times or dates (local ones in tz). Defaults: the last 24 hours, granularity total.")
     @GetMapping(value = "/stats", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
@@ -88,11 +88,11 @@ public class StatsController {
         return answer(new StatsAnswer(null, null, rows), csv, "bucket");
     }
 
-    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions or revenue")
+    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions, revenue or suspect clicks")
     @GetMapping(value = "/top", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
     public ResponseEntity<?> top(
             @Parameter(description = "banner, publisher or campaign") @RequestParam String dimension,
-            @Parameter(description = "impressions (default), clicks, conversions or revenue") @RequestParam(defaultValue = "impressions") String metric,
+            @Parameter(description = "impressions (default), clicks, conversions, revenue or suspect_clicks") @RequestParam(defaultValue = "impressions") String metric,
             @RequestParam(required = false) String from,
             @RequestParam(required = false) String to,
             @RequestParam(defaultValue = "10") String limit,
@@ -106,7 +106,8 @@ public class StatsController {
             case "clicks" -> c -> c.clicks;
             case "conversions" -> c -> c.conversions;
             case "revenue" -> c -> c.revenueMicros;
-            default -> throw new BadQueryException("metric must be impressions, clicks, conversions or revenue");
+            case "suspect_clicks" -> c -> c.suspectClicks;
+            default -> throw new BadQueryException("metric must be impressions, clicks, conversions, revenue or suspect_clicks");
         };
         int n = (int) number("limit", limit, 1, MAX_LIMIT);
         boolean csv = csv(format, accept);
@@ -228,11 +229,12 @@ public class StatsController {
         if (!csv) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(answer);
         }
-        StringBuilder sb = new StringBuilder(keyColumn).append(",impressions,clicks,conversions,revenue,ctr,cvr\n");
+        StringBuilder sb = new StringBuilder(keyColumn).append(",impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks\n");
         for (StatsRow r : answer.rows()) {
             sb.append(r.bucket() != null ? r.bucket() : String.valueOf(r.id())).append(',')
                     .append(r.impressions()).append(',').append(r.clicks()).append(',').append(r.conversions()).append(',')
-                    .append(r.revenue()).append(',').append(r.ctr()).append(',').append(r.cvr()).append('\n');
+                    .append(r.revenue()).append(',').append(r.ctr()).append(',').append(r.cvr()).append(',')
+                    .append(r.suspectClicks()).append('\n');
         }
         return ResponseEntity.ok().contentType(new MediaType("text", "csv", java.nio.charset.StandardCharsets.UTF_8)).body(sb.toString());
     }

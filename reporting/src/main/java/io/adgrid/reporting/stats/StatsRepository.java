@@ -60,7 +60,8 @@ public final class StatsRepository {
 
     private static Map<Object, Counts> totals(Connection c, Selection selection, Grouping grouping) throws SQLException {
         String where = "minute >= ? AND minute < ?" + (selection.dimension() == null ? "" : " AND " + selection.dimension().column + " = ?");
-        String sql = "SELECT " + grouping.sql() + " AS g, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros)"
+        String sql = "SELECT " + grouping.sql() + " AS g, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros),"
+                + " sum(suspect_clicks)"
                 + " FROM counter_minute WHERE " + where + " GROUP BY 1";
         Map<Object, Counts> out = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -79,7 +80,7 @@ public final class StatsRepository {
                     // (which goes through the JVM's default zone and shifts times in its DST gaps).
                     Object g = grouping instanceof Grouping.ByTime t && t.granularity() != Granularity.TOTAL
                             ? rs.getObject(1, LocalDateTime.class) : rs.getObject(1);
-                    out.put(grouping.keyOf(g), new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                    out.put(grouping.keyOf(g), new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
                 }
             }
         }

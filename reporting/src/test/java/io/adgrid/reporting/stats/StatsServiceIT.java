@@ -37,7 +37,11 @@ import org.springframework.http.ResponseEntity;
 class StatsServiceIT {
 
     private static final int PORT_BASE = 5750;
-    private static final int WINDOW_MINUTES = 10;
+    /**
+     * Event identities are kept for ten years: the test days lie in the past, and a click is clean only
+     * while its impression's identity is still remembered (as it is on a live system within the window).
+     */
+    private static final int WINDOW_MINUTES = 10 * 366 * 24 * 60;
     private static final ZoneId UTC = ZoneOffset.UTC;
     private static final ZoneId KOLKATA = ZoneId.of("Asia/Kolkata");
     /** A day long past: its counts would have been written long ago, but reports must not care. */
@@ -188,9 +192,10 @@ class StatsServiceIT {
         TimeZone jvmZone = TimeZone.getDefault();
         // Paris skips 02:00-03:00 local on 2026-03-29; the UTC bucket 02:00 must stay 02:00.
         Instant inTheGap = Instant.parse("2026-03-29T02:30:00Z");
-        feeder.apply(List.of(feeder.impression(1, 1, 1, inTheGap)));
+        GridEvent shown = feeder.impression(1, 1, 1, inTheGap);
+        feeder.apply(List.of(shown));
         writeBehind.cycle(map.keySet());
-        feeder.apply(List.of(feeder.click(1, 1, 1, inTheGap)));
+        feeder.apply(List.of(feeder.clickOf(shown)));
         try {
             TimeZone.setDefault(TimeZone.getTimeZone("Europe/Paris"));
 
@@ -257,16 +262,16 @@ class StatsServiceIT {
         ResponseEntity<?> csv = controller.stats(null, "7", null, "2026-03-10", "2026-03-12", "day", "Asia/Kolkata", "live", "csv", null);
 
         assertThat(((StatsController.StatsAnswer) json.getBody()).rows()).containsExactly(
-                new StatsRow("2026-03-10T00:00:00+05:30", null, 5, 5, 0, "0.00", 1.0, 0.0),
-                new StatsRow("2026-03-11T00:00:00+05:30", null, 2, 2, 0, "0.00", 1.0, 0.0));
+                new StatsRow("2026-03-10T00:00:00+05:30", null, 5, 5, 0, "0.00", 1.0, 0.0, 0),
+                new StatsRow("2026-03-11T00:00:00+05:30", null, 2, 2, 0, "0.00", 1.0, 0.0, 0));
         assertThat(((StatsController.StatsAnswer) dbOnly.getBody()).rows()).containsExactly(
-                new StatsRow("2026-03-10T00:00:00+05:30", null, 5, 0, 0, "0.00", 0.0, 0.0),
-                new StatsRow("2026-03-11T00:00:00+05:30", null, 2, 0, 0, "0.00", 0.0, 0.0));
+                new StatsRow("2026-03-10T00:00:00+05:30", null, 5, 0, 0, "0.00", 0.0, 0.0, 0),
+                new StatsRow("2026-03-11T00:00:00+05:30", null, 2, 0, 0, "0.00", 0.0, 0.0, 0));
         assertThat(csv.getHeaders().getContentType().toString()).startsWith("text/csv");
         assertThat((String) csv.getBody()).isEqualTo("""
-                bucket,impressions,clicks,conversions,revenue,ctr,cvr
-                2026-03-10T00:00:00+05:30,5,5,0,0.00,1.0,0.0
-                2026-03-11T00:00:00+05:30,2,2,0,0.00,1.0,0.0
+                bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks
+                2026-03-10T00:00:00+05:30,5,5,0,0.00,1.0,0.0,0
+                2026-03-11T00:00:00+05:30,2,2,0,0.00,1.0,0.0,0
                 """);
     }
 
@@ -296,14 +301,44 @@ class StatsServiceIT {
         assertThat(byRevenue.rows()).extracting(StatsRow::id, StatsRow::revenue).containsExactly(tuple(4L, "12.50"));
     }
 
+    @Test
+    void suspectClicksAreReportedApartFromCleanClicksLiveAndFromTheDatabase() {
+        Instant t = Instant.parse("2026-03-10T12:00:30Z");
+        List<GridEvent> shown = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            shown.add(feeder.impression(1, 7, 2, t.plusMillis(i)));
+        }
+        List<GridEvent> persisted = new ArrayList<>(shown);
+        persisted.add(feeder.clickOf(shown.get(0)));
+        persisted.add(feeder.click(1, 7, 2, t)); // no impression
+        feeder.apply(persisted);
+        writeBehind.cycle(map.keySet());
+        feeder.apply(List.of(feeder.clickOf(shown.get(1)), feeder.clickOf(shown.get(2)),
+                feeder.click(1, 7, 2, t), feeder.click(1, 8, 3, t), feeder.clickOf(shown.get(3)).asSuspect()));
+        StatsController controller = new StatsController(stats, Clock.systemUTC());
+
+        assertThat(total(all(), false)).isEqualTo(new Counts(6, 1, 0, 0, 1));
+        assertThat(total(all(), true)).isEqualTo(new Counts(6, 3, 0, 0, 4)).isEqualTo(feeder.expectedTotal());
+        StatsController.StatsAnswer json = (StatsController.StatsAnswer) controller.stats(
+                null, "7", null, "2026-03-10", "2026-03-11", "total", "UTC", "live", null, null).getBody();
+        assertThat(json.rows()).containsExactly(new StatsRow("2026-03-10T00:00:00Z", null, 6, 3, 0, "0.00", 0.5, 0.0, 3));
+        assertThat((String) controller.stats(null, "7", null, "2026-03-10", "2026-03-11", "total", "UTC", "db", "csv", null).getBody())
+                .isEqualTo("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks\n"
+                        + "2026-03-10T00:00:00Z,6,1,0,0.00,0.166667,0.0,1\n");
+        StatsController.StatsAnswer top = (StatsController.StatsAnswer) controller.top(
+                "banner", "suspect_clicks", "2026-03-10", "2026-03-11", "10", "UTC", "live", null, null).getBody();
+        assertThat(top.rows()).extracting(StatsRow::id, StatsRow::suspectClicks).containsExactly(tuple(7L, 3L), tuple(8L, 1L));
+    }
+
     /** One impression (written to PostgreSQL) and one click (left in the grid) at each instant. */
     private void applyBucketTraffic() {
         List<Instant> instants = List.of("2026-03-10T09:15:20Z", "2026-03-10T09:15:50Z", "2026-03-10T09:59:00Z",
                 "2026-03-10T10:00:00Z", "2026-03-10T18:29:59Z", "2026-03-10T18:30:00Z", "2026-03-11T00:00:00Z")
                 .stream().map(Instant::parse).toList();
-        feeder.apply(instants.stream().map(t -> feeder.impression(1, 7, 2, t)).toList());
+        List<GridEvent> shown = instants.stream().map(t -> feeder.impression(1, 7, 2, t)).toList();
+        feeder.apply(shown);
         writeBehind.cycle(map.keySet());
-        feeder.apply(instants.stream().map(t -> feeder.click(1, 7, 2, t)).toList());
+        feeder.apply(shown.stream().map(feeder::clickOf).toList());
         assertThat(db.counterTotals()).isEqualTo(new Counts(7, 0, 0, 0));
     }
 
@@ -317,10 +352,11 @@ class StatsServiceIT {
                 for (long publisher = 1; publisher <= 2; publisher++) {
                     for (int m = 0; m < 3; m++) {
                         Instant ts = t.plusSeconds(60L * m + banner);
+                        GridEvent shown = feeder.impression(campaign, banner, publisher, ts);
                         List<GridEvent> some = List.of(
                                 feeder.impression(campaign, banner, publisher, ts),
-                                feeder.impression(campaign, banner, publisher, ts),
-                                feeder.click(campaign, banner, publisher, ts),
+                                shown,
+                                feeder.clickOf(shown),
                                 feeder.sale(campaign, banner, publisher, ts, 100_000));
                         events.addAll(some);
                         if (campaign == campaigns[0]) {
