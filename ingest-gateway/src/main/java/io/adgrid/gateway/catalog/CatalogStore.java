@@ -250,7 +250,9 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
 
     @Override
     public void bannerRemoved(long id) {
-        if (banners.remove(id) != null) {
+        Long key = id;
+        if (banners.containsKey(key)) {
+            banners.remove(key);
             bannerCount--;
         }
     }
@@ -411,7 +413,8 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
 
     private static ChronicleMapBuilder<Long, BannerEntry> bannerMap(CatalogLimits limits) {
         return ChronicleMapBuilder.of(Long.class, BannerEntry.class).name("adgrid-catalog-banners")
-                .entries(limits.maxBanners()).averageValueSize(AVERAGE_BANNER_VALUE).maxBloatFactor(2.0);
+                .entries(limits.maxBanners()).averageValueSize(AVERAGE_BANNER_VALUE).maxBloatFactor(2.0)
+                .putReturnsNull(true).removeReturnsNull(true);
     }
 
     private static ChronicleSetBuilder<Long> publisherSet(CatalogLimits limits) {
@@ -420,7 +423,8 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
 
     private static ChronicleMapBuilder<Long, CampaignEntry> campaignMap(CatalogLimits limits) {
         return ChronicleMapBuilder.of(Long.class, CampaignEntry.class).name("adgrid-catalog-campaigns")
-                .entries(limits.maxCampaigns()).averageValueSize(AVERAGE_CAMPAIGN_VALUE).maxBloatFactor(2.0);
+                .entries(limits.maxCampaigns()).averageValueSize(AVERAGE_CAMPAIGN_VALUE).maxBloatFactor(2.0)
+                .putReturnsNull(true);
     }
 
     @SuppressWarnings("unchecked")
