@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
-import io.adgrid.catalog.CatalogSnapshot;
+import io.adgrid.catalog.SigningKey;
 import io.adgrid.signing.BeaconSigner;
 
 /**
@@ -21,8 +21,18 @@ public final class TestCatalog {
     public static final long NOW = 1_700_000_000_000L;
     public static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
 
-    public static final Campaign CAMPAIGN_1 = Campaign.of(1, "one", "EUR", "demo-secret-1");
-    public static final Campaign CAMPAIGN_2 = Campaign.of(2, "two", "USD", "demo-secret-2");
+    public static final Campaign CAMPAIGN_1 = Campaign.of(1, "EUR", "demo-secret-1");
+    public static final Campaign CAMPAIGN_2 = Campaign.of(2, "USD", "demo-secret-2");
+    /**
+     * Campaign 3 mid-rotation: kid "0" retired a second before {@link #NOW}, kid "k2" retires a
+     * minute after it (the overlap), kid "k3" never.
+     */
+    public static final Campaign CAMPAIGN_3 = new Campaign(3, "USD", Map.of(
+            "0", SigningKey.of("0", "old-secret-3", NOW - 1_000),
+            "k2", SigningKey.of("k2", "second-secret-3", NOW + 60_000),
+            "k3", SigningKey.of("k3", "third-secret-3")));
+    /** Banner 10 of campaign 3. */
+    public static final Banner BANNER_10 = new Banner(10, 3, "https://example.com/landing/10");
     /** Banner 7 of campaign 1. */
     public static final Banner BANNER_7 = new Banner(7, 1, "https://example.com/landing/7");
     /** Banner 8 of campaign 2, with a landing URL that carries its own query. */
@@ -32,8 +42,9 @@ public final class TestCatalog {
     public static final long PUBLISHER_3 = 3;
     public static final long PUBLISHER_4 = 4;
 
-    public static final CatalogSnapshot SNAPSHOT = new CatalogSnapshot(
-            List.of(CAMPAIGN_1, CAMPAIGN_2), List.of(BANNER_7, BANNER_8, BANNER_9_ORPHAN), List.of(PUBLISHER_3, PUBLISHER_4));
+    public static final InMemoryCatalog CATALOG = new InMemoryCatalog(
+            List.of(CAMPAIGN_1, CAMPAIGN_2, CAMPAIGN_3), List.of(BANNER_7, BANNER_8, BANNER_9_ORPHAN, BANNER_10),
+            List.of(PUBLISHER_3, PUBLISHER_4));
 
     private TestCatalog() {
     }
@@ -59,11 +70,20 @@ public final class TestCatalog {
         return params;
     }
 
-    /** A copy of {@code params} with {@code sig} added, signed with the campaign's secret. */
+    /** A copy of {@code params} with {@code sig} added, signed with the campaign's first secret (kid 0). */
     public static Map<String, String> signed(Campaign campaign, Map<String, String> params) {
         Map<String, String> out = new LinkedHashMap<>(params);
         out.remove("sig");
-        out.put("sig", BeaconSigner.sign(campaign.signingKey(), out));
+        out.put("sig", BeaconSigner.sign(campaign.key(Campaign.FIRST_KID).spec(), out));
+        return out;
+    }
+
+    /** A copy of {@code params} with {@code kid} and {@code sig} added, signed with that key of the campaign. */
+    public static Map<String, String> signed(Campaign campaign, String kid, Map<String, String> params) {
+        Map<String, String> out = new LinkedHashMap<>(params);
+        out.remove("sig");
+        out.put("kid", kid);
+        out.put("sig", BeaconSigner.sign(campaign.key(kid).spec(), out));
         return out;
     }
 

@@ -16,6 +16,7 @@ public record AdGridProperties(
         Db db,
         Grid grid,
         Gateway gateway,
+        Catalog catalog,
         WriteBehind writeBehind,
         Admin admin,
         Fraud fraud) {
@@ -35,6 +36,19 @@ public record AdGridProperties(
     public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,
                           int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration maxQueueDelay, Duration orderRetention,
                           Duration catalogRefresh) {
+    }
+
+    /**
+     * The gateway's off-heap catalog (Chronicle Map files). {@code ADGRID_CATALOG_MAXBANNERS} is
+     * {@code adgrid.catalog.max-banners}, and so on.
+     *
+     * @param dir where the files live; empty = {@code <var-dir>/catalog}
+     */
+    public record Catalog(Path dir, long maxBanners, long maxPublishers, long maxCampaigns) {
+
+        public Path directory(Path varDir) {
+            return dir == null || dir.toString().isBlank() ? varDir.resolve("catalog") : dir;
+        }
     }
 
     public record WriteBehind(Duration interval) {

@@ -64,9 +64,20 @@ public class DatabaseConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    HikariDataSource dataSource(ResolvedDatabase database, AdGridProperties props) {
+    HikariDataSource dataSource(ResolvedDatabase database, AdGridProperties props, Role role) {
         HikariDataSource pool = Database.pool(database.settings(), "adgrid", 8);
-        Database.migrate(pool);
+        try {
+            Database.migrate(pool);
+        } catch (RuntimeException e) {
+            if (role != Role.GATEWAY) {
+                pool.close();
+                throw e;
+            }
+            // A gateway validates from its catalog file and reads changes when the database is back.
+            log.warn("PostgreSQL is not reachable at start ({}): the gateway serves the catalog it holds and keeps retrying",
+                    e.getMessage());
+            return pool;
+        }
         if (props.demo() && DemoCatalog.seedIfEmpty(pool)) {
             log.info("seeded the demo catalog: {} campaigns, {} banners, {} publishers",
                     DemoCatalog.CAMPAIGNS, DemoCatalog.BANNERS, DemoCatalog.PUBLISHERS);

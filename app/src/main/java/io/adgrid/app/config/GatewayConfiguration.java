@@ -4,6 +4,8 @@ import java.time.Clock;
 import io.adgrid.gateway.batching.GridBatcher;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.catalog.CatalogCache;
+import io.adgrid.gateway.catalog.CatalogLimits;
+import io.adgrid.gateway.catalog.CatalogStore;
 import io.adgrid.gateway.fraud.ClickRateLimiter;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gateway.validation.BeaconValidator;
@@ -16,13 +18,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The beacon port (8080): validation against the cached catalog, batching into the grid. */
+/**
+ * The beacon port (8080): validation against the gateway's off-heap catalog (reopened from its
+ * files at start, refreshed incrementally from PostgreSQL), batching into the grid.
+ */
 @Configuration(proxyBeanMethods = false)
 public class GatewayConfiguration {
 
     @Bean(destroyMethod = "close")
-    CatalogCache catalogCache(HikariDataSource dataSource, AdGridProperties props) {
-        return new CatalogCache(new JdbcCatalogSource(dataSource)).start(props.gateway().catalogRefresh());
+    CatalogCache catalogCache(HikariDataSource dataSource, AdGridProperties props, MeterRegistry metrics) {
+        AdGridProperties.Catalog c = props.catalog();
+        CatalogStore store = CatalogStore.open(c.directory(props.varDir()),
+                new CatalogLimits(c.maxBanners(), c.maxPublishers(), c.maxCampaigns()));
+        return new CatalogCache(store, new JdbcCatalogSource(dataSource), metrics).start(props.gateway().catalogRefresh());
     }
 
     @Bean(destroyMethod = "close")
@@ -38,7 +46,7 @@ public class GatewayConfiguration {
     @Bean
     BeaconService beaconService(CatalogCache catalog, GridBatcher batcher, HazelcastInstance grid, AdGridProperties props,
                                 Clock clock, MeterRegistry metrics) {
-        BeaconValidator validator = new BeaconValidator(catalog, clock,
+        BeaconValidator validator = new BeaconValidator(catalog.view(), clock,
                 new ValidationSettings(props.gateway().maxAge(), props.gateway().maxAhead()));
         // Ready means this gateway can answer: not "the cluster is safe", which is false on every
         // gateway at once while partitions migrate (and Hazelcast retries calls through that).

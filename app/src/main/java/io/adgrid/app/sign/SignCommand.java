@@ -22,14 +22,16 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * {@code ./adgrid sign TYPE key=value ...}: prints a signed beacon URL, with the campaign secret
- * read from the catalog ({@code ADGRID_DB_URL}, or the PostgreSQL of a local {@code ./adgrid run}).
+ * read from the catalog ({@code ADGRID_DB_URL}, or the PostgreSQL of a local {@code ./adgrid run}):
+ * the secret {@code kid=...} names, or kid 0 (the campaign's first) without it. A retired key is refused.
  * Fills in {@code ts} (now) and {@code n} (random) for impressions and clicks, {@code order} for sales.
  */
 public final class SignCommand {
 
     static final String USAGE = """
-            usage: ./adgrid sign TYPE b=BANNER p=PUBLISHER [ts=MILLIS] [n=NONCE] [order=ID amount=DECIMAL] [--base=URL]
+            usage: ./adgrid sign TYPE b=BANNER p=PUBLISHER [ts=MILLIS] [n=NONCE] [order=ID amount=DECIMAL] [kid=KEY] [--base=URL]
               TYPE   i|impression, c|click or s|sale
+              kid    which of the campaign's secrets signs (it is then part of the URL); default: the first one, kid 0
               prints the signed URL; a sale URL is for POST: curl -X POST "$(./adgrid sign s b=7 p=3 amount=12.50)"
               --base defaults to $ADGRID_GATEWAY_URL or http://localhost:8080""";
 
@@ -78,9 +80,10 @@ public final class SignCommand {
             err.println("b must be a banner id");
             return 2;
         }
-        String secret;
+        String kid = params.getOrDefault("kid", "0");
+        Secret secret;
         try {
-            secret = secretOfBanner(banner);
+            secret = secretOfBanner(banner, kid);
         } catch (IllegalStateException | SQLException e) {
             err.println("cannot read the catalog: " + e.getMessage());
             return 1;
@@ -89,7 +92,15 @@ public final class SignCommand {
             err.println("banner " + banner + " is not in the catalog");
             return 1;
         }
-        params.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(secret), params));
+        if (secret.value() == null) {
+            err.println("campaign " + secret.campaign() + " of banner " + banner + " has no key kid=" + kid);
+            return 1;
+        }
+        if (secret.retired()) {
+            err.println("key kid=" + kid + " of campaign " + secret.campaign() + " is retired: the gateway refuses beacons signed with it");
+            return 1;
+        }
+        params.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(secret.value()), params));
         StringBuilder url = new StringBuilder(base).append('/').append(type.code()).append('?');
         params.forEach((k, v) -> url.append(encode(k)).append('=').append(encode(v)).append('&'));
         url.setLength(url.length() - 1);
@@ -97,10 +108,18 @@ public final class SignCommand {
         return 0;
     }
 
-    private static String secretOfBanner(long banner) throws SQLException {
+    /** A banner's campaign and the secret of one of its keys (value null: no such kid). Never printed. */
+    private record Secret(long campaign, String value, boolean retired) {
+        @Override
+        public String toString() {
+            return "Secret[campaign=" + campaign + ", retired=" + retired + "]";
+        }
+    }
+
+    private static Secret secretOfBanner(long banner, String kid) throws SQLException {
         DatabaseSettings db = catalogDatabase();
         if (db != null) {
-            return query(db, banner);
+            return query(db, banner, kid);
         }
         Path var = varDir();
         if (!Files.isDirectory(var.resolve("pgdata"))) {
@@ -108,7 +127,7 @@ public final class SignCommand {
         }
         // No server running: start the local one just long enough to read the secret.
         try (EmbeddedDatabase embedded = EmbeddedDatabase.start(var, 0)) {
-            return query(embedded.settings(), banner);
+            return query(embedded.settings(), banner, kid);
         }
     }
 
@@ -130,16 +149,20 @@ public final class SignCommand {
         return Path.of(System.getenv().getOrDefault("ADGRID_VAR_DIR", "./var"));
     }
 
-    private static String query(DatabaseSettings db, long banner) throws SQLException {
+    private static Secret query(DatabaseSettings db, long banner, String kid) throws SQLException {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(db.url());
         ds.setUser(db.user());
         ds.setPassword(db.password());
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT c.secret FROM banner b JOIN campaign c ON c.id = b.campaign_id WHERE b.id = ?")) {
-            ps.setLong(1, banner);
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT b.campaign_id, s.secret, s.retired_at IS NOT NULL AND s.retired_at <= now()
+                     FROM banner b LEFT JOIN campaign_secret s ON s.campaign_id = b.campaign_id AND s.kid = ?
+                     WHERE b.id = ?""")) {
+            ps.setString(1, kid);
+            ps.setLong(2, banner);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
+                return rs.next() ? new Secret(rs.getLong(1), rs.getString(2), rs.getBoolean(3)) : null;
             }
         }
     }

@@ -7,36 +7,44 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Supplier;
-import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
-import io.adgrid.catalog.CatalogSnapshot;
+import io.adgrid.catalog.SigningKey;
 import io.adgrid.event.EventType;
+import io.adgrid.gateway.catalog.BannerEntry;
+import io.adgrid.gateway.catalog.CatalogView;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
 
 /**
  * Decides whether a beacon is genuine and countable. Checks run cheapest first, and nothing
- * the client sent is echoed back: malformed (400), unknown banner (404), signature (403),
- * unknown publisher (404), {@code ts} window and amount (422).
+ * the client sent is echoed back: malformed (400), unknown banner (404), key id and signature
+ * (403), unknown publisher (404), {@code ts} window and amount (422).
+ *
+ * <p>The optional {@code kid} parameter names which of the campaign's secrets signed the beacon
+ * (it is signed like every parameter); without it the key is {@link Campaign#FIRST_KID}. A retired
+ * or unknown key is refused (403). Lookups read the off-heap catalog into a per-thread
+ * {@link BannerEntry}, and the campaign's keys are on heap, so a lookup allocates nothing.
  */
 public final class BeaconValidator {
 
     public static final int MAX_NONCE_LENGTH = 64;
     public static final int MAX_ORDER_LENGTH = 128;
+    public static final int MAX_KID_LENGTH = 32;
     private static final int MAX_ID_DIGITS = 18;
     private static final int MAX_TS_DIGITS = 15;
     /** Only these may appear: anything else (a redirect target, a cache buster) is refused, not ignored. */
-    private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "sig"));
-    private static final Set<String> SALE_PARAMS = new TreeSet<>(List.of("b", "p", "order", "amount", "ts", "n", "sig"));
+    private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "kid", "sig"));
+    private static final Set<String> SALE_PARAMS = new TreeSet<>(List.of("b", "p", "order", "amount", "ts", "n", "kid", "sig"));
     private static final BigDecimal MAX_AMOUNT = new BigDecimal(1_000_000_000);
 
-    private final Supplier<CatalogSnapshot> catalog;
+    private static final ThreadLocal<BannerEntry> BANNER = ThreadLocal.withInitial(BannerEntry::new);
+
+    private final CatalogView catalog;
     private final Clock clock;
     private final ValidationSettings settings;
 
-    public BeaconValidator(Supplier<CatalogSnapshot> catalog, Clock clock, ValidationSettings settings) {
+    public BeaconValidator(CatalogView catalog, Clock clock, ValidationSettings settings) {
         this.catalog = catalog;
         this.clock = clock;
         this.settings = settings;
@@ -79,28 +87,38 @@ public final class BeaconValidator {
         } else if (!isToken(params.get("n"), MAX_NONCE_LENGTH)) {
             return reject(Rejection.malformed("bad_nonce", "parameter n must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
         }
+        String kid = params.getOrDefault("kid", Campaign.FIRST_KID);
+        if (!isToken(kid, MAX_KID_LENGTH)) {
+            return reject(Rejection.malformed("bad_kid", "parameter kid must be 1-32 characters of A-Z a-z 0-9 . _ : -"));
+        }
         byte[] sig = BeaconSigner.decode(params.get(CanonicalString.SIGNATURE_PARAM));
         if (sig == null) {
             return reject(Rejection.malformed("bad_sig", "parameter sig must be 43 characters of base64url"));
         }
 
-        CatalogSnapshot snapshot = catalog.get();
-        Banner b = snapshot.banner(banner);
-        if (b == null) {
+        BannerEntry b = BANNER.get();
+        if (!catalog.banner(banner, b)) {
             return reject(Rejection.UNKNOWN_BANNER);
         }
-        Campaign campaign = snapshot.campaign(b.campaignId());
+        Campaign campaign = catalog.campaign(b.campaignId());
         if (campaign == null) {
             return reject(Rejection.UNKNOWN_BANNER);
         }
-        byte[] expected = BeaconSigner.mac(campaign.signingKey(), CanonicalString.of(params));
+        SigningKey key = campaign.key(kid);
+        if (key == null) {
+            return reject(Rejection.UNKNOWN_KEY);
+        }
+        long now = clock.millis();
+        if (key.isRetiredAt(now)) {
+            return reject(Rejection.RETIRED_KEY);
+        }
+        byte[] expected = BeaconSigner.mac(key.spec(), CanonicalString.of(params));
         if (!BeaconSigner.matches(expected, sig)) {
             return reject(Rejection.BAD_SIGNATURE);
         }
-        if (!snapshot.hasPublisher(publisher)) {
+        if (!catalog.hasPublisher(publisher)) {
             return reject(Rejection.UNKNOWN_PUBLISHER);
         }
-        long now = clock.millis();
         if (ts < now - settings.maxAge().toMillis()) {
             return reject(Rejection.TS_TOO_OLD);
         }
@@ -122,7 +140,7 @@ public final class BeaconValidator {
         }
         ByteBuffer id = ByteBuffer.wrap(sig);
         GridEvent event = new GridEvent(type, campaign.id(), banner, publisher, ts, id.getLong(), id.getLong(), orderId, amountMicros);
-        return new Validation.Accepted(event, b);
+        return new Validation.Accepted(event, b.toBanner(banner));
     }
 
     private static Validation reject(Rejection r) {

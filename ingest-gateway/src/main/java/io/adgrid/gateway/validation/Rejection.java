@@ -11,6 +11,8 @@ public record Rejection(int status, String code, String reason) {
     }
 
     public static final Rejection BAD_SIGNATURE = new Rejection(403, "bad_signature", "signature does not match");
+    public static final Rejection UNKNOWN_KEY = new Rejection(403, "unknown_key", "unknown key id (kid)");
+    public static final Rejection RETIRED_KEY = new Rejection(403, "retired_key", "retired key");
     public static final Rejection UNKNOWN_BANNER = new Rejection(404, "unknown_banner", "unknown banner");
     public static final Rejection UNKNOWN_PUBLISHER = new Rejection(404, "unknown_publisher", "unknown publisher");
     public static final Rejection TS_TOO_OLD = new Rejection(422, "ts_too_old", "ts is older than the accepted window");

@@ -65,7 +65,7 @@ class BeaconHttpHandlerTest {
     private final AtomicBoolean ready = new AtomicBoolean(true);
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     private final BeaconService service = new BeaconService(
-            new BeaconValidator(() -> TestCatalog.SNAPSHOT, TestCatalog.CLOCK, ValidationSettings.defaults()),
+            new BeaconValidator(TestCatalog.CATALOG, TestCatalog.CLOCK, ValidationSettings.defaults()),
             sink, ready::get, metrics);
     private final EmbeddedChannel channel = new EmbeddedChannel(new BeaconHttpHandler(service));
 

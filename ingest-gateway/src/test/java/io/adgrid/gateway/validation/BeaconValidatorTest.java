@@ -4,6 +4,7 @@ import static io.adgrid.gateway.TestCatalog.BANNER_7;
 import static io.adgrid.gateway.TestCatalog.BANNER_8;
 import static io.adgrid.gateway.TestCatalog.CAMPAIGN_1;
 import static io.adgrid.gateway.TestCatalog.CAMPAIGN_2;
+import static io.adgrid.gateway.TestCatalog.CAMPAIGN_3;
 import static io.adgrid.gateway.TestCatalog.NOW;
 import static io.adgrid.gateway.TestCatalog.beacon;
 import static io.adgrid.gateway.TestCatalog.sale;
@@ -35,7 +36,7 @@ class BeaconValidatorTest {
     private static final long TS = NOW - 5_000;
 
     private final BeaconValidator validator =
-            new BeaconValidator(() -> TestCatalog.SNAPSHOT, TestCatalog.CLOCK, ValidationSettings.defaults());
+            new BeaconValidator(TestCatalog.CATALOG, TestCatalog.CLOCK, ValidationSettings.defaults());
 
     // ---- accepted ---------------------------------------------------------------------------
 
@@ -234,6 +235,73 @@ class BeaconValidatorTest {
         assertRejected(EventType.SALE, signed(CAMPAIGN_1, sale(7, 99, "o-1", "1", TS)), 404, "unknown_publisher");
     }
 
+    // ---- key ids (kid): rotation --------------------------------------------------------------
+
+    @Test
+    void beaconWithoutKidIsCheckedWithKeyZero() {
+        assertThat(accepted(EventType.IMPRESSION, signed(CAMPAIGN_1, "0", beacon(7, 3, TS, "abc"))).campaignId()).isEqualTo(1);
+        assertThat(accepted(EventType.IMPRESSION, signed(CAMPAIGN_1, beacon(7, 3, TS, "abc"))).campaignId()).isEqualTo(1);
+    }
+
+    @Test
+    void kidPicksWhichOfTheCampaignsKeysChecksTheSignature() {
+        assertThat(accepted(EventType.CLICK, signed(CAMPAIGN_3, "k2", beacon(10, 3, TS, "abc"))).campaignId()).isEqualTo(3);
+        assertThat(accepted(EventType.CLICK, signed(CAMPAIGN_3, "k3", beacon(10, 3, TS, "abc"))).campaignId()).isEqualTo(3);
+        assertThat(accepted(EventType.SALE, signed(CAMPAIGN_3, "k3", sale(10, 3, "o-1", "2.50", TS))).amountMicros()).isEqualTo(2_500_000);
+    }
+
+    @Test
+    void signatureOfOneKeyUnderAnotherKidIsForbidden() {
+        Map<String, String> byK3 = signed(CAMPAIGN_3, "k3", beacon(10, 3, TS, "abc"));
+
+        assertRejected(EventType.IMPRESSION, with(byK3, "kid", "k2"), 403, "bad_signature");
+    }
+
+    @Test
+    void kidIsSignedSoDroppingItFromASignedBeaconBreaksTheSignature() {
+        Map<String, String> byK3 = signed(CAMPAIGN_3, "k3", beacon(10, 3, TS, "abc"));
+        byK3.remove("kid");
+
+        // Without kid the beacon claims key 0, which is retired: refused either way, never counted.
+        assertRejected(EventType.IMPRESSION, byK3, 403, "retired_key");
+        Map<String, String> byOne = signed(CAMPAIGN_1, beacon(7, 3, TS, "abc"));
+        assertRejected(EventType.IMPRESSION, with(byOne, "kid", "0"), 403, "bad_signature");
+    }
+
+    @Test
+    void retiredKeyIsForbiddenEvenWithItsOwnValidSignature() {
+        assertRejected(EventType.IMPRESSION, signed(CAMPAIGN_3, "0", beacon(10, 3, TS, "abc")), 403, "retired_key");
+        assertRejected(EventType.SALE, signed(CAMPAIGN_3, "0", sale(10, 3, "o-1", "1", TS)), 403, "retired_key");
+    }
+
+    @Test
+    void keyRetiringLaterStillSignsUntilItsRetirementTime() {
+        Map<String, String> byK2 = signed(CAMPAIGN_3, "k2", beacon(10, 3, TS, "abc"));
+        BeaconValidator later = new BeaconValidator(TestCatalog.CATALOG,
+                java.time.Clock.fixed(java.time.Instant.ofEpochMilli(NOW + 60_000), java.time.ZoneOffset.UTC),
+                new ValidationSettings(java.time.Duration.ofMinutes(15), java.time.Duration.ofMinutes(1)));
+
+        assertThat(validator.validate(EventType.IMPRESSION, byK2)).isInstanceOf(Validation.Accepted.class);
+        assertThat(rejection(later.validate(EventType.IMPRESSION, byK2)).code()).isEqualTo("retired_key");
+    }
+
+    @Test
+    void unknownKidIsForbidden() {
+        Map<String, String> params = beacon(7, 3, TS, "abc");
+        params.put("kid", "k9");
+
+        assertRejected(EventType.IMPRESSION, signedWith("demo-secret-1", params), 403, "unknown_key");
+    }
+
+    @ParameterizedTest(name = "kid=\"{0}\"")
+    @ValueSource(strings = {"", "k 2", "k/2", "k\u00e92", "012345678901234567890123456789012"})
+    void malformedKidIsABadRequest(String kid) {
+        Map<String, String> params = beacon(7, 3, TS, "abc");
+        params.put("kid", kid);
+
+        assertRejected(EventType.IMPRESSION, signedWith("demo-secret-1", params), 400, "bad_kid");
+    }
+
     // ---- ts window (defaults: 15 minutes back, 1 minute ahead) -----------------------------
 
     @ParameterizedTest(name = "ts = now {0} ms")
@@ -272,7 +340,7 @@ class BeaconValidatorTest {
 
     @Test
     void windowFollowsTheConfiguredSettings() {
-        BeaconValidator narrow = new BeaconValidator(() -> TestCatalog.SNAPSHOT, TestCatalog.CLOCK,
+        BeaconValidator narrow = new BeaconValidator(TestCatalog.CATALOG, TestCatalog.CLOCK,
                 new ValidationSettings(java.time.Duration.ofSeconds(10), java.time.Duration.ZERO));
 
         assertThat(narrow.validate(EventType.IMPRESSION, signed(CAMPAIGN_1, beacon(7, 3, NOW - 10_000, "a"))))

@@ -8,7 +8,7 @@ import java.sql.Statement;
 import javax.sql.DataSource;
 
 /**
- * The demo catalog of CONTRACT section 3: campaigns 1..10 (secret {@code demo-secret-c}),
+ * The demo catalog of CONTRACT section 3: campaigns 1..10 (secret {@code demo-secret-c}, key id 0),
  * banners 1..1000 (banner b in campaign ((b-1) % 10) + 1, landing https://example.com/landing/b),
  * publishers 1..100. Seeded only into an empty catalog, so running it twice changes nothing.
  */
@@ -44,11 +44,18 @@ public final class DemoCatalog {
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO campaign (id, name, currency, secret) VALUES (?, ?, 'USD', ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO campaign (id, name, currency) VALUES (?, ?, 'USD')")) {
                 for (long id = 1; id <= CAMPAIGNS; id++) {
                     ps.setLong(1, id);
                     ps.setString(2, "Demo campaign " + id);
-                    ps.setString(3, secretOf(id));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO campaign_secret (campaign_id, kid, secret) VALUES (?, '0', ?)")) {
+                for (long id = 1; id <= CAMPAIGNS; id++) {
+                    ps.setLong(1, id);
+                    ps.setString(2, secretOf(id));
                     ps.addBatch();
                 }
                 ps.executeBatch();

@@ -1,19 +1,38 @@
 package io.adgrid.persister.catalog;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
+import java.sql.Timestamp;
+import java.util.HashMap;
+import java.util.Map;
 import javax.sql.DataSource;
-import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
-import io.adgrid.catalog.CatalogSnapshot;
+import io.adgrid.catalog.CatalogChanges;
 import io.adgrid.catalog.CatalogSource;
+import io.adgrid.catalog.SigningKey;
 
-/** Reads the whole catalog from PostgreSQL in one repeatable-read transaction (a consistent snapshot). */
+/**
+ * Reads catalog changes from PostgreSQL (schema V2): rows whose {@code version} is newer than the
+ * reader's, and the {@code catalog_deletion} rows as newer, all in one repeatable-read transaction
+ * so the result is one consistent snapshot. Version 0 is a full load. Rows are streamed (fetch size
+ * 10,000), never collected, so ten million banners cost no heap here.
+ */
 public final class JdbcCatalogSource implements CatalogSource {
+
+    private static final int FETCH_SIZE = 10_000;
+
+    /** Campaigns touched since the version: their own row, or one of their secrets (changed or deleted). */
+    private static final String CHANGED_CAMPAIGNS = """
+            SELECT c.id, c.currency, s.kid, s.secret, s.retired_at
+            FROM campaign c LEFT JOIN campaign_secret s ON s.campaign_id = c.id
+            WHERE c.id IN (SELECT id FROM campaign WHERE version > ?
+                           UNION SELECT campaign_id FROM campaign_secret WHERE version > ?
+                           UNION SELECT id FROM catalog_deletion WHERE kind = 'campaign_secret' AND version > ?)
+            ORDER BY c.id""";
 
     private final DataSource dataSource;
 
@@ -22,36 +41,125 @@ public final class JdbcCatalogSource implements CatalogSource {
     }
 
     @Override
-    public CatalogSnapshot load() {
+    public long changesSince(long sinceVersion, CatalogChanges into) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setReadOnly(true);
-            List<Campaign> campaigns = new ArrayList<>();
-            List<Banner> banners = new ArrayList<>();
-            List<Long> publishers = new ArrayList<>();
-            try (Statement st = c.createStatement()) {
-                st.setFetchSize(10_000);
-                try (ResultSet rs = st.executeQuery("SELECT id, name, currency, secret FROM campaign")) {
-                    while (rs.next()) {
-                        campaigns.add(Campaign.of(rs.getLong(1), rs.getString(2), rs.getString(3).trim(), rs.getString(4)));
-                    }
-                }
-                try (ResultSet rs = st.executeQuery("SELECT id, campaign_id, landing_url FROM banner")) {
-                    while (rs.next()) {
-                        banners.add(new Banner(rs.getLong(1), rs.getLong(2), rs.getString(3)));
-                    }
-                }
-                try (ResultSet rs = st.executeQuery("SELECT id FROM publisher")) {
-                    while (rs.next()) {
-                        publishers.add(rs.getLong(1));
+            // A failure leaves the transaction open: the pool rolls it back when the connection returns.
+            long since = sinceVersion;
+            long latest = latestVersion(c);
+            if (since > sequenceValue(c)) {
+                // This database never handed out that version: it is another one (new, or restored).
+                into.reset();
+                since = 0;
+            }
+            if (since > 0) {
+                deletions(c, since, into);
+            }
+            campaigns(c, since, into);
+            banners(c, since, into);
+            publishers(c, since, into);
+            c.commit();
+            return Math.max(since, latest);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the catalog: " + e.getMessage(), e);
+        }
+    }
+
+    /** The highest version visible in this snapshot; every smaller one is visible too (see V2). */
+    private static long latestVersion(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                SELECT greatest((SELECT max(version) FROM campaign), (SELECT max(version) FROM banner),
+                                (SELECT max(version) FROM publisher), (SELECT max(version) FROM campaign_secret),
+                                (SELECT max(version) FROM catalog_deletion), 0)""")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long sequenceValue(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM catalog_version")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void deletions(Connection c, long since, CatalogChanges into) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT kind, id FROM catalog_deletion WHERE version > ? AND kind <> 'campaign_secret' ORDER BY version")) {
+            ps.setFetchSize(FETCH_SIZE);
+            ps.setLong(1, since);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long id = rs.getLong(2);
+                    switch (rs.getString(1)) {
+                        case "campaign" -> into.campaignRemoved(id);
+                        case "banner" -> into.bannerRemoved(id);
+                        case "publisher" -> into.publisherRemoved(id);
+                        default -> throw new IllegalStateException("unknown catalog_deletion kind");
                     }
                 }
             }
-            c.commit();
-            return new CatalogSnapshot(campaigns, banners, publishers);
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the catalog: " + e.getMessage(), e);
+        }
+    }
+
+    private static void campaigns(Connection c, long since, CatalogChanges into) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(CHANGED_CAMPAIGNS)) {
+            ps.setFetchSize(FETCH_SIZE);
+            ps.setLong(1, since);
+            ps.setLong(2, since);
+            ps.setLong(3, since);
+            try (ResultSet rs = ps.executeQuery()) {
+                long current = -1;
+                String currency = null;
+                Map<String, SigningKey> keys = new HashMap<>();
+                while (rs.next()) {
+                    long id = rs.getLong(1);
+                    if (id != current) {
+                        if (current > 0) {
+                            into.campaign(new Campaign(current, currency, keys));
+                        }
+                        current = id;
+                        currency = rs.getString(2).trim();
+                        keys = new HashMap<>();
+                    }
+                    String kid = rs.getString(3);
+                    if (kid != null) {
+                        Timestamp retired = rs.getTimestamp(5);
+                        keys.put(kid, SigningKey.of(kid, rs.getString(4).getBytes(StandardCharsets.UTF_8),
+                                retired == null ? SigningKey.NEVER : retired.getTime()));
+                    }
+                }
+                if (current > 0) {
+                    into.campaign(new Campaign(current, currency, keys));
+                }
+            }
+        }
+    }
+
+    private static void banners(Connection c, long since, CatalogChanges into) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, campaign_id, landing_url FROM banner WHERE version > ?")) {
+            ps.setFetchSize(FETCH_SIZE);
+            ps.setLong(1, since);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    into.banner(rs.getLong(1), rs.getLong(2), rs.getString(3));
+                }
+            }
+        }
+    }
+
+    private static void publishers(Connection c, long since, CatalogChanges into) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM publisher WHERE version > ?")) {
+            ps.setFetchSize(FETCH_SIZE);
+            ps.setLong(1, since);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    into.publisher(rs.getLong(1));
+                }
+            }
         }
     }
 }

@@ -1,0 +1,231 @@
+package io.adgrid.gateway.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SigningKey;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The off-heap catalog files: what goes in comes out, survives a reopen, and a full store says which setting to raise. */
+class CatalogStoreTest {
+
+    private static final CatalogLimits SMALL = new CatalogLimits(100, 10, 5);
+    private static final Campaign ROTATING = new Campaign(2, "EUR", Map.of(
+            "0", SigningKey.of("0", "first-secret", 1_700_000_000_000L),
+            "k1", SigningKey.of("k1", "second-secret")));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void bannersPublishersAndCampaignsReadBackAsWritten() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.campaign(Campaign.of(1, "USD", "secret-1"));
+            store.campaign(ROTATING);
+            store.banner(7, 1, "https://example.com/landing/7");
+            store.banner(8, 2, "https://shop.example.org/p?id=8&utm_source=adgrid&x=\u00e9");
+            store.publisher(3);
+
+            BannerEntry into = new BannerEntry();
+            assertThat(store.banner(7, into)).isTrue();
+            assertThat(into.campaignId()).isEqualTo(1);
+            assertThat(into.landingUrl().toString()).isEqualTo("https://example.com/landing/7");
+            assertThat(store.banner(8, into)).isTrue();
+            assertThat(into.toBanner(8).landingUrl()).isEqualTo("https://shop.example.org/p?id=8&utm_source=adgrid&x=\u00e9");
+            assertThat(store.banner(9, into)).isFalse();
+            assertThat(store.hasPublisher(3)).isTrue();
+            assertThat(store.hasPublisher(4)).isFalse();
+            assertThat(store.campaign(2)).isEqualTo(ROTATING);
+            assertThat(store.campaign(3)).isNull();
+            assertThat(store.bannerCount()).isEqualTo(2);
+            assertThat(store.publisherCount()).isEqualTo(1);
+            assertThat(store.campaignCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void updatesReplaceAndRemovalsForget() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.campaign(Campaign.of(1, "USD", "secret-1"));
+            store.banner(7, 1, "https://example.com/old");
+            store.banner(7, 1, "https://example.com/new");
+            store.publisher(3);
+            store.publisher(3);
+            assertThat(store.bannerCount()).isEqualTo(1);
+            assertThat(store.publisherCount()).isEqualTo(1);
+            BannerEntry into = new BannerEntry();
+            store.banner(7, into);
+            assertThat(into.landingUrl().toString()).isEqualTo("https://example.com/new");
+
+            store.bannerRemoved(7);
+            store.publisherRemoved(3);
+            store.campaignRemoved(1);
+
+            assertThat(store.banner(7, into)).isFalse();
+            assertThat(store.hasPublisher(3)).isFalse();
+            assertThat(store.campaign(1)).isNull();
+            assertThat(store.bannerCount()).isZero();
+            assertThat(store.publisherCount()).isZero();
+        }
+    }
+
+    @Test
+    void reopenedStoreHoldsTheCatalogAndItsVersion() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            assertThat(store.isLoaded()).isFalse();
+            store.campaign(ROTATING);
+            store.banner(8, 2, "https://example.com/landing/8");
+            store.publisher(4);
+            store.markLoaded(42);
+        }
+
+        try (CatalogStore again = CatalogStore.open(dir, SMALL)) {
+            assertThat(again.isLoaded()).isTrue();
+            assertThat(again.version()).isEqualTo(42);
+            BannerEntry into = new BannerEntry();
+            assertThat(again.banner(8, into)).isTrue();
+            assertThat(into.campaignId()).isEqualTo(2);
+            assertThat(again.hasPublisher(4)).isTrue();
+            assertThat(again.campaign(2)).isEqualTo(ROTATING);
+            assertThat(again.campaign(2).key("0").isRetiredAt(1_700_000_000_000L)).isTrue();
+            assertThat(again.campaign(2).key("k1").isRetiredAt(Long.MAX_VALUE - 1)).isFalse();
+            assertThat(again.bannerCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void filesLeftOpenByADeadProcessAreRecoveredAtOpen() throws Exception {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.campaign(Campaign.of(1, "USD", "secret-1"));
+            store.banner(7, 1, "https://example.com/landing/7");
+            store.markLoaded(5);
+        }
+        Files.writeString(dir.resolve("open"), "");   // what a kill -9 leaves behind
+
+        try (CatalogStore again = CatalogStore.open(dir, SMALL)) {
+            assertThat(again.banner(7, new BannerEntry())).isTrue();
+            assertThat(again.version()).isEqualTo(5);
+        }
+        assertThat(dir.resolve("open")).doesNotExist();
+    }
+
+    @Test
+    void oneMoreBannerThanTheLimitIsRefusedNamingTheSetting() {
+        try (CatalogStore store = CatalogStore.open(dir, new CatalogLimits(3, 10, 5))) {
+            store.banner(1, 1, "https://example.com/1");
+            store.banner(2, 1, "https://example.com/2");
+            store.banner(3, 1, "https://example.com/3");
+            store.banner(3, 1, "https://example.com/3b");   // an update of a held banner still fits
+
+            assertThatThrownBy(() -> store.banner(4, 1, "https://example.com/4"))
+                    .isInstanceOf(CatalogFullException.class)
+                    .hasMessageContaining("ADGRID_CATALOG_MAXBANNERS")
+                    .hasMessageContaining("adgrid.catalog.max-banners")
+                    .hasMessageContaining("(3)");
+            assertThat(store.banner(4, new BannerEntry())).isFalse();
+            assertThat(store.bannerCount()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void tooManyPublishersOrCampaignsNameTheirSettings() {
+        try (CatalogStore store = CatalogStore.open(dir, new CatalogLimits(10, 1, 1))) {
+            store.publisher(1);
+            store.campaign(Campaign.of(1, "USD", "s"));
+
+            assertThatThrownBy(() -> store.publisher(2)).isInstanceOf(CatalogFullException.class)
+                    .hasMessageContaining("ADGRID_CATALOG_MAXPUBLISHERS");
+            assertThatThrownBy(() -> store.campaign(Campaign.of(2, "USD", "s"))).isInstanceOf(CatalogFullException.class)
+                    .hasMessageContaining("ADGRID_CATALOG_MAXCAMPAIGNS");
+        }
+    }
+
+    @Test
+    void largerLimitsCopyTheHeldCatalogIntoBiggerFiles() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.campaign(Campaign.of(1, "USD", "secret-1"));
+            for (long b = 1; b <= 100; b++) {
+                store.banner(b, 1, "https://example.com/landing/" + b);
+            }
+            store.publisher(3);
+            store.markLoaded(9);
+        }
+
+        try (CatalogStore bigger = CatalogStore.open(dir, new CatalogLimits(1_000, 100, 50))) {
+            assertThat(bigger.bannerCount()).isEqualTo(100);
+            assertThat(bigger.version()).isEqualTo(9);
+            assertThat(bigger.hasPublisher(3)).isTrue();
+            assertThat(bigger.campaign(1)).isNotNull();
+            bigger.banner(101, 1, "https://example.com/landing/101");
+            assertThat(bigger.bannerCount()).isEqualTo(101);
+        }
+    }
+
+    @Test
+    void reopeningWithALimitBelowWhatTheFilesHoldFailsAtStartNamingTheSetting() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            for (long b = 1; b <= 20; b++) {
+                store.banner(b, 1, "https://example.com/landing/" + b);
+            }
+            store.markLoaded(3);
+        }
+
+        assertThatThrownBy(() -> CatalogStore.open(dir, new CatalogLimits(10, 10, 5)))
+                .isInstanceOf(CatalogFullException.class)
+                .hasMessageContaining("ADGRID_CATALOG_MAXBANNERS");
+        // The held files are untouched: the old limits still open them whole.
+        try (CatalogStore again = CatalogStore.open(dir, SMALL)) {
+            assertThat(again.bannerCount()).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void aSecondStoreOnTheSameDirectoryIsRefused() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            assertThatThrownBy(() -> CatalogStore.open(dir, SMALL))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("ADGRID_CATALOG_DIR");
+        }
+    }
+
+    @Test
+    void resetForgetsEverything() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.campaign(Campaign.of(1, "USD", "secret-1"));
+            store.banner(7, 1, "https://example.com/landing/7");
+            store.publisher(3);
+            store.markLoaded(8);
+
+            store.reset();
+
+            assertThat(store.banner(7, new BannerEntry())).isFalse();
+            assertThat(store.hasPublisher(3)).isFalse();
+            assertThat(store.campaign(1)).isNull();
+            assertThat(store.version()).isZero();
+        }
+    }
+
+    @Test
+    void secretsAppearInNoDescription() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.campaign(ROTATING);
+            assertThat(store.toString()).doesNotContain("first-secret").doesNotContain("second-secret");
+            assertThat(store.campaign(2).toString()).doesNotContain("first-secret").doesNotContain("second-secret").contains("k1");
+            assertThat(CampaignEntry.of(ROTATING).toString()).doesNotContain("first-secret").doesNotContain("second-secret");
+            assertThat(store.campaign(2).key("k1").toString()).doesNotContain("second-secret");
+        }
+    }
+
+    @Test
+    void theDirectoryIsPrivateToItsOwner() throws Exception {
+        CatalogStore.open(dir.resolve("catalog"), SMALL).close();
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("catalog")))).isEqualTo("rwx------");
+    }
+}

@@ -1,0 +1,91 @@
+package io.adgrid.gateway.catalog;
+
+import static io.adgrid.gateway.catalog.TestGateway.gridTotals;
+import static io.adgrid.gateway.catalog.TestGateway.impression;
+import static io.adgrid.gateway.catalog.TestGateway.signed;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.Wait;
+import io.adgrid.persister.catalog.DemoCatalog;
+import io.adgrid.persister.schema.Database;
+import io.adgrid.persister.schema.DatabaseSettings;
+import io.adgrid.persister.testing.TestDatabase;
+import com.hazelcast.core.HazelcastInstance;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Restart with the database down: a gateway that loaded the catalog once keeps it in its Chronicle
+ * Map files, so a new gateway process on the same files validates and counts signed beacons while
+ * PostgreSQL is stopped, and keeps trying the database in the background.
+ */
+class RestartWithoutDatabaseIT {
+
+    @TempDir
+    Path dir;
+    private List<HazelcastInstance> grid;
+    private TestDatabase db;
+    private HikariDataSource deadPool;
+    private TestGateway gateway;
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (deadPool != null) {
+            deadPool.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+        if (grid != null) {
+            TestGrid.terminate(grid);
+        }
+    }
+
+    @Test
+    void gatewayRestartedWhilePostgresIsDownValidatesFromTheCatalogFile() throws Exception {
+        grid = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 6000), 1);
+        db = TestDatabase.start();
+        DemoCatalog.seedIfEmpty(db.dataSource());
+        db.sql("INSERT INTO campaign_secret (campaign_id, kid, secret) VALUES (3, 'k1', 'rotated-secret-3')");
+        gateway = TestGateway.start(dir, CatalogLimits.defaults(), db.dataSource(), grid.get(0), Duration.ofMillis(500));
+        assertThat(gateway.get("/i", signed("demo-secret-1", impression(1, 1, "before", null))).statusCode()).isEqualTo(200);
+        DatabaseSettings settings = db.settings();
+
+        gateway.close();
+        gateway = null;
+        db.close();
+        db = null;
+
+        deadPool = Database.pool(settings, "dead-db", 2);
+        gateway = TestGateway.start(dir, CatalogLimits.defaults(), deadPool, grid.get(0), Duration.ofMillis(500));
+
+        assertThat(gateway.catalog.isLoaded()).as("ready from the file").isTrue();
+        assertThat(gateway.get("/i", signed("demo-secret-1", impression(1, 1, "after", null))).statusCode()).isEqualTo(200);
+        assertThat(gateway.get("/i", signed("rotated-secret-3", impression(3, 2, "after-k1", "k1"))).statusCode()).isEqualTo(200);
+        HttpCheck click = new HttpCheck(gateway.get("/c", signed("demo-secret-7", impression(17, 5, "after-click", null))));
+        assertThat(click.status).isEqualTo(302);
+        assertThat(click.location).isEqualTo("https://example.com/landing/17");
+        assertThat(gateway.get("/i", signed("demo-secret-9", impression(1, 1, "forged", null))).statusCode()).isEqualTo(403);
+        Wait.until("a refresh against the stopped database failed and was counted", Duration.ofSeconds(60),
+                () -> gateway.refreshFailures("source_unavailable") >= 1);
+        assertThat(gateway.get("/i", signed("demo-secret-2", impression(2, 1, "still", null))).statusCode()).isEqualTo(200);
+
+        assertThat(gridTotals(grid.get(0)).impressions).isEqualTo(4);
+        assertThat(gridTotals(grid.get(0)).clicks).isEqualTo(1);
+    }
+
+    private record HttpCheck(int status, String location) {
+        HttpCheck(java.net.http.HttpResponse<String> r) {
+            this(r.statusCode(), r.headers().firstValue("Location").orElse(null));
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.adgrid.persister.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SigningKey;
+import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.persister.schema.Database;
+import io.adgrid.persister.testing.TestDatabase;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The catalog read from real PostgreSQL: a full load at version 0, then only what changed (upserts,
+ * secret rotations, deletions) at the version the reader holds; and the V2 migration that moves
+ * each campaign's secret to campaign_secret as kid 0.
+ */
+class JdbcCatalogSourceIT {
+
+    private static TestDatabase db;
+    private JdbcCatalogSource source;
+
+    @BeforeAll
+    static void startDatabase() {
+        db = TestDatabase.start();
+    }
+
+    @AfterAll
+    static void stopDatabase() {
+        db.close();
+    }
+
+    @BeforeEach
+    void emptyCatalog() {
+        db.sql("TRUNCATE campaign_secret, banner, publisher, campaign, catalog_deletion");
+        source = new JdbcCatalogSource(db.dataSource());
+    }
+
+    @Test
+    void versionZeroLoadsTheWholeCatalogWithEveryKey() {
+        DemoCatalog.seedIfEmpty(db.dataSource());
+
+        RecordedChanges all = new RecordedChanges();
+        long version = source.changesSince(0, all);
+
+        assertThat(all.rows).filteredOn(r -> r.startsWith("campaign ")).hasSize(DemoCatalog.CAMPAIGNS);
+        assertThat(all.rows).filteredOn(r -> r.startsWith("banner ")).hasSize(DemoCatalog.BANNERS)
+                .contains("banner 17 7 https://example.com/landing/17");
+        assertThat(all.rows).filteredOn(r -> r.startsWith("publisher ")).hasSize(DemoCatalog.PUBLISHERS);
+        Campaign three = all.campaigns.stream().filter(c -> c.id() == 3).findFirst().orElseThrow();
+        assertThat(three.currency()).isEqualTo("USD");
+        assertThat(three.key("0")).isEqualTo(SigningKey.of("0", DemoCatalog.secretOf(3)));
+        assertThat(version).isEqualTo(db.sqlLong("SELECT last_value FROM catalog_version"));
+    }
+
+    @Test
+    void laterReadsBringOnlyWhatChangedSinceTheVersionHeld() {
+        DemoCatalog.seedIfEmpty(db.dataSource());
+        long v1 = source.changesSince(0, new RecordedChanges());
+
+        RecordedChanges nothing = new RecordedChanges();
+        assertThat(source.changesSince(v1, nothing)).isEqualTo(v1);
+        assertThat(nothing.rows).isEmpty();
+
+        db.sql("INSERT INTO banner (id, campaign_id, landing_url) VALUES (1001, 2, 'https://example.com/new')");
+        db.sql("UPDATE banner SET landing_url = 'https://example.com/moved' WHERE id = 5");
+        db.sql("INSERT INTO publisher (id, name) VALUES (101, 'new')");
+        RecordedChanges some = new RecordedChanges();
+        long v2 = source.changesSince(v1, some);
+
+        assertThat(v2).isGreaterThan(v1);
+        assertThat(some.rows).containsExactlyInAnyOrder(
+                "banner 1001 2 https://example.com/new", "banner 5 5 https://example.com/moved", "publisher 101");
+    }
+
+    @Test
+    void aNewOrRetiredSecretResendsItsCampaignWithAllItsKeys() {
+        DemoCatalog.seedIfEmpty(db.dataSource());
+        long v1 = source.changesSince(0, new RecordedChanges());
+
+        db.sql("INSERT INTO campaign_secret (campaign_id, kid, secret) VALUES (4, 'k1', 'rotated-secret-4')");
+        RecordedChanges added = new RecordedChanges();
+        long v2 = source.changesSince(v1, added);
+        assertThat(added.rows).containsExactly("campaign 4 USD [0, k1]");
+        assertThat(added.campaigns.get(0).key("k1")).isEqualTo(SigningKey.of("k1", "rotated-secret-4"));
+
+        db.sql("UPDATE campaign_secret SET retired_at = '2030-01-01T00:00:00Z' WHERE campaign_id = 4 AND kid = '0'");
+        RecordedChanges retired = new RecordedChanges();
+        long v3 = source.changesSince(v2, retired);
+        assertThat(retired.campaigns).singleElement().satisfies(c -> {
+            assertThat(c.key("0").retiredAtMillis()).isEqualTo(Instant.parse("2030-01-01T00:00:00Z").toEpochMilli());
+            assertThat(c.key("k1").retiredAtMillis()).isEqualTo(SigningKey.NEVER);
+        });
+
+        db.sql("DELETE FROM campaign_secret WHERE campaign_id = 4 AND kid = '0'");
+        RecordedChanges deleted = new RecordedChanges();
+        source.changesSince(v3, deleted);
+        assertThat(deleted.rows).containsExactly("campaign 4 USD [k1]");
+    }
+
+    @Test
+    void deletionsComeFirstSoADeletedAndReinsertedRowSurvives() {
+        DemoCatalog.seedIfEmpty(db.dataSource());
+        long v1 = source.changesSince(0, new RecordedChanges());
+
+        db.sql("DELETE FROM banner WHERE id IN (9, 10)");
+        db.sql("INSERT INTO banner (id, campaign_id, landing_url) VALUES (10, 1, 'https://example.com/again')");
+        db.sql("DELETE FROM publisher WHERE id = 100");
+        RecordedChanges changes = new RecordedChanges();
+        source.changesSince(v1, changes);
+
+        assertThat(changes.rows).containsExactlyInAnyOrder("-banner 9", "-banner 10", "-publisher 100", "banner 10 1 https://example.com/again");
+        assertThat(changes.rows.indexOf("-banner 10")).isLessThan(changes.rows.indexOf("banner 10 1 https://example.com/again"));
+    }
+
+    @Test
+    void aVersionThisDatabaseNeverGaveOutMeansReloadEverything() {
+        DemoCatalog.seedIfEmpty(db.dataSource());
+
+        RecordedChanges changes = new RecordedChanges();
+        long version = source.changesSince(Long.MAX_VALUE / 2, changes);
+
+        assertThat(changes.rows.get(0)).isEqualTo("reset");
+        assertThat(changes.rows).filteredOn(r -> r.startsWith("banner ")).hasSize(DemoCatalog.BANNERS);
+        assertThat(version).isLessThan(Long.MAX_VALUE / 2);
+    }
+
+    @Test
+    void everyCatalogWriteTakesANewerVersion() {
+        db.sql("INSERT INTO campaign (id, name) VALUES (1, 'one')");
+        long campaign = db.sqlLong("SELECT version FROM campaign WHERE id = 1");
+        db.sql("INSERT INTO campaign_secret (campaign_id, kid, secret) VALUES (1, '0', 's')");
+        long secret = db.sqlLong("SELECT version FROM campaign_secret WHERE campaign_id = 1");
+        db.sql("INSERT INTO banner (id, campaign_id, landing_url) VALUES (1, 1, 'https://example.com/1')");
+        long banner = db.sqlLong("SELECT version FROM banner WHERE id = 1");
+        db.sql("UPDATE campaign SET name = 'uno', version = 0 WHERE id = 1");   // a writer cannot set its own version
+        long updated = db.sqlLong("SELECT version FROM campaign WHERE id = 1");
+
+        assertThat(campaign).isPositive();
+        assertThat(secret).isGreaterThan(campaign);
+        assertThat(banner).isGreaterThan(secret);
+        assertThat(updated).isGreaterThan(banner);
+    }
+
+    @Test
+    void migrationMovesEachCampaignSecretToKidZeroAndDropsTheColumn() {
+        try (EmbeddedDatabase server = EmbeddedDatabase.startTemporary();
+             HikariDataSource pool = Database.pool(server.settings(), "migration-test", 2)) {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("1").load().migrate();
+            try (var c = pool.getConnection(); var st = c.createStatement()) {
+                st.execute("INSERT INTO campaign (id, name, currency, secret) VALUES (1, 'one', 'EUR', 's\u00e9cret-1'), (2, 'two', 'USD', 'secret-2')");
+                st.execute("INSERT INTO banner (id, campaign_id, landing_url) VALUES (7, 1, 'https://example.com/7')");
+            }
+            Database.migrate(pool);
+
+            RecordedChanges all = new RecordedChanges();
+            new JdbcCatalogSource(pool).changesSince(0, all);
+            assertThat(all.rows).contains("campaign 1 EUR [0]", "campaign 2 USD [0]", "banner 7 1 https://example.com/7");
+            Campaign one = all.campaigns.stream().filter(c -> c.id() == 1).findFirst().orElseThrow();
+            assertThat(one.key("0")).isEqualTo(SigningKey.of("0", "s\u00e9cret-1".getBytes(StandardCharsets.UTF_8), SigningKey.NEVER));
+            try (var c = pool.getConnection(); var rs = c.getMetaData().getColumns(null, null, "campaign", "secret")) {
+                assertThat(rs.next()).as("campaign.secret is gone").isFalse();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
