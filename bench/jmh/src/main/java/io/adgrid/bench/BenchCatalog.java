@@ -1,22 +1,26 @@
 package io.adgrid.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
-import io.adgrid.catalog.Banner;
+import java.util.stream.Stream;
 import io.adgrid.catalog.Campaign;
-import io.adgrid.catalog.CatalogSnapshot;
+import io.adgrid.gateway.catalog.CatalogLimits;
+import io.adgrid.gateway.catalog.CatalogStore;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
 import io.adgrid.signing.BeaconSigner;
 
 /**
  * The demo catalog (CONTRACT section 3: campaigns 1..10 with secret {@code demo-secret-c}, banners
- * 1..1000 in campaign ((b-1) % 10) + 1, publishers 1..100) and the validator over it. The one place
- * the benchmarks build a catalog or sign a beacon: when the catalog's storage changes, only this
- * class changes.
+ * 1..1000 in campaign ((b-1) % 10) + 1, publishers 1..100) in the gateway's real off-heap store
+ * (Chronicle Map files in a temporary directory), and the validator over it. The one place the
+ * benchmarks build a catalog or sign a beacon.
  */
 public final class BenchCatalog implements AutoCloseable {
 
@@ -24,26 +28,32 @@ public final class BenchCatalog implements AutoCloseable {
     public static final int BANNERS = 1000;
     public static final int PUBLISHERS = 100;
 
-    private final CatalogSnapshot snapshot;
+    private final Path directory;
+    private final CatalogStore store;
 
-    private BenchCatalog(CatalogSnapshot snapshot) {
-        this.snapshot = snapshot;
+    private BenchCatalog(Path directory, CatalogStore store) {
+        this.directory = directory;
+        this.store = store;
     }
 
     public static BenchCatalog demo() {
-        List<Campaign> campaigns = new ArrayList<>();
-        for (long c = 1; c <= CAMPAIGNS; c++) {
-            campaigns.add(Campaign.of(c, "Demo campaign " + c, "USD", secretOf(c)));
+        try {
+            Path directory = Files.createTempDirectory("adgrid-bench-catalog");
+            CatalogStore store = CatalogStore.open(directory, CatalogLimits.defaults());
+            for (long c = 1; c <= CAMPAIGNS; c++) {
+                store.campaign(Campaign.of(c, "USD", secretOf(c)));
+            }
+            for (long b = 1; b <= BANNERS; b++) {
+                store.banner(b, campaignOf(b), "https://example.com/landing/" + b);
+            }
+            for (long p = 1; p <= PUBLISHERS; p++) {
+                store.publisher(p);
+            }
+            store.markLoaded(1);
+            return new BenchCatalog(directory, store);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        List<Banner> banners = new ArrayList<>();
-        for (long b = 1; b <= BANNERS; b++) {
-            banners.add(new Banner(b, campaignOf(b), "https://example.com/landing/" + b));
-        }
-        List<Long> publishers = new ArrayList<>();
-        for (long p = 1; p <= PUBLISHERS; p++) {
-            publishers.add(p);
-        }
-        return new BenchCatalog(new CatalogSnapshot(campaigns, banners, publishers));
     }
 
     public static long campaignOf(long banner) {
@@ -56,7 +66,7 @@ public final class BenchCatalog implements AutoCloseable {
 
     /** The gateway's validator over this catalog, with the default {@code ts} window. */
     public BeaconValidator validator(Clock clock) {
-        return new BeaconValidator(() -> snapshot, clock, ValidationSettings.defaults());
+        return new BeaconValidator(store, clock, ValidationSettings.defaults());
     }
 
     /** A signed impression as the gateway receives it: {@code /i?b=..&p=..&ts=..&n=..&sig=..}. */
@@ -72,6 +82,11 @@ public final class BenchCatalog implements AutoCloseable {
 
     @Override
     public void close() {
-        // Nothing to release for an on-heap snapshot.
+        store.close();
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -42,7 +42,7 @@ class SuspectClickTest {
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
     private BeaconService service(int maxClicksPerMinute, boolean trustProxy) {
-        return new BeaconService(new BeaconValidator(() -> TestCatalog.SNAPSHOT, TestCatalog.CLOCK, ValidationSettings.defaults()),
+        return new BeaconService(new BeaconValidator(TestCatalog.CATALOG, TestCatalog.CLOCK, ValidationSettings.defaults()),
                 sink, () -> true, metrics, new ClickRateLimiter(maxClicksPerMinute, TestCatalog.CLOCK), trustProxy);
     }
 
@@ -127,7 +127,7 @@ class SuspectClickTest {
             SimpleMeterRegistry unused = new SimpleMeterRegistry();
             InMemorySink own = new InMemorySink();
             BeaconService service = new BeaconService(
-                    new BeaconValidator(() -> TestCatalog.SNAPSHOT, TestCatalog.CLOCK, ValidationSettings.defaults()),
+                    new BeaconValidator(TestCatalog.CATALOG, TestCatalog.CLOCK, ValidationSettings.defaults()),
                     own, () -> true, unused, new ClickRateLimiter(1, TestCatalog.CLOCK), trusted);
             for (int i = 0; i < 3; i++) {
                 FullHttpRequest click = get("/c", "x" + i);
