@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# P2 + P6 + latency: a steady rate of signed GET /i (every request a new event) through HTTP -> grid ->
+# PostgreSQL for a given time, sampled every INTERVAL seconds (events/s, heap, GC, write-behind keys,
+# rows written per event), then exactness (live = db = SQL = sent) and, against the same PostgreSQL in
+# the same run, the database-centred baseline (bench/UpsertBaseline.java) and the ratio.
+#
+# usage: bench/end-to-end.sh [rate=60000] [seconds=300] [connections=256] [wrk-threads=2]
+#   P2: bench/end-to-end.sh 60000 300            P6 (heap flat): bench/end-to-end.sh 60000 600
+#   Expects a running './adgrid run --demo' on :8080/:8081 (pid from the gateway port, PostgreSQL port
+#   from $ADGRID_VAR_DIR/postgres.port), or BENCH_START=1 to start a private one and stop it afterwards
+#   (bench/lib.sh). Needs wrk (Debian's: LuaJIT + libcrypto, bench/steady.lua signs on the fly), curl,
+#   psql, java. INTERVAL (30) sample period; BASELINE_SECS (30, 0 skips) and BASELINE_CONNS (8) for the
+#   upsert baseline. wrk holds at most `connections` requests at once: give at least rate x latency.
+#   Heap after GC and GC pauses come from the JVM's GC log, switched on for the run with
+#   'jcmd PID VM.log' (and off at the end; no GC is forced): the heap left after each pause. Live counter keys = unwritten keys of the write-behind
+#   (overview members[].backlogKeys); rows/event = flushed rows / accepted events over the run.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+rate="${1:-60000}"; secs="${2:-300}"; conns="${3:-256}"; threads="${4:-2}"
+interval="${INTERVAL:-30}"; baseline_secs="${BASELINE_SECS:-30}"; baseline_conns="${BASELINE_CONNS:-8}"
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+work="$(mktemp -d)"; wrk_pid=""
+trap '[[ -n "$wrk_pid" ]] && kill "$wrk_pid" 2>/dev/null; adgrid_down; rm -rf "$work"' EXIT
+adgrid_up
+
+accepted_total() { prom_sum '^adgrid_gateway_events_total[{].*outcome="accepted"'; }
+rows_total() { prom_sum '^adgrid_writebehind_write_rows_sum'; }
+heap_used() { prom_sum '^jvm_memory_used_bytes[{].*area="heap"'; }
+# GC: the JVM's own log for the run, switched on with jcmd VM.log (no restart, no forced GC); a pause line
+# "GC(7) Pause Young (Normal) (G1 Evacuation Pause) 301M->118M(512M) 3.456ms" gives the heap after it.
+gclog="$work/gc.log"
+gc_stats() { # from-line -> "pauses total_ms max_ms min_after_MB max_after_MB"
+  awk -v from="$1" 'NR > from && / Pause / && /->/ {
+      ms = $NF; sub(/ms$/, "", ms); n++; tot += ms; if (ms > mx) mx = ms
+      for (i = 1; i <= NF; i++) if ($i ~ /->/) { split($i, a, "->"); v = a[2]; sub(/\(.*/, "", v);
+        u = substr(v, length(v)); v = v + 0; if (u == "K") v /= 1024; if (u == "G") v *= 1024
+        if (lo == "" || v < lo) lo = v; if (v > hi) hi = v }
+    } END { printf "%d %.1f %.1f %.0f %.0f\n", n, tot, mx, lo, hi }' "$gclog" 2>/dev/null || echo "0 0 0 0 0"
+}
+
+jcmd "$ADGRID_PID" VM.log output="file=$gclog" what=gc=info decorators=uptime >/dev/null
+trap 'jcmd "$ADGRID_PID" VM.log output="file=$gclog" what=all=off >/dev/null 2>&1 || true' EXIT
+trap '[[ -n "$wrk_pid" ]] && kill "$wrk_pid" 2>/dev/null; jcmd "$ADGRID_PID" VM.log output="file=$gclog" what=all=off >/dev/null 2>&1; adgrid_down; rm -rf "$work"' EXIT
+before=$(total_impressions)
+acc0=$(accepted_total); rows0=$(rows_total); cpu0=$(cpu_seconds)
+bench_log "steady GET /i at $rate req/s for ${secs}s, $conns connections, $threads wrk threads"
+wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$here/steady.lua" "$GATEWAY" -- "$rate" "$threads" > "$work/wrk.txt" 2>&1 &
+wrk_pid=$!
+t0=$SECONDS; acc_prev=$acc0; t_prev=$t0
+gc_line=0
+printf '| %6s | %10s | %19s | %9s | %9s | %10s | %9s | %8s | %9s |\n' "t (s)" "events/s" "heap after GC MB" "heap used" "GC pauses" "GC max ms" "live keys" "rows/evt" "dedup MB" | tee "$work/table.txt"
+printf '|---|---|---|---|---|---|---|---|---|\n' | tee -a "$work/table.txt"
+sample() {
+  local now acc rows hu gc ov keys dedup eps
+  now=$SECONDS; acc=$(accepted_total); rows=$(rows_total); hu=$(heap_used)
+  read -r -a gc <<< "$(gc_stats "$gc_line")"; gc_line=$(wc -l < "$gclog" 2>/dev/null || echo 0)
+  ov=$(overview || echo '{}'); keys=$(json_sum backlogKeys <<< "$ov"); dedup=$(json_sum dedupBytes <<< "$ov")
+  eps=$(awk -v a="$acc" -v b="$acc_prev" -v t="$(( now - t_prev ))" 'BEGIN { printf "%.0f", (t > 0 ? (a - b) / t : 0) }')
+  printf '| %6d | %10s | %19s | %6d MB | %9d | %10s | %9s | %8s | %9d |\n' $(( now - t0 )) "$eps" "$( (( gc[0] > 0 )) && echo "${gc[3]} - ${gc[4]}" || echo -)" $(( hu >> 20 )) \
+    "${gc[0]}" "${gc[2]}" "$keys" "$(awk -v r="$(( rows - rows0 ))" -v a="$(( acc - acc0 ))" 'BEGIN { printf "%.4f", (a > 0 ? r / a : 0) }')" \
+    $(( dedup >> 20 )) | tee -a "$work/table.txt"
+  acc_prev=$acc; t_prev=$now
+}
+while kill -0 "$wrk_pid" 2>/dev/null; do
+  for (( i = 0; i < interval && $(kill -0 "$wrk_pid" 2>/dev/null && echo 1 || echo 0); i++ )); do sleep 1; done
+  kill -0 "$wrk_pid" 2>/dev/null && sample
+done
+wait "$wrk_pid" || true; wrk_pid=""
+elapsed=$(wrk_field seconds "$work/wrk.txt")
+sample
+cpu=$(awk -v a="$(cpu_seconds)" -v b="$cpu0" 'BEGIN { printf "%.1f", a - b }')
+sleep 2   # let the write-behind catch up before the last rows/event reading
+acc1=$(accepted_total); rows1=$(rows_total); read -r -a gct <<< "$(gc_stats 0)"
+requests=$(wrk_field requests "$work/wrk.txt"); errs=$(wrk_field status_errors "$work/wrk.txt")
+sent=$(( requests - errs ))
+exact=NO; check_exact "$sent" "$before" "$conns" && exact=yes
+grep -q '^requests=' "$work/wrk.txt" || cat "$work/wrk.txt" >&2
+
+eps=$(awk -v n="$(( acc1 - acc0 ))" -v s="$elapsed" 'BEGIN { printf "%.0f", n / s }')
+base="skipped"; ratio="-"
+if (( baseline_secs > 0 )); then
+  bench_log "baseline: one upsert per event into a scratch table, ${baseline_secs}s, $baseline_conns connections"
+  java -cp "$(pg_driver_jar)" "$here/UpsertBaseline.java" --jdbc "$(jdbc_url)" --seconds "$baseline_secs" \
+    --connections "$baseline_conns" > "$work/base.txt" 2>&1 || true
+  base=$(wrk_field events_per_s "$work/base.txt"); base=${base:-failed}
+  [[ $base != failed ]] && ratio=$(awk -v a="$eps" -v b="$base" 'BEGIN { printf "%.1f", a / b }')
+  grep '^PostgreSQL' "$work/base.txt" >&2 || cat "$work/base.txt" >&2
+fi
+
+echo
+echo "== P2 / P6 / latency: target $rate req/s for ${secs}s, $conns connections"
+printf '| %-40s | %s |\n' "figure" "value" "---" "---" \
+  "events/s sustained (accepted / wrk seconds)" "$eps" \
+  "wrk requests / non-2xx / socket errors" "$requests / $errs / $(( $(wrk_field connect_errors "$work/wrk.txt") + $(wrk_field read_errors "$work/wrk.txt") + $(wrk_field write_errors "$work/wrk.txt") + $(wrk_field timeouts "$work/wrk.txt") ))" \
+  "beacon latency p50 / p99 / p99.9 / max ms" "$(wrk_field p50 "$work/wrk.txt") / $(wrk_field p99 "$work/wrk.txt") / $(wrk_field p999 "$work/wrk.txt") / $(wrk_field max "$work/wrk.txt")" \
+  "AdGrid CPU seconds (cores)" "$cpu ($(awk -v c="$cpu" -v s="$elapsed" 'BEGIN { printf "%.2f", c / s }'))" \
+  "heap after GC min / max MB" "${gct[3]} / ${gct[4]}" \
+  "GC pauses: count / total ms / max ms" "${gct[0]} / ${gct[1]} / ${gct[2]}" \
+  "rows written per accepted event (P5)" "$(awk -v r="$(( rows1 - rows0 ))" -v a="$(( acc1 - acc0 ))" 'BEGIN { printf "%.4f (1/%.0f)", (a > 0 ? r / a : 0), (r > 0 ? a / r : 0) }')" \
+  "exact (live = db = SQL = sent)" "$exact" \
+  "baseline: upsert per event, events/s" "$base" \
+  "ratio AdGrid / baseline (P2: >= 100)" "$ratio"
+[[ $exact == yes ]]
