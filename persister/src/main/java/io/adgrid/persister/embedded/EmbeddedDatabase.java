@@ -36,7 +36,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return start(varDir, port, false);
     }
 
-    private static EmbeddedDatabase start(Path varDir, int port, boolean stopAtJvmExit) {
+    /** @param throwaway a test server: stopped with the JVM, and without fsync (its data is never needed again) */
+    private static EmbeddedDatabase start(Path varDir, int port, boolean throwaway) {
         try {
             Path data = varDir.resolve("pgdata");
             Path sockets = varDir.resolve("pgsock");
@@ -47,13 +48,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setDataDirectory(data)
                     .setCleanDataDirectory(false)
                     // The product stops it itself, after the last write-behind flush, not in a racing JVM hook.
-                    .setRegisterShutdownHook(stopAtJvmExit)
+                    .setRegisterShutdownHook(throwaway)
                     .setOutputRedirector(serverLog)
                     .setErrorRedirector(serverLog)
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("unix_socket_directories", sockets.toAbsolutePath().toString())
                     .setServerConfig("max_connections", "100")
-                    .setServerConfig("synchronous_commit", "on");
+                    .setServerConfig("synchronous_commit", "on")
+                    // The library starts PostgreSQL with -F (no fsync), fine for tests; the product's
+                    // counts must survive a power cut once committed, so it turns fsync back on.
+                    .setServerConfig("fsync", throwaway ? "off" : "on");
             if (port > 0) {
                 builder.setPort(port);
             }
