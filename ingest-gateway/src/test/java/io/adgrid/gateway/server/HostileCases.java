@@ -195,7 +195,7 @@ final class HostileCases {
             guessed.remove("sig");
             guessed.put("sig", BeaconSigner.sign(BeaconSigner.key("demo-secret-7"), guessed));
             add("tampered", type + " signed with a guessed secret", type, t, pairs(guessed));
-            for (long ts : new long[] {now - 16 * 60_000L, now - 86_400_000L, 0, 1, now + 2 * 60_000L, now + 86_400_000L, 999_999_999_999_999L}) {
+            for (long ts : new long[] {now - 16 * 60_000L, now - 86_400_000L, 0, 1, now + 10 * 60_000L, now + 86_400_000L, 999_999_999_999_999L}) {
                 Map<String, String> params = validParams(type, 7, 3);
                 params.put("ts", Long.toString(ts));
                 add("ts window", type + " signed ts=" + ts, type, t, pairs(sign(7, params)));
@@ -641,7 +641,12 @@ final class HostileCases {
     }
 
     static String shorten(String value) {
-        String s = value.length() > 40 ? value.substring(0, 40) + "...(" + value.length() + ")" : value;
+        return escaped(value, 40);
+    }
+
+    /** At most {@code max} characters of {@code value}, control and non-ASCII characters as \\uXXXX. */
+    static String escaped(String value, int max) {
+        String s = value.length() > max ? value.substring(0, max) + "...(" + value.length() + ")" : value;
         StringBuilder sb = new StringBuilder();
         for (char ch : s.toCharArray()) {
             sb.append(ch < 0x20 || ch > 0x7e ? String.format("\\u%04x", (int) ch) : String.valueOf(ch));

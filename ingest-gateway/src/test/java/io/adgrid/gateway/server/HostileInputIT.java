@@ -59,6 +59,7 @@ class HostileInputIT {
                 .replays().mustBeAccepted().cases;
         List<String> failures = new ArrayList<>();
         Map<Integer, Integer> byStatus = new TreeMap<>();
+        Map<Integer, Integer> byLineStatus = new TreeMap<>();
         Map<String, Integer> byGroup = new TreeMap<>();
         Counts expected = gateway.totals();
         try (RawHttp http = new RawHttp(gateway.port(), 30_000)) {
@@ -71,13 +72,17 @@ class HostileInputIT {
                 expected.add(c.delta());
                 check(c, a, expected, gateway.events("rejected") - rejectedBefore, failures);
                 byStatus.merge(c.status(), 1, Integer::sum);
+                if (c.lineStatus() != 0) {
+                    byLineStatus.merge(c.lineStatus(), 1, Integer::sum);
+                }
                 byGroup.merge(c.group(), 1, Integer::sum);
                 if (failures.size() > 200) {
                     break;
                 }
             }
         }
-        System.out.printf("hostile input: %d cases by expected status %s%n", cases.size(), byStatus);
+        System.out.printf("hostile input: %d cases by expected status %s; of the 200s, %d are /events answers refusing their line,"
+                + " by line status %s%n", cases.size(), byStatus, byLineStatus.values().stream().mapToInt(Integer::intValue).sum(), byLineStatus);
         byGroup.forEach((g, n) -> System.out.printf("  %-40s %5d%n", g, n));
         System.out.println("counted by outcome/reason: " + gateway.reasons());
 

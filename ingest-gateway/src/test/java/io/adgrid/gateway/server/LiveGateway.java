@@ -1,6 +1,7 @@
 package io.adgrid.gateway.server;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,7 +39,11 @@ final class LiveGateway implements AutoCloseable {
         GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(testClass), portBase);
         member = GridMember.start(settings);
         try {
-            batcher = new GridBatcher(member, GridBatcher.Settings.defaults(), Clock.systemUTC(), metrics);
+            // These tests are about bad input, not overload: a busy test box must not make the
+            // gateway shed valid beacons (503 overloaded) because a batch waited over 500 ms.
+            GridBatcher.Settings d = GridBatcher.Settings.defaults();
+            batcher = new GridBatcher(member, new GridBatcher.Settings(d.maxCallsInFlight(), d.maxBatchEvents(), d.maxInFlight(),
+                    d.sendAttempts(), d.orderRetention(), Duration.ofSeconds(30)), Clock.systemUTC(), metrics);
             BeaconService service = new BeaconService(
                     new BeaconValidator(() -> TestCatalog.SNAPSHOT, Clock.systemUTC(), ValidationSettings.defaults()),
                     batcher, () -> member.getLifecycleService().isRunning(), metrics);
