@@ -6,6 +6,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -15,7 +16,6 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,11 +74,7 @@ public final class GatewayServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline()
-                                    .addLast(new HttpServerCodec(limits.maxUrlLength() + REQUEST_LINE_EXTRA, limits.maxHeaderBytes(), 64 * 1024))
-                                    .addLast(new HttpServerExpectContinueHandler())
-                                    .addLast(new LimitingAggregator(limits))
-                                    .addLast(new BeaconHttpHandler(service));
+                            handlers(ch.pipeline(), limits, service);
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
@@ -89,6 +85,14 @@ public final class GatewayServer implements AutoCloseable {
             workers.shutdownGracefully();
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The handlers of one connection: HTTP codec, size limits and aggregation, beacon handler. */
+    static void handlers(ChannelPipeline pipeline, Limits limits, BeaconService service) {
+        pipeline.addLast(new HttpServerCodec(limits.maxUrlLength() + REQUEST_LINE_EXTRA, limits.maxHeaderBytes(), 64 * 1024))
+                // answers Expect: 100-continue itself, refusing an oversized body without a 100
+                .addLast(new LimitingAggregator(limits))
+                .addLast(new BeaconHttpHandler(service));
     }
 
     public int port() {

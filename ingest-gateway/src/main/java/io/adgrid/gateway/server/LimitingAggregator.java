@@ -3,7 +3,9 @@ package io.adgrid.gateway.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -51,6 +53,19 @@ final class LimitingAggregator extends HttpObjectAggregator {
         }
     }
 
+    /**
+     * {@code Expect: 100-continue} with a declared body over its limit: no 100 (the client must not
+     * send the body); the 413 answers in turn instead of Netty's bare 417, and closes the connection
+     * because the body may never come.
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        if (HttpUtil.is100ContinueExpected(start) && isContentLengthInvalid(start, maxContentLength)) {
+            return null;
+        }
+        return super.newContinueResponse(start, maxContentLength, pipeline);
+    }
+
     @Override
     protected FullHttpMessage beginAggregation(HttpMessage start, ByteBuf content) throws Exception {
         FullHttpMessage message = super.beginAggregation(start, content);
@@ -77,9 +92,12 @@ final class LimitingAggregator extends HttpObjectAggregator {
             return;
         }
         FullHttpRequest tooLarge = new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER);
-        // The rest of the body is discarded by the aggregator, so the connection stays usable.
         tooLarge.headers().set(request.headers());
-        tooLarge.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException("body over " + bodyLimit(request) + " bytes")));
+        String why = "body over " + bodyLimit(request) + " bytes";
+        // The rest of a body that comes is discarded by the aggregator, so the connection stays
+        // usable (TooLongHttpContentException); one that was asked to wait for a 100 may never come.
+        tooLarge.setDecoderResult(DecoderResult.failure(HttpUtil.is100ContinueExpected(request)
+                ? new TooLongFrameException(why) : new TooLongHttpContentException(why)));
         ctx.fireChannelRead(tooLarge);
     }
 }

@@ -425,6 +425,8 @@ final class HostileCases {
         raw("body too large: chunked", "sale chunked 20 KiB", chunked("/s", "application/x-www-form-urlencoded", 20 * 1024, 1000), 413);
         raw("body too large: chunked", "events chunked 5 MiB", chunked("/events", "application/x-ndjson", 5 * 1024 * 1024, 64 * 1024), 413);
         raw("body too large: declared, not sent", "sale declaring 10 GB", "POST /s HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n", 413);
+        raw("body too large: declared, not sent", "sale declaring 1 MB, expecting a 100 Continue", "POST /s HTTP/1.1\r\nHost: gw\r\n"
+                + "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n", 413);
         raw("body too large: declared, not sent", "events declaring 5 MiB", "POST /events HTTP/1.1\r\nHost: gw\r\nContent-Length: 5242880\r\n\r\n", 413);
         raw("NDJSON lines", "10,001 lines", post("/events", "application/x-ndjson", ascii("{}\n".repeat(10_001))), 413);
         raw("NDJSON lines", "10,001 lines without a final newline", post("/events", "application/x-ndjson", ascii("{}\n".repeat(10_000) + "{}")), 413);

@@ -21,13 +21,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway's pipeline (codec, {@link LimitingAggregator}, {@link BeaconHttpHandler}) on an
- * embedded channel, fed raw bytes: every size limit answers its own status, in request order,
+ * The gateway's pipeline ({@link GatewayServer#handlers}: codec, {@link LimitingAggregator},
+ * {@link BeaconHttpHandler}) on an embedded channel, fed raw bytes: every size limit answers its own status, in request order,
  * counted, and the connection stays usable when the request could be read to its end.
  */
 class LimitingAggregatorTest {
@@ -41,9 +41,12 @@ class LimitingAggregatorTest {
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     private final BeaconService service = new BeaconService(
             new BeaconValidator(() -> TestCatalog.SNAPSHOT, TestCatalog.CLOCK, ValidationSettings.defaults()), sink, () -> true, metrics);
-    private final EmbeddedChannel channel = new EmbeddedChannel(
-            new HttpServerCodec(LIMITS.maxUrlLength() + GatewayServer.REQUEST_LINE_EXTRA, LIMITS.maxHeaderBytes(), 64 * 1024),
-            new LimitingAggregator(LIMITS), new BeaconHttpHandler(service));
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+
+    @BeforeEach
+    void wire() {
+        GatewayServer.handlers(channel.pipeline(), LIMITS, service);
+    }
 
     @AfterEach
     void close() {
@@ -96,6 +99,29 @@ class LimitingAggregatorTest {
 
         assertThat(statuses(answers)).containsExactly(413);
         assertThat(rejected("unknown", "body_too_large")).isEqualTo(1);
+    }
+
+    @Test
+    void oversizedBodyAnnouncedWithExpectContinueGets413InsteadOfAContinueAndCloses() {
+        List<String> answers = send("POST /s HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+                + "Expect: 100-continue\r\nContent-Length: 100000\r\n\r\n");
+
+        assertThat(statuses(answers)).containsExactly(413);
+        assertThat(answers.get(0)).containsIgnoringCase("connection: close");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void saleAnnouncedWithExpectContinueGetsItsContinueAndIsAccepted() {
+        StringBuilder form = new StringBuilder();
+        signed(CAMPAIGN_1, io.adgrid.gateway.TestCatalog.sale(7, 3, "o-1", "12.50", TS))
+                .forEach((k, v) -> form.append(form.length() == 0 ? "" : "&").append(k).append('=').append(v));
+        String head = "POST /s HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Expect: 100-continue\r\nContent-Length: " + form.length() + "\r\n\r\n";
+
+        assertThat(statuses(send(head))).containsExactly(100);
+        assertThat(statuses(send(form.toString()))).containsExactly(202);
+        assertThat(sink.counted()).hasSize(1);
     }
 
     @Test
