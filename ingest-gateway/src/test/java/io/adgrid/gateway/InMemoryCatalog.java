@@ -33,6 +33,11 @@ public final class InMemoryCatalog implements CatalogView {
         return true;
     }
 
+    /** The banner, or null: for tests that work out what the gateway should answer. */
+    public Banner banner(long id) {
+        return banners.get(id);
+    }
+
     @Override
     public boolean hasPublisher(long id) {
         return publishers.contains(id);

@@ -3,6 +3,7 @@ package io.adgrid.app.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Every AdGrid setting, bound from {@code adgrid.*} properties or their environment-variable
@@ -35,7 +36,8 @@ public record AdGridProperties(
 
     public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,
                           int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration maxQueueDelay, Duration orderRetention,
-                          Duration catalogRefresh) {
+                          Duration catalogRefresh, int maxUrlLength, DataSize maxHeaderSize, DataSize maxBodySize,
+                          DataSize maxSaleBodySize) {
     }
 
     /**

@@ -60,6 +60,8 @@ public class GatewayConfiguration {
     GatewayServer gatewayServer(BeaconService service, AdGridProperties props) {
         AdGridProperties.Gateway g = props.gateway();
         int threads = g.threads() > 0 ? g.threads() : Runtime.getRuntime().availableProcessors();
-        return GatewayServer.start(g.host(), g.port(), threads, GatewayServer.Limits.defaults(), service);
+        GatewayServer.Limits limits = new GatewayServer.Limits(g.maxUrlLength(), Math.toIntExact(g.maxHeaderSize().toBytes()),
+                Math.toIntExact(g.maxBodySize().toBytes()), Math.toIntExact(g.maxSaleBodySize().toBytes()));
+        return GatewayServer.start(g.host(), g.port(), threads, limits, service);
     }
 }

@@ -29,6 +29,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -106,9 +107,10 @@ public final class BeaconService {
         try {
             answer = route(request, peer);
         } catch (BadRequestException e) {
-            count("unknown", "rejected", e.rejection().code());
+            count(typeOf(request.uri()), "rejected", e.rejection().code());
             answer = done(HttpAnswers.rejection(e.rejection()));
         } catch (RuntimeException e) {
+            count(typeOf(request.uri()), "error", "internal");
             log.error("unexpected error handling {} {}", request.method(), request.uri().length() > 200 ? request.uri().substring(0, 200) : request.uri(), e);
             answer = done(HttpAnswers.json(HttpResponseStatus.INTERNAL_SERVER_ERROR, g -> g.writeStringField("error", "internal error")));
         }
@@ -120,7 +122,12 @@ public final class BeaconService {
     }
 
     private static String typeOf(String uri) {
-        return uri.startsWith("/i?") ? "IMPRESSION" : uri.startsWith("/c?") ? "CLICK" : uri.startsWith("/s") ? "SALE" : "unknown";
+        return isPath(uri, "/i") ? "IMPRESSION" : isPath(uri, "/c") ? "CLICK" : isPath(uri, "/s") ? "SALE" : "unknown";
+    }
+
+    /** {@code uri} is {@code path}, with or without a query. */
+    private static boolean isPath(String uri, String path) {
+        return uri.startsWith(path) && (uri.length() == path.length() || uri.charAt(path.length()) == '?');
     }
 
     /** One latency timer per endpoint; any other path shares "other" so a scanner cannot add tags. */
@@ -133,25 +140,39 @@ public final class BeaconService {
     }
 
     private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, SocketAddress peer) {
-        {
-            if (!request.decoderResult().isSuccess()) {
-                return done(HttpAnswers.rejection(Rejection.malformed("bad_http", "malformed HTTP request")));
+        String uri = request.uri();
+        if (!request.decoderResult().isSuccess()) {
+            // Oversized or undecodable: answered with its precise status before anything is parsed.
+            Throwable cause = request.decoderResult().cause();
+            FullHttpResponse answer = HttpAnswers.rejection(count(typeOf(uri), HttpRejections.undecodable(cause)));
+            if (HttpRejections.closesConnection(cause)) {
+                answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
-            String uri = request.uri();
-            int q = uri.indexOf('?');
-            String path = q < 0 ? uri : uri.substring(0, q);
-            HttpMethod method = request.method();
-            return switch (path) {
-                case "/i" -> method == HttpMethod.GET ? beacon(EventType.IMPRESSION, uri, ClientAddress.UNKNOWN) : done(HttpAnswers.methodNotAllowed("GET"));
-                case "/c" -> method == HttpMethod.GET
-                        ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().get("X-Forwarded-For"), trustProxy))
-                        : done(HttpAnswers.methodNotAllowed("GET"));
-                case "/s" -> method == HttpMethod.POST ? sale(request) : done(HttpAnswers.methodNotAllowed("POST"));
-                case "/events" -> method == HttpMethod.POST ? events(request) : done(HttpAnswers.methodNotAllowed("POST"));
-                case "/healthz" -> done(health());
-                default -> done(HttpAnswers.rejection(new Rejection(404, "not_found", "no such endpoint")));
-            };
+            return done(answer);
         }
+        if (!HttpRejections.isSupported(request.protocolVersion())) {
+            FullHttpResponse answer = HttpAnswers.rejection(count(typeOf(uri), HttpRejections.BAD_VERSION));
+            answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return done(answer);
+        }
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        HttpMethod method = request.method();
+        return switch (path) {
+            case "/i" -> method == HttpMethod.GET ? beacon(EventType.IMPRESSION, uri, ClientAddress.UNKNOWN) : notAllowed(uri, "GET");
+            case "/c" -> method == HttpMethod.GET
+                    ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().get("X-Forwarded-For"), trustProxy))
+                    : notAllowed(uri, "GET");
+            case "/s" -> method == HttpMethod.POST ? sale(request) : notAllowed(uri, "POST");
+            case "/events" -> method == HttpMethod.POST ? events(request) : notAllowed(uri, "POST");
+            case "/healthz" -> method == HttpMethod.GET || method == HttpMethod.HEAD ? done(health()) : notAllowed(uri, "GET, HEAD");
+            default -> done(HttpAnswers.rejection(count("unknown", HttpRejections.NOT_FOUND)));
+        };
+    }
+
+    private CompletableFuture<FullHttpResponse> notAllowed(String uri, String allow) {
+        count(typeOf(uri), HttpRejections.METHOD_NOT_ALLOWED);
+        return done(HttpAnswers.methodNotAllowed(allow));
     }
 
     private FullHttpResponse health() {
@@ -223,7 +244,7 @@ public final class BeaconService {
         byte[] body = ByteBufUtil.getBytes(request.content());
         // Count lines before submitting any: a 413 must not leave the first lines counted.
         if (lineCount(body) > MAX_NDJSON_LINES) {
-            return done(HttpAnswers.rejection(new Rejection(413, "too_many_lines", "at most " + MAX_NDJSON_LINES + " lines per request")));
+            return done(HttpAnswers.rejection(count("unknown", HttpRejections.TOO_MANY_LINES)));
         }
         List<CompletableFuture<LineResult>> results = new ArrayList<>();
         int line = 0;

@@ -1,6 +1,7 @@
 package io.adgrid.gateway.beacon;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,8 @@ final class RequestParams {
     static Map<String, String> fromQuery(String query, boolean hasPath) {
         Map<String, List<String>> decoded;
         try {
-            decoded = new QueryStringDecoder(query, hasPath).parameters();
+            // Decoding stops one parameter past the limit: a query of thousands is not decoded whole.
+            decoded = new QueryStringDecoder(query, StandardCharsets.UTF_8, hasPath, MAX_PARAMS + 1).parameters();
         } catch (IllegalArgumentException e) {
             throw new BadRequestException(Rejection.malformed("bad_encoding", "malformed percent-encoding"));
         }

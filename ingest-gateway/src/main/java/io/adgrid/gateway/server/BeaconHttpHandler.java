@@ -5,17 +5,11 @@ import io.adgrid.gateway.beacon.BeaconService;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 
 /**
  * Adapts {@link BeaconService} to one Netty channel. Answers are asynchronous, so they are
@@ -39,11 +33,9 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        CompletableFuture<FullHttpResponse> answer = tooLong(request);
-        if (answer == null) {
-            answer = service.handle(request, ctx.channel().remoteAddress());
-        }
-        CompletableFuture<FullHttpResponse> own = answer;
+        // Oversized and undecodable requests arrive here too, as a failed decoder result: the
+        // service answers them (414, 431, 413, 400) in turn, like any other request.
+        CompletableFuture<FullHttpResponse> own = service.handle(request, ctx.channel().remoteAddress());
         if (++unanswered == MAX_UNANSWERED) {
             // A client pipelining without reading answers: stop reading its socket until it catches up.
             ctx.channel().config().setAutoRead(false);
@@ -64,32 +56,10 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
         writeResponse(ctx, response, keepAlive);
     }
 
-    /** Oversized lines and headers arrive as a failed decode; they get their own precise status. */
-    private static CompletableFuture<FullHttpResponse> tooLong(FullHttpRequest request) {
-        Throwable cause = request.decoderResult().cause();
-        if (cause instanceof TooLongHttpLineException) {
-            return CompletableFuture.completedFuture(empty(HttpResponseStatus.REQUEST_URI_TOO_LONG));
-        }
-        if (cause instanceof TooLongHttpHeaderException) {
-            return CompletableFuture.completedFuture(empty(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE));
-        }
-        if (cause instanceof TooLongFrameException) {
-            return CompletableFuture.completedFuture(empty(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE));
-        }
-        return null;
-    }
-
-    private static FullHttpResponse empty(HttpResponseStatus status) {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status);
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        return r;
-    }
-
     private static void writeResponse(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         boolean close = !keepAlive || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(response.headers().get(HttpHeaderNames.CONNECTION));
-        if (!close) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
+        // Say so either way: a client reusing a connection the server closes loses its next request.
+        response.headers().set(HttpHeaderNames.CONNECTION, close ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
         var f = ctx.writeAndFlush(response);
         if (close) {
             f.addListener(ChannelFutureListener.CLOSE);

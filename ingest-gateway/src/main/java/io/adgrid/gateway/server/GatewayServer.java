@@ -6,6 +6,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -14,9 +15,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +27,28 @@ public final class GatewayServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
-    /** Request limits: a beacon URL is short; an /events body holds up to 10,000 lines. */
-    public record Limits(int maxUrlLength, int maxHeaderBytes, int maxBodyBytes) {
+    /**
+     * Request size limits, each answered with its own status before the request is parsed: a URL
+     * (path and query) longer than {@code maxUrlLength} characters {@code 414}; request headers
+     * over {@code maxHeaderBytes} {@code 431}; an {@code /events} body over {@code maxBodyBytes} or
+     * any other body (a sale) over {@code maxSaleBodyBytes} {@code 413}. A body whose declared
+     * length is over its limit is not read at all.
+     */
+    public record Limits(int maxUrlLength, int maxHeaderBytes, int maxBodyBytes, int maxSaleBodyBytes) {
+        public Limits {
+            if (maxUrlLength < 64 || maxHeaderBytes < 256 || maxBodyBytes < 1024 || maxSaleBodyBytes < 1024) {
+                throw new IllegalArgumentException("gateway limits too small: " + maxUrlLength + " URL, " + maxHeaderBytes
+                        + " header bytes, " + maxBodyBytes + " body bytes, " + maxSaleBodyBytes + " sale body bytes");
+            }
+        }
+
         public static Limits defaults() {
-            return new Limits(2048, 8192, 4 * 1024 * 1024);
+            return new Limits(2048, 8192, 4 * 1024 * 1024, 16 * 1024);
         }
     }
+
+    /** Room for the method and the HTTP version around the URL in a request line. */
+    static final int REQUEST_LINE_EXTRA = 64;
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -59,11 +74,7 @@ public final class GatewayServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline()
-                                    .addLast(new HttpServerCodec(limits.maxUrlLength(), limits.maxHeaderBytes(), 64 * 1024))
-                                    .addLast(new HttpServerExpectContinueHandler())
-                                    .addLast(new HttpObjectAggregator(limits.maxBodyBytes()))
-                                    .addLast(new BeaconHttpHandler(service));
+                            handlers(ch.pipeline(), limits, service);
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
@@ -74,6 +85,14 @@ public final class GatewayServer implements AutoCloseable {
             workers.shutdownGracefully();
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The handlers of one connection: HTTP codec, size limits and aggregation, beacon handler. */
+    static void handlers(ChannelPipeline pipeline, Limits limits, BeaconService service) {
+        pipeline.addLast(new HttpServerCodec(limits.maxUrlLength() + REQUEST_LINE_EXTRA, limits.maxHeaderBytes(), 64 * 1024))
+                // answers Expect: 100-continue itself, refusing an oversized body without a 100
+                .addLast(new LimitingAggregator(limits))
+                .addLast(new BeaconHttpHandler(service));
     }
 
     public int port() {

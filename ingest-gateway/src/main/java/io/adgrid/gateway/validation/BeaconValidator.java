@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.SigningKey;
 import io.adgrid.event.EventType;
@@ -37,6 +38,7 @@ public final class BeaconValidator {
     private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "kid", "sig"));
     private static final Set<String> SALE_PARAMS = new TreeSet<>(List.of("b", "p", "order", "amount", "ts", "n", "kid", "sig"));
     private static final BigDecimal MAX_AMOUNT = new BigDecimal(1_000_000_000);
+    private static final Pattern DECIMAL = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
     private static final ThreadLocal<BannerEntry> BANNER = ThreadLocal.withInitial(BannerEntry::new);
 
@@ -77,7 +79,8 @@ public final class BeaconValidator {
                 return reject(Rejection.malformed("bad_order", "parameter order must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
             }
             String rawAmount = params.get("amount");
-            if (rawAmount == null || !rawAmount.matches("-?\\d{1,16}(\\.\\d{1,18})?")) {
+            // Any plain decimal is well formed; too many digits or decimals is a 422 below, once signed.
+            if (rawAmount == null || !DECIMAL.matcher(rawAmount).matches()) {
                 return reject(Rejection.malformed("bad_amount", "parameter amount must be a decimal number like 12.50"));
             }
             amount = new BigDecimal(rawAmount);

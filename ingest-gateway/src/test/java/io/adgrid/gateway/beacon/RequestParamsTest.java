@@ -149,6 +149,18 @@ class RequestParamsTest {
     }
 
     @Test
+    void decodingStopsJustPastTheParameterLimit() {
+        // A broken escape far past the limit is never reached: the query is not decoded whole.
+        StringBuilder q = new StringBuilder("/i?");
+        for (int i = 0; i < 100; i++) {
+            q.append(i == 0 ? "" : "&").append("x").append(i).append("=1");
+        }
+        q.append("&b=%zz"); // the 101st: Netty's own bound (1,024 parameters) would have decoded it
+
+        assertBadRequest(() -> RequestParams.fromQuery(q.toString(), true), "too_many_parameters");
+    }
+
+    @Test
     void jsonWithMoreThanSixteenMembersIsABadRequest() {
         StringBuilder s = new StringBuilder("{");
         for (int i = 0; i < RequestParams.MAX_PARAMS + 1; i++) {

@@ -46,6 +46,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -558,6 +560,8 @@ class BeaconHttpHandlerTest {
         Answer a = exchange(request);
 
         assertThat(a.status()).isEqualTo(200);
+        // said in the answer, or a client reusing the connection loses its next request (found by HostileInputIT)
+        assertThat(a.header(HttpHeaderNames.CONNECTION)).isEqualTo("close");
         assertThat(channel.isOpen()).isFalse();
     }
 
@@ -570,6 +574,85 @@ class BeaconHttpHandlerTest {
 
         assertThat(a.status()).isEqualTo(400);
         assertThat(a.json()).containsEntry("error", "bad_http");
+    }
+
+    @Test
+    void undecodableRequestClosesTheConnectionWithItsAnswer() {
+        // Netty's decoder discards everything after a request it could not read: an answer kept
+        // alive would leave the client waiting for answers that never come.
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/i");
+        request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("garbage")));
+
+        Answer a = exchange(request);
+
+        assertThat(a.header(HttpHeaderNames.CONNECTION)).isEqualTo("close");
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(eventCount("impression", "rejected", "bad_http")).isEqualTo(1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "too long line, 414, uri_too_long, false",
+        "too long header, 431, headers_too_large, false",
+        "too long body, 413, body_too_large, true"
+    })
+    void oversizedRequestIsAnsweredWithItsStatusAndCountedByReason(String what, int status, String reason, boolean staysOpen) {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/s");
+        request.setDecoderResult(DecoderResult.failure(switch (status) {
+            case 414 -> new TooLongHttpLineException(what);
+            case 431 -> new TooLongHttpHeaderException(what);
+            default -> new TooLongHttpContentException(what);
+        }));
+
+        Answer a = exchange(request);
+
+        assertThat(a.status()).isEqualTo(status);
+        assertThat(a.json()).containsEntry("error", reason).containsEntry("status", (long) status);
+        assertThat(eventCount("sale", "rejected", reason)).isEqualTo(1);
+        // a body over its limit is discarded to its end by the aggregator, so the connection is usable
+        assertThat(channel.isOpen()).isEqualTo(staysOpen);
+        assertThat(sink.submitted()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"HTTP/9.9", "HTTP/2.0", "HTTP/0.9"})
+    void unsupportedHttpVersionIsABadRequestAndNotCounted(String version) {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.valueOf(version), HttpMethod.GET,
+                uri("/i", signed(CAMPAIGN_1, beacon(7, 3, TS, "a"))));
+
+        Answer a = exchange(request);
+
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.json()).containsEntry("error", "bad_http");
+        assertThat(sink.submitted()).isEmpty();
+        assertThat(eventCount("impression", "rejected", "bad_http")).isEqualTo(1);
+    }
+
+    @Test
+    void unknownPathAndWrongMethodAreCountedByReason() {
+        exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/admin"));
+        exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.DELETE, "/c?b=7"));
+        exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/events"));
+
+        assertThat(eventCount("unknown", "rejected", "not_found")).isEqualTo(1);
+        assertThat(eventCount("click", "rejected", "method_not_allowed")).isEqualTo(1);
+        assertThat(eventCount("unknown", "rejected", "method_not_allowed")).isEqualTo(1);
+    }
+
+    @Test
+    void tooManyNdjsonLinesAreCounted() {
+        exchange(post("/events", "application/x-ndjson", ndjsonImpressions(BeaconService.MAX_NDJSON_LINES + 1, false)));
+
+        assertThat(eventCount("unknown", "rejected", "too_many_lines")).isEqualTo(1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"POST", "PUT", "DELETE"})
+    void healthAnswersOnlyGetAndHead(String method) {
+        Answer a = exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), "/healthz"));
+
+        assertThat(a.status()).isEqualTo(405);
+        assertThat(a.header(HttpHeaderNames.ALLOW)).isEqualTo("GET, HEAD");
     }
 
     @Test

@@ -487,6 +487,11 @@ class BeaconValidatorTest {
         "1000000000.000001, 422, amount_too_large",
         "1000000001, 422, amount_too_large",
         "9999999999999999, 422, amount_too_large",
+        // well-formed decimals of any length: the precise 422, not a 400 (found by HostileInputIT)
+        "99999999999999999999, 422, amount_too_large",
+        "1.0000000000000000000001, 422, amount_precision",
+        "12.5000000, 422, amount_precision",
+        "-99999999999999999999.5, 422, negative_amount",
         "NaN, 400, bad_amount",
         "Infinity, 400, bad_amount",
         "-Infinity, 400, bad_amount",

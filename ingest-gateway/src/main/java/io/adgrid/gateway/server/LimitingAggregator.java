@@ -1,0 +1,103 @@
+package io.adgrid.gateway.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpMessage;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+
+/**
+ * Netty's aggregator with the gateway's {@link GatewayServer.Limits} per path: {@code /events}
+ * may carry {@code maxBodyBytes}, every other request {@code maxSaleBodyBytes}. A request over a
+ * limit is not answered here (Netty would write a bare 413 out of turn) but passed on as a request
+ * whose decoder result is a failure, so the beacon handler answers it in request order, with a
+ * reason, and counts it.
+ */
+final class LimitingAggregator extends HttpObjectAggregator {
+
+    private final GatewayServer.Limits limits;
+
+    LimitingAggregator(GatewayServer.Limits limits) {
+        super(Math.max(limits.maxBodyBytes(), limits.maxSaleBodyBytes()));
+        this.limits = limits;
+    }
+
+    int bodyLimit(HttpMessage message) {
+        if (message instanceof HttpRequest request) {
+            String uri = request.uri();
+            if (uri.startsWith("/events") && (uri.length() == 7 || uri.charAt(7) == '?')) {
+                return limits.maxBodyBytes();
+            }
+        }
+        return limits.maxSaleBodyBytes();
+    }
+
+    /** A declared length over the path's limit: answered before a byte of the body is read. */
+    @Override
+    protected boolean isContentLengthInvalid(HttpMessage start, int maxContentLength) {
+        try {
+            return HttpUtil.getContentLength(start, -1L) > bodyLimit(start);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * {@code Expect: 100-continue} with a declared body over its limit: no 100 (the client must not
+     * send the body); the 413 answers in turn instead of Netty's bare 417, and closes the connection
+     * because the body may never come.
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        if (HttpUtil.is100ContinueExpected(start) && isContentLengthInvalid(start, maxContentLength)) {
+            return null;
+        }
+        return super.newContinueResponse(start, maxContentLength, pipeline);
+    }
+
+    @Override
+    protected FullHttpMessage beginAggregation(HttpMessage start, ByteBuf content) throws Exception {
+        FullHttpMessage message = super.beginAggregation(start, content);
+        if (start.decoderResult().isSuccess() && start instanceof HttpRequest request && request.uri().length() > limits.maxUrlLength()) {
+            message.setDecoderResult(DecoderResult.failure(new TooLongHttpLineException("URL longer than " + limits.maxUrlLength())));
+        }
+        return message;
+    }
+
+    /** A chunked body (no declared length) over the path's limit; the global limit bounds what is held. */
+    @Override
+    protected void aggregate(FullHttpMessage aggregated, HttpContent content) throws Exception {
+        super.aggregate(aggregated, content);
+        if (aggregated.decoderResult().isSuccess() && aggregated.content().readableBytes() > bodyLimit(aggregated)) {
+            aggregated.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException("body over " + bodyLimit(aggregated) + " bytes")));
+        }
+    }
+
+    /** Netty would answer a bodiless 413 itself, out of turn and uncounted; the handler answers instead. */
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
+        if (!(oversized instanceof HttpRequest request)) {
+            super.handleOversizedMessage(ctx, oversized);
+            return;
+        }
+        FullHttpRequest tooLarge = new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER);
+        tooLarge.headers().set(request.headers());
+        String why = "body over " + bodyLimit(request) + " bytes";
+        // The rest of a body that comes is discarded by the aggregator, so the connection stays
+        // usable (TooLongHttpContentException); one that was asked to wait for a 100 may never come.
+        tooLarge.setDecoderResult(DecoderResult.failure(HttpUtil.is100ContinueExpected(request)
+                ? new TooLongFrameException(why) : new TooLongHttpContentException(why)));
+        ctx.fireChannelRead(tooLarge);
+    }
+}
