@@ -172,7 +172,7 @@ final class HostileCases {
         for (EventType type : EventType.values()) {
             Transport t = type == EventType.SALE ? Transport.FORM : Transport.QUERY;
             Map<String, String> base = validParams(type, 7, 3);
-            for (String[] change : List.of(new String[] {"b", "8"}, new String[] {"b", "9"}, new String[] {"b", "10"},
+            for (String[] change : List.of(new String[] {"b", "8"}, new String[] {"b", "9"}, new String[] {"b", "11"},
                     new String[] {"b", "007"}, new String[] {"p", "4"}, new String[] {"p", "5"}, new String[] {"p", "03"},
                     new String[] {"ts", Long.toString(now - 4_999)}, new String[] {"ts", "0" + (now - 5_000)},
                     new String[] {"n", "h0"}, new String[] {"n", "H1"})) {
@@ -200,7 +200,7 @@ final class HostileCases {
                 params.put("ts", Long.toString(ts));
                 add("ts window", type + " signed ts=" + ts, type, t, pairs(sign(7, params)));
             }
-            for (long[] ids : new long[][] {{10, 3}, {9, 3}, {7, 5}, {7, 999_999_999_999_999_999L}, {999_999_999_999_999_999L, 3}}) {
+            for (long[] ids : new long[][] {{11, 3}, {9, 3}, {7, 5}, {7, 999_999_999_999_999_999L}, {999_999_999_999_999_999L, 3}}) {
                 Map<String, String> params = validParams(type, 7, 3);
                 params.put("b", Long.toString(ids[0]));
                 params.put("p", Long.toString(ids[1]));
