@@ -1,6 +1,7 @@
 package io.adgrid.app;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +40,33 @@ final class AdGridProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx512m", "-Dhazelcast.phone.home.enabled=false"));
+        command.addAll(moduleFlags());
         command.addAll(jvmArgs);
         command.addAll(List.of("-jar", jar.toString(), role));
         command.addAll(flags);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new AdGridProcess(p, log);
+    }
+
+    /**
+     * The module flags this JVM got from the build (the parent pom's {@code adgrid.jvm.flags}, the
+     * same as the launcher's): Chronicle Map in the gateway needs them, as in production.
+     */
+    private static List<String> moduleFlags() {
+        List<String> flags = new ArrayList<>();
+        List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports") || arg.startsWith("--add-modules")) {
+                flags.add(arg);
+                if (!arg.contains("=") && i + 1 < args.size()) {
+                    flags.add(args.get(++i));
+                }
+            } else if (arg.startsWith("-Dchronicle.")) {
+                flags.add(arg);
+            }
+        }
+        return flags;
     }
 
     static int freePort() throws IOException {

@@ -129,10 +129,17 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Empties the counters and the write-behind watermarks (the partitions stay). */
     public void truncateCounters() {
-        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
-            st.execute("TRUNCATE counter_minute, flush_watermark");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot truncate the counters: " + e.getMessage(), e);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+                st.execute("TRUNCATE counter_minute, flush_watermark");
+                return;
+            } catch (SQLException e) {
+                // A report reading both tables meanwhile can deadlock with TRUNCATE's locks; PostgreSQL
+                // then cancels one of the two, and the truncate is simply tried again.
+                if (!"40P01".equals(e.getSQLState()) || attempt == 5) {
+                    throw new IllegalStateException("cannot truncate the counters: " + e.getMessage(), e);
+                }
+            }
         }
     }
 
