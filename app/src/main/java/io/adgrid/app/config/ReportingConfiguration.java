@@ -1,7 +1,9 @@
 package io.adgrid.app.config;
 
+import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.reporting.admin.AdminController;
 import io.adgrid.reporting.admin.AdminToken;
+import io.adgrid.reporting.catalog.CatalogAdminController;
 import io.adgrid.reporting.stats.GridCounters;
 import io.adgrid.reporting.stats.StatsController;
 import io.adgrid.reporting.stats.StatsRepository;
@@ -13,14 +15,19 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
-/** The reporting API (8081): stats and top lists merged from PostgreSQL and the grid, and the admin endpoints. */
+/** The reporting API (8081): stats and top lists merged from PostgreSQL and the grid, and the admin endpoints (flush, catalog). */
 @Configuration(proxyBeanMethods = false)
-@Import({StatsController.class, AdminController.class, ApiErrors.class})
+@Import({StatsController.class, AdminController.class, CatalogAdminController.class, ApiErrors.class})
 public class ReportingConfiguration {
 
     @Bean
     StatsService statsService(HikariDataSource dataSource, HazelcastInstance grid) {
         return new StatsService(new StatsRepository(dataSource), new GridCounters(grid));
+    }
+
+    @Bean
+    CatalogAdmin catalogAdmin(HikariDataSource dataSource) {
+        return new CatalogAdmin(dataSource);
     }
 
     @Bean

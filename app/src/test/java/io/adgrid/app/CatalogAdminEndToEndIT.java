@@ -1,0 +1,249 @@
+package io.adgrid.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.adgrid.gateway.server.GatewayServer;
+import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.signing.BeaconSigner;
+import io.adgrid.signing.CanonicalString;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The catalog's admin API through the whole product (reporting API, PostgreSQL, the gateway's
+ * incremental refresh, the grid): a campaign, banner and publisher created over HTTP start being
+ * counted at the gateway's next refresh; a key added over HTTP is accepted alongside the first one;
+ * once the first is retired over HTTP its beacons are refused (403) and the new key's still counted.
+ * Totals are exact: every 2xx counted once, nothing refused counted.
+ */
+class CatalogAdminEndToEndIT {
+
+    private static final String TOKEN = "catalog-e2e-admin-token";
+    private static final int PORT = 6800;
+    private static final long CAMPAIGN = 500;
+    private static final long BANNER = 5000;
+    private static final long PUBLISHER = 177;
+    private static final String LANDING = "https://shop.example.com/winter?utm_source=adgrid";
+    private static final String SECRET_0 = "campaign-500-first-secret";
+    private static final String SECRET_K2 = "campaign-500-rotated-secret";
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static EmbeddedDatabase database;
+    private static ConfigurableApplicationContext app;
+    private static String gateway;
+    private static String reporting;
+    private static final AtomicInteger nonces = new AtomicInteger();
+
+    /** What the gateway answered 2xx for: each is a distinct event, counted once. */
+    private long impressions;
+    private long clicks;
+
+    @BeforeAll
+    static void startEverything() throws Exception {
+        database = EmbeddedDatabase.startTemporary();
+        app = AdGrid.start(Role.RUN,
+                "--adgrid.db.url=" + database.settings().url(),
+                "--adgrid.db.user=postgres",
+                "--adgrid.grid.cluster-name=catalog-e2e-" + UUID.randomUUID(),
+                "--adgrid.grid.port=" + PORT,
+                "--adgrid.members=127.0.0.1:" + PORT,
+                "--adgrid.gateway.port=0",
+                "--server.port=0",
+                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-catalog-e2e"),
+                "--adgrid.demo=true",
+                "--adgrid.gateway.catalog-refresh=200ms",
+                "--adgrid.fraud.max-clicks-per-ip-per-minute=0",
+                "--adgrid.admin.token=" + TOKEN);
+        gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();
+        reporting = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        if (app != null) {
+            app.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    @Test
+    void aCampaignMadeThroughTheApiIsCountedAndItsSecretRotatesWithoutLosingACount() throws Exception {
+        // Before it exists, the banner is unknown to the gateway.
+        assertThat(beacon("/i", SECRET_0, null).statusCode()).isEqualTo(404);
+
+        assertThat(admin("PUT", "/campaigns/" + CAMPAIGN, "{\"name\":\"Winter sale\",\"currency\":\"EUR\",\"secret\":\"" + SECRET_0 + "\"}")
+                .statusCode()).isEqualTo(201);
+        assertThat(admin("PUT", "/banners/" + BANNER, "{\"campaign\":" + CAMPAIGN + ",\"landingUrl\":\"" + LANDING + "\"}")
+                .statusCode()).isEqualTo(201);
+        assertThat(admin("PUT", "/publishers/" + PUBLISHER, "{\"name\":\"News site\"}").statusCode()).isEqualTo(201);
+
+        // The gateway's next refresh brings them in: until then 404 (not counted), then 200.
+        acceptedOnceRefreshed(SECRET_0, null, Set.of(404));
+        Map<String, String> shown = signed(SECRET_0, null);
+        assertThat(get(gateway + "/i?" + Beacons.query(shown)).statusCode()).isEqualTo(200);
+        impressions++;
+        HttpResponse<String> click = get(gateway + "/c?" + Beacons.query(shown));
+        assertThat(click.statusCode()).isEqualTo(302);
+        assertThat(click.headers().firstValue("Location")).hasValue(LANDING);
+        clicks++;
+
+        // Rotation: a new key k2; beacons signed with it are refused as unknown_key until the refresh.
+        assertThat(admin("POST", "/campaigns/" + CAMPAIGN + "/keys", "{\"kid\":\"k2\",\"secret\":\"" + SECRET_K2 + "\"}")
+                .statusCode()).isEqualTo(201);
+        acceptedOnceRefreshed(SECRET_K2, "k2", Set.of(403));
+        // Overlap: the old key (without kid, and as kid 0) and the new one are all counted.
+        expectImpression(SECRET_0, null, 200);
+        expectImpression(SECRET_0, "0", 200);
+        expectImpression(SECRET_K2, "k2", 200);
+
+        // Retiring kid 0 ends the overlap: old beacons are counted until the refresh, then refused.
+        HttpResponse<String> retired = admin("POST", "/campaigns/" + CAMPAIGN + "/keys/0/retire", "");
+        assertThat(retired.statusCode()).isEqualTo(200);
+        refusedOnceRefreshed(SECRET_0, null);
+        HttpResponse<String> old = beacon("/i", SECRET_0, "0");
+        assertThat(old.statusCode()).isEqualTo(403);
+        assertThat(old.body()).contains("retired_key").doesNotContain(SECRET_0);
+        assertThat(beacon("/c", SECRET_0, null).statusCode()).isEqualTo(403);
+        expectImpression(SECRET_K2, "k2", 200);
+        Map<String, String> next = signed(SECRET_K2, "k2");
+        assertThat(get(gateway + "/i?" + Beacons.query(next)).statusCode()).isEqualTo(200);
+        impressions++;
+        assertThat(get(gateway + "/c?" + Beacons.query(next)).statusCode()).isEqualTo(302);
+        clicks++;
+        // A replay is answered the same and counted once.
+        assertThat(get(gateway + "/i?" + Beacons.query(next)).statusCode()).isEqualTo(200);
+
+        // The API shows the rotation, never a secret.
+        HttpResponse<String> campaign = admin("GET", "/campaigns/" + CAMPAIGN, null);
+        assertThat(campaign.body()).doesNotContain(SECRET_0).doesNotContain(SECRET_K2);
+        JsonNode keys = JSON.readTree(campaign.body()).get("keys");
+        assertThat(keys).hasSize(2);
+        assertThat(keys.get(0).get("active").asBoolean()).isFalse();
+        assertThat(keys.get(1).get("kid").asText()).isEqualTo("k2");
+        assertThat(keys.get(1).get("active").asBoolean()).isTrue();
+
+        // Exact totals, live, then from PostgreSQL after a flush, by campaign, banner and publisher.
+        assertThat(impressions).isGreaterThanOrEqualTo(7);
+        assertTotals("live");
+        HttpResponse<String> flushed = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(flushed.statusCode()).isEqualTo(200);
+        assertTotals("db");
+    }
+
+    /** Sends fresh beacons signed with the key until one is accepted; the earlier ones must be refused with one of {@code before}. */
+    private void acceptedOnceRefreshed(String secret, String kid, Set<Integer> before) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            int status = beacon("/i", secret, kid).statusCode();
+            if (status == 200) {
+                impressions++;
+                return;
+            }
+            assertThat(before).as("status before the refresh").contains(status);
+            assertThat(System.nanoTime()).as("accepted within %s", WAIT).isLessThan(deadline);
+            pause();
+        }
+    }
+
+    /** Sends fresh beacons signed with the retired key until one is refused (403); those still accepted are counted. */
+    private void refusedOnceRefreshed(String secret, String kid) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            int status = beacon("/i", secret, kid).statusCode();
+            if (status == 403) {
+                return;
+            }
+            assertThat(status).as("status before the refresh").isEqualTo(200);
+            impressions++;
+            assertThat(System.nanoTime()).as("refused within %s", WAIT).isLessThan(deadline);
+            pause();
+        }
+    }
+
+    private void expectImpression(String secret, String kid, int status) {
+        assertThat(beacon("/i", secret, kid).statusCode()).as("kid %s", kid).isEqualTo(status);
+        if (status == 200) {
+            impressions++;
+        }
+    }
+
+    private void assertTotals(String source) throws Exception {
+        String window = "&granularity=total&source=" + source + "&from=" + Instant.now().minus(Duration.ofHours(1))
+                + "&to=" + Instant.now().plus(Duration.ofHours(1));
+        for (String selection : new String[] {"campaign=" + CAMPAIGN, "banner=" + BANNER, "publisher=" + PUBLISHER}) {
+            HttpResponse<String> r = get(reporting + "/api/v1/stats?" + selection + window);
+            assertThat(r.statusCode()).isEqualTo(200);
+            JsonNode row = JSON.readTree(r.body()).get("rows").get(0);
+            assertThat(row.get("impressions").asLong()).as("impressions of %s (%s)", selection, source).isEqualTo(impressions);
+            assertThat(row.get("clicks").asLong()).as("clicks of %s (%s)", selection, source).isEqualTo(clicks);
+            assertThat(row.get("suspect_clicks").asLong()).as("suspect clicks of %s (%s)", selection, source).isZero();
+        }
+    }
+
+    private static Map<String, String> signed(String secret, String kid) {
+        TreeMap<String, String> params = new TreeMap<>(Map.of("b", Long.toString(BANNER), "p", Long.toString(PUBLISHER),
+                "ts", Long.toString(System.currentTimeMillis()), "n", "e2e-" + nonces.incrementAndGet()));
+        if (kid != null) {
+            params.put("kid", kid);
+        }
+        params.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(secret), params));
+        return params;
+    }
+
+    private static HttpResponse<String> beacon(String path, String secret, String kid) {
+        return get(gateway + path + "?" + Beacons.query(signed(secret, kid)));
+    }
+
+    private static HttpResponse<String> admin(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/catalog" + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body()).doesNotContain(SECRET_0).doesNotContain(SECRET_K2);
+        return r;
+    }
+
+    private static HttpResponse<String> get(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(url, e);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,460 @@
+package io.adgrid.reporting.catalog;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import jakarta.servlet.http.HttpServletRequest;
+import io.adgrid.persister.catalog.CatalogAdmin;
+import io.adgrid.persister.catalog.CatalogAdmin.Secret;
+import io.adgrid.reporting.admin.AdminToken;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.security.SecurityScheme;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The catalog's admin API, behind the admin bearer token: campaigns, banners, publishers and the
+ * campaigns' signing keys. The token is checked before anything else is read (path ids, body), so
+ * a request without it learns nothing and costs nothing. Bodies are read here, bounded, and parsed
+ * strictly; JSON errors are reported by position only, so a secret in a malformed body is never
+ * echoed. Responses never carry a secret: a campaign lists its keys' ids and dates.
+ */
+@RestController
+@RequestMapping("/api/v1/admin/catalog")
+@SecurityScheme(name = "admin", type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "The admin token (ADGRID_ADMIN_TOKEN, or var/admin.token)")
+public class CatalogAdminController {
+
+    /** Largest request body read; the largest valid one (a 2 KiB URL, a 1 KiB secret) is far below. */
+    static final int MAX_BODY_BYTES = 16 * 1024;
+    private static final Pattern ID = Pattern.compile("[1-9][0-9]{0,17}");
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private final AdminToken token;
+    private final CatalogAdmin catalog;
+
+    public CatalogAdminController(AdminToken token, CatalogAdmin catalog) {
+        this.token = token;
+        this.catalog = catalog;
+    }
+
+    // ---- the JSON the API speaks ----------------------------------------------------------------
+
+    @Schema(description = "Create: name and secret required, currency defaults to USD. Update: name (and currency) only; a secret is refused")
+    public record CampaignBody(String name, @Schema(example = "EUR") String currency,
+                               @Schema(description = "the signing secret of key 0, at least 16 bytes; only when creating", writeOnly = true) String secret) {
+        @Override
+        public String toString() {
+            return "CampaignBody[name=" + name + ", currency=" + currency + ", secret=" + (secret == null ? "none" : "redacted") + "]";
+        }
+    }
+
+    public record BannerBody(long campaign, @Schema(example = "https://example.com/landing") String landingUrl) {
+    }
+
+    public record PublisherBody(String name) {
+    }
+
+    public record KeyBody(@Schema(example = "k2") String kid,
+                          @Schema(description = "at least 16 bytes", writeOnly = true) String secret) {
+        @Override
+        public String toString() {
+            return "KeyBody[kid=" + kid + ", secret=redacted]";
+        }
+    }
+
+    public record RetireBody(@Schema(description = "ISO-8601 instant; default now", example = "2026-12-01T00:00:00Z") String at) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record KeyInfo(String kid, @JsonProperty("created_at") String createdAt, @JsonProperty("retired_at") String retiredAt,
+                          boolean active) {
+        static KeyInfo of(CatalogAdmin.Key k) {
+            return new KeyInfo(k.kid(), k.createdAt().toString(), k.retiredAt() == null ? null : k.retiredAt().toString(),
+                    k.activeAt(Instant.now()));
+        }
+    }
+
+    public record CampaignInfo(long id, String name, String currency, @JsonProperty("created_at") String createdAt,
+                               @JsonProperty("updated_at") String updatedAt, List<KeyInfo> keys) {
+        static CampaignInfo of(CatalogAdmin.CampaignView c) {
+            return new CampaignInfo(c.id(), c.name(), c.currency(), c.createdAt().toString(), c.updatedAt().toString(),
+                    c.keys().stream().map(KeyInfo::of).toList());
+        }
+    }
+
+    public record BannerInfo(long id, long campaign, String landingUrl, @JsonProperty("created_at") String createdAt,
+                             @JsonProperty("updated_at") String updatedAt) {
+        static BannerInfo of(CatalogAdmin.BannerView b) {
+            return new BannerInfo(b.id(), b.campaignId(), b.landingUrl(), b.createdAt().toString(), b.updatedAt().toString());
+        }
+    }
+
+    public record PublisherInfo(long id, String name, @JsonProperty("created_at") String createdAt) {
+        static PublisherInfo of(CatalogAdmin.PublisherView p) {
+            return new PublisherInfo(p.id(), p.name(), p.createdAt().toString());
+        }
+    }
+
+    public record KeyAnswer(long campaign, String kid, @JsonProperty("created_at") String createdAt,
+                            @JsonProperty("retired_at") String retiredAt, boolean active) {
+        static KeyAnswer of(long campaign, CatalogAdmin.Key k) {
+            KeyInfo i = KeyInfo.of(k);
+            return new KeyAnswer(campaign, i.kid(), i.createdAt(), i.retiredAt(), i.active());
+        }
+    }
+
+    // ---- campaigns ------------------------------------------------------------------------------
+
+    @Operation(summary = "Create (201) or update (200) a campaign; on create its secret becomes key 0",
+            security = @SecurityRequirement(name = "admin"),
+            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = CampaignBody.class))),
+            responses = {
+                    @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
+                    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
+                    @ApiResponse(responseCode = "400", description = "bad JSON, or a secret on an update"),
+                    @ApiResponse(responseCode = "401", description = "no or wrong admin token"),
+                    @ApiResponse(responseCode = "422", description = "a value breaks a rule")})
+    @PutMapping("/campaigns/{id}")
+    public ResponseEntity<?> putCampaign(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                         @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                         HttpServletRequest request) {
+        return admin(authorization, () -> {
+            long campaign = id(id, "campaign");
+            Body body = body(request, Set.of("name", "currency", "secret"));
+            String secret = body.string("secret");
+            CatalogAdmin.Saved<CatalogAdmin.CampaignView> saved =
+                    catalog.putCampaign(campaign, body.string("name"), body.string("currency"), secret == null ? null : new Secret(secret));
+            return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value()));
+        });
+    }
+
+    @Operation(summary = "A campaign with its keys' ids, creation and retirement (never the secrets)",
+            security = @SecurityRequirement(name = "admin"),
+            responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = CampaignInfo.class))))
+    @GetMapping("/campaigns/{id}")
+    public ResponseEntity<?> getCampaign(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                         @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
+        return admin(authorization, () -> {
+            long campaign = id(id, "campaign");
+            return catalog.campaign(campaign).<ResponseEntity<?>>map(c -> ResponseEntity.ok(CampaignInfo.of(c)))
+                    .orElseGet(() -> notFound("no campaign " + campaign));
+        });
+    }
+
+    @Operation(summary = "Add a signing key to a campaign (201): beacons signed with kid=<kid> are accepted from the gateways' next refresh",
+            security = @SecurityRequirement(name = "admin"),
+            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = KeyBody.class))),
+            responses = {
+                    @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = KeyAnswer.class))),
+                    @ApiResponse(responseCode = "404", description = "no such campaign"),
+                    @ApiResponse(responseCode = "409", description = "the campaign already has this kid"),
+                    @ApiResponse(responseCode = "422", description = "bad kid or secret")})
+    @PostMapping("/campaigns/{id}/keys")
+    public ResponseEntity<?> addKey(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                    @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                    HttpServletRequest request) {
+        return admin(authorization, () -> {
+            long campaign = id(id, "campaign");
+            Body body = body(request, Set.of("kid", "secret"));
+            String kid = body.string("kid");
+            String secret = body.string("secret");
+            if (kid == null) {
+                return error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "kid is required");
+            }
+            CatalogAdmin.Key key = catalog.addKey(campaign, kid, secret == null ? null : new Secret(secret));
+            return ResponseEntity.created(URI.create("/api/v1/admin/catalog/campaigns/" + campaign)).body(KeyAnswer.of(campaign, key));
+        });
+    }
+
+    @Operation(summary = "Retire a key now or at a given time (200); the campaign's last key without a retirement cannot be retired (409)",
+            security = @SecurityRequirement(name = "admin"),
+            requestBody = @RequestBody(required = false, content = @Content(schema = @Schema(implementation = RetireBody.class))),
+            responses = {
+                    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = KeyAnswer.class))),
+                    @ApiResponse(responseCode = "404", description = "no such campaign or key"),
+                    @ApiResponse(responseCode = "409", description = "already retired, or the last key")})
+    @PostMapping("/campaigns/{id}/keys/{kid}/retire")
+    public ResponseEntity<?> retireKey(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                       @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                       @PathVariable("kid") String kid, HttpServletRequest request) {
+        return admin(authorization, () -> {
+            long campaign = id(id, "campaign");
+            if (!CatalogAdmin.KID.matcher(kid).matches()) {
+                throw new BadRequest("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+            }
+            Body body = optionalBody(request, Set.of("at"));
+            String at = body.string("at");
+            Instant when = null;
+            if (at != null) {
+                try {
+                    when = Instant.parse(at);
+                } catch (DateTimeParseException e) {
+                    return error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "at must be an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z");
+                }
+            }
+            return ResponseEntity.ok(KeyAnswer.of(campaign, catalog.retireKey(campaign, kid, when)));
+        });
+    }
+
+    // ---- banners and publishers -----------------------------------------------------------------
+
+    @Operation(summary = "Create (201) or update (200) a banner; it stays in its campaign for life",
+            security = @SecurityRequirement(name = "admin"),
+            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = BannerBody.class))),
+            responses = {
+                    @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = BannerInfo.class))),
+                    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = BannerInfo.class))),
+                    @ApiResponse(responseCode = "422", description = "bad landing URL, unknown campaign, or another campaign than the banner's")})
+    @PutMapping("/banners/{id}")
+    public ResponseEntity<?> putBanner(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                       @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                       HttpServletRequest request) {
+        return admin(authorization, () -> {
+            long banner = id(id, "banner");
+            Body body = body(request, Set.of("campaign", "landingUrl"));
+            long campaign = body.id("campaign");
+            CatalogAdmin.Saved<CatalogAdmin.BannerView> saved = catalog.putBanner(banner, campaign, body.string("landingUrl"));
+            return saved(saved.created(), "/api/v1/admin/catalog/banners/" + banner, BannerInfo.of(saved.value()));
+        });
+    }
+
+    @Operation(summary = "A banner", security = @SecurityRequirement(name = "admin"),
+            responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = BannerInfo.class))))
+    @GetMapping("/banners/{id}")
+    public ResponseEntity<?> getBanner(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                       @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
+        return admin(authorization, () -> {
+            long banner = id(id, "banner");
+            return catalog.banner(banner).<ResponseEntity<?>>map(b -> ResponseEntity.ok(BannerInfo.of(b)))
+                    .orElseGet(() -> notFound("no banner " + banner));
+        });
+    }
+
+    @Operation(summary = "Create (201) or rename (200) a publisher",
+            security = @SecurityRequirement(name = "admin"),
+            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = PublisherBody.class))),
+            responses = {
+                    @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = PublisherInfo.class))),
+                    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PublisherInfo.class)))})
+    @PutMapping("/publishers/{id}")
+    public ResponseEntity<?> putPublisher(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                          @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                          HttpServletRequest request) {
+        return admin(authorization, () -> {
+            long publisher = id(id, "publisher");
+            Body body = body(request, Set.of("name"));
+            CatalogAdmin.Saved<CatalogAdmin.PublisherView> saved = catalog.putPublisher(publisher, body.string("name"));
+            return saved(saved.created(), "/api/v1/admin/catalog/publishers/" + publisher, PublisherInfo.of(saved.value()));
+        });
+    }
+
+    @Operation(summary = "A publisher", security = @SecurityRequirement(name = "admin"),
+            responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PublisherInfo.class))))
+    @GetMapping("/publishers/{id}")
+    public ResponseEntity<?> getPublisher(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                          @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
+        return admin(authorization, () -> {
+            long publisher = id(id, "publisher");
+            return catalog.publisher(publisher).<ResponseEntity<?>>map(p -> ResponseEntity.ok(PublisherInfo.of(p)))
+                    .orElseGet(() -> notFound("no publisher " + publisher));
+        });
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------
+
+    private interface Action {
+        ResponseEntity<?> run() throws IOException;
+    }
+
+    /** A request this API refuses before the catalog is asked (400); the message never quotes a value. */
+    private static final class BadRequest extends RuntimeException {
+        private final HttpStatus status;
+
+        BadRequest(String message) {
+            this(HttpStatus.BAD_REQUEST, message);
+        }
+
+        BadRequest(HttpStatus status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private ResponseEntity<?> admin(String authorization, Action action) {
+        if (!token.allows(authorization)) {
+            return ResponseEntity.status(HttpStatus.UNAUTHORIZED)
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                    .body(Map.of("status", 401, "error", "unauthorized", "reason", "send Authorization: Bearer <admin token>"));
+        }
+        try {
+            return action.run();
+        } catch (BadRequest e) {
+            String code = switch (e.status) {
+                case PAYLOAD_TOO_LARGE -> "payload_too_large";
+                case UNPROCESSABLE_ENTITY -> "invalid";
+                default -> "bad_request";
+            };
+            return error(e.status, code, e.getMessage());
+        } catch (CatalogAdmin.RefusedException e) {
+            return switch (e.problem()) {
+                case NOT_FOUND -> error(HttpStatus.NOT_FOUND, "not_found", e.getMessage());
+                case CONFLICT -> error(HttpStatus.CONFLICT, "conflict", e.getMessage());
+                case INVALID -> error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", e.getMessage());
+                case NOT_ALLOWED -> error(HttpStatus.BAD_REQUEST, "bad_request", e.getMessage());
+            };
+        } catch (CatalogAdmin.UnavailableException e) {
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
+                    .body(Map.of("status", 503, "error", "unavailable", "reason", "PostgreSQL is unavailable, retry shortly"));
+        } catch (IOException e) {
+            return error(HttpStatus.BAD_REQUEST, "bad_request", "the request body could not be read");
+        }
+    }
+
+    private static long id(String raw, String what) {
+        if (raw == null || !ID.matcher(raw).matches()) {
+            throw new BadRequest(what + " id must be a positive integer");
+        }
+        return Long.parseLong(raw);
+    }
+
+    private static ResponseEntity<?> saved(boolean created, String location, Object body) {
+        return created ? ResponseEntity.created(URI.create(location)).body(body) : ResponseEntity.ok(body);
+    }
+
+    private static ResponseEntity<?> notFound(String reason) {
+        return error(HttpStatus.NOT_FOUND, "not_found", reason);
+    }
+
+    private static ResponseEntity<?> error(HttpStatus status, String code, String reason) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", status.value());
+        body.put("error", code);
+        body.put("reason", reason);
+        return ResponseEntity.status(status).body(body);
+    }
+
+    /** A parsed JSON object body with only known fields; values are checked for type, never quoted. */
+    private record Body(JsonNode node) {
+        String string(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                return null;
+            }
+            if (!v.isTextual()) {
+                throw new BadRequest(field + " must be a string");
+            }
+            return v.textValue();
+        }
+
+        long id(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                throw new BadRequest(HttpStatus.UNPROCESSABLE_ENTITY, field + " is required");
+            }
+            if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() <= 0) {
+                throw new BadRequest(field + " must be a positive integer");
+            }
+            return v.longValue();
+        }
+    }
+
+    private static Body optionalBody(HttpServletRequest request, Set<String> fields) throws IOException {
+        byte[] bytes = read(request);
+        return isBlank(bytes) ? new Body(JSON.createObjectNode()) : parse(bytes, fields);
+    }
+
+    private static Body body(HttpServletRequest request, Set<String> fields) throws IOException {
+        byte[] bytes = read(request);
+        if (isBlank(bytes)) {
+            throw new BadRequest("the body must be a JSON object (Content-Type: application/json)");
+        }
+        return parse(bytes, fields);
+    }
+
+    private static Body parse(byte[] bytes, Set<String> fields) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadRequest("the body is not UTF-8");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            // Jackson's message quotes the offending token, which may be (part of) a secret: position only.
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw new BadRequest("the body is not valid JSON" + where);
+        }
+        if (node == null || !node.isObject()) {
+            throw new BadRequest("the body must be a JSON object");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            if (!fields.contains(names.next())) {
+                throw new BadRequest("unknown field; the fields are " + String.join(", ", fields.stream().sorted().toList()));
+            }
+        }
+        return new Body(node);
+    }
+
+    private static boolean isBlank(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] read(HttpServletRequest request) throws IOException {
+        if (request.getContentLengthLong() > MAX_BODY_BYTES) {
+            throw new BadRequest(HttpStatus.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new BadRequest(HttpStatus.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            return bytes;
+        }
+    }
+}
