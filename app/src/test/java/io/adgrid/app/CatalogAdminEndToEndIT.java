@@ -146,10 +146,7 @@ class CatalogAdminEndToEndIT {
         // Exact totals, live, then from PostgreSQL after a flush, by campaign, banner and publisher.
         assertThat(impressions).isGreaterThanOrEqualTo(7);
         assertTotals("live");
-        HttpResponse<String> flushed = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(flushed.statusCode()).isEqualTo(200);
+        assertThat(Probes.flush(reporting, TOKEN)).as("admin flush").isEqualTo(200);
         assertTotals("db");
     }
 

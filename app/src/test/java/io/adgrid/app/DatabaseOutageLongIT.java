@@ -160,10 +160,7 @@ class DatabaseOutageLongIT {
         assertThat(notOk.get()).as("beacons answered other than 2xx").isZero();
         Wait.until("PostgreSQL holds every event", Duration.ofSeconds(60), () -> Probes.impressions(reporting, "db") == expected);
         assertThat(Probes.impressions(reporting, "live")).isEqualTo(expected);
-        HttpResponse<String> flush = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(flush.statusCode()).isEqualTo(200);
+        assertThat(Probes.flush(reporting, TOKEN)).as("admin flush").isEqualTo(200);
         assertThat(Probes.impressions(reporting, "db")).isEqualTo(expected);
         assertThat(Probes.sqlImpressions(database.settings())).isEqualTo(expected);
         System.out.printf("long outage: PostgreSQL down %d s under %d impressions/s; %d events sent (%d during the outage), "

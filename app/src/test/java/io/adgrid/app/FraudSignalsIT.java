@@ -144,10 +144,7 @@ class FraudSignalsIT {
     @Test
     @Order(2)
     void afterAFlushPostgreSqlHoldsTheSameCleanAndSuspectCounts() throws Exception {
-        HttpResponse<String> flushed = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(flushed.statusCode()).isEqualTo(200);
+        assertThat(Probes.flush(reporting, TOKEN)).as("admin flush").isEqualTo(200);
 
         assertTotals("db");
         assertTotals("live");

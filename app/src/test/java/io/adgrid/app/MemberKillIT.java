@@ -2,11 +2,6 @@ package io.adgrid.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -61,14 +55,13 @@ class MemberKillIT {
                 "--adgrid.admin.token=" + TOKEN));
         AdGridProcess all = AdGridProcess.start("run", runFlags);
         processes.add(all);
-        HttpClient http = HttpClient.newHttpClient();
         String gateway = "http://127.0.0.1:" + gatewayPort;
         String reporting = "http://127.0.0.1:" + reportingPort;
         Wait.until("the all-in-one process answers", Duration.ofSeconds(90), () -> Probes.status(gateway + "/healthz") == 200);
         AdGridProcess victim = AdGridProcess.start("node", grid);
         processes.add(victim);
         processes.add(AdGridProcess.start("node", grid));
-        Wait.until("three members", Duration.ofSeconds(90), () -> clusterSize(http, reporting) == 3);
+        Wait.until("three members", Duration.ofSeconds(90), () -> Probes.dataMembers(reporting) == 3);
 
         long now = System.currentTimeMillis();
         AtomicInteger sent = new AtomicInteger();
@@ -82,7 +75,7 @@ class MemberKillIT {
         }
         assertThat(victim.isAlive()).isFalse();
 
-        Wait.until("two members left", Duration.ofSeconds(90), () -> clusterSize(http, reporting) == 2);
+        Wait.until("two members left", Duration.ofSeconds(90), () -> Probes.dataMembers(reporting) == 2);
         assertThat(Probes.impressions(reporting, "live")).isEqualTo(EVENTS);
         // Every beacon once more: replays whose first copy was counted before or across the kill,
         // recognised by the identities the surviving backups kept.
@@ -91,10 +84,7 @@ class MemberKillIT {
         }
         clients.shutdown();
         assertThat(Probes.impressions(reporting, "live")).as("after replaying all of them").isEqualTo(EVENTS);
-        HttpResponse<String> flush = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(flush.statusCode()).isEqualTo(200);
+        assertThat(Probes.flush(reporting, TOKEN)).as("admin flush").isEqualTo(200);
         assertThat(Probes.impressions(reporting, "db")).isEqualTo(EVENTS);
         assertThat(Probes.impressions(reporting, "live")).isEqualTo(EVENTS);
         assertThat(Probes.sqlImpressions(database.settings())).isEqualTo(EVENTS);
@@ -118,19 +108,6 @@ class MemberKillIT {
             }));
         }
         return done;
-    }
-
-    private static int clusterSize(HttpClient http, String reporting) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/ops/overview")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? new ObjectMapper().readTree(r.body()).get("cluster").get("members").size() : -1;
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
     }
 
     private static void sleep(long millis) {

@@ -2,10 +2,6 @@ package io.adgrid.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +9,6 @@ import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -34,7 +29,6 @@ class NetworkSplitIT {
             "-Dhazelcast.merge.next.run.delay.seconds=3");
 
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
     private final long now = System.currentTimeMillis();
     private final List<String> unanswered = new ArrayList<>();
     private int distinct;
@@ -73,7 +67,7 @@ class NetworkSplitIT {
         start(ns.launcher(), ns.innerAddress, "run", grid, "--adgrid.grid.port=" + PORT,
                 "--adgrid.db.url=jdbc:postgresql://" + ns.hostAddress + ":" + databaseForLoneSide.port() + "/postgres",
                 "--adgrid.gateway.port=18080", "--server.port=18081");
-        Wait.until("three members", Duration.ofSeconds(120), () -> dataMembers(reporting) == 3);
+        Wait.until("three members", Duration.ofSeconds(120), () -> Probes.dataMembers(reporting) == 3);
         Wait.until("the lone side's gateway answers", Duration.ofSeconds(120), () -> Probes.status(loneSideFromHere + "/healthz") == 200);
 
         sendUntilCounted(bigSide, 300, "before-big");
@@ -101,7 +95,7 @@ class NetworkSplitIT {
         assertThat(loneRefused).as("503s from the lone side").isPositive();
 
         ns.heal();
-        Wait.until("three members again after the merge", Duration.ofSeconds(180), () -> dataMembers(reporting) == 3);
+        Wait.until("three members again after the merge", Duration.ofSeconds(180), () -> Probes.dataMembers(reporting) == 3);
         for (String beacon : unanswered) {
             resendUntilCounted(bigSide + beacon);
         }
@@ -109,10 +103,7 @@ class NetworkSplitIT {
         sendUntilCounted(loneSideFromHere, 100, "after-lone");
 
         assertThat(Probes.impressions(reporting, "live")).isEqualTo(distinct);
-        HttpResponse<String> flush = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(flush.statusCode()).isEqualTo(200);
+        assertThat(Probes.flush(reporting, TOKEN)).as("admin flush").isEqualTo(200);
         assertThat(Probes.impressions(reporting, "db")).isEqualTo(distinct);
         assertThat(Probes.sqlImpressions(database.settings())).isEqualTo(distinct);
         System.out.printf("network split: %d distinct impressions, %d refused by the lone side and re-sent, 0 lost, 0 doubled%n",
@@ -142,15 +133,5 @@ class NetworkSplitIT {
 
     private static void resendUntilCounted(String url) {
         Wait.until("200 for " + url, Duration.ofSeconds(180), () -> Probes.status(url) == 200);
-    }
-
-    private int dataMembers(String reporting) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/ops/overview")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? new ObjectMapper().readTree(r.body()).get("cluster").get("members").size() : -1;
-        } catch (Exception e) {
-            return -1;
-        }
     }
 }

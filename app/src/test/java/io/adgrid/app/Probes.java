@@ -49,6 +49,34 @@ final class Probes {
         }
     }
 
+    /** {@code POST /api/v1/admin/flush} with the admin token: its HTTP status, or -1 when nothing answers. */
+    static int flush(String reporting, String token) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
+                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** The data members the ops overview lists, or -1 when it cannot answer. */
+    static int dataMembers(String reporting) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/ops/overview")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()).get("cluster").get("members").size() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     /** All impressions in PostgreSQL's counter table, read with SQL. */
     static long sqlImpressions(DatabaseSettings database) throws Exception {
         try (HikariDataSource ds = Database.pool(database, "test-check", 1);

@@ -147,10 +147,7 @@ class RollingRestartIT {
         assertThat(noAnswer.get()).as("requests the gateway left unanswered (it never stopped)").isZero();
         assertThat(otherAnswers).as("answers other than 2xx and 503 with Retry-After").isEmpty();
         assertThat(Probes.impressions(reportingUrl, "live")).isEqualTo(expected);
-        HttpResponse<String> flush = http.send(HttpRequest.newBuilder(URI.create(reportingUrl + "/api/v1/admin/flush"))
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(flush.statusCode()).isEqualTo(200);
+        assertThat(Probes.flush(reportingUrl, TOKEN)).as("admin flush").isEqualTo(200);
         assertThat(Probes.impressions(reportingUrl, "db")).isEqualTo(expected);
         assertThat(Probes.impressions(reportingUrl, "live")).isEqualTo(expected);
         assertThat(Probes.sqlImpressions(database.settings())).isEqualTo(expected);
