@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * sides during the split, the link healed. With split-brain protection (min 2 data members) the lone
  * side refuses to count (503 + Retry-After) and its clients retry; every beacon ends counted once.
  */
-class NetworkSplitIT {
+class NetworkSplitLongIT {
 
     private static final String TOKEN = "network-split-token";
     private static final int PORT = 6500;
