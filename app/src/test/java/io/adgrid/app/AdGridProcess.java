@@ -83,6 +83,29 @@ final class AdGridProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** True while the process runs; one that exited fails the test at once, with the end of its log. */
+    boolean assertRunning() {
+        if (process.isAlive()) {
+            return true;
+        }
+        String text;
+        try {
+            text = log();
+        } catch (IOException e) {
+            text = e.toString();
+        }
+        throw new AssertionError("an AdGrid process exited (code " + process.exitValue() + "), log " + log + ":\n"
+                + text.substring(Math.max(0, text.length() - 4000)));
+    }
+
+    boolean logContains(String text) {
+        try {
+            return log().contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The exit code once the process has ended. */
     int exitValue() {
         return process.exitValue();
@@ -96,6 +119,14 @@ final class AdGridProcess implements AutoCloseable {
     boolean terminate(long seconds) throws InterruptedException {
         process.destroy();
         return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
+    /** SIGKILL to every process first, then waits for each: as close to "all at once" as a test gets. */
+    static void killAll(List<AdGridProcess> processes) throws InterruptedException {
+        processes.forEach(p -> p.process.destroyForcibly());
+        for (AdGridProcess p : processes) {
+            p.process.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     /** SIGKILL: no hook, no flush, no goodbye to the cluster. */

@@ -2,22 +2,11 @@ package io.adgrid.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
@@ -46,20 +35,15 @@ class RollingRestartIT {
     private static final int EVENTS_PER_STEP = 600;
 
     private final List<AdGridProcess> processes = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private EmbeddedDatabase database;
     private ConfigurableApplicationContext reporting;
-
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong retriedWithRetryAfter = new AtomicLong();
-    private final AtomicLong noAnswer = new AtomicLong();
-    private final AtomicLong mostRetriesOfOneEvent = new AtomicLong();
-    private final Map<String, AtomicLong> otherAnswers = new ConcurrentHashMap<>();
-    private volatile boolean sending = true;
+    private RetryingClients clients;
 
     @AfterEach
     void stop() throws InterruptedException {
-        sending = false;
+        if (clients != null) {
+            clients.abandon();
+        }
         if (reporting != null) {
             reporting.close();
         }
@@ -91,7 +75,7 @@ class RollingRestartIT {
         // starts first forms a cluster of its own, which Hazelcast merges only minutes later.
         Wait.until("the three data members see each other", Duration.ofSeconds(180), () -> {
             for (AdGridProcess node : nodes) {
-                if (!running(node) || !logContains(node, "Members {size:3,")) {
+                if (!node.assertRunning() || !node.logContains("Members {size:3,")) {
                     return false;
                 }
             }
@@ -112,18 +96,13 @@ class RollingRestartIT {
 
         Wait.until("three data members and a safe cluster", Duration.ofSeconds(180), () -> dataMembers(view) == 3 && safe(view));
         Wait.until("the gateway answers /healthz", Duration.ofSeconds(180),
-                () -> running(gatewayProcess) && Probes.status(gateway + "/healthz") == 200);
+                () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
 
-        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < CLIENTS; t++) {
-            int client = t;
-            done.add(clients.submit(() -> send(gateway, client)));
-        }
+        clients = new RetryingClients(gateway, CLIENTS, "roll");
         List<String> steps = new ArrayList<>();
         for (int n = 0; n < 3; n++) {
-            long before = sent.get();
-            Wait.until("load before step " + (n + 1), Duration.ofSeconds(60), () -> sent.get() >= before + EVENTS_PER_STEP);
+            long before = clients.sent();
+            Wait.until("load before step " + (n + 1), Duration.ofSeconds(60), () -> clients.sent() >= before + EVENTS_PER_STEP);
             long stepStart = System.nanoTime();
             assertThat(nodes[n].terminate(60)).as("member %d exited within 60 s of SIGTERM", n + 1).isTrue();
             assertThat(nodes[n].log()).as("member %d wrote its entries before leaving", n + 1).contains("flushed");
@@ -131,21 +110,17 @@ class RollingRestartIT {
             AdGridProcess restarted = node(grid);
             nodes[n] = restarted;
             Wait.until("three data members and a safe cluster after restarting member " + (n + 1), Duration.ofSeconds(180),
-                    () -> running(restarted) && dataMembers(view) == 3 && safe(view));
+                    () -> restarted.assertRunning() && dataMembers(view) == 3 && safe(view));
             steps.add(String.format("member %d: %.1f s", n + 1, (System.nanoTime() - stepStart) / 1e9));
         }
-        long afterRoll = sent.get();
-        Wait.until("load after the roll", Duration.ofSeconds(60), () -> sent.get() >= afterRoll + EVENTS_PER_STEP);
-        sending = false;
-        for (Future<?> f : done) {
-            f.get(120, TimeUnit.SECONDS);
-        }
-        clients.shutdown();
+        long afterRoll = clients.sent();
+        Wait.until("load after the roll", Duration.ofSeconds(60), () -> clients.sent() >= afterRoll + EVENTS_PER_STEP);
+        clients.stop();
         assertThat(gatewayProcess.isAlive()).as("the gateway process stayed up").isTrue();
 
-        long expected = sent.get();
-        assertThat(noAnswer.get()).as("requests the gateway left unanswered (it never stopped)").isZero();
-        assertThat(otherAnswers).as("answers other than 2xx and 503 with Retry-After").isEmpty();
+        long expected = clients.sent();
+        assertThat(clients.noAnswer()).as("requests the gateway left unanswered (it never stopped)").isZero();
+        assertThat(clients.otherAnswers()).as("answers other than 2xx and 503 with Retry-After").isEmpty();
         assertThat(Probes.impressions(reportingUrl, "live")).isEqualTo(expected);
         assertThat(Probes.flush(reportingUrl, TOKEN)).as("admin flush").isEqualTo(200);
         assertThat(Probes.impressions(reportingUrl, "db")).isEqualTo(expected);
@@ -154,7 +129,7 @@ class RollingRestartIT {
         System.out.printf("rolling restart: %d events sent by %d clients, %d counted (live, db after flush, SQL), 0 lost, 0 doubled; "
                         + "%d answers were 503 with Retry-After (retried; at most %d for one event, 200 ms apart), 0 other non-2xx; "
                         + "steps (SIGTERM to three members and safe again) %s; %.0f s in all%n",
-                expected, CLIENTS, expected, retriedWithRetryAfter.get(), mostRetriesOfOneEvent.get(), steps, (System.nanoTime() - started) / 1e9);
+                expected, CLIENTS, expected, clients.retriedWithRetryAfter(), clients.mostRetriesOfOneEvent(), steps, (System.nanoTime() - started) / 1e9);
     }
 
     private AdGridProcess node(List<String> grid) throws Exception {
@@ -166,69 +141,6 @@ class RollingRestartIT {
         return p;
     }
 
-    /** One client: distinct impressions, each retried (the same signed URL) until it gets a 2xx. */
-    private void send(String gateway, int client) {
-        for (long i = 0; sending; i++) {
-            String url = gateway + "/i?" + Beacons.beacon(1 + (client * 167 + i) % 1000, 1 + i % 100,
-                    System.currentTimeMillis(), "roll-" + client + "-" + i);
-            long retries = 0;
-            while (!answeredOk(url)) {
-                retries++;
-                pause(200);
-            }
-            mostRetriesOfOneEvent.accumulateAndGet(retries, Math::max);
-            sent.incrementAndGet();
-            pause(5);
-        }
-    }
-
-    /** Sends once; records any answer that is not a 2xx. */
-    private boolean answeredOk(String url) {
-        try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            if (r.statusCode() / 100 == 2) {
-                return true;
-            }
-            if (r.statusCode() == 503 && r.headers().firstValue("Retry-After").isPresent()) {
-                retriedWithRetryAfter.incrementAndGet();
-            } else {
-                String what = r.statusCode() + (r.headers().firstValue("Retry-After").isPresent() ? " with" : " without") + " Retry-After";
-                otherAnswers.computeIfAbsent(what, k -> new AtomicLong()).incrementAndGet();
-            }
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (Exception e) {
-            noAnswer.incrementAndGet();
-            return false;
-        }
-    }
-
-    /** True while {@code p} runs; a process that exited fails the test at once, with its log. */
-    private static boolean running(AdGridProcess p) {
-        if (p.isAlive()) {
-            return true;
-        }
-        String log;
-        try {
-            log = p.log();
-        } catch (java.io.IOException e) {
-            log = e.toString();
-        }
-        throw new AssertionError("an AdGrid process exited (code " + p.exitValue() + "), log " + p.logFile() + ":\n"
-                + log.substring(Math.max(0, log.length() - 4000)));
-    }
-
-    private static boolean logContains(AdGridProcess p, String text) {
-        try {
-            return p.log().contains(text);
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     private static long dataMembers(HazelcastInstance view) {
         return view.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
     }
@@ -238,14 +150,6 @@ class RollingRestartIT {
             return view.getPartitionService().isClusterSafe();
         } catch (RuntimeException e) {
             return false;
-        }
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

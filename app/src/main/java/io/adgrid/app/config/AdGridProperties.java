@@ -20,7 +20,8 @@ public record AdGridProperties(
         Catalog catalog,
         WriteBehind writeBehind,
         Admin admin,
-        Fraud fraud) {
+        Fraud fraud,
+        Journal journal) {
 
     public record Db(String url, String user, String password, int embeddedPort) {
     }
@@ -38,6 +39,11 @@ public record AdGridProperties(
                           int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration maxQueueDelay, Duration orderRetention,
                           Duration catalogRefresh, int maxUrlLength, DataSize maxHeaderSize, DataSize maxBodySize,
                           DataSize maxSaleBodySize) {
+
+        /** Minutes a beacon's identity is remembered for replay dedup: every ts the gateway accepts, and one more. */
+        public int replayWindowMinutes() {
+            return (int) (maxAge.toMinutes() + maxAhead.toMinutes() + 1);
+        }
     }
 
     /**
@@ -54,6 +60,21 @@ public record AdGridProperties(
     }
 
     public record WriteBehind(Duration interval) {
+    }
+
+    /**
+     * Each data member's journal of what it applied (README "Everything killed at once").
+     *
+     * @param enabled off only to measure its cost: without it a kill of every member loses what
+     *                PostgreSQL did not hold yet
+     * @param dir     the journal root; empty = {@code <var-dir>/journal}. Must outlive the process
+     *                (a persistent volume in Kubernetes)
+     */
+    public record Journal(boolean enabled, Path dir) {
+
+        public Path directory(Path varDir) {
+            return dir == null || dir.toString().isBlank() ? varDir.resolve("journal") : dir;
+        }
     }
 
     public record Admin(String token) {

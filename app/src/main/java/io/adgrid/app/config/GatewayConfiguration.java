@@ -1,6 +1,7 @@
 package io.adgrid.app.config;
 
 import java.time.Clock;
+import io.adgrid.gateway.batching.GatedEventSink;
 import io.adgrid.gateway.batching.GridBatcher;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.catalog.CatalogCache;
@@ -10,11 +11,14 @@ import io.adgrid.gateway.fraud.ClickRateLimiter;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
+import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.catalog.JdbcCatalogSource;
+import io.adgrid.persister.journal.JournalKeeper;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -43,15 +47,23 @@ public class GatewayConfiguration {
         return batcher;
     }
 
+    /** Closed while the grid replays the journals of a dead life; in {@code run}, after this process's own replay. */
+    @Bean(destroyMethod = "close")
+    RecoveryGate recoveryGate(HazelcastInstance grid, ObjectProvider<JournalKeeper> ownJournal) {
+        ownJournal.getIfAvailable();
+        return new RecoveryGate(grid);
+    }
+
     @Bean
-    BeaconService beaconService(CatalogCache catalog, GridBatcher batcher, HazelcastInstance grid, AdGridProperties props,
-                                Clock clock, MeterRegistry metrics) {
+    BeaconService beaconService(CatalogCache catalog, GridBatcher batcher, RecoveryGate gate, HazelcastInstance grid,
+                                AdGridProperties props, Clock clock, MeterRegistry metrics) {
         BeaconValidator validator = new BeaconValidator(catalog.view(), clock,
                 new ValidationSettings(props.gateway().maxAge(), props.gateway().maxAhead()));
         // Ready means this gateway can answer: not "the cluster is safe", which is false on every
         // gateway at once while partitions migrate (and Hazelcast retries calls through that).
         AdGridProperties.Fraud fraud = props.fraud();
-        return new BeaconService(validator, batcher, () -> catalog.isLoaded() && grid.getLifecycleService().isRunning()
+        return new BeaconService(validator, new GatedEventSink(batcher, gate::open), () -> catalog.isLoaded() && gate.open()
+                && grid.getLifecycleService().isRunning()
                 && grid.getCluster().getMembers().stream().anyMatch(m -> !m.isLiteMember()), metrics,
                 new ClickRateLimiter(fraud.maxClicksPerIpPerMinute(), clock), fraud.trustedProxy());
     }

@@ -1,7 +1,9 @@
 package io.adgrid.app.config;
 
+import java.time.Duration;
 import io.adgrid.gateway.batching.GridBatcher;
 import io.adgrid.gateway.server.GatewayServer;
+import io.adgrid.persister.journal.JournalKeeper;
 import io.adgrid.persister.writebehind.WriteBehind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,13 +22,15 @@ public class GracefulShutdown implements SmartLifecycle {
     private final ObjectProvider<GatewayServer> server;
     private final ObjectProvider<GridBatcher> batcher;
     private final ObjectProvider<WriteBehind> writeBehind;
+    private final ObjectProvider<JournalKeeper> journal;
     private volatile boolean running;
 
     public GracefulShutdown(ObjectProvider<GatewayServer> server, ObjectProvider<GridBatcher> batcher,
-                            ObjectProvider<WriteBehind> writeBehind) {
+                            ObjectProvider<WriteBehind> writeBehind, ObjectProvider<JournalKeeper> journal) {
         this.server = server;
         this.batcher = batcher;
         this.writeBehind = writeBehind;
+        this.journal = journal;
     }
 
     @Override
@@ -43,6 +47,8 @@ public class GracefulShutdown implements SmartLifecycle {
             try {
                 WriteBehind.CycleResult r = w.flushOwnEntries();
                 log.info("flushed {} batches ({} rows) to PostgreSQL", r.newBatches(), r.rows());
+                // Written: the journal is no longer needed once the other members' writes caught up too.
+                journal.ifAvailable(j -> j.retire(Duration.ofSeconds(10)));
             } catch (RuntimeException e) {
                 log.error("final flush failed; unwritten counts stay in the grid's other members if any: {}", e.getMessage());
             }

@@ -2,9 +2,12 @@ package io.adgrid.app.config;
 
 import java.time.Clock;
 import io.adgrid.app.Role;
+import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import com.hazelcast.core.HazelcastInstance;
+import com.zaxxer.hikari.HikariDataSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -24,8 +27,21 @@ public class GridConfiguration {
                 !role.dataMember, g.partitionCount(), g.backupCount(), g.kubernetesServiceDns(), g.minMembers());
     }
 
+    /**
+     * A data member journals what it applies (closed by its {@code JournalKeeper}); other roles hold
+     * no data. A data member joins only once PostgreSQL is migrated: its journal opens (and the grid
+     * calls to its partitions stop being retried) right after it joins.
+     */
     @Bean(destroyMethod = "shutdown")
-    HazelcastInstance hazelcastInstance(GridSettings settings) {
+    HazelcastInstance hazelcastInstance(GridSettings settings, AdGridProperties props, Role role,
+                                        ObjectProvider<HikariDataSource> database) {
+        if (role.dataMember) {
+            database.getIfAvailable();
+        }
+        if (role.dataMember && props.journal().enabled()) {
+            return GridMember.start(settings, new MemberJournal(props.journal().directory(props.varDir()),
+                    props.gateway().replayWindowMinutes()));
+        }
         return GridMember.start(settings);
     }
 }

@@ -2,10 +2,16 @@ package io.adgrid.app.config;
 
 import java.time.Clock;
 import io.adgrid.app.Role;
+import io.adgrid.grid.counters.SliceJournal;
+import io.adgrid.grid.journal.MemberJournal;
+import io.adgrid.grid.journal.RecoveryGate;
+import io.adgrid.persister.journal.JournalKeeper;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -15,11 +21,28 @@ public class PersistenceConfiguration {
 
     @Bean(destroyMethod = "close")
     WriteBehind writeBehind(HazelcastInstance grid, HikariDataSource dataSource, Clock clock, AdGridProperties props, Role role) {
-        int window = (int) (props.gateway().maxAge().toMinutes() + props.gateway().maxAhead().toMinutes() + 1);
-        WriteBehind writeBehind = new WriteBehind(grid, new CounterWriter(dataSource), clock, window);
+        WriteBehind writeBehind = new WriteBehind(grid, new CounterWriter(dataSource), clock, props.gateway().replayWindowMinutes());
         if (role.dataMember) {
             writeBehind.start(props.writeBehind().interval());
         }
         return writeBehind;
+    }
+
+    /**
+     * A data member's journal keeper: joins the grid's life, replays journals of dead ones, opens the
+     * gateways' gate. Null where there is no journal (the gate is then opened at once by a data member).
+     */
+    @Bean(destroyMethod = "close")
+    JournalKeeper journalKeeper(HazelcastInstance grid, HikariDataSource dataSource, Clock clock, MeterRegistry metrics, Role role) {
+        if (!role.dataMember) {
+            return null;
+        }
+        if (!(grid.getConfig().getUserContext().get(SliceJournal.USER_CONTEXT_KEY) instanceof MemberJournal journal)) {
+            grid.<String, String>getMap(RecoveryGate.MAP).putIfAbsent(RecoveryGate.AWAITING, "");
+            return null;
+        }
+        Gauge.builder("adgrid.journal.written", journal, MemberJournal::bytesWritten).baseUnit("bytes")
+                .description("Bytes this member has journaled since it started (owner and backup writes)").register(metrics);
+        return new JournalKeeper(journal, grid, dataSource, clock).start();
     }
 }

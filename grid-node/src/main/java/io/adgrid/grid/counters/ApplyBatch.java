@@ -26,16 +26,31 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
     private long batchGateway;
     private long batchSequence;
     private long orderExpiresMinute;
+    private boolean identitiesOnly;
     private Map<Long, List<GridEvent>> eventsByKey;
 
     public ApplyBatch() {
     }
 
     public ApplyBatch(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey) {
+        this(batch, orderExpiresMinute, eventsByKey, false);
+    }
+
+    private ApplyBatch(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey, boolean identitiesOnly) {
         this.batchGateway = batch.gateway();
         this.batchSequence = batch.sequence();
         this.orderExpiresMinute = orderExpiresMinute;
         this.eventsByKey = eventsByKey;
+        this.identitiesOnly = identitiesOnly;
+    }
+
+    /**
+     * A batch that makes the grid remember the events' identities (beacon signatures, sale orders)
+     * without counting them: how a recovery hands a new grid the replay window of a dead one whose
+     * counts it wrote to PostgreSQL itself.
+     */
+    public static ApplyBatch identitiesOnly(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey) {
+        return new ApplyBatch(batch, orderExpiresMinute, eventsByKey, true);
     }
 
     public BatchId batchId() {
@@ -69,10 +84,14 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         int n = events.size();
         BitSet answer = null;
         Set<String> orders = null;
+        List<GridEvent> taken = SliceRecorder.active() ? new ArrayList<>(n) : null;
         for (int i = 0; i < n; i++) {
             GridEvent e = events.get(i);
             RouteState.Verdict verdict;
-            if (e.type() == EventType.SALE) {
+            if (identitiesOnly) {
+                boolean known = e.type() == EventType.SALE ? !state.rememberOrder(e, batch, orderExpiresMinute) : !state.rememberBeacon(e);
+                verdict = known ? RouteState.Verdict.DUPLICATE : RouteState.Verdict.COUNTED;
+            } else if (e.type() == EventType.SALE) {
                 if (orders == null) {
                     orders = new HashSet<>();
                 }
@@ -80,12 +99,18 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
             } else {
                 verdict = state.recordBeacon(e);
             }
+            if (taken != null && verdict != RouteState.Verdict.DUPLICATE) {
+                taken.add(verdict == RouteState.Verdict.SUSPECT && !e.suspect() ? e.asSuspect() : e);
+            }
             if (verdict != RouteState.Verdict.COUNTED) {
                 if (answer == null) {
                     answer = new BitSet(2 * n);
                 }
                 answer.set(verdict == RouteState.Verdict.DUPLICATE ? 2 * i : 2 * i + 1);
             }
+        }
+        if (taken != null && !taken.isEmpty()) {
+            SliceRecorder.record(state.applied(entry.getKey(), batch, identitiesOnly, orderExpiresMinute, taken));
         }
         entry.setValue(state);
         return answer == null ? null : answer.toLongArray();
@@ -121,6 +146,7 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         out.writeLong(batchGateway);
         out.writeLong(batchSequence);
         out.writeLong(orderExpiresMinute);
+        out.writeBoolean(identitiesOnly);
         out.writeInt(eventsByKey.size());
         for (Map.Entry<Long, List<GridEvent>> e : eventsByKey.entrySet()) {
             out.writeLong(e.getKey());
@@ -136,6 +162,7 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         batchGateway = in.readLong();
         batchSequence = in.readLong();
         orderExpiresMinute = in.readLong();
+        identitiesOnly = in.readBoolean();
         int keys = in.readInt();
         eventsByKey = new HashMap<>(Math.max(16, keys * 2));
         for (int k = 0; k < keys; k++) {

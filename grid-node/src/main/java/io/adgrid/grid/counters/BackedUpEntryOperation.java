@@ -1,9 +1,12 @@
 package io.adgrid.grid.counters;
 
+import java.util.List;
 import java.util.Set;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.impl.operation.MultipleEntryOperation;
+import com.hazelcast.spi.exception.RetryableHazelcastException;
+import com.hazelcast.spi.impl.operationservice.Operation;
 
 /**
  * Hazelcast's multi-key entry-processor operation, but answered only after the backup replicas
@@ -16,6 +19,9 @@ import com.hazelcast.map.impl.operation.MultipleEntryOperation;
  * the invocation wait for their acknowledgements; with
  * {@code hazelcast.operation.fail.on.indeterminate.state} set (see {@code GridMember}) a missing
  * acknowledgement fails the call instead of completing it without backups, and the caller retries.
+ *
+ * <p>On a member with a {@link SliceJournal}, owner and backups also journal what the batch changed
+ * before answering, so an acknowledged count survives even the death of every member.
  */
 public final class BackedUpEntryOperation extends MultipleEntryOperation {
 
@@ -24,6 +30,49 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
 
     public BackedUpEntryOperation(String mapName, Set<Data> keys, EntryProcessor<?, ?, ?> processor) {
         super(mapName, keys, processor);
+    }
+
+    @Override
+    public void innerBeforeRun() throws Exception {
+        super.innerBeforeRun();
+        SliceJournal journal = journal(this);
+        if (journal != null && !journal.ready()) {
+            throw new RetryableHazelcastException("the member's journal is not open yet");
+        }
+    }
+
+    @Override
+    protected void runInternal() {
+        journaled(this, super::runInternal);
+    }
+
+    @Override
+    public Operation getBackupOperation() {
+        EntryProcessor<?, ?, ?> backup = entryProcessor.getBackupProcessor();
+        return backup == null ? null : new JournaledBackupOperation(name, keys, backup);
+    }
+
+    static SliceJournal journal(Operation op) {
+        return (SliceJournal) op.getNodeEngine().getConfig().getUserContext().get(SliceJournal.USER_CONTEXT_KEY);
+    }
+
+    /** Runs {@code run} and journals the slices it applied, if this member has a journal. */
+    static void journaled(Operation op, Runnable run) {
+        SliceJournal journal = journal(op);
+        if (journal == null) {
+            run.run();
+            return;
+        }
+        SliceRecorder.begin();
+        List<AppliedSlice> applied;
+        try {
+            run.run();
+        } finally {
+            applied = SliceRecorder.end();
+        }
+        if (!applied.isEmpty()) {
+            journal.append(applied);
+        }
     }
 
     @Override

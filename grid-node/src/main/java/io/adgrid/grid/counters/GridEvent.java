@@ -1,9 +1,10 @@
 package io.adgrid.grid.counters;
 
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import io.adgrid.event.EventType;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
 
 /**
  * One validated event on its way into the grid.
@@ -42,7 +43,8 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
         return type == EventType.SALE ? RouteKeys.campaign(campaignId) : RouteKeys.banner(bannerId);
     }
 
-    void writeTo(ObjectDataOutput out) throws IOException {
+    /** The event's bytes, in the grid's operations and in the members' journals alike. */
+    public void writeTo(DataOutput out) throws IOException {
         out.writeByte(type.code());
         out.writeLong(campaignId);
         out.writeLong(bannerId);
@@ -51,14 +53,16 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
         out.writeLong(idHi);
         out.writeLong(idLo);
         if (type == EventType.SALE) {
-            out.writeString(orderId);
+            byte[] order = orderId.getBytes(StandardCharsets.UTF_8);
+            out.writeInt(order.length);
+            out.write(order);
             out.writeLong(amountMicros);
         } else if (type == EventType.CLICK) {
             out.writeBoolean(suspect);
         }
     }
 
-    static GridEvent readFrom(ObjectDataInput in) throws IOException {
+    public static GridEvent readFrom(DataInput in) throws IOException {
         EventType type = EventType.ofCode(in.readByte());
         long campaign = in.readLong();
         long banner = in.readLong();
@@ -70,7 +74,9 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
         long amount = 0;
         boolean suspect = false;
         if (type == EventType.SALE) {
-            order = in.readString();
+            byte[] bytes = new byte[in.readInt()];
+            in.readFully(bytes);
+            order = new String(bytes, StandardCharsets.UTF_8);
             amount = in.readLong();
         } else if (type == EventType.CLICK) {
             suspect = in.readBoolean();

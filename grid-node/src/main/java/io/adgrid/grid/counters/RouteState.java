@@ -3,6 +3,7 @@ package io.adgrid.grid.counters;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -96,6 +97,23 @@ public final class RouteState implements IdentifiedDataSerializable {
         c.conversions++;
         c.revenueMicros += e.amountMicros();
         return true;
+    }
+
+    /** Remembers a beacon's identity without counting it (a recovery reloading a journal); false when it was known. */
+    boolean rememberBeacon(GridEvent e) {
+        return noncesByMinute.computeIfAbsent(e.minute(), m -> new IdentitySet()).add(e.idHi() ^ e.type().code(), e.idLo());
+    }
+
+    /** Remembers a sale's order without counting it; false when it was known. */
+    boolean rememberOrder(GridEvent e, BatchId batch, long expiresMinute) {
+        return orders.putIfAbsent(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), expiresMinute)) == null;
+    }
+
+    /** What a batch just recorded in this entry ({@code events}: those it took), as the journal keeps it. */
+    AppliedSlice applied(long routeKey, BatchId batch, boolean identitiesOnly, long orderExpiresMinute, List<GridEvent> events) {
+        // Pending counts are sealed under the current nextSeq (see seal()).
+        return new AppliedSlice(routeKey, batch.gateway(), batch.sequence(), epochHi, epochLo, nextSeq,
+                identitiesOnly, orderExpiresMinute, events);
     }
 
     /** Forgets nonces older than the replay window and orders past their retention. */

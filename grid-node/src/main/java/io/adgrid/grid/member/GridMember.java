@@ -1,6 +1,7 @@
 package io.adgrid.grid.member;
 
 import io.adgrid.grid.counters.GridSerialization;
+import io.adgrid.grid.counters.SliceJournal;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
@@ -24,6 +25,13 @@ public final class GridMember {
 
     public static HazelcastInstance start(GridSettings settings) {
         return Hazelcast.newHazelcastInstance(config(settings));
+    }
+
+    /** A member that journals what it applies to {@code journal} (see {@link SliceJournal}). */
+    public static HazelcastInstance start(GridSettings settings, SliceJournal journal) {
+        Config config = config(settings);
+        config.getUserContext().put(SliceJournal.USER_CONTEXT_KEY, journal);
+        return Hazelcast.newHazelcastInstance(config);
     }
 
     public static Config config(GridSettings settings) {

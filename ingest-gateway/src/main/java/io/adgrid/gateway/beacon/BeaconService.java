@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink;
 import io.adgrid.gateway.batching.EventSink.Outcome;
+import io.adgrid.gateway.batching.GatedEventSink;
 import io.adgrid.gateway.batching.OverloadedException;
 import io.adgrid.gateway.fraud.ClickRateLimiter;
 import io.adgrid.gateway.fraud.ClientAddress;
@@ -362,16 +363,19 @@ public final class BeaconService {
         if (cause instanceof OverloadedException) {
             return new Rejection(503, "overloaded", "gateway overloaded, retry later");
         }
+        if (cause instanceof GatedEventSink.GridRecoveringException) {
+            return new Rejection(503, "recovering", "grid recovering after a restart, retry later");
+        }
         return new Rejection(503, "grid_unavailable", "grid unavailable, retry later");
     }
 
     /** Turns a failed submit into a 503 with Retry-After: the client retries and the grid deduplicates. */
     static FullHttpResponse failure(Throwable e) {
         Rejection r = unavailable(e);
-        if (!"overloaded".equals(r.code())) {
+        if (!"overloaded".equals(r.code()) && !"recovering".equals(r.code())) {
             log.warn("answering 503: {}", e.toString());
         }
-        return HttpAnswers.overloaded(r.reason());
+        return HttpAnswers.retryLater("recovering".equals(r.code()) ? "recovering" : "overloaded", r.reason());
     }
 
     private FullHttpResponse reject(EventType type, Rejection rejection) {

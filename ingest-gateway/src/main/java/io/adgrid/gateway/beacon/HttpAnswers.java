@@ -54,10 +54,11 @@ final class HttpAnswers {
         });
     }
 
-    static FullHttpResponse overloaded(String reason) {
+    /** 503 with Retry-After; {@code error} says why: "overloaded", or "recovering" while the grid replays its journals. */
+    static FullHttpResponse retryLater(String error, String reason) {
         FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, g -> {
             g.writeNumberField("status", 503);
-            g.writeStringField("error", "overloaded");
+            g.writeStringField("error", error);
             g.writeStringField("reason", reason);
         });
         r.headers().set(HttpHeaderNames.RETRY_AFTER, 1);

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.TestCatalog;
+import io.adgrid.gateway.batching.GatedEventSink;
 import io.adgrid.gateway.batching.InMemorySink;
 import io.adgrid.gateway.batching.OverloadedException;
 import io.adgrid.gateway.beacon.BeaconService;
@@ -442,6 +443,18 @@ class BeaconHttpHandlerTest {
             assertThat(a.header(HttpHeaderNames.LOCATION)).isNull();
             assertThat(a.json()).containsEntry("error", "overloaded");
         }
+        assertThat(sink.counted()).isEmpty();
+    }
+
+    @Test
+    void aGridReplayingTheJournalsOfItsPreviousLifeIsAnsweredServiceUnavailableWithRetryAfter() {
+        sink.failWith(new GatedEventSink.GridRecoveringException());
+
+        Answer i = exchange(get("/i", signed(CAMPAIGN_1, beacon(7, 3, TS, "a"))));
+
+        assertThat(i.status()).isEqualTo(503);
+        assertThat(i.header(HttpHeaderNames.RETRY_AFTER)).isNotBlank();
+        assertThat(i.json()).containsEntry("error", "recovering");
         assertThat(sink.counted()).isEmpty();
     }
 

@@ -127,7 +127,8 @@ public final class CounterWriter {
         return advanced;
     }
 
-    private static int addCounts(Connection c, CounterDeltas deltas) throws SQLException {
+    /** Adds {@code deltas} to counter_minute within the caller's transaction; returns the rows written. */
+    public static int addCounts(Connection c, CounterDeltas deltas) throws SQLException {
         List<Map.Entry<CounterKey, Counts>> rows = new ArrayList<>(deltas.asMap().entrySet());
         rows.removeIf(e -> e.getValue().isZero());
         // Lock order again (see advanceWatermarks): by primary key.
@@ -163,7 +164,7 @@ public final class CounterWriter {
     }
 
     /** Partitions are made days ahead at start; this covers a process that has run past them. */
-    private void ensurePartitions(CounterDeltas deltas) {
+    public void ensurePartitions(CounterDeltas deltas) {
         for (CounterKey k : deltas.asMap().keySet()) {
             LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(k.minute(), 24 * 60));
             if (!daysWithPartitions.contains(day)) {

@@ -16,19 +16,17 @@ import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.counters.PartitionBatchCall;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 
 /**
  * Plays a gateway for tests: builds {@link GridEvent}s with unique identities and applies them in
- * {@link ApplyBatch}es through {@code IMap.submitToKeys}, as the gateway does. Keeps what the
+ * {@link ApplyBatch}es split by partition, as the gateway does. Keeps what the
  * events it applied add up to, so tests compare PostgreSQL and reports with it. Thread-safe.
  */
 public final class GridEventFeeder {
 
-    private final IMap<Long, RouteState> counters;
+    private final PartitionBatchCall call;
     private final long gateway = ThreadLocalRandom.current().nextLong();
     private final long idHi = ThreadLocalRandom.current().nextLong();
     private final AtomicLong nextId = new AtomicLong();
@@ -38,7 +36,7 @@ public final class GridEventFeeder {
     private final Set<List<Long>> impressions = new HashSet<>();
 
     public GridEventFeeder(HazelcastInstance grid) {
-        this.counters = grid.getMap(GridMember.COUNTERS_MAP);
+        this.call = new PartitionBatchCall(grid);
     }
 
     public GridEvent impression(long campaign, long banner, long publisher, Instant ts) {
@@ -101,12 +99,19 @@ public final class GridEventFeeder {
         }
         long orderExpiresMinute = Math.floorDiv(System.currentTimeMillis(), 60_000L) + 30;
         try {
-            Map<Long, long[]> answer = counters.submitToKeys(byKey.keySet(), new ApplyBatch(batch, orderExpiresMinute, byKey))
-                    .toCompletableFuture().get(60, TimeUnit.SECONDS);
+            // As the gateway sends it: one operation per partition, answered after the backups (and journals).
+            Map<Long, long[]> answer = call.<long[]>execute(call.slices(byKey.keySet(),
+                    keys -> new ApplyBatch(batch, orderExpiresMinute, slice(byKey, keys)))).get(60, TimeUnit.SECONDS);
             return new HashMap<>(answer);
         } catch (Exception e) {
             throw new IllegalStateException("cannot apply a batch to the grid: " + e, e);
         }
+    }
+
+    private static Map<Long, List<GridEvent>> slice(Map<Long, List<GridEvent>> byKey, Set<Long> keys) {
+        Map<Long, List<GridEvent>> slice = new HashMap<>();
+        keys.forEach(k -> slice.put(k, byKey.get(k)));
+        return slice;
     }
 
     /** What every event passed to {@link #apply} adds up to, per counter key (a copy). */

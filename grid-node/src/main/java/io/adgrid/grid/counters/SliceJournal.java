@@ -1,0 +1,19 @@
+package io.adgrid.grid.counters;
+
+import java.util.List;
+
+/**
+ * A member's durable record of what {@link ApplyBatch} changed on it, as owner or backup. The
+ * member finds it in its Hazelcast user context under {@link #USER_CONTEXT_KEY}; without one,
+ * nothing is journaled (a grid without a local disk, most tests).
+ */
+public interface SliceJournal {
+
+    String USER_CONTEXT_KEY = "adgrid.slice-journal";
+
+    /** False until the journal knows which grid life it writes for; operations wait (are retried) until then. */
+    boolean ready();
+
+    /** Returns once the slices would survive the death of this process. */
+    void append(List<AppliedSlice> slices);
+}

@@ -1,0 +1,316 @@
+package io.adgrid.grid.journal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import io.adgrid.event.EventType;
+import io.adgrid.grid.counters.AppliedSlice;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.SliceJournal;
+
+/**
+ * One process's journal of what it applied to the grid, as owner or backup: append-only files in
+ * its own directory {@code <root>/<id>}, one per minute until which the records are needed (a
+ * beacon's replay window; a sale's order retention, by the hour), so expiry deletes whole files.
+ *
+ * <p>Why files and not Chronicle Map: a journal is written once, read only after a crash, and
+ * dropped by age; an append-only file has exactly that shape, needs no sizing, and costs one
+ * {@code write} per grid operation. A {@code write} reaches the kernel's page cache before the
+ * operation answers, so it survives the death of the process (not of the host: the backup on
+ * another host covers that while the cluster lives).
+ *
+ * <p>The directory is created by {@link #open} once the process knows which life of the grid it
+ * writes for (see {@code JournalKeeper}); until then {@link #ready} is false.
+ */
+public final class MemberJournal implements SliceJournal, AutoCloseable {
+
+    static final String LIFE_FILE = "life";
+    /** Locked by the live process that writes the directory, so no other process deletes it. */
+    private static final String LOCK_FILE = "lock";
+    private static final String SUFFIX = ".log";
+
+    private final Path root;
+    private final String id = UUID.randomUUID().toString();
+    private final int replayWindowMinutes;
+    private volatile UUID life;
+    private final Map<Long, FileChannel> files = new HashMap<>();
+    private volatile long bytesWritten;
+    private FileChannel lockChannel;
+    /** Set by {@link #stopAppending}: records are dropped from then on. */
+    private boolean retired;
+
+    /**
+     * @param root                the journal directory shared by the processes of one host or volume
+     * @param replayWindowMinutes how long a beacon's identity is kept for replay dedup (and so in the journal)
+     */
+    public MemberJournal(Path root, int replayWindowMinutes) {
+        this.root = root;
+        this.replayWindowMinutes = replayWindowMinutes;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path directory() {
+        return root.resolve(id);
+    }
+
+    public UUID life() {
+        return life;
+    }
+
+    /** Creates this process's directory, notes the grid life it writes for, and starts taking records. */
+    public synchronized void open(UUID gridLife) {
+        try {
+            Files.createDirectories(directory());
+            lockChannel = FileChannel.open(directory().resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lockChannel.lock();
+            Files.writeString(directory().resolve(LIFE_FILE), gridLife.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the journal directory " + directory(), e);
+        }
+        life = gridLife;
+    }
+
+    @Override
+    public boolean ready() {
+        return life != null;
+    }
+
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    @Override
+    public synchronized void append(List<AppliedSlice> slices) {
+        if (life == null) {
+            throw new IllegalStateException("journal not open");
+        }
+        if (retired) {
+            return;
+        }
+        Map<Long, ByteArrayOutputStream> byFile = new HashMap<>(4);
+        for (AppliedSlice s : slices) {
+            Map<Long, List<GridEvent>> byKeep = new HashMap<>(2);
+            for (GridEvent e : s.events()) {
+                byKeep.computeIfAbsent(keepUntilMinute(e, s.orderExpiresMinute()), k -> new ArrayList<>()).add(e);
+            }
+            byKeep.forEach((keep, events) -> JournalCodec.write(s, events, byFile.computeIfAbsent(keep, k -> new ByteArrayOutputStream(256))));
+        }
+        try {
+            for (Map.Entry<Long, ByteArrayOutputStream> e : byFile.entrySet()) {
+                ByteBuffer buffer = ByteBuffer.wrap(e.getValue().toByteArray());
+                FileChannel channel = channel(e.getKey());
+                while (buffer.hasRemaining()) {
+                    bytesWritten += channel.write(buffer);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the journal in " + directory(), e);
+        }
+    }
+
+    /** Until when (epoch minute) a journaled event is needed: while its identity may still be replayed. */
+    long keepUntilMinute(GridEvent e, long orderExpiresMinute) {
+        if (e.type() == EventType.SALE) {
+            return Math.floorDiv(orderExpiresMinute + 59, 60) * 60;
+        }
+        return e.minute() + replayWindowMinutes + 1;
+    }
+
+    private FileChannel channel(long keepMinute) throws IOException {
+        FileChannel channel = files.get(keepMinute);
+        if (channel == null) {
+            channel = FileChannel.open(directory().resolve(keepMinute + SUFFIX),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            files.put(keepMinute, channel);
+        }
+        return channel;
+    }
+
+    /** Closes this process's files needed only until before {@code minute} (nothing is added to them any more). */
+    public synchronized void closeFilesBefore(long minute) {
+        Iterator<Map.Entry<Long, FileChannel>> it = files.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, FileChannel> e = it.next();
+            if (e.getKey() < minute) {
+                closeQuietly(e.getValue());
+                it.remove();
+            }
+        }
+    }
+
+    /** The journal directories of other processes (earlier lives of this one, or others sharing the root). */
+    public List<Path> otherDirectories() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            return dirs.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().equals(id)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether a live process (this one included) still writes the journal directory. */
+    public static boolean inUse(Path dir) {
+        Path lock = dir.resolve(LOCK_FILE);
+        if (!Files.exists(lock)) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock held = channel.tryLock();
+            if (held == null) {
+                return true;
+            }
+            held.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Runs {@code work} while holding the journal root's recovery lock, so that two processes
+     * starting on one root do not replay the same directory at once.
+     */
+    public void whileHoldingRootLock(Runnable work) {
+        try {
+            Files.createDirectories(root);
+            try (FileChannel channel = FileChannel.open(root.resolve(".recovery.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 java.nio.channels.FileLock ignored = lockRoot(channel)) {
+                work.run();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock the journal root " + root, e);
+        }
+    }
+
+    private static java.nio.channels.FileLock lockRoot(FileChannel channel) throws IOException {
+        // Within one JVM (tests with several members) the lock is the JVM's: wait for the other holder.
+        while (true) {
+            try {
+                return channel.lock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted waiting for the journal root lock", interrupted);
+                }
+            }
+        }
+    }
+
+    /** The grid life a journal directory was written for, if it got that far. */
+    public static Optional<UUID> lifeOf(Path dir) {
+        try {
+            Path file = dir.resolve(LIFE_FILE);
+            return Files.exists(file) ? Optional.of(UUID.fromString(Files.readString(file).trim())) : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The record files of a journal directory, oldest expiry first. */
+    public static List<Path> files(Path dir) {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.filter(f -> f.getFileName().toString().endsWith(SUFFIX))
+                    .sorted(Comparator.comparingLong(MemberJournal::keepUntilMinuteOf)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Until when (epoch minute) the records of a file are needed. */
+    public static long keepUntilMinuteOf(Path file) {
+        String name = file.getFileName().toString();
+        return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+    }
+
+    /** Every complete record of a file (a torn last record, from a process killed while writing, is left out). */
+    public static List<AppliedSlice> read(Path file) {
+        List<AppliedSlice> all = new ArrayList<>();
+        read(file, Integer.MAX_VALUE, all::addAll);
+        return all;
+    }
+
+    /** Like {@link #read(Path)}, {@code chunkSize} records at a time: a file may hold a minute of traffic. */
+    public static void read(Path file, int chunkSize, java.util.function.Consumer<List<AppliedSlice>> chunks) {
+        try (InputStream in = Files.newInputStream(file)) {
+            JournalCodec.readChunks(in, chunkSize, chunks);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the journal file " + file, e);
+        }
+    }
+
+    /** Removes a journal directory and everything in it. */
+    public static void deleteDirectory(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the journal directory " + dir, e);
+        }
+    }
+
+    /**
+     * Closes the files and frees the directory for a replay by another process. The journal stays
+     * ready: a grid operation that still arrives (Hazelcast shuts down after this) reopens its file,
+     * rather than being refused and retried for as long as the member takes to leave.
+     */
+    @Override
+    public synchronized void close() {
+        files.values().forEach(MemberJournal::closeQuietly);
+        files.clear();
+        if (lockChannel != null) {
+            closeQuietly(lockChannel);
+            lockChannel = null;
+        }
+    }
+
+    /**
+     * From now on records are dropped (a member leaving gracefully, once it has written its own
+     * entries): what still arrives is also journaled by the partitions' other replicas, and what this
+     * journal holds can then be checked against PostgreSQL and deleted.
+     */
+    public synchronized void stopAppending() {
+        retired = true;
+        files.values().forEach(MemberJournal::closeQuietly);
+        files.clear();
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing a file we only appended to: nothing to recover
+        }
+    }
+}

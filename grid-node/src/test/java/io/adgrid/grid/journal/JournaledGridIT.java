@@ -1,0 +1,132 @@
+package io.adgrid.grid.journal;
+
+import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
+import static io.adgrid.grid.counters.TestEvents.impression;
+import static io.adgrid.grid.counters.TestEvents.ts;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import io.adgrid.grid.counters.AppliedSlice;
+import io.adgrid.grid.counters.ApplyBatch;
+import io.adgrid.grid.counters.BatchId;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.counters.RouteState;
+import io.adgrid.grid.counters.SealPending;
+import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.grid.counters.TestEvents;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.GridSettings;
+import io.adgrid.grid.testing.TestGrid;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Owner and backup each journal what a batch changed, tagged with the write-behind batch it will be sealed in. */
+class JournaledGridIT {
+
+    private static final int PORT_BASE = 6420;
+
+    @TempDir
+    Path root;
+
+    private final List<HazelcastInstance> members = new ArrayList<>();
+    private final List<MemberJournal> journals = new ArrayList<>();
+    private PartitionBatchCall call;
+
+    @BeforeEach
+    void twoJournaledMembers() {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE);
+        UUID life = UUID.randomUUID();
+        for (int i = 0; i < 2; i++) {
+            MemberJournal journal = new MemberJournal(root.resolve("host" + i), 17);
+            journal.open(life);
+            journals.add(journal);
+            members.add(GridMember.start(settings, journal));
+        }
+        TestGrid.awaitClusterSize(members.get(0), 2, java.time.Duration.ofSeconds(60));
+        call = new PartitionBatchCall(members.get(0));
+    }
+
+    @AfterEach
+    void stop() {
+        TestGrid.terminate(members);
+        journals.forEach(MemberJournal::close);
+    }
+
+    private void apply(ApplyBatch batch) throws Exception {
+        call.execute(call.slices(batch.keys(), keys -> batch)).get(30, TimeUnit.SECONDS);
+    }
+
+    private List<AppliedSlice> journaled(int member) {
+        List<AppliedSlice> all = new ArrayList<>();
+        for (Path file : MemberJournal.files(journals.get(member).directory())) {
+            all.addAll(MemberJournal.read(file));
+        }
+        return all;
+    }
+
+    @Test
+    void everyAppliedSliceIsJournaledOnOwnerAndBackupAndAReSentBatchAddsNothing() throws Exception {
+        List<GridEvent> events = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            events.add(impression(1, 10 + i % 8, 100, ts(BASE_MINUTE, i), i));
+        }
+        ApplyBatch batch = new ApplyBatch(new BatchId(5, 1), BASE_MINUTE + 1440, TestEvents.byRouteKey(events));
+        apply(batch);
+        apply(batch);
+
+        List<AppliedSlice> first = journaled(0);
+        List<AppliedSlice> second = journaled(1);
+        assertThat(first).as("owner on one member, backup on the other: the same slices").hasSameElementsAs(second);
+        assertThat(first).hasSize(8).allSatisfy(s -> {
+            assertThat(s.seq()).isEqualTo(1);
+            assertThat(s.identitiesOnly()).isFalse();
+            assertThat(s.batchSequence()).isEqualTo(1);
+        });
+        assertThat(first.stream().flatMap(s -> s.events().stream())).containsExactlyInAnyOrderElementsOf(events);
+    }
+
+    @Test
+    void countsAppliedAfterASealAreTaggedWithTheNextBatch() throws Exception {
+        GridEvent before = impression(1, 10, 100, ts(BASE_MINUTE, 1), 1);
+        GridEvent after = impression(1, 10, 100, ts(BASE_MINUTE, 2), 2);
+        apply(new ApplyBatch(new BatchId(5, 1), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(before))));
+        IMap<Long, RouteState> counters = members.get(0).getMap(GridMember.COUNTERS_MAP);
+        SealedBatch sealed = counters.executeOnKey(before.routeKey(), new SealPending(BASE_MINUTE, 17));
+        apply(new ApplyBatch(new BatchId(5, 2), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(after))));
+
+        Map<GridEvent, Long> seqOf = new HashMap<>();
+        journaled(0).forEach(s -> s.events().forEach(e -> seqOf.put(e, s.seq())));
+        assertThat(sealed.seq()).isEqualTo(1);
+        assertThat(seqOf).containsEntry(before, 1L).containsEntry(after, 2L);
+        assertThat(journaled(0).get(0).epoch()).isEqualTo(sealed.epoch());
+    }
+
+    @Test
+    void anIdentitiesOnlyBatchIsRememberedAndJournaledButNotCounted() throws Exception {
+        GridEvent known = impression(1, 10, 100, ts(BASE_MINUTE, 1), 1);
+        apply(ApplyBatch.identitiesOnly(new BatchId(6, 1), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(known))));
+        // The same beacon sent afterwards is a replay: the answer marks it duplicate.
+        ApplyBatch replay = new ApplyBatch(new BatchId(5, 1), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(known)));
+        Map<Long, long[]> answers = call.<long[]>execute(call.slices(replay.keys(), keys -> replay)).get(30, TimeUnit.SECONDS);
+
+        assertThat(ApplyBatch.isDuplicate(answers.get(known.routeKey()), 0)).isTrue();
+        IMap<Long, RouteState> counters = members.get(0).getMap(GridMember.COUNTERS_MAP);
+        assertThat(counters.get(known.routeKey()).pendingKeys()).isZero();
+        assertThat(journaled(0)).singleElement().satisfies(s -> {
+            assertThat(s.identitiesOnly()).isTrue();
+            assertThat(s.events()).containsExactly(known);
+            assertThat(s.deltas().isEmpty()).isTrue();
+        });
+    }
+}

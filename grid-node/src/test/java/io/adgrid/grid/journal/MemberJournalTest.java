@@ -1,0 +1,99 @@
+package io.adgrid.grid.journal;
+
+import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
+import static io.adgrid.grid.counters.TestEvents.click;
+import static io.adgrid.grid.counters.TestEvents.impression;
+import static io.adgrid.grid.counters.TestEvents.sale;
+import static io.adgrid.grid.counters.TestEvents.ts;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import io.adgrid.grid.counters.AppliedSlice;
+import io.adgrid.grid.counters.GridEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MemberJournalTest {
+
+    private static final int WINDOW = 17;
+
+    @TempDir
+    Path root;
+
+    private static AppliedSlice slice(long routeKey, long seq, boolean identitiesOnly, List<GridEvent> events) {
+        return new AppliedSlice(routeKey, 7, 99, 11, 12, seq, identitiesOnly, BASE_MINUTE + 1440, events);
+    }
+
+    @Test
+    void recordsReadBackAsWrittenGroupedByTheMinuteTheyAreNeededUntil() {
+        MemberJournal journal = new MemberJournal(root, WINDOW);
+        journal.open(UUID.randomUUID());
+        GridEvent early = impression(1, 10, 100, ts(BASE_MINUTE, 5), 1);
+        GridEvent late = click(1, 10, 100, ts(BASE_MINUTE + 3, 5), 2).asSuspect();
+        GridEvent order = sale(1, 10, 100, ts(BASE_MINUTE, 7), "order-é-1", 12_500_000);
+        journal.append(List.of(slice(10, 4, false, List.of(early, late)), slice(-1, 2, true, List.of(order))));
+
+        List<Path> files = MemberJournal.files(journal.directory());
+        assertThat(files).extracting(MemberJournal::keepUntilMinuteOf)
+                .containsExactly(BASE_MINUTE + WINDOW + 1, BASE_MINUTE + 3 + WINDOW + 1, BASE_MINUTE + 1440);
+        assertThat(MemberJournal.read(files.get(0))).containsExactly(slice(10, 4, false, List.of(early)));
+        assertThat(MemberJournal.read(files.get(1))).containsExactly(slice(10, 4, false, List.of(late)));
+        assertThat(MemberJournal.read(files.get(2))).containsExactly(slice(-1, 2, true, List.of(order)));
+        assertThat(MemberJournal.lifeOf(journal.directory())).contains(journal.life());
+        assertThat(journal.bytesWritten()).isPositive();
+    }
+
+    @Test
+    void aTornOrDamagedTailEndsTheFileWithoutLosingTheRecordsBeforeIt() throws IOException {
+        MemberJournal journal = new MemberJournal(root, WINDOW);
+        journal.open(UUID.randomUUID());
+        for (int i = 0; i < 3; i++) {
+            journal.append(List.of(slice(10, i, false, List.of(impression(1, 10, 100, ts(BASE_MINUTE, 1), i)))));
+        }
+        journal.close();
+        Path file = MemberJournal.files(journal.directory()).get(0);
+        long length = Files.size(file);
+        long oneRecord = length / 3;
+
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(length - 5);
+        }
+        assertThat(MemberJournal.read(file)).extracting(AppliedSlice::seq).containsExactly(0L, 1L);
+
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(oneRecord + 20);
+            f.write(0x5A ^ f.readByte());
+        }
+        assertThat(MemberJournal.read(file)).extracting(AppliedSlice::seq).containsExactly(0L);
+    }
+
+    @Test
+    void aJournalTakesNothingBeforeItKnowsItsGridLife() {
+        MemberJournal journal = new MemberJournal(root, WINDOW);
+        assertThat(journal.ready()).isFalse();
+        assertThat(Files.exists(journal.directory())).isFalse();
+        assertThatThrownBy(() -> journal.append(List.of(slice(10, 1, false, List.of(impression(1, 10, 100, ts(BASE_MINUTE, 1), 1))))))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void otherProcessesDirectoriesAreListedAndADeletedJournalLeavesNothing() {
+        MemberJournal earlier = new MemberJournal(root, WINDOW);
+        earlier.open(UUID.randomUUID());
+        earlier.append(List.of(slice(10, 1, false, List.of(impression(1, 10, 100, ts(BASE_MINUTE, 1), 1)))));
+        MemberJournal current = new MemberJournal(root, WINDOW);
+        current.open(UUID.randomUUID());
+
+        assertThat(current.otherDirectories()).containsExactly(earlier.directory());
+        earlier.close();
+        MemberJournal.deleteDirectory(earlier.directory());
+        assertThat(current.otherDirectories()).isEmpty();
+        assertThat(current.ready()).isTrue();
+    }
+}

@@ -1,0 +1,530 @@
+package io.adgrid.persister.journal;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import io.adgrid.grid.counters.AppliedSlice;
+import io.adgrid.grid.counters.ApplyBatch;
+import io.adgrid.grid.counters.BatchId;
+import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.journal.MemberJournal;
+import io.adgrid.grid.journal.RecoveryGate;
+import io.adgrid.persister.writebehind.CounterWriter;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a data member's journal ({@link MemberJournal}) through the lives of the grid.
+ *
+ * <p>A <em>life</em> of the grid lasts as long as one member holds its data: the first data member
+ * of a cluster that holds nothing names a new one ({@link RecoveryGate#LIFE}). Each process
+ * registers its journal directory with its life in PostgreSQL (table {@code journal_directory})
+ * before it journals anything. A directory registered with an earlier life belongs to a grid that
+ * died with everything it held in memory; its process (or any process on the same journal root)
+ * replays it when it starts again:
+ * <ol>
+ *   <li>counts: every slice whose write-behind batch PostgreSQL does not hold yet (the epoch's
+ *   watermark is below the slice's {@code seq}) is added to {@code counter_minute}, each slice once
+ *   however many journals hold it ({@code journal_recovered_slice}, in the same transaction);</li>
+ *   <li>identities: every journaled event still inside its replay window (or sale inside its order
+ *   retention) is remembered by the new grid without being counted, so a retry is a duplicate;</li>
+ *   <li>the directory is unregistered and deleted.</li>
+ * </ol>
+ * Each step can be repeated after a crash without changing totals. Until no directory of an earlier
+ * life is registered, the data members publish the gate closed and gateways answer 503.
+ *
+ * <p>In a life that goes on, files are deleted once everything in them is in PostgreSQL and their
+ * identities have left the replay window ({@link #sweep}).
+ */
+public final class JournalKeeper implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(JournalKeeper.class);
+    /** Events per grid call when the identities of a dead life are loaded into the new one. */
+    private static final int EVENTS_PER_CALL = 5_000;
+    /** Slices per PostgreSQL transaction of a recovery. */
+    private static final int SLICES_PER_TRANSACTION = 2_000;
+    /** Journal records read at once by a replay, a sweep or a retirement. */
+    private static final int RECORDS_PER_CHUNK = 20_000;
+
+    /** What replaying one dead journal directory did. */
+    public record Recovery(UUID directory, int slices, int slicesAddedToPostgres, int slicesAlreadyThere, long eventsCounted,
+                           long identitiesRemembered) {
+    }
+
+    private final MemberJournal journal;
+    private final HazelcastInstance grid;
+    private final IMap<String, String> protocol;
+    private final DataSource dataSource;
+    private final CounterWriter counterWriter;
+    private final Clock clock;
+    private final List<Recovery> recoveries = new ArrayList<>();
+    private ScheduledExecutorService scheduler;
+    private volatile UUID life;
+    private String lastAwaiting;
+    private long lastAwaitingLog;
+
+    public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
+        this.journal = journal;
+        this.grid = grid;
+        this.protocol = grid.getMap(RecoveryGate.MAP);
+        this.dataSource = dataSource;
+        this.counterWriter = new CounterWriter(dataSource);
+        this.clock = clock;
+    }
+
+    /**
+     * Joins the grid's life, opens the journal, replays the journals of dead lives found under the
+     * journal root, and keeps the gate and the files up to date from then on.
+     */
+    public synchronized JournalKeeper start() {
+        UUID current = UUID.randomUUID();
+        String existing = protocol.putIfAbsent(RecoveryGate.LIFE, current.toString());
+        life = existing == null ? current : UUID.fromString(existing);
+        log.info("grid life {} ({}); journal {}", life, existing == null ? "new: no member held data" : "joined",
+                journal.directory());
+        register(journal.id(), life);
+        journal.open(life);
+        publishGate();
+        journal.whileHoldingRootLock(() -> journal.otherDirectories().forEach(this::recoverIfDead));
+        publishGate();
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adgrid-journal");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleWithFixedDelay(this::publishGateQuietly, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::sweepQuietly, 60, 60, TimeUnit.SECONDS);
+        return this;
+    }
+
+    public UUID life() {
+        return life;
+    }
+
+    /** The journals of dead lives this process replayed at start. */
+    public synchronized List<Recovery> recoveries() {
+        return List.copyOf(recoveries);
+    }
+
+    private void recoverIfDead(Path dir) {
+        Optional<UUID> id = directoryId(dir);
+        if (id.isEmpty() || MemberJournal.inUse(dir)) {
+            return;
+        }
+        Optional<UUID> registered = registeredLife(id.get());
+        if (registered.isEmpty()) {
+            // Never registered (its process died before journaling anything) or already replayed.
+            log.info("journal {} is not registered: nothing in it is needed, deleting it", dir);
+            MemberJournal.deleteDirectory(dir);
+        } else if (!registered.get().equals(life)) {
+            Recovery r = recover(id.get(), dir);
+            recoveries.add(r);
+            log.info("replayed journal {} of dead grid life {}: {} slices, {} added to PostgreSQL ({} events), {} already there; "
+                    + "{} identities remembered by the new grid", dir, registered.get(), r.slices(), r.slicesAddedToPostgres(),
+                    r.eventsCounted(), r.slicesAlreadyThere(), r.identitiesRemembered());
+        }
+    }
+
+    /** One slice as read from a journal file, with the minute the file is kept until. */
+    private record FileSlice(long keepMinute, AppliedSlice slice) {
+    }
+
+    private Recovery recover(UUID id, Path dir) {
+        long[] totals = new long[5];
+        for (Path file : MemberJournal.files(dir)) {
+            long keep = MemberJournal.keepUntilMinuteOf(file);
+            // In chunks: a file may hold a minute of a busy grid's traffic.
+            MemberJournal.read(file, RECORDS_PER_CHUNK, chunk -> {
+                List<FileSlice> slices = chunk.stream().map(s -> new FileSlice(keep, s)).toList();
+                int[] added = addMissingCounts(slices);
+                totals[0] += slices.size();
+                totals[1] += added[0];
+                totals[2] += added[1];
+                totals[3] += added[2];
+                totals[4] += rememberIdentities(slices);
+            });
+        }
+        unregister(id);
+        MemberJournal.deleteDirectory(dir);
+        return new Recovery(id, (int) totals[0], (int) totals[1], (int) totals[2], totals[3], totals[4]);
+    }
+
+    /** Adds the counts PostgreSQL lacks; returns {slices added, slices already there, events added}. */
+    private int[] addMissingCounts(List<FileSlice> slices) {
+        List<FileSlice> counted = slices.stream().filter(s -> !s.slice().identitiesOnly()).toList();
+        Map<UUID, Long> watermarks = watermarks(counted.stream().map(s -> s.slice().epoch()).toList());
+        List<FileSlice> missing = new ArrayList<>();
+        for (FileSlice s : counted) {
+            if (s.slice().seq() > watermarks.getOrDefault(s.slice().epoch(), 0L)) {
+                missing.add(s);
+            }
+        }
+        // One lock order for concurrent recoveries of the same slices (another process on the same root).
+        missing.sort(Comparator.comparingLong((FileSlice s) -> s.slice().routeKey()).thenComparingLong(s -> s.slice().batchGateway())
+                .thenComparingLong(s -> s.slice().batchSequence()).thenComparingLong(FileSlice::keepMinute));
+        int added = 0;
+        long events = 0;
+        for (int from = 0; from < missing.size(); from += SLICES_PER_TRANSACTION) {
+            List<FileSlice> chunk = missing.subList(from, Math.min(missing.size(), from + SLICES_PER_TRANSACTION));
+            List<FileSlice> inserted = insertRecovered(chunk);
+            added += inserted.size();
+            for (FileSlice s : inserted) {
+                events += s.slice().events().size();
+            }
+        }
+        return new int[] {added, counted.size() - added, (int) events};
+    }
+
+    private List<FileSlice> insertRecovered(List<FileSlice> chunk) {
+        CounterDeltas all = new CounterDeltas();
+        chunk.forEach(s -> all.addAll(s.slice().deltas()));
+        counterWriter.ensurePartitions(all);
+        Map<List<Long>, FileSlice> byKey = new HashMap<>();
+        Long[][] cols = new Long[4][chunk.size()];
+        for (int i = 0; i < chunk.size(); i++) {
+            FileSlice s = chunk.get(i);
+            cols[0][i] = s.slice().routeKey();
+            cols[1][i] = s.slice().batchGateway();
+            cols[2][i] = s.slice().batchSequence();
+            cols[3][i] = s.keepMinute();
+            byKey.put(List.of(cols[0][i], cols[1][i], cols[2][i], cols[3][i]), s);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<FileSlice> inserted = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO journal_recovered_slice (route_key, batch_gateway, batch_seq, keep_minute)
+                        SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+                        ON CONFLICT DO NOTHING
+                        RETURNING route_key, batch_gateway, batch_seq, keep_minute""")) {
+                    for (int col = 0; col < 4; col++) {
+                        ps.setArray(col + 1, c.createArrayOf("bigint", cols[col]));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            inserted.add(byKey.get(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))));
+                        }
+                    }
+                }
+                CounterDeltas deltas = new CounterDeltas();
+                inserted.forEach(s -> deltas.addAll(s.slice().deltas()));
+                CounterWriter.addCounts(c, deltas);
+                c.commit();
+                return inserted;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot replay a journal into PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    /** Makes the new grid remember the identities still inside their window; returns how many it took. */
+    private long rememberIdentities(List<FileSlice> slices) {
+        long nowMinute = Math.floorDiv(clock.millis(), 60_000L);
+        PartitionBatchCall call = new PartitionBatchCall(grid);
+        long gateway = ThreadLocalRandom.current().nextLong();
+        long sequence = 0;
+        long remembered = 0;
+        Map<Long, List<GridEvent>> batch = new HashMap<>();
+        int inBatch = 0;
+        long orderExpires = 0;
+        for (FileSlice s : slices) {
+            if (s.keepMinute() < nowMinute) {
+                continue;
+            }
+            batch.computeIfAbsent(s.slice().routeKey(), k -> new ArrayList<>()).addAll(s.slice().events());
+            inBatch += s.slice().events().size();
+            orderExpires = Math.max(orderExpires, s.slice().orderExpiresMinute());
+            if (inBatch >= EVENTS_PER_CALL) {
+                remembered += remember(call, ApplyBatch.identitiesOnly(new BatchId(gateway, ++sequence), orderExpires, batch), inBatch);
+                batch = new HashMap<>();
+                inBatch = 0;
+            }
+        }
+        if (inBatch > 0) {
+            remembered += remember(call, ApplyBatch.identitiesOnly(new BatchId(gateway, ++sequence), orderExpires, batch), inBatch);
+        }
+        return remembered;
+    }
+
+    /** Sends one identities-only batch; returns how many of its events were new to the grid. */
+    private static long remember(PartitionBatchCall call, ApplyBatch batch, int events) {
+        try {
+            Map<Long, long[]> answers = call.<long[]>execute(call.slices(batch.keys(), keys -> batch)).get(5, TimeUnit.MINUTES);
+            long known = 0;
+            for (long[] answer : answers.values()) {
+                known += answer == null ? 0 : java.util.BitSet.valueOf(answer).cardinality();
+            }
+            return events - known;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading identities into the grid", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load a journal's identities into the grid: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Publishes whether journals of earlier lives are still registered (the gate of every gateway),
+     * and says which, every 30 s while they are.
+     */
+    public void publishGate() {
+        List<String> awaiting = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT id, host, path FROM journal_directory WHERE grid_life <> ? ORDER BY registered_at, id")) {
+            ps.setObject(1, life);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    awaiting.add(rs.getString(1) + " (" + rs.getString(2) + ":" + rs.getString(3) + ")");
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the journal directories: " + e.getMessage(), e);
+        }
+        String value = String.join(", ", awaiting);
+        protocol.putIfAbsent(RecoveryGate.LIFE, life.toString());
+        protocol.set(RecoveryGate.AWAITING, value);
+        long now = clock.millis();
+        if (!value.isEmpty() && (!value.equals(lastAwaiting) || now - lastAwaitingLog > 30_000)) {
+            log.warn("gateways answer 503 until these journals of an earlier life of the grid are replayed: {}. Start the AdGrid "
+                    + "processes that own them (same journal directory); if a disk is lost for good, "
+                    + "DELETE FROM journal_directory WHERE id = '<id>' (what only that journal held is then lost)", value);
+            lastAwaitingLog = now;
+        } else if (value.isEmpty() && lastAwaiting != null && !lastAwaiting.isEmpty()) {
+            log.info("every journal of earlier grid lives is replayed: gateways count again");
+        }
+        lastAwaiting = value;
+    }
+
+    private void publishGateQuietly() {
+        try {
+            publishGate();
+        } catch (RuntimeException e) {
+            log.debug("gate not published: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Deletes the journal files of this life whose time has passed and whose every count is in
+     * PostgreSQL, and the directories (with their registrations) that end up empty. Returns the
+     * files deleted.
+     */
+    public int sweep() {
+        long nowMinute = Math.floorDiv(clock.millis(), 60_000L);
+        int deleted = 0;
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(journal.directory());
+        dirs.addAll(journal.otherDirectories());
+        for (Path dir : dirs) {
+            boolean own = dir.equals(journal.directory());
+            boolean dead = !own && !MemberJournal.inUse(dir);
+            if (!own && !MemberJournal.lifeOf(dir).map(life::equals).orElse(false)) {
+                continue;
+            }
+            List<Path> files = MemberJournal.files(dir);
+            for (Path file : files) {
+                long keep = MemberJournal.keepUntilMinuteOf(file);
+                if (keep < nowMinute && allWritten(List.of(file))) {
+                    if (own) {
+                        journal.closeFilesBefore(keep + 1);
+                    }
+                    deleteQuietly(file);
+                    deleted++;
+                }
+            }
+            if (dead && MemberJournal.files(dir).isEmpty()) {
+                directoryId(dir).ifPresent(this::unregister);
+                MemberJournal.deleteDirectory(dir);
+            }
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM journal_recovered_slice WHERE recovered_at < now() - interval '7 days'")) {
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot clean journal_recovered_slice: " + e.getMessage(), e);
+        }
+        return deleted;
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            log.debug("journal sweep skipped: {}", e.getMessage());
+        }
+    }
+
+    /** Whether PostgreSQL holds every count in these journal files (their write-behind batches are at or below the watermarks). */
+    private boolean allWritten(List<Path> files) {
+        Map<UUID, Long> highest = new HashMap<>();
+        for (Path file : files) {
+            MemberJournal.read(file, RECORDS_PER_CHUNK, chunk -> {
+                for (AppliedSlice s : chunk) {
+                    if (!s.identitiesOnly()) {
+                        highest.merge(s.epoch(), s.seq(), Math::max);
+                    }
+                }
+            });
+        }
+        Map<UUID, Long> watermarks = watermarks(highest.keySet());
+        return highest.entrySet().stream().allMatch(e -> watermarks.getOrDefault(e.getKey(), 0L) >= e.getValue());
+    }
+
+    /**
+     * Graceful shutdown, after this member's entries were written: stops journaling (the partitions'
+     * other replicas journal what still arrives) and drops the journal once PostgreSQL holds every
+     * count in it, waiting up to {@code wait} for the other members' write-behind; otherwise keeps it
+     * (registered) for the next start on this directory.
+     */
+    public synchronized boolean retire(Duration wait) {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        journal.stopAppending();
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try {
+                if (allWritten(MemberJournal.files(journal.directory()))) {
+                    journal.close();
+                    MemberJournal.deleteDirectory(journal.directory());
+                    unregister(journal.id());
+                    log.info("journal {} dropped: PostgreSQL holds everything in it", journal.directory());
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                log.warn("cannot check the journal against PostgreSQL: {}", e.getMessage());
+            }
+            if (System.nanoTime() > deadline) {
+                log.warn("journal {} kept: some of its counts are not in PostgreSQL yet; the next start replays them if the grid is gone",
+                        journal.directory());
+                return false;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        journal.close();
+    }
+
+    private Map<UUID, Long> watermarks(Collection<UUID> epochs) {
+        Set<UUID> distinct = new HashSet<>(epochs);
+        Map<UUID, Long> out = new HashMap<>();
+        if (distinct.isEmpty()) {
+            return out;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT epoch, last_seq FROM flush_watermark WHERE epoch = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("uuid", distinct.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getObject(1, UUID.class), rs.getLong(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read write-behind watermarks: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private void register(String id, UUID gridLife) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO journal_directory (id, grid_life, host, path) VALUES (?, ?, ?, ?)")) {
+            ps.setObject(1, UUID.fromString(id));
+            ps.setObject(2, gridLife);
+            ps.setString(3, hostName());
+            ps.setString(4, journal.directory().toAbsolutePath().toString());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot register the journal in PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    private void unregister(UUID id) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM journal_directory WHERE id = ?")) {
+            ps.setObject(1, id);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot unregister journal " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void unregister(String id) {
+        unregister(UUID.fromString(id));
+    }
+
+    private Optional<UUID> registeredLife(UUID id) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT grid_life FROM journal_directory WHERE id = ?")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getObject(1, UUID.class)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read journal registrations: " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<UUID> directoryId(Path dir) {
+        try {
+            return Optional.of(UUID.fromString(dir.getFileName().toString()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown-host";
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+            log.warn("cannot delete journal file {}: {}", file, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.adgrid.persister.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import io.adgrid.grid.counters.ApplyBatch;
+import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.journal.MemberJournal;
+import io.adgrid.grid.journal.RecoveryGate;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.GridSettings;
+import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.persister.testing.GridEventFeeder;
+import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.persister.writebehind.CounterWriter;
+import io.adgrid.persister.writebehind.WriteBehind;
+import com.hazelcast.core.HazelcastInstance;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Journals against real members and a real PostgreSQL: a grid killed whole is replayed from its
+ * members' journals exactly once; a member restarting into a living grid replays nothing.
+ */
+class JournalKeeperIT {
+
+    private static final int PORT_BASE = 6430;
+    private static final int WINDOW = 17;
+
+    private static TestDatabase db;
+
+    @TempDir
+    Path root;
+
+    private GridSettings settings;
+    private final List<HazelcastInstance> members = new ArrayList<>();
+    private final List<JournalKeeper> keepers = new ArrayList<>();
+
+    @BeforeAll
+    static void database() {
+        db = TestDatabase.start();
+    }
+
+    @AfterAll
+    static void stopDatabase() {
+        db.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        db.truncateCounters();
+        db.sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
+        settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE);
+    }
+
+    @AfterEach
+    void stop() {
+        keepers.forEach(JournalKeeper::close);
+        TestGrid.terminate(members);
+    }
+
+    /** A data member journaling under {@code root/host}, with its keeper started (as the app does). */
+    private JournalKeeper member(String host, Clock clock) {
+        MemberJournal journal = new MemberJournal(root.resolve(host), WINDOW);
+        HazelcastInstance member = GridMember.start(settings, journal);
+        members.add(member);
+        JournalKeeper keeper = new JournalKeeper(journal, member, db.dataSource(), clock).start();
+        keepers.add(keeper);
+        return keeper;
+    }
+
+    /** kill -9 of every member: no flush, no goodbye; the journals stay as the dead processes left them. */
+    private void killEveryMember() {
+        keepers.forEach(JournalKeeper::close);
+        keepers.clear();
+        TestGrid.terminate(members);
+        members.clear();
+    }
+
+    private List<GridEvent> someEvents(GridEventFeeder feeder, int n) {
+        Instant now = Instant.now();
+        List<GridEvent> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            GridEvent impression = feeder.impression(1, 10 + i % 7, 100 + i % 3, now);
+            events.add(impression);
+            if (i % 4 == 0) {
+                events.add(feeder.clickOf(impression));
+            }
+            if (i % 10 == 0) {
+                events.add(feeder.sale(1, 10 + i % 7, 100 + i % 3, now, 1_500_000));
+            }
+        }
+        return events;
+    }
+
+    private static String gate(HazelcastInstance member) {
+        return member.<String, String>getMap(RecoveryGate.MAP).get(RecoveryGate.AWAITING);
+    }
+
+    @Test
+    void aGridKilledWholeIsReplayedFromItsMembersJournalsExactlyOnce() {
+        member("host-a", Clock.systemUTC());
+        member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+        GridEventFeeder feeder = new GridEventFeeder(members.get(0));
+        List<GridEvent> written = someEvents(feeder, 300);
+        feeder.apply(written);
+        new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        List<GridEvent> inMemoryOnly = someEvents(feeder, 200);
+        feeder.apply(inMemoryOnly);
+        Counts written300 = db.counterTotals();
+        assertThat(written300.impressions).isEqualTo(300);
+
+        killEveryMember();
+
+        JournalKeeper first = member("host-a", Clock.systemUTC());
+        assertThat(gate(members.get(0))).as("gate while host-b's journal waits").contains("host-b");
+        JournalKeeper second = member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+        assertThat(gate(members.get(0))).as("gate once both are replayed").isEmpty();
+
+        assertThat(db.counterRows().asMap()).as("PostgreSQL after the replay: every event once")
+                .isEqualTo(feeder.expected().asMap());
+        JournalKeeper.Recovery a = first.recoveries().get(0);
+        JournalKeeper.Recovery b = second.recoveries().get(0);
+        assertThat(a.slicesAddedToPostgres()).as("host-a added what PostgreSQL lacked").isPositive();
+        assertThat(b.slicesAddedToPostgres()).as("host-b held the same slices (owner and backup)").isZero();
+        assertThat(a.eventsCounted()).isEqualTo(inMemoryOnly.size());
+        assertThat(a.identitiesRemembered()).as("every event's identity, sales' orders included").isEqualTo(written.size() + inMemoryOnly.size());
+        assertThat(b.identitiesRemembered()).as("host-b's copies were known by then").isZero();
+        assertThat(root.resolve("host-a").toFile().listFiles(java.io.File::isDirectory))
+                .as("the dead journal is gone, the new one is there").hasSize(1);
+        assertThat(db.sqlLong("SELECT count(*) FROM journal_directory")).as("only the two new journals").isEqualTo(2);
+
+        // Every event, retried against the new grid (one batch), is a duplicate.
+        List<GridEvent> all = new ArrayList<>(written);
+        all.addAll(inMemoryOnly);
+        Map<Long, long[]> answers = new GridEventFeeder(members.get(0)).replay(all);
+        assertThat(answers.values().stream().mapToLong(bits -> java.util.BitSet.valueOf(bits).cardinality()).sum())
+                .as("duplicate marks over every retried event").isEqualTo(all.size());
+        new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        assertThat(db.counterRows().asMap()).isEqualTo(feeder.expected().asMap());
+    }
+
+    @Test
+    void aMemberRestartingIntoALivingGridReplaysNothing() {
+        member("host-a", Clock.systemUTC());
+        member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+        GridEventFeeder feeder = new GridEventFeeder(members.get(0));
+        feeder.apply(someEvents(feeder, 200));
+
+        keepers.remove(1).close();
+        members.remove(1).getLifecycleService().terminate();
+        JournalKeeper restarted = member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+
+        assertThat(restarted.life()).isEqualTo(keepers.get(0).life());
+        assertThat(restarted.recoveries()).isEmpty();
+        assertThat(gate(members.get(0))).isEmpty();
+        new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        assertThat(db.counterRows().asMap()).isEqualTo(feeder.expected().asMap());
+    }
+
+    @Test
+    void filesAreDeletedOnlyOnceWrittenAndPastTheirWindow() {
+        Instant later = Instant.now().plus(Duration.ofDays(2));
+        JournalKeeper keeper = member("host-a", Clock.fixed(later, ZoneOffset.UTC));
+        GridEventFeeder feeder = new GridEventFeeder(members.get(0));
+        feeder.apply(someEvents(feeder, 50));
+        Path dir = root.resolve("host-a").toFile().listFiles(java.io.File::isDirectory)[0].toPath();
+
+        assertThat(keeper.sweep()).as("nothing is in PostgreSQL yet").isZero();
+        new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        assertThat(keeper.sweep()).as("written, and two days past every window").isPositive();
+        assertThat(MemberJournal.files(dir)).isEmpty();
+        assertThat(keeper.retire(Duration.ofSeconds(1))).isTrue();
+        assertThat(Files.exists(dir)).isFalse();
+        assertThat(db.sqlLong("SELECT count(*) FROM journal_directory")).isZero();
+    }
+}
