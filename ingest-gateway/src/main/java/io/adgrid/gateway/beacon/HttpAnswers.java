@@ -54,6 +54,24 @@ final class HttpAnswers {
         });
     }
 
+    /** The body of {@link #overloaded()}, built once: an overloaded gateway answers it most. */
+    private static final byte[] OVERLOADED = "{\"status\":503,\"error\":\"overloaded\",\"reason\":\"gateway overloaded, retry later\"}"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final ByteBuf OVERLOADED_BODY = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(OVERLOADED.length).writeBytes(OVERLOADED).asReadOnly());
+
+    /** 503 with Retry-After: 1, reason "gateway overloaded, retry later". */
+    static FullHttpResponse overloaded() {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                OVERLOADED_BODY.duplicate());
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_LENGTH, OVERLOADED.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set("X-Content-Type-Options", "nosniff")
+                .set(HttpHeaderNames.RETRY_AFTER, 1);
+        return r;
+    }
+
     static FullHttpResponse overloaded(String reason) {
         FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, g -> {
             g.writeNumberField("status", 503);
