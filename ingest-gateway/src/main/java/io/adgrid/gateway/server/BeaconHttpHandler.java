@@ -108,7 +108,7 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
     }
 
     private static void writeResponse(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
-        boolean close = !keepAlive || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(response.headers().get(HttpHeaderNames.CONNECTION));
+        boolean close = !keepAlive || response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
         // Say so either way: a client reusing a connection the server closes loses its next request.
         response.headers().set(HttpHeaderNames.CONNECTION, close ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
         var f = ctx.writeAndFlush(response);
