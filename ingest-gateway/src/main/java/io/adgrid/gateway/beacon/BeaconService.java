@@ -53,6 +53,8 @@ public final class BeaconService {
     public static final int MAX_NDJSON_LINES = 10_000;
     /** Rejected lines listed in an /events answer; the rest are only counted. */
     static final int MAX_LISTED_ERRORS = 100;
+    private static final String OVERLOADED = "overloaded";
+    private static final String OVERLOADED_REASON = "gateway overloaded, retry later";
 
     private final BeaconValidator validator;
     private final EventSink sink;
@@ -131,9 +133,6 @@ public final class BeaconService {
         overloadedCounters.computeIfAbsent(typeOf(request.uri()), type -> counter(type, "rejected", OVERLOADED)).increment();
         return HttpAnswers.overloaded();
     }
-
-    private static final String OVERLOADED = "overloaded";
-    private static final String OVERLOADED_REASON = "gateway overloaded, retry later";
 
     private static String typeOf(String uri) {
         return isPath(uri, "/i") ? "IMPRESSION" : isPath(uri, "/c") ? "CLICK" : isPath(uri, "/s") ? "SALE" : "unknown";
