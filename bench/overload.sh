@@ -2,6 +2,8 @@
 # Overload (issue 4, fault 6): far more concurrent beacons than AdGrid can answer within its queueing
 # limit (500 ms), then normal load again. Shows the 503 + Retry-After shedding under real load, the
 # heap against its limit, and the throughput after the overload against the one before.
+# wrk is closed loop (a slow answer delays the next request), so this cannot offer a fixed rate:
+# bench/overload-open.sh offers twice the sustainable rate open loop.
 #
 # usage: bench/overload.sh [overload-connections=15000] [seconds=30]
 #   Starts a private './adgrid run --demo' (bench/lib.sh, BENCH_START) pinned to CPU 0 and runs wrk on

@@ -9,6 +9,7 @@ import io.adgrid.gateway.catalog.CatalogLimits;
 import io.adgrid.gateway.catalog.CatalogStore;
 import io.adgrid.gateway.fraud.ClickRateLimiter;
 import io.adgrid.gateway.server.GatewayServer;
+import io.adgrid.gateway.server.OverloadGuard;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
 import io.adgrid.grid.journal.RecoveryGate;
@@ -16,6 +17,7 @@ import io.adgrid.persister.catalog.JdbcCatalogSource;
 import io.adgrid.persister.journal.JournalKeeper;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -68,12 +70,28 @@ public class GatewayConfiguration {
                 new ClickRateLimiter(fraud.maxClicksPerIpPerMinute(), clock), fraud.trustedProxy());
     }
 
+    @Bean
+    OverloadGuard overloadGuard(AdGridProperties props, MeterRegistry metrics) {
+        AdGridProperties.Gateway g = props.gateway();
+        OverloadGuard guard = new OverloadGuard(new OverloadGuard.Settings(g.maxPendingRequests(), g.maxRequestDelay(),
+                g.maxConnections(), g.idleTimeout()));
+        Gauge.builder("adgrid.gateway.admitted.share", guard, OverloadGuard::admittedShare)
+                .description("Share of beacon requests the gateway handles now (the rest are answered 503: overload)").register(metrics);
+        Gauge.builder("adgrid.gateway.pending.requests", guard, OverloadGuard::pendingRequests)
+                .description("Beacon requests read and not yet answered").register(metrics);
+        Gauge.builder("adgrid.gateway.connections", guard, OverloadGuard::openConnections)
+                .description("Open beacon connections").register(metrics);
+        FunctionCounter.builder("adgrid.gateway.connections.refused", guard, OverloadGuard::refusedConnections)
+                .description("Beacon connections closed at once because the connection cap was reached").register(metrics);
+        return guard;
+    }
+
     @Bean(destroyMethod = "close")
-    GatewayServer gatewayServer(BeaconService service, AdGridProperties props) {
+    GatewayServer gatewayServer(BeaconService service, OverloadGuard guard, AdGridProperties props) {
         AdGridProperties.Gateway g = props.gateway();
         int threads = g.threads() > 0 ? g.threads() : Runtime.getRuntime().availableProcessors();
         GatewayServer.Limits limits = new GatewayServer.Limits(g.maxUrlLength(), Math.toIntExact(g.maxHeaderSize().toBytes()),
                 Math.toIntExact(g.maxBodySize().toBytes()), Math.toIntExact(g.maxSaleBodySize().toBytes()));
-        return GatewayServer.start(g.host(), g.port(), threads, limits, service);
+        return GatewayServer.start(g.host(), g.port(), threads, limits, service, guard);
     }
 }

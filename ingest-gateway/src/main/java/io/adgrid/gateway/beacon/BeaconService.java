@@ -54,6 +54,8 @@ public final class BeaconService {
     public static final int MAX_NDJSON_LINES = 10_000;
     /** Rejected lines listed in an /events answer; the rest are only counted. */
     static final int MAX_LISTED_ERRORS = 100;
+    private static final String OVERLOADED = "overloaded";
+    private static final String OVERLOADED_REASON = "gateway overloaded, retry later";
 
     private final BeaconValidator validator;
     private final EventSink sink;
@@ -61,6 +63,7 @@ public final class BeaconService {
     private final MeterRegistry metrics;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> latencyTimers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> overloadedCounters = new ConcurrentHashMap<>();
     private final ClickRateLimiter clickRate;
     private final boolean trustProxy;
     private final Counter suspectNoImpression;
@@ -120,6 +123,16 @@ public final class BeaconService {
             count(typeOf(request.uri()), "rejected", r.code());
             return failure(e);
         }).whenComplete((r, e) -> timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    }
+
+    /**
+     * The answer to a request the gateway does not handle because it is overloaded: 503 with
+     * Retry-After, counted in {@code adgrid.gateway.events} as rejected, reason {@code overloaded}.
+     */
+    public FullHttpResponse overloaded(FullHttpRequest request) {
+        // Cheap on purpose (it is what an overloaded gateway does most): one cached counter, a shared body.
+        overloadedCounters.computeIfAbsent(typeOf(request.uri()), type -> counter(type, "rejected", OVERLOADED)).increment();
+        return HttpAnswers.overloaded();
     }
 
     private static String typeOf(String uri) {
@@ -361,7 +374,7 @@ public final class BeaconService {
     private static Rejection unavailable(Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof OverloadedException) {
-            return new Rejection(503, "overloaded", "gateway overloaded, retry later");
+            return new Rejection(503, OVERLOADED, OVERLOADED_REASON);
         }
         if (cause instanceof GatedEventSink.GridRecoveringException) {
             return new Rejection(503, "recovering", "grid recovering after a restart, retry later");
@@ -372,10 +385,14 @@ public final class BeaconService {
     /** Turns a failed submit into a 503 with Retry-After: the client retries and the grid deduplicates. */
     static FullHttpResponse failure(Throwable e) {
         Rejection r = unavailable(e);
-        if (!"overloaded".equals(r.code()) && !"recovering".equals(r.code())) {
+        if (!OVERLOADED.equals(r.code()) && !"recovering".equals(r.code())) {
             log.warn("answering 503: {}", e.toString());
         }
-        return HttpAnswers.retryLater("recovering".equals(r.code()) ? "recovering" : "overloaded", r.reason());
+        return switch (r.code()) {
+            case OVERLOADED -> HttpAnswers.overloaded();
+            case "recovering" -> HttpAnswers.retryLater("recovering", r.reason());
+            default -> HttpAnswers.retryLater(OVERLOADED, r.reason());
+        };
     }
 
     private FullHttpResponse reject(EventType type, Rejection rejection) {
@@ -389,10 +406,14 @@ public final class BeaconService {
     }
 
     private void count(String type, String outcome, String reason) {
-        counters.computeIfAbsent(type + '|' + outcome + '|' + reason, k -> Counter.builder("adgrid.gateway.events")
+        counters.computeIfAbsent(type + '|' + outcome + '|' + reason, k -> counter(type, outcome, reason)).increment();
+    }
+
+    private Counter counter(String type, String outcome, String reason) {
+        return Counter.builder("adgrid.gateway.events")
                 .description("Beacon events by type, outcome (accepted, duplicate, rejected) and reason")
                 .tag("type", type.toLowerCase(Locale.ROOT)).tag("outcome", outcome).tag("reason", reason)
-                .register(metrics)).increment();
+                .register(metrics);
     }
 
     private static CompletableFuture<FullHttpResponse> done(FullHttpResponse r) {

@@ -9,11 +9,14 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 
 /** The gateway's responses. The pixel is one preallocated buffer shared by every answer. */
 final class HttpAnswers {
@@ -26,15 +29,19 @@ final class HttpAnswers {
     };
     private static final ByteBuf PIXEL = Unpooled.unreleasableBuffer(Unpooled.directBuffer(GIF.length).writeBytes(GIF).asReadOnly());
     private static final JsonFactory JSON = new JsonFactory();
+    private static final AsciiString IMAGE_GIF = AsciiString.cached("image/gif");
+    private static final AsciiString GIF_LENGTH = AsciiString.cached(Integer.toString(GIF.length));
 
     private HttpAnswers() {
     }
 
     static FullHttpResponse pixel() {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, PIXEL.duplicate());
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "image/gif")
-                .set(HttpHeaderNames.CONTENT_LENGTH, GIF.length)
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        // The most frequent answer: constant headers, set without validation, encoded without conversion.
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, PIXEL.duplicate(),
+                TRUSTED_HEADERS, DefaultHttpHeadersFactory.trailersFactory());
+        r.headers().add(HttpHeaderNames.CONTENT_TYPE, IMAGE_GIF)
+                .add(HttpHeaderNames.CONTENT_LENGTH, GIF_LENGTH)
+                .add(HttpHeaderNames.CACHE_CONTROL, NO_STORE);
         return r;
     }
 
@@ -52,6 +59,32 @@ final class HttpAnswers {
             g.writeStringField("error", rejection.code());
             g.writeStringField("reason", rejection.reason());
         });
+    }
+
+    /** The body of {@link #overloaded()}, built once: an overloaded gateway answers it most. */
+    private static final byte[] OVERLOADED = "{\"status\":503,\"error\":\"overloaded\",\"reason\":\"gateway overloaded, retry later\"}"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final ByteBuf OVERLOADED_BODY = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(OVERLOADED.length).writeBytes(OVERLOADED).asReadOnly());
+
+    /** Its headers: constants, set without validation (they are known good), encoded without conversion. */
+    private static final HttpHeadersFactory TRUSTED_HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    private static final AsciiString OVERLOADED_LENGTH = AsciiString.cached(Integer.toString(OVERLOADED.length));
+    private static final AsciiString NO_STORE = AsciiString.cached("no-store");
+    private static final AsciiString NOSNIFF_NAME = AsciiString.cached("x-content-type-options");
+    private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
+    private static final AsciiString ONE_SECOND = AsciiString.cached("1");
+
+    /** 503 with Retry-After: 1, reason "gateway overloaded, retry later". */
+    static FullHttpResponse overloaded() {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                OVERLOADED_BODY.duplicate(), TRUSTED_HEADERS, DefaultHttpHeadersFactory.trailersFactory());
+        r.headers().add(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .add(HttpHeaderNames.CONTENT_LENGTH, OVERLOADED_LENGTH)
+                .add(HttpHeaderNames.CACHE_CONTROL, NO_STORE)
+                .add(NOSNIFF_NAME, NOSNIFF)
+                .add(HttpHeaderNames.RETRY_AFTER, ONE_SECOND);
+        return r;
     }
 
     /** 503 with Retry-After; {@code error} says why: "overloaded", or "recovering" while the grid replays its journals. */

@@ -1,5 +1,6 @@
 package io.adgrid.gateway.server;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.netty.channel.ChannelFutureListener;
@@ -15,49 +16,99 @@ import io.netty.handler.codec.http.HttpUtil;
  * Adapts {@link BeaconService} to one Netty channel. Answers are asynchronous, so they are
  * chained to go out in request order even when a client pipelines; a client that pipelines more
  * than {@link #MAX_UNANSWERED} requests is not read until it has its answers (bounded memory).
+ * Each request read is first put to the {@link OverloadGuard}: one it refuses is answered 503 with
+ * {@code Retry-After} without being handled ({@code /healthz} is always handled).
  */
 public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Requests of one connection read but not yet answered, beyond which its socket is not read. */
     static final int MAX_UNANSWERED = 256;
+    private static final long NOT_ADMITTED = Long.MIN_VALUE;
 
     private final BeaconService service;
-    private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
-    /** Touched on the channel's event loop only. */
-    private int unanswered;
+    private final OverloadGuard guard;
+    /**
+     * Requests read and not yet answered, oldest first; touched on the channel's event loop only.
+     * An answer is written when it and every answer before it are ready, so answers that complete
+     * out of order (one from the grid, the next at once) still go out in request order.
+     */
+    private final ArrayDeque<Slot> unanswered = new ArrayDeque<>();
 
+    /** One request's place in the answer order. */
+    private static final class Slot {
+        final boolean keepAlive;
+        /** When the guard admitted it, or {@link #NOT_ADMITTED}. */
+        final long admittedNanos;
+        FullHttpResponse response;
+
+        Slot(boolean keepAlive, long admittedNanos) {
+            this.keepAlive = keepAlive;
+            this.admittedNanos = admittedNanos;
+        }
+    }
+
+    /** Without load shedding of its own (the default guard's limits). */
     public BeaconHttpHandler(BeaconService service) {
+        this(service, new OverloadGuard(OverloadGuard.Settings.defaults()));
+    }
+
+    public BeaconHttpHandler(BeaconService service, OverloadGuard guard) {
         this.service = service;
+        this.guard = guard;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        // Oversized and undecodable requests arrive here too, as a failed decoder result: the
-        // service answers them (414, 431, 413, 400) in turn, like any other request.
-        CompletableFuture<FullHttpResponse> own = service.handle(request, ctx.channel().remoteAddress());
-        if (++unanswered == MAX_UNANSWERED) {
+        long readNanos = guard.nanoTime();
+        Slot slot;
+        CompletableFuture<FullHttpResponse> own;
+        if (!isHealthCheck(request.uri()) && !guard.admit(readNanos)) {
+            // Overloaded: answered without being handled (no signature check, no grid call).
+            slot = new Slot(keepAlive, NOT_ADMITTED);
+            own = CompletableFuture.completedFuture(service.overloaded(request));
+        } else {
+            slot = new Slot(keepAlive, isHealthCheck(request.uri()) ? NOT_ADMITTED : readNanos);
+            // Oversized and undecodable requests arrive here too, as a failed decoder result: the
+            // service answers them (414, 431, 413, 400) in turn, like any other request.
+            own = service.handle(request, ctx.channel().remoteAddress());
+        }
+        unanswered.add(slot);
+        if (unanswered.size() == MAX_UNANSWERED) {
             // A client pipelining without reading answers: stop reading its socket until it catches up.
             ctx.channel().config().setAutoRead(false);
         }
-        previous = previous.thenCompose(v -> own).thenAccept(response -> {
+        own.thenAccept(response -> {
             if (ctx.executor().inEventLoop()) {
-                write(ctx, response, keepAlive);
+                answer(ctx, slot, response);
             } else {
-                ctx.executor().execute(() -> write(ctx, response, keepAlive));
+                ctx.executor().execute(() -> answer(ctx, slot, response));
             }
         });
     }
 
-    private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
-        if (--unanswered == MAX_UNANSWERED / 2) {
-            ctx.channel().config().setAutoRead(true);
+    private static boolean isHealthCheck(String uri) {
+        return uri.startsWith("/healthz") && (uri.length() == 8 || uri.charAt(8) == '?');
+    }
+
+    /** On the event loop: {@code slot}'s answer is ready; writes every ready answer at the head of the order. */
+    private void answer(ChannelHandlerContext ctx, Slot slot, FullHttpResponse response) {
+        slot.response = response;
+        Slot head;
+        while ((head = unanswered.peek()) != null && head.response != null) {
+            unanswered.poll();
+            if (head.admittedNanos != NOT_ADMITTED) {
+                guard.answered(head.admittedNanos, guard.nanoTime());
+            }
+            if (unanswered.size() == MAX_UNANSWERED / 2) {
+                ctx.channel().config().setAutoRead(true);
+            }
+            writeResponse(ctx, head.response, head.keepAlive);
         }
-        writeResponse(ctx, response, keepAlive);
     }
 
     private static void writeResponse(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
-        boolean close = !keepAlive || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(response.headers().get(HttpHeaderNames.CONNECTION));
+        boolean close = !keepAlive || response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
         // Say so either way: a client reusing a connection the server closes loses its next request.
         response.headers().set(HttpHeaderNames.CONNECTION, close ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
         var f = ctx.writeAndFlush(response);

@@ -1,6 +1,8 @@
 package io.adgrid.gateway.server;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -16,6 +18,8 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +64,16 @@ public final class GatewayServer implements AutoCloseable {
         this.channel = channel;
     }
 
+    /** How often each event loop is probed for its delay (see {@link OverloadGuard}). */
+    static final long PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    /** With the default overload settings. */
     public static GatewayServer start(String host, int port, int threads, Limits limits, BeaconService service) {
+        return start(host, port, threads, limits, service, new OverloadGuard(OverloadGuard.Settings.defaults()));
+    }
+
+    public static GatewayServer start(String host, int port, int threads, Limits limits, BeaconService service,
+                                      OverloadGuard guard) {
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
         EventLoopGroup workers = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
@@ -74,10 +87,13 @@ public final class GatewayServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            handlers(ch.pipeline(), limits, service);
+                            connection(ch, limits, service, guard);
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
+            for (EventExecutor loop : workers) {
+                probe(loop, guard, guard.nanoTime() + PROBE_NANOS);
+            }
             log.info("ingest gateway listening on {}:{} ({} threads, {})", host, ((InetSocketAddress) channel.localAddress()).getPort(), threads, epoll ? "epoll" : "nio");
             return new GatewayServer(boss, workers, channel);
         } catch (RuntimeException e) {
@@ -87,12 +103,50 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
-    /** The handlers of one connection: HTTP codec, size limits and aggregation, beacon handler. */
+    /**
+     * Runs on {@code loop} about every {@link #PROBE_NANOS}, telling the guard how late it ran: a
+     * socket that became readable waits about as long before the loop reads it.
+     */
+    private static void probe(EventExecutor loop, OverloadGuard guard, long dueNanos) {
+        long now = guard.nanoTime();
+        guard.delayed(Math.max(0, now - dueNanos), now);
+        try {
+            loop.schedule(() -> probe(loop, guard, now + PROBE_NANOS), PROBE_NANOS, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the loop is shutting down
+        }
+    }
+
+    /**
+     * A connection was accepted: over the connection cap it is closed before anything is read;
+     * otherwise it gets its handlers and counts until it closes.
+     */
+    static void connection(Channel ch, Limits limits, BeaconService service, OverloadGuard guard) {
+        if (!guard.connectionOpened()) {
+            ch.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> guard.connectionClosed());
+        handlers(ch.pipeline(), limits, service, guard);
+    }
+
+    /** The handlers of one connection with the default overload settings. */
     static void handlers(ChannelPipeline pipeline, Limits limits, BeaconService service) {
+        handlers(pipeline, limits, service, new OverloadGuard(OverloadGuard.Settings.defaults()));
+    }
+
+    /** The handlers of one connection: idle timeout, HTTP codec, size limits and aggregation, beacon handler. */
+    static void handlers(ChannelPipeline pipeline, Limits limits, BeaconService service, OverloadGuard guard) {
+        long idleNanos = guard.settings().idleTimeout().toNanos();
+        if (idleNanos > 0) {
+            pipeline.addLast(new IdleTimeout(idleNanos));
+        }
+        // Answers written while a read is in progress (503s, refusals) go out in one flush at its end.
+        pipeline.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, false));
         pipeline.addLast(new HttpServerCodec(limits.maxUrlLength() + REQUEST_LINE_EXTRA, limits.maxHeaderBytes(), 64 * 1024))
                 // answers Expect: 100-continue itself, refusing an oversized body without a 100
                 .addLast(new LimitingAggregator(limits))
-                .addLast(new BeaconHttpHandler(service));
+                .addLast(new BeaconHttpHandler(service, guard));
     }
 
     public int port() {

@@ -134,8 +134,11 @@ class CatalogRefreshIT {
         db.sql("INSERT INTO publisher (id, name) VALUES (101, 'late')");
 
         cache = start(CatalogLimits.defaults(), HOURLY);
-        Wait.until("the background refresh after the reopen ran", Duration.ofSeconds(30), () -> cache.store().hasPublisher(101));
+        // The counter moves after the store: waiting on it waits for the whole refresh.
+        Wait.until("the background refresh after the reopen ran", Duration.ofSeconds(30),
+                () -> metrics.get("adgrid.catalog.changes").counter().count() > DemoCatalog.CAMPAIGNS + DemoCatalog.BANNERS + DemoCatalog.PUBLISHERS);
 
+        assertThat(cache.store().hasPublisher(101)).isTrue();
         assertThat(metrics.get("adgrid.catalog.changes").counter().count())
                 .as("the full load once, then one row").isEqualTo(DemoCatalog.CAMPAIGNS + DemoCatalog.BANNERS + DemoCatalog.PUBLISHERS + 1);
     }
