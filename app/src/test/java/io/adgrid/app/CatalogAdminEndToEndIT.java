@@ -6,15 +6,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
@@ -23,7 +20,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The catalog's admin API through the whole product (reporting API, PostgreSQL, the gateway's
@@ -48,7 +44,7 @@ class CatalogAdminEndToEndIT {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private static EmbeddedDatabase database;
-    private static ConfigurableApplicationContext app;
+    private static InProcessAdGrid app;
     private static String gateway;
     private static String reporting;
     private static final AtomicInteger nonces = new AtomicInteger();
@@ -60,21 +56,12 @@ class CatalogAdminEndToEndIT {
     @BeforeAll
     static void startEverything() throws Exception {
         database = EmbeddedDatabase.startTemporary();
-        app = AdGrid.start(Role.RUN,
-                "--adgrid.db.url=" + database.settings().url(),
-                "--adgrid.db.user=postgres",
-                "--adgrid.grid.cluster-name=catalog-e2e-" + UUID.randomUUID(),
-                "--adgrid.grid.port=" + PORT,
-                "--adgrid.members=127.0.0.1:" + PORT,
-                "--adgrid.gateway.port=0",
-                "--server.port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-catalog-e2e"),
-                "--adgrid.demo=true",
+        app = InProcessAdGrid.start(database.settings(), "catalog-e2e", PORT,
                 "--adgrid.gateway.catalog-refresh=200ms",
                 "--adgrid.fraud.max-clicks-per-ip-per-minute=0",
                 "--adgrid.admin.token=" + TOKEN);
-        gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();
-        reporting = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
+        gateway = app.gateway;
+        reporting = app.reporting;
     }
 
     @AfterAll

@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.UUID;
-import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Issue "Nothing lost, nothing doubled", fault 3 (short variant): PostgreSQL is stopped under load.
@@ -21,7 +18,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 class DatabaseOutageIT {
 
     private EmbeddedDatabase database;
-    private ConfigurableApplicationContext app;
+    private InProcessAdGrid app;
 
     @AfterEach
     void stop() {
@@ -38,15 +35,9 @@ class DatabaseOutageIT {
         Path data = Files.createTempDirectory("adgrid-outage");
         database = EmbeddedDatabase.start(data, 0);
         int port = database.port();
-        app = AdGrid.start(Role.RUN,
-                "--adgrid.db.url=" + database.settings().url(),
-                "--adgrid.grid.cluster-name=outage-" + UUID.randomUUID(),
-                "--adgrid.grid.port=5870", "--adgrid.members=127.0.0.1:5870",
-                "--adgrid.gateway.port=0", "--server.port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-outage-var"),
-                "--adgrid.demo=true");
-        String gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();
-        String reporting = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
+        app = InProcessAdGrid.start(database.settings(), "outage", 5870);
+        String gateway = app.gateway;
+        String reporting = app.reporting;
         long now = System.currentTimeMillis();
 
         sendImpressions(gateway, now, 0, 1000);

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -16,8 +15,6 @@ import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,7 +25,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Fraud signals (issue 3) through the whole product: the real gateway, grid, persister and reporting
@@ -47,7 +43,7 @@ class FraudSignalsIT {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private static EmbeddedDatabase database;
-    private static ConfigurableApplicationContext app;
+    private static InProcessAdGrid app;
     private static String gateway;
     private static String reporting;
     private static final long now = System.currentTimeMillis();
@@ -63,22 +59,13 @@ class FraudSignalsIT {
     @BeforeAll
     static void startEverything() throws Exception {
         database = EmbeddedDatabase.startTemporary();
-        app = AdGrid.start(Role.RUN,
-                "--adgrid.db.url=" + database.settings().url(),
-                "--adgrid.db.user=postgres",
-                "--adgrid.grid.cluster-name=fraud-" + UUID.randomUUID(),
-                "--adgrid.grid.port=" + PORT,
-                "--adgrid.members=127.0.0.1:" + PORT,
-                "--adgrid.gateway.port=0",
-                "--server.port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-fraud"),
-                "--adgrid.demo=true",
+        app = InProcessAdGrid.start(database.settings(), "fraud", PORT,
                 "--adgrid.admin.token=" + TOKEN,
                 "--adgrid.fraud.max-clicks-per-ip-per-minute=" + LIMIT,
                 // The test plays many clients from one host: it is the "proxy" and names them in X-Forwarded-For.
                 "--adgrid.fraud.trusted-proxy=true");
-        gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();
-        reporting = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
+        gateway = app.gateway;
+        reporting = app.reporting;
     }
 
     @AfterAll
