@@ -6,11 +6,7 @@ import static io.adgrid.gateway.TestCatalog.beacon;
 import static io.adgrid.gateway.TestCatalog.signed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import io.adgrid.gateway.TestCatalog;
 import io.adgrid.gateway.batching.InMemorySink;
 import io.adgrid.gateway.beacon.BeaconService;
@@ -18,8 +14,6 @@ import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +29,6 @@ class LimitingAggregatorTest {
     private static final long TS = NOW - 5_000;
     /** Small limits so the tests stay small: URL 200, headers 1 KiB, /events 8 KiB, sale 2 KiB. */
     private static final GatewayServer.Limits LIMITS = new GatewayServer.Limits(200, 1024, 8 * 1024, 2 * 1024);
-    private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
 
     private final InMemorySink sink = new InMemorySink();
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
@@ -60,7 +53,7 @@ class LimitingAggregatorTest {
 
         List<String> answers = send(valid + oversized + impression("b"));
 
-        assertThat(statuses(answers)).containsExactly(200, 413, 200);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(200, 413, 200);
         assertThat(answers.get(1)).contains("\"error\":\"body_too_large\"");
         assertThat(sink.counted()).hasSize(2);
         assertThat(rejected("sale", "body_too_large")).isEqualTo(1);
@@ -77,7 +70,7 @@ class LimitingAggregatorTest {
 
         List<String> answers = send(chunked + impression("a"));
 
-        assertThat(statuses(answers)).containsExactly(413, 200);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(413, 200);
         assertThat(sink.counted()).hasSize(1);
     }
 
@@ -88,7 +81,7 @@ class LimitingAggregatorTest {
 
         List<String> answers = send(request);
 
-        assertThat(statuses(answers)).containsExactly(200);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(200);
         assertThat(answers.get(0)).contains("\"rejected\":1500");
     }
 
@@ -97,7 +90,7 @@ class LimitingAggregatorTest {
         String lines = "{}\n".repeat(3000); // 9 KiB
         List<String> answers = send("POST /events HTTP/1.1\r\nHost: gw\r\nContent-Length: " + lines.length() + "\r\n\r\n" + lines);
 
-        assertThat(statuses(answers)).containsExactly(413);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(413);
         assertThat(rejected("unknown", "body_too_large")).isEqualTo(1);
     }
 
@@ -106,7 +99,7 @@ class LimitingAggregatorTest {
         List<String> answers = send("POST /s HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
                 + "Expect: 100-continue\r\nContent-Length: 100000\r\n\r\n");
 
-        assertThat(statuses(answers)).containsExactly(413);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(413);
         assertThat(answers.get(0)).containsIgnoringCase("connection: close");
         assertThat(channel.isOpen()).isFalse();
     }
@@ -119,8 +112,8 @@ class LimitingAggregatorTest {
         String head = "POST /s HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                 + "Expect: 100-continue\r\nContent-Length: " + form.length() + "\r\n\r\n";
 
-        assertThat(statuses(send(head))).containsExactly(100);
-        assertThat(statuses(send(form.toString()))).containsExactly(202);
+        assertThat(EmbeddedHttp.statuses(send(head))).containsExactly(100);
+        assertThat(EmbeddedHttp.statuses(send(form.toString()))).containsExactly(202);
         assertThat(sink.counted()).hasSize(1);
     }
 
@@ -129,10 +122,10 @@ class LimitingAggregatorTest {
         String atLimit = "/x?" + "a".repeat(200 - 3);
         String over = atLimit + "a";
 
-        assertThat(statuses(send("GET " + atLimit + " HTTP/1.1\r\nHost: gw\r\n\r\n"))).containsExactly(404);
+        assertThat(EmbeddedHttp.statuses(send("GET " + atLimit + " HTTP/1.1\r\nHost: gw\r\n\r\n"))).containsExactly(404);
         List<String> answers = send("GET " + over + " HTTP/1.1\r\nHost: gw\r\n\r\n");
 
-        assertThat(statuses(answers)).containsExactly(414);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(414);
         assertThat(answers.get(0)).contains("\"error\":\"uri_too_long\"").containsIgnoringCase("connection: close");
         assertThat(rejected("unknown", "uri_too_long")).isEqualTo(1);
     }
@@ -141,7 +134,7 @@ class LimitingAggregatorTest {
     void requestLineTooLongForTheDecoderIs414AndCloses() {
         List<String> answers = send("GET /i?b=" + "7".repeat(1000) + " HTTP/1.1\r\nHost: gw\r\n\r\n");
 
-        assertThat(statuses(answers)).containsExactly(414);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(414);
         assertThat(channel.isOpen()).isFalse();
     }
 
@@ -149,7 +142,7 @@ class LimitingAggregatorTest {
     void headersOverTheLimitAre431AndClose() {
         List<String> answers = send("GET /i HTTP/1.1\r\nHost: gw\r\nX-Big: " + "h".repeat(2000) + "\r\n\r\n");
 
-        assertThat(statuses(answers)).containsExactly(431);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(431);
         assertThat(answers.get(0)).contains("\"error\":\"headers_too_large\"");
         assertThat(rejected("impression", "headers_too_large")).isEqualTo(1);
         assertThat(channel.isOpen()).isFalse();
@@ -167,33 +160,8 @@ class LimitingAggregatorTest {
         return "GET /i?" + q + " HTTP/1.1\r\nHost: gw\r\n\r\n";
     }
 
-    /** Writes raw bytes, runs the handler's tasks and returns each written answer (status line to body). */
     private List<String> send(String raw) {
-        channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1));
-        channel.runPendingTasks();
-        StringBuilder all = new StringBuilder();
-        ByteBuf b;
-        while ((b = channel.readOutbound()) != null) {
-            all.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        List<String> answers = new ArrayList<>();
-        Matcher m = STATUS.matcher(all);
-        int start = -1;
-        while (m.find()) {
-            if (start >= 0) {
-                answers.add(all.substring(start, m.start()));
-            }
-            start = m.start();
-        }
-        if (start >= 0) {
-            answers.add(all.substring(start));
-        }
-        return answers;
-    }
-
-    private static List<Integer> statuses(List<String> answers) {
-        return answers.stream().map(a -> Integer.parseInt(a.substring(9, 12))).toList();
+        return EmbeddedHttp.send(channel, raw);
     }
 
     private double rejected(String type, String reason) {

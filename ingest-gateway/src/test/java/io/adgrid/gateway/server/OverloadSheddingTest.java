@@ -6,14 +6,11 @@ import static io.adgrid.gateway.TestCatalog.beacon;
 import static io.adgrid.gateway.TestCatalog.signed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import io.adgrid.gateway.TestCatalog;
 import io.adgrid.gateway.batching.InMemorySink;
 import io.adgrid.gateway.beacon.BeaconService;
@@ -21,8 +18,6 @@ import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +31,6 @@ class OverloadSheddingTest {
 
     private static final long TS = NOW - 5_000;
     private static final long MS = 1_000_000L;
-    private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
 
     private final InMemorySink sink = new InMemorySink();
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
@@ -76,9 +70,9 @@ class OverloadSheddingTest {
         EmbeddedChannel channel = connect(guard);
         overload(guard);
 
-        List<String> answers = send(channel, impression("a") + impression("b"));
+        List<String> answers = EmbeddedHttp.send(channel, impression("a") + impression("b"));
 
-        assertThat(statuses(answers)).containsExactly(503, 503);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(503, 503);
         assertThat(answers.get(0)).contains("retry-after: 1\r\n").contains("\"error\":\"overloaded\"");
         assertThat(sink.submitted()).isEmpty();
         assertThat(rejected("impression", "overloaded")).isEqualTo(2);
@@ -92,9 +86,9 @@ class OverloadSheddingTest {
         EmbeddedChannel channel = connect(guard);
         overload(guard);
 
-        List<String> answers = send(channel, "GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n" + impression("a"));
+        List<String> answers = EmbeddedHttp.send(channel, "GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n" + impression("a"));
 
-        assertThat(statuses(answers)).containsExactly(200, 503);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(200, 503);
     }
 
     @Test
@@ -104,16 +98,16 @@ class OverloadSheddingTest {
         sink.holdAnswers();
 
         // The second request's 503 is ready at once, the first waits for the grid: the order holds.
-        assertThat(send(channel, impression("a") + impression("b"))).isEmpty();
+        assertThat(EmbeddedHttp.send(channel, impression("a") + impression("b"))).isEmpty();
         assertThat(sink.submitted()).hasSize(1);
         assertThat(guard.pendingRequests()).isEqualTo(1);
 
         sink.releaseAll();
-        assertThat(statuses(send(channel, ""))).containsExactly(200, 503);
+        assertThat(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, ""))).containsExactly(200, 503);
         assertThat(guard.pendingRequests()).isZero();
 
         // releaseAll also stopped holding: the next request is answered at once, and admitted again.
-        assertThat(statuses(send(channel, impression("c")))).containsExactly(200);
+        assertThat(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, impression("c")))).containsExactly(200);
         assertThat(sink.counted()).hasSize(2);
         assertThat(rejected("impression", "overloaded")).isEqualTo(1);
     }
@@ -123,17 +117,17 @@ class OverloadSheddingTest {
         OverloadGuard guard = guard(1_000, 10, Duration.ZERO);
         EmbeddedChannel channel = connect(guard);
         sink.holdAnswers();
-        send(channel, impression("slow"));
+        EmbeddedHttp.send(channel, impression("slow"));
         now.addAndGet(OverloadGuard.WINDOW_NANOS + 500 * MS); // the grid answers 600 ms later
         sink.releaseAll();
-        assertThat(statuses(send(channel, ""))).containsExactly(200);
+        assertThat(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, ""))).containsExactly(200);
         assertThat(guard.admittedShare()).isEqualTo(0.5);
 
         List<String> answers = new ArrayList<>(); // releaseAll also stopped holding: answers come at once
         for (int i = 0; i < 4; i++) {
-            answers.addAll(send(channel, impression("n" + i)));
+            answers.addAll(EmbeddedHttp.send(channel, impression("n" + i)));
         }
-        assertThat(statuses(answers)).containsExactly(503, 200, 503, 200);
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(503, 200, 503, 200);
     }
 
     @Test
@@ -154,7 +148,7 @@ class OverloadSheddingTest {
         assertThat(guard.openConnections()).isEqualTo(1);
         EmbeddedChannel fourth = connect(guard);
         assertThat(fourth.isOpen()).isTrue();
-        assertThat(statuses(send(fourth, impression("a")))).containsExactly(200);
+        assertThat(EmbeddedHttp.statuses(EmbeddedHttp.send(fourth, impression("a")))).containsExactly(200);
     }
 
     @Test
@@ -173,7 +167,7 @@ class OverloadSheddingTest {
 
         for (int i = 0; i < 10; i++) {
             idle(channel, 30);
-            assertThat(statuses(send(channel, impression("k" + i)))).containsExactly(200);
+            assertThat(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, impression("k" + i)))).containsExactly(200);
         }
         assertThat(channel.isOpen()).isTrue();
         idle(channel, 76);
@@ -201,38 +195,6 @@ class OverloadSheddingTest {
         StringBuilder q = new StringBuilder();
         signed(CAMPAIGN_1, beacon(7, 3, TS, nonce)).forEach((k, v) -> q.append(q.length() == 0 ? "" : "&").append(k).append('=').append(v));
         return "GET /i?" + q + " HTTP/1.1\r\nHost: gw\r\n\r\n";
-    }
-
-    /** Writes raw bytes (none: only runs pending tasks), returns each answer written (status line to body). */
-    private static List<String> send(EmbeddedChannel channel, String raw) {
-        if (!raw.isEmpty()) {
-            channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1));
-        }
-        channel.runPendingTasks();
-        channel.flushOutbound();
-        StringBuilder all = new StringBuilder();
-        ByteBuf b;
-        while ((b = channel.readOutbound()) != null) {
-            all.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        List<String> answers = new ArrayList<>();
-        Matcher m = STATUS.matcher(all);
-        int start = -1;
-        while (m.find()) {
-            if (start >= 0) {
-                answers.add(all.substring(start, m.start()));
-            }
-            start = m.start();
-        }
-        if (start >= 0) {
-            answers.add(all.substring(start));
-        }
-        return answers;
-    }
-
-    private static List<Integer> statuses(List<String> answers) {
-        return answers.stream().map(a -> Integer.parseInt(a.substring(9, 12))).toList();
     }
 
     private double rejected(String type, String reason) {
