@@ -155,8 +155,14 @@ public final class JournalKeeper implements AutoCloseable {
     }
 
     private Recovery recover(UUID id, Path dir) {
+        List<Path> files = MemberJournal.files(dir);
+        long bytes = 0;
+        for (Path file : files) {
+            bytes += file.toFile().length();
+        }
+        log.info("replaying journal {} of a dead grid life: {} files, {} MB", dir, files.size(), bytes >> 20);
         long[] totals = new long[5];
-        for (Path file : MemberJournal.files(dir)) {
+        for (Path file : files) {
             long keep = MemberJournal.keepUntilMinuteOf(file);
             // In chunks: a file may hold a minute of a busy grid's traffic.
             MemberJournal.read(file, RECORDS_PER_CHUNK, chunk -> {
