@@ -281,6 +281,7 @@ public final class BeaconService {
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
             int accepted = 0;
             int duplicates = 0;
+            int suspect = 0;
             int rejected = 0;
             List<LineResult> errors = new ArrayList<>();
             for (CompletableFuture<LineResult> f : results) {
@@ -294,15 +295,19 @@ public final class BeaconService {
                     accepted++;
                     if (r.outcome() == Outcome.DUPLICATE) {
                         duplicates++;
+                    } else if (r.outcome() == Outcome.SUSPECT) {
+                        suspect++;
                     }
                 }
             }
             int a = accepted;
             int d = duplicates;
+            int sc = suspect;
             int rj = rejected;
             return HttpAnswers.json(HttpResponseStatus.OK, g -> {
                 g.writeNumberField("accepted", a);
                 g.writeNumberField("duplicates", d);
+                g.writeNumberField("suspect_clicks", sc);
                 g.writeNumberField("rejected", rj);
                 g.writeArrayFieldStart("errors");
                 for (LineResult r : errors) {

@@ -176,4 +176,24 @@ class SuspectClickTest {
         assertThat(suspect("ip_rate")).isZero();
         assertThat(suspect("no_impression")).isZero();
     }
+
+    @Test
+    void anEventsAnswerCountsTheSuspectClicksAmongWhatItAccepted() {
+        BeaconService service = service(100, false);
+        StringBuilder body = new StringBuilder();
+        for (String[] line : List.of(new String[] {"impression", "r1"}, new String[] {"click", "r1"}, new String[] {"click", "r2"})) {
+            Map<String, String> p = signed(CAMPAIGN_1, beacon(7, 3, TS, line[1]));
+            body.append("{\"type\":\"").append(line[0]).append('"');
+            p.forEach((k, v) -> body.append(",\"").append(k).append("\":\"").append(v).append('"'));
+            body.append("}\n");
+        }
+        FullHttpRequest post = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/events",
+                Unpooled.wrappedBuffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+        post.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-ndjson");
+
+        String json = answer(service, post, ALICE).content().toString(StandardCharsets.UTF_8);
+
+        // r2's click has no impression before it: accepted, counted as a suspect click.
+        assertThat(json).contains("\"accepted\":3", "\"duplicates\":0", "\"suspect_clicks\":1", "\"rejected\":0");
+    }
 }
