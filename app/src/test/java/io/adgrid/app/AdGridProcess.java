@@ -115,6 +115,11 @@ final class AdGridProcess implements AutoCloseable {
         return log;
     }
 
+    /** The operating system's id of the process (for {@code ip netns exec} the JVM's: it execs the command). */
+    long pid() {
+        return process.pid();
+    }
+
     /** SIGTERM, then waits for the exit. */
     boolean terminate(long seconds) throws InterruptedException {
         process.destroy();

@@ -2,6 +2,9 @@ package io.adgrid.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,8 +30,12 @@ class NetworkSplitLongIT {
     private static final List<String> FAST_CLUSTER = List.of("-Dhazelcast.max.no.heartbeat.seconds=15",
             "-Dhazelcast.heartbeat.interval.seconds=1", "-Dhazelcast.merge.first.run.delay.seconds=5",
             "-Dhazelcast.merge.next.run.delay.seconds=3", "-Dhazelcast.mastership.claim.timeout.seconds=10");
+    /** Hazelcast's join and merge decisions and its connections (INFO and DEBUG, hidden by the app's WARN default). */
+    private static final List<String> MERGE_DIAGNOSTICS = List.of("-Dlogging.level.com.hazelcast.internal.cluster=DEBUG",
+            "-Dlogging.level.com.hazelcast.internal.server.tcp=DEBUG");
 
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<AdGridProcess> processes = new ArrayList<>();
     private final long now = System.currentTimeMillis();
     private final List<String> unanswered = new ArrayList<>();
     private int distinct;
@@ -73,7 +80,10 @@ class NetworkSplitLongIT {
         sendUntilCounted(bigSide, 300, "before-big");
         sendUntilCounted(loneSideFromHere, 300, "before-lone");
 
+        long cut = System.nanoTime();
         ns.cut();
+        assertThat(connects(ns.innerAddress, PORT)).as("the cut is a partition: this side cannot open a connection to the lone member")
+                .isFalse();
         // Until the lone member has noticed it is alone (heartbeat timeout, then its claim to be master),
         // calls to partitions across the cut wait; after that it refuses at once. 20 refusals wanted.
         int loneRefused = 0;
@@ -96,9 +106,18 @@ class NetworkSplitLongIT {
             sendUntilCounted(bigSide, 10, "split-big");
         }
         assertThat(loneCounted).as("beacons the lone side counted while cut off").isZero();
+        System.out.printf("network split: the lone side refused %d within %d s of the cut%n", loneRefused,
+                Duration.ofNanos(System.nanoTime() - cut).toSeconds());
 
+        long healed = System.nanoTime();
         ns.heal();
-        Wait.until("three members again after the merge", Duration.ofSeconds(180), () -> Probes.dataMembers(reporting) == 3);
+        try {
+            Wait.until("three members again after the merge", Duration.ofSeconds(180), () -> Probes.dataMembers(reporting) == 3);
+        } catch (AssertionError e) {
+            threadDumps();
+            throw e;
+        }
+        System.out.printf("network split: merged %d s after the heal%n", Duration.ofNanos(System.nanoTime() - healed).toSeconds());
         for (String beacon : unanswered) {
             resendUntilCounted(bigSide + beacon);
         }
@@ -119,7 +138,32 @@ class NetworkSplitLongIT {
         all.add("--adgrid.var-dir=" + Files.createTempDirectory("adgrid-split"));
         List<String> jvm = new ArrayList<>(FAST_CLUSTER);
         jvm.add("-Dhazelcast.local.localAddress=" + address);
-        resources.add(AdGridProcess.start(launcher, jvm, role, all));
+        jvm.addAll(MERGE_DIAGNOSTICS);
+        AdGridProcess process = AdGridProcess.start(launcher, jvm, role, all);
+        resources.add(process);
+        processes.add(process);
+        System.out.printf("network split: %s at %s logs to %s%n", role, address, process.logFile());
+    }
+
+    /** SIGQUIT: each JVM prints its threads into its log, to tell a stuck merge from one never tried. */
+    private void threadDumps() {
+        for (AdGridProcess p : processes) {
+            try {
+                new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor();
+            } catch (Exception e) {
+                System.out.println("network split: no thread dump of " + p.logFile() + ": " + e);
+            }
+        }
+    }
+
+    /** Whether a TCP connection to {@code host:port} opens within 5 s (the kernel gives up on ARP after 3). */
+    private static boolean connects(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 5000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private String next(String prefix) {
@@ -134,7 +178,12 @@ class NetworkSplitLongIT {
         }
     }
 
-    private static void resendUntilCounted(String url) {
-        Wait.until("200 for " + url, Duration.ofSeconds(180), () -> Probes.status(url) == 200);
+    private void resendUntilCounted(String url) {
+        try {
+            Wait.until("200 for " + url, Duration.ofSeconds(180), () -> Probes.status(url) == 200);
+        } catch (AssertionError e) {
+            threadDumps();
+            throw e;
+        }
     }
 }
