@@ -13,7 +13,8 @@
 #   upsert baseline. wrk holds at most `connections` requests at once: give at least rate x latency.
 #   Heap after GC and GC pauses come from the JVM's GC log, switched on for the run with
 #   'jcmd PID VM.log' (and off at the end; no GC is forced): the heap left after each pause. Live counter keys = unwritten keys of the write-behind
-#   (overview members[].backlogKeys); rows/event = flushed rows / accepted events over the run.
+#   (overview members[].backlogKeys); rows/event = rows written / accepted events over the run, the last
+#   figure read once the write-behind has written everything by itself (up to 120 s after the load).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=bench/lib.sh
@@ -27,6 +28,7 @@ adgrid_up
 
 accepted_total() { prom_sum '^adgrid_gateway_events_total[{].*outcome="accepted"'; }
 rows_total() { prom_sum '^adgrid_writebehind_write_rows_sum'; }
+write_secs() { prom_sum '^adgrid_writebehind_write_latency_seconds_sum'; }
 heap_used() { prom_sum '^jvm_memory_used_bytes[{].*area="heap"'; }
 # GC: the JVM's own log for the run, switched on with jcmd VM.log (no restart, no forced GC); a pause line
 # "GC(7) Pause Young (Normal) (G1 Evacuation Pause) 301M->118M(512M) 3.456ms" gives the heap after it.
@@ -44,7 +46,7 @@ jcmd "$ADGRID_PID" VM.log output="file=$gclog" what=gc=info decorators=uptime >/
 trap 'jcmd "$ADGRID_PID" VM.log output="file=$gclog" what=all=off >/dev/null 2>&1 || true' EXIT
 trap '[[ -n "$wrk_pid" ]] && kill "$wrk_pid" 2>/dev/null; jcmd "$ADGRID_PID" VM.log output="file=$gclog" what=all=off >/dev/null 2>&1; adgrid_down; rm -rf "$work"' EXIT
 before=$(total_impressions)
-acc0=$(accepted_total); rows0=$(rows_total); cpu0=$(cpu_seconds)
+acc0=$(accepted_total); rows0=$(rows_total); wsecs0=$(write_secs); cpu0=$(cpu_seconds)
 bench_log "steady GET /i at $rate req/s for ${secs}s, $conns connections, $threads wrk threads"
 wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$here/steady.lua" "$GATEWAY" -- "$rate" "$threads" > "$work/wrk.txt" 2>&1 &
 wrk_pid=$!
@@ -71,8 +73,13 @@ wait "$wrk_pid" || true; wrk_pid=""
 elapsed=$(wrk_field seconds "$work/wrk.txt")
 sample
 cpu=$(awk -v a="$(cpu_seconds)" -v b="$cpu0" 'BEGIN { printf "%.1f", a - b }')
-sleep 2   # let the write-behind catch up before the last rows/event reading
-acc1=$(accepted_total); rows1=$(rows_total); read -r -a gct <<< "$(gc_stats 0)"
+# Rows per event counts every row the run's events cost: wait until the write-behind has written them
+# all by itself (the open minute is held back until 5 s after it closes), at most 120 s.
+for (( i = 0; i < 120; i++ )); do
+  [[ $(overview | json_sum backlogKeys) == 0 ]] && break
+  sleep 1
+done
+acc1=$(accepted_total); rows1=$(rows_total); wsecs1=$(write_secs); read -r -a gct <<< "$(gc_stats 0)"
 requests=$(wrk_field requests "$work/wrk.txt"); errs=$(wrk_field status_errors "$work/wrk.txt")
 sent=$(( requests - errs ))
 exact=NO; check_exact "$sent" "$before" "$conns" && exact=yes
@@ -99,6 +106,7 @@ printf '| %-40s | %s |\n' "figure" "value" "---" "---" \
   "heap after GC min / max MB" "${gct[3]} / ${gct[4]}" \
   "GC pauses: count / total ms / max ms" "${gct[0]} / ${gct[1]} / ${gct[2]}" \
   "rows written per accepted event (P5)" "$(awk -v r="$(( rows1 - rows0 ))" -v a="$(( acc1 - acc0 ))" 'BEGIN { printf "%.4f (1/%.0f)", (a > 0 ? r / a : 0), (r > 0 ? a / r : 0) }')" \
+  "persister rows/s while writing (P5)" "$(awk -v r="$(( rows1 - rows0 ))" -v t="$wsecs1" -v t0="$wsecs0" 'BEGIN { printf "%.0f (%d rows in %.1f s of write transactions)", (t > t0 ? r / (t - t0) : 0), r, t - t0 }')" \
   "exact (live = db = SQL = sent)" "$exact" \
   "baseline: upsert per event, events/s" "$base" \
   "ratio AdGrid / baseline (P2: >= 100)" "$ratio"

@@ -66,7 +66,11 @@ public record AdGridProperties(
         }
     }
 
-    public record WriteBehind(Duration interval) {
+    /**
+     * @param holdOpenMinute a data member's cycles write only minutes closed 5 s ago or more
+     *                       ({@code ADGRID_WRITEBEHIND_HOLDOPENMINUTE}); false: every cycle writes everything
+     */
+    public record WriteBehind(Duration interval, boolean holdOpenMinute) {
     }
 
     /**

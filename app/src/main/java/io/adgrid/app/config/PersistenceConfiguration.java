@@ -21,7 +21,8 @@ public class PersistenceConfiguration {
 
     @Bean(destroyMethod = "close")
     WriteBehind writeBehind(HazelcastInstance grid, HikariDataSource dataSource, Clock clock, AdGridProperties props, Role role) {
-        WriteBehind writeBehind = new WriteBehind(grid, new CounterWriter(dataSource), clock, props.gateway().replayWindowMinutes());
+        WriteBehind writeBehind = new WriteBehind(grid, new CounterWriter(dataSource), clock, props.gateway().replayWindowMinutes(),
+                props.writeBehind().holdOpenMinute());
         if (role.dataMember) {
             writeBehind.start(props.writeBehind().interval());
         }

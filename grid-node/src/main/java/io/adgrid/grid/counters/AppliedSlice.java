@@ -8,9 +8,9 @@ import java.util.UUID;
  * enough to add the counts to PostgreSQL and to remember the identities again after every member
  * has died.
  *
- * @param seq            the write-behind batch these counts will be sealed under in the entry
- *                       ({@code epoch}): PostgreSQL holds them exactly when its watermark of the
- *                       epoch has reached {@code seq}
+ * @param seq            the entry's ({@code epoch}'s) next write-behind batch when it took these
+ *                       counts: PostgreSQL holds a count exactly when its {@link Watermark} of the
+ *                       epoch {@linkplain Watermark#holds holds} {@code seq} and the count's minute
  * @param identitiesOnly the events were remembered for dedup but not counted (a recovery loading
  *                       the identities of a journal into a new grid)
  * @param events         the events the entry took (duplicates left out); a click counted as
@@ -25,9 +25,29 @@ public record AppliedSlice(long routeKey, long batchGateway, long batchSequence,
 
     /** The increments these events made (none when {@code identitiesOnly}). */
     public CounterDeltas deltas() {
+        return deltasNotHeldBy(Watermark.NONE);
+    }
+
+    /** Whether PostgreSQL, at {@code watermark}, holds every count of this slice. */
+    public boolean heldBy(Watermark watermark) {
+        if (!identitiesOnly) {
+            for (GridEvent e : events) {
+                if (!watermark.holds(seq, e.counterKey().minute())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The increments these events made that PostgreSQL, at {@code watermark}, does not hold. */
+    public CounterDeltas deltasNotHeldBy(Watermark watermark) {
         CounterDeltas deltas = new CounterDeltas();
         if (!identitiesOnly) {
             for (GridEvent e : events) {
+                if (watermark.holds(seq, e.counterKey().minute())) {
+                    continue;
+                }
                 Counts c = deltas.at(e.counterKey());
                 switch (e.type()) {
                     case IMPRESSION -> c.impressions++;

@@ -43,6 +43,28 @@ public final class CounterDeltas {
         return deltas.size();
     }
 
+    /** Moves the counts of minutes before {@code minute} out of this into the returned deltas. */
+    public CounterDeltas removeBefore(long minute) {
+        CounterDeltas out = new CounterDeltas();
+        deltas.entrySet().removeIf(e -> {
+            if (e.getKey().minute() < minute) {
+                out.deltas.put(e.getKey(), e.getValue());
+                return true;
+            }
+            return false;
+        });
+        return out;
+    }
+
+    /** The earliest minute with counts, {@link Long#MAX_VALUE} when empty. */
+    public long oldestMinute() {
+        long oldest = Long.MAX_VALUE;
+        for (CounterKey k : deltas.keySet()) {
+            oldest = Math.min(oldest, k.minute());
+        }
+        return oldest;
+    }
+
     public CounterDeltas filter(CounterFilter filter) {
         CounterDeltas out = new CounterDeltas();
         deltas.forEach((k, v) -> {

@@ -8,8 +8,8 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * The not-yet-persisted counts of one grid entry, for a live report: the sealed batch (if any)
- * and the pending counts, which will become batch {@code pendingSeq}. A part belongs in the
- * report only if PostgreSQL's watermark for {@code epoch} is below its seq.
+ * and the pending counts, taken while the next batch was {@code pendingSeq}. A count belongs in the
+ * report only if PostgreSQL's {@link Watermark} for {@code epoch} does not hold it.
  */
 public final class MemorySnapshot implements IdentifiedDataSerializable {
 
@@ -36,16 +36,20 @@ public final class MemorySnapshot implements IdentifiedDataSerializable {
         return new UUID(epochHi, epochLo);
     }
 
-    /** The counts PostgreSQL does not hold yet, given its watermark for this epoch (0 when none). */
-    public CounterDeltas unpersisted(long watermark) {
+    /** The counts PostgreSQL does not hold yet, given its watermark for this epoch. */
+    public CounterDeltas unpersisted(Watermark watermark) {
         CounterDeltas out = new CounterDeltas();
-        if (sealedSeq > watermark) {
-            out.addAll(sealed);
-        }
-        if (pendingSeq > watermark) {
-            out.addAll(pending);
-        }
+        addUnpersisted(out, sealed, sealedSeq, watermark);
+        addUnpersisted(out, pending, pendingSeq, watermark);
         return out;
+    }
+
+    private static void addUnpersisted(CounterDeltas out, CounterDeltas part, long seq, Watermark watermark) {
+        part.asMap().forEach((k, v) -> {
+            if (!watermark.holds(seq, k.minute())) {
+                out.add(k, v);
+            }
+        });
     }
 
     @Override

@@ -16,11 +16,12 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * Everything the grid holds for one routing key (a banner, or a campaign for sales): counts not
  * yet in PostgreSQL and the identities of recent events, for exactly-once counting.
  *
- * <p>Write-behind protocol: new counts go to {@code pending}. The persister seals them into a
- * batch {@code (epoch, seq)}, writes it to PostgreSQL in one transaction together with a
- * watermark "epoch persisted up to seq", then acknowledges it here. A batch that is written
- * twice is skipped by the watermark, so the protocol is idempotent at every step; a report adds
- * a sealed or pending part to what PostgreSQL holds only when the watermark is below its seq.
+ * <p>Write-behind protocol: new counts go to {@code pending}. The persister seals them (all, or
+ * those of closed minutes) into a batch {@code (epoch, seq)}, writes it to PostgreSQL in one
+ * transaction together with the epoch's {@link Watermark}, then acknowledges it here. A batch that
+ * is written twice is skipped by the watermark, so the protocol is idempotent at every step; a
+ * report adds a sealed or pending count to what PostgreSQL holds only when the watermark does not
+ * hold it.
  *
  * <p>All changes are deterministic functions of the state and the entry processor's fields (no
  * clock, no randomness), so the backup replica applying the same processor reaches the same state.
@@ -35,7 +36,13 @@ public final class RouteState implements IdentifiedDataSerializable {
     private long epochLo;
     private long nextSeq = 1;
     private CounterDeltas pending = new CounterDeltas();
+    /** The earliest minute in {@code pending} (MAX_VALUE when empty): a cycle with nothing closed costs one comparison. */
+    private long oldestPending = Long.MAX_VALUE;
+    /** The cut of the last partial seal since the last full one (MIN_VALUE after a full one); cuts only grow. */
+    private long lastCut = Long.MIN_VALUE;
     private long sealedSeq;
+    /** Minutes before this are in the sealed batch; MAX_VALUE when it took everything pending. */
+    private long sealedCut;
     private CounterDeltas sealed;
     /** Identities of replay-protected events (signature bits, type mixed in) by the minute of their ts. */
     private final TreeMap<Long, IdentitySet> noncesByMinute = new TreeMap<>();
@@ -66,7 +73,7 @@ public final class RouteState implements IdentifiedDataSerializable {
         if (!seen.add(e.idHi() ^ e.type().code(), e.idLo())) {
             return Verdict.DUPLICATE;
         }
-        Counts c = pending.at(e.counterKey());
+        Counts c = pendingAt(e.counterKey());
         if (e.type() == EventType.IMPRESSION) {
             c.impressions++;
             return Verdict.COUNTED;
@@ -93,10 +100,15 @@ public final class RouteState implements IdentifiedDataSerializable {
             return firstInBatch && mark.batchGateway() == batch.gateway() && mark.batchSequence() == batch.sequence();
         }
         orders.put(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), expiresMinute));
-        Counts c = pending.at(e.counterKey());
+        Counts c = pendingAt(e.counterKey());
         c.conversions++;
         c.revenueMicros += e.amountMicros();
         return true;
+    }
+
+    private Counts pendingAt(CounterKey key) {
+        oldestPending = Math.min(oldestPending, key.minute());
+        return pending.at(key);
     }
 
     /** Remembers a beacon's identity without counting it (a recovery reloading a journal); false when it was known. */
@@ -111,7 +123,7 @@ public final class RouteState implements IdentifiedDataSerializable {
 
     /** What a batch just recorded in this entry ({@code events}: those it took), as the journal keeps it. */
     AppliedSlice applied(long routeKey, BatchId batch, boolean identitiesOnly, long orderExpiresMinute, List<GridEvent> events) {
-        // Pending counts are sealed under the current nextSeq (see seal()).
+        // Pending counts are sealed under nextSeq or, for minutes a partial seal leaves, a later one (see Watermark).
         return new AppliedSlice(routeKey, batch.gateway(), batch.sequence(), epochHi, epochLo, nextSeq,
                 identitiesOnly, orderExpiresMinute, events);
     }
@@ -128,14 +140,36 @@ public final class RouteState implements IdentifiedDataSerializable {
         }
     }
 
-    /** Moves pending counts into a sealed batch unless one is still waiting for its acknowledgement. */
-    SealedBatch seal() {
+    /**
+     * Moves pending counts of the minutes before {@code beforeMinute} ({@link Long#MAX_VALUE}: all of
+     * them) into a sealed batch, unless one is still waiting for its acknowledgement. Holding the
+     * open minute back lets a key gather its minute's events and reach PostgreSQL in one row write.
+     * A cut never goes below the previous partial one: {@link Watermark#holds} relies on it.
+     */
+    SealedBatch seal(long beforeMinute) {
         if (sealed == null && !pending.isEmpty()) {
-            sealed = pending;
-            sealedSeq = nextSeq++;
-            pending = new CounterDeltas();
+            long cut = Math.max(lastCut, beforeMinute);
+            if (oldestPending < cut) {
+                if (cut == Long.MAX_VALUE) {
+                    sealed = pending;
+                    pending = new CounterDeltas();
+                } else {
+                    sealed = pending.removeBefore(cut);
+                }
+                sealedSeq = nextSeq++;
+                if (pending.isEmpty()) {
+                    // Everything pending went: a full batch, after which cuts may start low again.
+                    sealedCut = Long.MAX_VALUE;
+                    lastCut = Long.MIN_VALUE;
+                    oldestPending = Long.MAX_VALUE;
+                } else {
+                    sealedCut = cut;
+                    lastCut = cut;
+                    oldestPending = pending.oldestMinute();
+                }
+            }
         }
-        return sealed == null ? null : new SealedBatch(epochHi, epochLo, sealedSeq, sealed);
+        return sealed == null ? null : new SealedBatch(epochHi, epochLo, sealedSeq, sealedCut, sealed);
     }
 
     void acknowledge(long seq) {
@@ -195,9 +229,11 @@ public final class RouteState implements IdentifiedDataSerializable {
         out.writeLong(epochLo);
         out.writeLong(nextSeq);
         pending.writeTo(out);
+        out.writeLong(lastCut);
         out.writeBoolean(sealed != null);
         if (sealed != null) {
             out.writeLong(sealedSeq);
+            out.writeLong(sealedCut);
             sealed.writeTo(out);
         }
         out.writeInt(noncesByMinute.size());
@@ -220,8 +256,11 @@ public final class RouteState implements IdentifiedDataSerializable {
         epochLo = in.readLong();
         nextSeq = in.readLong();
         pending = CounterDeltas.readFrom(in);
+        oldestPending = pending.oldestMinute();
+        lastCut = in.readLong();
         if (in.readBoolean()) {
             sealedSeq = in.readLong();
+            sealedCut = in.readLong();
             sealed = CounterDeltas.readFrom(in);
         }
         int minutes = in.readInt();

@@ -8,21 +8,29 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
- * First step of a write-behind cycle: forget expired event identities, seal the pending counts
- * (or return the batch still waiting for its acknowledgement), and drop the entry once it holds
- * nothing. {@code nowMinute} comes from the caller so the backup computes the same expiry.
+ * First step of a write-behind cycle: forget expired event identities, seal the pending counts of
+ * the minutes before {@code sealBeforeMinute} (or return the batch still waiting for its
+ * acknowledgement), and drop the entry once it holds nothing. The minutes come from the caller so
+ * the backup computes the same.
  */
 public final class SealPending implements EntryProcessor<Long, RouteState, SealedBatch>, IdentifiedDataSerializable {
 
     private long nowMinute;
     private int windowMinutes;
+    private long sealBeforeMinute;
 
     public SealPending() {
     }
 
+    /** Seals every pending count. */
     public SealPending(long nowMinute, int windowMinutes) {
+        this(nowMinute, windowMinutes, Long.MAX_VALUE);
+    }
+
+    public SealPending(long nowMinute, int windowMinutes, long sealBeforeMinute) {
         this.nowMinute = nowMinute;
         this.windowMinutes = windowMinutes;
+        this.sealBeforeMinute = sealBeforeMinute;
     }
 
     @Override
@@ -32,7 +40,7 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
             return null;
         }
         state.expire(nowMinute, windowMinutes);
-        SealedBatch batch = state.seal();
+        SealedBatch batch = state.seal(sealBeforeMinute);
         entry.setValue(state.isEmpty() ? null : state);
         return batch;
     }
@@ -51,11 +59,13 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
     public void writeData(ObjectDataOutput out) throws IOException {
         out.writeLong(nowMinute);
         out.writeInt(windowMinutes);
+        out.writeLong(sealBeforeMinute);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
         nowMinute = in.readLong();
         windowMinutes = in.readInt();
+        sealBeforeMinute = in.readLong();
     }
 }

@@ -6,21 +6,26 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
-/** Counts sealed for writing: batch {@code seq} of the grid entry whose life is {@code epoch}. */
+/**
+ * Counts sealed for writing: batch {@code seq} of the grid entry whose life is {@code epoch}, holding
+ * its pending counts of the minutes before {@code cutMinute} ({@link Long#MAX_VALUE}: all it had).
+ */
 public final class SealedBatch implements IdentifiedDataSerializable {
 
     private long epochHi;
     private long epochLo;
     private long seq;
+    private long cutMinute;
     private CounterDeltas deltas;
 
     public SealedBatch() {
     }
 
-    public SealedBatch(long epochHi, long epochLo, long seq, CounterDeltas deltas) {
+    public SealedBatch(long epochHi, long epochLo, long seq, long cutMinute, CounterDeltas deltas) {
         this.epochHi = epochHi;
         this.epochLo = epochLo;
         this.seq = seq;
+        this.cutMinute = cutMinute;
         this.deltas = deltas;
     }
 
@@ -30,6 +35,15 @@ public final class SealedBatch implements IdentifiedDataSerializable {
 
     public long seq() {
         return seq;
+    }
+
+    public long cutMinute() {
+        return cutMinute;
+    }
+
+    /** Whether the batch took every pending count of its entry. */
+    public boolean full() {
+        return cutMinute == Long.MAX_VALUE;
     }
 
     public CounterDeltas deltas() {
@@ -51,6 +65,7 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         out.writeLong(epochHi);
         out.writeLong(epochLo);
         out.writeLong(seq);
+        out.writeLong(cutMinute);
         deltas.writeTo(out);
     }
 
@@ -59,6 +74,7 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         epochHi = in.readLong();
         epochLo = in.readLong();
         seq = in.readLong();
+        cutMinute = in.readLong();
         deltas = CounterDeltas.readFrom(in);
     }
 }

@@ -82,7 +82,7 @@ class GridSerializationIT {
         MemorySnapshot copied = new SnapshotCounters(CounterFilter.all()).process(copy);
         assertThat(copied.epoch()).isEqualTo(original.epoch());
         for (long watermark = 0; watermark <= 3; watermark++) {
-            assertThat(copied.unpersisted(watermark)).isEqualTo(original.unpersisted(watermark));
+            assertThat(copied.unpersisted(Watermark.full(watermark))).isEqualTo(original.unpersisted(Watermark.full(watermark)));
         }
         assertThat(copy.getValue().rememberedNonces()).isEqualTo(2);
         assertThat(copy.getValue().pendingKeys()).isEqualTo(banner.getValue().pendingKeys());
@@ -102,6 +102,27 @@ class GridSerializationIT {
         // Identities keep their minutes: expiring drops the older one only.
         new SealPending(BASE_MINUTE + 17 + 2, 17).process(copy);
         assertThat(copy.getValue().rememberedNonces()).isEqualTo(1);
+    }
+
+    @Test
+    void aPartialSealKeepsItsCutAcrossRoundTrips() {
+        var banner = emptyEntry(BANNER_KEY);
+        batch(1, BANNER_KEY, impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE - 1, 1), 1),
+                impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 2)).process(banner);
+        SealedBatch sealed = new SealPending(BASE_MINUTE, 17, BASE_MINUTE).process(banner);
+
+        var copy = copyOf(banner);
+        SealedBatch again = new SealPending(BASE_MINUTE, 17, BASE_MINUTE).process(copy);
+        assertThat(again.cutMinute()).isEqualTo(BASE_MINUTE);
+        assertThat(again.deltas()).isEqualTo(sealed.deltas());
+        new AcknowledgeBatches(Map.of(BANNER_KEY, sealed.seq())).process(copy);
+        batch(2, BANNER_KEY, impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE - 1, 2), 3)).process(copy);
+
+        // A member with a clock behind asks for an earlier cut: the copy still knows the last one.
+        SealedBatch late = new SealPending(BASE_MINUTE, 17, BASE_MINUTE - 1).process(copyOf(copy));
+        assertThat(late.cutMinute()).isEqualTo(BASE_MINUTE);
+        assertThat(late.deltas().asMap().keySet()).extracting(CounterKey::minute).containsOnly(BASE_MINUTE - 1);
+        assertThat(roundTrip(late).cutMinute()).isEqualTo(BASE_MINUTE);
     }
 
     @Test
@@ -164,7 +185,7 @@ class GridSerializationIT {
         CounterDeltas deltas = new CounterDeltas();
         deltas.add(new CounterKey(BASE_MINUTE, CAMPAIGN, BANNER, 7), new Counts(1, 2, 3, Long.MAX_VALUE));
         deltas.add(new CounterKey(-1, 0, Long.MIN_VALUE, 8), new Counts(4, 0, 0, 0));
-        SealedBatch sealed = new SealedBatch(0x1234L, 0x5678L, 3, deltas);
+        SealedBatch sealed = new SealedBatch(0x1234L, 0x5678L, 3, Long.MAX_VALUE, deltas);
         CounterDeltas pending = new CounterDeltas();
         pending.add(new CounterKey(BASE_MINUTE + 1, CAMPAIGN, BANNER, 7), new Counts(9, 0, 0, 0));
         MemorySnapshot snapshot = new MemorySnapshot(0x1234L, 0x5678L, 3, deltas, 4, pending);
@@ -177,7 +198,7 @@ class GridSerializationIT {
         assertThat(sealedCopy.deltas()).isEqualTo(deltas);
         assertThat(snapshotCopy.epoch()).isEqualTo(snapshot.epoch());
         for (long watermark = 0; watermark <= 5; watermark++) {
-            assertThat(snapshotCopy.unpersisted(watermark)).isEqualTo(snapshot.unpersisted(watermark));
+            assertThat(snapshotCopy.unpersisted(Watermark.full(watermark))).isEqualTo(snapshot.unpersisted(Watermark.full(watermark)));
         }
     }
 
@@ -189,7 +210,7 @@ class GridSerializationIT {
 
         MemorySnapshot filtered = roundTrip(new SnapshotCounters(
                 new CounterFilter(Dimension.PUBLISHER, 8, BASE_MINUTE + 5, BASE_MINUTE + 6))).process(entry);
-        assertThat(filtered.unpersisted(0).asMap()).containsOnlyKeys(new CounterKey(BASE_MINUTE + 5, CAMPAIGN, BANNER + 1, 8));
+        assertThat(filtered.unpersisted(Watermark.full(0)).asMap()).containsOnlyKeys(new CounterKey(BASE_MINUTE + 5, CAMPAIGN, BANNER + 1, 8));
 
         // SealPending keeps nowMinute and window: sealing at minute +20 with window 17 forgets the first identity only.
         SealedBatch sealed = roundTrip(new SealPending(BASE_MINUTE + 20, 17)).process(entry);

@@ -33,11 +33,11 @@ class MemorySnapshotTest {
     void unpersistedIncludesThePartsWhoseSeqIsAboveTheWatermark() {
         MemorySnapshot s = snapshot(3, 4);
 
-        assertThat(s.unpersisted(0).asMap()).containsOnlyKeys(SEALED_KEY, PENDING_KEY);
-        assertThat(s.unpersisted(2).asMap()).containsOnlyKeys(SEALED_KEY, PENDING_KEY);
-        assertThat(s.unpersisted(3).asMap()).containsOnly(Map.entry(PENDING_KEY, new Counts(3, 0, 0, 0)));
-        assertThat(s.unpersisted(4).isEmpty()).isTrue();
-        assertThat(s.unpersisted(9).isEmpty()).isTrue();
+        assertThat(s.unpersisted(Watermark.full(0)).asMap()).containsOnlyKeys(SEALED_KEY, PENDING_KEY);
+        assertThat(s.unpersisted(Watermark.full(2)).asMap()).containsOnlyKeys(SEALED_KEY, PENDING_KEY);
+        assertThat(s.unpersisted(Watermark.full(3)).asMap()).containsOnly(Map.entry(PENDING_KEY, new Counts(3, 0, 0, 0)));
+        assertThat(s.unpersisted(Watermark.full(4)).isEmpty()).isTrue();
+        assertThat(s.unpersisted(Watermark.full(9)).isEmpty()).isTrue();
     }
 
     @Test
@@ -45,8 +45,8 @@ class MemorySnapshotTest {
         MemorySnapshot s = new MemorySnapshot(1, 2, 1, deltas(SEALED_KEY, new Counts(5, 1, 0, 0, 2)),
                 2, deltas(SEALED_KEY, new Counts(3, 0, 1, 10, 1)));
 
-        assertThat(s.unpersisted(0).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(8, 1, 1, 10, 3)));
-        assertThat(s.unpersisted(1).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(3, 0, 1, 10, 1)));
+        assertThat(s.unpersisted(Watermark.full(0)).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(8, 1, 1, 10, 3)));
+        assertThat(s.unpersisted(Watermark.full(1)).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(3, 0, 1, 10, 1)));
     }
 
     @Test
@@ -61,11 +61,11 @@ class MemorySnapshotTest {
         MemorySnapshot s = new SnapshotCounters(CounterFilter.all()).process(entry);
 
         assertThat(s.epoch()).isEqualTo(sealed.epoch());
-        assertThat(s.unpersisted(0).asMap()).containsOnly(
+        assertThat(s.unpersisted(Watermark.full(0)).asMap()).containsOnly(
                 Map.entry(SEALED_KEY, new Counts(1, 0, 0, 0)), Map.entry(PENDING_KEY, new Counts(2, 0, 0, 0)));
         // PostgreSQL holds batch 1 (written, not yet acknowledged): only the pending part is missing there.
-        assertThat(s.unpersisted(1).asMap()).containsOnly(Map.entry(PENDING_KEY, new Counts(2, 0, 0, 0)));
-        assertThat(s.unpersisted(2).isEmpty()).isTrue();
+        assertThat(s.unpersisted(Watermark.full(1)).asMap()).containsOnly(Map.entry(PENDING_KEY, new Counts(2, 0, 0, 0)));
+        assertThat(s.unpersisted(Watermark.full(2)).isEmpty()).isTrue();
     }
 
     @Test
@@ -78,7 +78,7 @@ class MemorySnapshotTest {
         new ApplyBatch(new BatchId(GATEWAY, 2), 0, Map.of(entry.getKey(), List.of(
                 impression(1, 11, 7, ts(BASE_MINUTE, 2), 2)))).process(entry);
 
-        assertThat(s.unpersisted(0).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(1, 0, 0, 0)));
+        assertThat(s.unpersisted(Watermark.full(0)).asMap()).containsOnly(Map.entry(SEALED_KEY, new Counts(1, 0, 0, 0)));
     }
 
     @Test
@@ -118,7 +118,7 @@ class MemorySnapshotTest {
         if (s == null) {
             return null;
         }
-        CounterDeltas d = s.unpersisted(0);
+        CounterDeltas d = s.unpersisted(Watermark.full(0));
         d.asMap().keySet().forEach(k -> assertThat(filter.test(k)).as("%s passes %s", k, filter).isTrue());
         return TestEvents.total(d).revenueMicros;
     }

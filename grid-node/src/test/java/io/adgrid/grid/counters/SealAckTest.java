@@ -56,8 +56,8 @@ class SealAckTest {
         assertThat(sealed.deltas().asMap()).containsOnly(Map.entry(key(BASE_MINUTE), new Counts(1, 1, 0, 0)));
         MemorySnapshot after = new SnapshotCounters(CounterFilter.all()).process(entry);
         // Nothing is pending any more: once PostgreSQL holds batch 1, memory has nothing to add.
-        assertThat(after.unpersisted(0)).isEqualTo(sealed.deltas());
-        assertThat(after.unpersisted(1).isEmpty()).isTrue();
+        assertThat(after.unpersisted(Watermark.full(0))).isEqualTo(sealed.deltas());
+        assertThat(after.unpersisted(Watermark.full(1)).isEmpty()).isTrue();
     }
 
     @Test

@@ -104,7 +104,7 @@ public final class TestEvents {
     /** Everything the entry holds that PostgreSQL (at watermark 0) does not. */
     public static CounterDeltas unpersisted(Map.Entry<Long, RouteState> entry) {
         MemorySnapshot snapshot = new SnapshotCounters(CounterFilter.all()).process(entry);
-        return snapshot == null ? new CounterDeltas() : snapshot.unpersisted(0);
+        return snapshot == null ? new CounterDeltas() : snapshot.unpersisted(Watermark.full(0));
     }
 
     public static Counts total(CounterDeltas deltas) {

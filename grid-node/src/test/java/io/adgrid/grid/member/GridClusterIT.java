@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import io.adgrid.grid.counters.AcknowledgeBatches;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.CounterDeltas;
@@ -265,7 +266,7 @@ class GridClusterIT {
     private static CounterDeltas totals(HazelcastInstance via) {
         Map<Long, MemorySnapshot> snapshots = counters(via).executeOnEntries(new SnapshotCounters(CounterFilter.all()));
         CounterDeltas sum = new CounterDeltas();
-        snapshots.values().stream().filter(Objects::nonNull).forEach(s -> sum.addAll(s.unpersisted(0)));
+        snapshots.values().stream().filter(Objects::nonNull).forEach(s -> sum.addAll(s.unpersisted(Watermark.full(0))));
         return sum;
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.counters.CounterFilter;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
@@ -123,7 +124,7 @@ class GridBatcherIT {
         CounterDeltas all = new CounterDeltas();
         map.executeOnEntries(new SnapshotCounters(CounterFilter.all())).values().forEach(s -> {
             if (s != null) {
-                all.addAll(s.unpersisted(0));
+                all.addAll(s.unpersisted(Watermark.full(0)));
             }
         });
         Counts sum = new Counts();

@@ -19,6 +19,7 @@ import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
 import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.counters.CounterFilter;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.RouteState;
@@ -105,7 +106,7 @@ final class TestGateway implements AutoCloseable {
         CounterDeltas all = new CounterDeltas();
         map.executeOnEntries(new SnapshotCounters(CounterFilter.all())).values().forEach(s -> {
             if (s != null) {
-                all.addAll(s.unpersisted(0));
+                all.addAll(s.unpersisted(Watermark.full(0)));
             }
         });
         Counts sum = new Counts();

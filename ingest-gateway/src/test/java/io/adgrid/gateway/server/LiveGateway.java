@@ -11,6 +11,7 @@ import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
 import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.counters.CounterFilter;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.RouteState;
@@ -68,7 +69,7 @@ final class LiveGateway implements AutoCloseable {
         CounterDeltas all = new CounterDeltas();
         map.executeOnEntries(new SnapshotCounters(CounterFilter.all())).values().forEach(s -> {
             if (s != null) {
-                all.addAll(s.unpersisted(0));
+                all.addAll(s.unpersisted(Watermark.full(0)));
             }
         });
         Counts sum = new Counts();

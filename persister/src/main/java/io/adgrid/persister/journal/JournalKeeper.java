@@ -28,11 +28,14 @@ import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.writebehind.CounterWriter;
+import io.adgrid.persister.writebehind.Watermarks;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.slf4j.Logger;
@@ -48,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * died with everything it held in memory; its process (or any process on the same journal root)
  * replays it when it starts again:
  * <ol>
- *   <li>counts: every slice whose write-behind batch PostgreSQL does not hold yet (the epoch's
- *   watermark is below the slice's {@code seq}) is added to {@code counter_minute}, each slice once
+ *   <li>counts: every count of a slice that PostgreSQL does not hold yet (by the epoch's watermark,
+ *   see {@code Watermark#holds}) is added to {@code counter_minute}, each slice once
  *   however many journals hold it ({@code journal_recovered_slice}, in the same transaction);</li>
  *   <li>identities: every journaled event still inside its replay window (or sale inside its order
  *   retention) is remembered by the new grid without being counted, so a retry is a duplicate;</li>
@@ -183,47 +186,61 @@ public final class JournalKeeper implements AutoCloseable {
     /** Adds the counts PostgreSQL lacks; returns {slices added, slices already there, events added}. */
     private int[] addMissingCounts(List<FileSlice> slices) {
         List<FileSlice> counted = slices.stream().filter(s -> !s.slice().identitiesOnly()).toList();
-        Map<UUID, Long> watermarks = watermarks(counted.stream().map(s -> s.slice().epoch()).toList());
-        List<FileSlice> missing = new ArrayList<>();
+        Map<UUID, Watermark> watermarks = watermarks(counted.stream().map(s -> s.slice().epoch()).toList());
+        List<MissingSlice> missing = new ArrayList<>();
         for (FileSlice s : counted) {
-            if (s.slice().seq() > watermarks.getOrDefault(s.slice().epoch(), 0L)) {
-                missing.add(s);
+            CounterDeltas lacking = s.slice().deltasNotHeldBy(watermarks.getOrDefault(s.slice().epoch(), Watermark.NONE));
+            if (!lacking.isEmpty()) {
+                missing.add(new MissingSlice(s, lacking));
             }
         }
         // One lock order for concurrent recoveries of the same slices (another process on the same root).
-        missing.sort(Comparator.comparingLong((FileSlice s) -> s.slice().routeKey()).thenComparingLong(s -> s.slice().batchGateway())
-                .thenComparingLong(s -> s.slice().batchSequence()).thenComparingLong(FileSlice::keepMinute));
+        missing.sort(Comparator.comparingLong((MissingSlice m) -> m.file().slice().routeKey())
+                .thenComparingLong(m -> m.file().slice().batchGateway())
+                .thenComparingLong(m -> m.file().slice().batchSequence()).thenComparingLong(m -> m.file().keepMinute()));
         int added = 0;
         long events = 0;
         for (int from = 0; from < missing.size(); from += SLICES_PER_TRANSACTION) {
-            List<FileSlice> chunk = missing.subList(from, Math.min(missing.size(), from + SLICES_PER_TRANSACTION));
-            List<FileSlice> inserted = insertRecovered(chunk);
+            List<MissingSlice> chunk = missing.subList(from, Math.min(missing.size(), from + SLICES_PER_TRANSACTION));
+            List<MissingSlice> inserted = insertRecovered(chunk);
             added += inserted.size();
-            for (FileSlice s : inserted) {
-                events += s.slice().events().size();
+            for (MissingSlice m : inserted) {
+                events += m.events();
             }
         }
         return new int[] {added, counted.size() - added, (int) events};
     }
 
-    private List<FileSlice> insertRecovered(List<FileSlice> chunk) {
+    /** A journaled slice with the part of its counts PostgreSQL lacks (all, or those of minutes no partial batch took yet). */
+    private record MissingSlice(FileSlice file, CounterDeltas deltas) {
+
+        long events() {
+            long n = 0;
+            for (Counts c : deltas.asMap().values()) {
+                n += c.impressions + c.clicks + c.suspectClicks + c.conversions;
+            }
+            return n;
+        }
+    }
+
+    private List<MissingSlice> insertRecovered(List<MissingSlice> chunk) {
         CounterDeltas all = new CounterDeltas();
-        chunk.forEach(s -> all.addAll(s.slice().deltas()));
+        chunk.forEach(m -> all.addAll(m.deltas()));
         counterWriter.ensurePartitions(all);
-        Map<List<Long>, FileSlice> byKey = new HashMap<>();
+        Map<List<Long>, MissingSlice> byKey = new HashMap<>();
         Long[][] cols = new Long[4][chunk.size()];
         for (int i = 0; i < chunk.size(); i++) {
-            FileSlice s = chunk.get(i);
+            FileSlice s = chunk.get(i).file();
             cols[0][i] = s.slice().routeKey();
             cols[1][i] = s.slice().batchGateway();
             cols[2][i] = s.slice().batchSequence();
             cols[3][i] = s.keepMinute();
-            byKey.put(List.of(cols[0][i], cols[1][i], cols[2][i], cols[3][i]), s);
+            byKey.put(List.of(cols[0][i], cols[1][i], cols[2][i], cols[3][i]), chunk.get(i));
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                List<FileSlice> inserted = new ArrayList<>();
+                List<MissingSlice> inserted = new ArrayList<>();
                 try (PreparedStatement ps = c.prepareStatement("""
                         INSERT INTO journal_recovered_slice (route_key, batch_gateway, batch_seq, keep_minute)
                         SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
@@ -239,7 +256,7 @@ public final class JournalKeeper implements AutoCloseable {
                     }
                 }
                 CounterDeltas deltas = new CounterDeltas();
-                inserted.forEach(s -> deltas.addAll(s.slice().deltas()));
+                inserted.forEach(m -> deltas.addAll(m.deltas()));
                 CounterWriter.addCounts(c, deltas);
                 c.commit();
                 return inserted;
@@ -389,20 +406,25 @@ public final class JournalKeeper implements AutoCloseable {
         }
     }
 
-    /** Whether PostgreSQL holds every count in these journal files (their write-behind batches are at or below the watermarks). */
+    /** Whether PostgreSQL holds every count in these journal files (see {@link Watermark#holds}). */
     private boolean allWritten(List<Path> files) {
-        Map<UUID, Long> highest = new HashMap<>();
+        Map<UUID, Watermark> known = new HashMap<>();
+        boolean[] held = {true};
         for (Path file : files) {
             MemberJournal.read(file, RECORDS_PER_CHUNK, chunk -> {
-                for (AppliedSlice s : chunk) {
-                    if (!s.identitiesOnly()) {
-                        highest.merge(s.epoch(), s.seq(), Math::max);
-                    }
+                if (!held[0]) {
+                    return;
                 }
+                List<UUID> unknown = chunk.stream().map(AppliedSlice::epoch).filter(e -> !known.containsKey(e)).distinct().toList();
+                Map<UUID, Watermark> read = watermarks(unknown);
+                unknown.forEach(e -> known.put(e, read.getOrDefault(e, Watermark.NONE)));
+                held[0] = chunk.stream().allMatch(s -> s.heldBy(known.get(s.epoch())));
             });
+            if (!held[0]) {
+                return false;
+            }
         }
-        Map<UUID, Long> watermarks = watermarks(highest.keySet());
-        return highest.entrySet().stream().allMatch(e -> watermarks.getOrDefault(e.getKey(), 0L) >= e.getValue());
+        return true;
     }
 
     /**
@@ -451,24 +473,12 @@ public final class JournalKeeper implements AutoCloseable {
         journal.close();
     }
 
-    private Map<UUID, Long> watermarks(Collection<UUID> epochs) {
-        Set<UUID> distinct = new HashSet<>(epochs);
-        Map<UUID, Long> out = new HashMap<>();
-        if (distinct.isEmpty()) {
-            return out;
-        }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT epoch, last_seq FROM flush_watermark WHERE epoch = ANY(?)")) {
-            ps.setArray(1, c.createArrayOf("uuid", distinct.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(rs.getObject(1, UUID.class), rs.getLong(2));
-                }
-            }
+    private Map<UUID, Watermark> watermarks(Collection<UUID> epochs) {
+        try (Connection c = dataSource.getConnection()) {
+            return Watermarks.read(c, epochs);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read write-behind watermarks: " + e.getMessage(), e);
         }
-        return out;
     }
 
     private void register(String id, UUID gridLife) {

@@ -36,9 +36,10 @@ public final class CounterWriter {
     static final int ROWS_PER_STATEMENT = 5_000;
 
     private static final String ADVANCE_WATERMARKS = """
-            INSERT INTO flush_watermark AS w (epoch, last_seq)
-            SELECT * FROM unnest(?::uuid[], ?::bigint[])
-            ON CONFLICT (epoch) DO UPDATE SET last_seq = EXCLUDED.last_seq, updated_at = now()
+            INSERT INTO flush_watermark AS w (epoch, last_seq, cut_minute, full_seq)
+            SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::bigint[], ?::bigint[])
+            ON CONFLICT (epoch) DO UPDATE SET last_seq = EXCLUDED.last_seq, cut_minute = EXCLUDED.cut_minute,
+                full_seq = greatest(w.full_seq, EXCLUDED.full_seq), updated_at = now()
                 WHERE w.last_seq < EXCLUDED.last_seq
             RETURNING epoch""";
 
@@ -100,24 +101,31 @@ public final class CounterWriter {
     private static Set<UUID> advanceWatermarks(Connection c, Collection<SealedBatch> batches) throws SQLException {
         // An entry has at most one sealed batch, so a call holds one batch per epoch. Two would be
         // wrong to write at once: the watermark could only skip both or neither.
-        Map<UUID, Long> seqByEpoch = new HashMap<>();
+        Map<UUID, SealedBatch> byEpoch = new HashMap<>();
         for (SealedBatch b : batches) {
-            if (seqByEpoch.put(b.epoch(), b.seq()) != null) {
+            if (byEpoch.put(b.epoch(), b) != null) {
                 throw new IllegalArgumentException("two batches of epoch " + b.epoch() + " in one write");
             }
         }
-        UUID[] epochs = seqByEpoch.keySet().toArray(new UUID[0]);
+        UUID[] epochs = byEpoch.keySet().toArray(new UUID[0]);
         // One lock order for every writer (a flush and a member's own cycle may write the same
         // batches at once): rows are locked in array order, so unsorted arrays can deadlock.
         Arrays.sort(epochs);
         Long[] seqs = new Long[epochs.length];
+        Long[] cuts = new Long[epochs.length];
+        Long[] fullSeqs = new Long[epochs.length];
         for (int i = 0; i < epochs.length; i++) {
-            seqs[i] = seqByEpoch.get(epochs[i]);
+            SealedBatch b = byEpoch.get(epochs[i]);
+            seqs[i] = b.seq();
+            cuts[i] = b.cutMinute();
+            fullSeqs[i] = b.full() ? b.seq() : 0L;
         }
         Set<UUID> advanced = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(ADVANCE_WATERMARKS)) {
             ps.setArray(1, c.createArrayOf("uuid", epochs));
             ps.setArray(2, c.createArrayOf("bigint", seqs));
+            ps.setArray(3, c.createArrayOf("bigint", cuts));
+            ps.setArray(4, c.createArrayOf("bigint", fullSeqs));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     advanced.add(rs.getObject(1, UUID.class));

@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
@@ -91,7 +92,31 @@ class JournalKeeperIT {
     }
 
     private List<GridEvent> someEvents(GridEventFeeder feeder, int n) {
+        return someEvents(feeder, n, Instant.now());
+    }
+
+    /** Half the events in a minute two minutes ago (closed), half in the next one (open for the whole test). */
+    private List<GridEvent> closedAndOpenMinute(GridEventFeeder feeder, int n) {
         Instant now = Instant.now();
+        List<GridEvent> events = new ArrayList<>(someEvents(feeder, n / 2, now.minus(Duration.ofMinutes(2))));
+        events.addAll(someEvents(feeder, n / 2, now.plus(Duration.ofMinutes(1))));
+        return events;
+    }
+
+    private static long inMinuteBefore(List<GridEvent> events, Instant at) {
+        long minute = Math.floorDiv(at.toEpochMilli(), 60_000L);
+        return events.stream().filter(e -> e.minute() < minute).count();
+    }
+
+    private WriteBehind holdingOpenMinute() {
+        return new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW, true);
+    }
+
+    private Set<Long> entries() {
+        return members.get(0).<Long, Object>getMap(GridMember.COUNTERS_MAP).keySet();
+    }
+
+    private List<GridEvent> someEvents(GridEventFeeder feeder, int n, Instant now) {
         List<GridEvent> events = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             GridEvent impression = feeder.impression(1, 10 + i % 7, 100 + i % 3, now);
@@ -156,6 +181,40 @@ class JournalKeeperIT {
     }
 
     @Test
+    void aGridKilledWhileItsOpenMinuteWasHeldBackIsReplayedExactly() {
+        member("host-a", Clock.systemUTC());
+        member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+        GridEventFeeder feeder = new GridEventFeeder(members.get(0));
+        List<GridEvent> first = closedAndOpenMinute(feeder, 200);
+        feeder.apply(first);
+        holdingOpenMinute().cycle(entries());
+        long closedWritten = db.counterTotals().impressions;
+        List<GridEvent> late = closedAndOpenMinute(feeder, 100);
+        feeder.apply(late);
+        holdingOpenMinute().cycle(entries());
+        long lateWritten = db.counterTotals().impressions - closedWritten;
+        List<GridEvent> unwritten = closedAndOpenMinute(feeder, 100);
+        feeder.apply(unwritten);
+
+        killEveryMember();
+
+        JournalKeeper first2 = member("host-a", Clock.systemUTC());
+        member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+
+        assertThat(closedWritten).as("the first cycle wrote the closed minute only").isEqualTo(100);
+        assertThat(lateWritten).as("the second cycle wrote the late events of the closed minute only").isEqualTo(50);
+        assertThat(db.counterRows().asMap()).as("PostgreSQL after the replay: every event once")
+                .isEqualTo(feeder.expected().asMap());
+        long heldBack = first.size() + late.size() + unwritten.size()
+                - inMinuteBefore(first, Instant.now()) - inMinuteBefore(late, Instant.now());
+        assertThat(first2.recoveries().get(0).eventsCounted())
+                .as("the open minute's events and the last unwritten ones, not what the partial batches wrote")
+                .isEqualTo(heldBack);
+    }
+
+    @Test
     void aMemberRestartingIntoALivingGridReplaysNothing() {
         member("host-a", Clock.systemUTC());
         member("host-b", Clock.systemUTC());
@@ -180,10 +239,16 @@ class JournalKeeperIT {
         Instant later = Instant.now().plus(Duration.ofDays(2));
         JournalKeeper keeper = member("host-a", Clock.fixed(later, ZoneOffset.UTC));
         GridEventFeeder feeder = new GridEventFeeder(members.get(0));
-        feeder.apply(someEvents(feeder, 50));
+        feeder.apply(closedAndOpenMinute(feeder, 50));
         Path dir = root.resolve("host-a").toFile().listFiles(java.io.File::isDirectory)[0].toPath();
 
         assertThat(keeper.sweep()).as("nothing is in PostgreSQL yet").isZero();
+        holdingOpenMinute().cycle(entries());
+        assertThat(db.counterTotals().impressions).as("the closed minute only").isEqualTo(25);
+        int filesBefore = MemberJournal.files(dir).size();
+        int swept = keeper.sweep();
+        assertThat(swept).as("the closed minute's beacons have a file of their own, now written").isPositive();
+        assertThat(MemberJournal.files(dir)).as("the open minute is not in PostgreSQL yet").hasSize(filesBefore - swept).isNotEmpty();
         new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
         assertThat(keeper.sweep()).as("written, and two days past every window").isPositive();
         assertThat(MemberJournal.files(dir)).isEmpty();

@@ -116,7 +116,7 @@ class CopyVsPersisterBenchmark {
                 hi = previous.get(k).epoch().getMostSignificantBits();
                 lo = previous.get(k).epoch().getLeastSignificantBits();
             }
-            out.add(new SealedBatch(hi, lo, seq, d));
+            out.add(new SealedBatch(hi, lo, seq, Long.MAX_VALUE, d));
             k++;
         }
         return out;

@@ -3,6 +3,8 @@ package io.adgrid.persister.writebehind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -19,6 +21,7 @@ import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -83,6 +86,25 @@ class CounterWriterIT {
         assertThat(rowOf(k)).isEqualTo(new Counts(11, 4, 0, 0));
         assertThat(db.sqlLong("SELECT count(*) FROM counter_minute")).isEqualTo(1);
         assertThat(watermark(epoch)).isEqualTo(2);
+    }
+
+    @Test
+    void partialBatchesRecordTheirCutAndTheLastFullBatch() throws Exception {
+        UUID epoch = UUID.randomUUID();
+        CounterKey closed = key(minute - 1, 3, 32, 4);
+
+        writer.write(List.of(batch(epoch, 1, minute, deltas(closed, new Counts(2, 0, 0, 0)))));
+        Watermark afterPartial = watermarkOf(epoch);
+        writer.write(List.of(batch(epoch, 2, deltas(key(minute, 3, 32, 4), new Counts(1, 0, 0, 0)))));
+        Watermark afterFull = watermarkOf(epoch);
+        writer.write(List.of(batch(epoch, 3, minute - 5, deltas(key(minute - 6, 3, 32, 4), new Counts(1, 0, 0, 0)))));
+        writer.write(List.of(batch(epoch, 1, minute, deltas(closed, new Counts(2, 0, 0, 0)))));
+
+        assertThat(afterPartial).isEqualTo(new Watermark(1, minute, 0));
+        assertThat(afterFull).isEqualTo(new Watermark(2, Long.MAX_VALUE, 2));
+        assertThat(watermarkOf(epoch)).as("a partial batch after a full one keeps the full one; an old batch changes nothing")
+                .isEqualTo(new Watermark(3, minute - 5, 2));
+        assertThat(db.counterTotals().impressions).isEqualTo(4);
     }
 
     @Test
@@ -301,7 +323,17 @@ class CounterWriterIT {
     }
 
     private static SealedBatch batch(UUID epoch, long seq, CounterDeltas deltas) {
-        return new SealedBatch(epoch.getMostSignificantBits(), epoch.getLeastSignificantBits(), seq, deltas);
+        return batch(epoch, seq, Long.MAX_VALUE, deltas);
+    }
+
+    private static SealedBatch batch(UUID epoch, long seq, long cutMinute, CounterDeltas deltas) {
+        return new SealedBatch(epoch.getMostSignificantBits(), epoch.getLeastSignificantBits(), seq, cutMinute, deltas);
+    }
+
+    private static Watermark watermarkOf(UUID epoch) throws SQLException {
+        try (Connection c = db.dataSource().getConnection()) {
+            return Watermarks.read(c, List.of(epoch)).get(epoch);
+        }
     }
 
     private static Counts rowOf(CounterKey k) {

@@ -12,12 +12,14 @@ import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.counters.Watermark;
+import io.adgrid.persister.writebehind.Watermarks;
 
 /** Reads counter totals and write-behind watermarks from PostgreSQL, both from one snapshot. */
 public final class StatsRepository {
 
     /** Totals per group, and the watermarks of the asked epochs, as of the same instant. */
-    public record DbRead(Map<Object, Counts> groups, Map<UUID, Long> watermarks) {
+    public record DbRead(Map<Object, Counts> groups, Map<UUID, Watermark> watermarks) {
     }
 
     private final DataSource dataSource;
@@ -33,7 +35,7 @@ public final class StatsRepository {
             // Watermarks and totals from one snapshot: a batch is either in both or in neither.
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
-                Map<UUID, Long> watermarks = watermarks(c, epochs);
+                Map<UUID, Watermark> watermarks = Watermarks.read(c, epochs);
                 Map<Object, Counts> groups = totals(c, selection, grouping);
                 c.commit();
                 return new DbRead(groups, watermarks);
@@ -43,19 +45,6 @@ public final class StatsRepository {
                 }
             }
         }
-    }
-
-    private static Map<UUID, Long> watermarks(Connection c, Collection<UUID> epochs) throws SQLException {
-        Map<UUID, Long> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT epoch, last_seq FROM flush_watermark WHERE epoch = ANY (?)")) {
-            ps.setArray(1, c.createArrayOf("uuid", epochs.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(rs.getObject(1, UUID.class), rs.getLong(2));
-                }
-            }
-        }
-        return out;
     }
 
     private static Map<Object, Counts> totals(Connection c, Selection selection, Grouping grouping) throws SQLException {

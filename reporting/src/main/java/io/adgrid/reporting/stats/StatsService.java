@@ -10,6 +10,7 @@ import java.util.UUID;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.MemorySnapshot;
+import io.adgrid.grid.counters.Watermark;
 
 /**
  * Exact totals at any moment: what PostgreSQL holds plus what only the grid holds.
@@ -60,7 +61,7 @@ public final class StatsService {
         Map<Object, Counts> out = new HashMap<>(db.groups());
         for (MemorySnapshot s : memory) {
             UUID epoch = s.epoch();
-            long watermark = db.watermarks().getOrDefault(epoch, 0L);
+            Watermark watermark = db.watermarks().getOrDefault(epoch, Watermark.NONE);
             for (Map.Entry<CounterKey, Counts> e : s.unpersisted(watermark).asMap().entrySet()) {
                 out.computeIfAbsent(grouping.keyOf(e.getKey()), k -> new Counts()).add(e.getValue());
             }
