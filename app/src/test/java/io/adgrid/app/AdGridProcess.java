@@ -5,9 +5,11 @@ import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.adgrid.grid.testing.Wait;
 
 /**
  * One AdGrid process started from the executable jar, for tests whose fault is a real process
@@ -98,11 +100,47 @@ final class AdGridProcess implements AutoCloseable {
                 + text.substring(Math.max(0, text.length() - 4000)));
     }
 
-    boolean logContains(String text) {
+    /**
+     * Data members in the last member list this process logged (Hazelcast logs it on every change
+     * and marks lite members {@code lite}); 0 before the first. Counting them, rather than looking
+     * for {@code "Members {size:3,"}, holds whether a lite member joined before the last data member.
+     */
+    int dataMembersSeen() {
+        String text;
         try {
-            return log().contains(text);
+            text = log();
         } catch (IOException e) {
-            return false;
+            return 0;
+        }
+        int list = text.lastIndexOf("Members {size:");
+        int end = list < 0 ? -1 : text.indexOf("\n]", list);
+        if (end < 0) {
+            return 0;
+        }
+        return (int) text.substring(list, end).lines().map(String::strip)
+                .filter(line -> line.startsWith("Member [") && !line.contains(" lite")).count();
+    }
+
+    /**
+     * Waits until every one of {@code nodes} runs and sees all of them as data members; a timeout
+     * fails with the end of each log, so that a join that never happened can be read in CI output.
+     */
+    static void awaitDataMembers(List<AdGridProcess> nodes, Duration timeout) {
+        try {
+            Wait.until(nodes.size() + " data members see each other", timeout,
+                    () -> nodes.stream().allMatch(p -> p.assertRunning() && p.dataMembersSeen() == nodes.size()));
+        } catch (AssertionError timedOut) {
+            StringBuilder logs = new StringBuilder(timedOut.getMessage());
+            for (AdGridProcess p : nodes) {
+                String text;
+                try {
+                    text = p.log();
+                } catch (IOException e) {
+                    text = e.toString();
+                }
+                logs.append("\n--- ").append(p.log).append(" (end) ---\n").append(text.substring(Math.max(0, text.length() - 3000)));
+            }
+            throw new AssertionError(logs.toString(), timedOut);
         }
     }
 

@@ -72,15 +72,8 @@ class RollingRestartIT {
             nodes[n] = node(grid);
         }
         // The lite members join once the data members have formed their cluster: a lite member that
-        // starts first forms a cluster of its own, which Hazelcast merges only minutes later.
-        Wait.until("the three data members see each other", Duration.ofSeconds(180), () -> {
-            for (AdGridProcess node : nodes) {
-                if (!node.assertRunning() || !node.logContains("Members {size:3,")) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        // starts first forms a cluster of its own, which Hazelcast merges only after its merge delay.
+        AdGridProcess.awaitDataMembers(List.of(nodes), Duration.ofSeconds(180));
         int gatewayPort = AdGridProcess.freePort();
         // Lite members take their grid port from 6310 up, so that the data members keep 6300..6302.
         List<String> gatewayFlags = new ArrayList<>(grid);
