@@ -13,7 +13,7 @@
 #   upsert baseline. wrk holds at most `connections` requests at once: give at least rate x latency.
 #   Heap after GC and GC pauses come from the JVM's GC log, switched on for the run with
 #   'jcmd PID VM.log' (and off at the end; no GC is forced): the heap left after each pause. Live counter keys = unwritten keys of the write-behind
-#   (overview members[].backlogKeys); rows/event = rows written / accepted events over the run, the last
+#   (overview writeBehind.backlogKeys, summed over the data members); rows/event = rows written / accepted events over the run, the last
 #   figure read once the write-behind has written everything by itself (up to 120 s after the load).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -58,7 +58,7 @@ sample() {
   local now acc rows hu gc ov keys dedup eps
   now=$SECONDS; acc=$(accepted_total); rows=$(rows_total); hu=$(heap_used)
   read -r -a gc <<< "$(gc_stats "$gc_line")"; gc_line=$(wc -l < "$gclog" 2>/dev/null || echo 0)
-  ov=$(overview || echo '{}'); keys=$(json_sum backlogKeys <<< "$ov"); dedup=$(json_sum dedupBytes <<< "$ov")
+  ov=$(overview || echo '{}'); keys=$(write_behind_field backlogKeys <<< "$ov"); dedup=$(write_behind_field dedupBytes <<< "$ov")
   eps=$(awk -v a="$acc" -v b="$acc_prev" -v t="$(( now - t_prev ))" 'BEGIN { printf "%.0f", (t > 0 ? (a - b) / t : 0) }')
   printf '| %6d | %10s | %19s | %6d MB | %9d | %10s | %9s | %8s | %9d |\n' $(( now - t0 )) "$eps" "$( (( gc[0] > 0 )) && echo "${gc[3]} - ${gc[4]}" || echo -)" $(( hu >> 20 )) \
     "${gc[0]}" "${gc[2]}" "$keys" "$(awk -v r="$(( rows - rows0 ))" -v a="$(( acc - acc0 ))" 'BEGIN { printf "%.4f", (a > 0 ? r / a : 0) }')" \
@@ -76,7 +76,7 @@ cpu=$(awk -v a="$(cpu_seconds)" -v b="$cpu0" 'BEGIN { printf "%.1f", a - b }')
 # Rows per event counts every row the run's events cost: wait until the write-behind has written them
 # all by itself (the open minute is held back until 5 s after it closes), at most 120 s.
 for (( i = 0; i < 120; i++ )); do
-  [[ $(overview | json_sum backlogKeys) == 0 ]] && break
+  [[ $(overview | write_behind_field backlogKeys) == 0 ]] && break
   sleep 1
 done
 acc1=$(accepted_total); rows1=$(rows_total); wsecs1=$(write_secs); read -r -a gct <<< "$(gc_stats 0)"

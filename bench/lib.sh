@@ -109,6 +109,9 @@ prom_max() {
 overview() { curl -sf "$REPORTING/api/v1/ops/overview"; }
 # Sum of a numeric field over the overview's JSON (e.g. backlogKeys over every member).
 json_sum() { grep -o "\"$1\":[0-9.]*" | awk -F: '{ s += $2 } END { printf "%.0f\n", s }'; }
+# A cluster-wide write-behind figure of the overview (backlogKeys, dedupBytes, ...): its "writeBehind"
+# object holds the sums over the data members (the series and members[] repeat them, per second and member).
+write_behind_field() { grep -o '"writeBehind":{[^}]*}' | json_sum "$1"; }
 
 # Heap used after a full GC, in bytes (jcmd GC.run, then GC.heap_info; perturbs a running load).
 heap_after_full_gc() {
