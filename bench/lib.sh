@@ -97,9 +97,10 @@ cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/${1:-$ADGRID_PID}/stat"
 }
 
-# Sum of the Prometheus samples whose line matches a regexp (names and labels), from the reporting port.
+# Sum of the Prometheus samples whose line matches a regexp (names and labels), from the reporting port;
+# rounded to whole units unless a number of decimals is given (timers' _sum are seconds).
 prom_sum() {
-  curl -sf "$REPORTING/actuator/prometheus" | awk -v re="$1" '$0 !~ /^#/ && $1 ~ re { s += $NF } END { printf "%.0f\n", s }'
+  curl -sf "$REPORTING/actuator/prometheus" | awk -v re="$1" -v d="${2:-0}" '$0 !~ /^#/ && $1 ~ re { s += $NF } END { printf "%.*f\n", d, s }'
 }
 prom_max() {
   curl -sf "$REPORTING/actuator/prometheus" | awk -v re="$1" '$0 !~ /^#/ && $1 ~ re { if ($NF > m) m = $NF } END { printf "%.6f\n", m }'

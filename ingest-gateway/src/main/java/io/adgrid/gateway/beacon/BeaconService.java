@@ -68,6 +68,9 @@ public final class BeaconService {
     private final boolean trustProxy;
     private final Counter suspectNoImpression;
     private final Counter suspectIpRate;
+    /** Accepted and duplicate events by type, resolved once: every event bumps one (P3 profile: 5 % of the CPU). */
+    private final Counter[] accepted = new Counter[EventType.values().length];
+    private final Counter[] duplicates = new Counter[EventType.values().length];
 
     /** Without a per-IP click limit. */
     public BeaconService(BeaconValidator validator, EventSink sink, BooleanSupplier ready, MeterRegistry metrics) {
@@ -89,6 +92,10 @@ public final class BeaconService {
         this.trustProxy = trustProxy;
         this.suspectNoImpression = suspectCounter("no_impression");
         this.suspectIpRate = suspectCounter("ip_rate");
+        for (EventType type : EventType.values()) {
+            accepted[type.ordinal()] = counter(type.name(), "accepted", "ok");
+            duplicates[type.ordinal()] = counter(type.name(), "duplicate", "ok");
+        }
     }
 
     private Counter suspectCounter(String reason) {
@@ -370,7 +377,7 @@ public final class BeaconService {
 
     /** A suspect click is accepted (counted once, as suspect): it also counts in adgrid.gateway.suspect.clicks. */
     private void countOutcome(GridEvent event, Outcome outcome) {
-        count(event.type().name(), outcome == Outcome.DUPLICATE ? "duplicate" : "accepted", "ok");
+        (outcome == Outcome.DUPLICATE ? duplicates : accepted)[event.type().ordinal()].increment();
         if (outcome == Outcome.SUSPECT) {
             (event.suspect() ? suspectIpRate : suspectNoImpression).increment();
         }
@@ -411,10 +418,14 @@ public final class BeaconService {
     }
 
     private void count(String type, String outcome, String reason) {
-        counters.computeIfAbsent(type + '|' + outcome + '|' + reason, k -> counter(type, outcome, reason)).increment();
+        counter(type, outcome, reason).increment();
     }
 
     private Counter counter(String type, String outcome, String reason) {
+        return counters.computeIfAbsent(type + '|' + outcome + '|' + reason, k -> register(type, outcome, reason));
+    }
+
+    private Counter register(String type, String outcome, String reason) {
         return Counter.builder("adgrid.gateway.events")
                 .description("Beacon events by type, outcome (accepted, duplicate, rejected) and reason")
                 .tag("type", type.toLowerCase(Locale.ROOT)).tag("outcome", outcome).tag("reason", reason)

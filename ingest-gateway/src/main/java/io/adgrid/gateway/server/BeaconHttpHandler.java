@@ -39,11 +39,14 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
         final boolean keepAlive;
         /** When the guard admitted it, or {@link #NOT_ADMITTED}. */
         final long admittedNanos;
+        /** A {@code POST /events} batch: its answer time is no overload signal. */
+        final boolean batch;
         FullHttpResponse response;
 
-        Slot(boolean keepAlive, long admittedNanos) {
+        Slot(boolean keepAlive, long admittedNanos, boolean batch) {
             this.keepAlive = keepAlive;
             this.admittedNanos = admittedNanos;
+            this.batch = batch;
         }
     }
 
@@ -65,10 +68,10 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
         CompletableFuture<FullHttpResponse> own;
         if (!isHealthCheck(request.uri()) && !guard.admit(readNanos)) {
             // Overloaded: answered without being handled (no signature check, no grid call).
-            slot = new Slot(keepAlive, NOT_ADMITTED);
+            slot = new Slot(keepAlive, NOT_ADMITTED, false);
             own = CompletableFuture.completedFuture(service.overloaded(request));
         } else {
-            slot = new Slot(keepAlive, isHealthCheck(request.uri()) ? NOT_ADMITTED : readNanos);
+            slot = new Slot(keepAlive, isHealthCheck(request.uri()) ? NOT_ADMITTED : readNanos, isBatch(request.uri()));
             // Oversized and undecodable requests arrive here too, as a failed decoder result: the
             // service answers them (414, 431, 413, 400) in turn, like any other request.
             own = service.handle(request, ctx.channel().remoteAddress());
@@ -88,7 +91,16 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
     }
 
     private static boolean isHealthCheck(String uri) {
-        return uri.startsWith("/healthz") && (uri.length() == 8 || uri.charAt(8) == '?');
+        return isPath(uri, "/healthz");
+    }
+
+    private static boolean isBatch(String uri) {
+        return isPath(uri, "/events");
+    }
+
+    /** {@code uri} is {@code path}, with or without a query. */
+    private static boolean isPath(String uri, String path) {
+        return uri.startsWith(path) && (uri.length() == path.length() || uri.charAt(path.length()) == '?');
     }
 
     /** On the event loop: {@code slot}'s answer is ready; writes every ready answer at the head of the order. */
@@ -97,7 +109,9 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
         Slot head;
         while ((head = unanswered.peek()) != null && head.response != null) {
             unanswered.poll();
-            if (head.admittedNanos != NOT_ADMITTED) {
+            if (head.batch) {
+                guard.answeredBatch();
+            } else if (head.admittedNanos != NOT_ADMITTED) {
                 guard.answered(head.admittedNanos, guard.nanoTime());
             }
             if (unanswered.size() == MAX_UNANSWERED / 2) {

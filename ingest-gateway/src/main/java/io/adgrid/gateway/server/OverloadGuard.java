@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Signal: the delay requests meet inside the gateway, the larger of (a) how late a task
  * scheduled on an event loop runs (a ready socket waits about as long to be read: a saturated CPU
- * shows here first) and (b) the time from reading a request to writing its answer (the grid's and
- * the batcher's wait). Every {@link #WINDOW_NANOS} the largest delay of the window decides: over
+ * shows here first) and (b) the time from reading a single-event request to writing its answer (the
+ * grid's and the batcher's wait). A batch request's answer time grows with its size, not with the
+ * gateway's load ({@link #answeredBatch}); its events meet the batcher's own per-event bounds. Every {@link #WINDOW_NANOS} the largest delay of the window decides: over
  * {@code maxRequestDelay} halves the share of requests handled; under half of it raises the share
  * by {@link #STEP_UP}/{@link #FULL} (from none to all in 1.6 s); in between keeps it. Requests past
  * the share are answered 503 evenly spread (not in bursts). Apart from that, at most
@@ -115,6 +116,15 @@ public final class OverloadGuard {
     public void answered(long readNanos, long nowNanos) {
         pending.decrementAndGet();
         delayed(nowNanos - readNanos, nowNanos);
+    }
+
+    /**
+     * The answer of an admitted batch request ({@code POST /events}) was written: it no longer counts
+     * as pending, and its answer time is not taken as a delay (thousands of events take longer than
+     * one on an idle gateway too).
+     */
+    public void answeredBatch() {
+        pending.decrementAndGet();
     }
 
     /** A delay seen at {@code nowNanos}: an event loop ran a task {@code delayNanos} late, or an answer took that long. */

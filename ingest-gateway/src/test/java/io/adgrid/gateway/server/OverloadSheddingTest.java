@@ -131,6 +131,27 @@ class OverloadSheddingTest {
     }
 
     @Test
+    void aSlowBatchAnswerIsNoOverloadSignalButStillCountsAsPending() {
+        OverloadGuard guard = guard(1, 10, Duration.ZERO);
+        EmbeddedChannel channel = connect(guard);
+        sink.holdAnswers();
+        EmbeddedHttp.send(channel, events("batch-1", "batch-2"));
+        assertThat(guard.pendingRequests()).isEqualTo(1);
+        now.addAndGet(OverloadGuard.WINDOW_NANOS + 500 * MS); // thousands of events: the grid answers 600 ms later
+        sink.releaseAll();
+        assertThat(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, ""))).containsExactly(200);
+        assertThat(guard.pendingRequests()).isZero();
+
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            answers.addAll(EmbeddedHttp.send(channel, impression("after-" + i)));
+        }
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(200, 200, 200, 200);
+        assertThat(guard.admittedShare()).isEqualTo(1.0);
+        assertThat(sink.counted()).hasSize(6);
+    }
+
+    @Test
     void connectionPastTheCapIsClosedBeforeAnythingIsReadUntilAnotherCloses() {
         OverloadGuard guard = guard(1_000, 2, Duration.ZERO);
         EmbeddedChannel first = connect(guard);
@@ -195,6 +216,18 @@ class OverloadSheddingTest {
         StringBuilder q = new StringBuilder();
         signed(CAMPAIGN_1, beacon(7, 3, TS, nonce)).forEach((k, v) -> q.append(q.length() == 0 ? "" : "&").append(k).append('=').append(v));
         return "GET /i?" + q + " HTTP/1.1\r\nHost: gw\r\n\r\n";
+    }
+
+    /** {@code POST /events} with one signed impression line per nonce. */
+    private static String events(String... nonces) {
+        StringBuilder body = new StringBuilder();
+        for (String nonce : nonces) {
+            StringBuilder line = new StringBuilder("{\"type\":\"i\"");
+            signed(CAMPAIGN_1, beacon(7, 3, TS, nonce)).forEach((k, v) -> line.append(",\"").append(k).append("\":\"").append(v).append('"'));
+            body.append(line).append("}\n");
+        }
+        return "POST /events HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body;
     }
 
     private double rejected(String type, String reason) {
