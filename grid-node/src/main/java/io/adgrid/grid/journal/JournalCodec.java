@@ -7,6 +7,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -27,34 +29,54 @@ final class JournalCodec {
     private JournalCodec() {
     }
 
-    static void write(AppliedSlice s, List<GridEvent> events, ByteArrayOutputStream target) {
-        try {
-            ByteArrayOutputStream payload = new ByteArrayOutputStream(64 + events.size() * 58);
-            DataOutputStream out = new DataOutputStream(payload);
-            out.writeByte(FORMAT);
-            out.writeBoolean(s.identitiesOnly());
-            out.writeLong(s.routeKey());
-            out.writeLong(s.batchGateway());
-            out.writeLong(s.batchSequence());
-            out.writeLong(s.epochHi());
-            out.writeLong(s.epochLo());
-            out.writeLong(s.seq());
-            out.writeLong(s.orderExpiresMinute());
-            out.writeInt(events.size());
-            for (GridEvent e : events) {
-                e.writeTo(out);
+    /**
+     * Records on their way to one journal file, encoded in place: one buffer reused for every
+     * write, each record's length and checksum filled in once its payload is written.
+     */
+    static final class RecordBuffer extends ByteArrayOutputStream {
+
+        private final DataOutputStream out = new DataOutputStream(this);
+        private final CRC32C crc = new CRC32C();
+
+        RecordBuffer() {
+            super(1 << 16);
+        }
+
+        void add(AppliedSlice s, List<GridEvent> events) {
+            try {
+                int header = count;
+                out.writeLong(0); // length and checksum, below
+                out.writeByte(FORMAT);
+                out.writeBoolean(s.identitiesOnly());
+                out.writeLong(s.routeKey());
+                out.writeLong(s.batchGateway());
+                out.writeLong(s.batchSequence());
+                out.writeLong(s.epochHi());
+                out.writeLong(s.epochLo());
+                out.writeLong(s.seq());
+                out.writeLong(s.orderExpiresMinute());
+                out.writeInt(events.size());
+                for (GridEvent e : events) {
+                    e.writeTo(out);
+                }
+                int payload = header + 8;
+                int length = count - payload;
+                crc.reset();
+                crc.update(buf, payload, length);
+                ByteBuffer.wrap(buf, header, 8).putInt(length).putInt((int) crc.getValue());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            out.flush();
-            byte[] bytes = payload.toByteArray();
-            CRC32C crc = new CRC32C();
-            crc.update(bytes);
-            DataOutputStream framed = new DataOutputStream(target);
-            framed.writeInt(bytes.length);
-            framed.writeInt((int) crc.getValue());
-            framed.write(bytes);
-            framed.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        }
+
+        /** Appends what was added since the last {@link #reset} to {@code file}; returns the bytes written. */
+        long writeTo(FileChannel file) throws IOException {
+            ByteBuffer records = ByteBuffer.wrap(buf, 0, count);
+            long written = 0;
+            while (records.hasRemaining()) {
+                written += file.write(records);
+            }
+            return written;
         }
     }
 

@@ -1,10 +1,8 @@
 package io.adgrid.grid.journal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +47,8 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     private final int replayWindowMinutes;
     private volatile UUID life;
     private final Map<Long, FileChannel> files = new HashMap<>();
+    /** Reused by every {@link #append}, which is synchronized; keeps the size of the largest append. */
+    private final JournalCodec.RecordBuffer buffer = new JournalCodec.RecordBuffer();
     private volatile long bytesWritten;
     private FileChannel lockChannel;
     /** Set by {@link #stopAppending}: records are dropped from then on. */
@@ -109,25 +109,48 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         if (retired) {
             return;
         }
-        Map<Long, ByteArrayOutputStream> byFile = new HashMap<>(4);
+        List<Record> records = new ArrayList<>(slices.size());
         for (AppliedSlice s : slices) {
-            Map<Long, List<GridEvent>> byKeep = new HashMap<>(2);
-            for (GridEvent e : s.events()) {
-                byKeep.computeIfAbsent(keepUntilMinute(e, s.orderExpiresMinute()), k -> new ArrayList<>()).add(e);
-            }
-            byKeep.forEach((keep, events) -> JournalCodec.write(s, events, byFile.computeIfAbsent(keep, k -> new ByteArrayOutputStream(256))));
+            splitByKeep(s, records);
         }
+        records.sort(Comparator.comparingLong(Record::keepUntilMinute));
         try {
-            for (Map.Entry<Long, ByteArrayOutputStream> e : byFile.entrySet()) {
-                ByteBuffer buffer = ByteBuffer.wrap(e.getValue().toByteArray());
-                FileChannel channel = channel(e.getKey());
-                while (buffer.hasRemaining()) {
-                    bytesWritten += channel.write(buffer);
+            for (int i = 0; i < records.size(); ) {
+                long keep = records.get(i).keepUntilMinute();
+                buffer.reset();
+                for (; i < records.size() && records.get(i).keepUntilMinute() == keep; i++) {
+                    buffer.add(records.get(i).slice(), records.get(i).events());
                 }
+                bytesWritten += buffer.writeTo(channel(keep));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the journal in " + directory(), e);
         }
+    }
+
+    /** A slice's events by the file they belong in: one record, unless the slice spans minutes or holds a sale. */
+    private void splitByKeep(AppliedSlice s, List<Record> records) {
+        List<GridEvent> events = s.events();
+        if (events.isEmpty()) {
+            return;
+        }
+        long first = keepUntilMinute(events.get(0), s.orderExpiresMinute());
+        boolean oneFile = true;
+        for (int i = 1; i < events.size() && oneFile; i++) {
+            oneFile = keepUntilMinute(events.get(i), s.orderExpiresMinute()) == first;
+        }
+        if (oneFile) {
+            records.add(new Record(first, s, events));
+            return;
+        }
+        Map<Long, List<GridEvent>> byKeep = new HashMap<>(4);
+        for (GridEvent e : events) {
+            byKeep.computeIfAbsent(keepUntilMinute(e, s.orderExpiresMinute()), k -> new ArrayList<>()).add(e);
+        }
+        byKeep.forEach((keep, part) -> records.add(new Record(keep, s, part)));
+    }
+
+    private record Record(long keepUntilMinute, AppliedSlice slice, List<GridEvent> events) {
     }
 
     /** Until when (epoch minute) a journaled event is needed: while its identity may still be replayed. */

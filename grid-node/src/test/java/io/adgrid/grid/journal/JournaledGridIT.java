@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
@@ -25,6 +26,7 @@ import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,8 +65,21 @@ class JournaledGridIT {
         journals.forEach(MemberJournal::close);
     }
 
+    /**
+     * Applies {@code batch} as the gateway does: a call whose backups were not acknowledged in time
+     * (a busy box) fails as indeterminate and is re-sent, which adds nothing twice.
+     */
     private void apply(ApplyBatch batch) throws Exception {
-        call.execute(call.slices(batch.keys(), keys -> batch)).get(30, TimeUnit.SECONDS);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                call.execute(call.slices(batch.keys(), keys -> batch)).get(30, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (attempt == 3 || !(e.getCause() instanceof IndeterminateOperationStateException)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private List<AppliedSlice> journaled(int member) {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.counters.AppliedSlice;
@@ -47,6 +48,28 @@ class MemberJournalTest {
         assertThat(MemberJournal.read(files.get(2))).containsExactly(slice(-1, 2, true, List.of(order)));
         assertThat(MemberJournal.lifeOf(journal.directory())).contains(journal.life());
         assertThat(journal.bytesWritten()).isPositive();
+    }
+
+    @Test
+    void slicesOfOneAppendAndOfLaterAppendsReadBackInOrder() {
+        MemberJournal journal = new MemberJournal(root, WINDOW);
+        journal.open(UUID.randomUUID());
+        List<AppliedSlice> written = new ArrayList<>();
+        for (int append = 0; append < 3; append++) {
+            List<AppliedSlice> slices = new ArrayList<>();
+            for (int key = 0; key < 4; key++) {
+                List<GridEvent> events = new ArrayList<>();
+                for (int i = 0; i <= key * 50; i++) {
+                    events.add(impression(1, 10 + key, 100 + i, ts(BASE_MINUTE, i % 60), append * 1000 + key * 100 + i));
+                }
+                slices.add(slice(10 + key, append, false, events));
+            }
+            journal.append(slices);
+            written.addAll(slices);
+        }
+
+        assertThat(MemberJournal.files(journal.directory())).singleElement()
+                .satisfies(file -> assertThat(MemberJournal.read(file)).containsExactlyElementsOf(written));
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.adgrid.gateway.beacon;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import io.adgrid.gateway.validation.Rejection;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -28,26 +27,75 @@ final class RequestParams {
     private RequestParams() {
     }
 
-    /** Parameters of a query string or an {@code application/x-www-form-urlencoded} body. */
+    /**
+     * Parameters of a query string or an {@code application/x-www-form-urlencoded} body. Splits as
+     * Netty's {@link QueryStringDecoder} does ({@code &} or {@code ;} between parameters, a {@code #}
+     * ends the query, a name without {@code =} has an empty value) but straight into the result:
+     * no list per parameter, and at most one parameter past the limit is decoded.
+     */
     static Map<String, String> fromQuery(String query, boolean hasPath) {
-        Map<String, List<String>> decoded;
+        int from = hasPath ? pathEnd(query) : 0;
+        int length = query.length();
+        if (from < length && query.charAt(from) == '?') {
+            from++;
+        }
+        Map<String, String> params = new HashMap<>(2 * MAX_PARAMS);
+        int nameStart = from;
+        int valueStart = -1;
+        int i = from;
+        for (; i < length; i++) {
+            char c = query.charAt(i);
+            if (c == '=') {
+                if (nameStart == i) {
+                    nameStart = i + 1;
+                } else if (valueStart < nameStart) {
+                    valueStart = i + 1;
+                }
+            } else if (c == '&' || c == ';') {
+                add(query, nameStart, valueStart, i, params);
+                nameStart = i + 1;
+            } else if (c == '#') {
+                break;
+            }
+        }
+        add(query, nameStart, valueStart, i, params);
+        return params;
+    }
+
+    private static int pathEnd(String uri) {
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c == '?' || c == '#') {
+                return i;
+            }
+        }
+        return uri.length();
+    }
+
+    private static void add(String query, int nameStart, int valueStart, int end, Map<String, String> params) {
+        if (nameStart >= end) {
+            return;
+        }
+        if (valueStart <= nameStart) {
+            valueStart = end + 1;
+        }
+        if (params.size() == MAX_PARAMS) {
+            throw new BadRequestException(Rejection.malformed("too_many_parameters", "too many parameters"));
+        }
+        String name = decode(query.substring(nameStart, valueStart - 1));
+        String value = valueStart < end ? decode(query.substring(valueStart, end)) : "";
+        if (params.put(name, checkLength(value)) != null) {
+            throw new BadRequestException(Rejection.malformed("repeated_parameter", "a parameter is given more than once"));
+        }
+    }
+
+    /** Percent-decoding and {@code +} as a space; returns {@code s} itself when there is nothing to decode. */
+    private static String decode(String s) {
         try {
-            // Decoding stops one parameter past the limit: a query of thousands is not decoded whole.
-            decoded = new QueryStringDecoder(query, StandardCharsets.UTF_8, hasPath, MAX_PARAMS + 1).parameters();
+            return QueryStringDecoder.decodeComponent(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             throw new BadRequestException(Rejection.malformed("bad_encoding", "malformed percent-encoding"));
         }
-        if (decoded.size() > MAX_PARAMS) {
-            throw new BadRequestException(Rejection.malformed("too_many_parameters", "too many parameters"));
-        }
-        Map<String, String> params = new HashMap<>(decoded.size() * 2);
-        for (Map.Entry<String, List<String>> e : decoded.entrySet()) {
-            if (e.getValue().size() != 1) {
-                throw new BadRequestException(Rejection.malformed("repeated_parameter", "a parameter is given more than once"));
-            }
-            params.put(e.getKey(), checkLength(e.getValue().get(0)));
-        }
-        return params;
     }
 
     /** Parameters of one flat JSON object: string or number values, numbers as written. */

@@ -1,6 +1,7 @@
 package io.adgrid.gateway.beacon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,16 @@ class RequestParamsTest {
         Map<String, String> params = RequestParams.fromQuery("/c?u=https%3A%2F%2Fevil.example%2F&n=a+b&%62=7", true);
 
         assertThat(params).containsEntry("u", "https://evil.example/").containsEntry("n", "a b").containsEntry("b", "7");
+    }
+
+    @Test
+    void querySplitsAsNettysDecoderDoes() {
+        // Semicolons separate too, a fragment ends the query, a bare name has an empty value,
+        // empty pieces and a leading '=' are skipped.
+        Map<String, String> params = RequestParams.fromQuery("/i?b=7;p=3&&flag&=x&n=a=b#ts=1", true);
+
+        assertThat(params).containsOnly(entry("b", "7"), entry("p", "3"), entry("flag", ""), entry("x", ""), entry("n", "a=b"));
+        assertThat(RequestParams.fromQuery("/i#?b=7", true)).isEmpty();
     }
 
     @Test
