@@ -31,7 +31,7 @@ final class RequestParams {
      * Parameters of a query string or an {@code application/x-www-form-urlencoded} body. Splits as
      * Netty's {@link QueryStringDecoder} does ({@code &} or {@code ;} between parameters, a {@code #}
      * ends the query, a name without {@code =} has an empty value) but straight into the result:
-     * no list per parameter, and at most one parameter past the limit is decoded.
+     * no list per parameter, and nothing past the parameter limit is decoded.
      */
     static Map<String, String> fromQuery(String query, boolean hasPath) {
         int from = hasPath ? pathEnd(query) : 0;

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * it means the last process died with the maps open, and they are recovered). The directory is
  * private to the owner: the campaign map holds signing secrets.
  *
- * <p>One writer (the refresher) and any number of readers (validation) at once.
+ * <p>One writer (the refresher) and any number of readers (validation) at once. Readers go through
+ * {@link HotEntries} first, which every write invalidates.
  */
 public final class CatalogStore implements CatalogView, CatalogChanges, AutoCloseable {
 
@@ -62,6 +63,7 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     private final ChronicleMap<Long, CampaignEntry> campaignFile;
     private final Map<Long, Campaign> campaigns = new ConcurrentHashMap<>();
     private final BannerEntry scratch = new BannerEntry();
+    private final HotEntries hot = new HotEntries();
     private volatile long bannerCount;
     private volatile long publisherCount;
     private volatile long version;
@@ -146,12 +148,28 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
 
     @Override
     public boolean banner(long id, BannerEntry into) {
-        return banners.getUsing(id, into) != null;
+        if (hot.banner(id, into)) {
+            return true;
+        }
+        long readAt = hot.changes();
+        if (banners.getUsing(id, into) == null) {
+            return false;
+        }
+        hot.rememberBanner(id, readAt, into);
+        return true;
     }
 
     @Override
     public boolean hasPublisher(long id) {
-        return publishers.contains(id);
+        if (hot.hasPublisher(id)) {
+            return true;
+        }
+        long readAt = hot.changes();
+        if (!publishers.contains(id)) {
+            return false;
+        }
+        hot.rememberPublisher(id, readAt);
+        return true;
     }
 
     @Override
@@ -216,6 +234,7 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
         bannerCount = 0;
         publisherCount = 0;
         version = 0;
+        hot.changed();
         writeMeta();
     }
 
@@ -243,6 +262,7 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
             throw new CatalogFullException("banners", limits.maxBanners(), CatalogLimits.MAX_BANNERS);
         }
         putOrFull(banners, key, scratch.set(campaignId, landingUrl), "banners", limits.maxBanners(), CatalogLimits.MAX_BANNERS);
+        hot.changed();
         if (!known) {
             bannerCount++;
         }
@@ -253,6 +273,7 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
         Long key = id;
         if (banners.containsKey(key)) {
             banners.remove(key);
+            hot.changed();
             bannerCount--;
         }
     }
@@ -271,12 +292,14 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
         } catch (IllegalStateException e) {
             throw full(e, "publishers", limits.maxPublishers(), CatalogLimits.MAX_PUBLISHERS);
         }
+        hot.changed();
         publisherCount++;
     }
 
     @Override
     public void publisherRemoved(long id) {
         if (publishers.remove(id)) {
+            hot.changed();
             publisherCount--;
         }
     }

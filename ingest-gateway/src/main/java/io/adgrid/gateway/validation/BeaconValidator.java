@@ -24,8 +24,9 @@ import io.adgrid.signing.CanonicalString;
  *
  * <p>The optional {@code kid} parameter names which of the campaign's secrets signed the beacon
  * (it is signed like every parameter); without it the key is {@link Campaign#FIRST_KID}. A retired
- * or unknown key is refused (403). Lookups read the off-heap catalog into a per-thread
- * {@link BannerEntry}, and the campaign's keys are on heap, so a lookup allocates nothing.
+ * or unknown key is refused (403). Lookups read the catalog (its hot entries on heap, else the
+ * off-heap maps) into a per-thread {@link BannerEntry}, and the campaign's keys are on heap, so a
+ * lookup of a hot banner allocates nothing.
  */
 public final class BeaconValidator {
 

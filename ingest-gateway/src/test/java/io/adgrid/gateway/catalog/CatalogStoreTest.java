@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.SigningKey;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,59 @@ class CatalogStoreTest {
             assertThat(store.bannerCount()).isEqualTo(2);
             assertThat(store.publisherCount()).isEqualTo(1);
             assertThat(store.campaignCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aLookupAfterAnyChangeSeesTheChangeThoughTheEntryWasReadBefore() {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.banner(7, 1, "https://example.com/old");
+            store.publisher(3);
+            BannerEntry into = new BannerEntry();
+            for (int i = 0; i < 2; i++) { // the second round is answered from the hot entries
+                assertThat(store.banner(7, into)).isTrue();
+                assertThat(store.hasPublisher(3)).isTrue();
+            }
+
+            store.banner(7, 2, "https://example.com/new");
+            assertThat(store.banner(7, into)).isTrue();
+            assertThat(into.toBanner(7)).isEqualTo(new Banner(7, 2, "https://example.com/new"));
+
+            store.bannerRemoved(7);
+            store.publisherRemoved(3);
+            assertThat(store.banner(7, into)).isFalse();
+            assertThat(store.hasPublisher(3)).isFalse();
+
+            store.banner(8, 1, "https://example.com/8");
+            store.publisher(4);
+            assertThat(store.banner(8, into) && store.hasPublisher(4)).isTrue();
+            store.reset();
+            assertThat(store.banner(8, into)).isFalse();
+            assertThat(store.hasPublisher(4)).isFalse();
+        }
+    }
+
+    @Test
+    void idsSharingAHotSlotAreNeverMistakenForEachOther() {
+        // More banners than hot slots: some share a slot, and each lookup must still find its own.
+        int count = HotEntries.SLOTS * 2;
+        try (CatalogStore store = CatalogStore.open(dir, new CatalogLimits(count, count, 1))) {
+            for (long id = 1; id <= count; id++) {
+                store.banner(id, id % 7, "https://example.com/" + id);
+                if (id % 2 == 0) {
+                    store.publisher(id);
+                }
+            }
+            BannerEntry into = new BannerEntry();
+            for (int round = 0; round < 2; round++) {
+                for (long id = 1; id <= count; id++) {
+                    assertThat(store.banner(id, into)).isTrue();
+                    assertThat(into.campaignId()).isEqualTo(id % 7);
+                    assertThat(into.landingUrl().toString()).isEqualTo("https://example.com/" + id);
+                    assertThat(store.hasPublisher(id)).as("publisher %d", id).isEqualTo(id % 2 == 0);
+                }
+            }
+            assertThat(store.banner(count + 1, into)).isFalse();
         }
     }
 

@@ -131,16 +131,21 @@ class JournalKeeperIT {
         return events;
     }
 
+    /** Two journaled members, host-a and host-b, in one grid, and a feeder applying events to it. */
+    private GridEventFeeder feederOnTwoMembers() {
+        member("host-a", Clock.systemUTC());
+        member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+        return new GridEventFeeder(members.get(0));
+    }
+
     private static String gate(HazelcastInstance member) {
         return member.<String, String>getMap(RecoveryGate.MAP).get(RecoveryGate.AWAITING);
     }
 
     @Test
     void aGridKilledWholeIsReplayedFromItsMembersJournalsExactlyOnce() {
-        member("host-a", Clock.systemUTC());
-        member("host-b", Clock.systemUTC());
-        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
-        GridEventFeeder feeder = new GridEventFeeder(members.get(0));
+        GridEventFeeder feeder = feederOnTwoMembers();
         List<GridEvent> written = someEvents(feeder, 300);
         feeder.apply(written);
         new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
@@ -182,10 +187,7 @@ class JournalKeeperIT {
 
     @Test
     void aGridKilledWhileItsOpenMinuteWasHeldBackIsReplayedExactly() {
-        member("host-a", Clock.systemUTC());
-        member("host-b", Clock.systemUTC());
-        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
-        GridEventFeeder feeder = new GridEventFeeder(members.get(0));
+        GridEventFeeder feeder = feederOnTwoMembers();
         List<GridEvent> first = closedAndOpenMinute(feeder, 200);
         feeder.apply(first);
         holdingOpenMinute().cycle(entries());
@@ -216,10 +218,7 @@ class JournalKeeperIT {
 
     @Test
     void aMemberRestartingIntoALivingGridReplaysNothing() {
-        member("host-a", Clock.systemUTC());
-        member("host-b", Clock.systemUTC());
-        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
-        GridEventFeeder feeder = new GridEventFeeder(members.get(0));
+        GridEventFeeder feeder = feederOnTwoMembers();
         feeder.apply(someEvents(feeder, 200));
 
         keepers.remove(1).close();
