@@ -26,7 +26,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
 rate="${1:-60000}"; secs="${2:-300}"; conns="${3:-256}"; threads="${4:-2}"
 interval="${INTERVAL:-30}"; live_heap="${LIVE_HEAP:-0}"; baseline_secs="${BASELINE_SECS:-30}"; baseline_conns="${BASELINE_CONNS:-8}"
-copy_rows="${COPY_ROWS:-100000}"; warmup="${WARMUP:-30}"
+copy_rows="${COPY_ROWS:-100000}"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 work="$(mktemp -d)"; wrk_pid=""
 trap '[[ -n "$wrk_pid" ]] && kill "$wrk_pid" 2>/dev/null; adgrid_down; rm -rf "$work"' EXIT
@@ -48,12 +48,7 @@ gc_stats() { # from-line -> "pauses total_ms max_ms min_after_MB max_after_MB"
     } END { printf "%d %.1f %.1f %.0f %.0f\n", n, tot, mx, lo, hi }' "$gclog" 2>/dev/null || echo "0 0 0 0 0"
 }
 
-if (( warmup > 0 )); then
-  # The JIT compiles the beacon path in the first tens of seconds: warm up at the same rate, then measure.
-  bench_log "warm-up: GET /i at $rate req/s for ${warmup}s (not in the figures below)"
-  wrk -t"$threads" -c"$conns" -d"${warmup}s" -s "$here/steady.lua" "$GATEWAY" -- "$rate" "$threads" > /dev/null 2>&1
-  sleep 2   # answers of the requests wrk left in flight
-fi
+warm_up "$rate" "$conns" "$threads"
 jcmd "$ADGRID_PID" VM.log output="file=$gclog" what=gc=info decorators=uptime >/dev/null
 trap '[[ -n "$wrk_pid" ]] && kill "$wrk_pid" 2>/dev/null; jcmd "$ADGRID_PID" VM.log output="file=$gclog" what=all=off >/dev/null 2>&1; adgrid_down; rm -rf "$work"' EXIT
 before=$(total_impressions)

@@ -4,7 +4,8 @@
 #
 # usage: bench/latency.sh MAX_RATE [seconds=60] [connections=256] [wrk-threads=2]
 #   Expects a running './adgrid run --demo' on :8080/:8081, or BENCH_START=1 (bench/lib.sh). Needs wrk
-#   (bench/steady.lua). wrk measures from the actual send: no coordinated-omission correction.
+#   (bench/steady.lua). First WARMUP seconds (30) at 90 %, not measured. wrk measures from the actual
+#   send: no coordinated-omission correction.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=bench/lib.sh
@@ -13,6 +14,7 @@ max="${1:?usage: bench/latency.sh MAX_RATE [seconds] [connections] [wrk-threads]
 secs="${2:-60}"; conns="${3:-256}"; threads="${4:-2}"
 work="$(mktemp -d)"; trap 'adgrid_down; rm -rf "$work"' EXIT
 adgrid_up
+warm_up $(( max * 90 / 100 )) "$conns" "$threads"
 rows=()
 for pct in 50 90; do
   rate=$(( max * pct / 100 ))

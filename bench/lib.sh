@@ -11,6 +11,7 @@
 #   ADGRID_ADMIN_TOKEN       admin token (default: read from the var dir)
 #   ADGRID_PID               pid of the AdGrid JVM (default: the process listening on the gateway port)
 #   BENCH_ADGRID_ENV         extra "NAME=value ..." for a started AdGrid (e.g. ADGRID_WRITEBEHIND_INTERVAL=1h)
+#   WARMUP                   seconds of load before a steady-rate measurement (warm_up; default 30, 0 skips)
 
 bench_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GATEWAY_PORT="${ADGRID_GATEWAY_PORT:-8080}"
@@ -22,6 +23,16 @@ VAR_DIR="${ADGRID_VAR_DIR:-$bench_root/var}"
 STARTED_VAR=""
 
 bench_log() { echo "== $*" >&2; }
+
+# Steady GET /i (bench/steady.lua) at a rate for WARMUP seconds (default 30, 0 skips) before a
+# measurement: the JIT compiles the beacon path in the first tens of seconds. Nothing of it is measured.
+warm_up() { # rate connections wrk-threads
+  local secs="${WARMUP:-30}"
+  (( secs > 0 )) || return 0
+  bench_log "warm-up: GET /i at $1 req/s for ${secs}s (not in the figures below)"
+  wrk -t"$3" -c"$2" -d"${secs}s" -s "$bench_root/bench/steady.lua" "$GATEWAY" -- "$1" "$3" > /dev/null 2>&1
+  sleep 2   # answers of the requests wrk left in flight
+}
 
 # Starts (BENCH_START=1) or finds AdGrid; sets ADGRID_PID, VAR_DIR, ADMIN_TOKEN.
 adgrid_up() {
