@@ -1,5 +1,6 @@
 package io.adgrid.gateway.batching;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import io.adgrid.grid.counters.GridEvent;
 
@@ -14,4 +15,21 @@ public interface EventSink {
      *         the sink cannot take more now, or another exception when the grid could not be reached
      */
     CompletableFuture<Outcome> submit(GridEvent event);
+
+    /**
+     * Several events answered together: the outcomes in the order of {@code events}, or one failure
+     * for all of them (some may have been counted; a client's retry is deduplicated). This default
+     * submits them one by one; a batching sink keeps them together and completes one future.
+     */
+    @SuppressWarnings("unchecked")
+    default CompletableFuture<Outcome[]> submitAll(List<GridEvent> events) {
+        CompletableFuture<Outcome>[] each = events.stream().map(this::submit).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(each).thenApply(v -> {
+            Outcome[] outcomes = new Outcome[each.length];
+            for (int i = 0; i < each.length; i++) {
+                outcomes[i] = each[i].join();
+            }
+            return outcomes;
+        });
+    }
 }

@@ -1,5 +1,6 @@
 package io.adgrid.gateway.batching;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import io.adgrid.grid.counters.GridEvent;
@@ -28,5 +29,10 @@ public final class GatedEventSink implements EventSink {
     @Override
     public CompletableFuture<Outcome> submit(GridEvent event) {
         return open.getAsBoolean() ? sink.submit(event) : CompletableFuture.failedFuture(new GridRecoveringException());
+    }
+
+    @Override
+    public CompletableFuture<Outcome[]> submitAll(List<GridEvent> events) {
+        return open.getAsBoolean() ? sink.submitAll(events) : CompletableFuture.failedFuture(new GridRecoveringException());
     }
 }

@@ -31,9 +31,11 @@ import org.slf4j.LoggerFactory;
  * Gathers events while earlier grid calls are in flight (group commit), splits them by partition
  * into {@link ApplyBatch} slices and sends them in one grid call per owner member, instead of one
  * call per event.
- * Callers get a future that completes when the batch is applied on the owner and
- * its backup; no thread waits for it. A batch that fails is re-sent with the same id (the grid
- * recognises its events), then given up with an error the HTTP layer turns into a 503.
+ * Callers get a future that completes when the batch is applied on the owner and its backup; no
+ * thread waits for it. A request's events ({@link #submitAll}) travel in one batch and share one
+ * future: a 5,000-line request costs one completion, not 5,000. A batch that fails is re-sent with
+ * the same id (the grid recognises its events), then given up with an error the HTTP layer turns
+ * into a 503.
  */
 public final class GridBatcher implements EventSink, AutoCloseable {
 
@@ -56,7 +58,13 @@ public final class GridBatcher implements EventSink, AutoCloseable {
 
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    private record Pending(GridEvent event, CompletableFuture<Outcome> result, long enqueuedNanos) {
+    /** One caller's events, kept together in one batch; {@code outcomes} is filled by the grid's answer. */
+    private record Pending(List<GridEvent> events, Outcome[] outcomes, CompletableFuture<Outcome[]> result,
+                           long enqueuedNanos) {
+    }
+
+    /** Where one event's outcome goes. */
+    private record Slot(Pending pending, int index) {
     }
 
     private final PartitionBatchCall call;
@@ -72,6 +80,8 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private final Counter batchRetries;
     private final Thread flusher;
     private final Semaphore callSlots;
+    /** Drained but left for the next batch, which it would have made larger than the limit (flusher thread only). */
+    private Pending carried;
     private final LoadShedder shedder;
     private volatile boolean flusherParked;
     private volatile boolean running = true;
@@ -101,6 +111,12 @@ public final class GridBatcher implements EventSink, AutoCloseable {
 
     @Override
     public CompletableFuture<Outcome> submit(GridEvent event) {
+        return submitAll(List.of(event)).thenApply(outcomes -> outcomes[0]);
+    }
+
+    /** All or none: the events are taken together (or refused together) and answered together. */
+    @Override
+    public CompletableFuture<Outcome[]> submitAll(List<GridEvent> events) {
         if (!running) {
             return CompletableFuture.failedFuture(new OverloadedException("gateway is shutting down"));
         }
@@ -108,12 +124,16 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         if (shedder.shedding(now)) {
             return CompletableFuture.failedFuture(new OverloadedException("the grid answers too slowly"));
         }
-        if (inFlight.incrementAndGet() > settings.maxInFlight()) {
-            inFlight.decrementAndGet();
+        int n = events.size();
+        if (n == 0) {
+            return CompletableFuture.completedFuture(new Outcome[0]);
+        }
+        if (inFlight.addAndGet(n) > settings.maxInFlight()) {
+            inFlight.addAndGet(-n);
             return CompletableFuture.failedFuture(new OverloadedException("too many events waiting for the grid"));
         }
-        CompletableFuture<Outcome> result = new CompletableFuture<>();
-        queue.add(new Pending(event, result, now));
+        CompletableFuture<Outcome[]> result = new CompletableFuture<>();
+        queue.add(new Pending(events, new Outcome[n], result, now));
         if (flusherParked) {
             LockSupport.unpark(flusher);
         }
@@ -131,8 +151,8 @@ public final class GridBatcher implements EventSink, AutoCloseable {
      * call; heavy load gets large batches, without a fixed wait in either case.
      */
     private void flushLoop() {
-        while (running || !queue.isEmpty()) {
-            if (queue.isEmpty()) {
+        while (running || carried != null || !queue.isEmpty()) {
+            if (carried == null && queue.isEmpty()) {
                 flusherParked = true;
                 if (queue.isEmpty() && running) {
                     LockSupport.parkNanos(IDLE_PARK_NANOS);
@@ -151,16 +171,25 @@ public final class GridBatcher implements EventSink, AutoCloseable {
             } catch (RuntimeException e) {
                 callSlots.release();
                 log.error("cannot send batch", e);
-                drained.forEach(p -> complete(p, null, e));
+                drained.forEach(p -> fail(p, e));
             }
         }
     }
 
+    /** Whole requests up to the batch limit; a request larger than the limit goes alone. */
     private List<Pending> drain() {
         List<Pending> out = new ArrayList<>();
-        Pending p;
-        while (out.size() < settings.maxBatchEvents() && (p = queue.poll()) != null) {
+        int events = 0;
+        Pending p = carried != null ? carried : queue.poll();
+        carried = null;
+        while (p != null) {
+            if (!out.isEmpty() && events + p.events().size() > settings.maxBatchEvents()) {
+                carried = p;
+                break;
+            }
             out.add(p);
+            events += p.events().size();
+            p = events < settings.maxBatchEvents() ? queue.poll() : null;
         }
         return out;
     }
@@ -170,24 +199,27 @@ public final class GridBatcher implements EventSink, AutoCloseable {
      * member; each partition's operation (and backup) gets only its own slice.
      */
     private void sendGroupedByPartition(List<Pending> drained) {
-        Map<Integer, Map<Long, List<Pending>>> byPartition = new HashMap<>();
+        Map<Integer, Map<Long, List<GridEvent>>> byPartition = new HashMap<>();
+        Map<Long, List<Slot>> byKey = new HashMap<>();
+        int events = 0;
         for (Pending p : drained) {
-            long key = p.event().routeKey();
-            byPartition.computeIfAbsent(call.partitionOf(key), o -> new HashMap<>())
-                    .computeIfAbsent(key, k -> new ArrayList<>()).add(p);
+            List<GridEvent> list = p.events();
+            for (int i = 0; i < list.size(); i++) {
+                GridEvent event = list.get(i);
+                long key = event.routeKey();
+                byPartition.computeIfAbsent(call.partitionOf(key), o -> new HashMap<>())
+                        .computeIfAbsent(key, k -> new ArrayList<>()).add(event);
+                byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(new Slot(p, i));
+            }
+            events += list.size();
         }
         long orderExpiresMinute = Math.floorDiv(clock.millis() + settings.orderRetention().toMillis(), 60_000L);
         BatchId id = new BatchId(gatewayId, batchSequence.incrementAndGet());
         Map<Integer, PartitionBatchCall.Slice> slices = new HashMap<>(byPartition.size() * 2);
-        Map<Long, List<Pending>> byKey = new HashMap<>();
-        byPartition.forEach((partition, group) -> {
-            Map<Long, List<GridEvent>> events = new HashMap<>(group.size() * 2);
-            group.forEach((key, list) -> events.put(key, list.stream().map(Pending::event).toList()));
-            slices.put(partition, new PartitionBatchCall.Slice(events.keySet(), new ApplyBatch(id, orderExpiresMinute, events)));
-            byKey.putAll(group);
-        });
-        batchSize.record(drained.size());
-        send(id, slices, byKey, drained.get(0).enqueuedNanos(), 1);
+        byPartition.forEach((partition, group) ->
+                slices.put(partition, new PartitionBatchCall.Slice(group.keySet(), new ApplyBatch(id, orderExpiresMinute, group))));
+        batchSize.record(events);
+        send(id, slices, drained, byKey, drained.get(0).enqueuedNanos(), 1);
     }
 
     /** The first attempt's end frees the call slot; re-sends after a failure run outside the slots. */
@@ -197,41 +229,43 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         }
     }
 
-    private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, Map<Long, List<Pending>> byKey,
-                      long oldestEnqueuedNanos, int attempt) {
+    private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, List<Pending> drained,
+                      Map<Long, List<Slot>> byKey, long oldestEnqueuedNanos, int attempt) {
         long start = System.nanoTime();
         call.<long[]>execute(slices).whenComplete((answers, error) -> {
             releaseSlotAfterFirstAttempt(attempt);
             shedder.batchAnswered(oldestEnqueuedNanos, System.nanoTime());
             if (error == null) {
                 batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                byKey.forEach((key, list) -> {
+                byKey.forEach((key, slots) -> {
                     long[] answer = answers.get(key);
-                    for (int i = 0; i < list.size(); i++) {
-                        Outcome outcome = ApplyBatch.isDuplicate(answer, i) ? Outcome.DUPLICATE
+                    for (int i = 0; i < slots.size(); i++) {
+                        Slot slot = slots.get(i);
+                        slot.pending().outcomes()[slot.index()] = ApplyBatch.isDuplicate(answer, i) ? Outcome.DUPLICATE
                                 : ApplyBatch.isSuspect(answer, i) ? Outcome.SUSPECT : Outcome.COUNTED;
-                        complete(list.get(i), outcome, null);
                     }
                 });
+                drained.forEach(this::succeed);
             } else if (attempt < settings.sendAttempts()) {
                 log.warn("batch {} attempt {} failed, re-sending: {}", id, attempt, error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);
-                retries.schedule(() -> send(id, slices, byKey, oldestEnqueuedNanos, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
+                retries.schedule(() -> send(id, slices, drained, byKey, oldestEnqueuedNanos, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
             } else {
                 log.error("batch {} failed {} times, answering 503", id, attempt, error);
-                byKey.values().forEach(list -> list.forEach(p -> complete(p, null, error)));
+                drained.forEach(p -> fail(p, error));
             }
         });
     }
 
-    private void complete(Pending p, Outcome outcome, Throwable error) {
-        inFlight.decrementAndGet();
-        if (error == null) {
-            p.result().complete(outcome);
-        } else {
-            p.result().completeExceptionally(error);
-        }
+    private void succeed(Pending p) {
+        inFlight.addAndGet(-p.events().size());
+        p.result().complete(p.outcomes());
+    }
+
+    private void fail(Pending p, Throwable error) {
+        inFlight.addAndGet(-p.events().size());
+        p.result().completeExceptionally(error);
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -257,17 +257,24 @@ public final class BeaconService {
         throw new BadRequestException(new Rejection(415, "unsupported_media_type", "use application/x-www-form-urlencoded or application/json"));
     }
 
-    /** One outcome of an /events line. */
-    private record LineResult(int line, Rejection rejection, Outcome outcome) {
+    /** A refused /events line. */
+    private record LineError(int line, Rejection rejection) {
     }
 
+    /**
+     * Validates every line, then hands the accepted events to the grid in one {@link EventSink#submitAll}:
+     * one future for the request, not one per line.
+     */
     private CompletableFuture<FullHttpResponse> events(FullHttpRequest request) {
         byte[] body = ByteBufUtil.getBytes(request.content());
         // Count lines before submitting any: a 413 must not leave the first lines counted.
-        if (lineCount(body) > MAX_NDJSON_LINES) {
+        int lines = lineCount(body);
+        if (lines > MAX_NDJSON_LINES) {
             return done(HttpAnswers.rejection(count("unknown", HttpRejections.TOO_MANY_LINES)));
         }
-        List<CompletableFuture<LineResult>> results = new ArrayList<>();
+        List<LineError> refused = new ArrayList<>();
+        List<GridEvent> events = new ArrayList<>();
+        int[] eventLines = new int[lines];
         int line = 0;
         int start = 0;
         while (start < body.length) {
@@ -281,53 +288,75 @@ public final class BeaconService {
                 len--;
             }
             if (len > 0) {
-                results.add(eventLine(line, body, start, len));
+                Validation verdict = eventLine(body, start, len);
+                if (verdict instanceof Validation.Accepted a) {
+                    eventLines[events.size()] = line;
+                    events.add(a.event());
+                } else {
+                    refused.add(new LineError(line, ((Validation.Rejected) verdict).rejection()));
+                }
             }
             start = end + 1;
         }
-        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            int accepted = 0;
-            int duplicates = 0;
-            int suspect = 0;
-            int rejected = 0;
-            List<LineResult> errors = new ArrayList<>();
-            for (CompletableFuture<LineResult> f : results) {
-                LineResult r = f.join();
-                if (r.rejection() != null) {
-                    rejected++;
-                    if (errors.size() < MAX_LISTED_ERRORS) {
-                        errors.add(r);
-                    }
-                } else {
-                    accepted++;
-                    if (r.outcome() == Outcome.DUPLICATE) {
-                        duplicates++;
-                    } else if (r.outcome() == Outcome.SUSPECT) {
-                        suspect++;
-                    }
+        return sink.submitAll(events).handle((outcomes, error) -> eventsAnswer(refused, events, eventLines, outcomes, error));
+    }
+
+    /** The /events answer: counts, and the first refused lines in line order (all accepted lines too when the grid failed). */
+    private FullHttpResponse eventsAnswer(List<LineError> refused, List<GridEvent> events, int[] eventLines,
+                                          Outcome[] outcomes, Throwable error) {
+        int duplicates = 0;
+        int suspect = 0;
+        List<LineError> errors;
+        if (error == null) {
+            for (int i = 0; i < outcomes.length; i++) {
+                countOutcome(events.get(i), outcomes[i]);
+                if (outcomes[i] == Outcome.DUPLICATE) {
+                    duplicates++;
+                } else if (outcomes[i] == Outcome.SUSPECT) {
+                    suspect++;
                 }
             }
-            int a = accepted;
-            int d = duplicates;
-            int sc = suspect;
-            int rj = rejected;
-            return HttpAnswers.json(HttpResponseStatus.OK, g -> {
-                g.writeNumberField("accepted", a);
-                g.writeNumberField("duplicates", d);
-                g.writeNumberField("suspect_clicks", sc);
-                g.writeNumberField("rejected", rj);
-                g.writeArrayFieldStart("errors");
-                for (LineResult r : errors) {
-                    g.writeStartObject();
-                    g.writeNumberField("line", r.line());
-                    g.writeNumberField("status", r.rejection().status());
-                    g.writeStringField("error", r.rejection().code());
-                    g.writeStringField("reason", r.rejection().reason());
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            });
+            errors = refused.subList(0, Math.min(refused.size(), MAX_LISTED_ERRORS));
+        } else {
+            Rejection failed = unavailable(error);
+            events.forEach(e -> count(e.type().name(), failed));
+            errors = mergeByLine(refused, eventLines, events.size(), failed);
+        }
+        int accepted = error == null ? events.size() : 0;
+        int rejected = refused.size() + events.size() - accepted;
+        int d = duplicates;
+        int sc = suspect;
+        return HttpAnswers.json(HttpResponseStatus.OK, g -> {
+            g.writeNumberField("accepted", accepted);
+            g.writeNumberField("duplicates", d);
+            g.writeNumberField("suspect_clicks", sc);
+            g.writeNumberField("rejected", rejected);
+            g.writeArrayFieldStart("errors");
+            for (LineError r : errors) {
+                g.writeStartObject();
+                g.writeNumberField("line", r.line());
+                g.writeNumberField("status", r.rejection().status());
+                g.writeStringField("error", r.rejection().code());
+                g.writeStringField("reason", r.rejection().reason());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
         });
+    }
+
+    /** The first {@link #MAX_LISTED_ERRORS} of the refused lines and the failed event lines, in line order. */
+    private static List<LineError> mergeByLine(List<LineError> refused, int[] eventLines, int eventCount, Rejection failed) {
+        List<LineError> out = new ArrayList<>();
+        int r = 0;
+        int e = 0;
+        while (out.size() < MAX_LISTED_ERRORS && (r < refused.size() || e < eventCount)) {
+            if (e == eventCount || (r < refused.size() && refused.get(r).line() < eventLines[e])) {
+                out.add(refused.get(r++));
+            } else {
+                out.add(new LineError(eventLines[e++], failed));
+            }
+        }
+        return out;
     }
 
     /** Lines as the loop in {@link #events} numbers them: one per '\n', plus a last one without it. */
@@ -341,28 +370,22 @@ public final class BeaconService {
         return body.length > 0 && body[body.length - 1] != '\n' ? lines + 1 : lines;
     }
 
-    private CompletableFuture<LineResult> eventLine(int line, byte[] body, int offset, int length) {
+    /** An /events line's verdict; a rejection is counted here. */
+    private Validation eventLine(byte[] body, int offset, int length) {
         EventType type = null;
         try {
             Map<String, String> params = RequestParams.fromJson(body, offset, length);
             type = EventType.parse(params.remove("type")).orElse(null);
             if (type == null) {
-                return CompletableFuture.completedFuture(new LineResult(line,
-                        count("unknown", Rejection.malformed("bad_type", "type must be impression, click or sale")), null));
+                return new Validation.Rejected(count("unknown", Rejection.malformed("bad_type", "type must be impression, click or sale")));
             }
             Validation v = validator.validate(type, params);
             if (v instanceof Validation.Rejected r) {
-                return CompletableFuture.completedFuture(new LineResult(line, count(type.name(), r.rejection()), null));
+                count(type.name(), r.rejection());
             }
-            GridEvent event = ((Validation.Accepted) v).event();
-            return sink.submit(event)
-                    .thenApply(outcome -> {
-                        countOutcome(event, outcome);
-                        return new LineResult(line, null, outcome);
-                    })
-                    .exceptionally(e -> new LineResult(line, unavailable(e), null));
+            return v;
         } catch (BadRequestException e) {
-            return CompletableFuture.completedFuture(new LineResult(line, count(type == null ? "unknown" : type.name(), e.rejection()), null));
+            return new Validation.Rejected(count(type == null ? "unknown" : type.name(), e.rejection()));
         }
     }
 

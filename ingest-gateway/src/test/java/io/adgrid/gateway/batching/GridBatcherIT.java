@@ -97,6 +97,61 @@ class GridBatcherIT {
         assertThat(totals(members.get(0)).impressions).as("the shed event was never counted").isEqualTo(2);
     }
 
+    @Test
+    void requestsAreAnsweredWholeInOrderWhetherLargerOrSmallerThanABatch() throws Exception {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
+        members.addAll(TestGrid.startMembers(settings, 1));
+        // Batches of at most 100 events: the 300-event requests go alone, the 30-event ones share batches.
+        GridBatcher.Settings small = new GridBatcher.Settings(2, 100, 200_000, 5, Duration.ofHours(24), Duration.ofMillis(500));
+        batcher = new GridBatcher(members.get(0), small, Clock.systemUTC());
+        long now = System.currentTimeMillis();
+        List<List<GridEvent>> requests = new ArrayList<>();
+        for (int r = 0; r < 30; r++) {
+            int size = r % 6 == 0 ? 300 : 30;
+            List<GridEvent> events = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                long banner = 1 + (r * 7 + i) % 300;
+                events.add(new GridEvent(EventType.IMPRESSION, 1 + banner % 10, banner, 1, now, 100 + r, i, null, 0));
+            }
+            events.add(events.get(size / 2)); // a replay inside the request
+            requests.add(events);
+        }
+
+        List<CompletableFuture<Outcome[]>> answers = requests.stream().map(batcher::submitAll).toList();
+
+        int distinct = 0;
+        for (int r = 0; r < requests.size(); r++) {
+            Outcome[] outcomes = answers.get(r).get(30, TimeUnit.SECONDS);
+            int size = requests.get(r).size() - 1;
+            assertThat(outcomes).hasSize(size + 1);
+            assertThat(List.of(outcomes).subList(0, size)).as("request %d", r).containsOnly(Outcome.COUNTED);
+            assertThat(outcomes[size]).as("request %d's replay", r).isEqualTo(Outcome.DUPLICATE);
+            distinct += size;
+        }
+        assertThat(totals(members.get(0)).impressions).isEqualTo(distinct);
+        assertThat(batcher.inFlight()).isZero();
+    }
+
+    @Test
+    void aRequestOverTheInFlightCapIsRefusedWholeAndNothingOfItIsCounted() throws Exception {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
+        members.addAll(TestGrid.startMembers(settings, 1));
+        GridBatcher.Settings cap50 = new GridBatcher.Settings(2, 20_000, 50, 5, Duration.ofHours(24), Duration.ofMillis(500));
+        batcher = new GridBatcher(members.get(0), cap50, Clock.systemUTC());
+        long now = System.currentTimeMillis();
+        List<GridEvent> events = new ArrayList<>();
+        for (int i = 0; i < 51; i++) {
+            events.add(new GridEvent(EventType.IMPRESSION, 1, 1 + i % 20, 1, now, 9, i, null, 0));
+        }
+
+        CompletableFuture<Outcome[]> tooMany = batcher.submitAll(events);
+
+        assertThatThrownBy(tooMany::join).hasCauseInstanceOf(OverloadedException.class);
+        assertThat(batcher.inFlight()).isZero();
+        assertThat(batcher.submitAll(events.subList(0, 50)).get(30, TimeUnit.SECONDS)).containsOnly(Outcome.COUNTED);
+        assertThat(totals(members.get(0)).impressions).isEqualTo(50);
+    }
+
     /** Sends 1000 new impressions over 300 banners plus a replay of each; round {@code r} uses fresh ids. */
     private void sendAndCheck(int round, HazelcastInstance grid) throws Exception {
         long before = totals(grid).impressions;

@@ -393,10 +393,13 @@ class BeaconHttpHandlerTest {
         Answer a = exchange(post("/events", "application/x-ndjson", body));
 
         assertThat(a.status()).isEqualTo(200);
+        assertThat(a.json()).containsEntry("accepted", 0L).containsEntry("rejected", 2L);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> errors = (List<Map<String, Object>>) a.json().get("errors");
         assertThat(errors).extracting(e -> e.get("line")).containsExactly(1L, 2L);
         assertThat(errors).extracting(e -> e.get("status")).containsExactly(503L, 403L);
+        assertThat(eventCount("impression", "rejected", "overloaded")).isEqualTo(1);
+        assertThat(eventCount("impression", "rejected", "bad_signature")).isEqualTo(1);
     }
 
     // ---- routing ---------------------------------------------------------------------------------
