@@ -48,11 +48,9 @@ class GridBatcherIT {
 
     @Test
     void oneMemberCountsEveryDistinctEventOnceAndFlagsReplays() throws Exception {
-        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
-        members.addAll(TestGrid.startMembers(settings, 1));
-        batcher = new GridBatcher(members.get(0), GridBatcher.Settings.defaults(), Clock.systemUTC());
+        HazelcastInstance member = startOneMemberAndBatcher(GridBatcher.Settings.defaults());
 
-        sendAndCheck(0, members.get(0));
+        sendAndCheck(0, member);
     }
 
     @Test
@@ -74,11 +72,9 @@ class GridBatcherIT {
 
     @Test
     void slowGridAnswersShedNewEventsForTheHoldTimeThenTakesThemAgain() throws Exception {
-        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
-        members.addAll(TestGrid.startMembers(settings, 1));
         // Any wait counts as too long: the first answered batch starts shedding.
         GridBatcher.Settings shedAtOnce = new GridBatcher.Settings(2, 20_000, 200_000, 5, Duration.ofHours(24), Duration.ZERO);
-        batcher = new GridBatcher(members.get(0), shedAtOnce, Clock.systemUTC());
+        HazelcastInstance member = startOneMemberAndBatcher(shedAtOnce);
         long now = System.currentTimeMillis();
 
         assertThat(batcher.submit(new GridEvent(EventType.IMPRESSION, 1, 1, 1, now, 7, 1, null, 0)).get(30, TimeUnit.SECONDS))
@@ -94,16 +90,14 @@ class GridBatcherIT {
             return !again.isCompletedExceptionally();
         });
         assertThat(accepted.get().get(30, TimeUnit.SECONDS)).isEqualTo(Outcome.COUNTED);
-        assertThat(totals(members.get(0)).impressions).as("the shed event was never counted").isEqualTo(2);
+        assertThat(totals(member).impressions).as("the shed event was never counted").isEqualTo(2);
     }
 
     @Test
     void requestsAreAnsweredWholeInOrderWhetherLargerOrSmallerThanABatch() throws Exception {
-        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
-        members.addAll(TestGrid.startMembers(settings, 1));
         // Batches of at most 100 events: the 300-event requests go alone, the 30-event ones share batches.
         GridBatcher.Settings small = new GridBatcher.Settings(2, 100, 200_000, 5, Duration.ofHours(24), Duration.ofMillis(500));
-        batcher = new GridBatcher(members.get(0), small, Clock.systemUTC());
+        HazelcastInstance member = startOneMemberAndBatcher(small);
         long now = System.currentTimeMillis();
         List<List<GridEvent>> requests = new ArrayList<>();
         for (int r = 0; r < 30; r++) {
@@ -128,16 +122,14 @@ class GridBatcherIT {
             assertThat(outcomes[size]).as("request %d's replay", r).isEqualTo(Outcome.DUPLICATE);
             distinct += size;
         }
-        assertThat(totals(members.get(0)).impressions).isEqualTo(distinct);
+        assertThat(totals(member).impressions).isEqualTo(distinct);
         assertThat(batcher.inFlight()).isZero();
     }
 
     @Test
     void aRequestOverTheInFlightCapIsRefusedWholeAndNothingOfItIsCounted() throws Exception {
-        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
-        members.addAll(TestGrid.startMembers(settings, 1));
         GridBatcher.Settings cap50 = new GridBatcher.Settings(2, 20_000, 50, 5, Duration.ofHours(24), Duration.ofMillis(500));
-        batcher = new GridBatcher(members.get(0), cap50, Clock.systemUTC());
+        HazelcastInstance member = startOneMemberAndBatcher(cap50);
         long now = System.currentTimeMillis();
         List<GridEvent> events = new ArrayList<>();
         for (int i = 0; i < 51; i++) {
@@ -149,7 +141,14 @@ class GridBatcherIT {
         assertThatThrownBy(tooMany::join).hasCauseInstanceOf(OverloadedException.class);
         assertThat(batcher.inFlight()).isZero();
         assertThat(batcher.submitAll(events.subList(0, 50)).get(30, TimeUnit.SECONDS)).containsOnly(Outcome.COUNTED);
-        assertThat(totals(members.get(0)).impressions).isEqualTo(50);
+        assertThat(totals(member).impressions).isEqualTo(50);
+    }
+
+    private HazelcastInstance startOneMemberAndBatcher(GridBatcher.Settings batcherSettings) {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
+        members.addAll(TestGrid.startMembers(settings, 1));
+        batcher = new GridBatcher(members.get(0), batcherSettings, Clock.systemUTC());
+        return members.get(0);
     }
 
     /** Sends 1000 new impressions over 300 banners plus a replay of each; round {@code r} uses fresh ids. */
