@@ -64,7 +64,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     }
 
     /** Where one event's outcome goes. */
-    private record Slot(Pending pending, int index) {
+    private record OutcomeSlot(Pending pending, int index) {
     }
 
     private final PartitionBatchCall call;
@@ -200,7 +200,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
      */
     private void sendGroupedByPartition(List<Pending> drained) {
         Map<Integer, Map<Long, List<GridEvent>>> byPartition = new HashMap<>();
-        Map<Long, List<Slot>> byKey = new HashMap<>();
+        Map<Long, List<OutcomeSlot>> byKey = new HashMap<>();
         int events = 0;
         for (Pending p : drained) {
             List<GridEvent> list = p.events();
@@ -209,7 +209,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 long key = event.routeKey();
                 byPartition.computeIfAbsent(call.partitionOf(key), o -> new HashMap<>())
                         .computeIfAbsent(key, k -> new ArrayList<>()).add(event);
-                byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(new Slot(p, i));
+                byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(new OutcomeSlot(p, i));
             }
             events += list.size();
         }
@@ -230,7 +230,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     }
 
     private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, List<Pending> drained,
-                      Map<Long, List<Slot>> byKey, long oldestEnqueuedNanos, int attempt) {
+                      Map<Long, List<OutcomeSlot>> byKey, long oldestEnqueuedNanos, int attempt) {
         long start = System.nanoTime();
         call.<long[]>execute(slices).whenComplete((answers, error) -> {
             releaseSlotAfterFirstAttempt(attempt);
@@ -240,7 +240,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 byKey.forEach((key, slots) -> {
                     long[] answer = answers.get(key);
                     for (int i = 0; i < slots.size(); i++) {
-                        Slot slot = slots.get(i);
+                        OutcomeSlot slot = slots.get(i);
                         slot.pending().outcomes()[slot.index()] = ApplyBatch.isDuplicate(answer, i) ? Outcome.DUPLICATE
                                 : ApplyBatch.isSuspect(answer, i) ? Outcome.SUSPECT : Outcome.COUNTED;
                     }
