@@ -60,6 +60,12 @@ public final class RouteState implements IdentifiedDataSerializable {
     enum Verdict { DUPLICATE, COUNTED, SUSPECT }
 
     /**
+     * Test only: counts a re-posted order again, so that the fault runner's checker can be shown to
+     * catch a dedup hole (faults module, PlantedBugIT). Never set in production.
+     */
+    private static final boolean PLANTED_BUG_SKIP_ORDER_DEDUP = Boolean.getBoolean("adgrid.test.planted-bug.skip-order-dedup");
+
+    /**
      * Counts a beacon unless the same one was seen within the window. A click is counted as suspect
      * (in {@code suspectClicks} instead of {@code clicks}) when the gateway flagged it, or when the
      * impression of the same rendering was not recorded before it (in an earlier batch or earlier in
@@ -96,7 +102,7 @@ public final class RouteState implements IdentifiedDataSerializable {
     boolean recordSale(GridEvent e, BatchId batch, Set<String> seenInThisBatch, long expiresMinute) {
         boolean firstInBatch = seenInThisBatch.add(e.orderId());
         OrderMark mark = orders.get(e.orderId());
-        if (mark != null) {
+        if (mark != null && !PLANTED_BUG_SKIP_ORDER_DEDUP) {
             return firstInBatch && mark.batchGateway() == batch.gateway() && mark.batchSequence() == batch.sequence();
         }
         orders.put(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), expiresMinute));
