@@ -109,7 +109,7 @@ public final class FaultRunner {
         try (History history = new History(historyFile); Cluster cluster = new Cluster(o.work(), o.jar().toAbsolutePath(), o.members(), o.jvmArgs())) {
             history.note("schedule", schedule.toString());
             out.printf("faults: cluster %s in %s, PostgreSQL on %d%n", cluster.clusterName, o.work(), cluster.postgres.port);
-            cluster.start(Duration.ofSeconds(Long.getLong("faults.start-timeout", 600)));
+            cluster.start(Duration.ofSeconds(Long.getLong("faults.start-timeout", 900)));
             out.printf("faults: cluster up after %.0f s; load and faults for %d min%n", (System.nanoTime() - started) / 1e9, o.minutes());
             Workload load = new Workload(List.copyOf(cluster.gatewayUrls.values()), history, o.seed(), o.clients(), "f" + Long.toHexString(o.seed())
                     + "x" + Long.toHexString(System.currentTimeMillis() % 0xFFFFFF));
@@ -118,7 +118,7 @@ public final class FaultRunner {
                 play(schedule, cluster, history, out);
                 out.println("faults: schedule over, healing");
                 if (!heal(cluster, history, out)) {
-                    runAnomalies.add(new Checker.Anomaly("STUCK", "cluster", "not ready within 600 s of healing every fault: "
+                    runAnomalies.add(new Checker.Anomaly("STUCK", "cluster", "not ready within 900 s of healing every fault: "
                             + readiness(cluster), List.of()));
                 }
                 load.stop(Duration.ofSeconds(120));
@@ -214,7 +214,7 @@ public final class FaultRunner {
             }
         }
         try {
-            cluster.awaitReady(Duration.ofSeconds(600));
+            cluster.awaitReady(Duration.ofSeconds(900));
             history.note("healed", "ready");
             return true;
         } catch (IllegalStateException e) {
