@@ -132,6 +132,7 @@ public final class FaultRunner {
             anomalies.addAll(checker.check(observed));
             String report = report(o, schedule, checker, history, load, anomalies, (System.nanoTime() - started) / 1e9);
             history.note("verdict", report);
+            Files.write(o.work().resolve("anomalies.txt"), anomalies.stream().map(Checker.Anomaly::toString).toList());
             out.println(report);
             if (!anomalies.isEmpty() || o.keep()) {
                 out.println("faults: logs and history kept in " + o.work());
@@ -317,6 +318,11 @@ public final class FaultRunner {
         sb.append(String.format("replay: ./adgrid faults --seed %d --minutes %d --members %d%s%n", o.seed(), o.minutes(), o.members(),
                 o.nemeses().size() == Schedule.Nemesis.values().length ? "" : " --nemeses " + String.join(",",
                         o.nemeses().stream().map(Enum::name).toList())));
+        if (!anomalies.isEmpty()) {
+            Map<String, Long> byKind = new TreeMap<>();
+            anomalies.forEach(a -> byKind.merge(a.kind(), 1L, Long::sum));
+            sb.append("anomalies by kind ").append(byKind).append(" (all of them in anomalies.txt)\n");
+        }
         Set<String> offenders = new LinkedHashSet<>();
         int shown = 0;
         for (Checker.Anomaly a : anomalies) {

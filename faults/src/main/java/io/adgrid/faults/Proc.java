@@ -65,6 +65,8 @@ final class Proc {
             if (paused) {
                 signal("CONT");
             }
+            // Under faketime the JVM is a child of the launcher: kill it, not only the launcher.
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
         }
@@ -80,6 +82,7 @@ final class Proc {
         if (paused) {
             resume();
         }
+        p.descendants().forEach(ProcessHandle::destroy);
         p.destroy();
         if (p.waitFor(seconds, TimeUnit.SECONDS)) {
             return true;
@@ -108,7 +111,9 @@ final class Proc {
 
     private void signal(String sig) {
         try {
-            new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+            List<String> c = new ArrayList<>(List.of("kill", "-" + sig, Long.toString(process.pid())));
+            process.descendants().forEach(d -> c.add(Long.toString(d.pid())));
+            new ProcessBuilder(c).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
