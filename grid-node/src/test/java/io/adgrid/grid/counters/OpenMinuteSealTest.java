@@ -150,8 +150,10 @@ class OpenMinuteSealTest {
                 CounterDeltas everything = new CounterDeltas();
                 for (AppliedSlice s : journal) {
                     boolean inPostgres = postgres.asMap().containsKey(s.events().get(0).counterKey());
-                    assertThat(s.heldBy(watermark)).as("seed %d step %d: slice of minute %d, seq %d, at %s",
-                            seed, step, s.events().get(0).minute(), s.seq(), watermark).isEqualTo(inPostgres);
+                    if (s.heldBy(watermark) != inPostgres) { // asserted only when it fails: millions of checks
+                        assertThat(s.heldBy(watermark)).as("seed %d step %d: slice of minute %d, seq %d, at %s",
+                                seed, step, s.events().get(0).minute(), s.seq(), watermark).isEqualTo(inPostgres);
+                    }
                     everything.addAll(s.deltas());
                 }
                 CounterDeltas reported = new CounterDeltas();
