@@ -117,11 +117,13 @@ class OpsOverviewIT {
     void ratesComeFromSuccessiveReadingsAndTotalsAddUpEveryProcess() {
         Counter accepted = Counter.builder(OpsPoint.EVENTS).tags("type", "impression", "outcome", "accepted", "reason", "ok").register(registry);
         Counter refused = Counter.builder(OpsPoint.EVENTS).tags("type", "click", "outcome", "rejected", "reason", "bad_signature").register(registry);
+        Counter unbound = Counter.builder("adgrid.gateway.suspect.clicks").tag("reason", "unbound_type").register(registry);
         OpsOverview ops = overview(db.dataSource(), Duration.ofHours(1));
         OpsOverview.Overview first = ops.overview(0);
 
         accepted.increment(50);
         refused.increment(5);
+        unbound.increment(2);
         Wait.until("the next reading", WAIT, () -> ops.overview(0).series().size() > first.series().size());
         OpsOverview.Overview second = ops.overview(first.time());
 
@@ -130,6 +132,7 @@ class OpsOverviewIT {
         assertThat(second.series().get(0).rejectedPerSecond().get("bad_signature")).isPositive();
         assertThat(second.totals().acceptedByType()).containsEntry("impression", (long) accepted.count());
         assertThat(second.totals().rejectedByReason()).containsEntry("bad_signature", (long) refused.count());
+        assertThat(second.totals().suspectByReason()).as("the fraud view").containsEntry("unbound_type", 2L);
         assertThat(second.cluster().members().stream().filter(OpsOverview.MemberView::local).findFirst().orElseThrow().roles())
                 .contains("gateway");
     }
