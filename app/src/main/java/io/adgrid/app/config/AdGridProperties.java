@@ -49,6 +49,19 @@ public record AdGridProperties(
                           DataSize maxSaleBodySize, int maxPendingRequests, Duration maxRequestDelay, int maxConnections,
                           Duration idleTimeout, int overloadMinPending) {
 
+        /**
+         * An order remembered for less time than its sale's ts is accepted could be posted again and
+         * counted twice: refused at start.
+         */
+        public Gateway {
+            if (maxAge != null && maxAhead != null && orderRetention != null && orderRetention.compareTo(maxAge.plus(maxAhead)) < 0) {
+                throw new IllegalArgumentException("adgrid.gateway.order-retention (ADGRID_GATEWAY_ORDERRETENTION) is " + orderRetention
+                        + ", shorter than the ts window it must cover: max-age " + maxAge + " + max-ahead " + maxAhead
+                        + " (ADGRID_GATEWAY_MAXAGE, ADGRID_GATEWAY_MAXAHEAD); a sale posted again within its window would count twice."
+                        + " Set the retention to at least " + maxAge.plus(maxAhead));
+            }
+        }
+
         /** Minutes a beacon's identity is remembered for replay dedup: every ts the gateway accepts, and one more. */
         public int replayWindowMinutes() {
             return (int) (maxAge.toMinutes() + maxAhead.toMinutes() + 1);

@@ -256,8 +256,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                     long[] answer = answers.get(key);
                     for (int i = 0; i < slots.size(); i++) {
                         OutcomeSlot slot = slots.get(i);
-                        slot.pending().outcomes()[slot.index()] = ApplyBatch.isDuplicate(answer, i) ? Outcome.DUPLICATE
-                                : ApplyBatch.isSuspect(answer, i) ? Outcome.SUSPECT : Outcome.COUNTED;
+                        slot.pending().outcomes()[slot.index()] = outcome(ApplyBatch.verdict(answer, i));
                     }
                 });
                 drained.forEach(this::succeed);
@@ -271,6 +270,17 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 drained.forEach(p -> fail(p, error));
             }
         });
+    }
+
+    private static Outcome outcome(int verdict) {
+        return switch (verdict) {
+            case ApplyBatch.COUNTED -> Outcome.COUNTED;
+            case ApplyBatch.DUPLICATE -> Outcome.DUPLICATE;
+            case ApplyBatch.SUSPECT -> Outcome.SUSPECT;
+            case ApplyBatch.TOO_OLD -> Outcome.TOO_OLD;
+            case ApplyBatch.OVER_KEY_LIMIT -> Outcome.OVER_KEY_LIMIT;
+            default -> throw new IllegalStateException("unknown grid verdict " + verdict);
+        };
     }
 
     private void succeed(Pending p) {

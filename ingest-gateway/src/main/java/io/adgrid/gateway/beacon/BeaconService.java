@@ -218,8 +218,8 @@ public final class BeaconService {
         }
         Validation.Accepted event = accepted;
         // A replay is answered like the original: the browser that reloads sees no error.
-        return submit(event).thenApply(outcome -> type == EventType.CLICK
-                ? HttpAnswers.redirect(event.banner().landingUrl())
+        return submit(event).thenApply(outcome -> outcome.refused() ? HttpAnswers.rejection(refusedByGrid(outcome))
+                : type == EventType.CLICK ? HttpAnswers.redirect(event.banner().landingUrl())
                 : HttpAnswers.pixel());
     }
 
@@ -229,7 +229,9 @@ public final class BeaconService {
         if (v instanceof Validation.Rejected r) {
             return done(reject(EventType.SALE, r.rejection()));
         }
-        return submit((Validation.Accepted) v).thenApply(outcome -> outcome == Outcome.DUPLICATE
+        return submit((Validation.Accepted) v).thenApply(outcome -> outcome.refused()
+                ? HttpAnswers.rejection(refusedByGrid(outcome))
+                : outcome == Outcome.DUPLICATE
                 ? HttpAnswers.json(HttpResponseStatus.OK, g -> {
                     g.writeStringField("status", "duplicate");
                     g.writeBooleanField("duplicate", true);
@@ -312,23 +314,33 @@ public final class BeaconService {
                                           Outcome[] outcomes, Throwable error) {
         int duplicates = 0;
         int suspect = 0;
+        int refusedByGrid = 0;
         List<LineError> errors;
         if (error == null) {
+            List<LineError> all = refused;
             for (int i = 0; i < outcomes.length; i++) {
                 countOutcome(events.get(i), outcomes[i], unboundType.get(i));
                 if (outcomes[i] == Outcome.DUPLICATE) {
                     duplicates++;
                 } else if (outcomes[i] == Outcome.SUSPECT) {
                     suspect++;
+                } else if (outcomes[i].refused()) {
+                    if (refusedByGrid++ == 0) {
+                        all = new ArrayList<>(refused);
+                    }
+                    all.add(new LineError(eventLines[i], refusedByGrid(outcomes[i])));
                 }
             }
-            errors = refused.subList(0, Math.min(refused.size(), MAX_LISTED_ERRORS));
+            if (refusedByGrid > 0) {
+                all.sort(java.util.Comparator.comparingInt(LineError::line));
+            }
+            errors = all.subList(0, Math.min(all.size(), MAX_LISTED_ERRORS));
         } else {
             Rejection failed = unavailable(error);
             events.forEach(e -> count(e.type().name(), failed));
             errors = mergeByLine(refused, eventLines, events.size(), failed);
         }
-        int accepted = error == null ? events.size() : 0;
+        int accepted = error == null ? events.size() - refusedByGrid : 0;
         int rejected = refused.size() + events.size() - accepted;
         int d = duplicates;
         int sc = suspect;
@@ -406,10 +418,19 @@ public final class BeaconService {
 
     /** A suspect click is accepted (counted once, as suspect): it also counts in adgrid.gateway.suspect.clicks. */
     private void countOutcome(GridEvent event, Outcome outcome, boolean unboundType) {
+        if (outcome.refused()) {
+            count(event.type().name(), refusedByGrid(outcome));
+            return;
+        }
         (outcome == Outcome.DUPLICATE ? duplicates : accepted)[event.type().ordinal()].increment();
         if (outcome == Outcome.SUSPECT) {
             (unboundType ? suspectUnboundType : event.suspect() ? suspectIpRate : suspectNoImpression).increment();
         }
+    }
+
+    /** The 422 for an event the grid refused: older than the members can deduplicate, or past its key's revenue bound. */
+    private static Rejection refusedByGrid(Outcome outcome) {
+        return outcome == Outcome.OVER_KEY_LIMIT ? Rejection.KEY_REVENUE_LIMIT : Rejection.TS_TOO_OLD;
     }
 
     private static Rejection unavailable(Throwable e) {

@@ -14,6 +14,7 @@ import io.adgrid.event.EventType;
 import io.adgrid.gateway.catalog.BannerEntry;
 import io.adgrid.gateway.catalog.CatalogView;
 import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.MoneyBounds;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
 
@@ -44,7 +45,7 @@ public final class BeaconValidator {
     /** Only these may appear: anything else (a redirect target, a cache buster) is refused, not ignored. */
     private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "kid", "sig"));
     private static final Set<String> SALE_PARAMS = new TreeSet<>(List.of("b", "p", "order", "amount", "ts", "n", "kid", "sig"));
-    private static final BigDecimal MAX_AMOUNT = new BigDecimal(1_000_000_000);
+    private static final BigDecimal MAX_AMOUNT = BigDecimal.valueOf(MoneyBounds.MAX_EVENT_MICROS, 6);
     private static final Pattern DECIMAL = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
     private static final ThreadLocal<BannerEntry> BANNER = ThreadLocal.withInitial(BannerEntry::new);

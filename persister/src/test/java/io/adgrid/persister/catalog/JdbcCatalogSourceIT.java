@@ -163,7 +163,7 @@ class JdbcCatalogSourceIT {
             new JdbcCatalogSource(pool).changesSince(0, all);
             assertThat(all.rows).contains("campaign 1 EUR [0]", "campaign 2 USD [0]", "banner 7 1 https://example.com/7");
             Campaign one = all.campaigns.stream().filter(c -> c.id() == 1).findFirst().orElseThrow();
-            // A key from before contract v2 is legacy (V6_1): it still takes the v1 signatures its ad server sends.
+            // A key from before contract v2 is legacy (V7): it still takes the v1 signatures its ad server sends.
             assertThat(one.key("0")).isEqualTo(SigningKey.of("0", "s\u00e9cret-1".getBytes(StandardCharsets.UTF_8), SigningKey.NEVER, true));
             try (var c = pool.getConnection(); var rs = c.getMetaData().getColumns(null, null, "campaign", "secret")) {
                 assertThat(rs.next()).as("campaign.secret is gone").isFalse();

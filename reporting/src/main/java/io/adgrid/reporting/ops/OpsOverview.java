@@ -1,6 +1,7 @@
 package io.adgrid.reporting.ops;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -116,6 +117,8 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     private final Deque<OpsPoint> history = new ArrayDeque<>();
     private ClusterSample last;
     private volatile Database database = new Database("unknown", null, 0, null);
+    /** Rows in counter_quarantine at the last database check: refused by PostgreSQL, set aside. */
+    private volatile long quarantinedRows;
     private final AtomicBoolean checkingDatabase = new AtomicBoolean();
     private volatile TopLists top = TopLists.none();
     private final AtomicBoolean refreshingTop = new AtomicBoolean();
@@ -304,6 +307,10 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             red.add(String.format(java.util.Locale.ROOT, "write-behind lag %.0f s (alarm at %.0f s)",
                     writeBehind.lagSeconds(), writeBehind.lagAlarmSeconds()));
         }
+        if (quarantinedRows > 0) {
+            red.add(quarantinedRows + " counter rows quarantined: PostgreSQL refused them (see table counter_quarantine and "
+                    + "adgrid_writebehind_quarantined_rows_total); every other key is written");
+        }
         if (!cluster.safe()) {
             warn.add("grid not safe: partitions migrating or backups missing");
         }
@@ -324,7 +331,9 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             long started = clock.millis();
             try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
                 st.setQueryTimeout(2);
-                st.execute("SELECT 1");
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM counter_quarantine")) {
+                    quarantinedRows = rs.next() ? rs.getLong(1) : 0;
+                }
                 database = new Database("up", null, clock.millis(), null);
             } catch (SQLException | RuntimeException e) {
                 Database before = database;
