@@ -3,6 +3,7 @@ package io.adgrid.app.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -30,9 +31,11 @@ public record AdGridProperties(
      * @param kubernetesServiceDns headless Service DNS name of the data members ({@code ADGRID_KUBERNETES_SERVICE_DNS});
      *                             when set, Hazelcast's Kubernetes DNS discovery replaces the {@code members} list
      * @param minMembers           split-brain protection: a side of the cluster with fewer data members refuses to count
+     * @param bindInterface        {@code ADGRID_GRID_INTERFACE}, else the pod's {@code POD_IP}: the one address Hazelcast
+     *                             listens on; empty = 127.0.0.1 (this host only). Never every interface
      */
     public record Grid(String clusterName, int port, int partitionCount, int backupCount, String kubernetesServiceDns,
-                       int minMembers) {
+                       int minMembers, @Name("interface") String bindInterface) {
     }
 
     /**
