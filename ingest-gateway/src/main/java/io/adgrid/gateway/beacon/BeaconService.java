@@ -165,6 +165,11 @@ public final class BeaconService {
         if (!request.decoderResult().isSuccess()) {
             // Oversized or undecodable: answered with its precise status before anything is parsed.
             Throwable cause = request.decoderResult().cause();
+            if (cause instanceof OverBudgetException) {
+                FullHttpResponse busy = overloaded(request);
+                busy.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                return done(busy);
+            }
             FullHttpResponse answer = HttpAnswers.rejection(count(typeOf(uri), HttpRejections.undecodable(cause)));
             if (HttpRejections.closesConnection(cause)) {
                 answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
