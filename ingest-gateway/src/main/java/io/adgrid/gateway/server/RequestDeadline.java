@@ -105,7 +105,9 @@ final class RequestDeadline {
         boolean late = headersRead != IDLE ? tick - headersRead > settings.bodyTicks
                 : started != IDLE && tick - started > settings.headerTicks;
         if (late) {
-            channel.close();
+            // A task per close, not all in this one: thousands expiring together (a slow-loris wave)
+            // must not hold the loop for the whole of it while other sockets wait.
+            channel.eventLoop().execute(channel::close);
         }
         return late;
     }
