@@ -139,7 +139,7 @@ public final class SignCommand {
         }
         Path portFile = varDir().resolve(EmbeddedDatabase.PORT_FILE);
         try {
-            return Files.exists(portFile) ? new DatabaseSettings(EmbeddedDatabase.jdbcUrl(Integer.parseInt(Files.readString(portFile).trim())), "postgres", "") : null;
+            return Files.exists(portFile) ? EmbeddedDatabase.running(varDir()) : null;
         } catch (java.io.IOException | NumberFormatException e) {
             return null;
         }
