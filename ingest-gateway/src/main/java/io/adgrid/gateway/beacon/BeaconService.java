@@ -187,7 +187,7 @@ public final class BeaconService {
         return switch (path) {
             case "/i" -> method == HttpMethod.GET ? beacon(EventType.IMPRESSION, uri, ClientAddress.UNKNOWN) : notAllowed(uri, "GET");
             case "/c" -> method == HttpMethod.GET
-                    ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().get("X-Forwarded-For"), trustProxy))
+                    ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().getAll("X-Forwarded-For"), trustProxy))
                     : notAllowed(uri, "GET");
             case "/s" -> method == HttpMethod.POST ? sale(request) : notAllowed(uri, "POST");
             case "/events" -> method == HttpMethod.POST ? events(request) : notAllowed(uri, "POST");
