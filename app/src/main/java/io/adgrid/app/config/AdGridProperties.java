@@ -40,9 +40,11 @@ public record AdGridProperties(
 
     /**
      * @param maxPendingRequests requests read and not yet answered beyond which the next is answered 503
-     * @param maxRequestDelay    delay inside the gateway beyond which it answers part of the requests 503 (0: off)
+     * @param maxRequestDelay    delay inside the gateway beyond which it answers part of the requests 503 (0: off),
+     *                           once at least {@code overloadMinPending} requests are pending at once
      * @param maxConnections     open beacon connections beyond which a new one is closed at once
      * @param idleTimeout        a beacon connection with nothing read or written for this long is closed (0: never)
+     * @param overloadMinPending requests pending at once below which no delay counts as overload
      * @param headerTimeout      a request's headers must arrive within this time of its first byte (else the connection closes)
      * @param bodyTimeout        its body within this time of its headers (else the connection closes)
      * @param maxBufferedBodies  request bodies held across all connections while they arrive; past it 503 + Retry-After
@@ -52,8 +54,8 @@ public record AdGridProperties(
                           int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration maxQueueDelay, Duration orderRetention,
                           Duration catalogRefresh, int maxUrlLength, DataSize maxHeaderSize, DataSize maxBodySize,
                           DataSize maxSaleBodySize, int maxPendingRequests, Duration maxRequestDelay, int maxConnections,
-                          Duration idleTimeout, Duration headerTimeout, Duration bodyTimeout, DataSize maxBufferedBodies,
-                          int maxConnectionsPerAddress) {
+                          Duration idleTimeout, int overloadMinPending, Duration headerTimeout, Duration bodyTimeout,
+                          DataSize maxBufferedBodies, int maxConnectionsPerAddress) {
 
         /** Minutes a beacon's identity is remembered for replay dedup: every ts the gateway accepts, and one more. */
         public int replayWindowMinutes() {
