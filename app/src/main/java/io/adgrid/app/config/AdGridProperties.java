@@ -3,6 +3,7 @@ package io.adgrid.app.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -30,9 +31,11 @@ public record AdGridProperties(
      * @param kubernetesServiceDns headless Service DNS name of the data members ({@code ADGRID_KUBERNETES_SERVICE_DNS});
      *                             when set, Hazelcast's Kubernetes DNS discovery replaces the {@code members} list
      * @param minMembers           split-brain protection: a side of the cluster with fewer data members refuses to count
+     * @param bindInterface        {@code ADGRID_GRID_INTERFACE}, else the pod's {@code POD_IP}: the one address Hazelcast
+     *                             listens on; empty = 127.0.0.1 (this host only). Never every interface
      */
     public record Grid(String clusterName, int port, int partitionCount, int backupCount, String kubernetesServiceDns,
-                       int minMembers) {
+                       int minMembers, @Name("interface") String bindInterface) {
     }
 
     /**
@@ -42,12 +45,17 @@ public record AdGridProperties(
      * @param maxConnections     open beacon connections beyond which a new one is closed at once
      * @param idleTimeout        a beacon connection with nothing read or written for this long is closed (0: never)
      * @param overloadMinPending requests pending at once below which no delay counts as overload
+     * @param headerTimeout      a request's headers must arrive within this time of its first byte (else the connection closes)
+     * @param bodyTimeout        its body within this time of its headers (else the connection closes)
+     * @param maxBufferedBodies  request bodies held across all connections while they arrive; past it 503 + Retry-After
+     * @param maxConnectionsPerAddress open connections from one client address (0: no cap; behind a proxy, raise it)
      */
     public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,
                           int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration maxQueueDelay, Duration orderRetention,
                           Duration catalogRefresh, int maxUrlLength, DataSize maxHeaderSize, DataSize maxBodySize,
                           DataSize maxSaleBodySize, int maxPendingRequests, Duration maxRequestDelay, int maxConnections,
-                          Duration idleTimeout, int overloadMinPending) {
+                          Duration idleTimeout, int overloadMinPending, Duration headerTimeout, Duration bodyTimeout,
+                          DataSize maxBufferedBodies, int maxConnectionsPerAddress) {
 
         /**
          * An order remembered for less time than its sale's ts is accepted could be posted again and

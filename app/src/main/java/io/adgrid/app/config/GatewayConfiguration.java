@@ -8,6 +8,7 @@ import io.adgrid.gateway.catalog.CatalogCache;
 import io.adgrid.gateway.catalog.CatalogLimits;
 import io.adgrid.gateway.catalog.CatalogStore;
 import io.adgrid.gateway.fraud.ClickRateLimiter;
+import io.adgrid.gateway.server.ConnectionLimits;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gateway.server.OverloadGuard;
 import io.adgrid.gateway.validation.BeaconValidator;
@@ -92,6 +93,7 @@ public class GatewayConfiguration {
         int threads = g.threads() > 0 ? g.threads() : Runtime.getRuntime().availableProcessors();
         GatewayServer.Limits limits = new GatewayServer.Limits(g.maxUrlLength(), Math.toIntExact(g.maxHeaderSize().toBytes()),
                 Math.toIntExact(g.maxBodySize().toBytes()), Math.toIntExact(g.maxSaleBodySize().toBytes()));
-        return GatewayServer.start(g.host(), g.port(), threads, limits, service, guard);
+        return GatewayServer.start(g.host(), g.port(), threads, limits, service, guard, new ConnectionLimits(g.headerTimeout(),
+                g.bodyTimeout(), g.maxBufferedBodies().toBytes(), g.maxConnectionsPerAddress()));
     }
 }

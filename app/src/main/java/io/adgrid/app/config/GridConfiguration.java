@@ -25,7 +25,7 @@ public class GridConfiguration {
     GridSettings gridSettings(AdGridProperties props, Role role) {
         AdGridProperties.Grid g = props.grid();
         return new GridSettings(g.clusterName(), GridSettings.parseMembers(props.members()), g.port(),
-                !role.dataMember, g.partitionCount(), g.backupCount(), g.kubernetesServiceDns(), g.minMembers());
+                !role.dataMember, g.partitionCount(), g.backupCount(), g.kubernetesServiceDns(), g.minMembers(), g.bindInterface());
     }
 
     /**

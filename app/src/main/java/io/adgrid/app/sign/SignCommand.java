@@ -230,8 +230,7 @@ public final class SignCommand {
         Path portFile = var.resolve(EmbeddedDatabase.PORT_FILE);
         if (Files.exists(portFile)) {
             try {
-                int port = Integer.parseInt(Files.readString(portFile).trim());
-                return query(new DatabaseSettings(EmbeddedDatabase.jdbcUrl(port), "postgres", ""), banner, kid);
+                return query(EmbeddedDatabase.running(var), banner, kid); // with the password in var/
             } catch (java.io.IOException | NumberFormatException | SQLException e) {
                 // A port file left by a process that is gone: read the files below instead.
             }

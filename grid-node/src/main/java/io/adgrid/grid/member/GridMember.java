@@ -1,5 +1,6 @@
 package io.adgrid.grid.member;
 
+import java.util.List;
 import io.adgrid.grid.counters.GridSerialization;
 import io.adgrid.grid.counters.ReplayWindow;
 import io.adgrid.grid.counters.SliceJournal;
@@ -71,6 +72,10 @@ public final class GridMember {
 
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(100);
+        // Listen on one address only (Hazelcast binds every interface by default): open-source Hazelcast has
+        // no member authentication, so who can reach this socket can join the cluster. See docs/SECURITY.md.
+        network.getInterfaces().setEnabled(true).setInterfaces(List.of(settings.bindInterface()));
+        config.setProperty("hazelcast.socket.bind.any", "false");
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);

@@ -169,6 +169,11 @@ public final class BeaconService {
         if (!request.decoderResult().isSuccess()) {
             // Oversized or undecodable: answered with its precise status before anything is parsed.
             Throwable cause = request.decoderResult().cause();
+            if (cause instanceof OverBudgetException) {
+                FullHttpResponse busy = overloaded(request);
+                busy.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                return done(busy);
+            }
             FullHttpResponse answer = HttpAnswers.rejection(count(typeOf(uri), HttpRejections.undecodable(cause)));
             if (HttpRejections.closesConnection(cause)) {
                 answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -186,7 +191,7 @@ public final class BeaconService {
         return switch (path) {
             case "/i" -> method == HttpMethod.GET ? beacon(EventType.IMPRESSION, uri, ClientAddress.UNKNOWN) : notAllowed(uri, "GET");
             case "/c" -> method == HttpMethod.GET
-                    ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().get("X-Forwarded-For"), trustProxy))
+                    ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().getAll("X-Forwarded-For"), trustProxy))
                     : notAllowed(uri, "GET");
             case "/s" -> method == HttpMethod.POST ? sale(request) : notAllowed(uri, "POST");
             case "/events" -> method == HttpMethod.POST ? events(request) : notAllowed(uri, "POST");

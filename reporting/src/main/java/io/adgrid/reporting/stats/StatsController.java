@@ -151,7 +151,24 @@ public class StatsController {
         return new Selection(dimension, id, start, end);
     }
 
+    /** The earliest and latest instants a query may name: beacons carry epoch milliseconds; PostgreSQL's range ends too. */
+    static final Instant EARLIEST = Instant.EPOCH;
+    static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
+
     static Instant instant(String name, String text, ZoneId zone) {
+        Instant parsed;
+        try {
+            parsed = parse(name, text, zone);
+        } catch (DateTimeException | ArithmeticException e) {
+            parsed = null; // a valid form whose value no instant holds
+        }
+        if (parsed == null || parsed.isBefore(EARLIEST) || parsed.isAfter(LATEST)) {
+            throw new BadQueryException(name + " must be between 1970-01-01 and 9999-12-31");
+        }
+        return parsed;
+    }
+
+    private static Instant parse(String name, String text, ZoneId zone) {
         try {
             return OffsetDateTime.parse(text).toInstant();
         } catch (DateTimeParseException e) {

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import io.adgrid.grid.counters.Counts;
 import org.junit.jupiter.api.Test;
@@ -190,5 +191,15 @@ class StatsControllerTest {
         public String toString() {
             return values.toString();
         }
+    }
+
+    /** Issue 20: a date LocalDate accepts but no query can use answered 500; now 400 like any bad value. */
+    @Test
+    void datesOutsideTheRangeOfBeaconsAreBadQueries() {
+        for (String far : List.of("-999999999-01-01", "+999999999-12-31", "1969-12-31T23:59:59Z", "+10000-01-02T00:00")) {
+            assertThatThrownBy(() -> StatsController.instant("from", far, UTC)).as(far).isInstanceOf(BadQueryException.class)
+                    .hasMessageContaining("between 1970-01-01 and 9999-12-31");
+        }
+        assertThat(StatsController.instant("to", "9999-12-31", UTC)).isEqualTo(Instant.parse("9999-12-31T00:00:00Z"));
     }
 }
