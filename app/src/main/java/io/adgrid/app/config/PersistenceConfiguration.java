@@ -6,6 +6,8 @@ import io.adgrid.grid.counters.SliceJournal;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.journal.JournalKeeper;
+import io.adgrid.persister.rollup.RollupJob;
+import io.adgrid.persister.rollup.RollupScheduler;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
 import com.hazelcast.core.HazelcastInstance;
@@ -27,6 +29,14 @@ public class PersistenceConfiguration {
             writeBehind.start(props.writeBehind().interval());
         }
         return writeBehind;
+    }
+
+    /** Rollups and retention, run by every data member (an advisory lock lets one at a time do the work). */
+    @Bean(destroyMethod = "close")
+    RollupScheduler rollupScheduler(HikariDataSource dataSource, Clock clock, AdGridProperties props, Role role) {
+        AdGridProperties.Rollup r = props.rollup();
+        RollupJob job = new RollupJob(dataSource, new RollupJob.Settings(r.minuteRetention(), r.hourRetention(), r.hourDelay()));
+        return new RollupScheduler(job, clock, role.dataMember ? r.interval() : null);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +23,9 @@ import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.persister.rollup.CounterTable;
+import io.adgrid.persister.rollup.RollupBoundaries;
+import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.persister.schema.Database;
 
 /**
@@ -43,13 +47,14 @@ public final class CounterWriter {
                 WHERE w.last_seq < EXCLUDED.last_seq
             RETURNING epoch""";
 
+    /** Adds rows to one counter table (its name and time column filled in from {@link CounterTable}). */
     private static final String ADD_COUNTS = """
-            INSERT INTO counter_minute AS c
-                (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
+            INSERT INTO %1$s AS c
+                (%2$s, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
             SELECT to_timestamp(m * 60), cp, b, p, i, cl, cv, r, sc
             FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
                 AS t(m, cp, b, p, i, cl, cv, r, sc)
-            ON CONFLICT (minute, banner_id, publisher_id) DO UPDATE SET
+            ON CONFLICT (%2$s, banner_id, publisher_id) DO UPDATE SET
                 impressions = c.impressions + EXCLUDED.impressions,
                 clicks = c.clicks + EXCLUDED.clicks,
                 conversions = c.conversions + EXCLUDED.conversions,
@@ -135,15 +140,52 @@ public final class CounterWriter {
         return advanced;
     }
 
-    /** Adds {@code deltas} to counter_minute within the caller's transaction; returns the rows written. */
+    /**
+     * Adds {@code deltas} within the caller's transaction to every counter table that holds their
+     * time: counter_minute, and counter_hour / counter_day for a late count whose hour or day was
+     * already rolled up (issue 22). Returns the rows written.
+     */
     public static int addCounts(Connection c, CounterDeltas deltas) throws SQLException {
+        RollupBoundaries bounds = RollupBoundaries.readForShare(c);
+        Map<CounterTable, CounterDeltas> byTable = new EnumMap<>(CounterTable.class);
+        for (Map.Entry<CounterKey, Counts> e : deltas.asMap().entrySet()) {
+            CounterKey k = e.getKey();
+            long m = k.minute();
+            if (bounds.inMinutes(m)) {
+                byTable.computeIfAbsent(CounterTable.MINUTE, t -> new CounterDeltas()).add(k, e.getValue());
+            }
+            if (bounds.inHours(m)) {
+                byTable.computeIfAbsent(CounterTable.HOUR, t -> new CounterDeltas()).add(rowKey(CounterTable.HOUR, k), e.getValue());
+            }
+            if (bounds.inDays(m)) {
+                byTable.computeIfAbsent(CounterTable.DAY, t -> new CounterDeltas()).add(rowKey(CounterTable.DAY, k), e.getValue());
+            }
+        }
+        // Partitions first, before this transaction holds any counter row (a rolled month's exist already).
+        for (Map.Entry<CounterTable, CounterDeltas> t : byTable.entrySet()) {
+            if (t.getKey() != CounterTable.MINUTE) {
+                RollupJob.ensurePartitions(c, t.getKey(), t.getValue().asMap().keySet().stream().mapToLong(CounterKey::minute));
+            }
+        }
+        int rows = 0;
+        for (Map.Entry<CounterTable, CounterDeltas> t : byTable.entrySet()) {
+            rows += addCounts(c, t.getKey(), t.getValue());
+        }
+        return rows;
+    }
+
+    private static CounterKey rowKey(CounterTable table, CounterKey k) {
+        return new CounterKey(table.rowOf(k.minute()), k.campaignId(), k.bannerId(), k.publisherId());
+    }
+
+    private static int addCounts(Connection c, CounterTable table, CounterDeltas deltas) throws SQLException {
         List<Map.Entry<CounterKey, Counts>> rows = new ArrayList<>(deltas.asMap().entrySet());
         rows.removeIf(e -> e.getValue().isZero());
         // Lock order again (see advanceWatermarks): by primary key.
         rows.sort(Comparator.comparing((Map.Entry<CounterKey, Counts> e) -> e.getKey().minute())
                 .thenComparing(e -> e.getKey().bannerId())
                 .thenComparing(e -> e.getKey().publisherId()));
-        try (PreparedStatement ps = c.prepareStatement(ADD_COUNTS)) {
+        try (PreparedStatement ps = c.prepareStatement(ADD_COUNTS.formatted(table.table, table.column))) {
             for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
                 List<Map.Entry<CounterKey, Counts>> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
                 int n = chunk.size();
