@@ -31,12 +31,27 @@ public class PersistenceConfiguration {
         return writeBehind;
     }
 
+    @Bean
+    RollupJob rollupJob(HikariDataSource dataSource, AdGridProperties props) {
+        AdGridProperties.Rollup r = props.rollup();
+        return new RollupJob(dataSource, new RollupJob.Settings(r.minuteRetention(), r.hourRetention(), r.hourDelay()));
+    }
+
     /** Rollups and retention, run by every data member (an advisory lock lets one at a time do the work). */
     @Bean(destroyMethod = "close")
-    RollupScheduler rollupScheduler(HikariDataSource dataSource, Clock clock, AdGridProperties props, Role role) {
-        AdGridProperties.Rollup r = props.rollup();
-        RollupJob job = new RollupJob(dataSource, new RollupJob.Settings(r.minuteRetention(), r.hourRetention(), r.hourDelay()));
-        return new RollupScheduler(job, clock, role.dataMember ? r.interval() : null);
+    RollupScheduler rollupScheduler(RollupJob job, Clock clock, AdGridProperties props, Role role, MeterRegistry metrics) {
+        RollupScheduler scheduler = new RollupScheduler(job, clock, role.dataMember ? props.rollup().interval() : null);
+        if (role.dataMember) {
+            Gauge.builder("adgrid.rollup.lag", scheduler, RollupScheduler::lagSeconds).baseUnit("seconds")
+                    .description("How long the oldest hour not rolled up yet has been closed (read after each run)").register(metrics);
+            Gauge.builder("adgrid.rollup.last.run", scheduler, RollupScheduler::lastRunEpochSeconds).baseUnit("seconds")
+                    .description("When the rollup job last ran, by any process (epoch seconds)").register(metrics);
+            Gauge.builder("adgrid.rollup.rows", scheduler, RollupScheduler::rowsRolled)
+                    .description("Rows the rollup job has written into counter_hour and counter_day, all processes").register(metrics);
+            Gauge.builder("adgrid.rollup.partitions.dropped", scheduler, RollupScheduler::partitionsDropped)
+                    .description("Partitions past their retention the rollup job has dropped, all processes").register(metrics);
+        }
+        return scheduler;
     }
 
     /**

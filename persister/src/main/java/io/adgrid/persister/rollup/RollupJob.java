@@ -241,6 +241,13 @@ public final class RollupJob {
         }
     }
 
+    /** The job's state as PostgreSQL holds it (null before the migration ran). */
+    public Status status() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return status(c);
+        }
+    }
+
     public static Status status(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT hours_until, days_until, minutes_from, hours_from, last_run, rows_rolled, partitions_dropped FROM rollup_state WHERE id = 1");

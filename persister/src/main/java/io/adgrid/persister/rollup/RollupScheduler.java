@@ -14,9 +14,14 @@ public final class RollupScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RollupScheduler.class);
 
     private final ScheduledExecutorService executor;
+    private final RollupJob job;
+    private final Clock clock;
+    private volatile RollupJob.Status status;
 
     /** @param interval null: never scheduled (processes that hold no grid data) */
     public RollupScheduler(RollupJob job, Clock clock, Duration interval) {
+        this.job = job;
+        this.clock = clock;
         if (interval == null) {
             executor = null;
             return;
@@ -29,10 +34,33 @@ public final class RollupScheduler implements AutoCloseable {
         executor.scheduleWithFixedDelay(() -> {
             try {
                 job.run(clock.instant());
+                status = job.status();
             } catch (Exception e) {
                 log.warn("rollup failed, trying again in {}: {}", interval, e.getMessage());
             }
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Seconds the hour rollup is behind (see {@link RollupJob.Status#lag}); NaN before the first run. */
+    public double lagSeconds() {
+        RollupJob.Status s = status;
+        return s == null ? Double.NaN : s.lag(clock.instant()).toSeconds();
+    }
+
+    /** Epoch seconds of the last run by any process; NaN before this one read it. */
+    public double lastRunEpochSeconds() {
+        RollupJob.Status s = status;
+        return s == null || s.lastRun() == null ? Double.NaN : s.lastRun().getEpochSecond();
+    }
+
+    public double rowsRolled() {
+        RollupJob.Status s = status;
+        return s == null ? Double.NaN : s.rowsRolled();
+    }
+
+    public double partitionsDropped() {
+        RollupJob.Status s = status;
+        return s == null ? Double.NaN : s.partitionsDropped();
     }
 
     @Override
