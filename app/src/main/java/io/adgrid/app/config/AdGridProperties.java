@@ -22,7 +22,8 @@ public record AdGridProperties(
         WriteBehind writeBehind,
         Admin admin,
         Fraud fraud,
-        Journal journal) {
+        Journal journal,
+        Rollup rollup) {
 
     public record Db(String url, String user, String password, int embeddedPort) {
     }
@@ -109,6 +110,17 @@ public record AdGridProperties(
         public Path directory(Path varDir) {
             return dir == null || dir.toString().isBlank() ? varDir.resolve("journal") : dir;
         }
+    }
+
+    /**
+     * Rollups and retention (issue 22): minutes into hours into days, old detail dropped by partition.
+     *
+     * @param interval        how often a data member runs the job (one process at a time does the work)
+     * @param minuteRetention minute rows kept this long (whole UTC days), then only their hours
+     * @param hourRetention   hour rows kept this long (whole UTC months), then only their days (kept forever)
+     * @param hourDelay       an hour is rolled this long after it ends (late counts are added to it anyway)
+     */
+    public record Rollup(Duration interval, Duration minuteRetention, Duration hourRetention, Duration hourDelay) {
     }
 
     public record Admin(String token) {

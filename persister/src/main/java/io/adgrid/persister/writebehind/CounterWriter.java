@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +24,9 @@ import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.persister.rollup.CounterTable;
+import io.adgrid.persister.rollup.RollupBoundaries;
+import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.persister.schema.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,13 +50,14 @@ public final class CounterWriter {
                 WHERE w.last_seq < EXCLUDED.last_seq
             RETURNING epoch""";
 
+    /** Adds rows to one counter table (its name and time column filled in from {@link CounterTable}). */
     private static final String ADD_COUNTS = """
-            INSERT INTO counter_minute AS c
-                (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
+            INSERT INTO %1$s AS c
+                (%2$s, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
             SELECT to_timestamp(m * 60), cp, b, p, i, cl, cv, r, sc
             FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
                 AS t(m, cp, b, p, i, cl, cv, r, sc)
-            ON CONFLICT (minute, banner_id, publisher_id) DO UPDATE SET
+            ON CONFLICT (%2$s, banner_id, publisher_id) DO UPDATE SET
                 impressions = c.impressions + EXCLUDED.impressions,
                 clicks = c.clicks + EXCLUDED.clicks,
                 conversions = c.conversions + EXCLUDED.conversions,
@@ -175,12 +180,73 @@ public final class CounterWriter {
     }
 
     /**
-     * Adds {@code deltas} to counter_minute within the caller's transaction. A statement PostgreSQL
-     * refuses for its data (a sum past bigint, a constraint) is undone to its savepoint and split
-     * in halves until the refused rows are found; those go to {@code counter_quarantine} (logged),
-     * every other row is added. Any other error (connection, deadlock) fails the call as before.
+     * Adds {@code deltas} within the caller's transaction to every counter table that holds their
+     * time: counter_minute, and counter_hour / counter_day for a late count whose hour or day was
+     * already rolled up (issue 22). A statement PostgreSQL refuses for its data (a sum past bigint,
+     * a constraint) is undone to its savepoint and split in halves until the refused rows are found;
+     * those go to {@code counter_quarantine} (logged), every other row is added. A minute row set
+     * aside is kept out of the hour and day tables too. Any other error (connection, deadlock) fails
+     * the call as before.
      */
     public static Added addCounts(Connection c, CounterDeltas deltas) throws SQLException {
+        RollupBoundaries bounds = RollupBoundaries.readForShare(c);
+        CounterDeltas minutes = new CounterDeltas();
+        Map<CounterTable, List<Map.Entry<CounterKey, Counts>>> rolled = new EnumMap<>(CounterTable.class);
+        for (Map.Entry<CounterKey, Counts> e : deltas.asMap().entrySet()) {
+            long m = e.getKey().minute();
+            if (bounds.inMinutes(m)) {
+                minutes.add(e.getKey(), e.getValue());
+            }
+            if (bounds.inHours(m)) {
+                rolled.computeIfAbsent(CounterTable.HOUR, t -> new ArrayList<>()).add(e);
+            }
+            if (bounds.inDays(m)) {
+                rolled.computeIfAbsent(CounterTable.DAY, t -> new ArrayList<>()).add(e);
+            }
+        }
+        // Partitions first, before this transaction holds any counter row (a rolled month's exist already).
+        for (Map.Entry<CounterTable, List<Map.Entry<CounterKey, Counts>>> t : rolled.entrySet()) {
+            RollupJob.ensurePartitions(c, t.getKey(), t.getValue().stream().mapToLong(e -> e.getKey().minute()));
+        }
+        Added added = addCounts(c, CounterTable.MINUTE, minutes);
+        Set<CounterKey> setAside = new HashSet<>();
+        added.quarantined().forEach(q -> setAside.add(q.key()));
+        int rows = added.rows();
+        List<Quarantined> quarantined = new ArrayList<>(added.quarantined());
+        for (Map.Entry<CounterTable, List<Map.Entry<CounterKey, Counts>>> t : rolled.entrySet()) {
+            List<Map.Entry<CounterKey, Counts>> kept = t.getValue().stream().filter(e -> !setAside.contains(e.getKey())).toList();
+            Added a = addRolled(c, t.getKey(), kept);
+            rows += a.rows();
+            quarantined.addAll(a.quarantined());
+        }
+        return new Added(rows, quarantined);
+    }
+
+    /** Minute counts added to the hour or day rows holding them; a sum past a long is added minute by minute, so PostgreSQL refuses (and quarantines) only what does not fit. */
+    private static Added addRolled(Connection c, CounterTable table, List<Map.Entry<CounterKey, Counts>> minuteRows) throws SQLException {
+        CounterDeltas rows = new CounterDeltas();
+        try {
+            minuteRows.forEach(e -> rows.add(rowKey(table, e.getKey()), e.getValue()));
+            return addCounts(c, table, rows);
+        } catch (ArithmeticException overflow) {
+            int added = 0;
+            List<Quarantined> quarantined = new ArrayList<>();
+            for (Map.Entry<CounterKey, Counts> e : minuteRows) {
+                CounterDeltas one = new CounterDeltas();
+                one.add(rowKey(table, e.getKey()), e.getValue());
+                Added a = addCounts(c, table, one);
+                added += a.rows();
+                quarantined.addAll(a.quarantined());
+            }
+            return new Added(added, quarantined);
+        }
+    }
+
+    private static CounterKey rowKey(CounterTable table, CounterKey k) {
+        return new CounterKey(table.rowOf(k.minute()), k.campaignId(), k.bannerId(), k.publisherId());
+    }
+
+    private static Added addCounts(Connection c, CounterTable table, CounterDeltas deltas) throws SQLException {
         List<Map.Entry<CounterKey, Counts>> rows = new ArrayList<>(deltas.asMap().entrySet());
         rows.removeIf(e -> e.getValue().isZero());
         // Lock order again (see advanceWatermarks): by primary key.
@@ -188,7 +254,7 @@ public final class CounterWriter {
                 .thenComparing(e -> e.getKey().bannerId())
                 .thenComparing(e -> e.getKey().publisherId()));
         List<Quarantined> quarantined = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(ADD_COUNTS)) {
+        try (PreparedStatement ps = c.prepareStatement(ADD_COUNTS.formatted(table.table, table.column))) {
             for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
                 addIsolating(c, ps, rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT)), quarantined);
             }
