@@ -1,8 +1,10 @@
 package io.adgrid.app.metrics;
 
 import java.time.Clock;
+import java.time.Duration;
 import io.adgrid.app.Role;
 import io.adgrid.reporting.campaigns.CampaignsController;
+import io.adgrid.reporting.ops.LocalHistory;
 import io.adgrid.reporting.ops.OpsController;
 import io.adgrid.reporting.ops.OpsOverview;
 import io.adgrid.reporting.stats.StatsService;
@@ -34,6 +36,12 @@ public class MetricsConfiguration {
     @Bean
     GridMeters gridMeters(HazelcastInstance grid, Role role) {
         return new GridMeters(grid, role);
+    }
+
+    /** Per-second chart points of this process from its start, so the dashboard has history when first opened. */
+    @Bean(destroyMethod = "close")
+    LocalHistory localHistory(HazelcastInstance grid, Clock clock) {
+        return new LocalHistory(grid, clock, LocalHistory.DEFAULT_SIZE).start(Duration.ofSeconds(1));
     }
 
     /** The reporting process: the dashboard at / reads the whole cluster through this. */
