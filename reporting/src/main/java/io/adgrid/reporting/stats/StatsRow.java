@@ -20,7 +20,7 @@ public record StatsRow(@Schema(description = "start of the bucket, ISO-8601 with
                        @Schema(requiredMode = Schema.RequiredMode.REQUIRED) long impressions,
                        @Schema(description = "clean clicks", requiredMode = Schema.RequiredMode.REQUIRED) long clicks,
                        @Schema(requiredMode = Schema.RequiredMode.REQUIRED) long conversions,
-                       @Schema(description = "exact decimal, at least two decimals", example = "59.80", pattern = "^-?[0-9]+\\.[0-9]{2,6}$",
+                       @Schema(description = "exact decimal as a string, at least two decimals, e.g. \"59.80\"", pattern = "^-?[0-9]+\\.[0-9]{2,6}$",
                                requiredMode = Schema.RequiredMode.REQUIRED) String revenue,
                        @Schema(description = "clean clicks per impression, 6 decimals; 0 without impressions", example = "0.000663",
                                requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal ctr,
