@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -114,6 +115,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     private ClusterSample last;
     private volatile Database database = new Database("unknown", null, 0, null);
     private final AtomicBoolean checkingDatabase = new AtomicBoolean();
+    private final CountDownLatch firstDatabaseCheck = new CountDownLatch(1);
     private volatile TopLists top = TopLists.none();
     private final AtomicBoolean refreshingTop = new AtomicBoolean();
 
@@ -132,9 +134,19 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                 .register(registry);
     }
 
-    /** 1 up, 0 down, NaN before the first check; starts a check when the last one is old. */
+    /**
+     * 1 up, 0 down; starts a check when the last one is old. The first scrape waits for the first
+     * check (a few seconds at most) rather than answer NaN.
+     */
     private double databaseUp() {
         checkDatabaseInBackground(clock.millis());
+        if ("unknown".equals(database.state())) {
+            try {
+                firstDatabaseCheck.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return switch (database.state()) {
             case "up" -> 1;
             case "down" -> 0;
@@ -368,6 +380,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                 database = new Database("down", reason(e), clock.millis(), since);
             } finally {
                 checkingDatabase.set(false);
+                firstDatabaseCheck.countDown();
             }
         });
     }

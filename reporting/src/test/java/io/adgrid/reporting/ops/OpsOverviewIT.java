@@ -192,6 +192,14 @@ class OpsOverviewIT {
     }
 
     @Test
+    void databaseUpIsKnownAtTheFirstScrapeNotNaN() {
+        MeterRegistry fresh = new SimpleMeterRegistry();
+        overview(db.dataSource(), Duration.ofHours(1)).bindTo(fresh);
+
+        assertThat(fresh.get("adgrid.database.up").gauge().value()).isEqualTo(1.0);
+    }
+
+    @Test
     void theChartsShowWhatHappenedBeforeTheOverviewWasFirstRead() {
         Counter clicks = Counter.builder(OpsPoint.EVENTS).tags("type", "click", "outcome", "accepted", "reason", "ok").register(registry);
         try (LocalHistory history = new LocalHistory(members.get(0), Clock.systemUTC(), 900).start(Duration.ofMillis(250))) {
