@@ -54,9 +54,11 @@ public record AdGridProperties(
 
     /**
      * @param maxPendingRequests requests read and not yet answered beyond which the next is answered 503
-     * @param maxRequestDelay    delay inside the gateway beyond which it answers part of the requests 503 (0: off)
+     * @param maxRequestDelay    delay inside the gateway beyond which it answers part of the requests 503 (0: off),
+     *                           once at least {@code overloadMinPending} requests are pending at once
      * @param maxConnections     open beacon connections beyond which a new one is closed at once
      * @param idleTimeout        a beacon connection with nothing read or written for this long is closed (0: never)
+     * @param overloadMinPending requests pending at once below which no delay counts as overload
      */
     public record Gateway(@NotBlank String host, @Range(min = 0, max = 65535) int port, @Range(min = 0, max = 1024) int threads,
                           @NotNull @DurationMin(seconds = 1) @DurationMax(days = 7) Duration maxAge,
@@ -71,7 +73,8 @@ public record AdGridProperties(
                           @Range(min = 1, max = 10_000_000) int maxPendingRequests,
                           @NotNull @DurationMin(millis = 0) @DurationMax(minutes = 10) Duration maxRequestDelay,
                           @Range(min = 1, max = 10_000_000) int maxConnections,
-                          @NotNull @DurationMin(millis = 0) @DurationMax(days = 1) Duration idleTimeout) {
+                          @NotNull @DurationMin(millis = 0) @DurationMax(days = 1) Duration idleTimeout,
+                          @Range(min = 0, max = 10_000_000) int overloadMinPending) {
 
         @AssertTrue(message = "must be from 256B to 1MB")
         public boolean isMaxHeaderSizeInRange() {
