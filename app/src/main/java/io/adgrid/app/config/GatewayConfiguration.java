@@ -1,6 +1,7 @@
 package io.adgrid.app.config;
 
 import java.time.Clock;
+import io.adgrid.app.health.CatalogHealth;
 import io.adgrid.gateway.batching.GatedEventSink;
 import io.adgrid.gateway.batching.GridBatcher;
 import io.adgrid.gateway.beacon.BeaconService;
@@ -38,6 +39,11 @@ public class GatewayConfiguration {
         CatalogStore store = CatalogStore.open(c.directory(props.varDir()),
                 new CatalogLimits(c.maxBanners(), c.maxPublishers(), c.maxCampaigns()));
         return new CatalogCache(store, new JdbcCatalogSource(dataSource), metrics).start(props.gateway().catalogRefresh());
+    }
+
+    @Bean
+    CatalogHealth catalogHealthIndicator(CatalogCache catalog) {
+        return new CatalogHealth(catalog);
     }
 
     @Bean(destroyMethod = "close")

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -60,7 +61,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     public record Settings(Duration lagAlarm, Duration sampleEvery, Duration memberTimeout, int historySize,
                            Duration topWindow, int topLimit) {
         public static Settings defaults(Duration lagAlarm) {
-            return new Settings(lagAlarm, Duration.ofMillis(900), Duration.ofMillis(1500), 600, Duration.ofMinutes(5), 10);
+            return new Settings(lagAlarm, Duration.ofMillis(900), Duration.ofMillis(1500), LocalHistory.DEFAULT_SIZE, Duration.ofMinutes(5), 10);
         }
     }
 
@@ -120,6 +121,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     /** Rows in counter_quarantine at the last database check: refused by PostgreSQL, set aside. */
     private volatile long quarantinedRows;
     private final AtomicBoolean checkingDatabase = new AtomicBoolean();
+    private final CountDownLatch firstDatabaseCheck = new CountDownLatch(1);
     private volatile TopLists top = TopLists.none();
     private final AtomicBoolean refreshingTop = new AtomicBoolean();
 
@@ -138,9 +140,19 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                 .register(registry);
     }
 
-    /** 1 up, 0 down, NaN before the first check; starts a check when the last one is old. */
+    /**
+     * 1 up, 0 down; starts a check when the last one is old. The first scrape waits for the first
+     * check (a few seconds at most) rather than answer NaN.
+     */
     private double databaseUp() {
         checkDatabaseInBackground(clock.millis());
+        if ("unknown".equals(database.state())) {
+            try {
+                firstDatabaseCheck.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return switch (database.state()) {
             case "up" -> 1;
             case "down" -> 0;
@@ -154,10 +166,16 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         checkDatabaseInBackground(now);
         refreshTopInBackground(now);
         if (last == null || now - last.time() >= settings.sampleEvery().toMillis()) {
+            if (last == null) {
+                history.addAll(membersHistory(now));
+            }
             ClusterSample sample = sample();
             OpsPoint point = OpsPoint.between(last, sample);
+            boolean first = last == null;
             last = sample;
-            history.addLast(point);
+            if (!first || history.isEmpty()) {
+                history.addLast(point); // the first reading has no interval: its rates say nothing after a history
+            }
             while (history.size() > settings.historySize()) {
                 history.removeFirst();
             }
@@ -168,6 +186,41 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         WriteBehindView writeBehind = writeBehind(last);
         return new Overview(last.time(), status(cluster, writeBehind), database, totals(last), latest, series,
                 cluster, writeBehind, gateway(last), top);
+    }
+
+    /**
+     * The chart points from before this overview's first reading: every member's {@link LocalHistory},
+     * merged second by second. Members that do not answer in time are left out.
+     */
+    private List<OpsPoint> membersHistory(long now) {
+        Map<Long, List<OpsPoint>> bySecond = new TreeMap<>();
+        try {
+            Map<Member, Future<ArrayList<OpsPoint>>> answers = grid.getExecutorService(EXECUTOR).submitToAllMembers(new MemberHistoryTask());
+            long deadline = System.nanoTime() + settings.memberTimeout().toNanos();
+            for (Future<ArrayList<OpsPoint>> f : answers.values()) {
+                try {
+                    // One point per member and second (a late tick can put two in one second; its rates are per second anyway).
+                    Map<Long, OpsPoint> memberSeconds = new TreeMap<>();
+                    for (OpsPoint p : f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        if (p.t() < now) {
+                            memberSeconds.put(p.t() / 1000, p);
+                        }
+                    }
+                    memberSeconds.forEach((second, p) -> bySecond.computeIfAbsent(second, k -> new ArrayList<>()).add(p));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return List.of();
+                } catch (Exception e) {
+                    f.cancel(true);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.debug("no member history: {}", e.toString());
+            return List.of();
+        }
+        List<OpsPoint> merged = new ArrayList<>();
+        bySecond.forEach((second, points) -> merged.add(OpsPoint.merge(second * 1000, points)));
+        return merged.subList(Math.max(0, merged.size() - settings.historySize()), merged.size());
     }
 
     private ClusterSample sample() {
@@ -341,6 +394,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                 database = new Database("down", reason(e), clock.millis(), since);
             } finally {
                 checkingDatabase.set(false);
+                firstDatabaseCheck.countDown();
             }
         });
     }

@@ -199,6 +199,32 @@ class OpsOverviewIT {
         }
     }
 
+    @Test
+    void databaseUpIsKnownAtTheFirstScrapeNotNaN() {
+        MeterRegistry fresh = new SimpleMeterRegistry();
+        overview(db.dataSource(), Duration.ofHours(1)).bindTo(fresh);
+
+        assertThat(fresh.get("adgrid.database.up").gauge().value()).isEqualTo(1.0);
+    }
+
+    @Test
+    void theChartsShowWhatHappenedBeforeTheOverviewWasFirstRead() {
+        Counter clicks = Counter.builder(OpsPoint.EVENTS).tags("type", "click", "outcome", "accepted", "reason", "ok").register(registry);
+        try (LocalHistory history = new LocalHistory(members.get(0), Clock.systemUTC(), 900).start(Duration.ofMillis(250))) {
+            Wait.until("the member's history has started", WAIT, () -> history.points().size() >= 2);
+            clicks.increment(400);
+            Wait.until("the member's history holds the clicks", WAIT,
+                    () -> history.points().stream().anyMatch(p -> p.acceptedPerSecond().getOrDefault("click", 0.0) > 0));
+            long before = System.currentTimeMillis();
+
+            OpsOverview.Overview first = overview(db.dataSource(), Duration.ofHours(1)).overview(0);
+
+            assertThat(first.series()).as("points from before the first reading").anyMatch(p -> p.t() < before
+                    && p.acceptedPerSecond().getOrDefault("click", 0.0) > 0);
+            assertThat(first.series()).extracting(OpsPoint::t).isSorted();
+        }
+    }
+
     private OpsOverview overview(javax.sql.DataSource dataSource, Duration lagAlarm) {
         StatsService stats = new StatsService(new StatsRepository(dataSource), new GridCounters(members.get(0)));
         return track(new OpsOverview(members.get(0), stats, dataSource, Clock.systemUTC(),
