@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.adgrid.persister.catalog.DemoCatalog;
+import io.adgrid.event.EventType;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
 
@@ -138,10 +139,13 @@ final class Workload {
             return p;
         }
 
-        private Map<String, String> signed(Map<String, String> params) {
+        /** Signed for {@code type} by the signer in common (whatever its contract version); an earlier sig is replaced. */
+        private Map<String, String> signed(EventType type, Map<String, String> params) {
             long campaign = DemoCatalog.campaignOf(Long.parseLong(params.get("b")));
-            Map<String, String> out = new TreeMap<>(params);
-            out.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(DemoCatalog.secretOf(campaign)), params));
+            Map<String, String> unsigned = new TreeMap<>(params);
+            unsigned.remove(CanonicalString.SIGNATURE_PARAM);
+            Map<String, String> out = new TreeMap<>(unsigned);
+            out.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(DemoCatalog.secretOf(campaign)), type, unsigned));
             return out;
         }
 
@@ -153,7 +157,7 @@ final class Workload {
         }
 
         private void impression() throws InterruptedException {
-            Map<String, String> p = signed(rendering());
+            Map<String, String> p = signed(EventType.IMPRESSION, rendering());
             Event e = define(Event.Kind.IMPRESSION, p, "i:" + p.get("n"), 0);
             boolean acked = single(e, "/i", p, false);
             if (acked && random.nextInt(10) == 0) {
@@ -175,7 +179,7 @@ final class Workload {
         }
 
         private void cleanClick() throws InterruptedException {
-            Map<String, String> p = clickable.poll();
+            Map<String, String> p = signed(EventType.CLICK, clickable.poll());
             Event e = define(Event.Kind.CLEAN_CLICK, p, "c:" + p.get("n"), 0);
             if (single(e, "/c", p, false) && random.nextInt(10) == 0) {
                 single(e, "/c", p, true);
@@ -183,7 +187,7 @@ final class Workload {
         }
 
         private void suspectClick() throws InterruptedException {
-            Map<String, String> p = signed(rendering());
+            Map<String, String> p = signed(EventType.CLICK, rendering());
             Event e = define(Event.Kind.SUSPECT_CLICK, p, "c:" + p.get("n"), 0);
             single(e, "/c", p, false);
         }
@@ -194,7 +198,7 @@ final class Workload {
             long cents = 1 + random.nextInt(50_000);
             p.put("order", next("o"));
             p.put("amount", (cents / 100) + "." + String.format("%02d", cents % 100));
-            return signed(p);
+            return signed(EventType.SALE, p);
         }
 
         private static long micros(Map<String, String> p) {
@@ -267,15 +271,15 @@ final class Workload {
                 Event e;
                 String type;
                 if (kind < 55) {
-                    p = signed(rendering());
+                    p = signed(EventType.IMPRESSION, rendering());
                     e = define(Event.Kind.IMPRESSION, p, "i:" + p.get("n"), 0);
                     type = "impression";
                 } else if (kind < 70 && !clickable.isEmpty()) {
-                    p = clickable.poll();
+                    p = signed(EventType.CLICK, clickable.poll());
                     e = define(Event.Kind.CLEAN_CLICK, p, "c:" + p.get("n"), 0);
                     type = "click";
                 } else if (kind < 80) {
-                    p = signed(rendering());
+                    p = signed(EventType.CLICK, rendering());
                     e = define(Event.Kind.SUSPECT_CLICK, p, "c:" + p.get("n"), 0);
                     type = "click";
                 } else {

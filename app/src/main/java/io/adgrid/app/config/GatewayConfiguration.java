@@ -1,6 +1,7 @@
 package io.adgrid.app.config;
 
 import java.time.Clock;
+import io.adgrid.app.health.CatalogHealth;
 import io.adgrid.gateway.batching.GatedEventSink;
 import io.adgrid.gateway.batching.GridBatcher;
 import io.adgrid.gateway.beacon.BeaconService;
@@ -8,6 +9,7 @@ import io.adgrid.gateway.catalog.CatalogCache;
 import io.adgrid.gateway.catalog.CatalogLimits;
 import io.adgrid.gateway.catalog.CatalogStore;
 import io.adgrid.gateway.fraud.ClickRateLimiter;
+import io.adgrid.gateway.server.ConnectionLimits;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gateway.server.OverloadGuard;
 import io.adgrid.gateway.validation.BeaconValidator;
@@ -37,6 +39,11 @@ public class GatewayConfiguration {
         CatalogStore store = CatalogStore.open(c.directory(props.varDir()),
                 new CatalogLimits(c.maxBanners(), c.maxPublishers(), c.maxCampaigns()));
         return new CatalogCache(store, new JdbcCatalogSource(dataSource), metrics).start(props.gateway().catalogRefresh());
+    }
+
+    @Bean
+    CatalogHealth catalogHealthIndicator(CatalogCache catalog) {
+        return new CatalogHealth(catalog);
     }
 
     @Bean(destroyMethod = "close")
@@ -74,7 +81,7 @@ public class GatewayConfiguration {
     OverloadGuard overloadGuard(AdGridProperties props, MeterRegistry metrics) {
         AdGridProperties.Gateway g = props.gateway();
         OverloadGuard guard = new OverloadGuard(new OverloadGuard.Settings(g.maxPendingRequests(), g.maxRequestDelay(),
-                g.maxConnections(), g.idleTimeout()));
+                g.maxConnections(), g.idleTimeout(), g.overloadMinPending()));
         Gauge.builder("adgrid.gateway.admitted.share", guard, OverloadGuard::admittedShare)
                 .description("Share of beacon requests the gateway handles now (the rest are answered 503: overload)").register(metrics);
         Gauge.builder("adgrid.gateway.pending.requests", guard, OverloadGuard::pendingRequests)
@@ -92,6 +99,7 @@ public class GatewayConfiguration {
         int threads = g.threads() > 0 ? g.threads() : Runtime.getRuntime().availableProcessors();
         GatewayServer.Limits limits = new GatewayServer.Limits(g.maxUrlLength(), Math.toIntExact(g.maxHeaderSize().toBytes()),
                 Math.toIntExact(g.maxBodySize().toBytes()), Math.toIntExact(g.maxSaleBodySize().toBytes()));
-        return GatewayServer.start(g.host(), g.port(), threads, limits, service, guard);
+        return GatewayServer.start(g.host(), g.port(), threads, limits, service, guard, new ConnectionLimits(g.headerTimeout(),
+                g.bodyTimeout(), g.maxBufferedBodies().toBytes(), g.maxConnectionsPerAddress()));
     }
 }

@@ -6,6 +6,8 @@ import io.adgrid.grid.counters.SliceJournal;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.journal.JournalKeeper;
+import io.adgrid.persister.rollup.RollupJob;
+import io.adgrid.persister.rollup.RollupScheduler;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
 import com.hazelcast.core.HazelcastInstance;
@@ -27,6 +29,29 @@ public class PersistenceConfiguration {
             writeBehind.start(props.writeBehind().interval());
         }
         return writeBehind;
+    }
+
+    @Bean
+    RollupJob rollupJob(HikariDataSource dataSource, AdGridProperties props) {
+        AdGridProperties.Rollup r = props.rollup();
+        return new RollupJob(dataSource, new RollupJob.Settings(r.minuteRetention(), r.hourRetention(), r.hourDelay()));
+    }
+
+    /** Rollups and retention, run by every data member (an advisory lock lets one at a time do the work). */
+    @Bean(destroyMethod = "close")
+    RollupScheduler rollupScheduler(RollupJob job, Clock clock, AdGridProperties props, Role role, MeterRegistry metrics) {
+        RollupScheduler scheduler = new RollupScheduler(job, clock, role.dataMember ? props.rollup().interval() : null);
+        if (role.dataMember) {
+            Gauge.builder("adgrid.rollup.lag", scheduler, RollupScheduler::lagSeconds).baseUnit("seconds")
+                    .description("How long the oldest hour not rolled up yet has been closed (read after each run)").register(metrics);
+            Gauge.builder("adgrid.rollup.last.run", scheduler, RollupScheduler::lastRunEpochSeconds).baseUnit("seconds")
+                    .description("When the rollup job last ran, by any process (epoch seconds)").register(metrics);
+            Gauge.builder("adgrid.rollup.rows", scheduler, RollupScheduler::rowsRolled)
+                    .description("Rows the rollup job has written into counter_hour and counter_day, all processes").register(metrics);
+            Gauge.builder("adgrid.rollup.partitions.dropped", scheduler, RollupScheduler::partitionsDropped)
+                    .description("Partitions past their retention the rollup job has dropped, all processes").register(metrics);
+        }
+        return scheduler;
     }
 
     /**
