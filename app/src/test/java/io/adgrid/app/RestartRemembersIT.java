@@ -1,0 +1,125 @@
+package io.adgrid.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import io.adgrid.grid.testing.Wait;
+import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.persister.schema.Database;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 17, item 1: identities outlive the process. An impression, its click and a sale are
+ * counted by {@code adgrid run}; the process is stopped (SIGTERM, or SIGKILL) and started again on
+ * the same journal directory and database; the same three beacons sent again are duplicates: the
+ * pixel and the redirect as before, the sale {@code 200 {"duplicate":true}}, and PostgreSQL holds
+ * each once.
+ */
+class RestartRemembersIT {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private EmbeddedDatabase database;
+    private AdGridProcess adgrid;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (adgrid != null) {
+            adgrid.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    @Test
+    void beaconsAndSaleSentAgainAfterAGracefulStopAreDuplicates() throws Exception {
+        sentAgainAfterRestartAreDuplicates(true);
+    }
+
+    @Test
+    void beaconsAndSaleSentAgainAfterAKillAreDuplicates() throws Exception {
+        sentAgainAfterRestartAreDuplicates(false);
+    }
+
+    private void sentAgainAfterRestartAreDuplicates(boolean graceful) throws Exception {
+        database = EmbeddedDatabase.startTemporary();
+        Path var = Files.createTempDirectory("adgrid-remembers");
+        String cluster = "remembers-" + UUID.randomUUID();
+        int gatewayPort = AdGridProcess.freePort();
+        String gateway = "http://127.0.0.1:" + gatewayPort;
+        List<String> flags = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + cluster,
+                "--adgrid.grid.port=45790", "--adgrid.members=127.0.0.1:45790",
+                "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
+                "--adgrid.var-dir=" + var, "--adgrid.demo=true");
+
+        adgrid = AdGridProcess.start("run", flags);
+        awaitHealthy(gateway);
+        long ts = System.currentTimeMillis();
+        String rendering = Beacons.beacon(7, 3, ts, "remembers-" + graceful);
+        String clickQuery = rendering;
+        String order = "order-" + UUID.randomUUID();
+        String sale = Beacons.sale(7, 3, ts, order, "12.50");
+
+        assertThat(get(gateway + "/i?" + rendering).statusCode()).isEqualTo(200);
+        assertThat(get(gateway + "/c?" + clickQuery).statusCode()).isEqualTo(302);
+        HttpResponse<String> first = postSale(gateway, sale);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+
+        if (graceful) {
+            assertThat(adgrid.terminate(60)).as("exited within 60 s of SIGTERM").isTrue();
+            assertThat(sqlTotals()).as("written by the graceful stop").containsExactly(1L, 1L, 1L);
+        } else {
+            adgrid.kill();
+        }
+
+        adgrid = AdGridProcess.start("run", flags);
+        awaitHealthy(gateway);
+
+        assertThat(get(gateway + "/i?" + rendering).statusCode()).isEqualTo(200);
+        assertThat(get(gateway + "/c?" + clickQuery).statusCode()).isEqualTo(302);
+        HttpResponse<String> again = postSale(gateway, sale);
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(again.body()).contains("\"duplicate\":true");
+
+        assertThat(adgrid.terminate(60)).as("exited within 60 s of SIGTERM").isTrue();
+        assertThat(sqlTotals()).as("impressions, clicks, conversions in PostgreSQL").containsExactly(1L, 1L, 1L);
+    }
+
+    private void awaitHealthy(String gateway) {
+        Wait.until("the gateway answers /healthz 200", Duration.ofSeconds(120),
+                () -> adgrid.assertRunning() && Probes.status(gateway + "/healthz") == 200);
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> postSale(String gateway, String form) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/s")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<Long> sqlTotals() throws Exception {
+        try (HikariDataSource ds = Database.pool(database.settings(), "test-check", 1);
+             Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(sum(impressions), 0), coalesce(sum(clicks), 0), "
+                     + "coalesce(sum(conversions), 0) FROM counter_minute")) {
+            rs.next();
+            return List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+        }
+    }
+}
