@@ -10,6 +10,7 @@ import io.adgrid.app.config.GridConfiguration;
 import io.adgrid.app.config.PersistenceConfiguration;
 import io.adgrid.app.config.ReportingConfiguration;
 import io.adgrid.app.metrics.MetricsConfiguration;
+import io.adgrid.app.journal.JournalCommand;
 import io.adgrid.app.sign.SignCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
@@ -35,6 +36,7 @@ public class AdGrid {
               gateway             the beacon gateway only (joins the grid as a lite member)
               reporting           the reporting API and dashboard only (lite member)
               sign TYPE k=v ...   print a signed beacon URL (TYPE: i|c|s or impression|click|sale)
+              journal list        the journal directories PostgreSQL knows; journal give-up ID: stop waiting for a lost one
             Settings: --adgrid.gateway.port=9090 style flags or ADGRID_* variables (see README).""";
 
     public static void main(String[] args) {
@@ -46,6 +48,10 @@ public class AdGrid {
         List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
         if (command.equals("sign")) {
             System.exit(SignCommand.run(rest, System.out, System.err));
+        }
+        if (command.equals("journal")) {
+            System.exit(JournalCommand.run(rest, new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                    java.nio.charset.StandardCharsets.UTF_8)), System.out, System.err));
         }
         Role role = null;
         for (Role r : Role.values()) {

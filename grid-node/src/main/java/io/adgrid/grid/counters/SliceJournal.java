@@ -14,6 +14,15 @@ public interface SliceJournal {
     /** False until the journal knows which grid life it writes for; operations wait (are retried) until then. */
     boolean ready();
 
+    /**
+     * Why batches that count are refused now, or null when they are taken: closed until this life of
+     * the grid has replayed every journal of a dead one. Identities-only batches (the replay itself)
+     * always pass.
+     */
+    default String countingRefusal() {
+        return null;
+    }
+
     /** Returns once the slices would survive the death of this process. */
     void append(List<AppliedSlice> slices);
 }
