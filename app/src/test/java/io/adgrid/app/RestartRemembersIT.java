@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -35,11 +36,15 @@ class RestartRemembersIT {
 
     private EmbeddedDatabase database;
     private AdGridProcess adgrid;
+    private final List<AdGridProcess> others = new ArrayList<>();
 
     @AfterEach
     void stop() throws InterruptedException {
         if (adgrid != null) {
             adgrid.close();
+        }
+        for (AdGridProcess p : others) {
+            p.close();
         }
         if (database != null) {
             database.close();
@@ -54,6 +59,73 @@ class RestartRemembersIT {
     @Test
     void beaconsAndSaleSentAgainAfterAKillAreDuplicates() throws Exception {
         sentAgainAfterRestartAreDuplicates(false);
+    }
+
+    /**
+     * Two {@code adgrid node} processes behind an {@code adgrid gateway}: a rolling restart of both
+     * (SIGTERM, start again, one after the other), then SIGKILL of both. The identities moved to the
+     * other member in memory only; the stopped members' kept journals bring them back.
+     */
+    @Test
+    void beaconsAndSaleSentAgainAfterARollingRestartOfEveryMemberAndACrashAreDuplicates() throws Exception {
+        database = EmbeddedDatabase.startTemporary();
+        try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {
+            Database.migrate(pool);
+            io.adgrid.persister.catalog.DemoCatalog.seedIfEmpty(pool);
+        }
+        List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(),
+                "--adgrid.grid.cluster-name=rolling-remembers-" + UUID.randomUUID(),
+                "--adgrid.members=127.0.0.1:45791,127.0.0.1:45792", "--adgrid.ops.metrics-port=0",
+                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-rolling-remembers"));
+        List<AdGridProcess> nodes = new ArrayList<>(List.of(node(grid), node(grid)));
+        AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(300));
+        int gatewayPort = AdGridProcess.freePort();
+        String gateway = "http://127.0.0.1:" + gatewayPort;
+        List<String> gatewayFlags = new ArrayList<>(grid);
+        gatewayFlags.addAll(List.of("--adgrid.grid.port=45795", "--adgrid.gateway.port=" + gatewayPort));
+        AdGridProcess gatewayProcess = AdGridProcess.start("gateway", gatewayFlags);
+        others.add(gatewayProcess);
+        Wait.until("the gateway answers /healthz 200", Duration.ofSeconds(300),
+                () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
+
+        long ts = System.currentTimeMillis();
+        String rendering = Beacons.beacon(17, 4, ts, "rolling-remembers");
+        String sale = Beacons.sale(17, 4, ts, "order-" + UUID.randomUUID(), "3.10");
+        assertThat(answered(() -> get(gateway + "/i?" + rendering)).statusCode()).isEqualTo(200);
+        assertThat(answered(() -> get(gateway + "/c?" + rendering)).statusCode()).isEqualTo(302);
+        assertThat(answered(() -> postSale(gateway, sale)).statusCode()).isEqualTo(202);
+
+        for (int i = 0; i < 2; i++) {
+            AdGridProcess leaving = nodes.remove(0);
+            assertThat(leaving.terminate(120)).as("member exits within 120 s of SIGTERM").isTrue();
+            nodes.add(node(grid));
+            AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(300));
+        }
+        AdGridProcess.killAll(nodes);
+        nodes = new ArrayList<>(List.of(node(grid), node(grid)));
+        AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(300));
+        Wait.until("the gateway counts again", Duration.ofSeconds(300),
+                () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
+
+        assertThat(answered(() -> get(gateway + "/i?" + rendering)).statusCode()).isEqualTo(200);
+        assertThat(answered(() -> get(gateway + "/c?" + rendering)).statusCode()).isEqualTo(302);
+        HttpResponse<String> again = answered(() -> postSale(gateway, sale));
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(again.body()).contains("\"duplicate\":true");
+
+        assertThat(gatewayProcess.terminate(120)).isTrue();
+        for (AdGridProcess n : nodes) {
+            assertThat(n.terminate(120)).isTrue();
+        }
+        assertThat(sqlTotals()).as("impressions, clicks, conversions in PostgreSQL").containsExactly(1L, 1L, 1L);
+    }
+
+    private AdGridProcess node(List<String> grid) throws Exception {
+        List<String> flags = new ArrayList<>(grid);
+        flags.add("--adgrid.grid.port=45791");
+        AdGridProcess p = AdGridProcess.start("node", flags);
+        others.add(p);
+        return p;
     }
 
     private void sentAgainAfterRestartAreDuplicates(boolean graceful) throws Exception {

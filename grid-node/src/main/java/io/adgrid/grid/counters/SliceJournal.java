@@ -23,6 +23,11 @@ public interface SliceJournal {
         return null;
     }
 
+    /** False for the moment after a member joins, before it has read whether a dead life awaits replay: calls are retried. */
+    default boolean countingStateKnown() {
+        return true;
+    }
+
     /** Returns once the slices would survive the death of this process. */
     void append(List<AppliedSlice> slices);
 }

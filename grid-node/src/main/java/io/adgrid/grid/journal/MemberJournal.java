@@ -65,6 +65,7 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     private volatile boolean holdsRecords;
     private volatile String database;
     private volatile String countingRefusal = "this member has not yet read whether journals of a dead grid life await replay";
+    private volatile boolean countingStateKnown;
 
     /**
      * @param root                the journal directory shared by the processes of one host or volume
@@ -138,12 +139,19 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     /** Counting batches are taken from now on: no journal of a dead life awaits replay (never closes again in this life). */
     public void openCounting() {
         countingRefusal = null;
+        countingStateKnown = true;
+    }
+
+    @Override
+    public boolean countingStateKnown() {
+        return countingStateKnown;
     }
 
     /** Still refusing counting batches, now for this reason (a journal of a dead life awaits replay). */
     public void refuseCounting(String why) {
         if (countingRefusal != null) {
             countingRefusal = why;
+            countingStateKnown = true;
         }
     }
 

@@ -346,18 +346,31 @@ public final class JournalKeeper implements AutoCloseable {
 
     /** Sends one identities-only batch; returns how many of its events were new to the grid. */
     private static long remember(PartitionBatchCall call, ApplyBatch batch, int events) {
-        try {
-            Map<Long, long[]> answers = call.<long[]>execute(call.slices(batch.keys(), keys -> batch)).get(5, TimeUnit.MINUTES);
-            long known = 0;
-            for (long[] answer : answers.values()) {
-                known += answer == null ? 0 : java.util.BitSet.valueOf(answer).cardinality();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Map<Long, long[]> answers = call.<long[]>execute(call.slices(batch.keys(), keys -> batch)).get(5, TimeUnit.MINUTES);
+                long known = 0;
+                for (long[] answer : answers.values()) {
+                    known += answer == null ? 0 : java.util.BitSet.valueOf(answer).cardinality();
+                }
+                return events - known;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while loading identities into the grid", e);
+            } catch (Exception e) {
+                // Remembering an identity twice changes nothing: a call whose backups were not
+                // acknowledged in time (members still joining, a busy box) is simply sent again.
+                if (attempt >= 5) {
+                    throw new IllegalStateException("cannot load a journal's identities into the grid: " + e.getMessage(), e);
+                }
+                log.warn("loading identities into the grid, attempt {} failed, sending again: {}", attempt, e.toString());
+                try {
+                    Thread.sleep(1_000L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while loading identities into the grid", interrupted);
+                }
             }
-            return events - known;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while loading identities into the grid", e);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot load a journal's identities into the grid: " + e.getMessage(), e);
         }
     }
 
