@@ -92,6 +92,7 @@ public final class JournalKeeper implements AutoCloseable {
     private volatile int awaitingCount;
     private long lastAwaitingLog;
     private String database;
+    private UUID gateListener;
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
         this.journal = journal;
@@ -123,6 +124,13 @@ public final class JournalKeeper implements AutoCloseable {
             // Registered before its first record, not now: a process that fails before it journals
             // anything leaves nothing for a later life to wait for (issue 27).
             journal.open(life, database, () -> register(journal.id(), life));
+            // Another member's keeper that found nothing awaited opens this member too, at once
+            // rather than at this keeper's next reading of PostgreSQL.
+            gateListener = protocol.addEntryListener((com.hazelcast.map.listener.EntryUpdatedListener<String, String>) e -> {
+                if ("".equals(e.getValue())) {
+                    journal.openCounting();
+                }
+            }, RecoveryGate.AWAITING, true);
             publishGate();
             journal.whileHoldingRootLock(() -> journal.otherDirectories().forEach(this::recoverIfDead));
             publishGate();
@@ -159,6 +167,11 @@ public final class JournalKeeper implements AutoCloseable {
 
     public UUID life() {
         return life;
+    }
+
+    /** Whether this member takes counting batches (no journal of a dead life awaits replay). */
+    public boolean counting() {
+        return journal.countingRefusal() == null;
     }
 
     /** The journals of dead lives this process replayed at start. */
@@ -567,6 +580,13 @@ public final class JournalKeeper implements AutoCloseable {
     public void close() {
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (gateListener != null) {
+            try {
+                protocol.removeEntryListener(gateListener);
+            } catch (RuntimeException e) {
+                log.debug("gate listener not removed: {}", e.getMessage());
+            }
         }
         journal.close();
         if (journal.life() != null && !journal.holdsRecords()) {

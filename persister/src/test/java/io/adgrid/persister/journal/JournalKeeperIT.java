@@ -277,6 +277,8 @@ class JournalKeeperIT {
         member("host-b", Clock.systemUTC());
         TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
         assertThat(gate(members.get(0))).isEmpty();
+        io.adgrid.grid.testing.Wait.until("both members count again", Duration.ofSeconds(30),
+                () -> keepers.stream().allMatch(JournalKeeper::counting));
         GridEventFeeder after = new GridEventFeeder(members.get(0));
         List<GridEvent> more = someEvents(after, 30);
         after.apply(more);
