@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>A <em>life</em> of the grid lasts as long as one member holds its data: the first data member
  * of a cluster that holds nothing names a new one ({@link RecoveryGate#LIFE}). Each process
  * registers its journal directory with its life in PostgreSQL (table {@code journal_directory})
- * before it journals anything. A directory registered with an earlier life belongs to a grid that
+ * just before its first record (one that never held a record is never waited for), and binds its
+ * journal root to its database (a marker file; another database's root is refused). A directory registered with an earlier life belongs to a grid that
  * died with everything it held in memory; its process (or any process on the same journal root)
  * replays it when it starts again:
  * <ol>
@@ -62,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * life is registered, the data members publish the gate closed and gateways answer 503.
  *
  * <p>In a life that goes on, files are deleted once everything in them is in PostgreSQL and their
- * identities have left the replay window ({@link #sweep}).
+ * identities have left the replay window ({@link #sweep}). A graceful stop keeps the journal for
+ * the same time ({@link #retire}), so identities outlive a stop of the whole grid. Members refuse
+ * counting batches until no directory of a dead life is left (the member side of the gate).
  */
 public final class JournalKeeper implements AutoCloseable {
 
