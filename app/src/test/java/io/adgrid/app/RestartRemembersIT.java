@@ -78,14 +78,14 @@ class RestartRemembersIT {
                 "--adgrid.members=127.0.0.1:45791,127.0.0.1:45792", "--adgrid.ops.metrics-port=0",
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-rolling-remembers"));
         List<AdGridProcess> nodes = new ArrayList<>(List.of(node(grid), node(grid)));
-        AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(300));
+        AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(600));
         int gatewayPort = AdGridProcess.freePort();
         String gateway = "http://127.0.0.1:" + gatewayPort;
         List<String> gatewayFlags = new ArrayList<>(grid);
         gatewayFlags.addAll(List.of("--adgrid.grid.port=45795", "--adgrid.gateway.port=" + gatewayPort));
         AdGridProcess gatewayProcess = AdGridProcess.start("gateway", gatewayFlags);
         others.add(gatewayProcess);
-        Wait.until("the gateway answers /healthz 200", Duration.ofSeconds(300),
+        Wait.until("the gateway answers /healthz 200", Duration.ofSeconds(600),
                 () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
 
         long ts = System.currentTimeMillis();
@@ -99,12 +99,12 @@ class RestartRemembersIT {
             AdGridProcess leaving = nodes.remove(0);
             assertThat(leaving.terminate(120)).as("member exits within 120 s of SIGTERM").isTrue();
             nodes.add(node(grid));
-            AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(300));
+            AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(600));
         }
         AdGridProcess.killAll(nodes);
         nodes = new ArrayList<>(List.of(node(grid), node(grid)));
-        AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(300));
-        Wait.until("the gateway counts again", Duration.ofSeconds(300),
+        AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(600));
+        Wait.until("the gateway counts again", Duration.ofSeconds(600),
                 () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
 
         assertThat(answered(() -> get(gateway + "/i?" + rendering)).statusCode()).isEqualTo(200);
@@ -174,7 +174,7 @@ class RestartRemembersIT {
 
     /** A request a client sends until it is not answered 503 with Retry-After (overloaded, recovering): never counted. */
     private static HttpResponse<String> answered(Callable<HttpResponse<String>> request) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
         while (true) {
             HttpResponse<String> r = request.call();
             if (r.statusCode() != 503 || r.headers().firstValue("Retry-After").isEmpty() || System.nanoTime() > deadline) {
@@ -185,7 +185,7 @@ class RestartRemembersIT {
     }
 
     private void awaitHealthy(String gateway) {
-        Wait.until("the gateway answers /healthz 200", Duration.ofSeconds(300),
+        Wait.until("the gateway answers /healthz 200", Duration.ofSeconds(600),
                 () -> adgrid.assertRunning() && Probes.status(gateway + "/healthz") == 200);
     }
 
