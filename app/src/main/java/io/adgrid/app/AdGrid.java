@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import io.adgrid.app.config.AdGridProperties;
@@ -47,7 +48,12 @@ public class AdGrid {
         String command = args[0];
         List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
         if (command.equals("sign")) {
-            System.exit(SignCommand.run(rest, System.out, System.err));
+            // Only the URL goes to stdout (url=$(./adgrid sign ...)): anything a library logs goes to stderr, warnings only.
+            PrintStream stdout = System.out;
+            System.setOut(System.err);
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                    .setLevel(ch.qos.logback.classic.Level.WARN);
+            System.exit(SignCommand.run(rest, stdout, System.err));
         }
         if (command.equals("journal")) {
             System.exit(JournalCommand.run(rest, new java.io.BufferedReader(new java.io.InputStreamReader(System.in,

@@ -122,7 +122,7 @@ class EndToEndIT {
         List<Runnable> clickWork = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
             long banner = 1 + i % 200;
-            String q = Beacons.beacon(banner, 1 + i % 37, now - i, "imp-" + i);
+            String q = Beacons.click(banner, 1 + i % 37, now - i, "imp-" + i);
             clickWork.add(() -> expectBeacon("/c?" + q, 302, banner, clicks));
             if (i % 10 == 0) {
                 clickWork.add(() -> expectBeacon("/c?" + q, 302, banner, null));

@@ -37,15 +37,17 @@ public record AdGridProperties(
 
     /**
      * @param maxPendingRequests requests read and not yet answered beyond which the next is answered 503
-     * @param maxRequestDelay    delay inside the gateway beyond which it answers part of the requests 503 (0: off)
+     * @param maxRequestDelay    delay inside the gateway beyond which it answers part of the requests 503 (0: off),
+     *                           once at least {@code overloadMinPending} requests are pending at once
      * @param maxConnections     open beacon connections beyond which a new one is closed at once
      * @param idleTimeout        a beacon connection with nothing read or written for this long is closed (0: never)
+     * @param overloadMinPending requests pending at once below which no delay counts as overload
      */
     public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,
                           int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration maxQueueDelay, Duration orderRetention,
                           Duration catalogRefresh, int maxUrlLength, DataSize maxHeaderSize, DataSize maxBodySize,
                           DataSize maxSaleBodySize, int maxPendingRequests, Duration maxRequestDelay, int maxConnections,
-                          Duration idleTimeout) {
+                          Duration idleTimeout, int overloadMinPending) {
 
         /** Minutes a beacon's identity is remembered for replay dedup: every ts the gateway accepts, and one more. */
         public int replayWindowMinutes() {

@@ -81,7 +81,7 @@ public class GatewayConfiguration {
     OverloadGuard overloadGuard(AdGridProperties props, MeterRegistry metrics) {
         AdGridProperties.Gateway g = props.gateway();
         OverloadGuard guard = new OverloadGuard(new OverloadGuard.Settings(g.maxPendingRequests(), g.maxRequestDelay(),
-                g.maxConnections(), g.idleTimeout()));
+                g.maxConnections(), g.idleTimeout(), g.overloadMinPending()));
         Gauge.builder("adgrid.gateway.admitted.share", guard, OverloadGuard::admittedShare)
                 .description("Share of beacon requests the gateway handles now (the rest are answered 503: overload)").register(metrics);
         Gauge.builder("adgrid.gateway.pending.requests", guard, OverloadGuard::pendingRequests)

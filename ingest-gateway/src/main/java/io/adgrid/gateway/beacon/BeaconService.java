@@ -3,6 +3,7 @@ package io.adgrid.gateway.beacon;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,6 +71,7 @@ public final class BeaconService {
     private final boolean trustProxy;
     private final Counter suspectNoImpression;
     private final Counter suspectIpRate;
+    private final Counter suspectUnboundType;
     /** Accepted and duplicate events by type, resolved once: every event bumps one (P3 profile: 5 % of the CPU). */
     private final Counter[] accepted = new Counter[EventType.values().length];
     private final Counter[] duplicates = new Counter[EventType.values().length];
@@ -94,6 +96,7 @@ public final class BeaconService {
         this.trustProxy = trustProxy;
         this.suspectNoImpression = suspectCounter("no_impression");
         this.suspectIpRate = suspectCounter("ip_rate");
+        this.suspectUnboundType = suspectCounter("unbound_type");
         for (EventType type : EventType.values()) {
             accepted[type.ordinal()] = counter(type.name(), "accepted", "ok");
             duplicates[type.ordinal()] = counter(type.name(), "duplicate", "ok");
@@ -103,7 +106,8 @@ public final class BeaconService {
     private Counter suspectCounter(String reason) {
         return Counter.builder("adgrid.gateway.suspect.clicks")
                 .description("Clicks answered and counted as suspect (not as clicks): no_impression = no impression of the same "
-                        + "rendering was recorded before it; ip_rate = its client IP was over the clicks-per-minute limit")
+                        + "rendering was recorded before it; ip_rate = its client IP was over the clicks-per-minute limit; "
+                        + "unbound_type = signed with a legacy key's v1 string, which does not bind the event type")
                 .tag("reason", reason).register(metrics);
     }
 
@@ -222,7 +226,7 @@ public final class BeaconService {
             return done(reject(type, r.rejection()));
         }
         Validation.Accepted accepted = (Validation.Accepted) v;
-        if (type == EventType.CLICK && client != ClientAddress.UNKNOWN && clickRate.overLimit(client)) {
+        if (type == EventType.CLICK && !accepted.unboundType() && client != ClientAddress.UNKNOWN && clickRate.overLimit(client)) {
             accepted = new Validation.Accepted(accepted.event().asSuspect(), accepted.banner());
         }
         Validation.Accepted event = accepted;
@@ -287,6 +291,7 @@ public final class BeaconService {
         }
         List<LineError> refused = new ArrayList<>();
         List<GridEvent> events = new ArrayList<>();
+        BitSet unboundType = new BitSet();
         int[] eventLines = new int[lines];
         int line = 0;
         int start = 0;
@@ -303,6 +308,7 @@ public final class BeaconService {
             if (len > 0) {
                 Validation verdict = eventLine(body, start, len);
                 if (verdict instanceof Validation.Accepted a) {
+                    unboundType.set(events.size(), a.unboundType());
                     eventLines[events.size()] = line;
                     events.add(a.event());
                 } else {
@@ -311,18 +317,18 @@ public final class BeaconService {
             }
             start = end + 1;
         }
-        return sink.submitAll(events).handle((outcomes, error) -> eventsAnswer(refused, events, eventLines, outcomes, error));
+        return sink.submitAll(events).handle((outcomes, error) -> eventsAnswer(refused, events, unboundType, eventLines, outcomes, error));
     }
 
     /** The /events answer: counts, and the first refused lines in line order (all accepted lines too when the grid failed). */
-    private FullHttpResponse eventsAnswer(List<LineError> refused, List<GridEvent> events, int[] eventLines,
+    private FullHttpResponse eventsAnswer(List<LineError> refused, List<GridEvent> events, BitSet unboundType, int[] eventLines,
                                           Outcome[] outcomes, Throwable error) {
         int duplicates = 0;
         int suspect = 0;
         List<LineError> errors;
         if (error == null) {
             for (int i = 0; i < outcomes.length; i++) {
-                countOutcome(events.get(i), outcomes[i]);
+                countOutcome(events.get(i), outcomes[i], unboundType.get(i));
                 if (outcomes[i] == Outcome.DUPLICATE) {
                     duplicates++;
                 } else if (outcomes[i] == Outcome.SUSPECT) {
@@ -406,16 +412,16 @@ public final class BeaconService {
         GridEvent event = accepted.event();
         return sink.submit(event).whenComplete((outcome, error) -> {
             if (error == null) {
-                countOutcome(event, outcome);
+                countOutcome(event, outcome, accepted.unboundType());
             }
         });
     }
 
     /** A suspect click is accepted (counted once, as suspect): it also counts in adgrid.gateway.suspect.clicks. */
-    private void countOutcome(GridEvent event, Outcome outcome) {
+    private void countOutcome(GridEvent event, Outcome outcome, boolean unboundType) {
         (outcome == Outcome.DUPLICATE ? duplicates : accepted)[event.type().ordinal()].increment();
         if (outcome == Outcome.SUSPECT) {
-            (event.suspect() ? suspectIpRate : suspectNoImpression).increment();
+            (unboundType ? suspectUnboundType : event.suspect() ? suspectIpRate : suspectNoImpression).increment();
         }
     }
 

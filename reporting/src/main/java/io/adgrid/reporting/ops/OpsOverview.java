@@ -79,9 +79,12 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     public record Cluster(boolean safe, int partitionCount, List<MemberView> members, Map<String, String> unanswered) {
     }
 
-    /** Cumulative since each process started, summed over the processes alive now. */
+    /**
+     * Cumulative since each process started, summed over the processes alive now. {@code suspectByReason}:
+     * clicks counted as suspect, by reason (no_impression, ip_rate, unbound_type), the fraud view.
+     */
     public record Totals(Map<String, Long> acceptedByType, long accepted, long duplicates, Map<String, Long> rejectedByReason,
-                         long rejected, long flushedRows, long writeFailures) {
+                         long rejected, long flushedRows, long writeFailures, Map<String, Long> suspectByReason) {
     }
 
     public record WriteBehindView(Double lagSeconds, double lagAlarmSeconds, boolean failing, Long backlogEntries,
@@ -259,6 +262,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     private static Totals totals(ClusterSample sample) {
         Map<String, Long> accepted = new TreeMap<>();
         Map<String, Long> rejected = new TreeMap<>();
+        Map<String, Long> suspect = new TreeMap<>();
         long duplicates = 0;
         long rows = 0;
         long failures = 0;
@@ -274,6 +278,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                             default -> { }
                         }
                     }
+                    case "adgrid.gateway.suspect.clicks" -> suspect.merge(s.tag("reason"), (long) s.count(), Long::sum);
                     case OpsPoint.WRITE_ROWS -> rows += (long) s.total();
                     case OpsPoint.WRITE_FAILURES -> failures += (long) s.count();
                     default -> { }
@@ -281,7 +286,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             }
         }
         return new Totals(accepted, accepted.values().stream().mapToLong(Long::longValue).sum(), duplicates, rejected,
-                rejected.values().stream().mapToLong(Long::longValue).sum(), rows, failures);
+                rejected.values().stream().mapToLong(Long::longValue).sum(), rows, failures, suspect);
     }
 
     private Status status(Cluster cluster, WriteBehindView writeBehind) {
