@@ -92,7 +92,7 @@ class RestartRemembersIT {
         String rendering = Beacons.beacon(17, 4, ts, "rolling-remembers");
         String sale = Beacons.sale(17, 4, ts, "order-" + UUID.randomUUID(), "3.10");
         assertThat(answered(() -> get(gateway + "/i?" + rendering)).statusCode()).isEqualTo(200);
-        assertThat(answered(() -> get(gateway + "/c?" + rendering)).statusCode()).isEqualTo(302);
+        assertThat(answered(() -> get(gateway + "/c?" + Beacons.clickOf(rendering))).statusCode()).isEqualTo(302);
         assertThat(answered(() -> postSale(gateway, sale)).statusCode()).isEqualTo(202);
 
         for (int i = 0; i < 2; i++) {
@@ -108,7 +108,7 @@ class RestartRemembersIT {
                 () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
 
         assertThat(answered(() -> get(gateway + "/i?" + rendering)).statusCode()).isEqualTo(200);
-        assertThat(answered(() -> get(gateway + "/c?" + rendering)).statusCode()).isEqualTo(302);
+        assertThat(answered(() -> get(gateway + "/c?" + Beacons.clickOf(rendering))).statusCode()).isEqualTo(302);
         HttpResponse<String> again = answered(() -> postSale(gateway, sale));
         assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
         assertThat(again.body()).contains("\"duplicate\":true");
@@ -143,7 +143,7 @@ class RestartRemembersIT {
         awaitHealthy(gateway);
         long ts = System.currentTimeMillis();
         String rendering = Beacons.beacon(7, 3, ts, "remembers-" + graceful);
-        String clickQuery = rendering;
+        String clickQuery = Beacons.clickOf(rendering);
         String order = "order-" + UUID.randomUUID();
         String sale = Beacons.sale(7, 3, ts, order, "12.50");
 
