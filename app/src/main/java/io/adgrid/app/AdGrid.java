@@ -14,6 +14,7 @@ import io.adgrid.app.config.ReportingConfiguration;
 import io.adgrid.app.config.SettingsCheck;
 import io.adgrid.app.health.HealthConfiguration;
 import io.adgrid.app.metrics.MetricsConfiguration;
+import io.adgrid.app.journal.JournalCommand;
 import io.adgrid.app.sign.SignCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
@@ -39,6 +40,7 @@ public class AdGrid {
               gateway             the beacon gateway only (joins the grid as a lite member)
               reporting           the reporting API and dashboard only (lite member)
               sign TYPE k=v ...   print a signed beacon URL (TYPE: i|c|s or impression|click|sale)
+              journal list        the journal directories PostgreSQL knows; journal give-up ID: stop waiting for a lost one
             Settings: --adgrid.gateway.port=9090 style flags or ADGRID_* variables (see README).""";
 
     public static void main(String[] args) {
@@ -55,6 +57,10 @@ public class AdGrid {
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                     .setLevel(ch.qos.logback.classic.Level.WARN);
             System.exit(SignCommand.run(rest, stdout, System.err));
+        }
+        if (command.equals("journal")) {
+            System.exit(JournalCommand.run(rest, new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                    java.nio.charset.StandardCharsets.UTF_8)), System.out, System.err));
         }
         Role role = null;
         for (Role r : Role.values()) {

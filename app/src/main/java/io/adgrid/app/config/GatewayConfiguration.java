@@ -71,10 +71,17 @@ public class GatewayConfiguration {
         // Ready means this gateway can answer: not "the cluster is safe", which is false on every
         // gateway at once while partitions migrate (and Hazelcast retries calls through that).
         AdGridProperties.Fraud fraud = props.fraud();
+        Gauge.builder("adgrid.gateway.recovering", gate, g -> g.open() ? 0 : 1)
+                .description("1 while this gateway answers 503 recovering: journals of a dead grid life await replay, or no data "
+                        + "member says otherwise (see /healthz for which)").register(metrics);
         return new BeaconService(validator, new GatedEventSink(batcher, gate::open), () -> catalog.isLoaded() && gate.open()
                 && grid.getLifecycleService().isRunning()
                 && grid.getCluster().getMembers().stream().anyMatch(m -> !m.isLiteMember()), metrics,
-                new ClickRateLimiter(fraud.maxClicksPerIpPerMinute(), clock), fraud.trustedProxy());
+                new ClickRateLimiter(fraud.maxClicksPerIpPerMinute(), clock), fraud.trustedProxy())
+                .downReason(() -> !grid.getLifecycleService().isRunning() ? "grid member not running"
+                        : grid.getCluster().getMembers().stream().allMatch(m -> m.isLiteMember()) ? "no data member in the grid"
+                        : !catalog.isLoaded() ? "catalog not loaded yet"
+                        : gate.closedBecause());
     }
 
     @Bean

@@ -69,6 +69,10 @@ public class PersistenceConfiguration {
         }
         Gauge.builder("adgrid.journal.written", journal, MemberJournal::bytesWritten).baseUnit("bytes")
                 .description("Bytes this member has journaled since it started (owner and backup writes)").register(metrics);
-        return new JournalKeeper(journal, grid, dataSource, clock).start();
+        JournalKeeper keeper = new JournalKeeper(journal, grid, dataSource, clock);
+        Gauge.builder("adgrid.journal.awaiting", keeper, JournalKeeper::awaitingCount)
+                .description("Journal directories of a dead grid life not yet replayed: while above 0 the grid refuses to count "
+                        + "(gateways answer 503 recovering); ./adgrid journal list says which").register(metrics);
+        return keeper.start();
     }
 }

@@ -85,6 +85,10 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         return new BatchId(batchGateway, batchSequence);
     }
 
+    public boolean identitiesOnly() {
+        return identitiesOnly;
+    }
+
     public Set<Long> keys() {
         return eventsByKey.keySet();
     }

@@ -47,6 +47,17 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
         if (journal != null && !journal.ready()) {
             throw new RetryableHazelcastException("the member's journal is not open yet");
         }
+        // Enforced here, on the member, whoever sends the batch: a gateway whose gate reading is old,
+        // or its re-send of a batch that failed before every member died (issue 17.2).
+        if (journal != null && entryProcessor instanceof ApplyBatch batch && !batch.identitiesOnly()) {
+            if (!journal.countingStateKnown()) {
+                throw new RetryableHazelcastException("the member has not yet read whether a dead grid life awaits replay");
+            }
+            String refusal = journal.countingRefusal();
+            if (refusal != null) {
+                throw new CountingRefusedException(refusal);
+            }
+        }
     }
 
     @Override

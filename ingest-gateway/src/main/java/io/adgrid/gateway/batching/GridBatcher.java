@@ -260,7 +260,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                     }
                 });
                 drained.forEach(this::succeed);
-            } else if (attempt < settings.sendAttempts()) {
+            } else if (attempt < settings.sendAttempts() && !GatedEventSink.refusedByRecovery(error)) {
                 log.warn("batch {} attempt {} failed, re-sending: {}", id, attempt, error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink;
 import io.adgrid.gateway.batching.EventSink.Outcome;
@@ -61,6 +62,7 @@ public final class BeaconService {
     private final BeaconValidator validator;
     private final EventSink sink;
     private final BooleanSupplier ready;
+    private volatile Supplier<String> downReason = () -> null;
     private final MeterRegistry metrics;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> latencyTimers = new ConcurrentHashMap<>();
@@ -207,8 +209,19 @@ public final class BeaconService {
 
     private FullHttpResponse health() {
         boolean up = ready.getAsBoolean();
-        return HttpAnswers.json(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                g -> g.writeStringField("status", up ? "UP" : "DOWN"));
+        String why = up ? null : downReason.get();
+        return HttpAnswers.json(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, g -> {
+            g.writeStringField("status", up ? "UP" : "DOWN");
+            if (why != null) {
+                g.writeStringField("reason", why);
+            }
+        });
+    }
+
+    /** What {@code /healthz} says when DOWN (why it is not ready); null says nothing more. */
+    public BeaconService downReason(Supplier<String> why) {
+        this.downReason = why;
+        return this;
     }
 
     private CompletableFuture<FullHttpResponse> beacon(EventType type, String uri, long client) {
@@ -443,7 +456,7 @@ public final class BeaconService {
         if (cause instanceof OverloadedException) {
             return new Rejection(503, OVERLOADED, OVERLOADED_REASON);
         }
-        if (cause instanceof GatedEventSink.GridRecoveringException) {
+        if (cause instanceof GatedEventSink.GridRecoveringException || GatedEventSink.refusedByRecovery(cause)) {
             return new Rejection(503, "recovering", "grid recovering after a restart, retry later");
         }
         return new Rejection(503, "grid_unavailable", "grid unavailable, retry later");

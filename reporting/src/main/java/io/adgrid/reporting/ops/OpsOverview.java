@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.reporting.stats.Dimension;
 import io.adgrid.reporting.stats.StatsRow;
 import io.adgrid.reporting.stats.StatsService;
@@ -364,6 +365,12 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             red.add(quarantinedRows + " counter rows quarantined: PostgreSQL refused them (see table counter_quarantine and "
                     + "adgrid_writebehind_quarantined_rows_total); every other key is written");
         }
+        String awaiting = awaitingJournals();
+        if (awaiting != null && !awaiting.isEmpty()) {
+            red.add("recovery stuck or running: the grid counts nothing (gateways answer 503 recovering) until these journals of "
+                    + "a dead grid life are replayed: " + awaiting + ". Start the AdGrid process on each, or give a lost one up: "
+                    + "./adgrid journal list, ./adgrid journal give-up ID");
+        }
         if (!cluster.safe()) {
             warn.add("grid not safe: partitions migrating or backups missing");
         }
@@ -374,6 +381,19 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         List<String> problems = new ArrayList<>(red);
         problems.addAll(warn);
         return new Status(!red.isEmpty() ? "red" : !warn.isEmpty() ? "warn" : "ok", problems);
+    }
+
+    /** The journals of a dead grid life the members await (empty: none), or null when no member answers in time. */
+    private String awaitingJournals() {
+        try {
+            return grid.<String, String>getMap(RecoveryGate.MAP).getAsync(RecoveryGate.AWAITING).toCompletableFuture()
+                    .get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     private void checkDatabaseInBackground(long now) {
