@@ -1,18 +1,14 @@
 package io.adgrid.app.config;
 
 import java.time.Clock;
-import java.util.concurrent.TimeUnit;
 import io.adgrid.app.Role;
 import io.adgrid.grid.counters.ReplayWindow;
 import io.adgrid.grid.journal.MemberJournal;
-import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -56,33 +52,5 @@ public class GridConfiguration {
             throw e;
         }
         return grid;
-    }
-
-    /**
-     * Health component {@code recovery} (in the readiness group): DOWN while journals of a dead grid
-     * life await replay, naming them (issue 27); the grid counts nothing meanwhile.
-     */
-    @Bean
-    HealthIndicator recoveryHealthIndicator(HazelcastInstance grid) {
-        return () -> {
-            String awaiting;
-            try {
-                awaiting = grid.<String, String>getMap(RecoveryGate.MAP).getAsync(RecoveryGate.AWAITING).toCompletableFuture()
-                        .get(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Health.unknown().build();
-            } catch (Exception e) {
-                return Health.down().withDetail("reason", "no data member answered: " + e.getClass().getSimpleName()).build();
-            }
-            if (awaiting == null) {
-                return Health.down().withDetail("reason", "no data member has published the recovery state yet").build();
-            }
-            return awaiting.isEmpty() ? Health.up().build() : Health.down()
-                    .withDetail("reason", "the grid counts nothing until these journals of a dead grid life are replayed")
-                    .withDetail("awaiting", awaiting)
-                    .withDetail("action", "start the AdGrid process on each journal directory, or ./adgrid journal give-up ID "
-                            + "for one lost for good (./adgrid journal list)").build();
-        };
     }
 }

@@ -1,5 +1,6 @@
 package io.adgrid.app.health;
 
+import java.util.concurrent.TimeUnit;
 import io.adgrid.grid.journal.RecoveryGate;
 import com.hazelcast.core.HazelcastInstance;
 import org.springframework.boot.actuate.health.Health;
@@ -21,17 +22,22 @@ public final class RecoveryHealth implements HealthIndicator {
     public Health health() {
         String awaiting;
         try {
-            awaiting = grid.<String, String>getMap(RecoveryGate.MAP).get(RecoveryGate.AWAITING);
-        } catch (RuntimeException e) {
-            return Health.down().withDetail("reason", "cannot read the recovery state from the grid: " + e.getMessage()).build();
+            // Bounded: a grid with no data member answering must not hang the probe.
+            awaiting = grid.<String, String>getMap(RecoveryGate.MAP).getAsync(RecoveryGate.AWAITING).toCompletableFuture()
+                    .get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Health.unknown().build();
+        } catch (Exception e) {
+            return Health.down().withDetail("reason", "no data member answered: " + e.getClass().getSimpleName()).build();
         }
         if (awaiting == null) {
             return Health.down().withDetail("reason", "no data member has published the recovery state yet").build();
         }
-        if (!awaiting.isEmpty()) {
-            return Health.down().withDetail("reason", "replaying journals of an earlier life of the grid")
-                    .withDetail("awaiting", awaiting).build();
-        }
-        return Health.up().build();
+        return awaiting.isEmpty() ? Health.up().build() : Health.down()
+                .withDetail("reason", "the grid counts nothing until these journals of a dead grid life are replayed (issue 27)")
+                .withDetail("awaiting", awaiting)
+                .withDetail("action", "start the AdGrid process on each journal directory, or ./adgrid journal give-up ID "
+                        + "for one lost for good (./adgrid journal list)").build();
     }
 }
