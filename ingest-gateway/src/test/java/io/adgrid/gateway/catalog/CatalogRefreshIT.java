@@ -89,10 +89,10 @@ class CatalogRefreshIT {
         db.sql("DELETE FROM banner WHERE id = 5");
 
         Wait.until("banner 1002 validates", Duration.ofSeconds(30),
-                () -> validator.validate(EventType.CLICK, signedDemo(1002, 4)) instanceof Validation.Accepted);
+                () -> validator.validate(EventType.CLICK, signedDemoClick(1002, 4)) instanceof Validation.Accepted);
         Wait.until("deleted banner 5 is unknown", Duration.ofSeconds(30),
-                () -> "unknown_banner".equals(rejectionCode(validator.validate(EventType.CLICK, signedDemo(5, 4)))));
-        Validation.Accepted click = (Validation.Accepted) validator.validate(EventType.CLICK, signedDemo(1002, 4));
+                () -> "unknown_banner".equals(rejectionCode(validator.validate(EventType.CLICK, signedDemoClick(5, 4)))));
+        Validation.Accepted click = (Validation.Accepted) validator.validate(EventType.CLICK, signedDemoClick(1002, 4));
         assertThat(click.banner().landingUrl()).isEqualTo("https://example.com/landing/1002");
     }
 
@@ -155,6 +155,12 @@ class CatalogRefreshIT {
     private static Map<String, String> signedDemo(long banner, long publisher) {
         long campaign = banner <= DemoCatalog.BANNERS ? DemoCatalog.campaignOf(banner) : banner == 1001 ? 1 : 2;
         return TestGateway.signed(DemoCatalog.secretOf(campaign), TestGateway.impression(banner, publisher, "n-" + banner, null));
+    }
+
+    /** The click of {@link #signedDemo}'s rendering, signed for /c (contract v2). */
+    private static Map<String, String> signedDemoClick(long banner, long publisher) {
+        long campaign = banner <= DemoCatalog.BANNERS ? DemoCatalog.campaignOf(banner) : banner == 1001 ? 1 : 2;
+        return TestGateway.signedClick(DemoCatalog.secretOf(campaign), TestGateway.impression(banner, publisher, "n-" + banner, null));
     }
 
     private static String rejectionCode(Validation v) {
