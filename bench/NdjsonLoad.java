@@ -165,7 +165,7 @@ public class NdjsonLoad {
                     long b = 1 + i % banners;
                     long p = 1 + (i / banners) % publishers;
                     String nonce = run + "-" + i;
-                    String canonical = "b=" + b + "&n=" + nonce + "&p=" + p + "&ts=" + ts;
+                    String canonical = "/i?b=" + b + "&n=" + nonce + "&p=" + p + "&ts=" + ts; // contract v2: type path first
                     String sig = b64.encodeToString(macs[(int) ((b - 1) % 10)].doFinal(canonical.getBytes(StandardCharsets.UTF_8)));
                     sb.append("{\"type\":\"i\",\"b\":").append(b).append(",\"p\":").append(p).append(",\"ts\":").append(ts)
                             .append(",\"n\":\"").append(nonce).append("\",\"sig\":\"").append(sig).append("\"}\n");

@@ -284,9 +284,9 @@ public class OpenLoad {
         int banners = 1000;
         long b = 1 + i % banners;
         long p = 1 + (i / banners) % 100;
-        String canonical = "b=" + b + "&n=" + run + "-" + i + "&p=" + p + "&ts=" + ts;
+        String canonical = "/i?b=" + b + "&n=" + run + "-" + i + "&p=" + p + "&ts=" + ts; // contract v2: the path is signed
         String sig = b64.encodeToString(macs[(int) ((b - 1) % 10)].doFinal(canonical.getBytes(StandardCharsets.US_ASCII)));
-        byte[] line = ("GET /i?" + canonical + "&sig=" + sig + " HTTP/1.1\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] line = ("GET " + canonical + "&sig=" + sig + " HTTP/1.1\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] out = new byte[line.length + host.length];
         System.arraycopy(line, 0, out, 0, line.length);
         System.arraycopy(host, 0, out, line.length, host.length);

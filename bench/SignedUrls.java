@@ -28,10 +28,11 @@ public class SignedUrls {
                 int b = 1 + i % banners;
                 int p = 1 + (i / banners) % 100;
                 String nonce = run + "-" + i;
-                // canonical string: parameters sorted by name
-                String canonical = "b=" + b + "&n=" + nonce + "&p=" + p + "&ts=" + ts;
+                // contract v2: the signed string is the type's path, '?', then the parameters sorted by name
+                String params = "b=" + b + "&n=" + nonce + "&p=" + p + "&ts=" + ts;
+                String canonical = "/" + type + "?" + params;
                 String sig = b64.encodeToString(macs[(b - 1) % 10].doFinal(canonical.getBytes(StandardCharsets.UTF_8)));
-                out.write("/" + type + "?" + canonical + "&sig=" + sig);
+                out.write(canonical + "&sig=" + sig);
                 out.newLine();
             }
         }

@@ -115,7 +115,7 @@ fi
 base="skipped"; ratio="-"
 if (( baseline_secs > 0 )); then
   bench_log "baseline: one upsert per event into a scratch table, ${baseline_secs}s, $baseline_conns connections"
-  java -cp "$(pg_driver_jar)" "$here/UpsertBaseline.java" --jdbc "$(jdbc_url)" --seconds "$baseline_secs" \
+  java -cp "$(pg_driver_jar)" "$here/UpsertBaseline.java" --jdbc "$(jdbc_url)" --password "$(db_password)" --seconds "$baseline_secs" \
     --connections "$baseline_conns" > "$work/base.txt" 2>&1 || true
   base=$(wrk_field events_per_s "$work/base.txt"); base=${base:-failed}
   [[ $base != failed ]] && ratio=$(awk -v a="$eps" -v b="$base" 'BEGIN { printf "%.1f", a / b }')

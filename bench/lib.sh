@@ -96,9 +96,12 @@ admin_flush() {
 pg_port() { cat "$VAR_DIR/postgres.port"; }
 jdbc_url() { echo "jdbc:postgresql://127.0.0.1:$(pg_port)/postgres"; }
 
-# One value from AdGrid's PostgreSQL (the embedded one: user postgres, no password).
+# The embedded PostgreSQL's password (var/postgres.password, mode 0600), or ADGRID_DB_PASSWORD.
+db_password() { echo "${ADGRID_DB_PASSWORD:-$(cat "$VAR_DIR/postgres.password" 2>/dev/null || true)}"; }
+
+# One value from AdGrid's PostgreSQL (the embedded one: user postgres).
 psql_value() {
-  PGPASSWORD="${ADGRID_DB_PASSWORD:-}" psql -h 127.0.0.1 -p "$(pg_port)" -U postgres -d postgres -Atqc "$1"
+  PGPASSWORD="$(db_password)" psql -h 127.0.0.1 -p "$(pg_port)" -U postgres -d postgres -Atqc "$1"
 }
 
 sql_impressions() { psql_value "SELECT coalesce(sum(impressions), 0) FROM counter_minute"; }

@@ -88,8 +88,9 @@ function request()
   local p = 1 + math.floor(i / banners) % publishers
   local ts = string.format("%d", math.floor(now_ms(0)))
   local nonce = run .. "-" .. i
-  local canonical = "b=" .. b .. "&n=" .. nonce .. "&p=" .. p .. "&ts=" .. ts
-  return wrk.format("GET", "/i?" .. canonical .. "&sig=" .. sig_of(secrets[(b - 1) % 10 + 1], canonical))
+  -- contract v2: the signed string is the path, '?', then the parameters sorted by name: exactly the request path
+  local canonical = "/i?b=" .. b .. "&n=" .. nonce .. "&p=" .. p .. "&ts=" .. ts
+  return wrk.format("GET", canonical .. "&sig=" .. sig_of(secrets[(b - 1) % 10 + 1], canonical))
 end
 
 function done(summary, latency, requests)

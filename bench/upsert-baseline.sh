@@ -23,7 +23,7 @@ jar="$(pg_driver_jar)"
 
 bench_log "one upsert per event into a scratch copy of counter_minute, ${secs}s, $conns connections, $jdbc"
 out="$(mktemp)"; trap 'adgrid_down; rm -f "$out"' EXIT
-java -cp "$jar" "$here/UpsertBaseline.java" --jdbc "$jdbc" --user "${BENCH_DB_USER:-postgres}" --password "${BENCH_DB_PASSWORD:-}" \
+java -cp "$jar" "$here/UpsertBaseline.java" --jdbc "$jdbc" --user "${BENCH_DB_USER:-postgres}" --password "${BENCH_DB_PASSWORD:-$(db_password)}" \
   --seconds "$secs" --connections "$conns" | tee "$out"
 line=$(tail -1 "$out")
 echo

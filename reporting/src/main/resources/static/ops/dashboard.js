@@ -157,7 +157,9 @@
     const t = o.totals;
     $('totals').textContent = 'Since start: ' + num(t.accepted) + ' counted (' + TYPES.map(x => num(t.acceptedByType[x] || 0) + ' ' + x + 's').join(', ')
       + '), ' + num(t.duplicates) + ' duplicates, ' + num(t.rejected) + ' rejected, ' + num(t.flushedRows) + ' rows written, '
-      + num(t.writeFailures) + ' failed writes.';
+      + num(t.writeFailures) + ' failed writes. Suspect clicks: '
+      + (Object.keys(t.suspectByReason || {}).length === 0 ? 'none'
+        : Object.entries(t.suspectByReason).map(([reason, n]) => num(n) + ' ' + reason.replace('_', ' ')).join(', ')) + '.';
     $('totals').dataset.accepted = t.accepted;
   }
 

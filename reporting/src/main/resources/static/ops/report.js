@@ -12,7 +12,8 @@
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
   function chart(id, datasets, axes) {
-    const scales = { x: { ticks: { maxTicksLimit: 8, maxRotation: 0, autoSkip: true }, grid: { display: false } } };
+    // Few ticks with room between them: hour labels are two lines (time, date) and never run into each other.
+    const scales = { x: { ticks: { maxTicksLimit: 7, maxRotation: 0, autoSkip: true, autoSkipPadding: 24 }, grid: { display: false } } };
     axes.forEach(a => { scales[a.id] = { position: a.position, beginAtZero: true, title: { display: true, text: a.title }, grid: { drawOnChartArea: a.position === 'left' } }; });
     return new Chart($(id), {
       type: 'line',
@@ -58,12 +59,16 @@
     return body;
   }
 
+  /** A bucket's x-axis label, 24-hour time like the dashboard; hours get the date on a second line. */
   function label(bucket, granularity, tz) {
     if (granularity === 'day') return bucket.substring(0, 10);
-    const opts = { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-    if (granularity === 'hour') { opts.month = 'short'; opts.day = 'numeric'; }
-    return new Intl.DateTimeFormat('en-GB', opts).format(new Date(bucket));
+    const d = new Date(bucket);
+    const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+    if (granularity !== 'hour') return time;
+    return [time, new Intl.DateTimeFormat('en-GB', { timeZone: tz, month: 'short', day: 'numeric' }).format(d)];
   }
+
+  const plural = (n, one, many) => nf.format(n) + ' ' + (n === 1 ? one : many);
 
   /** The tz-local date (YYYY-MM-DD) of an instant. */
   function localDate(ms, tz) {
@@ -151,6 +156,10 @@
       $('t-currency').textContent = c ? c.currency : '';
       $('t-ctr').textContent = pct(r.ctr);
       $('t-cvr').textContent = pct(r.cvr);
+      // CVR is per clean click; a sale counts whatever click led to it, so with many suspect clicks it can pass 100 %.
+      const allClicks = r.clicks + r.suspect_clicks;
+      $('t-cvr-sub').textContent = 'conversions / clean clicks; ' + (allClicks ? pct(r.conversions / allClicks) : '–') + ' of all clicks'
+        + (r.cvr > 1 ? ' (over 100 %: conversions after suspect clicks)' : '');
       $('t-suspect').textContent = nf.format(r.suspect_clicks);
       const custom = $('range').value === 'custom';
       const rows = filled(s.rows, granularity, custom ? null : Date.parse(p.get('from')), custom ? null : Date.parse(p.get('to')), tz);
@@ -170,8 +179,8 @@
           .forEach(v => tr.appendChild(cell(v)));
         return tr;
       }));
-      $('rows-note').textContent = s.rows.length + ' buckets with traffic (newest first); time zone ' + tz;
-      $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+      $('rows-note').textContent = plural(s.rows.length, 'bucket', 'buckets') + ' with traffic (newest first); time zone ' + tz;
+      $('updated').textContent = 'updated ' + new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
     } catch (e) {
       message.textContent = 'Cannot load the report: ' + e.message;
       message.hidden = false;

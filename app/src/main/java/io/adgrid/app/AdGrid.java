@@ -1,7 +1,9 @@
 package io.adgrid.app;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import io.adgrid.app.config.AdGridProperties;
 import io.adgrid.app.config.DatabaseConfiguration;
 import io.adgrid.app.config.GatewayConfiguration;
@@ -9,7 +11,10 @@ import io.adgrid.app.config.GracefulShutdown;
 import io.adgrid.app.config.GridConfiguration;
 import io.adgrid.app.config.PersistenceConfiguration;
 import io.adgrid.app.config.ReportingConfiguration;
+import io.adgrid.app.config.SettingsCheck;
+import io.adgrid.app.health.HealthConfiguration;
 import io.adgrid.app.metrics.MetricsConfiguration;
+import io.adgrid.app.journal.JournalCommand;
 import io.adgrid.app.sign.SignCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
@@ -35,6 +40,7 @@ public class AdGrid {
               gateway             the beacon gateway only (joins the grid as a lite member)
               reporting           the reporting API and dashboard only (lite member)
               sign TYPE k=v ...   print a signed beacon URL (TYPE: i|c|s or impression|click|sale)
+              journal list        the journal directories PostgreSQL knows; journal give-up ID: stop waiting for a lost one
             Settings: --adgrid.gateway.port=9090 style flags or ADGRID_* variables (see README).""";
 
     public static void main(String[] args) {
@@ -45,7 +51,16 @@ public class AdGrid {
         String command = args[0];
         List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
         if (command.equals("sign")) {
-            System.exit(SignCommand.run(rest, System.out, System.err));
+            // Only the URL goes to stdout (url=$(./adgrid sign ...)): anything a library logs goes to stderr, warnings only.
+            PrintStream stdout = System.out;
+            System.setOut(System.err);
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                    .setLevel(ch.qos.logback.classic.Level.WARN);
+            System.exit(SignCommand.run(rest, stdout, System.err));
+        }
+        if (command.equals("journal")) {
+            System.exit(JournalCommand.run(rest, new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                    java.nio.charset.StandardCharsets.UTF_8)), System.out, System.err));
         }
         Role role = null;
         for (Role r : Role.values()) {
@@ -68,13 +83,23 @@ public class AdGrid {
                 System.exit(2);
             }
         }
-        start(role, springArgs.toArray(String[]::new));
+        try {
+            start(role, springArgs.toArray(String[]::new));
+        } catch (SettingsCheck.InvalidSettingsException e) {
+            e.problems().forEach(p -> System.err.println("adgrid: " + p));
+            System.exit(2);
+        }
     }
 
-    /** Starts one role's process; the context closes (gracefully) on Ctrl-C or SIGTERM. */
+    /**
+     * Starts one role's process; the context closes (gracefully) on Ctrl-C or SIGTERM.
+     *
+     * @throws SettingsCheck.InvalidSettingsException before anything is started, when a setting is unknown or out of range
+     */
     public static ConfigurableApplicationContext start(Role role, String... args) {
+        SettingsCheck.check(SettingsCheck.environment(args));
         List<Class<?>> sources = new ArrayList<>(List.of(AdGrid.class, DatabaseConfiguration.class, GridConfiguration.class,
-                MetricsConfiguration.class));
+                MetricsConfiguration.class, HealthConfiguration.class));
         if (role.dataMember || role.reporting) {
             sources.add(PersistenceConfiguration.class);
         }
@@ -87,6 +112,7 @@ public class AdGrid {
         SpringApplication app = new SpringApplication(sources.toArray(Class<?>[]::new));
         app.setWebApplicationType(role.reporting ? WebApplicationType.SERVLET : WebApplicationType.NONE);
         app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("role", role));
+        app.setDefaultProperties(Map.of(HealthConfiguration.READINESS_GROUP, String.join(",", HealthConfiguration.readiness(role))));
         return app.run(args);
     }
 }

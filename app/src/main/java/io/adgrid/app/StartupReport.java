@@ -35,7 +35,7 @@ class StartupReport implements ApplicationListener<ApplicationReadyEvent> {
         sb.append("  grid        ").append(grid.getCluster().getLocalMember().getAddress())
                 .append(role.dataMember ? " (data member), " : " (lite member), ")
                 .append(grid.getCluster().getMembers().size()).append(" member(s) in cluster '").append(props.grid().clusterName()).append("'\n");
-        sb.append("  database    ").append(db.settings().url()).append(db.owned() != null ? " (embedded, data in " + var.resolve("pgdata") + ")" : "").append('\n');
+        sb.append("  database    ").append(db.settings().redactedUrl()).append(db.owned() != null ? " (embedded, data in " + var.resolve("pgdata") + ")" : "").append('\n');
         if (token.getIfAvailable() != null) {
             boolean configured = props.admin().token() != null && !props.admin().token().isBlank();
             sb.append("  admin token ").append(configured ? "from ADGRID_ADMIN_TOKEN" : "in " + var.resolve(AdminToken.FILE)).append('\n');

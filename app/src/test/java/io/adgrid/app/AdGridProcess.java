@@ -144,6 +144,11 @@ final class AdGridProcess implements AutoCloseable {
         }
     }
 
+    /** Waits for the process to end by itself. */
+    boolean waitForExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
     /** The exit code once the process has ended. */
     int exitValue() {
         return process.exitValue();

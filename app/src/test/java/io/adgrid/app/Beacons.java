@@ -4,22 +4,31 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
+import io.adgrid.event.EventType;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
+import io.netty.handler.codec.http.QueryStringDecoder;
 
-/** Signs beacons for the demo catalog the way an ad server would. */
+/** Signs beacons (contract v2) for the demo catalog the way an ad server would. */
 final class Beacons {
 
     private Beacons() {
     }
 
-    static Map<String, String> signed(Map<String, String> params) {
+    /** Signed for {@code type} with the demo secret of the banner's campaign. */
+    static Map<String, String> signed(EventType type, Map<String, String> params) {
         long banner = Long.parseLong(params.get("b"));
         TreeMap<String, String> out = new TreeMap<>(params);
+        out.remove(CanonicalString.SIGNATURE_PARAM);
         out.put(CanonicalString.SIGNATURE_PARAM,
-                BeaconSigner.sign(BeaconSigner.key(DemoCatalog.secretOf(DemoCatalog.campaignOf(banner))), out));
+                BeaconSigner.sign(BeaconSigner.key(DemoCatalog.secretOf(DemoCatalog.campaignOf(banner))), type, out));
         return out;
+    }
+
+    /** Signed as an impression, or as a sale when it has an order. */
+    static Map<String, String> signed(Map<String, String> params) {
+        return signed(params.containsKey("order") ? EventType.SALE : EventType.IMPRESSION, params);
     }
 
     static String query(Map<String, String> params) {
@@ -29,12 +38,29 @@ final class Beacons {
         return sb.toString();
     }
 
+    private static Map<String, String> rendering(long banner, long publisher, long ts, String nonce) {
+        return Map.of("b", Long.toString(banner), "p", Long.toString(publisher), "ts", Long.toString(ts), "n", nonce);
+    }
+
+    /** The query of an impression. */
     static String beacon(long banner, long publisher, long ts, String nonce) {
-        return query(signed(Map.of("b", Long.toString(banner), "p", Long.toString(publisher), "ts", Long.toString(ts), "n", nonce)));
+        return query(signed(EventType.IMPRESSION, rendering(banner, publisher, ts, nonce)));
+    }
+
+    /** The query of the click of that rendering. */
+    static String click(long banner, long publisher, long ts, String nonce) {
+        return query(signed(EventType.CLICK, rendering(banner, publisher, ts, nonce)));
+    }
+
+    /** The click of the rendering of an impression query (same b, p, ts, n, kid), as an ad server signs it. */
+    static String clickOf(String impressionQuery) {
+        Map<String, String> params = new TreeMap<>();
+        new QueryStringDecoder(impressionQuery, false).parameters().forEach((k, v) -> params.put(k, v.get(0)));
+        return query(signed(EventType.CLICK, params));
     }
 
     static String sale(long banner, long publisher, long ts, String order, String amount) {
-        return query(signed(Map.of("b", Long.toString(banner), "p", Long.toString(publisher), "ts", Long.toString(ts),
+        return query(signed(EventType.SALE, Map.of("b", Long.toString(banner), "p", Long.toString(publisher), "ts", Long.toString(ts),
                 "order", order, "amount", amount)));
     }
 }

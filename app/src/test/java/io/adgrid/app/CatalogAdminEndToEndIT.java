@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.adgrid.event.EventType;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
@@ -90,7 +91,7 @@ class CatalogAdminEndToEndIT {
         Map<String, String> shown = signed(SECRET_0, null);
         assertThat(get(gateway + "/i?" + Beacons.query(shown)).statusCode()).isEqualTo(200);
         impressions++;
-        HttpResponse<String> click = get(gateway + "/c?" + Beacons.query(shown));
+        HttpResponse<String> click = get(gateway + "/c?" + Beacons.query(resigned(EventType.CLICK, SECRET_0, shown)));
         assertThat(click.statusCode()).isEqualTo(302);
         assertThat(click.headers().firstValue("Location")).hasValue(LANDING);
         clicks++;
@@ -116,7 +117,7 @@ class CatalogAdminEndToEndIT {
         Map<String, String> next = signed(SECRET_K2, "k2");
         assertThat(get(gateway + "/i?" + Beacons.query(next)).statusCode()).isEqualTo(200);
         impressions++;
-        assertThat(get(gateway + "/c?" + Beacons.query(next)).statusCode()).isEqualTo(302);
+        assertThat(get(gateway + "/c?" + Beacons.query(resigned(EventType.CLICK, SECRET_K2, next))).statusCode()).isEqualTo(302);
         clicks++;
         // A replay is answered the same and counted once.
         assertThat(get(gateway + "/i?" + Beacons.query(next)).statusCode()).isEqualTo(200);
@@ -135,6 +136,83 @@ class CatalogAdminEndToEndIT {
         assertTotals("live");
         assertThat(Probes.flush(reporting, TOKEN)).as("admin flush").isEqualTo(200);
         assertTotals("db");
+    }
+
+    /**
+     * Contract v2 migration through the admin API: a v1 beacon is refused (403 bad_signature) under a
+     * v2 key; once the key is marked legacy, a v1 impression and sale count as before and a v1 click
+     * counts only as a suspect click (reason unbound_type), while the v2 click of a rendering whose
+     * impression was counted is clean; unmarked, v1 is refused again.
+     */
+    @Test
+    void aKeyMarkedLegacyAcceptsV1WithItsClicksOnlySuspectUntilUnmarked() throws Exception {
+        long campaign = 501;
+        long banner = 5010;
+        String secret = "campaign-501-old-ad-server";
+        assertThat(admin("PUT", "/campaigns/" + campaign, "{\"name\":\"Old ad server\",\"secret\":\"" + secret + "\"}").statusCode()).isEqualTo(201);
+        assertThat(admin("PUT", "/banners/" + banner, "{\"campaign\":" + campaign + ",\"landingUrl\":\"" + LANDING + "\"}").statusCode()).isEqualTo(201);
+        assertThat(admin("PUT", "/publishers/178", "{\"name\":\"Legacy site\"}").statusCode()).isEqualTo(201);
+        long unboundBefore = suspectMetric("unbound_type");
+
+        // A v2 impression is accepted once the catalog is refreshed; v1 is refused under a v2 key.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Map<String, String> shown = rendering(banner, secret);
+        while (get(gateway + "/i?" + Beacons.query(shown)).statusCode() != 200) {
+            assertThat(System.nanoTime()).as("banner %d known within %s", banner, WAIT).isLessThan(deadline);
+            pause();
+            shown = rendering(banner, secret);
+        }
+        HttpResponse<String> v1Refused = get(gateway + "/i?" + Beacons.query(resigned(null, secret, rendering(banner, secret))));
+        assertThat(v1Refused.statusCode()).isEqualTo(403);
+        assertThat(v1Refused.body()).contains("bad_signature");
+        // The impression URL sent as a click is refused and counts nothing.
+        assertThat(get(gateway + "/c?" + Beacons.query(shown)).statusCode()).isEqualTo(403);
+        assertThat(get(gateway + "/c?" + Beacons.query(resigned(EventType.CLICK, secret, shown))).statusCode()).isEqualTo(302);
+
+        HttpResponse<String> marked = admin("PUT", "/campaigns/" + campaign + "/keys/0/legacy", null);
+        assertThat(marked.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(marked.body()).get("legacy").asBoolean()).isTrue();
+        Map<String, String> v1 = resigned(null, secret, rendering(banner, secret));
+        while (get(gateway + "/i?" + Beacons.query(v1)).statusCode() != 200) {
+            assertThat(System.nanoTime()).as("legacy within %s", WAIT).isLessThan(deadline);
+            pause();
+            v1 = resigned(null, secret, rendering(banner, secret));
+        }
+        HttpResponse<String> v1Click = get(gateway + "/c?" + Beacons.query(v1));
+        assertThat(v1Click.statusCode()).isEqualTo(302);
+        assertThat(v1Click.headers().firstValue("Location")).hasValue(LANDING);
+        Map<String, String> v1Sale = new TreeMap<>(Map.of("b", Long.toString(banner), "p", "178", "ts", Long.toString(System.currentTimeMillis()),
+                "order", "legacy-1", "amount", "3.50"));
+        HttpResponse<String> sale = http.send(HttpRequest.newBuilder(URI.create(gateway + "/s?" + Beacons.query(resigned(null, secret, v1Sale))))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(sale.statusCode()).isEqualTo(202);
+
+        assertThat(admin("DELETE", "/campaigns/" + campaign + "/keys/0/legacy", null).statusCode()).isEqualTo(200);
+        while (get(gateway + "/i?" + Beacons.query(resigned(null, secret, rendering(banner, secret)))).statusCode() != 403) {
+            assertThat(System.nanoTime()).as("v2 only again within %s", WAIT).isLessThan(deadline);
+            pause(); // each accepted meanwhile is one more v1 impression
+        }
+
+        String window = "&granularity=total&from=" + Instant.now().minus(Duration.ofHours(1)) + "&to=" + Instant.now().plus(Duration.ofHours(1));
+        JsonNode row = JSON.readTree(get(reporting + "/api/v1/stats?publisher=178" + window).body()).get("rows").get(0);
+        assertThat(row.get("impressions").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(row.get("clicks").asLong()).as("the v2 click of a counted impression: clean").isEqualTo(1);
+        assertThat(row.get("suspect_clicks").asLong()).as("the v1 click: suspect").isEqualTo(1);
+        assertThat(row.get("conversions").asLong()).isEqualTo(1);
+        assertThat(suspectMetric("unbound_type") - unboundBefore).isEqualTo(1);
+    }
+
+    private static Map<String, String> rendering(long banner, String secret) {
+        TreeMap<String, String> params = new TreeMap<>(Map.of("b", Long.toString(banner), "p", "178",
+                "ts", Long.toString(System.currentTimeMillis()), "n", "legacy-" + nonces.incrementAndGet()));
+        return resigned(EventType.IMPRESSION, secret, params);
+    }
+
+    private static long suspectMetric(String reason) {
+        String body = get(reporting + "/actuator/prometheus").body();
+        return body.lines().filter(l -> l.startsWith("adgrid_gateway_suspect_clicks_total{") && l.contains("reason=\"" + reason + "\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(0L);
     }
 
     /** Sends fresh beacons signed with the key until one is accepted; the earlier ones must be refused with one of {@code before}. */
@@ -193,8 +271,17 @@ class CatalogAdminEndToEndIT {
         if (kid != null) {
             params.put("kid", kid);
         }
-        params.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(secret), params));
+        params.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(secret), EventType.IMPRESSION, params));
         return params;
+    }
+
+    /** The same rendering signed for another type (v2), or with the v1 string when {@code type} is null. */
+    private static Map<String, String> resigned(EventType type, String secret, Map<String, String> params) {
+        TreeMap<String, String> out = new TreeMap<>(params);
+        out.remove(CanonicalString.SIGNATURE_PARAM);
+        out.put(CanonicalString.SIGNATURE_PARAM, type == null ? BeaconSigner.signV1(BeaconSigner.key(secret), out)
+                : BeaconSigner.sign(BeaconSigner.key(secret), type, out));
+        return out;
     }
 
     private static HttpResponse<String> beacon(String path, String secret, String kid) {

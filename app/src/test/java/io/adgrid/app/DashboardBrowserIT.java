@@ -160,7 +160,7 @@ class DashboardBrowserIT {
         }
         for (int i = 0; i < 6; i++) {
             // The click of impression i (same b, p, ts, n): a clean click.
-            assertThat(get(gateway + "/c?" + Beacons.beacon(3 + 10 * (i % 20), 1 + i % 7, now, "dash-imp-" + i)).statusCode()).isEqualTo(302);
+            assertThat(get(gateway + "/c?" + Beacons.click(3 + 10 * (i % 20), 1 + i % 7, now, "dash-imp-" + i)).statusCode()).isEqualTo(302);
             accepted++;
         }
         assertThat(post(gateway + "/s?" + Beacons.sale(13, 2, now, "dash-order-1", "19.90")).statusCode()).isEqualTo(202);

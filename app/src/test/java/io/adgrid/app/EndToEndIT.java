@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -122,7 +123,7 @@ class EndToEndIT {
         List<Runnable> clickWork = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
             long banner = 1 + i % 200;
-            String q = Beacons.beacon(banner, 1 + i % 37, now - i, "imp-" + i);
+            String q = Beacons.click(banner, 1 + i % 37, now - i, "imp-" + i);
             clickWork.add(() -> expectBeacon("/c?" + q, 302, banner, clicks));
             if (i % 10 == 0) {
                 clickWork.add(() -> expectBeacon("/c?" + q, 302, banner, null));
@@ -200,6 +201,34 @@ class EndToEndIT {
         assertSqlTotals();
     }
 
+    /** Issue 26, item 4: what a client generator needs is in the document. */
+    private static void assertOpenApiFitForClients(JsonNode api) {
+        assertThat(api.at("/info/title").asText()).isEqualTo("AdGrid reporting API");
+        assertThat(api.at("/info/version").asText()).matches("\\d+\\.\\d+\\.\\d+");
+        assertThat(api.at("/components/securitySchemes/admin/scheme").asText()).isEqualTo("bearer");
+        JsonNode stats = api.at("/paths/~1api~1v1~1stats/get");
+        assertThat(stats.get("security")).as("public").isEmpty();
+        assertThat(stats.at("/responses").fieldNames()).toIterable().contains("200", "400", "503");
+        assertThat(stats.at("/responses/200/content/application~1json/schema/$ref").asText()).endsWith("/StatsAnswer");
+        assertThat(stats.at("/responses/200/content").has("text/csv")).isTrue();
+        assertThat(api.at("/components/schemas/StatsRow/properties/ctr/type").toString()).contains("number");
+        JsonNode top = api.at("/paths/~1api~1v1~1top/get");
+        for (JsonNode p : top.get("parameters")) {
+            switch (p.get("name").asText()) {
+                case "limit" -> assertThat(p.at("/schema/type").asText()).isEqualTo("integer");
+                case "dimension" -> assertThat(p.at("/schema/enum").toString()).contains("banner", "publisher", "campaign");
+                case "metric" -> assertThat(p.at("/schema/enum").toString()).contains("suspect_clicks");
+                default -> { }
+            }
+        }
+        JsonNode flush = api.at("/paths/~1api~1v1~1admin~1flush/post");
+        assertThat(flush.at("/security/0").has("admin")).isTrue();
+        assertThat(flush.at("/responses").fieldNames()).toIterable().contains("401", "503");
+        JsonNode putCampaign = api.at("/paths/~1api~1v1~1admin~1catalog~1campaigns~1{id}/put/responses");
+        assertThat(putCampaign.fieldNames()).toIterable().contains("400", "401", "404", "413", "422", "503");
+        assertThat(api.at("/components/schemas/ApiError/required").toString()).contains("status", "error", "reason");
+    }
+
     @Test
     @Order(3)
     void reportingAnswersCsvTopListsAndDocuments() throws Exception {
@@ -219,7 +248,11 @@ class EndToEndIT {
         HttpResponse<String> wrongType = get(reporting + "/api/v1/ops/overview?since=abc");
         assertThat(wrongType.statusCode()).isEqualTo(400);
         assertThat(wrongType.body()).contains("\"error\":\"bad_request\"", "since");
-        assertThat(get(reporting + "/v3/api-docs").body()).contains("/api/v1/stats", "/api/v1/top", "/api/v1/admin/flush");
+        String docs = get(reporting + "/v3/api-docs").body();
+        assertThat(docs).contains("/api/v1/stats", "/api/v1/top", "/api/v1/admin/flush");
+        // Saved for ops/openapi/lint.sh (Redocly), which .ci/run runs after the build.
+        Files.writeString(Path.of("target", "openapi.json"), docs);
+        assertOpenApiFitForClients(JSON.readTree(docs));
         assertThat(get(reporting + "/actuator/health").statusCode()).isEqualTo(200);
         assertThat(get(reporting + "/actuator/prometheus").body()).contains("adgrid_gateway_events_total");
         assertThat(get(gateway + "/healthz").body()).contains("UP");

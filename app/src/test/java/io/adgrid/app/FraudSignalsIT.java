@@ -170,7 +170,8 @@ class FraudSignalsIT {
     }
 
     private static void click(String query, String client) {
-        HttpResponse<String> r = send("/c?" + query, client);
+        // The click of the impression query's rendering (contract v2: signed for /c).
+        HttpResponse<String> r = send("/c?" + Beacons.clickOf(query), client);
         assertThat(r.statusCode()).as("click %s", query).isEqualTo(302);
         assertThat(r.headers().firstValue("Location").orElse("")).startsWith("https://example.com/landing/");
         if (!clickQueries.contains(query)) {

@@ -136,6 +136,7 @@ class NetworkSplitLongIT {
         List<String> all = new ArrayList<>(grid);
         all.addAll(List.of(flags));
         all.add("--adgrid.var-dir=" + Files.createTempDirectory("adgrid-split"));
+        all.add("--adgrid.grid.interface=" + address);
         List<String> jvm = new ArrayList<>(FAST_CLUSTER);
         jvm.add("-Dhazelcast.local.localAddress=" + address);
         jvm.addAll(MERGE_DIAGNOSTICS);

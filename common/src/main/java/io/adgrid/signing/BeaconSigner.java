@@ -7,6 +7,7 @@ import java.util.Base64;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import io.adgrid.event.EventType;
 
 /**
  * HMAC-SHA256 beacon signatures, base64url without padding. One {@link Mac} per thread because
@@ -17,6 +18,13 @@ public final class BeaconSigner {
     private static final String ALGORITHM = "HmacSHA256";
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+    private static final byte[][] PATHS = new byte[EventType.values().length][];
+
+    static {
+        for (EventType t : EventType.values()) {
+            PATHS[t.ordinal()] = CanonicalString.path(t).getBytes(StandardCharsets.US_ASCII);
+        }
+    }
     private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(() -> {
         try {
             return Mac.getInstance(ALGORITHM);
@@ -46,8 +54,57 @@ public final class BeaconSigner {
         return mac.doFinal(canonical.getBytes(StandardCharsets.UTF_8));
     }
 
-    public static String sign(SecretKeySpec key, Map<String, String> params) {
-        return ENCODER.encodeToString(mac(key, CanonicalString.of(params)));
+    /** The v2 signature of a beacon of this type (CONTRACT section 4). */
+    public static String sign(SecretKeySpec key, EventType type, Map<String, String> params) {
+        return ENCODER.encodeToString(mac(key, CanonicalString.of(type, params)));
+    }
+
+    /** The v1 signature (no type path): what ad servers sent before contract v2; legacy keys still accept it. */
+    public static String signV1(SecretKeySpec key, Map<String, String> params) {
+        return ENCODER.encodeToString(mac(key, CanonicalString.v1(params)));
+    }
+
+    /** Which contract's string a signature matched. */
+    public enum Version { V1, V2 }
+
+    /**
+     * A signature that matched, and the beacon's identity bits: for an impression or a click the
+     * identity of its <em>rendering</em>, HMAC(key, v1 string), the same whichever type or contract
+     * version signed it; for a sale its own signature (a sale is deduplicated by its order).
+     */
+    public record Verified(Version version, byte[] identity) {
+    }
+
+    /**
+     * Checks {@code sig} against the v2 string of {@code type}, and when {@code acceptV1} (a legacy
+     * key) against the v1 string too. The rendering identity is HMAC(key, v1 string): it is what a
+     * v1 beacon's signature was, so the identities that builds before v2 kept in the grid and in
+     * journals still match the beacons they saw, and an impression and a click of one rendering
+     * share it (the type is mixed in by the grid) without either carrying more bytes. It costs a
+     * second HMAC over the same key (the {@link Mac} is reused, not re-keyed) for a v2 impression or click.
+     *
+     * @return null when the signature matches neither
+     */
+    public static Verified verify(SecretKeySpec key, EventType type, Map<String, String> params, byte[] sig, boolean acceptV1) {
+        byte[] body = CanonicalString.v1(params).getBytes(StandardCharsets.UTF_8);
+        Mac mac = MAC.get();
+        try {
+            mac.init(key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC key rejected", e);
+        }
+        mac.update(PATHS[type.ordinal()]);
+        byte[] v2 = mac.doFinal(body);
+        if (matches(v2, sig)) {
+            return new Verified(Version.V2, type == EventType.SALE ? v2 : mac.doFinal(body));
+        }
+        if (acceptV1) {
+            byte[] v1 = mac.doFinal(body);
+            if (matches(v1, sig)) {
+                return new Verified(Version.V1, v1);
+            }
+        }
+        return null;
     }
 
     /**

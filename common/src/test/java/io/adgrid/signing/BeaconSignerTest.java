@@ -50,7 +50,7 @@ class BeaconSignerTest {
 
     @Test
     void contractExampleSignatureMatchesAnIndependentHmacImplementation() {
-        String sig = BeaconSigner.sign(BeaconSigner.key("demo-secret-1"), contractParams());
+        String sig = BeaconSigner.signV1(BeaconSigner.key("demo-secret-1"), contractParams());
 
         assertThat(sig).isEqualTo(CONTRACT_VECTOR_SIG);
     }
@@ -71,17 +71,17 @@ class BeaconSignerTest {
         sale.put("amount", "12.50");
         sale.put("ts", "1700000000000");
 
-        assertThat(BeaconSigner.sign(BeaconSigner.key("demo-secret-1"), sale)).isEqualTo(SALE_VECTOR_SIG);
+        assertThat(BeaconSigner.signV1(BeaconSigner.key("demo-secret-1"), sale)).isEqualTo(SALE_VECTOR_SIG);
         sale.put("amount", "12.5");
-        assertThat(BeaconSigner.sign(BeaconSigner.key("demo-secret-1"), sale)).isNotEqualTo(SALE_VECTOR_SIG);
+        assertThat(BeaconSigner.signV1(BeaconSigner.key("demo-secret-1"), sale)).isNotEqualTo(SALE_VECTOR_SIG);
     }
 
     @Test
     void secretIsUsedAsUtf8Bytes() {
         String secret = "s\u00e9cret-\u00fc";
 
-        assertThat(BeaconSigner.sign(BeaconSigner.key(secret), contractParams())).isEqualTo(UTF8_SECRET_SIG);
-        assertThat(BeaconSigner.sign(BeaconSigner.key(secret.getBytes(StandardCharsets.UTF_8)), contractParams()))
+        assertThat(BeaconSigner.signV1(BeaconSigner.key(secret), contractParams())).isEqualTo(UTF8_SECRET_SIG);
+        assertThat(BeaconSigner.signV1(BeaconSigner.key(secret.getBytes(StandardCharsets.UTF_8)), contractParams()))
                 .isEqualTo(UTF8_SECRET_SIG);
     }
 
@@ -90,9 +90,9 @@ class BeaconSignerTest {
         SecretKeySpec one = BeaconSigner.key("demo-secret-1");
         SecretKeySpec two = BeaconSigner.key("demo-secret-2");
 
-        assertThat(BeaconSigner.sign(one, contractParams())).isEqualTo(CONTRACT_VECTOR_SIG);
-        assertThat(BeaconSigner.sign(two, contractParams())).isEqualTo(OTHER_SECRET_SIG);
-        assertThat(BeaconSigner.sign(one, contractParams())).isEqualTo(CONTRACT_VECTOR_SIG);
+        assertThat(BeaconSigner.signV1(one, contractParams())).isEqualTo(CONTRACT_VECTOR_SIG);
+        assertThat(BeaconSigner.signV1(two, contractParams())).isEqualTo(OTHER_SECRET_SIG);
+        assertThat(BeaconSigner.signV1(one, contractParams())).isEqualTo(CONTRACT_VECTOR_SIG);
     }
 
     @Test
@@ -100,7 +100,7 @@ class BeaconSignerTest {
         Map<String, String> withSig = new HashMap<>(contractParams());
         withSig.put("sig", "anything-at-all");
 
-        assertThat(BeaconSigner.sign(BeaconSigner.key("demo-secret-1"), withSig)).isEqualTo(CONTRACT_VECTOR_SIG);
+        assertThat(BeaconSigner.signV1(BeaconSigner.key("demo-secret-1"), withSig)).isEqualTo(CONTRACT_VECTOR_SIG);
     }
 
     @Test
@@ -108,7 +108,7 @@ class BeaconSignerTest {
         for (int i = 0; i < 200; i++) {
             Map<String, String> params = contractParams();
             params.put("n", "nonce-" + i);
-            String sig = BeaconSigner.sign(BeaconSigner.key("demo-secret-1"), params);
+            String sig = BeaconSigner.signV1(BeaconSigner.key("demo-secret-1"), params);
             assertThat(sig).hasSize(43).matches("[A-Za-z0-9_-]{43}");
         }
     }
@@ -124,7 +124,7 @@ class BeaconSignerTest {
                     SecretKeySpec key = BeaconSigner.key(first ? "demo-secret-1" : "demo-secret-2");
                     String expected = first ? CONTRACT_VECTOR_SIG : OTHER_SECRET_SIG;
                     for (int i = 0; i < 2_000; i++) {
-                        if (!BeaconSigner.sign(key, contractParams()).equals(expected)) {
+                        if (!BeaconSigner.signV1(key, contractParams()).equals(expected)) {
                             return false;
                         }
                     }

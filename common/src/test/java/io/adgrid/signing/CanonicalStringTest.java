@@ -18,7 +18,7 @@ class CanonicalStringTest {
         params.put("ts", "1700000000000");
         params.put("n", "abc");
 
-        assertThat(CanonicalString.of(params)).isEqualTo("b=7&n=abc&p=3&ts=1700000000000");
+        assertThat(CanonicalString.v1(params)).isEqualTo("b=7&n=abc&p=3&ts=1700000000000");
     }
 
     @Test
@@ -26,7 +26,7 @@ class CanonicalStringTest {
         Map<String, String> params = new HashMap<>(Map.of("b", "7", "p", "3", "ts", "1700000000000", "n", "abc",
                 "sig", "W9zpvN2So6lES0Xmu3wXdDWzhabOJJ_sb9X08DlhVT0"));
 
-        assertThat(CanonicalString.of(params)).isEqualTo("b=7&n=abc&p=3&ts=1700000000000");
+        assertThat(CanonicalString.v1(params)).isEqualTo("b=7&n=abc&p=3&ts=1700000000000");
     }
 
     @Test
@@ -44,8 +44,8 @@ class CanonicalStringTest {
         backward.put("b", "7");
         backward.put("amount", "12.50");
 
-        assertThat(CanonicalString.of(forward))
-                .isEqualTo(CanonicalString.of(backward))
+        assertThat(CanonicalString.v1(forward))
+                .isEqualTo(CanonicalString.v1(backward))
                 .isEqualTo("amount=12.50&b=7&order=o-1&p=3&ts=1");
     }
 
@@ -54,34 +54,34 @@ class CanonicalStringTest {
         // Decoded values go in as they are: a URL value is not percent-encoded again.
         Map<String, String> params = Map.of("u", "https://x.example/a b", "b", "7");
 
-        assertThat(CanonicalString.of(params)).isEqualTo("b=7&u=https://x.example/a b");
+        assertThat(CanonicalString.v1(params)).isEqualTo("b=7&u=https://x.example/a b");
     }
 
     @Test
     void namesSortByCharacterCodeSoUpperCaseComesFirst() {
         Map<String, String> params = Map.of("b", "1", "B", "2", "ts", "3", "n", "4");
 
-        assertThat(CanonicalString.of(params)).isEqualTo("B=2&b=1&n=4&ts=3");
+        assertThat(CanonicalString.v1(params)).isEqualTo("B=2&b=1&n=4&ts=3");
     }
 
     @Test
     void emptyValuesKeepTheirNameAndEqualsSign() {
         Map<String, String> params = Map.of("b", "7", "url", "");
 
-        assertThat(CanonicalString.of(params)).isEqualTo("b=7&url=");
+        assertThat(CanonicalString.v1(params)).isEqualTo("b=7&url=");
     }
 
     @Test
     void onlySignatureGivesAnEmptyString() {
-        assertThat(CanonicalString.of(Map.of("sig", "x"))).isEmpty();
-        assertThat(CanonicalString.of(Map.of())).isEmpty();
+        assertThat(CanonicalString.v1(Map.of("sig", "x"))).isEmpty();
+        assertThat(CanonicalString.v1(Map.of())).isEmpty();
     }
 
     @Test
     void callerMapIsNotModified() {
         Map<String, String> params = new HashMap<>(Map.of("b", "7", "sig", "x"));
 
-        CanonicalString.of(params);
+        CanonicalString.v1(params);
 
         assertThat(params).containsOnlyKeys("b", "sig");
     }

@@ -9,6 +9,7 @@ import java.util.Map;
 import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.SigningKey;
+import io.adgrid.event.EventType;
 import io.adgrid.signing.BeaconSigner;
 
 /**
@@ -31,6 +32,11 @@ public final class TestCatalog {
             "0", SigningKey.of("0", "old-secret-3", NOW - 1_000),
             "k2", SigningKey.of("k2", "second-secret-3", NOW + 60_000),
             "k3", SigningKey.of("k3", "third-secret-3")));
+    /** Campaign 4 signs with a legacy key (it also accepts v1 signatures, CONTRACT section 4). */
+    public static final Campaign CAMPAIGN_4_LEGACY = new Campaign(4, "EUR", Map.of(
+            "0", SigningKey.of("0", "legacy-secret-4".getBytes(java.nio.charset.StandardCharsets.UTF_8), SigningKey.NEVER, true)));
+    /** Banner 40 of campaign 4 (legacy key). */
+    public static final Banner BANNER_40_LEGACY = new Banner(40, 4, "https://example.com/landing/40");
     /** Banner 10 of campaign 3. */
     public static final Banner BANNER_10 = new Banner(10, 3, "https://example.com/landing/10");
     /** Banner 7 of campaign 1. */
@@ -43,7 +49,7 @@ public final class TestCatalog {
     public static final long PUBLISHER_4 = 4;
 
     public static final InMemoryCatalog CATALOG = new InMemoryCatalog(
-            List.of(CAMPAIGN_1, CAMPAIGN_2, CAMPAIGN_3), List.of(BANNER_7, BANNER_8, BANNER_9_ORPHAN, BANNER_10),
+            List.of(CAMPAIGN_1, CAMPAIGN_2, CAMPAIGN_3, CAMPAIGN_4_LEGACY), List.of(BANNER_7, BANNER_8, BANNER_9_ORPHAN, BANNER_10, BANNER_40_LEGACY),
             List.of(PUBLISHER_3, PUBLISHER_4));
 
     private TestCatalog() {
@@ -70,28 +76,51 @@ public final class TestCatalog {
         return params;
     }
 
-    /** A copy of {@code params} with {@code sig} added, signed with the campaign's first secret (kid 0). */
+    /** The type a signing helper signs for when none is given: a sale when there is an order, else an impression. */
+    private static EventType typeOf(Map<String, String> params) {
+        return params.containsKey("order") ? EventType.SALE : EventType.IMPRESSION;
+    }
+
+    /** A copy of {@code params} with {@code sig} added, signed (v2) with the campaign's first secret (kid 0) as an impression, or a sale when it has an order. */
     public static Map<String, String> signed(Campaign campaign, Map<String, String> params) {
+        return signed(typeOf(params), campaign, params);
+    }
+
+    /** A copy of {@code params} with {@code sig} added, signed (v2) for {@code type} with the campaign's first secret (kid 0). */
+    public static Map<String, String> signed(EventType type, Campaign campaign, Map<String, String> params) {
         Map<String, String> out = new LinkedHashMap<>(params);
         out.remove("sig");
-        out.put("sig", BeaconSigner.sign(campaign.key(Campaign.FIRST_KID).spec(), out));
+        out.put("sig", BeaconSigner.sign(campaign.key(Campaign.FIRST_KID).spec(), type, out));
         return out;
     }
 
-    /** A copy of {@code params} with {@code kid} and {@code sig} added, signed with that key of the campaign. */
+    /** A copy of {@code params} with {@code sig} added, signed with the v1 string (no type path), as before contract v2. */
+    public static Map<String, String> signedV1(Campaign campaign, Map<String, String> params) {
+        Map<String, String> out = new LinkedHashMap<>(params);
+        out.remove("sig");
+        out.put("sig", BeaconSigner.signV1(campaign.key(Campaign.FIRST_KID).spec(), out));
+        return out;
+    }
+
+    /** A copy of {@code params} with {@code kid} and {@code sig} added, signed (v2, impression or sale) with that key of the campaign. */
     public static Map<String, String> signed(Campaign campaign, String kid, Map<String, String> params) {
+        return signed(typeOf(params), campaign, kid, params);
+    }
+
+    /** A copy of {@code params} with {@code kid} and {@code sig} added, signed (v2) for {@code type} with that key of the campaign. */
+    public static Map<String, String> signed(EventType type, Campaign campaign, String kid, Map<String, String> params) {
         Map<String, String> out = new LinkedHashMap<>(params);
         out.remove("sig");
         out.put("kid", kid);
-        out.put("sig", BeaconSigner.sign(campaign.key(kid).spec(), out));
+        out.put("sig", BeaconSigner.sign(campaign.key(kid).spec(), type, out));
         return out;
     }
 
-    /** A copy of {@code params} with {@code sig} added, signed with a raw secret. */
+    /** A copy of {@code params} with {@code sig} added, signed (v2, impression or sale) with a raw secret. */
     public static Map<String, String> signedWith(String secret, Map<String, String> params) {
         Map<String, String> out = new LinkedHashMap<>(params);
         out.remove("sig");
-        out.put("sig", BeaconSigner.sign(BeaconSigner.key(secret), out));
+        out.put("sig", BeaconSigner.sign(BeaconSigner.key(secret), typeOf(params), out));
         return out;
     }
 

@@ -50,6 +50,9 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -579,6 +582,64 @@ class ManifestConsistencyTest {
                     }
                     if (c.getPorts().stream().noneMatch(p -> p.getContainerPort() == 5701)) {
                         problems.add(id + " declares no Hazelcast port 5701");
+                    }
+                }
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    /**
+     * Issue 20: open-source Hazelcast lets whoever reaches 5701 join. Every AdGrid pod binds its own pod
+     * IP (never every interface), is selected by an ingress NetworkPolicy, and every rule of those
+     * policies that opens 5701 admits AdGrid pods only (no ipBlock, no namespace, no other workload).
+     */
+    @Test
+    void onlyAdGridPodsReachTheGridPortAndMembersBindTheirPodIp() {
+        List<String> problems = new ArrayList<>();
+        for (KustomizeBuild.Result build : builds) {
+            List<NetworkPolicy> policies = build.all(NetworkPolicy.class);
+            for (Workload w : workloads(build)) {
+                String id = build.dir() + ": " + w.id();
+                boolean adGrid = w.containers().stream().anyMatch(ManifestConsistencyTest::isAdGrid);
+                if (!adGrid) {
+                    continue;
+                }
+                for (Container c : w.containers()) {
+                    Optional<EnvVar> podIp = c.getEnv().stream().filter(e -> e.getName().equals("POD_IP")).findFirst();
+                    if (isAdGrid(c) && (podIp.isEmpty() || podIp.get().getValueFrom() == null
+                            || !"status.podIP".equals(podIp.get().getValueFrom().getFieldRef().getFieldPath()))) {
+                        problems.add(id + " POD_IP (the address Hazelcast binds) does not come from status.podIP");
+                    }
+                }
+                List<NetworkPolicy> guarding = policies.stream()
+                        .filter(p -> selects(p.getSpec().getPodSelector().getMatchLabels(), w.podLabels()))
+                        .filter(p -> p.getSpec().getPolicyTypes().contains("Ingress")).toList();
+                if (guarding.isEmpty()) {
+                    problems.add(id + " is selected by no ingress NetworkPolicy: anyone can reach its Hazelcast port");
+                }
+                for (NetworkPolicy p : guarding) {
+                    for (NetworkPolicyIngressRule rule : p.getSpec().getIngress()) {
+                        boolean opensGrid = rule.getPorts() == null || rule.getPorts().isEmpty() || rule.getPorts().stream()
+                                .anyMatch(port -> port.getPort() == null || Integer.valueOf(5701).equals(port.getPort().getIntVal()));
+                        if (!opensGrid) {
+                            continue;
+                        }
+                        if (rule.getFrom() == null || rule.getFrom().isEmpty()) {
+                            problems.add(id + ": NetworkPolicy " + p.getMetadata().getName() + " opens 5701 to everyone");
+                        }
+                        for (NetworkPolicyPeer peer : rule.getFrom() == null ? List.<NetworkPolicyPeer>of() : rule.getFrom()) {
+                            if (peer.getIpBlock() != null || peer.getNamespaceSelector() != null || peer.getPodSelector() == null) {
+                                problems.add(id + ": NetworkPolicy " + p.getMetadata().getName() + " opens 5701 beyond this namespace's pods");
+                                continue;
+                            }
+                            for (Workload other : workloads(build)) {
+                                if (selects(peer.getPodSelector().getMatchLabels(), other.podLabels())
+                                        && other.containers().stream().noneMatch(ManifestConsistencyTest::isAdGrid)) {
+                                    problems.add(id + ": NetworkPolicy " + p.getMetadata().getName() + " lets " + other.id() + " reach 5701");
+                                }
+                            }
+                        }
                     }
                 }
             }

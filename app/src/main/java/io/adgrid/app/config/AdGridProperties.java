@@ -2,50 +2,129 @@ package io.adgrid.app.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.Range;
+import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Every AdGrid setting, bound from {@code adgrid.*} properties or their environment-variable
  * forms ({@code ADGRID_DB_URL} is {@code adgrid.db.url}, {@code ADGRID_MEMBERS} is {@code adgrid.members}).
+ * The ranges are checked before anything starts ({@code SettingsCheck}).
  */
 @ConfigurationProperties("adgrid")
+@Validated
 public record AdGridProperties(
-        Path varDir,
+        @NotNull Path varDir,
         boolean demo,
-        String members,
-        Db db,
-        Grid grid,
-        Gateway gateway,
-        Catalog catalog,
-        WriteBehind writeBehind,
-        Admin admin,
-        Fraud fraud,
-        Journal journal) {
+        @NotBlank String members,
+        @NotNull @Valid Db db,
+        @NotNull @Valid Grid grid,
+        @NotNull @Valid Gateway gateway,
+        @NotNull @Valid Catalog catalog,
+        @NotNull @Valid WriteBehind writeBehind,
+        @NotNull @Valid Admin admin,
+        @NotNull @Valid Fraud fraud,
+        @NotNull @Valid Journal journal,
+        @NotNull @Valid Rollup rollup,
+        @Valid Reporting reporting) {
 
-    public record Db(String url, String user, String password, int embeddedPort) {
+    /** @param embeddedPort port of the embedded PostgreSQL ({@code ./adgrid run}); 0: any free port */
+    public record Db(String url, String user, String password, @Range(min = 0, max = 65535) int embeddedPort) {
+    }
+
+    /** @param port the reporting API's port ({@code ADGRID_REPORTING_PORT}, read as {@code server.port}); unset: 8081 */
+    public record Reporting(@Range(min = 0, max = 65535) Integer port) {
     }
 
     /**
      * @param kubernetesServiceDns headless Service DNS name of the data members ({@code ADGRID_KUBERNETES_SERVICE_DNS});
      *                             when set, Hazelcast's Kubernetes DNS discovery replaces the {@code members} list
      * @param minMembers           split-brain protection: a side of the cluster with fewer data members refuses to count
+     * @param bindInterface        {@code ADGRID_GRID_INTERFACE}, else the pod's {@code POD_IP}: the one address Hazelcast
+     *                             listens on; empty = 127.0.0.1 (this host only). Never every interface
      */
-    public record Grid(String clusterName, int port, int partitionCount, int backupCount, String kubernetesServiceDns,
-                       int minMembers) {
+    public record Grid(@NotBlank String clusterName, @Range(min = 1, max = 65535) int port,
+                       @Range(min = 1, max = 10_000) int partitionCount, @Range(min = 0, max = 6) int backupCount,
+                       String kubernetesServiceDns, @Range(min = 1, max = 1000) int minMembers,
+                       @Name("interface") String bindInterface) {
     }
 
     /**
      * @param maxPendingRequests requests read and not yet answered beyond which the next is answered 503
-     * @param maxRequestDelay    delay inside the gateway beyond which it answers part of the requests 503 (0: off)
+     * @param maxRequestDelay    delay inside the gateway beyond which it answers part of the requests 503 (0: off),
+     *                           once at least {@code overloadMinPending} requests are pending at once
      * @param maxConnections     open beacon connections beyond which a new one is closed at once
      * @param idleTimeout        a beacon connection with nothing read or written for this long is closed (0: never)
+     * @param overloadMinPending requests pending at once below which no delay counts as overload
+     * @param headerTimeout      a request's headers must arrive within this time of its first byte (else the connection closes)
+     * @param bodyTimeout        its body within this time of its headers (else the connection closes)
+     * @param maxBufferedBodies  request bodies held across all connections while they arrive; past it 503 + Retry-After
+     * @param maxConnectionsPerAddress open connections from one client address (0: no cap; behind a proxy, raise it)
      */
-    public record Gateway(String host, int port, int threads, Duration maxAge, Duration maxAhead,
-                          int maxCallsInFlight, int maxBatchEvents, int maxInFlight, Duration maxQueueDelay, Duration orderRetention,
-                          Duration catalogRefresh, int maxUrlLength, DataSize maxHeaderSize, DataSize maxBodySize,
-                          DataSize maxSaleBodySize, int maxPendingRequests, Duration maxRequestDelay, int maxConnections,
-                          Duration idleTimeout) {
+    public record Gateway(@NotBlank String host, @Range(min = 0, max = 65535) int port, @Range(min = 0, max = 1024) int threads,
+                          @NotNull @DurationMin(seconds = 1) @DurationMax(days = 7) Duration maxAge,
+                          @NotNull @DurationMin(seconds = 0) @DurationMax(days = 1) Duration maxAhead,
+                          @Range(min = 1, max = 1024) int maxCallsInFlight, @Range(min = 1, max = 1_000_000) int maxBatchEvents,
+                          @Range(min = 1, max = 100_000_000) int maxInFlight,
+                          @NotNull @DurationMin(millis = 1) @DurationMax(minutes = 10) Duration maxQueueDelay,
+                          @NotNull @DurationMin(minutes = 1) @DurationMax(days = 366) Duration orderRetention,
+                          @NotNull @DurationMin(millis = 100) @DurationMax(hours = 24) Duration catalogRefresh,
+                          @Range(min = 64, max = 1_048_576) int maxUrlLength, @NotNull DataSize maxHeaderSize,
+                          @NotNull DataSize maxBodySize, @NotNull DataSize maxSaleBodySize,
+                          @Range(min = 1, max = 10_000_000) int maxPendingRequests,
+                          @NotNull @DurationMin(millis = 0) @DurationMax(minutes = 10) Duration maxRequestDelay,
+                          @Range(min = 1, max = 10_000_000) int maxConnections,
+                          @NotNull @DurationMin(millis = 0) @DurationMax(days = 1) Duration idleTimeout,
+                          @Range(min = 0, max = 10_000_000) int overloadMinPending,
+                          @NotNull @DurationMin(millis = 100) @DurationMax(hours = 1) Duration headerTimeout,
+                          @NotNull @DurationMin(millis = 100) @DurationMax(hours = 1) Duration bodyTimeout,
+                          @NotNull DataSize maxBufferedBodies,
+                          @Range(min = 0, max = 10_000_000) int maxConnectionsPerAddress) {
+
+        /**
+         * An order remembered for less time than its sale's ts is accepted could be posted again and
+         * counted twice: refused at start.
+         */
+        public Gateway {
+            if (maxAge != null && maxAhead != null && orderRetention != null && orderRetention.compareTo(maxAge.plus(maxAhead)) < 0) {
+                throw new IllegalArgumentException("adgrid.gateway.order-retention (ADGRID_GATEWAY_ORDERRETENTION) is " + orderRetention
+                        + ", shorter than the ts window it must cover: max-age " + maxAge + " + max-ahead " + maxAhead
+                        + " (ADGRID_GATEWAY_MAXAGE, ADGRID_GATEWAY_MAXAHEAD); a sale posted again within its window would count twice."
+                        + " Set the retention to at least " + maxAge.plus(maxAhead));
+            }
+        }
+
+        @AssertTrue(message = "must be from 256B to 1MB")
+        public boolean isMaxHeaderSizeInRange() {
+            return inRange(maxHeaderSize, 256, DataSize.ofMegabytes(1).toBytes());
+        }
+
+        @AssertTrue(message = "must be from 1KB to 1GB")
+        public boolean isMaxBodySizeInRange() {
+            return inRange(maxBodySize, 1024, DataSize.ofGigabytes(1).toBytes());
+        }
+
+        @AssertTrue(message = "must be from 1KB to 1GB")
+        public boolean isMaxSaleBodySizeInRange() {
+            return inRange(maxSaleBodySize, 1024, DataSize.ofGigabytes(1).toBytes());
+        }
+
+        @AssertTrue(message = "must be from 1MB to 64GB")
+        public boolean isMaxBufferedBodiesInRange() {
+            return inRange(maxBufferedBodies, DataSize.ofMegabytes(1).toBytes(), DataSize.ofGigabytes(64).toBytes());
+        }
+
+        private static boolean inRange(DataSize size, long min, long max) {
+            return size == null || size.toBytes() >= min && size.toBytes() <= max;
+        }
 
         /** Minutes a beacon's identity is remembered for replay dedup: every ts the gateway accepts, and one more. */
         public int replayWindowMinutes() {
@@ -59,7 +138,8 @@ public record AdGridProperties(
      *
      * @param dir where the files live; empty = {@code <var-dir>/catalog}
      */
-    public record Catalog(Path dir, long maxBanners, long maxPublishers, long maxCampaigns) {
+    public record Catalog(Path dir, @Range(min = 1, max = 1_000_000_000) long maxBanners,
+                          @Range(min = 1, max = 1_000_000_000) long maxPublishers, @Range(min = 1, max = 1_000_000_000) long maxCampaigns) {
 
         public Path directory(Path varDir) {
             return dir == null || dir.toString().isBlank() ? varDir.resolve("catalog") : dir;
@@ -70,7 +150,7 @@ public record AdGridProperties(
      * @param holdOpenMinute a data member's cycles write only minutes closed 5 s ago or more
      *                       ({@code ADGRID_WRITEBEHIND_HOLDOPENMINUTE}); false: every cycle writes everything
      */
-    public record WriteBehind(Duration interval, boolean holdOpenMinute) {
+    public record WriteBehind(@NotNull @DurationMin(millis = 10) @DurationMax(minutes = 10) Duration interval, boolean holdOpenMinute) {
     }
 
     /**
@@ -88,6 +168,20 @@ public record AdGridProperties(
         }
     }
 
+    /**
+     * Rollups and retention (issue 22): minutes into hours into days, old detail dropped by partition.
+     *
+     * @param interval        how often a data member runs the job (one process at a time does the work)
+     * @param minuteRetention minute rows kept this long (whole UTC days), then only their hours
+     * @param hourRetention   hour rows kept this long (whole UTC months), then only their days (kept forever)
+     * @param hourDelay       an hour is rolled this long after it ends (late counts are added to it anyway)
+     */
+    public record Rollup(@NotNull @DurationMin(seconds = 1) @DurationMax(days = 1) Duration interval,
+                         @NotNull @DurationMin(days = 1) @DurationMax(days = 36_500) Duration minuteRetention,
+                         @NotNull @DurationMin(days = 31) @DurationMax(days = 36_500) Duration hourRetention,
+                         @NotNull @DurationMin(seconds = 0) @DurationMax(days = 1) Duration hourDelay) {
+    }
+
     public record Admin(String token) {
     }
 
@@ -99,6 +193,6 @@ public record AdGridProperties(
      * @param trustedProxy            the gateway is behind a proxy that appends the client's address to
      *                                {@code X-Forwarded-For} ({@code ADGRID_FRAUD_TRUSTEDPROXY}); off: the header is ignored
      */
-    public record Fraud(int maxClicksPerIpPerMinute, boolean trustedProxy) {
+    public record Fraud(@Range(min = 0, max = 1_000_000) int maxClicksPerIpPerMinute, boolean trustedProxy) {
     }
 }

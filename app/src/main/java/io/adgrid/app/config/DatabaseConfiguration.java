@@ -49,15 +49,15 @@ public class DatabaseConfiguration {
 
     /** The embedded server a {@code ./adgrid run} on this host started. */
     static DatabaseSettings runningEmbedded(Path varDir) {
-        Path portFile = varDir.resolve(EmbeddedDatabase.PORT_FILE);
-        if (!Files.exists(portFile)) {
-            throw new IllegalStateException("no database: set ADGRID_DB_URL (and ADGRID_DB_USER, ADGRID_DB_PASSWORD), "
-                    + "or start './adgrid run' on this host first so its PostgreSQL (" + portFile + ") can be shared");
-        }
         try {
-            int port = Integer.parseInt(Files.readString(portFile).trim());
-            log.info("using the embedded PostgreSQL of './adgrid run' on port {}", port);
-            return new DatabaseSettings(EmbeddedDatabase.jdbcUrl(port), "postgres", "");
+            DatabaseSettings running = EmbeddedDatabase.running(varDir);
+            if (running == null) {
+                throw new IllegalStateException("no database: set ADGRID_DB_URL (and ADGRID_DB_USER, ADGRID_DB_PASSWORD), "
+                        + "or start './adgrid run' on this host first so its PostgreSQL (" + varDir.resolve(EmbeddedDatabase.PORT_FILE)
+                        + ") can be shared");
+            }
+            log.info("using the embedded PostgreSQL of './adgrid run' at {}", running.url());
+            return running;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,7 @@
 package io.adgrid.app.config;
 
 import java.time.Clock;
+import io.adgrid.app.health.CatalogHealth;
 import io.adgrid.gateway.batching.GatedEventSink;
 import io.adgrid.gateway.batching.GridBatcher;
 import io.adgrid.gateway.beacon.BeaconService;
@@ -8,6 +9,7 @@ import io.adgrid.gateway.catalog.CatalogCache;
 import io.adgrid.gateway.catalog.CatalogLimits;
 import io.adgrid.gateway.catalog.CatalogStore;
 import io.adgrid.gateway.fraud.ClickRateLimiter;
+import io.adgrid.gateway.server.ConnectionLimits;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gateway.server.OverloadGuard;
 import io.adgrid.gateway.validation.BeaconValidator;
@@ -39,6 +41,11 @@ public class GatewayConfiguration {
         return new CatalogCache(store, new JdbcCatalogSource(dataSource), metrics).start(props.gateway().catalogRefresh());
     }
 
+    @Bean
+    CatalogHealth catalogHealthIndicator(CatalogCache catalog) {
+        return new CatalogHealth(catalog);
+    }
+
     @Bean(destroyMethod = "close")
     GridBatcher gridBatcher(HazelcastInstance grid, AdGridProperties props, Clock clock, MeterRegistry metrics) {
         AdGridProperties.Gateway g = props.gateway();
@@ -64,17 +71,24 @@ public class GatewayConfiguration {
         // Ready means this gateway can answer: not "the cluster is safe", which is false on every
         // gateway at once while partitions migrate (and Hazelcast retries calls through that).
         AdGridProperties.Fraud fraud = props.fraud();
+        Gauge.builder("adgrid.gateway.recovering", gate, g -> g.open() ? 0 : 1)
+                .description("1 while this gateway answers 503 recovering: journals of a dead grid life await replay, or no data "
+                        + "member says otherwise (see /healthz for which)").register(metrics);
         return new BeaconService(validator, new GatedEventSink(batcher, gate::open), () -> catalog.isLoaded() && gate.open()
                 && grid.getLifecycleService().isRunning()
                 && grid.getCluster().getMembers().stream().anyMatch(m -> !m.isLiteMember()), metrics,
-                new ClickRateLimiter(fraud.maxClicksPerIpPerMinute(), clock), fraud.trustedProxy());
+                new ClickRateLimiter(fraud.maxClicksPerIpPerMinute(), clock), fraud.trustedProxy())
+                .downReason(() -> !grid.getLifecycleService().isRunning() ? "grid member not running"
+                        : grid.getCluster().getMembers().stream().allMatch(m -> m.isLiteMember()) ? "no data member in the grid"
+                        : !catalog.isLoaded() ? "catalog not loaded yet"
+                        : gate.closedBecause());
     }
 
     @Bean
     OverloadGuard overloadGuard(AdGridProperties props, MeterRegistry metrics) {
         AdGridProperties.Gateway g = props.gateway();
         OverloadGuard guard = new OverloadGuard(new OverloadGuard.Settings(g.maxPendingRequests(), g.maxRequestDelay(),
-                g.maxConnections(), g.idleTimeout()));
+                g.maxConnections(), g.idleTimeout(), g.overloadMinPending()));
         Gauge.builder("adgrid.gateway.admitted.share", guard, OverloadGuard::admittedShare)
                 .description("Share of beacon requests the gateway handles now (the rest are answered 503: overload)").register(metrics);
         Gauge.builder("adgrid.gateway.pending.requests", guard, OverloadGuard::pendingRequests)
@@ -92,6 +106,7 @@ public class GatewayConfiguration {
         int threads = g.threads() > 0 ? g.threads() : Runtime.getRuntime().availableProcessors();
         GatewayServer.Limits limits = new GatewayServer.Limits(g.maxUrlLength(), Math.toIntExact(g.maxHeaderSize().toBytes()),
                 Math.toIntExact(g.maxBodySize().toBytes()), Math.toIntExact(g.maxSaleBodySize().toBytes()));
-        return GatewayServer.start(g.host(), g.port(), threads, limits, service, guard);
+        return GatewayServer.start(g.host(), g.port(), threads, limits, service, guard, new ConnectionLimits(g.headerTimeout(),
+                g.bodyTimeout(), g.maxBufferedBodies().toBytes(), g.maxConnectionsPerAddress()));
     }
 }

@@ -47,7 +47,7 @@ public class GracefulShutdown implements SmartLifecycle {
             try {
                 WriteBehind.CycleResult r = w.flushOwnEntries();
                 log.info("flushed {} batches ({} rows) to PostgreSQL", r.newBatches(), r.rows());
-                // Written: the journal is no longer needed once the other members' writes caught up too.
+                // Written: the journal is kept for its identities (a next life restores them), noted as stopped.
                 journal.ifAvailable(j -> j.retire(Duration.ofSeconds(10)));
             } catch (RuntimeException e) {
                 log.error("final flush failed; unwritten counts stay in the grid's other members if any: {}", e.getMessage());

@@ -2,6 +2,7 @@ package io.adgrid.app.config;
 
 import java.time.Clock;
 import io.adgrid.app.Role;
+import io.adgrid.grid.counters.ReplayWindow;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
@@ -24,7 +25,7 @@ public class GridConfiguration {
     GridSettings gridSettings(AdGridProperties props, Role role) {
         AdGridProperties.Grid g = props.grid();
         return new GridSettings(g.clusterName(), GridSettings.parseMembers(props.members()), g.port(),
-                !role.dataMember, g.partitionCount(), g.backupCount(), g.kubernetesServiceDns(), g.minMembers());
+                !role.dataMember, g.partitionCount(), g.backupCount(), g.kubernetesServiceDns(), g.minMembers(), g.bindInterface());
     }
 
     /**
@@ -33,15 +34,23 @@ public class GridConfiguration {
      * calls to its partitions stop being retried) right after it joins.
      */
     @Bean(destroyMethod = "shutdown")
-    HazelcastInstance hazelcastInstance(GridSettings settings, AdGridProperties props, Role role,
+    HazelcastInstance hazelcastInstance(GridSettings settings, AdGridProperties props, Role role, Clock clock,
                                         ObjectProvider<HikariDataSource> database) {
-        if (role.dataMember) {
-            database.getIfAvailable();
+        if (!role.dataMember) {
+            HazelcastInstance grid = GridMember.start(settings);
+            ClusterWindow.compareAsLiteMember(grid, props.gateway().maxAge(), props.gateway().maxAhead());
+            return grid;
         }
-        if (role.dataMember && props.journal().enabled()) {
-            return GridMember.start(settings, new MemberJournal(props.journal().directory(props.varDir()),
-                    props.gateway().replayWindowMinutes()));
+        database.getIfAvailable();
+        ReplayWindow window = new ReplayWindow(props.gateway().maxAge(), props.gateway().maxAhead(), clock);
+        HazelcastInstance grid = GridMember.start(settings, props.journal().enabled()
+                ? new MemberJournal(props.journal().directory(props.varDir()), props.gateway().replayWindowMinutes()) : null, window);
+        try {
+            ClusterWindow.joinAsDataMember(grid, window);
+        } catch (RuntimeException e) {
+            grid.getLifecycleService().terminate();
+            throw e;
         }
-        return GridMember.start(settings);
+        return grid;
     }
 }

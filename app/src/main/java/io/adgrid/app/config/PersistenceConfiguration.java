@@ -6,6 +6,8 @@ import io.adgrid.grid.counters.SliceJournal;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.journal.JournalKeeper;
+import io.adgrid.persister.rollup.RollupJob;
+import io.adgrid.persister.rollup.RollupScheduler;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
 import com.hazelcast.core.HazelcastInstance;
@@ -29,6 +31,29 @@ public class PersistenceConfiguration {
         return writeBehind;
     }
 
+    @Bean
+    RollupJob rollupJob(HikariDataSource dataSource, AdGridProperties props) {
+        AdGridProperties.Rollup r = props.rollup();
+        return new RollupJob(dataSource, new RollupJob.Settings(r.minuteRetention(), r.hourRetention(), r.hourDelay()));
+    }
+
+    /** Rollups and retention, run by every data member (an advisory lock lets one at a time do the work). */
+    @Bean(destroyMethod = "close")
+    RollupScheduler rollupScheduler(RollupJob job, Clock clock, AdGridProperties props, Role role, MeterRegistry metrics) {
+        RollupScheduler scheduler = new RollupScheduler(job, clock, role.dataMember ? props.rollup().interval() : null);
+        if (role.dataMember) {
+            Gauge.builder("adgrid.rollup.lag", scheduler, RollupScheduler::lagSeconds).baseUnit("seconds")
+                    .description("How long the oldest hour not rolled up yet has been closed (read after each run)").register(metrics);
+            Gauge.builder("adgrid.rollup.last.run", scheduler, RollupScheduler::lastRunEpochSeconds).baseUnit("seconds")
+                    .description("When the rollup job last ran, by any process (epoch seconds)").register(metrics);
+            Gauge.builder("adgrid.rollup.rows", scheduler, RollupScheduler::rowsRolled)
+                    .description("Rows the rollup job has written into counter_hour and counter_day, all processes").register(metrics);
+            Gauge.builder("adgrid.rollup.partitions.dropped", scheduler, RollupScheduler::partitionsDropped)
+                    .description("Partitions past their retention the rollup job has dropped, all processes").register(metrics);
+        }
+        return scheduler;
+    }
+
     /**
      * A data member's journal keeper: joins the grid's life, replays journals of dead ones, opens the
      * gateways' gate. Null where there is no journal (the gate is then opened at once by a data member).
@@ -44,6 +69,10 @@ public class PersistenceConfiguration {
         }
         Gauge.builder("adgrid.journal.written", journal, MemberJournal::bytesWritten).baseUnit("bytes")
                 .description("Bytes this member has journaled since it started (owner and backup writes)").register(metrics);
-        return new JournalKeeper(journal, grid, dataSource, clock).start();
+        JournalKeeper keeper = new JournalKeeper(journal, grid, dataSource, clock);
+        Gauge.builder("adgrid.journal.awaiting", keeper, JournalKeeper::awaitingCount)
+                .description("Journal directories of a dead grid life not yet replayed: while above 0 the grid refuses to count "
+                        + "(gateways answer 503 recovering); ./adgrid journal list says which").register(metrics);
+        return keeper.start();
     }
 }

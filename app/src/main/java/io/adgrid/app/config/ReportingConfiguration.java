@@ -9,6 +9,7 @@ import io.adgrid.reporting.stats.StatsController;
 import io.adgrid.reporting.stats.StatsRepository;
 import io.adgrid.reporting.stats.StatsService;
 import io.adgrid.reporting.web.ApiErrors;
+import io.adgrid.reporting.web.OpenApiDocs;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import org.springframework.context.annotation.Bean;
@@ -17,7 +18,7 @@ import org.springframework.context.annotation.Import;
 
 /** The reporting API (8081): stats and top lists merged from PostgreSQL and the grid, and the admin endpoints (flush, catalog). */
 @Configuration(proxyBeanMethods = false)
-@Import({StatsController.class, AdminController.class, CatalogAdminController.class, ApiErrors.class})
+@Import({StatsController.class, AdminController.class, CatalogAdminController.class, ApiErrors.class, OpenApiDocs.class})
 public class ReportingConfiguration {
 
     @Bean

@@ -1,12 +1,19 @@
 package io.adgrid.app.metrics;
 
 import java.time.Clock;
+import java.time.Duration;
 import io.adgrid.app.Role;
 import io.adgrid.reporting.campaigns.CampaignsController;
+import io.adgrid.reporting.ops.LocalHistory;
 import io.adgrid.reporting.ops.OpsController;
 import io.adgrid.reporting.ops.OpsOverview;
 import io.adgrid.reporting.stats.StatsService;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.core.HazelcastInstance;
+import org.springframework.boot.actuate.health.HealthComponent;
+import org.springframework.boot.actuate.health.HealthEndpoint;
+import org.springframework.boot.actuate.health.Status;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnNotWebApplication;
@@ -31,6 +38,12 @@ public class MetricsConfiguration {
         return new GridMeters(grid, role);
     }
 
+    /** Per-second chart points of this process from its start, so the dashboard has history when first opened. */
+    @Bean(destroyMethod = "close")
+    LocalHistory localHistory(HazelcastInstance grid, Clock clock) {
+        return new LocalHistory(grid, clock, LocalHistory.DEFAULT_SIZE).start(Duration.ofSeconds(1));
+    }
+
     /** The reporting process: the dashboard at / reads the whole cluster through this. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -49,8 +62,20 @@ public class MetricsConfiguration {
     static class ScrapePort {
 
         @Bean(destroyMethod = "close")
-        MetricsHttpServer metricsHttpServer(PrometheusMeterRegistry registry, OpsProperties props, HazelcastInstance grid) {
-            return MetricsHttpServer.start(props.metricsHost(), props.metricsPort(), registry, () -> grid.getLifecycleService().isRunning());
+        MetricsHttpServer metricsHttpServer(PrometheusMeterRegistry registry, OpsProperties props, HealthEndpoint health,
+                                            ObjectMapper json) {
+            return MetricsHttpServer.start(props.metricsHost(), props.metricsPort(), registry, group -> {
+                HealthComponent h = group == null ? health.health() : group.isEmpty() ? null : health.healthForPath(group);
+                if (h == null) {
+                    return null;
+                }
+                boolean down = h.getStatus().equals(Status.DOWN) || h.getStatus().equals(Status.OUT_OF_SERVICE);
+                try {
+                    return new MetricsHttpServer.HealthAnswer(down ? 503 : 200, json.writeValueAsString(h));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
         }
     }
 }

@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,7 +33,16 @@ public final class MetricsHttpServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    public static MetricsHttpServer start(String host, int firstPort, PrometheusMeterRegistry registry, BooleanSupplier up) {
+    /** A health answer: HTTP status and JSON body. */
+    public record HealthAnswer(int status, String json) {
+    }
+
+    /**
+     * @param health answers {@code /actuator/health} (argument null) and its groups
+     *               ({@code /actuator/health/readiness}: "readiness"); null when there is no such group
+     */
+    public static MetricsHttpServer start(String host, int firstPort, PrometheusMeterRegistry registry,
+                                          Function<String, HealthAnswer> health) {
         HttpServer server = bind(host, firstPort);
         server.createContext("/actuator/prometheus", exchange -> {
             if (!allowed(exchange)) {
@@ -45,11 +54,18 @@ public final class MetricsHttpServer implements AutoCloseable {
             if (!allowed(exchange)) {
                 return;
             }
-            boolean ok = up.getAsBoolean();
-            answer(exchange, ok ? 200 : 503, "application/json", ok ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+            String path = exchange.getRequestURI().getPath().replaceAll("/+$", "");
+            String group = path.equals("/actuator/health") ? null
+                    : path.startsWith("/actuator/health/") ? path.substring("/actuator/health/".length()) : "";
+            HealthAnswer h = health.apply(group);
+            if (h == null) {
+                answer(exchange, 404, "application/json", "{\"status\":404,\"error\":\"not_found\",\"reason\":\"no health group " + group.replaceAll("[^A-Za-z0-9_-]", "") + "\"}");
+                return;
+            }
+            answer(exchange, h.status(), "application/json", h.json());
         });
         server.createContext("/", exchange -> answer(exchange, 404, "application/json",
-                "{\"status\":404,\"error\":\"not_found\",\"reason\":\"this port serves /actuator/prometheus and /actuator/health\"}"));
+                "{\"status\":404,\"error\":\"not_found\",\"reason\":\"this port serves /actuator/prometheus and /actuator/health (/liveness, /readiness)\"}"));
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "adgrid-metrics-http");
             t.setDaemon(true);

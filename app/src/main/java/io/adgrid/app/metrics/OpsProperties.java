@@ -1,7 +1,13 @@
 package io.adgrid.app.metrics;
 
 import java.time.Duration;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.Range;
+import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Ops settings ({@code adgrid.ops.*}, or {@code ADGRID_OPS_LAGALARM} style variables).
@@ -12,5 +18,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                    processes (the first free one from it is taken; 0: any free port)
  */
 @ConfigurationProperties("adgrid.ops")
-public record OpsProperties(Duration lagAlarm, String metricsHost, int metricsPort) {
+@Validated
+public record OpsProperties(@NotNull @DurationMin(seconds = 1) @DurationMax(days = 1) Duration lagAlarm, @NotBlank String metricsHost,
+                            @Range(min = 0, max = 65535) int metricsPort) {
 }

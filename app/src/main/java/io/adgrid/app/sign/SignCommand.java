@@ -1,6 +1,8 @@
 package io.adgrid.app.sign;
 
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,54 +12,133 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import io.adgrid.catalog.Campaign;
 import io.adgrid.event.EventType;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.DatabaseSettings;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * {@code ./adgrid sign TYPE key=value ...}: prints a signed beacon URL, with the campaign secret
- * read from the catalog ({@code ADGRID_DB_URL}, or the PostgreSQL of a local {@code ./adgrid run}):
- * the secret {@code kid=...} names, or kid 0 (the campaign's first) without it. A retired key is refused.
- * Fills in {@code ts} (now) and {@code n} (random) for impressions and clicks, {@code order} for sales.
+ * {@code ./adgrid sign TYPE key=value ...}: prints a signed (contract v2) beacon URL, and nothing
+ * else, on stdout. The campaign's secret is read from the catalog: {@code ADGRID_DB_URL} (or
+ * {@code --adgrid.db.url}) when set, else the PostgreSQL of a local {@code ./adgrid run} under
+ * {@code ./var}; with neither it refuses rather than guess. Without {@code kid} it signs with the
+ * campaign's newest active key. {@code c --of URL} prints the click of an impression URL's rendering
+ * (same b, p, ts, n and key), the click the grid counts as clean once that impression was counted.
  */
 public final class SignCommand {
 
     static final String USAGE = """
-            usage: ./adgrid sign TYPE b=BANNER p=PUBLISHER [ts=MILLIS] [n=NONCE] [order=ID amount=DECIMAL] [kid=KEY] [--base=URL]
-              TYPE   i|impression, c|click or s|sale
-              kid    which of the campaign's secrets signs (it is then part of the URL); default: the first one, kid 0
-              prints the signed URL; a sale URL is for POST: curl -X POST "$(./adgrid sign s b=7 p=3 amount=12.50)"
-              --base defaults to $ADGRID_GATEWAY_URL or http://localhost:8080""";
+            usage: ./adgrid sign TYPE b=BANNER p=PUBLISHER [ts=MILLIS] [n=NONCE] [order=ID amount=DECIMAL] [kid=KEY] [--gateway URL]
+                   ./adgrid sign c --of "IMPRESSION_URL" [--gateway URL]
+              TYPE     i|impression, c|click or s|sale
+              kid      which of the campaign's keys signs (it is then part of the URL); default: its newest active key
+              --of     the click of that impression's rendering (its b, p, ts, n and key): a clean click once the impression is counted
+              --gateway  the printed host: default $ADGRID_GATEWAY_URL, else http://localhost:$ADGRID_GATEWAY_PORT (8080)
+              the catalog is read from $ADGRID_DB_URL (with ADGRID_DB_USER, ADGRID_DB_PASSWORD), else from the local ./var database;
+              --adgrid.db.url=..., --adgrid.gateway.port=... and --adgrid.var-dir=... are settings too, never signed
+              prints only the signed URL; a sale URL is for POST: curl -X POST "$(./adgrid sign s b=7 p=3 amount=12.50)\"""";
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHABET = "abcdefghijkmnopqrstuvwxyz23456789".toCharArray();
+    /** Parameters an impression URL brings to its click; its sig is the impression's own. */
+    private static final Set<String> RENDERING = Set.of("b", "p", "ts", "n", "kid");
 
     private SignCommand() {
     }
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
+        return run(args, System.getenv(), out, err);
+    }
+
+    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         if (args.isEmpty() || EventType.parse(args.get(0)).isEmpty()) {
             err.println(USAGE);
             return 2;
         }
         EventType type = EventType.parse(args.get(0)).orElseThrow();
-        String base = System.getenv().getOrDefault("ADGRID_GATEWAY_URL", "http://localhost:8080");
+        Map<String, String> settings = new HashMap<>();
         Map<String, String> params = new TreeMap<>();
-        for (String a : args.subList(1, args.size())) {
-            if (a.startsWith("--base=")) {
-                base = a.substring("--base=".length());
+        String gateway = null;
+        String of = null;
+        List<String> rest = args.subList(1, args.size());
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            if (a.equals("--gateway") || a.equals("--of")) {
+                if (i + 1 == rest.size()) {
+                    err.println(a + " needs a value\n" + USAGE);
+                    return 2;
+                }
+                if (a.equals("--gateway")) {
+                    gateway = rest.get(++i);
+                } else {
+                    of = rest.get(++i);
+                }
+            } else if (a.startsWith("--gateway=") || a.startsWith("--base=")) {
+                gateway = a.substring(a.indexOf('=') + 1);
+            } else if (a.startsWith("--of=")) {
+                of = a.substring("--of=".length());
+            } else if (a.startsWith("--adgrid.") && a.indexOf('=') > 0) {
+                settings.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+            } else if (a.startsWith("-")) {
+                err.println("unknown option '" + a + "'\n" + USAGE);
+                return 2;
             } else if (a.indexOf('=') > 0) {
                 params.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else {
                 err.println("not a key=value pair: '" + a + "'\n" + USAGE);
                 return 2;
             }
+        }
+        for (String s : settings.keySet()) {
+            if (!Set.of("adgrid.db.url", "adgrid.db.user", "adgrid.db.password", "adgrid.gateway.port", "adgrid.var-dir").contains(s)) {
+                err.println("sign: the setting --" + s + " does not apply to sign; ignored (it is not signed)");
+            }
+        }
+        if (of != null) {
+            if (type != EventType.CLICK) {
+                err.println("--of gives the click of an impression: use ./adgrid sign c --of \"IMPRESSION_URL\"");
+                return 2;
+            }
+            if (!params.isEmpty()) {
+                err.println("--of takes the rendering from the impression URL: give no key=value pairs with it");
+                return 2;
+            }
+            try {
+                URI impression = new URI(of);
+                if (impression.getPath() == null || !impression.getPath().endsWith("/i") || impression.getRawQuery() == null) {
+                    err.println("--of needs an impression URL (…/i?b=…&p=…&ts=…&n=…&sig=…), got '" + of + "'");
+                    return 2;
+                }
+                new QueryStringDecoder(impression.getRawQuery(), false).parameters().forEach((k, v) -> {
+                    if (RENDERING.contains(k) && !v.isEmpty()) {
+                        params.put(k, v.get(0));
+                    }
+                });
+                if (gateway == null && impression.getScheme() != null && impression.getRawAuthority() != null) {
+                    gateway = impression.getScheme() + "://" + impression.getRawAuthority();
+                }
+            } catch (URISyntaxException e) {
+                err.println("--of needs an impression URL: " + e.getMessage());
+                return 2;
+            }
+            for (String required : List.of("b", "p", "ts", "n")) {
+                if (!params.containsKey(required)) {
+                    err.println("the impression URL has no " + required + "=");
+                    return 2;
+                }
+            }
+        }
+        if (gateway == null) {
+            gateway = gatewayUrl(env, settings);
         }
         if (!params.containsKey("b") || !params.containsKey("p")) {
             err.println("b= (banner) and p= (publisher) are required\n" + USAGE);
@@ -80,10 +161,11 @@ public final class SignCommand {
             err.println("b must be a banner id");
             return 2;
         }
-        String kid = params.getOrDefault("kid", "0");
+        // The key is part of the rendering: an impression without kid was signed with kid 0, and so is its click.
+        String kid = params.getOrDefault("kid", of != null ? "0" : null);
         Secret secret;
         try {
-            secret = secretOfBanner(banner, kid);
+            secret = secretOfBanner(banner, kid, env, settings, err);
         } catch (IllegalStateException | SQLException e) {
             err.println("cannot read the catalog: " + e.getMessage());
             return 1;
@@ -93,76 +175,101 @@ public final class SignCommand {
             return 1;
         }
         if (secret.value() == null) {
-            err.println("campaign " + secret.campaign() + " of banner " + banner + " has no key kid=" + kid);
+            err.println(kid == null ? "campaign " + secret.campaign() + " of banner " + banner + " has no active key"
+                    : "campaign " + secret.campaign() + " of banner " + banner + " has no key kid=" + kid);
             return 1;
         }
         if (secret.retired()) {
-            err.println("key kid=" + kid + " of campaign " + secret.campaign() + " is retired: the gateway refuses beacons signed with it");
+            err.println("key kid=" + secret.kid() + " of campaign " + secret.campaign() + " is retired: the gateway refuses beacons signed with it");
             return 1;
         }
-        params.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(secret.value()), params));
-        StringBuilder url = new StringBuilder(base).append('/').append(type.code()).append('?');
+        if (of != null) {
+            String sig = new QueryStringDecoder(of).parameters().getOrDefault(CanonicalString.SIGNATURE_PARAM, List.of("")).get(0);
+            if (!BeaconSigner.sign(BeaconSigner.key(secret.value()), EventType.IMPRESSION, params).equals(sig)) {
+                err.println("sign: note: that URL's sig is not this key's v2 impression signature of its parameters; the click is signed anyway");
+            }
+        } else if (!params.containsKey("kid") && !Campaign.FIRST_KID.equals(secret.kid())) {
+            // The newest active key is not the campaign's first (kid 0, the default of a beacon without kid): name it.
+            params.put("kid", secret.kid());
+        }
+        params.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(secret.value()), type, params));
+        StringBuilder url = new StringBuilder(gateway.endsWith("/") ? gateway.substring(0, gateway.length() - 1) : gateway)
+                .append('/').append(type.code()).append('?');
         params.forEach((k, v) -> url.append(encode(k)).append('=').append(encode(v)).append('&'));
         url.setLength(url.length() - 1);
         out.println(url);
         return 0;
     }
 
-    /** A banner's campaign and the secret of one of its keys (value null: no such kid). Never printed. */
-    private record Secret(long campaign, String value, boolean retired) {
+    /** The printed host: --gateway, else ADGRID_GATEWAY_URL, else localhost on the configured gateway port. */
+    static String gatewayUrl(Map<String, String> env, Map<String, String> settings) {
+        String url = env.get("ADGRID_GATEWAY_URL");
+        if (url != null && !url.isBlank()) {
+            return url;
+        }
+        String port = settings.getOrDefault("adgrid.gateway.port", env.getOrDefault("ADGRID_GATEWAY_PORT", "8080"));
+        return "http://localhost:" + port;
+    }
+
+    /** A banner's campaign and the secret of the key that signs (value null: no such key). Never printed. */
+    private record Secret(long campaign, String kid, String value, boolean retired) {
         @Override
         public String toString() {
-            return "Secret[campaign=" + campaign + ", retired=" + retired + "]";
+            return "Secret[campaign=" + campaign + ", kid=" + kid + ", retired=" + retired + "]";
         }
     }
 
-    private static Secret secretOfBanner(long banner, String kid) throws SQLException {
-        DatabaseSettings db = catalogDatabase();
-        if (db != null) {
-            return query(db, banner, kid);
+    private static Secret secretOfBanner(long banner, String kid, Map<String, String> env, Map<String, String> settings,
+                                         PrintStream err) throws SQLException {
+        String url = settings.getOrDefault("adgrid.db.url", env.get("ADGRID_DB_URL"));
+        if (url != null && !url.isBlank()) {
+            return query(new DatabaseSettings(url, settings.getOrDefault("adgrid.db.user", env.getOrDefault("ADGRID_DB_USER", "postgres")),
+                    settings.getOrDefault("adgrid.db.password", env.getOrDefault("ADGRID_DB_PASSWORD", ""))), banner, kid);
         }
-        Path var = varDir();
+        Path var = Path.of(settings.getOrDefault("adgrid.var-dir", env.getOrDefault("ADGRID_VAR_DIR", "./var")));
+        Path portFile = var.resolve(EmbeddedDatabase.PORT_FILE);
+        if (Files.exists(portFile)) {
+            try {
+                return query(EmbeddedDatabase.running(var), banner, kid); // with the password in var/
+            } catch (java.io.IOException | NumberFormatException | SQLException e) {
+                // A port file left by a process that is gone: read the files below instead.
+            }
+        }
         if (!Files.isDirectory(var.resolve("pgdata"))) {
-            throw new IllegalStateException("no catalog yet: start './adgrid run --demo' once, or set ADGRID_DB_URL");
+            throw new IllegalStateException("no catalog to sign with: set ADGRID_DB_URL (and ADGRID_DB_USER, ADGRID_DB_PASSWORD) to the "
+                    + "cluster's PostgreSQL, or run './adgrid run --demo' here first (" + var.toAbsolutePath().normalize() + " has no database)");
         }
-        // No server running: start the local one just long enough to read the secret.
+        err.println("sign: reading the catalog of the local database in " + var.toAbsolutePath().normalize()
+                + " (not running: started briefly); set ADGRID_DB_URL to sign for a cluster");
         try (EmbeddedDatabase embedded = EmbeddedDatabase.start(var, 0)) {
             return query(embedded.settings(), banner, kid);
         }
     }
 
-    private static DatabaseSettings catalogDatabase() {
-        String url = System.getenv("ADGRID_DB_URL");
-        if (url != null && !url.isBlank()) {
-            return new DatabaseSettings(url, System.getenv().getOrDefault("ADGRID_DB_USER", "postgres"),
-                    System.getenv().getOrDefault("ADGRID_DB_PASSWORD", ""));
-        }
-        Path portFile = varDir().resolve(EmbeddedDatabase.PORT_FILE);
-        try {
-            return Files.exists(portFile) ? new DatabaseSettings(EmbeddedDatabase.jdbcUrl(Integer.parseInt(Files.readString(portFile).trim())), "postgres", "") : null;
-        } catch (java.io.IOException | NumberFormatException e) {
-            return null;
-        }
-    }
-
-    private static Path varDir() {
-        return Path.of(System.getenv().getOrDefault("ADGRID_VAR_DIR", "./var"));
-    }
-
+    /** The key {@code kid} of the banner's campaign, or with kid null its newest active key. */
     private static Secret query(DatabaseSettings db, long banner, String kid) throws SQLException {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(db.url());
         ds.setUser(db.user());
         ds.setPassword(db.password());
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("""
-                     SELECT b.campaign_id, s.secret, s.retired_at IS NOT NULL AND s.retired_at <= now()
-                     FROM banner b LEFT JOIN campaign_secret s ON s.campaign_id = b.campaign_id AND s.kid = ?
-                     WHERE b.id = ?""")) {
-            ps.setString(1, kid);
-            ps.setLong(2, banner);
+        String sql = kid != null ? """
+                SELECT b.campaign_id, s.kid, s.secret, s.retired_at IS NOT NULL AND s.retired_at <= now()
+                FROM banner b LEFT JOIN campaign_secret s ON s.campaign_id = b.campaign_id AND s.kid = ?
+                WHERE b.id = ?""" : """
+                SELECT b.campaign_id, s.kid, s.secret, false
+                FROM banner b LEFT JOIN LATERAL (
+                    SELECT kid, secret FROM campaign_secret
+                    WHERE campaign_id = b.campaign_id AND (retired_at IS NULL OR retired_at > now())
+                    ORDER BY created_at DESC, kid DESC LIMIT 1) s ON true
+                WHERE b.id = ?""";
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (kid != null) {
+                ps.setString(i++, kid);
+            }
+            ps.setLong(i, banner);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Secret(rs.getLong(1), rs.getString(2), rs.getBoolean(3)) : null;
+                return rs.next() ? new Secret(rs.getLong(1), rs.getString(2) == null ? kid : rs.getString(2), rs.getString(3), rs.getBoolean(4)) : null;
             }
         }
     }

@@ -76,7 +76,7 @@ public final class BenchCatalog implements AutoCloseable {
         params.put("p", Long.toString(publisher));
         params.put("ts", Long.toString(tsMillis));
         params.put("n", nonce);
-        String sig = BeaconSigner.sign(BeaconSigner.key(secretOf(campaignOf(banner))), params);
+        String sig = BeaconSigner.sign(BeaconSigner.key(secretOf(campaignOf(banner))), io.adgrid.event.EventType.IMPRESSION, params);
         return "/i?b=" + banner + "&p=" + publisher + "&ts=" + tsMillis + "&n=" + nonce + "&sig=" + sig;
     }
 

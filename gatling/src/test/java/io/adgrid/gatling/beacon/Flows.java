@@ -174,8 +174,8 @@ public final class Flows {
         }));
         out.add(hostile("signed with another campaign's secret (403)", Shape.GET, EventType.IMPRESSION, 403, v -> {
             long other = catalog.otherCampaign(v.campaign());
-            Map<String, String> q = other != v.campaign() ? renderer.signed(other, beaconParams(v))
-                    : Signer.signed(Signer.key("not-the-secret"), beaconParams(v));
+            Map<String, String> q = other != v.campaign() ? renderer.signed(other, EventType.IMPRESSION, beaconParams(v))
+                    : Signer.signed(Signer.key("not-the-secret"), EventType.IMPRESSION.path, beaconParams(v));
             return new LinkedHashMap<>(q);
         }));
         out.add(hostile("truncated sig (400)", Shape.GET, EventType.IMPRESSION, 400, v -> {
@@ -192,13 +192,18 @@ public final class Flows {
         out.add(hostile("bad nonce (400)", Shape.GET, EventType.IMPRESSION, 400, v -> {
             Map<String, String> q = beaconParams(v);
             q.put("n", v.nonce() + "!");
-            return new LinkedHashMap<>(renderer.signed(v.campaign(), q));
+            return new LinkedHashMap<>(renderer.signed(v.campaign(), EventType.IMPRESSION, q));
         }));
         out.add(hostile("unsigned extra parameter (400)", Shape.GET, EventType.IMPRESSION, 400, v -> {
             Map<String, String> q = signedBeacon(v);
             q.put("cb", "123");
             return q;
         }));
+        out.add(hostile("impression URL sent as a click (403)", Shape.GET, EventType.CLICK, 403, v -> signedBeacon(v)));
+        out.add(hostile("click URL sent as an impression (403)", Shape.GET, EventType.IMPRESSION, 403,
+                v -> new LinkedHashMap<>(renderer.signed(v.campaign(), EventType.CLICK, beaconParams(v)))));
+        out.add(hostile("v1 signature, no type path (403)", Shape.GET, EventType.IMPRESSION, 403,
+                v -> new LinkedHashMap<>(Signer.signedV1(catalog.keyOf(v.campaign()), beaconParams(v)))));
         out.add(hostile("click with a redirect target (400)", Shape.GET, EventType.CLICK, 400, v -> {
             Map<String, String> q = signedBeacon(v);
             q.put("url", "https://evil.example/phish");
@@ -207,22 +212,22 @@ public final class Flows {
         out.add(hostile("unknown banner (404)", Shape.GET, EventType.IMPRESSION, 404, v -> {
             Map<String, String> q = beaconParams(v);
             q.put("b", Long.toString(catalog.unknownBanner()));
-            return new LinkedHashMap<>(renderer.signed(v.campaign(), q));
+            return new LinkedHashMap<>(renderer.signed(v.campaign(), EventType.IMPRESSION, q));
         }));
         out.add(hostile("unknown publisher (404)", Shape.GET, EventType.IMPRESSION, 404, v -> {
             Map<String, String> q = beaconParams(v);
             q.put("p", Long.toString(1_000_000_007L + catalog.publishers()));
-            return new LinkedHashMap<>(renderer.signed(v.campaign(), q));
+            return new LinkedHashMap<>(renderer.signed(v.campaign(), EventType.IMPRESSION, q));
         }));
         out.add(hostile("stale ts (422)", Shape.GET, EventType.IMPRESSION, 422, v -> {
             Map<String, String> q = beaconParams(v);
             q.put("ts", Long.toString(v.ts() - Duration.ofHours(2).toMillis()));
-            return new LinkedHashMap<>(renderer.signed(v.campaign(), q));
+            return new LinkedHashMap<>(renderer.signed(v.campaign(), EventType.IMPRESSION, q));
         }));
         out.add(hostile("future ts (422)", Shape.GET, EventType.CLICK, 422, v -> {
             Map<String, String> q = beaconParams(v);
             q.put("ts", Long.toString(v.ts() + Duration.ofHours(1).toMillis()));
-            return new LinkedHashMap<>(renderer.signed(v.campaign(), q));
+            return new LinkedHashMap<>(renderer.signed(v.campaign(), EventType.CLICK, q));
         }));
         out.add(hostile("impression by POST (405)", Shape.POST_QUERY, EventType.IMPRESSION, 405, v -> signedBeacon(v)));
         out.add(hostile("sale with a negative amount (422)", Shape.FORM, EventType.SALE, 422, v -> signedSale(v, "-5.00")));
@@ -272,7 +277,7 @@ public final class Flows {
     }
 
     private Map<String, String> signedBeacon(View v) {
-        return new LinkedHashMap<>(renderer.signed(v.campaign(), beaconParams(v)));
+        return new LinkedHashMap<>(renderer.signed(v.campaign(), EventType.IMPRESSION, beaconParams(v)));
     }
 
     private Map<String, String> signedSale(View v, String amount) {
@@ -282,7 +287,7 @@ public final class Flows {
         p.put("order", renderer.orderId());
         p.put("amount", new BigDecimal(amount).toPlainString());
         p.put("ts", Long.toString(v.ts()));
-        return new LinkedHashMap<>(renderer.signed(v.campaign(), p));
+        return new LinkedHashMap<>(renderer.signed(v.campaign(), EventType.SALE, p));
     }
 
     // ---------------------------------------------------------------- requests

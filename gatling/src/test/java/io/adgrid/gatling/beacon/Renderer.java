@@ -50,7 +50,7 @@ public final class Renderer {
         return beacon(EventType.IMPRESSION, v);
     }
 
-    /** The click of a view: same b, p, ts and n as its impression (a different identity, being a click). */
+    /** The click of a view: same b, p, ts and n as its impression, signed for /c (the click of its rendering). */
     public Event click(View v) {
         return beacon(EventType.CLICK, v);
     }
@@ -61,7 +61,7 @@ public final class Renderer {
         p.put("p", Long.toString(v.publisher()));
         p.put("ts", Long.toString(v.ts()));
         p.put("n", v.nonce());
-        return new Event(type, v.campaign(), v.banner(), v.publisher(), 0, Signer.signed(catalog.keyOf(v.campaign()), p));
+        return new Event(type, v.campaign(), v.banner(), v.publisher(), 0, Signer.signed(catalog.keyOf(v.campaign()), type.path, p));
     }
 
     /** A sale after a click on the view: a fresh order, an amount of 1.00 to 250.00, ts now. */
@@ -79,18 +79,18 @@ public final class Renderer {
         p.put("amount", amount.toPlainString());
         p.put("ts", Long.toString(ts));
         return new Event(EventType.SALE, campaign, banner, publisher, amount.movePointRight(6).longValueExact(),
-                Signer.signed(catalog.keyOf(campaign), p));
+                Signer.signed(catalog.keyOf(campaign), EventType.SALE.path, p));
     }
 
     /** The same order re-signed later (a postback retried by an ad server that re-renders it): a duplicate. */
     public Map<String, String> resigned(Event sale) {
         Map<String, String> p = new LinkedHashMap<>(sale.params);
         p.put("ts", Long.toString(System.currentTimeMillis()));
-        return Signer.signed(catalog.keyOf(sale.campaign), p);
+        return Signer.signed(catalog.keyOf(sale.campaign), EventType.SALE.path, p);
     }
 
-    /** Parameters signed with the given campaign's key (for requests built by hand, e.g. hostile ones). */
-    public Map<String, String> signed(long campaign, Map<String, String> params) {
-        return Signer.signed(catalog.keyOf(campaign), params);
+    /** Parameters signed for {@code type} with the given campaign's key (for requests built by hand, e.g. hostile ones). */
+    public Map<String, String> signed(long campaign, EventType type, Map<String, String> params) {
+        return Signer.signed(catalog.keyOf(campaign), type.path, params);
     }
 }

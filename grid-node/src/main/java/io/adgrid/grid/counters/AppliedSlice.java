@@ -58,10 +58,7 @@ public record AppliedSlice(long routeKey, long batchGateway, long batchSequence,
                             c.clicks++;
                         }
                     }
-                    case SALE -> {
-                        c.conversions++;
-                        c.revenueMicros += e.amountMicros();
-                    }
+                    case SALE -> c.addSale(e.amountMicros());
                 }
             }
         }

@@ -17,17 +17,36 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 /**
  * Applies one gateway batch to the grid entries it touches, on their partition threads, and to
  * their backups (the same processor runs there and, being deterministic, reaches the same state).
- * Returns, per entry, a bit set (null when no bit is set) over its events: bit {@code 2i} when
- * event {@code i} was a duplicate, bit {@code 2i + 1} when it was counted as a suspect click; read
- * it with {@link #isDuplicate} and {@link #isSuspect}.
+ * Returns, per entry, a bit set (null when every event was counted) holding a 3-bit verdict per
+ * event ({@link #verdict}): counted, duplicate, suspect click, or refused (too old for the owner's
+ * ts window, or past the revenue bound of its counter key).
+ *
+ * <p>The owner stamps the batch with its clock and ts window ({@link OwnerStamped}): an event older
+ * than the window, or than what its entry still remembers, is refused, so no event is counted whose
+ * replay the grid could no longer recognise, whatever the gateway's window or clock.
  */
-public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]>, IdentifiedDataSerializable {
+public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]>, IdentifiedDataSerializable, OwnerStamped {
+
+    /** Verdict codes in the answer, 3 bits per event. */
+    public static final int COUNTED = 0;
+    public static final int DUPLICATE = 1;
+    public static final int SUSPECT = 2;
+    public static final int TOO_OLD = 3;
+    public static final int OVER_KEY_LIMIT = 4;
+    private static final int BITS = 3;
+
+    /** Not stamped by an owner (a processor run directly, as in unit tests): no ts refusal. */
+    private static final long UNSTAMPED = Long.MIN_VALUE;
 
     private long batchGateway;
     private long batchSequence;
     private long orderExpiresMinute;
     private boolean identitiesOnly;
     private Map<Long, List<GridEvent>> eventsByKey;
+    /** The owner's clock when it ran the batch, and its window; see {@link #stamped}. */
+    private long ownerNowMillis = UNSTAMPED;
+    private long maxAgeMillis;
+    private int windowMinutes = ReplayWindow.defaults().minutes();
 
     public ApplyBatch() {
     }
@@ -53,8 +72,21 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         return new ApplyBatch(batch, orderExpiresMinute, eventsByKey, true);
     }
 
+    @Override
+    public ApplyBatch stamped(long nowMillis, ReplayWindow window) {
+        ApplyBatch copy = new ApplyBatch(batchId(), orderExpiresMinute, eventsByKey, identitiesOnly);
+        copy.ownerNowMillis = nowMillis;
+        copy.maxAgeMillis = window.maxAge().toMillis();
+        copy.windowMinutes = window.minutes();
+        return copy;
+    }
+
     public BatchId batchId() {
         return new BatchId(batchGateway, batchSequence);
+    }
+
+    public boolean identitiesOnly() {
+        return identitiesOnly;
     }
 
     public Set<Long> keys() {
@@ -82,6 +114,7 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         }
         BatchId batch = batchId();
         int n = events.size();
+        long refuseBefore = ownerNowMillis == UNSTAMPED || identitiesOnly ? Long.MIN_VALUE : ownerNowMillis - maxAgeMillis;
         BitSet answer = null;
         Set<String> orders = null;
         List<GridEvent> taken = SliceRecorder.active() ? new ArrayList<>(n) : null;
@@ -89,24 +122,30 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
             GridEvent e = events.get(i);
             RouteState.Verdict verdict;
             if (identitiesOnly) {
-                boolean known = e.type() == EventType.SALE ? !state.rememberOrder(e, batch, orderExpiresMinute) : !state.rememberBeacon(e);
+                boolean known = e.type() == EventType.SALE ? !state.rememberOrder(e, batch, orderExpiresMinute, windowMinutes)
+                        : !state.rememberBeacon(e);
                 verdict = known ? RouteState.Verdict.DUPLICATE : RouteState.Verdict.COUNTED;
             } else if (e.type() == EventType.SALE) {
                 if (orders == null) {
                     orders = new HashSet<>();
                 }
-                verdict = state.recordSale(e, batch, orders, orderExpiresMinute) ? RouteState.Verdict.COUNTED : RouteState.Verdict.DUPLICATE;
+                verdict = state.recordSale(e, batch, orders, orderExpiresMinute, windowMinutes, refuseBefore);
             } else {
-                verdict = state.recordBeacon(e);
+                verdict = state.recordBeacon(e, refuseBefore);
             }
-            if (taken != null && verdict != RouteState.Verdict.DUPLICATE) {
+            if (taken != null && (verdict == RouteState.Verdict.COUNTED || verdict == RouteState.Verdict.SUSPECT)) {
                 taken.add(verdict == RouteState.Verdict.SUSPECT && !e.suspect() ? e.asSuspect() : e);
             }
             if (verdict != RouteState.Verdict.COUNTED) {
                 if (answer == null) {
-                    answer = new BitSet(2 * n);
+                    answer = new BitSet(BITS * n);
                 }
-                answer.set(verdict == RouteState.Verdict.DUPLICATE ? 2 * i : 2 * i + 1);
+                int code = code(verdict);
+                for (int bit = 0; bit < BITS; bit++) {
+                    if ((code & (1 << bit)) != 0) {
+                        answer.set(BITS * i + bit);
+                    }
+                }
             }
         }
         if (taken != null && !taken.isEmpty()) {
@@ -116,14 +155,35 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         return answer == null ? null : answer.toLongArray();
     }
 
+    private static int code(RouteState.Verdict verdict) {
+        return switch (verdict) {
+            case COUNTED -> COUNTED;
+            case DUPLICATE -> DUPLICATE;
+            case SUSPECT -> SUSPECT;
+            case TOO_OLD -> TOO_OLD;
+            case OVER_KEY_LIMIT -> OVER_KEY_LIMIT;
+        };
+    }
+
+    /** The verdict code ({@link #COUNTED}, {@link #DUPLICATE}, ...) the answer of {@link #process} gives event {@code i} of the entry. */
+    public static int verdict(long[] answer, int i) {
+        int code = 0;
+        for (int bit = 0; bit < BITS; bit++) {
+            if (isSet(answer, BITS * i + bit)) {
+                code |= 1 << bit;
+            }
+        }
+        return code;
+    }
+
     /** Whether the answer of {@link #process} says event {@code i} of the entry was a duplicate. */
     public static boolean isDuplicate(long[] answer, int i) {
-        return isSet(answer, 2 * i);
+        return verdict(answer, i) == DUPLICATE;
     }
 
     /** Whether the answer of {@link #process} says event {@code i} of the entry was counted as a suspect click. */
     public static boolean isSuspect(long[] answer, int i) {
-        return isSet(answer, 2 * i + 1);
+        return verdict(answer, i) == SUSPECT;
     }
 
     private static boolean isSet(long[] bits, int bit) {
@@ -147,6 +207,9 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         out.writeLong(batchSequence);
         out.writeLong(orderExpiresMinute);
         out.writeBoolean(identitiesOnly);
+        out.writeLong(ownerNowMillis);
+        out.writeLong(maxAgeMillis);
+        out.writeInt(windowMinutes);
         out.writeInt(eventsByKey.size());
         for (Map.Entry<Long, List<GridEvent>> e : eventsByKey.entrySet()) {
             out.writeLong(e.getKey());
@@ -163,6 +226,9 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         batchSequence = in.readLong();
         orderExpiresMinute = in.readLong();
         identitiesOnly = in.readBoolean();
+        ownerNowMillis = in.readLong();
+        maxAgeMillis = in.readLong();
+        windowMinutes = in.readInt();
         int keys = in.readInt();
         eventsByKey = new HashMap<>(Math.max(16, keys * 2));
         for (int k = 0; k < keys; k++) {

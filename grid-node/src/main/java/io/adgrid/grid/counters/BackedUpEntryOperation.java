@@ -22,6 +22,9 @@ import com.hazelcast.spi.impl.operationservice.Operation;
  *
  * <p>On a member with a {@link SliceJournal}, owner and backups also journal what the batch changed
  * before answering, so an acknowledged count survives even the death of every member.
+ *
+ * <p>A processor that needs the time ({@link OwnerStamped}) gets the owner's clock and ts window
+ * here, and its backups get the same stamp: no caller's clock decides what a member accepts or forgets.
  */
 public final class BackedUpEntryOperation extends MultipleEntryOperation {
 
@@ -35,9 +38,25 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
     @Override
     public void innerBeforeRun() throws Exception {
         super.innerBeforeRun();
+        ReplayWindow window = ReplayWindow.of(this);
+        if (window != null && entryProcessor instanceof OwnerStamped stamped) {
+            // A copy: a local call may share the caller's instance between partitions and re-sends.
+            entryProcessor = stamped.stamped(window.clock().millis(), window);
+        }
         SliceJournal journal = journal(this);
         if (journal != null && !journal.ready()) {
             throw new RetryableHazelcastException("the member's journal is not open yet");
+        }
+        // Enforced here, on the member, whoever sends the batch: a gateway whose gate reading is old,
+        // or its re-send of a batch that failed before every member died (issue 17.2).
+        if (journal != null && entryProcessor instanceof ApplyBatch batch && !batch.identitiesOnly()) {
+            if (!journal.countingStateKnown()) {
+                throw new RetryableHazelcastException("the member has not yet read whether a dead grid life awaits replay");
+            }
+            String refusal = journal.countingRefusal();
+            if (refusal != null) {
+                throw new CountingRefusedException(refusal);
+            }
         }
     }
 

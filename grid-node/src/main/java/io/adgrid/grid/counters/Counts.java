@@ -32,13 +32,20 @@ public final class Counts {
         this.suspectClicks = suspectClicks;
     }
 
+    /** Adds {@code other}; a sum past a long throws {@link ArithmeticException} rather than wrap. */
     public Counts add(Counts other) {
-        impressions += other.impressions;
-        clicks += other.clicks;
-        conversions += other.conversions;
-        revenueMicros += other.revenueMicros;
-        suspectClicks += other.suspectClicks;
+        impressions = Math.addExact(impressions, other.impressions);
+        clicks = Math.addExact(clicks, other.clicks);
+        conversions = Math.addExact(conversions, other.conversions);
+        revenueMicros = Math.addExact(revenueMicros, other.revenueMicros);
+        suspectClicks = Math.addExact(suspectClicks, other.suspectClicks);
         return this;
+    }
+
+    /** Adds one sale's amount; a sum past a long throws {@link ArithmeticException} rather than wrap. */
+    public void addSale(long amountMicros) {
+        conversions = Math.addExact(conversions, 1);
+        revenueMicros = Math.addExact(revenueMicros, amountMicros);
     }
 
     public Counts copy() {

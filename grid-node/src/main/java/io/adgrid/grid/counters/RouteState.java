@@ -47,6 +47,10 @@ public final class RouteState implements IdentifiedDataSerializable {
     /** Identities of replay-protected events (signature bits, type mixed in) by the minute of their ts. */
     private final TreeMap<Long, IdentitySet> noncesByMinute = new TreeMap<>();
     private final Map<String, OrderMark> orders = new HashMap<>();
+    /** Identities of minutes before this were forgotten: events of those minutes are refused, not counted again. */
+    private long forgottenBefore = Long.MIN_VALUE;
+    /** Revenue taken per counter key while its minute is in the window: the per-key bound (see {@link MoneyBounds}). */
+    private final Map<CounterKey, Long> revenueByKey = new HashMap<>();
 
     public RouteState() {
     }
@@ -57,7 +61,23 @@ public final class RouteState implements IdentifiedDataSerializable {
     }
 
     /** What became of a beacon in {@link #recordBeacon}. */
-    enum Verdict { DUPLICATE, COUNTED, SUSPECT }
+    enum Verdict { DUPLICATE, COUNTED, SUSPECT, TOO_OLD, OVER_KEY_LIMIT }
+
+    /**
+     * Whether an event must be refused because its replay could not be recognised: its ts is before
+     * {@code refuseBeforeMillis} (the owner's clock minus the window), or its minute's identities are
+     * already forgotten here (whoever's clock decided that). Checked after the identity lookup: an
+     * event this entry still knows (a batch re-sent as the window closes) is a duplicate, not refused.
+     */
+    private boolean tooOld(GridEvent e, long refuseBeforeMillis) {
+        return e.tsMillis() < refuseBeforeMillis || e.minute() < forgottenBefore;
+    }
+
+    /**
+     * Test only: counts a re-posted order again, so that the fault runner's checker can be shown to
+     * catch a dedup hole (faults module, PlantedBugIT). Never set in production.
+     */
+    private static final boolean PLANTED_BUG_SKIP_ORDER_DEDUP = Boolean.getBoolean("adgrid.test.planted-bug.skip-order-dedup");
 
     /**
      * Counts a beacon unless the same one was seen within the window. A click is counted as suspect
@@ -69,6 +89,15 @@ public final class RouteState implements IdentifiedDataSerializable {
      * class it got the first time.
      */
     Verdict recordBeacon(GridEvent e) {
+        return recordBeacon(e, Long.MIN_VALUE);
+    }
+
+    /** Like {@link #recordBeacon(GridEvent)}, refusing what {@link #tooOld} refuses. */
+    Verdict recordBeacon(GridEvent e, long refuseBeforeMillis) {
+        if (tooOld(e, refuseBeforeMillis)) {
+            IdentitySet known = noncesByMinute.get(e.minute());
+            return known != null && known.contains(e.idHi() ^ e.type().code(), e.idLo()) ? Verdict.DUPLICATE : Verdict.TOO_OLD;
+        }
         IdentitySet seen = noncesByMinute.computeIfAbsent(e.minute(), m -> new IdentitySet());
         if (!seen.add(e.idHi() ^ e.type().code(), e.idLo())) {
             return Verdict.DUPLICATE;
@@ -90,20 +119,38 @@ public final class RouteState implements IdentifiedDataSerializable {
      * Counts a sale unless its order was recorded before. A re-sent batch finds its own mark and
      * is answered as the first time (not a duplicate) without counting again.
      *
+     * A sale that would take its counter key's revenue past {@link MoneyBounds#MAX_KEY_MICROS} is
+     * refused and not remembered.
+     *
      * @param seenInThisBatch orders already handled by this call, so two posts in one batch are one sale
-     * @return true when the sale is (or was, by this same batch) the first of its order
+     * @param windowMinutes   the order is remembered at least as long as its ts is accepted
+     * @return COUNTED when the sale is (or was, by this same batch) the first of its order
      */
-    boolean recordSale(GridEvent e, BatchId batch, Set<String> seenInThisBatch, long expiresMinute) {
+    Verdict recordSale(GridEvent e, BatchId batch, Set<String> seenInThisBatch, long expiresMinute, int windowMinutes,
+                       long refuseBeforeMillis) {
         boolean firstInBatch = seenInThisBatch.add(e.orderId());
         OrderMark mark = orders.get(e.orderId());
-        if (mark != null) {
-            return firstInBatch && mark.batchGateway() == batch.gateway() && mark.batchSequence() == batch.sequence();
+        if (mark != null && !PLANTED_BUG_SKIP_ORDER_DEDUP) {
+            return firstInBatch && mark.batchGateway() == batch.gateway() && mark.batchSequence() == batch.sequence()
+                    ? Verdict.COUNTED : Verdict.DUPLICATE;
         }
-        orders.put(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), expiresMinute));
-        Counts c = pendingAt(e.counterKey());
-        c.conversions++;
-        c.revenueMicros += e.amountMicros();
-        return true;
+        if (tooOld(e, refuseBeforeMillis)) {
+            return Verdict.TOO_OLD;
+        }
+        CounterKey key = e.counterKey();
+        long taken = revenueByKey.getOrDefault(key, 0L);
+        if (e.amountMicros() < 0 || e.amountMicros() > MoneyBounds.MAX_EVENT_MICROS || e.amountMicros() > MoneyBounds.MAX_KEY_MICROS - taken) {
+            return Verdict.OVER_KEY_LIMIT;
+        }
+        orders.put(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), orderExpiry(e, expiresMinute, windowMinutes)));
+        revenueByKey.put(key, taken + e.amountMicros());
+        pendingAt(key).addSale(e.amountMicros());
+        return Verdict.COUNTED;
+    }
+
+    /** The later of the gateway's retention and the end of the sale's ts window (a retention set shorter cannot open a gap). */
+    private static long orderExpiry(GridEvent e, long expiresMinute, int windowMinutes) {
+        return Math.max(expiresMinute, e.minute() + windowMinutes + 1);
     }
 
     private Counts pendingAt(CounterKey key) {
@@ -117,8 +164,12 @@ public final class RouteState implements IdentifiedDataSerializable {
     }
 
     /** Remembers a sale's order without counting it; false when it was known. */
-    boolean rememberOrder(GridEvent e, BatchId batch, long expiresMinute) {
-        return orders.putIfAbsent(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), expiresMinute)) == null;
+    boolean rememberOrder(GridEvent e, BatchId batch, long expiresMinute, int windowMinutes) {
+        if (orders.putIfAbsent(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), orderExpiry(e, expiresMinute, windowMinutes))) != null) {
+            return false;
+        }
+        revenueByKey.merge(e.counterKey(), e.amountMicros(), (a, b) -> a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b);
+        return true;
     }
 
     /** What a batch just recorded in this entry ({@code events}: those it took), as the journal keeps it. */
@@ -131,7 +182,9 @@ public final class RouteState implements IdentifiedDataSerializable {
     /** Forgets nonces older than the replay window and orders past their retention. */
     void expire(long nowMinute, int windowMinutes) {
         long oldestKept = nowMinute - windowMinutes - 1;
+        forgottenBefore = Math.max(forgottenBefore, oldestKept);
         noncesByMinute.headMap(oldestKept).clear();
+        revenueByKey.keySet().removeIf(k -> k.minute() < oldestKept);
         Iterator<OrderMark> it = orders.values().iterator();
         while (it.hasNext()) {
             if (it.next().expiresMinute() < nowMinute) {
@@ -179,7 +232,7 @@ public final class RouteState implements IdentifiedDataSerializable {
     }
 
     boolean isEmpty() {
-        return pending.isEmpty() && sealed == null && noncesByMinute.isEmpty() && orders.isEmpty();
+        return pending.isEmpty() && sealed == null && noncesByMinute.isEmpty() && orders.isEmpty() && revenueByKey.isEmpty();
     }
 
     /** What a report must add to PostgreSQL's totals, unless the watermark shows it is already there. */
@@ -248,6 +301,16 @@ public final class RouteState implements IdentifiedDataSerializable {
             out.writeLong(e.getValue().batchSequence());
             out.writeLong(e.getValue().expiresMinute());
         }
+        out.writeLong(forgottenBefore);
+        out.writeInt(revenueByKey.size());
+        for (Map.Entry<CounterKey, Long> e : revenueByKey.entrySet()) {
+            CounterKey k = e.getKey();
+            out.writeLong(k.minute());
+            out.writeLong(k.campaignId());
+            out.writeLong(k.bannerId());
+            out.writeLong(k.publisherId());
+            out.writeLong(e.getValue());
+        }
     }
 
     @Override
@@ -271,6 +334,11 @@ public final class RouteState implements IdentifiedDataSerializable {
         int orderCount = in.readInt();
         for (int i = 0; i < orderCount; i++) {
             orders.put(in.readString(), new OrderMark(in.readLong(), in.readLong(), in.readLong()));
+        }
+        forgottenBefore = in.readLong();
+        int keys = in.readInt();
+        for (int i = 0; i < keys; i++) {
+            revenueByKey.put(new CounterKey(in.readLong(), in.readLong(), in.readLong(), in.readLong()), in.readLong());
         }
     }
 }

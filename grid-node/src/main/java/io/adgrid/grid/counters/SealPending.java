@@ -11,9 +11,11 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * First step of a write-behind cycle: forget expired event identities, seal the pending counts of
  * the minutes before {@code sealBeforeMinute} (or return the batch still waiting for its
  * acknowledgement), and drop the entry once it holds nothing. The minutes come from the caller so
- * the backup computes the same.
+ * the backup computes the same; run through {@link PartitionBatchCall}, the owner replaces the
+ * caller's minute and window with its own clock and window ({@link OwnerStamped}), so a caller
+ * with another clock or configuration (a reporting process's admin flush) forgets nothing early.
  */
-public final class SealPending implements EntryProcessor<Long, RouteState, SealedBatch>, IdentifiedDataSerializable {
+public final class SealPending implements EntryProcessor<Long, RouteState, SealedBatch>, IdentifiedDataSerializable, OwnerStamped {
 
     private long nowMinute;
     private int windowMinutes;
@@ -31,6 +33,11 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
         this.nowMinute = nowMinute;
         this.windowMinutes = windowMinutes;
         this.sealBeforeMinute = sealBeforeMinute;
+    }
+
+    @Override
+    public SealPending stamped(long ownerNowMillis, ReplayWindow window) {
+        return new SealPending(Math.floorDiv(ownerNowMillis, 60_000L), window.minutes(), sealBeforeMinute);
     }
 
     @Override

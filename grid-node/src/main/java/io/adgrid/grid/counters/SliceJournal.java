@@ -14,6 +14,20 @@ public interface SliceJournal {
     /** False until the journal knows which grid life it writes for; operations wait (are retried) until then. */
     boolean ready();
 
+    /**
+     * Why batches that count are refused now, or null when they are taken: closed until this life of
+     * the grid has replayed every journal of a dead one. Identities-only batches (the replay itself)
+     * always pass.
+     */
+    default String countingRefusal() {
+        return null;
+    }
+
+    /** False for the moment after a member joins, before it has read whether a dead life awaits replay: calls are retried. */
+    default boolean countingStateKnown() {
+        return true;
+    }
+
     /** Returns once the slices would survive the death of this process. */
     void append(List<AppliedSlice> slices);
 }

@@ -38,6 +38,13 @@ import io.adgrid.grid.counters.SliceJournal;
 public final class MemberJournal implements SliceJournal, AutoCloseable {
 
     static final String LIFE_FILE = "life";
+    /**
+     * Names the database a root and each of its directories belong to (issue 27): a process of
+     * another database must neither delete nor replay them.
+     */
+    public static final String DATABASE_FILE = "database";
+    /** Written by a graceful stop: every count was flushed; the files stay for their identities. */
+    public static final String STOPPED_FILE = "stopped";
     /** Locked by the live process that writes the directory, so no other process deletes it. */
     private static final String LOCK_FILE = "lock";
     private static final String SUFFIX = ".log";
@@ -53,6 +60,12 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     private FileChannel lockChannel;
     /** Set by {@link #stopAppending}: records are dropped from then on. */
     private boolean retired;
+    /** Run once, before the first record is written: registers the directory (a never-written one is never waited for). */
+    private Runnable beforeFirstRecord = () -> { };
+    private volatile boolean holdsRecords;
+    private volatile String database;
+    private volatile String countingRefusal = "this member has not yet read whether journals of a dead grid life await replay";
+    private volatile boolean countingStateKnown;
 
     /**
      * @param root                the journal directory shared by the processes of one host or volume
@@ -79,13 +92,25 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         return life;
     }
 
-    /** Creates this process's directory, notes the grid life it writes for, and starts taking records. */
-    public synchronized void open(UUID gridLife) {
+    /** {@link #open(UUID, String, Runnable)} without a keeper (tests, tools): unbound, counting at once. */
+    public void open(UUID gridLife) {
+        open(gridLife, "unbound", () -> { });
+        openCounting();
+    }
+
+    /**
+     * Creates this process's directory, notes the grid life and the database it writes for, and
+     * starts taking records; {@code beforeFirstRecord} runs (once) before the first is written.
+     */
+    public synchronized void open(UUID gridLife, String database, Runnable beforeFirstRecord) {
+        this.database = database;
+        this.beforeFirstRecord = beforeFirstRecord;
         try {
             Files.createDirectories(directory());
             lockChannel = FileChannel.open(directory().resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             lockChannel.lock();
             Files.writeString(directory().resolve(LIFE_FILE), gridLife.toString());
+            Files.writeString(directory().resolve(DATABASE_FILE), database);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the journal directory " + directory(), e);
         }
@@ -101,6 +126,35 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         return bytesWritten;
     }
 
+    /** Whether a record was ever written (and so the directory registered). */
+    public boolean holdsRecords() {
+        return holdsRecords;
+    }
+
+    @Override
+    public String countingRefusal() {
+        return countingRefusal;
+    }
+
+    /** Counting batches are taken from now on: no journal of a dead life awaits replay (never closes again in this life). */
+    public void openCounting() {
+        countingRefusal = null;
+        countingStateKnown = true;
+    }
+
+    @Override
+    public boolean countingStateKnown() {
+        return countingStateKnown;
+    }
+
+    /** Still refusing counting batches, now for this reason (a journal of a dead life awaits replay). */
+    public void refuseCounting(String why) {
+        if (countingRefusal != null) {
+            countingRefusal = why;
+            countingStateKnown = true;
+        }
+    }
+
     @Override
     public synchronized void append(List<AppliedSlice> slices) {
         if (life == null) {
@@ -108,6 +162,10 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         }
         if (retired) {
             return;
+        }
+        if (!holdsRecords) {
+            beforeFirstRecord.run();
+            holdsRecords = true;
         }
         List<Record> records = new ArrayList<>(slices.size());
         for (AppliedSlice s : slices) {
@@ -245,6 +303,55 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The database a journal root or directory belongs to, if it says. */
+    public static Optional<String> databaseOf(Path dir) {
+        try {
+            Path file = dir.resolve(DATABASE_FILE);
+            return Files.exists(file) ? Optional.of(Files.readString(file).trim()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Binds the journal root to {@code database}: the first process writes the marker, later ones
+     * must match it. Returns the root's database (the given one, or another one's: the caller refuses).
+     */
+    public static String bindRoot(Path root, String database) {
+        try {
+            Files.createDirectories(root);
+            Path marker = root.resolve(DATABASE_FILE);
+            if (!Files.exists(marker)) {
+                Path tmp = root.resolve(DATABASE_FILE + "." + UUID.randomUUID() + ".tmp");
+                Files.writeString(tmp, database);
+                try {
+                    Files.move(tmp, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    Files.deleteIfExists(tmp);
+                }
+                // A concurrent first process may have won the move: the marker's content decides.
+                Files.deleteIfExists(tmp);
+            }
+            return Files.readString(marker).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write the journal root's database marker in " + root, e);
+        }
+    }
+
+    /** Marks this process's directory as stopped gracefully (its counts flushed; kept for its identities). */
+    public void markStopped() {
+        try {
+            Files.writeString(directory().resolve(STOPPED_FILE), java.time.Instant.now().toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mark the journal " + directory() + " stopped", e);
+        }
+    }
+
+    /** Whether a directory was left by a graceful stop. */
+    public static boolean stoppedGracefully(Path dir) {
+        return Files.exists(dir.resolve(STOPPED_FILE));
     }
 
     /** The grid life a journal directory was written for, if it got that far. */

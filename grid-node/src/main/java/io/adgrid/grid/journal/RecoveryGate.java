@@ -10,7 +10,9 @@ import com.hazelcast.map.IMap;
  * Whether gateways may count: closed while journals of an earlier, dead life of the grid are not
  * yet replayed (a beacon retried now would otherwise be counted here and again by the replay).
  * The data members publish the state in the grid ({@code JournalKeeper}); a gateway reads it
- * every 200 ms and is closed until it has read "nothing awaited".
+ * every 200 ms and is open only while its last reading, under {@link #FRESH_MILLIS} old, said
+ * "nothing awaited": when no data member answers it fails closed (issue 17.2). The members refuse
+ * counting batches themselves too, so this gate only spares them the calls and names the reason.
  */
 public final class RecoveryGate implements AutoCloseable {
 
@@ -20,10 +22,13 @@ public final class RecoveryGate implements AutoCloseable {
     public static final String LIFE = "life";
     /** Key of the journals still to replay: empty when none, else their descriptions. */
     public static final String AWAITING = "awaiting";
+    /** How old the last reading may be for the gate to stay open. */
+    static final long FRESH_MILLIS = 3_000;
 
     private final IMap<String, String> map;
     private final ScheduledExecutorService refresher;
-    private volatile boolean open;
+    private volatile String awaiting;
+    private volatile long readAtNanos;
 
     public RecoveryGate(HazelcastInstance grid) {
         this.map = grid.getMap(MAP);
@@ -37,14 +42,31 @@ public final class RecoveryGate implements AutoCloseable {
     }
 
     public boolean open() {
-        return open;
+        return "".equals(awaiting) && fresh();
+    }
+
+    /** Why the gate is closed, or null when it is open. */
+    public String closedBecause() {
+        if (!fresh()) {
+            return "recovery state unknown: no data member answered in the last " + FRESH_MILLIS / 1000 + " s";
+        }
+        String value = awaiting;
+        if (value == null) {
+            return "recovery state not yet published: no data member has read it from PostgreSQL";
+        }
+        return value.isEmpty() ? null : "journals of a dead grid life await replay: " + value;
+    }
+
+    private boolean fresh() {
+        return readAtNanos != 0 && System.nanoTime() - readAtNanos < TimeUnit.MILLISECONDS.toNanos(FRESH_MILLIS);
     }
 
     private void refresh() {
         try {
-            open = "".equals(map.get(AWAITING));
+            awaiting = map.get(AWAITING);
+            readAtNanos = System.nanoTime();
         } catch (RuntimeException e) {
-            // No data member reachable: nothing can be counted anyway; keep the last reading.
+            // No data member reachable: the reading ages and the gate closes (fails closed).
         }
     }
 

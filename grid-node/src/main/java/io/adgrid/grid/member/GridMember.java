@@ -1,6 +1,8 @@
 package io.adgrid.grid.member;
 
+import java.util.List;
 import io.adgrid.grid.counters.GridSerialization;
+import io.adgrid.grid.counters.ReplayWindow;
 import io.adgrid.grid.counters.SliceJournal;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
@@ -29,8 +31,22 @@ public final class GridMember {
 
     /** A member that journals what it applies to {@code journal} (see {@link SliceJournal}). */
     public static HazelcastInstance start(GridSettings settings, SliceJournal journal) {
+        return start(settings, journal, null);
+    }
+
+    /**
+     * A member with the given ts window (what it accepts and how long it remembers identities, on its
+     * own clock; null: the callers' minute and window, for the grid's own tests), journaling to
+     * {@code journal} unless null.
+     */
+    public static HazelcastInstance start(GridSettings settings, SliceJournal journal, ReplayWindow window) {
         Config config = config(settings);
-        config.getUserContext().put(SliceJournal.USER_CONTEXT_KEY, journal);
+        if (journal != null) {
+            config.getUserContext().put(SliceJournal.USER_CONTEXT_KEY, journal);
+        }
+        if (window != null) {
+            config.getUserContext().put(ReplayWindow.USER_CONTEXT_KEY, window);
+        }
         return Hazelcast.newHazelcastInstance(config);
     }
 
@@ -56,6 +72,10 @@ public final class GridMember {
 
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(100);
+        // Listen on one address only (Hazelcast binds every interface by default): open-source Hazelcast has
+        // no member authentication, so who can reach this socket can join the cluster. See docs/SECURITY.md.
+        network.getInterfaces().setEnabled(true).setInterfaces(List.of(settings.bindInterface()));
+        config.setProperty("hazelcast.socket.bind.any", "false");
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);

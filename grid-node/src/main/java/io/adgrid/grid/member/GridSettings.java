@@ -14,14 +14,30 @@ import java.util.List;
  * @param minMembers the fewest data members that may count: a side of a split cluster with fewer
  *                   refuses to (its gateways answer 503) so the two sides never count apart; 1 turns it
  *                   off (one member, or a cluster that accepts the risk); a majority, N/2+1, for N members
+ * @param bindInterface the one address the member listens on (an IP address; never every interface): null or
+ *                   blank is {@link #LOOPBACK}, so a default member is reachable from this host only
  */
 public record GridSettings(String clusterName, List<String> members, int port, boolean liteMember,
-                           int partitionCount, int backupCount, String kubernetesServiceDns, int minMembers) {
+                           int partitionCount, int backupCount, String kubernetesServiceDns, int minMembers,
+                           String bindInterface) {
+
+    public static final String LOOPBACK = "127.0.0.1";
 
     public GridSettings {
         if (minMembers < 1) {
             throw new IllegalArgumentException("minMembers must be at least 1, was " + minMembers);
         }
+        bindInterface = bindInterface == null || bindInterface.isBlank() ? LOOPBACK : bindInterface.trim();
+        if (bindInterface.equals("*") || bindInterface.equals("0.0.0.0") || bindInterface.equals("::")) {
+            throw new IllegalArgumentException("the grid binds one interface, not every one (" + bindInterface
+                    + "): set ADGRID_GRID_INTERFACE to this host's address on the members' network");
+        }
+    }
+
+    /** Bound to loopback. */
+    public GridSettings(String clusterName, List<String> members, int port, boolean liteMember,
+                        int partitionCount, int backupCount, String kubernetesServiceDns, int minMembers) {
+        this(clusterName, members, port, liteMember, partitionCount, backupCount, kubernetesServiceDns, minMembers, null);
     }
 
     /** No split-brain protection ({@code minMembers} 1). */
@@ -49,10 +65,17 @@ public record GridSettings(String clusterName, List<String> members, int port, b
     }
 
     public GridSettings asLiteMember() {
-        return new GridSettings(clusterName, members, port, true, partitionCount, backupCount, kubernetesServiceDns, minMembers);
+        return new GridSettings(clusterName, members, port, true, partitionCount, backupCount, kubernetesServiceDns, minMembers,
+                bindInterface);
     }
 
     public GridSettings withMinMembers(int min) {
-        return new GridSettings(clusterName, members, port, liteMember, partitionCount, backupCount, kubernetesServiceDns, min);
+        return new GridSettings(clusterName, members, port, liteMember, partitionCount, backupCount, kubernetesServiceDns, min,
+                bindInterface);
+    }
+
+    public GridSettings withBindInterface(String address) {
+        return new GridSettings(clusterName, members, port, liteMember, partitionCount, backupCount, kubernetesServiceDns,
+                minMembers, address);
     }
 }

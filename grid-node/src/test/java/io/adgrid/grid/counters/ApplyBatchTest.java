@@ -268,4 +268,54 @@ class ApplyBatchTest {
         assertThat(duplicates).isNull();
         assertThat(entry.getValue()).isNull();
     }
+
+    @Test
+    void anOwnerStampedBatchRefusesEventsOlderThanItsWindowButStillKnowsItsOwnReplays() {
+        var entry = emptyEntry(BANNER_KEY);
+        ReplayWindow window = ReplayWindow.defaults();
+        GridEvent recent = impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE + 10, 0), 1);
+        GridEvent old = impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 0), 2);
+
+        long[] answer = batch(1, BANNER_KEY, recent, old).stamped(ts(BASE_MINUTE + 20, 0), window).process(entry);
+        assertThat(TestEvents.withVerdict(answer, ApplyBatch.TOO_OLD)).containsExactly(1);
+        // The same batch re-sent once the recent beacon is past the window too: a duplicate, not a refusal.
+        long[] again = batch(1, BANNER_KEY, recent).stamped(ts(BASE_MINUTE + 26, 0), window).process(entry);
+        assertThat(positions(again)).containsExactly(0);
+        assertThat(TestEvents.total(unpersisted(entry))).isEqualTo(new Counts(1, 0, 0, 0));
+    }
+
+    @Test
+    void eventsOfAForgottenMinuteAreRefusedWhateverTheCallersClock() {
+        var entry = emptyEntry(BANNER_KEY);
+        GridEvent e = impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 0), 1);
+        batch(1, BANNER_KEY, e).process(entry);
+        new SealPending(BASE_MINUTE + 19, 17).process(entry);
+
+        // Unstamped (no clock at all): the entry itself knows it forgot BASE_MINUTE.
+        long[] answer = batch(2, BANNER_KEY, e).process(entry);
+        assertThat(TestEvents.withVerdict(answer, ApplyBatch.TOO_OLD)).containsExactly(0);
+        assertThat(TestEvents.total(unpersisted(entry))).isEqualTo(new Counts(1, 0, 0, 0));
+    }
+
+    @Test
+    void salesPastTheKeysRevenueBoundAreRefusedAndOtherKeysStillTakeSales() {
+        var entry = emptyEntry(CAMPAIGN_KEY);
+        long max = MoneyBounds.MAX_EVENT_MICROS;
+        int fit = (int) (MoneyBounds.MAX_KEY_MICROS / max);
+        GridEvent[] sales = new GridEvent[fit + 2];
+        for (int i = 0; i <= fit; i++) {
+            sales[i] = sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 0), "o" + i, max);
+        }
+        sales[fit + 1] = sale(CAMPAIGN, BANNER, 8, ts(BASE_MINUTE, 0), "other", max);
+
+        long[] answer = batch(1, CAMPAIGN_KEY, sales).process(entry);
+
+        assertThat(TestEvents.withVerdict(answer, ApplyBatch.OVER_KEY_LIMIT)).containsExactly(fit);
+        assertThat(unpersisted(entry).asMap()).containsOnly(
+                Map.entry(key(BASE_MINUTE, 7), new Counts(0, 0, fit, MoneyBounds.MAX_KEY_MICROS)),
+                Map.entry(key(BASE_MINUTE, 8), new Counts(0, 0, 1, max)));
+        // The refused order was not remembered: posted again with an amount that fits elsewhere, it counts.
+        long[] later = batch(2, CAMPAIGN_KEY, sale(CAMPAIGN, BANNER, 9, ts(BASE_MINUTE, 0), "o" + fit, 1)).process(entry);
+        assertThat(later).isNull();
+    }
 }

@@ -2,7 +2,6 @@ package io.adgrid.grid.counters;
 
 import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -93,12 +92,23 @@ public final class TestEvents {
 
     /** Positions an ApplyBatch answer reports as duplicates (empty for null). */
     public static List<Integer> positions(long[] answer) {
-        return answer == null ? List.of() : BitSet.valueOf(answer).stream().filter(b -> b % 2 == 0).map(b -> b / 2).boxed().toList();
+        return withVerdict(answer, ApplyBatch.DUPLICATE);
     }
 
     /** Positions an ApplyBatch answer reports as counted suspect clicks (empty for null). */
     public static List<Integer> suspects(long[] answer) {
-        return answer == null ? List.of() : BitSet.valueOf(answer).stream().filter(b -> b % 2 == 1).map(b -> b / 2).boxed().toList();
+        return withVerdict(answer, ApplyBatch.SUSPECT);
+    }
+
+    /** Positions an ApplyBatch answer gives {@code verdict} (empty for null). */
+    public static List<Integer> withVerdict(long[] answer, int verdict) {
+        List<Integer> out = new java.util.ArrayList<>();
+        for (int i = 0; answer != null && i < answer.length * 64 / 3; i++) {
+            if (ApplyBatch.verdict(answer, i) == verdict) {
+                out.add(i);
+            }
+        }
+        return out;
     }
 
     /** Everything the entry holds that PostgreSQL (at watermark 0) does not. */

@@ -7,8 +7,19 @@ import io.adgrid.grid.counters.GridEvent;
 /** Where accepted events go. Completes when the event is safely in the grid (and its backup). */
 public interface EventSink {
 
-    /** The grid's verdict on an event: counted, a replay (not counted again), or counted as a suspect click. */
-    enum Outcome { COUNTED, DUPLICATE, SUSPECT }
+    /**
+     * The grid's verdict on an event: counted, a replay (not counted again), counted as a suspect
+     * click, or refused and not counted: older than the members can still deduplicate
+     * ({@code TOO_OLD}), or past its counter key's revenue bound ({@code OVER_KEY_LIMIT}).
+     */
+    enum Outcome {
+        COUNTED, DUPLICATE, SUSPECT, TOO_OLD, OVER_KEY_LIMIT;
+
+        /** Refused by the grid: answered 422, never counted. */
+        public boolean refused() {
+            return this == TOO_OLD || this == OVER_KEY_LIMIT;
+        }
+    }
 
     /**
      * @return completes with the outcome, or exceptionally with {@link OverloadedException} when

@@ -18,6 +18,16 @@ public final class GatedEventSink implements EventSink {
         }
     }
 
+    /** Whether a member refused the batch because the grid still replays a dead life's journals (issue 17.2). */
+    public static boolean refusedByRecovery(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.adgrid.grid.counters.CountingRefusedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private final EventSink sink;
     private final BooleanSupplier open;
 

@@ -45,9 +45,19 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     /**
      * @param maxQueueDelay how long an event may wait for the grid before the gateway sheds load
      *                      (503 with Retry-After for {@link #SHED_HOLD}) instead of queueing more
+     * @param minQueuedToShed events queued (not yet sent) below which no wait counts as overload
+     *                      (see {@link LoadShedder})
      */
     public record Settings(int maxCallsInFlight, int maxBatchEvents, int maxInFlight,
-                           int sendAttempts, Duration orderRetention, Duration maxQueueDelay) {
+                           int sendAttempts, Duration orderRetention, Duration maxQueueDelay, int minQueuedToShed) {
+        public static final int DEFAULT_MIN_QUEUED_TO_SHED = 64;
+
+        public Settings(int maxCallsInFlight, int maxBatchEvents, int maxInFlight, int sendAttempts, Duration orderRetention,
+                        Duration maxQueueDelay) {
+            this(maxCallsInFlight, maxBatchEvents, maxInFlight, sendAttempts, orderRetention, maxQueueDelay,
+                    DEFAULT_MIN_QUEUED_TO_SHED);
+        }
+
         public static Settings defaults() {
             return new Settings(2, 20_000, 200_000, 5, Duration.ofHours(24), Duration.ofMillis(500));
         }
@@ -73,6 +83,8 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private final long gatewayId = BatchId.newGatewayId();
     private final AtomicLong batchSequence = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
+    /** Events submitted and not yet drained into a batch (the queue, and the carried request). */
+    private final AtomicLong queued = new AtomicLong();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService retries;
     private final DistributionSummary batchSize;
@@ -104,7 +116,8 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         this.clock = clock;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adgrid-batch-retry"));
         this.callSlots = new Semaphore(settings.maxCallsInFlight());
-        this.shedder = new LoadShedder(settings.maxQueueDelay().toNanos(), SHED_HOLD.toNanos(), System.nanoTime());
+        this.shedder = new LoadShedder(settings.maxQueueDelay().toNanos(), SHED_HOLD.toNanos(), settings.minQueuedToShed(),
+                System.nanoTime());
         this.flusher = daemon(this::flushLoop, "adgrid-batcher");
         flusher.start();
     }
@@ -133,6 +146,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
             return CompletableFuture.failedFuture(new OverloadedException("too many events waiting for the grid"));
         }
         CompletableFuture<Outcome[]> result = new CompletableFuture<>();
+        queued.addAndGet(n);
         queue.add(new Pending(events, new Outcome[n], result, now));
         if (flusherParked) {
             LockSupport.unpark(flusher);
@@ -189,6 +203,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
             }
             out.add(p);
             events += p.events().size();
+            queued.addAndGet(-p.events().size());
             p = events < settings.maxBatchEvents() ? queue.poll() : null;
         }
         return out;
@@ -234,19 +249,18 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         long start = System.nanoTime();
         call.<long[]>execute(slices).whenComplete((answers, error) -> {
             releaseSlotAfterFirstAttempt(attempt);
-            shedder.batchAnswered(oldestEnqueuedNanos, System.nanoTime());
+            shedder.batchAnswered(oldestEnqueuedNanos, System.nanoTime(), queued.get());
             if (error == null) {
                 batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 byKey.forEach((key, slots) -> {
                     long[] answer = answers.get(key);
                     for (int i = 0; i < slots.size(); i++) {
                         OutcomeSlot slot = slots.get(i);
-                        slot.pending().outcomes()[slot.index()] = ApplyBatch.isDuplicate(answer, i) ? Outcome.DUPLICATE
-                                : ApplyBatch.isSuspect(answer, i) ? Outcome.SUSPECT : Outcome.COUNTED;
+                        slot.pending().outcomes()[slot.index()] = outcome(ApplyBatch.verdict(answer, i));
                     }
                 });
                 drained.forEach(this::succeed);
-            } else if (attempt < settings.sendAttempts()) {
+            } else if (attempt < settings.sendAttempts() && !GatedEventSink.refusedByRecovery(error)) {
                 log.warn("batch {} attempt {} failed, re-sending: {}", id, attempt, error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);
@@ -256,6 +270,17 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 drained.forEach(p -> fail(p, error));
             }
         });
+    }
+
+    private static Outcome outcome(int verdict) {
+        return switch (verdict) {
+            case ApplyBatch.COUNTED -> Outcome.COUNTED;
+            case ApplyBatch.DUPLICATE -> Outcome.DUPLICATE;
+            case ApplyBatch.SUSPECT -> Outcome.SUSPECT;
+            case ApplyBatch.TOO_OLD -> Outcome.TOO_OLD;
+            case ApplyBatch.OVER_KEY_LIMIT -> Outcome.OVER_KEY_LIMIT;
+            default -> throw new IllegalStateException("unknown grid verdict " + verdict);
+        };
     }
 
     private void succeed(Pending p) {

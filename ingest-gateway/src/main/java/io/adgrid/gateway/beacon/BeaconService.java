@@ -3,6 +3,7 @@ package io.adgrid.gateway.beacon;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink;
 import io.adgrid.gateway.batching.EventSink.Outcome;
@@ -60,6 +62,7 @@ public final class BeaconService {
     private final BeaconValidator validator;
     private final EventSink sink;
     private final BooleanSupplier ready;
+    private volatile Supplier<String> downReason = () -> null;
     private final MeterRegistry metrics;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> latencyTimers = new ConcurrentHashMap<>();
@@ -68,6 +71,7 @@ public final class BeaconService {
     private final boolean trustProxy;
     private final Counter suspectNoImpression;
     private final Counter suspectIpRate;
+    private final Counter suspectUnboundType;
     /** Accepted and duplicate events by type, resolved once: every event bumps one (P3 profile: 5 % of the CPU). */
     private final Counter[] accepted = new Counter[EventType.values().length];
     private final Counter[] duplicates = new Counter[EventType.values().length];
@@ -92,6 +96,7 @@ public final class BeaconService {
         this.trustProxy = trustProxy;
         this.suspectNoImpression = suspectCounter("no_impression");
         this.suspectIpRate = suspectCounter("ip_rate");
+        this.suspectUnboundType = suspectCounter("unbound_type");
         for (EventType type : EventType.values()) {
             accepted[type.ordinal()] = counter(type.name(), "accepted", "ok");
             duplicates[type.ordinal()] = counter(type.name(), "duplicate", "ok");
@@ -101,7 +106,8 @@ public final class BeaconService {
     private Counter suspectCounter(String reason) {
         return Counter.builder("adgrid.gateway.suspect.clicks")
                 .description("Clicks answered and counted as suspect (not as clicks): no_impression = no impression of the same "
-                        + "rendering was recorded before it; ip_rate = its client IP was over the clicks-per-minute limit")
+                        + "rendering was recorded before it; ip_rate = its client IP was over the clicks-per-minute limit; "
+                        + "unbound_type = signed with a legacy key's v1 string, which does not bind the event type")
                 .tag("reason", reason).register(metrics);
     }
 
@@ -165,6 +171,11 @@ public final class BeaconService {
         if (!request.decoderResult().isSuccess()) {
             // Oversized or undecodable: answered with its precise status before anything is parsed.
             Throwable cause = request.decoderResult().cause();
+            if (cause instanceof OverBudgetException) {
+                FullHttpResponse busy = overloaded(request);
+                busy.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                return done(busy);
+            }
             FullHttpResponse answer = HttpAnswers.rejection(count(typeOf(uri), HttpRejections.undecodable(cause)));
             if (HttpRejections.closesConnection(cause)) {
                 answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -182,7 +193,7 @@ public final class BeaconService {
         return switch (path) {
             case "/i" -> method == HttpMethod.GET ? beacon(EventType.IMPRESSION, uri, ClientAddress.UNKNOWN) : notAllowed(uri, "GET");
             case "/c" -> method == HttpMethod.GET
-                    ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().get("X-Forwarded-For"), trustProxy))
+                    ? beacon(EventType.CLICK, uri, ClientAddress.key(peer, request.headers().getAll("X-Forwarded-For"), trustProxy))
                     : notAllowed(uri, "GET");
             case "/s" -> method == HttpMethod.POST ? sale(request) : notAllowed(uri, "POST");
             case "/events" -> method == HttpMethod.POST ? events(request) : notAllowed(uri, "POST");
@@ -198,8 +209,19 @@ public final class BeaconService {
 
     private FullHttpResponse health() {
         boolean up = ready.getAsBoolean();
-        return HttpAnswers.json(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                g -> g.writeStringField("status", up ? "UP" : "DOWN"));
+        String why = up ? null : downReason.get();
+        return HttpAnswers.json(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, g -> {
+            g.writeStringField("status", up ? "UP" : "DOWN");
+            if (why != null) {
+                g.writeStringField("reason", why);
+            }
+        });
+    }
+
+    /** What {@code /healthz} says when DOWN (why it is not ready); null says nothing more. */
+    public BeaconService downReason(Supplier<String> why) {
+        this.downReason = why;
+        return this;
     }
 
     private CompletableFuture<FullHttpResponse> beacon(EventType type, String uri, long client) {
@@ -209,13 +231,13 @@ public final class BeaconService {
             return done(reject(type, r.rejection()));
         }
         Validation.Accepted accepted = (Validation.Accepted) v;
-        if (type == EventType.CLICK && client != ClientAddress.UNKNOWN && clickRate.overLimit(client)) {
+        if (type == EventType.CLICK && !accepted.unboundType() && client != ClientAddress.UNKNOWN && clickRate.overLimit(client)) {
             accepted = new Validation.Accepted(accepted.event().asSuspect(), accepted.banner());
         }
         Validation.Accepted event = accepted;
         // A replay is answered like the original: the browser that reloads sees no error.
-        return submit(event).thenApply(outcome -> type == EventType.CLICK
-                ? HttpAnswers.redirect(event.banner().landingUrl())
+        return submit(event).thenApply(outcome -> outcome.refused() ? HttpAnswers.rejection(refusedByGrid(outcome))
+                : type == EventType.CLICK ? HttpAnswers.redirect(event.banner().landingUrl())
                 : HttpAnswers.pixel());
     }
 
@@ -225,7 +247,9 @@ public final class BeaconService {
         if (v instanceof Validation.Rejected r) {
             return done(reject(EventType.SALE, r.rejection()));
         }
-        return submit((Validation.Accepted) v).thenApply(outcome -> outcome == Outcome.DUPLICATE
+        return submit((Validation.Accepted) v).thenApply(outcome -> outcome.refused()
+                ? HttpAnswers.rejection(refusedByGrid(outcome))
+                : outcome == Outcome.DUPLICATE
                 ? HttpAnswers.json(HttpResponseStatus.OK, g -> {
                     g.writeStringField("status", "duplicate");
                     g.writeBooleanField("duplicate", true);
@@ -274,6 +298,7 @@ public final class BeaconService {
         }
         List<LineError> refused = new ArrayList<>();
         List<GridEvent> events = new ArrayList<>();
+        BitSet unboundType = new BitSet();
         int[] eventLines = new int[lines];
         int line = 0;
         int start = 0;
@@ -290,6 +315,7 @@ public final class BeaconService {
             if (len > 0) {
                 Validation verdict = eventLine(body, start, len);
                 if (verdict instanceof Validation.Accepted a) {
+                    unboundType.set(events.size(), a.unboundType());
                     eventLines[events.size()] = line;
                     events.add(a.event());
                 } else {
@@ -298,31 +324,41 @@ public final class BeaconService {
             }
             start = end + 1;
         }
-        return sink.submitAll(events).handle((outcomes, error) -> eventsAnswer(refused, events, eventLines, outcomes, error));
+        return sink.submitAll(events).handle((outcomes, error) -> eventsAnswer(refused, events, unboundType, eventLines, outcomes, error));
     }
 
     /** The /events answer: counts, and the first refused lines in line order (all accepted lines too when the grid failed). */
-    private FullHttpResponse eventsAnswer(List<LineError> refused, List<GridEvent> events, int[] eventLines,
+    private FullHttpResponse eventsAnswer(List<LineError> refused, List<GridEvent> events, BitSet unboundType, int[] eventLines,
                                           Outcome[] outcomes, Throwable error) {
         int duplicates = 0;
         int suspect = 0;
+        int refusedByGrid = 0;
         List<LineError> errors;
         if (error == null) {
+            List<LineError> all = refused;
             for (int i = 0; i < outcomes.length; i++) {
-                countOutcome(events.get(i), outcomes[i]);
+                countOutcome(events.get(i), outcomes[i], unboundType.get(i));
                 if (outcomes[i] == Outcome.DUPLICATE) {
                     duplicates++;
                 } else if (outcomes[i] == Outcome.SUSPECT) {
                     suspect++;
+                } else if (outcomes[i].refused()) {
+                    if (refusedByGrid++ == 0) {
+                        all = new ArrayList<>(refused);
+                    }
+                    all.add(new LineError(eventLines[i], refusedByGrid(outcomes[i])));
                 }
             }
-            errors = refused.subList(0, Math.min(refused.size(), MAX_LISTED_ERRORS));
+            if (refusedByGrid > 0) {
+                all.sort(java.util.Comparator.comparingInt(LineError::line));
+            }
+            errors = all.subList(0, Math.min(all.size(), MAX_LISTED_ERRORS));
         } else {
             Rejection failed = unavailable(error);
             events.forEach(e -> count(e.type().name(), failed));
             errors = mergeByLine(refused, eventLines, events.size(), failed);
         }
-        int accepted = error == null ? events.size() : 0;
+        int accepted = error == null ? events.size() - refusedByGrid : 0;
         int rejected = refused.size() + events.size() - accepted;
         int d = duplicates;
         int sc = suspect;
@@ -393,17 +429,26 @@ public final class BeaconService {
         GridEvent event = accepted.event();
         return sink.submit(event).whenComplete((outcome, error) -> {
             if (error == null) {
-                countOutcome(event, outcome);
+                countOutcome(event, outcome, accepted.unboundType());
             }
         });
     }
 
     /** A suspect click is accepted (counted once, as suspect): it also counts in adgrid.gateway.suspect.clicks. */
-    private void countOutcome(GridEvent event, Outcome outcome) {
+    private void countOutcome(GridEvent event, Outcome outcome, boolean unboundType) {
+        if (outcome.refused()) {
+            count(event.type().name(), refusedByGrid(outcome));
+            return;
+        }
         (outcome == Outcome.DUPLICATE ? duplicates : accepted)[event.type().ordinal()].increment();
         if (outcome == Outcome.SUSPECT) {
-            (event.suspect() ? suspectIpRate : suspectNoImpression).increment();
+            (unboundType ? suspectUnboundType : event.suspect() ? suspectIpRate : suspectNoImpression).increment();
         }
+    }
+
+    /** The 422 for an event the grid refused: older than the members can deduplicate, or past its key's revenue bound. */
+    private static Rejection refusedByGrid(Outcome outcome) {
+        return outcome == Outcome.OVER_KEY_LIMIT ? Rejection.KEY_REVENUE_LIMIT : Rejection.TS_TOO_OLD;
     }
 
     private static Rejection unavailable(Throwable e) {
@@ -411,7 +456,7 @@ public final class BeaconService {
         if (cause instanceof OverloadedException) {
             return new Rejection(503, OVERLOADED, OVERLOADED_REASON);
         }
-        if (cause instanceof GatedEventSink.GridRecoveringException) {
+        if (cause instanceof GatedEventSink.GridRecoveringException || GatedEventSink.refusedByRecovery(cause)) {
             return new Rejection(503, "recovering", "grid recovering after a restart, retry later");
         }
         return new Rejection(503, "grid_unavailable", "grid unavailable, retry later");

@@ -11,13 +11,16 @@ import net.openhft.chronicle.bytes.BytesMarshallable;
 import net.openhft.chronicle.bytes.BytesOut;
 
 /**
- * A campaign's value in the persisted map: currency and keys (kid, secret bytes, retirement).
+ * A campaign's value in the persisted map: currency and keys (kid, secret bytes, retirement, legacy).
+ * Format 1 (before contract v2) had no legacy flag: its keys are read as legacy, as the database
+ * migration marks every key that existed before v2.
  * Read only when the store opens and written on refresh; validation uses the on-heap {@link Campaign}.
  * {@link #toString()} never shows a secret.
  */
 final class CampaignEntry implements BytesMarshallable {
 
-    private static final int FORMAT = 1;
+    private static final int FORMAT_V1 = 1;
+    private static final int FORMAT = 2;
 
     private String currency = "";
     private final List<SigningKey> keys = new ArrayList<>();
@@ -38,7 +41,7 @@ final class CampaignEntry implements BytesMarshallable {
     @Override
     public void readMarshallable(BytesIn<?> in) {
         long format = in.readStopBit();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_V1) {
             throw new IllegalStateException("unknown campaign entry format");
         }
         currency = in.readUtf8();
@@ -49,7 +52,8 @@ final class CampaignEntry implements BytesMarshallable {
             byte[] secret = new byte[(int) in.readStopBit()];
             in.read(secret);
             long retiredAt = in.readLong();
-            keys.add(SigningKey.of(kid, secret, retiredAt));
+            boolean legacy = format == FORMAT_V1 || in.readBoolean();
+            keys.add(SigningKey.of(kid, secret, retiredAt, legacy));
         }
     }
 
@@ -64,6 +68,7 @@ final class CampaignEntry implements BytesMarshallable {
             out.writeStopBit(secret.length);
             out.write(secret);
             out.writeLong(k.retiredAtMillis());
+            out.writeBoolean(k.legacy());
         }
     }
 

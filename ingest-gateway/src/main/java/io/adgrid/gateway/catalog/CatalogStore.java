@@ -19,6 +19,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.CatalogChanges;
+import net.openhft.chronicle.core.Jvm;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.set.ChronicleSet;
@@ -53,6 +54,15 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     /** Campaign id (8) + a landing URL of up to ~100 bytes (stop-bit length + UTF-8). */
     private static final double AVERAGE_BANNER_VALUE = 8 + 1 + 100;
     private static final double AVERAGE_CAMPAIGN_VALUE = 256;
+
+    static {
+        // Opening a map compiles a Chronicle class with javac, which reads class files only from
+        // java.class.path: in the Spring Boot executable jar, the outer jar alone. On JDK 22+ javac also
+        // needs the class files of the type annotations it reads (NotNull, NonNegative) and of the types
+        // they annotate. The jar unpacks those libraries (app/pom.xml, requiresUnpack); this puts them
+        // on java.class.path before the first map opens. A no-op on a plain class path (tests).
+        Jvm.addToClassPath(CatalogStore.class);
+    }
 
     private final Path dir;
     private final CatalogLimits limits;

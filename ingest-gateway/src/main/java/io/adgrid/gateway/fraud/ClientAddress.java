@@ -2,12 +2,17 @@ package io.adgrid.gateway.fraud;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Arrays;
+import java.util.List;
+import io.netty.util.NetUtil;
 
 /**
  * Who a beacon request came from, as a 64-bit key for {@link ClickRateLimiter}: the TCP peer's
  * IP address, or, only when the gateway is configured to sit behind a trusted proxy, the last
- * address of {@code X-Forwarded-For} (the one that proxy appended; earlier ones are whatever the
- * client sent and cannot be trusted).
+ * address of the last {@code X-Forwarded-For} header (the one that proxy appended; earlier ones are
+ * whatever the client sent and cannot be trusted; a client may send several such headers, and
+ * they read as one list in their order). An IPv6 client is keyed by its /64: one host gets a whole
+ * /64 and would otherwise rotate keys for free.
  */
 public final class ClientAddress {
 
@@ -20,8 +25,13 @@ public final class ClientAddress {
     }
 
     public static long key(SocketAddress peer, String forwardedFor, boolean trustProxy) {
-        if (trustProxy && forwardedFor != null) {
-            long k = lastForwarded(forwardedFor);
+        return key(peer, forwardedFor == null ? List.of() : List.of(forwardedFor), trustProxy);
+    }
+
+    /** @param forwardedFor every {@code X-Forwarded-For} header of the request, in order */
+    public static long key(SocketAddress peer, List<String> forwardedFor, boolean trustProxy) {
+        if (trustProxy && !forwardedFor.isEmpty()) {
+            long k = lastForwarded(forwardedFor.get(forwardedFor.size() - 1));
             if (k != UNKNOWN) {
                 return k;
             }
@@ -44,24 +54,31 @@ public final class ClientAddress {
         if (end == start || end - start > MAX_ADDRESS_LENGTH) {
             return UNKNOWN;
         }
-        long h = 0x51_7C_C1_B7_27_22_0A_95L;
-        for (int i = start; i < end; i++) {
-            h = ClickRateLimiter.mix(h ^ header.charAt(i));
+        // A literal address only (never a name to resolve); anything else falls back to the peer.
+        byte[] address = NetUtil.createByteArrayFromIpAddressString(header.substring(start, end));
+        return address == null ? UNKNOWN : hash(address);
+    }
+
+    /** IPv4 whole; IPv6 by its first 64 bits (an IPv4-mapped IPv6 address as its IPv4 address). */
+    private static long hash(byte[] address) {
+        if (address.length == 16 && isMappedIpv4(address)) {
+            address = Arrays.copyOfRange(address, 12, 16);
         }
+        long prefix = 0;
+        int bytes = Math.min(8, address.length);
+        for (int i = 0; i < bytes; i++) {
+            prefix = prefix << 8 | (address[i] & 0xff);
+        }
+        long h = ClickRateLimiter.mix(ClickRateLimiter.mix(prefix ^ address.length));
         return h == UNKNOWN ? 1 : h;
     }
 
-    private static long hash(byte[] address) {
-        long hi = 0;
-        long lo = 0;
-        for (int i = 0; i < address.length; i++) {
-            if (i < 8) {
-                hi = hi << 8 | (address[i] & 0xff);
-            } else {
-                lo = lo << 8 | (address[i] & 0xff);
+    private static boolean isMappedIpv4(byte[] a) {
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
             }
         }
-        long h = ClickRateLimiter.mix(ClickRateLimiter.mix(hi ^ address.length) ^ lo);
-        return h == UNKNOWN ? 1 : h;
+        return (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
     }
 }

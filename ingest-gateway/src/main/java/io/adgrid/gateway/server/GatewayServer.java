@@ -1,5 +1,6 @@
 package io.adgrid.gateway.server;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,11 +58,20 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel channel;
+    private final Guards guards;
 
-    private GatewayServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel) {
+    private GatewayServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel, Guards guards) {
         this.boss = boss;
         this.workers = workers;
         this.channel = channel;
+        this.guards = guards;
+    }
+
+    /** The per-connection defences every connection of one server shares (issue 20). */
+    record Guards(ConnectionLimits limits, BufferBudget budget, ConnectionsPerAddress perAddress) {
+        static Guards of(ConnectionLimits limits) {
+            return new Guards(limits, new BufferBudget(limits.maxBufferedBytes()), new ConnectionsPerAddress(limits.maxConnectionsPerAddress()));
+        }
     }
 
     /** How often each event loop is probed for its delay (see {@link OverloadGuard}). */
@@ -74,6 +84,12 @@ public final class GatewayServer implements AutoCloseable {
 
     public static GatewayServer start(String host, int port, int threads, Limits limits, BeaconService service,
                                       OverloadGuard guard) {
+        return start(host, port, threads, limits, service, guard, ConnectionLimits.defaults());
+    }
+
+    public static GatewayServer start(String host, int port, int threads, Limits limits, BeaconService service,
+                                      OverloadGuard guard, ConnectionLimits connectionLimits) {
+        Guards guards = Guards.of(connectionLimits);
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
         EventLoopGroup workers = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
@@ -87,7 +103,7 @@ public final class GatewayServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            connection(ch, limits, service, guard);
+                            connection(ch, limits, service, guard, guards);
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
@@ -95,7 +111,7 @@ public final class GatewayServer implements AutoCloseable {
                 probe(loop, guard, guard.nanoTime() + PROBE_NANOS);
             }
             log.info("ingest gateway listening on {}:{} ({} threads, {})", host, ((InetSocketAddress) channel.localAddress()).getPort(), threads, epoll ? "epoll" : "nio");
-            return new GatewayServer(boss, workers, channel);
+            return new GatewayServer(boss, workers, channel, guards);
         } catch (RuntimeException e) {
             boss.shutdownGracefully();
             workers.shutdownGracefully();
@@ -122,12 +138,25 @@ public final class GatewayServer implements AutoCloseable {
      * otherwise it gets its handlers and counts until it closes.
      */
     static void connection(Channel ch, Limits limits, BeaconService service, OverloadGuard guard) {
-        if (!guard.connectionOpened()) {
+        connection(ch, limits, service, guard, Guards.of(ConnectionLimits.defaults()));
+    }
+
+    static void connection(Channel ch, Limits limits, BeaconService service, OverloadGuard guard, Guards guards) {
+        InetAddress client = ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        if (!guards.perAddress().opened(client)) {
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> guard.connectionClosed());
-        handlers(ch.pipeline(), limits, service, guard);
+        if (!guard.connectionOpened()) {
+            guards.perAddress().closed(client);
+            ch.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> {
+            guard.connectionClosed();
+            guards.perAddress().closed(client);
+        });
+        handlers(ch.pipeline(), limits, service, guard, guards);
     }
 
     /** The handlers of one connection with the default overload settings. */
@@ -137,16 +166,42 @@ public final class GatewayServer implements AutoCloseable {
 
     /** The handlers of one connection: idle timeout, HTTP codec, size limits and aggregation, beacon handler. */
     static void handlers(ChannelPipeline pipeline, Limits limits, BeaconService service, OverloadGuard guard) {
+        handlers(pipeline, limits, service, guard, Guards.of(ConnectionLimits.defaults()));
+    }
+
+    /**
+     * The handlers of one connection: idle timeout, request deadlines, HTTP codec, size limits and
+     * aggregation under the global buffer cap, beacon handler.
+     */
+    static void handlers(ChannelPipeline pipeline, Limits limits, BeaconService service, OverloadGuard guard, Guards guards) {
+        RequestDeadline deadline = new RequestDeadline(guards.limits());
         long idleNanos = guard.settings().idleTimeout().toNanos();
         if (idleNanos > 0) {
             pipeline.addLast(new IdleTimeout(idleNanos));
         }
         // Answers written while a read is in progress (503s, refusals) go out in one flush at its end.
         pipeline.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, false));
+        pipeline.addLast(deadline.bytes());
         pipeline.addLast(new HttpServerCodec(limits.maxUrlLength() + REQUEST_LINE_EXTRA, limits.maxHeaderBytes(), 64 * 1024))
+                .addLast(deadline.messages())
                 // answers Expect: 100-continue itself, refusing an oversized body without a 100
-                .addLast(new LimitingAggregator(limits))
+                .addLast(new LimitingAggregator(limits, guards.budget()))
                 .addLast(new BeaconHttpHandler(service, guard));
+    }
+
+    /** Bytes of request bodies held now while they arrive, across all connections. */
+    public long bufferedBodyBytes() {
+        return guards.budget().used();
+    }
+
+    /** Requests answered 503 (or chunked connections closed) because the buffer cap was reached. */
+    public long overBudgetRefusals() {
+        return guards.budget().refused();
+    }
+
+    /** Connections closed at once because their client address had its cap of open connections. */
+    public long perAddressRefusals() {
+        return guards.perAddress().refused();
     }
 
     public int port() {

@@ -1,5 +1,6 @@
 package io.adgrid.gateway.server;
 
+import io.adgrid.gateway.beacon.OverBudgetException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,10 +28,46 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 final class LimitingAggregator extends HttpObjectAggregator {
 
     private final GatewayServer.Limits limits;
+    private final BufferBudget budget;
+    private ChannelHandlerContext ctx;
+    /** Bytes of the global {@link BufferBudget} this connection holds for the body being aggregated. */
+    private long held;
+    /** The request whose declared body did not fit in the budget (answered 503). */
+    private HttpMessage overBudget;
+    private HttpMessage checked;
+    private boolean checkedInvalid;
 
     LimitingAggregator(GatewayServer.Limits limits) {
+        this(limits, new BufferBudget(Long.MAX_VALUE));
+    }
+
+    LimitingAggregator(GatewayServer.Limits limits, BufferBudget budget) {
         super(Math.max(limits.maxBodyBytes(), limits.maxSaleBodyBytes()));
         this.limits = limits;
+        this.budget = budget;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        release();
+        super.handlerRemoved(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        release();
+        super.channelInactive(ctx);
+    }
+
+    private void release() {
+        budget.release(held);
+        held = 0;
     }
 
     int bodyLimit(HttpMessage message) {
@@ -46,11 +83,29 @@ final class LimitingAggregator extends HttpObjectAggregator {
     /** A declared length over the path's limit: answered before a byte of the body is read. */
     @Override
     protected boolean isContentLengthInvalid(HttpMessage start, int maxContentLength) {
-        try {
-            return HttpUtil.getContentLength(start, -1L) > bodyLimit(start);
-        } catch (NumberFormatException e) {
-            return false;
+        if (start == checked) {
+            return checkedInvalid; // asked again for the same request by newContinueResponse
         }
+        checked = start;
+        long declared;
+        try {
+            declared = HttpUtil.getContentLength(start, -1L);
+        } catch (NumberFormatException e) {
+            declared = -1;
+        }
+        checkedInvalid = declared > bodyLimit(start);
+        if (!checkedInvalid && declared > 0) {
+            // A declared body takes its whole length from the budget before a byte of it is read, so
+            // slow bodies cannot add up to more than the cap however slowly they come.
+            release();
+            if (budget.tryReserve(declared)) {
+                held = declared;
+            } else {
+                overBudget = start;
+                checkedInvalid = true;
+            }
+        }
+        return checkedInvalid;
     }
 
     /**
@@ -79,9 +134,25 @@ final class LimitingAggregator extends HttpObjectAggregator {
     @Override
     protected void aggregate(FullHttpMessage aggregated, HttpContent content) throws Exception {
         super.aggregate(aggregated, content);
+        int bytes = content.content().readableBytes();
+        if (bytes > 0 && (!HttpUtil.isContentLengthSet(aggregated) || HttpUtil.isTransferEncodingChunked(aggregated))) {
+            if (budget.tryReserve(bytes)) {
+                held += bytes;
+            } else if (ctx != null) {
+                // A chunked body cannot be refused before it comes: past the cap its connection is closed.
+                ctx.close();
+            }
+        }
         if (aggregated.decoderResult().isSuccess() && aggregated.content().readableBytes() > bodyLimit(aggregated)) {
             aggregated.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException("body over " + bodyLimit(aggregated) + " bytes")));
         }
+    }
+
+    @Override
+    protected void finishAggregation(FullHttpMessage aggregated) throws Exception {
+        super.finishAggregation(aggregated);
+        // Held while the body arrives; from here the pending-request cap bounds what is in hand.
+        release();
     }
 
     /** Netty would answer a bodiless 413 itself, out of turn and uncounted; the handler answers instead. */
@@ -93,6 +164,13 @@ final class LimitingAggregator extends HttpObjectAggregator {
         }
         FullHttpRequest tooLarge = new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER);
         tooLarge.headers().set(request.headers());
+        if (oversized == overBudget) {
+            overBudget = null;
+            // The body is discarded as it comes; the answer is 503 + Retry-After and the connection closes.
+            tooLarge.setDecoderResult(DecoderResult.failure(new OverBudgetException("request bodies buffered over the gateway's cap")));
+            ctx.fireChannelRead(tooLarge);
+            return;
+        }
         String why = "body over " + bodyLimit(request) + " bytes";
         // The rest of a body that comes is discarded by the aggregator, so the connection stays
         // usable (TooLongHttpContentException); one that was asked to wait for a 100 may never come.

@@ -13,16 +13,25 @@ import org.slf4j.LoggerFactory;
  * the work), so that an overloaded gateway answers quickly instead of letting requests wait
  * unread in its sockets.
  *
- * <p>Signal: the delay requests meet inside the gateway, the larger of (a) how late a task
- * scheduled on an event loop runs (a ready socket waits about as long to be read: a saturated CPU
- * shows here first) and (b) the time from reading a single-event request to writing its answer (the
- * grid's and the batcher's wait). A batch request's answer time grows with its size, not with the
- * gateway's load ({@link #answeredBatch}); its events meet the batcher's own per-event bounds. Every {@link #WINDOW_NANOS} the largest delay of the window decides: over
- * {@code maxRequestDelay} halves the share of requests handled; under half of it raises the share
- * by {@link #STEP_UP}/{@link #FULL} (from none to all in 1.6 s); in between keeps it. Requests past
- * the share are answered 503 evenly spread (not in bursts). Apart from that, at most
- * {@code maxPendingRequests} requests are handled at once (read, not yet answered): one more is
- * answered 503 (bounded memory whatever the delays).
+ * <p>Overload means work queueing faster than it is served, not one slow request: a cold JVM (JIT,
+ * class loading) or a busy neighbour on the box makes single requests slow while nothing queues,
+ * and refusing them would only turn a slow answer into an error. So a window counts as overloaded
+ * only when both signals hold: requests wait (delay) and requests pile up (pending).
+ *
+ * <p>Delay: the larger of (a) how late a task scheduled on an event loop runs (a ready socket waits
+ * about as long to be read: a saturated CPU shows here first) and (b) the time from reading a
+ * single-event request to writing its answer (the grid's and the batcher's wait). A batch request's
+ * answer time grows with its size, not with the gateway's load ({@link #answeredBatch}); its events
+ * meet the batcher's own per-event bounds. Queue: the most requests pending at once (read, not yet
+ * answered) during the window, at least {@code minPendingToShed}.
+ *
+ * <p>Every {@link #WINDOW_NANOS} the window decides. Overloaded (largest delay over {@code
+ * maxRequestDelay} and the queue over the floor): the share of requests handled halves, but while
+ * every request is handled it takes two overloaded windows in a row to start. Otherwise, with the
+ * delay under half the limit or no queue, the share rises by {@link #STEP_UP}/{@link #FULL} (from
+ * none to all in 1.6 s); in between it stays. Requests past the share are answered 503 evenly
+ * spread (not in bursts). Apart from that, at most {@code maxPendingRequests} requests are handled
+ * at once: one more is answered 503 (bounded memory whatever the delays).
  *
  * <p>It also holds the connection count for the cap on open connections. Thread-safe: every event
  * loop of the gateway shares one guard.
@@ -36,13 +45,24 @@ public final class OverloadGuard {
      * @param maxRequestDelay    the delay inside the gateway beyond which it handles fewer requests (0: never)
      * @param maxConnections     open connections, beyond which a new one is closed at once
      * @param idleTimeout        a connection with nothing read or written for this long is closed (0: never)
+     * @param minPendingToShed   requests pending at once below which no delay counts as overload (a few
+     *                           clients, however slow their answers, are no queue)
      */
-    public record Settings(int maxPendingRequests, Duration maxRequestDelay, int maxConnections, Duration idleTimeout) {
+    public record Settings(int maxPendingRequests, Duration maxRequestDelay, int maxConnections, Duration idleTimeout,
+                           int minPendingToShed) {
+        public static final int DEFAULT_MIN_PENDING_TO_SHED = 64;
+
         public Settings {
-            if (maxPendingRequests < 1 || maxConnections < 1 || maxRequestDelay.isNegative() || idleTimeout.isNegative()) {
+            if (maxPendingRequests < 1 || maxConnections < 1 || maxRequestDelay.isNegative() || idleTimeout.isNegative()
+                    || minPendingToShed < 0) {
                 throw new IllegalArgumentException("overload settings out of range: " + maxPendingRequests + " pending requests, "
-                        + maxConnections + " connections, delay " + maxRequestDelay + ", idle timeout " + idleTimeout);
+                        + maxConnections + " connections, delay " + maxRequestDelay + ", idle timeout " + idleTimeout
+                        + ", " + minPendingToShed + " pending to shed");
             }
+        }
+
+        public Settings(int maxPendingRequests, Duration maxRequestDelay, int maxConnections, Duration idleTimeout) {
+            this(maxPendingRequests, maxRequestDelay, maxConnections, idleTimeout, DEFAULT_MIN_PENDING_TO_SHED);
         }
 
         public static Settings defaults() {
@@ -65,8 +85,12 @@ public final class OverloadGuard {
     private final AtomicLong shed = new AtomicLong();
     private final AtomicLong arrivals = new AtomicLong();
     private final AtomicLong windowDelay = new AtomicLong();
+    /** The most requests pending at once in this window. */
+    private final AtomicLong windowPending = new AtomicLong();
     private volatile long windowStart;
     private volatile int share = FULL;
+    /** The window before this one was overloaded (decide only). */
+    private boolean lastOverloaded;
 
     public OverloadGuard(Settings settings) {
         this(settings, System::nanoTime);
@@ -97,8 +121,12 @@ public final class OverloadGuard {
         roll(nowNanos);
         int s = share;
         boolean inShare = s >= FULL || takes(arrivals.getAndIncrement(), s);
-        if (inShare && pending.incrementAndGet() <= settings.maxPendingRequests()) {
-            return true;
+        if (inShare) {
+            long now = pending.incrementAndGet();
+            if (now <= settings.maxPendingRequests()) {
+                windowPending.accumulateAndGet(now, Math::max);
+                return true;
+            }
         }
         if (inShare) {
             pending.decrementAndGet();
@@ -145,17 +173,23 @@ public final class OverloadGuard {
         }
         windowStart = nowNanos;
         long delay = windowDelay.getAndSet(0);
+        long queue = windowPending.getAndSet(pending.get());
+        boolean queued = queue >= settings.minPendingToShed();
+        boolean overloaded = maxDelayNanos > 0 && delay > maxDelayNanos && queued;
         int before = share;
         int after = before;
-        if (maxDelayNanos > 0 && delay > maxDelayNanos) {
-            after = before / 2;
-        } else if (delay <= maxDelayNanos / 2) {
+        if (overloaded) {
+            if (before < FULL || lastOverloaded) {
+                after = before / 2;
+            }
+        } else if (delay <= maxDelayNanos / 2 || !queued) {
             after = Math.min(FULL, before + STEP_UP);
         }
+        lastOverloaded = overloaded;
         share = after;
         if (before == FULL && after < FULL) {
-            log.warn("gateway overloaded (requests delayed {} ms, over {} ms): answering part of the requests 503 with Retry-After",
-                    delay / 1_000_000, maxDelayNanos / 1_000_000);
+            log.warn("gateway overloaded (requests delayed {} ms, over {} ms, with {} pending): answering part of the requests 503 "
+                    + "with Retry-After", delay / 1_000_000, maxDelayNanos / 1_000_000, queue);
         } else if (before < FULL && after == FULL) {
             log.info("gateway no longer overloaded: handling every request again ({} answered 503 so far)", shed.get());
         }

@@ -14,6 +14,7 @@ import io.adgrid.event.EventType;
 import io.adgrid.gateway.catalog.BannerEntry;
 import io.adgrid.gateway.catalog.CatalogView;
 import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.MoneyBounds;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
 
@@ -21,6 +22,12 @@ import io.adgrid.signing.CanonicalString;
  * Decides whether a beacon is genuine and countable. Checks run cheapest first, and nothing
  * the client sent is echoed back: malformed (400), unknown banner (404), key id and signature
  * (403), unknown publisher (404), {@code ts} window and amount (422).
+ *
+ * <p>Signatures follow contract v2: the string signed starts with the type's path ({@code /i?},
+ * {@code /c?}, {@code /s?}), so a beacon of one type is refused as another (403). A key marked
+ * legacy also accepts the v1 string (no path); a v1 click is then counted only as a suspect click
+ * ({@code unbound_type}), since its signature would be the same as its impression's. The event's
+ * identity is its rendering's (see {@link BeaconSigner#verify}).
  *
  * <p>The optional {@code kid} parameter names which of the campaign's secrets signed the beacon
  * (it is signed like every parameter); without it the key is {@link Campaign#FIRST_KID}. A retired
@@ -38,7 +45,7 @@ public final class BeaconValidator {
     /** Only these may appear: anything else (a redirect target, a cache buster) is refused, not ignored. */
     private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "kid", "sig"));
     private static final Set<String> SALE_PARAMS = new TreeSet<>(List.of("b", "p", "order", "amount", "ts", "n", "kid", "sig"));
-    private static final BigDecimal MAX_AMOUNT = new BigDecimal(1_000_000_000);
+    private static final BigDecimal MAX_AMOUNT = BigDecimal.valueOf(MoneyBounds.MAX_EVENT_MICROS, 6);
     private static final Pattern DECIMAL = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
     private static final ThreadLocal<BannerEntry> BANNER = ThreadLocal.withInitial(BannerEntry::new);
@@ -116,8 +123,8 @@ public final class BeaconValidator {
         if (key.isRetiredAt(now)) {
             return reject(Rejection.RETIRED_KEY);
         }
-        byte[] expected = BeaconSigner.mac(key.spec(), CanonicalString.of(params));
-        if (!BeaconSigner.matches(expected, sig)) {
+        BeaconSigner.Verified verified = BeaconSigner.verify(key.spec(), type, params, sig, key.legacy());
+        if (verified == null) {
             return reject(Rejection.BAD_SIGNATURE);
         }
         if (!catalog.hasPublisher(publisher)) {
@@ -142,9 +149,10 @@ public final class BeaconValidator {
             }
             amountMicros = amount.movePointRight(6).longValueExact();
         }
-        ByteBuffer id = ByteBuffer.wrap(sig);
+        ByteBuffer id = ByteBuffer.wrap(verified.identity());
         GridEvent event = new GridEvent(type, campaign.id(), banner, publisher, ts, id.getLong(), id.getLong(), orderId, amountMicros);
-        return new Validation.Accepted(event, b.toBanner(banner));
+        boolean unboundType = type == EventType.CLICK && verified.version() == BeaconSigner.Version.V1;
+        return new Validation.Accepted(unboundType ? event.asSuspect() : event, b.toBanner(banner), unboundType);
     }
 
     private static Validation reject(Rejection r) {

@@ -20,4 +20,7 @@ public record Rejection(int status, String code, String reason) {
     public static final Rejection NEGATIVE_AMOUNT = new Rejection(422, "negative_amount", "amount must not be negative");
     public static final Rejection AMOUNT_PRECISION = new Rejection(422, "amount_precision", "amount has more than 6 decimal places");
     public static final Rejection AMOUNT_TOO_LARGE = new Rejection(422, "amount_too_large", "amount is larger than 1000000000");
+    /** Refused by the grid: the key's revenue would pass {@code MoneyBounds.MAX_KEY_MICROS}. */
+    public static final Rejection KEY_REVENUE_LIMIT = new Rejection(422, "key_revenue_limit",
+            "revenue of this minute, banner and publisher would exceed 100000000000");
 }

@@ -4,6 +4,8 @@ import static io.adgrid.gateway.TestCatalog.CAMPAIGN_1;
 import static io.adgrid.gateway.TestCatalog.NOW;
 import static io.adgrid.gateway.TestCatalog.beacon;
 import static io.adgrid.gateway.TestCatalog.signed;
+import static io.adgrid.gateway.TestCatalog.signedV1;
+import static io.adgrid.gateway.TestCatalog.CAMPAIGN_4_LEGACY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
@@ -46,8 +48,12 @@ class SuspectClickTest {
                 sink, () -> true, metrics, new ClickRateLimiter(maxClicksPerMinute, TestCatalog.CLOCK), trustProxy);
     }
 
+    /** A beacon signed (v2) for the type of {@code path}, sent there. */
     private static FullHttpRequest get(String path, String nonce) {
-        Map<String, String> params = signed(CAMPAIGN_1, beacon(7, 3, TS, nonce));
+        return get(path, signed(path.equals("/c") ? EventType.CLICK : EventType.IMPRESSION, CAMPAIGN_1, beacon(7, 3, TS, nonce)));
+    }
+
+    private static FullHttpRequest get(String path, Map<String, String> params) {
         String query = params.entrySet().stream()
                 .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
         return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path + "?" + query);
@@ -160,7 +166,7 @@ class SuspectClickTest {
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < 3; i++) {
             for (String type : List.of("impression", "click")) {
-                Map<String, String> p = signed(CAMPAIGN_1, beacon(7, 3, TS, "s" + i));
+                Map<String, String> p = signed(EventType.parse(type).orElseThrow(), CAMPAIGN_1, beacon(7, 3, TS, "s" + i));
                 body.append("{\"type\":\"").append(type).append('"');
                 p.forEach((k, v) -> body.append(",\"").append(k).append("\":\"").append(v).append('"'));
                 body.append("}\n");
@@ -182,7 +188,7 @@ class SuspectClickTest {
         BeaconService service = service(100, false);
         StringBuilder body = new StringBuilder();
         for (String[] line : List.of(new String[] {"impression", "r1"}, new String[] {"click", "r1"}, new String[] {"click", "r2"})) {
-            Map<String, String> p = signed(CAMPAIGN_1, beacon(7, 3, TS, line[1]));
+            Map<String, String> p = signed(EventType.parse(line[0]).orElseThrow(), CAMPAIGN_1, beacon(7, 3, TS, line[1]));
             body.append("{\"type\":\"").append(line[0]).append('"');
             p.forEach((k, v) -> body.append(",\"").append(k).append("\":\"").append(v).append('"'));
             body.append("}\n");
@@ -195,5 +201,47 @@ class SuspectClickTest {
 
         // r2's click has no impression before it: accepted, counted as a suspect click.
         assertThat(json).contains("\"accepted\":3", "\"duplicates\":0", "\"suspect_clicks\":1", "\"rejected\":0");
+    }
+
+    @Test
+    void anImpressionUrlSentAsAClickIsRefusedAndCountsNothing() {
+        BeaconService service = service(30, false);
+        Map<String, String> impression = signed(EventType.IMPRESSION, CAMPAIGN_1, beacon(7, 3, TS, "shown"));
+        answer(service, get("/i", impression), ALICE);
+
+        FullHttpResponse click = answer(service, get("/c", impression), ALICE);
+
+        assertThat(click.status().code()).isEqualTo(403);
+        assertThat(click.content().toString(StandardCharsets.UTF_8)).contains("bad_signature");
+        assertThat(sink.submitted()).extracting(GridEvent::type).containsExactly(EventType.IMPRESSION);
+    }
+
+    @Test
+    void theClickOfTheImpressionsOwnRenderingIsClean() {
+        BeaconService service = service(30, false);
+        answer(service, get("/i", signed(EventType.IMPRESSION, CAMPAIGN_1, beacon(7, 3, TS, "own"))), ALICE);
+
+        assertThat(answer(service, get("/c", signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "own"))), ALICE).status().code())
+                .isEqualTo(302);
+
+        assertThat(suspect("no_impression")).isZero();
+        assertThat(suspect("unbound_type")).isZero();
+        assertThat(clicksAccepted()).isEqualTo(1);
+    }
+
+    @Test
+    void aLegacyKeysV1ClickIsCountedAsSuspectForUnboundTypeEvenAfterItsImpression() {
+        BeaconService service = service(30, false);
+        Map<String, String> v1 = signedV1(CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "legacy"));
+        assertThat(answer(service, get("/i", v1), ALICE).status().code()).isEqualTo(200);
+
+        FullHttpResponse click = answer(service, get("/c", v1), ALICE);
+
+        assertThat(click.status().code()).isEqualTo(302);
+        assertThat(click.headers().get(HttpHeaderNames.LOCATION)).isEqualTo("https://example.com/landing/40");
+        assertThat(suspect("unbound_type")).isEqualTo(1);
+        assertThat(suspect("no_impression")).isZero();
+        assertThat(suspect("ip_rate")).isZero();
+        assertThat(flagsOfSubmittedClicks()).containsExactly(true);
     }
 }

@@ -3,6 +3,7 @@ package io.adgrid.gateway.catalog;
 import static io.adgrid.gateway.catalog.TestGateway.gridTotals;
 import static io.adgrid.gateway.catalog.TestGateway.impression;
 import static io.adgrid.gateway.catalog.TestGateway.signed;
+import static io.adgrid.gateway.catalog.TestGateway.signedClick;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -75,7 +76,7 @@ class KeyRotationIT {
         assertThat(gateway.get("/i", signed(OLD, impression(BANNER, 3, "old-1", null))).statusCode()).isEqualTo(200);
         assertThat(gateway.get("/i", signed(OLD, impression(BANNER, 3, "old-2", "0"))).statusCode()).isEqualTo(200);
         assertThat(gateway.get("/i", signed(NEW, impression(BANNER, 3, "new-1", "k1"))).statusCode()).isEqualTo(200);
-        HttpResponse<String> click = gateway.get("/c", signed(NEW, impression(BANNER, 3, "new-2", "k1")));
+        HttpResponse<String> click = gateway.get("/c", signedClick(NEW, impression(BANNER, 3, "new-2", "k1")));
         assertThat(click.statusCode()).isEqualTo(302);
         assertThat(click.headers().firstValue("Location")).hasValue("https://example.com/landing/7");
         // The new key under the old kid (or none) is a bad signature: kid is what picks the key.

@@ -3,6 +3,7 @@ package io.adgrid.gateway.catalog;
 import static io.adgrid.gateway.catalog.TestGateway.gridTotals;
 import static io.adgrid.gateway.catalog.TestGateway.impression;
 import static io.adgrid.gateway.catalog.TestGateway.signed;
+import static io.adgrid.gateway.catalog.TestGateway.signedClick;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ class RestartWithoutDatabaseIT {
         assertThat(gateway.catalog.isLoaded()).as("ready from the file").isTrue();
         assertThat(gateway.get("/i", signed("demo-secret-1", impression(1, 1, "after", null))).statusCode()).isEqualTo(200);
         assertThat(gateway.get("/i", signed("rotated-secret-3", impression(3, 2, "after-k1", "k1"))).statusCode()).isEqualTo(200);
-        HttpCheck click = new HttpCheck(gateway.get("/c", signed("demo-secret-7", impression(17, 5, "after-click", null))));
+        HttpCheck click = new HttpCheck(gateway.get("/c", signedClick("demo-secret-7", impression(17, 5, "after-click", null))));
         assertThat(click.status).isEqualTo(302);
         assertThat(click.location).isEqualTo("https://example.com/landing/17");
         assertThat(gateway.get("/i", signed("demo-secret-9", impression(1, 1, "forged", null))).statusCode()).isEqualTo(403);

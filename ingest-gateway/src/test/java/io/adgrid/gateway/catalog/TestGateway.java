@@ -70,9 +70,18 @@ final class TestGateway implements AutoCloseable {
         return p;
     }
 
+    /** Signed (v2) as a click. */
+    static Map<String, String> signedClick(String secret, Map<String, String> params) {
+        Map<String, String> out = new LinkedHashMap<>(params);
+        out.put("sig", BeaconSigner.sign(BeaconSigner.key(secret), io.adgrid.event.EventType.CLICK, params));
+        return out;
+    }
+
+    /** Signed (v2) as an impression, or as a sale when it has an order. */
     static Map<String, String> signed(String secret, Map<String, String> params) {
         Map<String, String> out = new LinkedHashMap<>(params);
-        out.put("sig", BeaconSigner.sign(BeaconSigner.key(secret), params));
+        out.put("sig", BeaconSigner.sign(BeaconSigner.key(secret), params.containsKey("order") ? io.adgrid.event.EventType.SALE
+                : io.adgrid.event.EventType.IMPRESSION, params));
         return out;
     }
 

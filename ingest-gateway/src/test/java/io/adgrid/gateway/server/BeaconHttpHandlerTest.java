@@ -159,7 +159,7 @@ class BeaconHttpHandlerTest {
 
     @Test
     void clickRedirectsToTheBannersLandingUrlExactly() {
-        Answer a = exchange(get("/c", signed(CAMPAIGN_2, beacon(8, 4, TS, "abc"))));
+        Answer a = exchange(get("/c", signed(EventType.CLICK, CAMPAIGN_2, beacon(8, 4, TS, "abc"))));
 
         assertThat(a.status()).isEqualTo(302);
         assertThat(a.header(HttpHeaderNames.LOCATION)).isEqualTo(BANNER_8.landingUrl());
@@ -170,7 +170,7 @@ class BeaconHttpHandlerTest {
 
     @Test
     void replayedClickRedirectsAgainAndIsCountedOnce() {
-        FullHttpRequest first = get("/c", signed(CAMPAIGN_1, beacon(7, 3, TS, "abc")));
+        FullHttpRequest first = get("/c", signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "abc")));
         FullHttpRequest replay = first.copy();
 
         Answer a = exchange(first);
@@ -183,13 +183,23 @@ class BeaconHttpHandlerTest {
     }
 
     @Test
-    void impressionAndClickOfTheSameSignedParametersAreDifferentEvents() {
-        Map<String, String> params = signed(CAMPAIGN_1, beacon(7, 3, TS, "abc"));
-
-        exchange(get("/i", params));
-        exchange(get("/c", params));
+    void impressionAndClickOfOneRenderingAreDifferentEvents() {
+        exchange(get("/i", signed(EventType.IMPRESSION, CAMPAIGN_1, beacon(7, 3, TS, "abc"))));
+        exchange(get("/c", signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "abc"))));
 
         assertThat(sink.counted()).extracting(GridEvent::type).containsExactly(EventType.IMPRESSION, EventType.CLICK);
+    }
+
+    @Test
+    void anImpressionUrlSentToTheClickPathIsRefusedAsABadSignature() {
+        Map<String, String> params = signed(EventType.IMPRESSION, CAMPAIGN_1, beacon(7, 3, TS, "abc"));
+
+        Answer a = exchange(get("/c", params));
+
+        assertThat(a.status()).isEqualTo(403);
+        assertThat(a.json()).containsEntry("error", "bad_signature");
+        assertThat(a.header(HttpHeaderNames.LOCATION)).isNull();
+        assertThat(sink.counted()).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -320,7 +330,7 @@ class BeaconHttpHandlerTest {
     @Test
     void eventsCountsAcceptedDuplicateAndRejectedLinesWithTheirLineNumbers() {
         Map<String, String> impression = signed(CAMPAIGN_1, beacon(7, 3, TS, "e1"));
-        Map<String, String> click = signed(CAMPAIGN_2, beacon(8, 4, TS, "e2"));
+        Map<String, String> click = signed(EventType.CLICK, CAMPAIGN_2, beacon(8, 4, TS, "e2"));
         Map<String, String> sale = signed(CAMPAIGN_1, sale(7, 3, "order-9", "12.50", TS));
         String body = String.join("\n",
                 typed("impression", impression, Set.of("b", "p", "ts")),           // 1 accepted
@@ -437,7 +447,7 @@ class BeaconHttpHandlerTest {
         sink.failWith(new OverloadedException("too many events waiting for the grid"));
 
         Answer i = exchange(get("/i", signed(CAMPAIGN_1, beacon(7, 3, TS, "a"))));
-        Answer c = exchange(get("/c", signed(CAMPAIGN_1, beacon(7, 3, TS, "b"))));
+        Answer c = exchange(get("/c", signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "b"))));
         Answer s = exchange(post("/s", FORM, form(signed(CAMPAIGN_1, sale(7, 3, "o-1", "1", TS)))));
 
         for (Answer a : List.of(i, c, s)) {
@@ -487,7 +497,7 @@ class BeaconHttpHandlerTest {
     void pipelinedAnswersGoOutInRequestOrder() {
         sink.holdAnswers();
         channel.writeInbound(get("/i", signed(CAMPAIGN_1, beacon(7, 3, TS, "first"))));
-        channel.writeInbound(get("/c", signed(CAMPAIGN_1, beacon(7, 3, TS, "second"))));
+        channel.writeInbound(get("/c", signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "second"))));
         channel.runPendingTasks();
         assertThat(sink.heldCount()).isEqualTo(2);
         assertThat((Object) channel.readOutbound()).isNull();

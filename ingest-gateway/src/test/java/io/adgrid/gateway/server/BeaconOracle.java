@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SigningKey;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.TestCatalog;
 import io.adgrid.signing.BeaconSigner;
@@ -92,7 +93,10 @@ final class BeaconOracle {
         }
         Map<String, String> unsigned = new LinkedHashMap<>(params);
         unsigned.remove("sig");
-        if (!BeaconSigner.sign(campaign.key(Campaign.FIRST_KID).spec(), unsigned).equals(params.get("sig"))) {
+        // Contract v2: the type's path is signed; a legacy key also takes the v1 string (any type).
+        SigningKey key = campaign.key(Campaign.FIRST_KID);
+        if (!BeaconSigner.sign(key.spec(), type, unsigned).equals(params.get("sig"))
+                && !(key.legacy() && BeaconSigner.signV1(key.spec(), unsigned).equals(params.get("sig")))) {
             return 403;
         }
         if (!TestCatalog.CATALOG.hasPublisher(Long.parseLong(p))) {

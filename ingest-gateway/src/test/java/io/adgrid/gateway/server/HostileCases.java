@@ -128,7 +128,7 @@ final class HostileCases {
                 Map<String, String> signedToo = validParams(EventType.CLICK, 7, 3);
                 signedToo.put(name, target);
                 add("redirect injection", "click + signed " + name + "=" + shorten(target), EventType.CLICK, Transport.QUERY,
-                        pairs(sign(7, signedToo)));
+                        pairs(sign(EventType.CLICK, 7, signedToo)));
             }
         }
         return this;
@@ -189,35 +189,35 @@ final class HostileCases {
             }
             Map<String, String> otherSecret = new LinkedHashMap<>(validParams(type, 7, 3));
             otherSecret.remove("sig");
-            otherSecret.put("sig", BeaconSigner.sign(TestCatalog.CAMPAIGN_2.key(Campaign.FIRST_KID).spec(), otherSecret));
+            otherSecret.put("sig", BeaconSigner.sign(TestCatalog.CAMPAIGN_2.key(Campaign.FIRST_KID).spec(), type, otherSecret));
             add("tampered", type + " signed with another campaign's secret", type, t, pairs(otherSecret));
             Map<String, String> guessed = new LinkedHashMap<>(validParams(type, 7, 3));
             guessed.remove("sig");
-            guessed.put("sig", BeaconSigner.sign(BeaconSigner.key("demo-secret-7"), guessed));
+            guessed.put("sig", BeaconSigner.sign(BeaconSigner.key("demo-secret-7"), type, guessed));
             add("tampered", type + " signed with a guessed secret", type, t, pairs(guessed));
             for (long ts : new long[] {now - 16 * 60_000L, now - 86_400_000L, 0, 1, now + 10 * 60_000L, now + 86_400_000L, 999_999_999_999_999L}) {
                 Map<String, String> params = validParams(type, 7, 3);
                 params.put("ts", Long.toString(ts));
-                add("ts window", type + " signed ts=" + ts, type, t, pairs(sign(7, params)));
+                add("ts window", type + " signed ts=" + ts, type, t, pairs(sign(type, 7, params)));
             }
             for (long[] ids : new long[][] {{11, 3}, {9, 3}, {7, 5}, {7, 999_999_999_999_999_999L}, {999_999_999_999_999_999L, 3}}) {
                 Map<String, String> params = validParams(type, 7, 3);
                 params.put("b", Long.toString(ids[0]));
                 params.put("p", Long.toString(ids[1]));
                 params.remove("sig");
-                params.put("sig", BeaconSigner.sign(TestCatalog.CAMPAIGN_1.key(Campaign.FIRST_KID).spec(), params));
+                params.put("sig", BeaconSigner.sign(TestCatalog.CAMPAIGN_1.key(Campaign.FIRST_KID).spec(), type, params));
                 add("unknown ids", type + " signed b=" + ids[0] + " p=" + ids[1], type, t, pairs(params));
             }
             Map<String, String> extra = validParams(type, 7, 3);
             extra.put("cb", "123");
-            add("unknown parameter", type + " signed extra cb=123", type, t, pairs(sign(7, extra)));
+            add("unknown parameter", type + " signed extra cb=123", type, t, pairs(sign(type, 7, extra)));
         }
         for (String amount : List.of("-1", "-0.01", "1.1234567", "12.5000000", "1000000000.01", "1000000001", "1" + "0".repeat(30),
                 "0.0000000000000000000001", "-" + "9".repeat(100), "9".repeat(200), "NaN", "1e3", "12,50", "\u0661\u0662", "0x10", "Infinity", "")) {
             for (Transport t : List.of(Transport.FORM, Transport.JSON, Transport.NDJSON)) {
                 Map<String, String> params = validParams(EventType.SALE, 7, 3);
                 params.put("amount", amount);
-                add("sale amount", "signed amount=" + shorten(amount) + " " + t, EventType.SALE, t, pairs(sign(7, params)));
+                add("sale amount", "signed amount=" + shorten(amount) + " " + t, EventType.SALE, t, pairs(sign(EventType.SALE, 7, params)));
             }
         }
         return this;
@@ -263,12 +263,12 @@ final class HostileCases {
             for (Transport t : List.of(Transport.FORM, Transport.JSON, Transport.SALE_QUERY, Transport.NDJSON)) {
                 Map<String, String> params = validParams(EventType.SALE, 7, 3);
                 params.put("amount", amount);
-                add("accepted: sale amounts", "amount=" + amount + " " + t, EventType.SALE, t, pairs(sign(7, params)));
+                add("accepted: sale amounts", "amount=" + amount + " " + t, EventType.SALE, t, pairs(sign(EventType.SALE, 7, params)));
             }
         }
         Map<String, String> noNonce = validParams(EventType.SALE, 8, 4);
         noNonce.remove("n");
-        add("accepted: sale without n", "form", EventType.SALE, Transport.FORM, pairs(sign(8, noNonce)));
+        add("accepted: sale without n", "form", EventType.SALE, Transport.FORM, pairs(sign(EventType.SALE, 8, noNonce)));
         List<String[]> numbers = pairs(validParams(EventType.SALE, 7, 3));
         String json = json(null, numbers).replace("\"amount\":\"12.50\"", "\"amount\":12.50")
                 .replace("\"b\":\"7\"", "\"b\":7").replace("\"p\":\"3\"", "\"p\":3");
@@ -290,6 +290,38 @@ final class HostileCases {
     }
 
     /** The same signed beacon sent again: answered like the first time, counted once. */
+    /**
+     * Contract v2: a beacon signed for one type and sent as another (every path swap, in the URL and
+     * as an /events line's type) is a 403 and counts nothing; a v1 signature is a 403 under a v2 key.
+     * Under a legacy key (campaign 4, banner 40) v1 still counts, a v1 click as a suspect click.
+     */
+    HostileCases typeSwaps() {
+        for (EventType signedAs : EventType.values()) {
+            for (EventType sentAs : EventType.values()) {
+                if (sentAs == signedAs) {
+                    continue;
+                }
+                Map<String, String> params = validParams(signedAs, 7, 3);
+                Transport url = sentAs == EventType.SALE ? Transport.SALE_QUERY : Transport.QUERY;
+                add("type swap", signedAs + " signature sent as " + sentAs, sentAs, url, pairs(params));
+                add("type swap", signedAs + " signature in an /events line of type " + sentAs, sentAs, Transport.NDJSON,
+                        pairs(validParams(signedAs, 7, 3)));
+            }
+            for (Transport t : signedAs == EventType.SALE ? List.of(Transport.FORM, Transport.NDJSON) : List.of(Transport.QUERY, Transport.NDJSON)) {
+                Map<String, String> v1 = validParams(signedAs, 7, 3);
+                v1.remove("sig");
+                v1.put("sig", BeaconSigner.signV1(TestCatalog.CAMPAIGN_1.key(Campaign.FIRST_KID).spec(), v1));
+                add("type swap", signedAs + " " + t + " v1 signature under a v2 key", signedAs, t, pairs(v1));
+                Map<String, String> legacy = validParams(signedAs, 40, 3);
+                legacy.remove("sig");
+                legacy.put("sig", BeaconSigner.signV1(TestCatalog.CAMPAIGN_4_LEGACY.key(Campaign.FIRST_KID).spec(), legacy));
+                add("accepted: legacy v1", signedAs + " " + t + " v1 signature under a legacy key", signedAs, t, pairs(legacy));
+                add("accepted: legacy v2", signedAs + " " + t + " v2 signature under a legacy key", signedAs, t, pairs(validParams(signedAs, 40, 3)));
+            }
+        }
+        return this;
+    }
+
     HostileCases replays() {
         for (EventType type : EventType.values()) {
             for (Transport t : type == EventType.SALE ? List.of(Transport.FORM, Transport.JSON, Transport.SALE_QUERY)
@@ -506,14 +538,15 @@ final class HostileCases {
             params.put("amount", "12.50");
         }
         params.put("n", "h" + id);
-        return sign(b, params);
+        return sign(type, b, params);
     }
 
-    static Map<String, String> sign(long banner, Map<String, String> params) {
+    /** Signed (v2) for {@code type} with the banner's campaign's first key. */
+    static Map<String, String> sign(EventType type, long banner, Map<String, String> params) {
         Campaign c = TestCatalog.CATALOG.campaign(TestCatalog.CATALOG.banner(banner).campaignId());
         Map<String, String> out = new LinkedHashMap<>(params);
         out.remove("sig");
-        out.put("sig", BeaconSigner.sign(c.key(Campaign.FIRST_KID).spec(), out));
+        out.put("sig", BeaconSigner.sign(c.key(Campaign.FIRST_KID).spec(), type, out));
         return out;
     }
 

@@ -56,7 +56,7 @@ class HostileInputIT {
     void everyHostileRequestGetsItsExactFourHundredAndCountsNothing() throws Exception {
         List<Case> cases = new HostileCases(System.currentTimeMillis())
                 .generate().redirectInjection().duplicatedAndSwapped().tamperedAndOutOfWindow().httpLevel().brokenJson()
-                .replays().mustBeAccepted().cases;
+                .typeSwaps().replays().mustBeAccepted().cases;
         List<String> failures = new ArrayList<>();
         Map<Integer, Integer> byStatus = new TreeMap<>();
         Map<Integer, Integer> byLineStatus = new TreeMap<>();

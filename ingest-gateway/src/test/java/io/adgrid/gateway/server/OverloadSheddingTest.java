@@ -31,6 +31,8 @@ class OverloadSheddingTest {
 
     private static final long TS = NOW - 5_000;
     private static final long MS = 1_000_000L;
+    /** Requests pending at once that the guard takes for a queue (its floor) in these tests. */
+    private static final int QUEUE = 2;
 
     private final InMemorySink sink = new InMemorySink();
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
@@ -45,7 +47,8 @@ class OverloadSheddingTest {
     }
 
     private OverloadGuard guard(int maxPending, int maxConnections, Duration idleTimeout) {
-        return new OverloadGuard(new OverloadGuard.Settings(maxPending, Duration.ofMillis(200), maxConnections, idleTimeout), now::get);
+        return new OverloadGuard(new OverloadGuard.Settings(maxPending, Duration.ofMillis(200), maxConnections, idleTimeout, QUEUE),
+                now::get);
     }
 
     private EmbeddedChannel connect(OverloadGuard guard) {
@@ -55,9 +58,12 @@ class OverloadSheddingTest {
         return channel;
     }
 
-    /** Drives the guard to handle no request at all: eleven windows each with a long delay. */
+    /** Drives the guard to handle no request at all: a queue, and twelve windows each with a long delay. */
     private void overload(OverloadGuard guard) {
-        for (int i = 0; i < 11; i++) {
+        for (int i = 0; i < QUEUE; i++) {
+            assertThat(guard.admit(now.get())).isTrue(); // read elsewhere, never answered: the queue
+        }
+        for (int i = 0; i < 12; i++) {
             now.addAndGet(OverloadGuard.WINDOW_NANOS);
             guard.delayed(2_000 * MS, now.get());
         }
@@ -113,14 +119,16 @@ class OverloadSheddingTest {
     }
 
     @Test
-    void slowAnswersMakeTheGuardShedPartOfTheNextRequests() {
+    void slowAnswersToQueuedRequestsMakeTheGuardShedPartOfTheNextRequests() {
         OverloadGuard guard = guard(1_000, 10, Duration.ZERO);
         EmbeddedChannel channel = connect(guard);
-        sink.holdAnswers();
-        EmbeddedHttp.send(channel, impression("slow"));
-        now.addAndGet(OverloadGuard.WINDOW_NANOS + 500 * MS); // the grid answers 600 ms later
-        sink.releaseAll();
-        assertThat(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, ""))).containsExactly(200);
+        for (int window = 0; window < 2; window++) { // two windows in a row: one is no evidence
+            sink.holdAnswers();
+            EmbeddedHttp.send(channel, impression("slow-a" + window) + impression("slow-b" + window));
+            now.addAndGet(OverloadGuard.WINDOW_NANOS + 500 * MS); // the grid answers 600 ms later
+            sink.releaseAll();
+            assertThat(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, ""))).containsExactly(200, 200);
+        }
         assertThat(guard.admittedShare()).isEqualTo(0.5);
 
         List<String> answers = new ArrayList<>(); // releaseAll also stopped holding: answers come at once
@@ -128,6 +136,23 @@ class OverloadSheddingTest {
             answers.addAll(EmbeddedHttp.send(channel, impression("n" + i)));
         }
         assertThat(EmbeddedHttp.statuses(answers)).containsExactly(503, 200, 503, 200);
+    }
+
+    @Test
+    void aSlowAnswerToALoneRequestIsNoOverload() {
+        OverloadGuard guard = guard(1_000, 10, Duration.ZERO);
+        EmbeddedChannel channel = connect(guard);
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            sink.holdAnswers();
+            EmbeddedHttp.send(channel, impression("cold-" + i));
+            now.addAndGet(OverloadGuard.WINDOW_NANOS + 500 * MS);
+            sink.releaseAll();
+            answers.addAll(EmbeddedHttp.send(channel, ""));
+        }
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(200, 200, 200, 200, 200);
+        assertThat(guard.admittedShare()).isEqualTo(1.0);
+        assertThat(guard.shedRequests()).isZero();
     }
 
     @Test

@@ -5,16 +5,19 @@ import static io.adgrid.gateway.TestCatalog.BANNER_8;
 import static io.adgrid.gateway.TestCatalog.CAMPAIGN_1;
 import static io.adgrid.gateway.TestCatalog.CAMPAIGN_2;
 import static io.adgrid.gateway.TestCatalog.CAMPAIGN_3;
+import static io.adgrid.gateway.TestCatalog.CAMPAIGN_4_LEGACY;
 import static io.adgrid.gateway.TestCatalog.NOW;
 import static io.adgrid.gateway.TestCatalog.beacon;
 import static io.adgrid.gateway.TestCatalog.sale;
 import static io.adgrid.gateway.TestCatalog.signed;
+import static io.adgrid.gateway.TestCatalog.signedV1;
 import static io.adgrid.gateway.TestCatalog.signedWith;
 import static io.adgrid.gateway.TestCatalog.with;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import io.adgrid.event.EventType;
@@ -38,12 +41,84 @@ class BeaconValidatorTest {
     private final BeaconValidator validator =
             new BeaconValidator(TestCatalog.CATALOG, TestCatalog.CLOCK, ValidationSettings.defaults());
 
+    // ---- contract v2: the type is signed ------------------------------------------------------
+
+    @ParameterizedTest
+    @EnumSource(EventType.class)
+    void aBeaconSignedForOneTypeIsRefusedAsEveryOther(EventType signedAs) {
+        Map<String, String> params = signedAs == EventType.SALE ? sale(7, 3, "o-1", "1", TS) : beacon(7, 3, TS, "abc");
+        Map<String, String> signedParams = signed(signedAs, CAMPAIGN_1, params);
+        for (EventType sentAs : List.of(EventType.IMPRESSION, EventType.CLICK)) {
+            if (sentAs != signedAs && signedAs != EventType.SALE) {
+                assertRejected(sentAs, signedParams, 403, "bad_signature");
+            }
+        }
+        if (signedAs != EventType.SALE) {
+            // The same parameters with an order and amount, signed as this beacon, are not a sale.
+            Map<String, String> asSale = signed(signedAs, CAMPAIGN_1, sale(7, 3, "o-1", "1", TS));
+            assertRejected(EventType.SALE, asSale, 403, "bad_signature");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(EventType.class)
+    void aV1SignatureIsRefusedUnderAV2Key(EventType type) {
+        Map<String, String> params = type == EventType.SALE ? sale(7, 3, "o-1", "1", TS) : beacon(7, 3, TS, "abc");
+
+        assertRejected(type, signedV1(CAMPAIGN_1, params), 403, "bad_signature");
+    }
+
+    @Test
+    void aLegacyKeyAcceptsV1ImpressionsAndSalesAsBefore() {
+        Validation impression = validator.validate(EventType.IMPRESSION, signedV1(CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "abc")));
+        Validation sale = validator.validate(EventType.SALE, signedV1(CAMPAIGN_4_LEGACY, sale(40, 3, "o-1", "2.50", TS)));
+
+        assertThat(impression).isInstanceOfSatisfying(Validation.Accepted.class, a -> {
+            assertThat(a.event().suspect()).isFalse();
+            assertThat(a.unboundType()).isFalse();
+        });
+        assertThat(sale).isInstanceOfSatisfying(Validation.Accepted.class, a -> assertThat(a.event().amountMicros()).isEqualTo(2_500_000));
+    }
+
+    @Test
+    void aLegacyKeysV1ClickIsAcceptedOnlyAsASuspectClickOfUnboundType() {
+        Validation v = validator.validate(EventType.CLICK, signedV1(CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "abc")));
+
+        assertThat(v).isInstanceOfSatisfying(Validation.Accepted.class, a -> {
+            assertThat(a.event().suspect()).isTrue();
+            assertThat(a.unboundType()).isTrue();
+        });
+    }
+
+    @Test
+    void aLegacyKeyAlsoAcceptsV2AndStillBindsItsType() {
+        Map<String, String> click = signed(EventType.CLICK, CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "abc"));
+
+        assertThat(validator.validate(EventType.CLICK, click)).isInstanceOfSatisfying(Validation.Accepted.class, a -> {
+            assertThat(a.event().suspect()).isFalse();
+            assertThat(a.unboundType()).isFalse();
+        });
+        assertRejected(EventType.IMPRESSION, click, 403, "bad_signature");
+    }
+
+    @Test
+    void impressionAndClickOfOneRenderingShareTheIdentityWhateverTheContractVersion() {
+        GridEvent impression = accepted(EventType.IMPRESSION, signed(EventType.IMPRESSION, CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "abc")));
+        GridEvent click = accepted(EventType.CLICK, signed(EventType.CLICK, CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "abc")));
+        GridEvent v1Click = accepted(EventType.CLICK, signedV1(CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "abc")));
+        GridEvent otherRendering = accepted(EventType.CLICK, signed(EventType.CLICK, CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "abd")));
+
+        assertThat(List.of(click.idHi(), click.idLo())).isEqualTo(List.of(impression.idHi(), impression.idLo()));
+        assertThat(List.of(v1Click.idHi(), v1Click.idLo())).isEqualTo(List.of(impression.idHi(), impression.idLo()));
+        assertThat(List.of(otherRendering.idHi(), otherRendering.idLo())).isNotEqualTo(List.of(impression.idHi(), impression.idLo()));
+    }
+
     // ---- accepted ---------------------------------------------------------------------------
 
     @ParameterizedTest
     @EnumSource(value = EventType.class, names = {"IMPRESSION", "CLICK"})
     void validBeaconBecomesAnEventOfItsCampaign(EventType type) {
-        Map<String, String> params = signed(CAMPAIGN_1, beacon(7, 3, TS, "abc"));
+        Map<String, String> params = signed(type, CAMPAIGN_1, beacon(7, 3, TS, "abc"));
 
         GridEvent e = accepted(type, params);
 
@@ -58,7 +133,7 @@ class BeaconValidatorTest {
 
     @Test
     void acceptedClickCarriesItsBannerForTheRedirect() {
-        Validation v = validator.validate(EventType.CLICK, signed(CAMPAIGN_2, beacon(8, 4, TS, "n-1")));
+        Validation v = validator.validate(EventType.CLICK, signed(EventType.CLICK, CAMPAIGN_2, beacon(8, 4, TS, "n-1")));
 
         assertThat(v).isInstanceOfSatisfying(Validation.Accepted.class, a -> {
             assertThat(a.banner()).isEqualTo(BANNER_8);
@@ -67,9 +142,9 @@ class BeaconValidatorTest {
     }
 
     @Test
-    void eventIdentityIsTheFirst128BitsOfTheSignature() {
+    void eventIdentityIsTheFirst128BitsOfTheRenderingsV1Signature() {
         Map<String, String> params = signed(CAMPAIGN_1, beacon(7, 3, TS, "abc"));
-        ByteBuffer sig = ByteBuffer.wrap(BeaconSigner.decode(params.get("sig")));
+        ByteBuffer sig = ByteBuffer.wrap(BeaconSigner.decode(signedV1(CAMPAIGN_1, params).get("sig")));
 
         GridEvent e = accepted(EventType.IMPRESSION, params);
 
@@ -157,7 +232,7 @@ class BeaconValidatorTest {
     void nonceMayUseEveryAllowedCharacter() {
         String nonce = "AZaz09-_.:";
 
-        assertThat(accepted(EventType.CLICK, signed(CAMPAIGN_1, beacon(7, 3, TS, nonce))).bannerId()).isEqualTo(7);
+        assertThat(accepted(EventType.CLICK, signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, nonce))).bannerId()).isEqualTo(7);
     }
 
     // ---- signature --------------------------------------------------------------------------
@@ -221,7 +296,7 @@ class BeaconValidatorTest {
 
     @Test
     void unknownPublisherIsNotFoundWithAValidSignature() {
-        assertRejected(EventType.CLICK, signed(CAMPAIGN_1, beacon(7, 99, TS, "abc")), 404, "unknown_publisher");
+        assertRejected(EventType.CLICK, signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 99, TS, "abc")), 404, "unknown_publisher");
     }
 
     @Test
@@ -245,8 +320,8 @@ class BeaconValidatorTest {
 
     @Test
     void kidPicksWhichOfTheCampaignsKeysChecksTheSignature() {
-        assertThat(accepted(EventType.CLICK, signed(CAMPAIGN_3, "k2", beacon(10, 3, TS, "abc"))).campaignId()).isEqualTo(3);
-        assertThat(accepted(EventType.CLICK, signed(CAMPAIGN_3, "k3", beacon(10, 3, TS, "abc"))).campaignId()).isEqualTo(3);
+        assertThat(accepted(EventType.CLICK, signed(EventType.CLICK, CAMPAIGN_3, "k2", beacon(10, 3, TS, "abc"))).campaignId()).isEqualTo(3);
+        assertThat(accepted(EventType.CLICK, signed(EventType.CLICK, CAMPAIGN_3, "k3", beacon(10, 3, TS, "abc"))).campaignId()).isEqualTo(3);
         assertThat(accepted(EventType.SALE, signed(CAMPAIGN_3, "k3", sale(10, 3, "o-1", "2.50", TS))).amountMicros()).isEqualTo(2_500_000);
     }
 

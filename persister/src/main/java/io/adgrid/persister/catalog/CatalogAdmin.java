@@ -59,8 +59,11 @@ public final class CatalogAdmin {
         }
     }
 
-    /** A key of a campaign, without its secret. Active while {@code retiredAt} is null or in the future. */
-    public record Key(String kid, Instant createdAt, Instant retiredAt) {
+    /**
+     * A key of a campaign, without its secret. Active while {@code retiredAt} is null or in the future.
+     * A legacy key also accepts v1 signatures (CONTRACT section 4).
+     */
+    public record Key(String kid, Instant createdAt, Instant retiredAt, boolean legacy) {
         public boolean activeAt(Instant now) {
             return retiredAt == null || retiredAt.isAfter(now);
         }
@@ -221,6 +224,30 @@ public final class CatalogAdmin {
             Key retired = key(c, campaignId, kid).orElseThrow();
             log.info("catalog: key {} of campaign {} retired at {}", kid, campaignId, retired.retiredAt());
             return retired;
+        });
+    }
+
+    /**
+     * Marks a key legacy (it also accepts v1 signatures, whose clicks count only as suspect) or
+     * unmarks it (v2 only), from the gateways' next catalog refresh. Idempotent.
+     */
+    public Key setLegacy(long campaignId, String kid, boolean legacy) {
+        checkId(campaignId, "campaign");
+        return inTransaction((legacy ? "mark" : "unmark") + " a legacy key of campaign " + campaignId, true, c -> {
+            requireCampaign(c, campaignId);
+            Key key = key(c, campaignId, kid).orElseThrow(() ->
+                    new RefusedException(Problem.NOT_FOUND, "campaign " + campaignId + " has no key " + kid));
+            if (key.legacy() == legacy) {
+                return key;
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE campaign_secret SET legacy = ? WHERE campaign_id = ? AND kid = ?")) {
+                ps.setBoolean(1, legacy);
+                ps.setLong(2, campaignId);
+                ps.setString(3, kid);
+                ps.executeUpdate();
+            }
+            log.info("catalog: key {} of campaign {} {}", kid, campaignId, legacy ? "marked legacy (accepts v1 signatures)" : "is v2 only");
+            return key(c, campaignId, kid).orElseThrow();
         });
     }
 
@@ -457,11 +484,11 @@ public final class CatalogAdmin {
     private static List<Key> keys(Connection c, long campaignId) throws SQLException {
         List<Key> keys = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT kid, created_at, retired_at FROM campaign_secret WHERE campaign_id = ? ORDER BY created_at, kid")) {
+                "SELECT kid, created_at, retired_at, legacy FROM campaign_secret WHERE campaign_id = ? ORDER BY created_at, kid")) {
             ps.setLong(1, campaignId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    keys.add(new Key(rs.getString(1), instant(rs, 2), instant(rs, 3)));
+                    keys.add(new Key(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getBoolean(4)));
                 }
             }
         }
@@ -470,11 +497,11 @@ public final class CatalogAdmin {
 
     private static Optional<Key> key(Connection c, long campaignId, String kid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT created_at, retired_at FROM campaign_secret WHERE campaign_id = ? AND kid = ?")) {
+                "SELECT created_at, retired_at, legacy FROM campaign_secret WHERE campaign_id = ? AND kid = ?")) {
             ps.setLong(1, campaignId);
             ps.setString(2, kid);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Key(kid, instant(rs, 1), instant(rs, 2))) : Optional.empty();
+                return rs.next() ? Optional.of(new Key(kid, instant(rs, 1), instant(rs, 2), rs.getBoolean(3))) : Optional.empty();
             }
         }
     }

@@ -27,7 +27,7 @@ public final class JdbcCatalogSource implements CatalogSource {
 
     /** Campaigns touched since the version: their own row, or one of their secrets (changed or deleted). */
     private static final String CHANGED_CAMPAIGNS = """
-            SELECT c.id, c.currency, s.kid, s.secret, s.retired_at
+            SELECT c.id, c.currency, s.kid, s.secret, s.retired_at, s.legacy
             FROM campaign c LEFT JOIN campaign_secret s ON s.campaign_id = c.id
             WHERE c.id IN (SELECT id FROM campaign WHERE version > ?
                            UNION SELECT campaign_id FROM campaign_secret WHERE version > ?
@@ -129,7 +129,7 @@ public final class JdbcCatalogSource implements CatalogSource {
                     if (kid != null) {
                         Timestamp retired = rs.getTimestamp(5);
                         keys.put(kid, SigningKey.of(kid, rs.getString(4).getBytes(StandardCharsets.UTF_8),
-                                retired == null ? SigningKey.NEVER : retired.getTime()));
+                                retired == null ? SigningKey.NEVER : retired.getTime(), rs.getBoolean(6)));
                     }
                 }
                 if (current > 0) {

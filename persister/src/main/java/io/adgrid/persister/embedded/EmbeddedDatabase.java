@@ -18,13 +18,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
     public static final String PORT_FILE = "postgres.port";
+    /** The generated password of the {@code postgres} role, readable by its owner only (mode 0600 from creation). */
+    public static final String PASSWORD_FILE = "postgres.password";
+    static final String SUPERUSER = "postgres";
 
     private final EmbeddedPostgres postgres;
     private final Path portFile;
+    private final String password;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path portFile) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path portFile, String password) {
         this.postgres = postgres;
         this.portFile = portFile;
+        this.password = password;
     }
 
     /**
@@ -43,6 +48,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
             Path sockets = varDir.resolve("pgsock");
             Files.createDirectories(sockets);
             stopOrphan(data);
+            // The product's server asks for a password (scram-sha-256) on TCP and on its socket: a local
+            // user must not read the signing secrets or run COPY ... TO PROGRAM as this user. A throwaway
+            // test server keeps initdb's trust.
+            String password = throwaway ? "" : Secrets.readOrCreate(varDir.resolve(PASSWORD_FILE));
+            boolean fresh = !Files.exists(data.resolve("PG_VERSION"));
             ProcessBuilder.Redirect serverLog = ProcessBuilder.Redirect.appendTo(varDir.resolve("postgres.log").toFile());
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(data)
@@ -61,11 +71,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
             if (port > 0) {
                 builder.setPort(port);
             }
+            if (!throwaway) {
+                builder.setConnectConfig("password", password);
+                if (fresh) {
+                    // initdb sets the superuser's password and scram in pg_hba.conf from the start: no trust window.
+                    builder.setLocaleConfig("auth-host", "scram-sha-256").setLocaleConfig("auth-local", "scram-sha-256")
+                            .setLocaleConfig("pwfile", varDir.resolve(PASSWORD_FILE).toAbsolutePath().toString());
+                }
+            }
             EmbeddedPostgres postgres = builder.start();
+            if (!throwaway && !fresh) {
+                Secrets.requirePasswordAuth(postgres, data, password);
+            }
             Path portFile = varDir.resolve(PORT_FILE);
             Files.writeString(portFile, Integer.toString(postgres.getPort()));
             log.info("embedded PostgreSQL on 127.0.0.1:{}, data in {}", postgres.getPort(), data.toAbsolutePath());
-            return new EmbeddedDatabase(postgres, portFile);
+            return new EmbeddedDatabase(postgres, portFile, password);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded PostgreSQL under " + varDir.toAbsolutePath(), e);
         }
@@ -95,12 +116,48 @@ public final class EmbeddedDatabase implements AutoCloseable {
         });
     }
 
-    /** A throwaway server in a fresh temporary directory, for tests. */
+    /**
+     * A throwaway server in a fresh temporary directory, for tests. Its data directory is a copy of
+     * one made by initdb once per JVM: initdb costs seconds (and far more on a busy box), a copy a
+     * fraction of one.
+     */
     public static EmbeddedDatabase startTemporary() {
         try {
-            return start(Files.createTempDirectory("adgrid-pg"), 0, true);
+            Path dir = Files.createTempDirectory("adgrid-pg");
+            copyTree(initializedTemplate(), dir.resolve("pgdata"));
+            return start(dir, 0, true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path template;
+
+    /** A data directory initdb made and a server then stopped cleanly, kept until the JVM exits. */
+    private static synchronized Path initializedTemplate() throws IOException {
+        if (template == null) {
+            Path dir = Files.createTempDirectory("adgrid-pg-template");
+            start(dir, 0, true).close();
+            template = dir.resolve("pgdata");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "adgrid-pg-template-cleanup"));
+        }
+        return template;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            log.debug("cannot delete {}: {}", dir, e.toString());
+        }
+    }
+
+    /** Copies files and directories with their permissions (PostgreSQL wants its data directory private). */
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Files.copy(source, to.resolve(from.relativize(source).toString()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
         }
     }
 
@@ -109,7 +166,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     public DatabaseSettings settings() {
-        return new DatabaseSettings(jdbcUrl(port()), "postgres", "");
+        return new DatabaseSettings(jdbcUrl(port()), SUPERUSER, password);
+    }
+
+    /** The server a {@code ./adgrid run} on this host started in {@code varDir}, or null when none runs. */
+    public static DatabaseSettings running(Path varDir) throws IOException {
+        Path portFile = varDir.resolve(PORT_FILE);
+        if (!Files.exists(portFile)) {
+            return null;
+        }
+        Path passwordFile = varDir.resolve(PASSWORD_FILE);
+        String password = Files.exists(passwordFile) ? Files.readString(passwordFile).trim() : "";
+        return new DatabaseSettings(jdbcUrl(Integer.parseInt(Files.readString(portFile).trim())), SUPERUSER, password);
     }
 
     public static String jdbcUrl(int port) {

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>A <em>life</em> of the grid lasts as long as one member holds its data: the first data member
  * of a cluster that holds nothing names a new one ({@link RecoveryGate#LIFE}). Each process
  * registers its journal directory with its life in PostgreSQL (table {@code journal_directory})
- * before it journals anything. A directory registered with an earlier life belongs to a grid that
+ * just before its first record (one that never held a record is never waited for), and binds its
+ * journal root to its database (a marker file; another database's root is refused). A directory registered with an earlier life belongs to a grid that
  * died with everything it held in memory; its process (or any process on the same journal root)
  * replays it when it starts again:
  * <ol>
@@ -62,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * life is registered, the data members publish the gate closed and gateways answer 503.
  *
  * <p>In a life that goes on, files are deleted once everything in them is in PostgreSQL and their
- * identities have left the replay window ({@link #sweep}).
+ * identities have left the replay window ({@link #sweep}). A graceful stop keeps the journal for
+ * the same time ({@link #retire}), so identities outlive a stop of the whole grid. Members refuse
+ * counting batches until no directory of a dead life is left (the member side of the gate).
  */
 public final class JournalKeeper implements AutoCloseable {
 
@@ -88,8 +91,11 @@ public final class JournalKeeper implements AutoCloseable {
     private final List<Recovery> recoveries = new ArrayList<>();
     private ScheduledExecutorService scheduler;
     private volatile UUID life;
-    private String lastAwaiting;
+    private volatile String lastAwaiting;
+    private volatile int awaitingCount;
     private long lastAwaitingLog;
+    private String database;
+    private UUID gateListener;
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
         this.journal = journal;
@@ -105,16 +111,36 @@ public final class JournalKeeper implements AutoCloseable {
      * journal root, and keeps the gate and the files up to date from then on.
      */
     public synchronized JournalKeeper start() {
-        UUID current = UUID.randomUUID();
-        String existing = protocol.putIfAbsent(RecoveryGate.LIFE, current.toString());
-        life = existing == null ? current : UUID.fromString(existing);
-        log.info("grid life {} ({}); journal {}", life, existing == null ? "new: no member held data" : "joined",
-                journal.directory());
-        register(journal.id(), life);
-        journal.open(life);
-        publishGate();
-        journal.whileHoldingRootLock(() -> journal.otherDirectories().forEach(this::recoverIfDead));
-        publishGate();
+        try {
+            database = databaseIdentity();
+            String rootDatabase = MemberJournal.bindRoot(journal.root(), database);
+            if (!rootDatabase.equals(database)) {
+                throw new JournalRootRefusedException("the journal root " + journal.root().toAbsolutePath() + " belongs to another database ("
+                        + rootDatabase + "); this process uses " + database + ". Its journals are that database's: give this process "
+                        + "a journal root of its own with ADGRID_JOURNAL_DIR (or --adgrid.journal.dir), or ADGRID_VAR_DIR");
+            }
+            UUID current = UUID.randomUUID();
+            String existing = protocol.putIfAbsent(RecoveryGate.LIFE, current.toString());
+            life = existing == null ? current : UUID.fromString(existing);
+            log.info("grid life {} ({}); journal {}", life, existing == null ? "new: no member held data" : "joined",
+                    journal.directory());
+            // Registered before its first record, not now: a process that fails before it journals
+            // anything leaves nothing for a later life to wait for (issue 27).
+            journal.open(life, database, () -> register(journal.id(), life));
+            // Another member's keeper that found nothing awaited opens this member too, at once
+            // rather than at this keeper's next reading of PostgreSQL.
+            gateListener = protocol.addEntryListener((com.hazelcast.map.listener.EntryUpdatedListener<String, String>) e -> {
+                if ("".equals(e.getValue())) {
+                    journal.openCounting();
+                }
+            }, RecoveryGate.AWAITING, true);
+            publishGate();
+            journal.whileHoldingRootLock(() -> journal.otherDirectories().forEach(this::recoverIfDead));
+            publishGate();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adgrid-journal");
             t.setDaemon(true);
@@ -125,8 +151,30 @@ public final class JournalKeeper implements AutoCloseable {
         return this;
     }
 
+    /** A journal root that belongs to another database: the process must not start on it. */
+    public static final class JournalRootRefusedException extends IllegalStateException {
+        public JournalRootRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /** The journals of dead lives awaited now (0 when counting is open): why gateways answer 503. */
+    public int awaitingCount() {
+        return awaitingCount;
+    }
+
+    /** Their description (directory, life, host, path, whether the files exist), empty when none. */
+    public String awaiting() {
+        return lastAwaiting == null ? "" : lastAwaiting;
+    }
+
     public UUID life() {
         return life;
+    }
+
+    /** Whether this member takes counting batches (no journal of a dead life awaits replay). */
+    public boolean counting() {
+        return journal.countingRefusal() == null;
     }
 
     /** The journals of dead lives this process replayed at start. */
@@ -139,16 +187,30 @@ public final class JournalKeeper implements AutoCloseable {
         if (id.isEmpty() || MemberJournal.inUse(dir)) {
             return;
         }
+        Optional<String> owner = MemberJournal.databaseOf(dir);
+        if (owner.isPresent() && !owner.get().equals(database)) {
+            log.warn("journal {} belongs to another database ({}): left alone", dir, owner.get());
+            return;
+        }
         Optional<UUID> registered = registeredLife(id.get());
         if (registered.isEmpty()) {
-            // Never registered (its process died before journaling anything) or already replayed.
+            if (owner.isEmpty() && !MemberJournal.files(dir).isEmpty()) {
+                // Written before directories named their database: it may be another database's.
+                log.warn("journal {} names no database and is not registered in this one: left alone (delete it by hand "
+                        + "if no other database's AdGrid uses this journal root)", dir);
+                return;
+            }
+            // Never held a record (its process failed before journaling anything) or already replayed.
             log.info("journal {} is not registered: nothing in it is needed, deleting it", dir);
             MemberJournal.deleteDirectory(dir);
         } else if (!registered.get().equals(life)) {
+            boolean stopped = MemberJournal.stoppedGracefully(dir);
+            long began = System.nanoTime();
             Recovery r = recover(id.get(), dir);
             recoveries.add(r);
-            log.info("replayed journal {} of dead grid life {}: {} slices, {} added to PostgreSQL ({} events), {} already there; "
-                    + "{} identities remembered by the new grid", dir, registered.get(), r.slices(), r.slicesAddedToPostgres(),
+            log.info("replayed journal {} of {} grid life {} in {} ms: {} slices, {} added to PostgreSQL ({} events), {} already there; "
+                    + "{} identities remembered by the new grid", dir, stopped ? "the gracefully stopped" : "the dead",
+                    registered.get(), (System.nanoTime() - began) / 1_000_000, r.slices(), r.slicesAddedToPostgres(),
                     r.eventsCounted(), r.slicesAlreadyThere(), r.identitiesRemembered());
         }
     }
@@ -300,18 +362,31 @@ public final class JournalKeeper implements AutoCloseable {
 
     /** Sends one identities-only batch; returns how many of its events were new to the grid. */
     private static long remember(PartitionBatchCall call, ApplyBatch batch, int events) {
-        try {
-            Map<Long, long[]> answers = call.<long[]>execute(call.slices(batch.keys(), keys -> batch)).get(5, TimeUnit.MINUTES);
-            long known = 0;
-            for (long[] answer : answers.values()) {
-                known += answer == null ? 0 : java.util.BitSet.valueOf(answer).cardinality();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Map<Long, long[]> answers = call.<long[]>execute(call.slices(batch.keys(), keys -> batch)).get(5, TimeUnit.MINUTES);
+                long known = 0;
+                for (long[] answer : answers.values()) {
+                    known += answer == null ? 0 : java.util.BitSet.valueOf(answer).cardinality();
+                }
+                return events - known;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while loading identities into the grid", e);
+            } catch (Exception e) {
+                // Remembering an identity twice changes nothing: a call whose backups were not
+                // acknowledged in time (members still joining, a busy box) is simply sent again.
+                if (attempt >= 5) {
+                    throw new IllegalStateException("cannot load a journal's identities into the grid: " + e.getMessage(), e);
+                }
+                log.warn("loading identities into the grid, attempt {} failed, sending again: {}", attempt, e.toString());
+                try {
+                    Thread.sleep(1_000L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while loading identities into the grid", interrupted);
+                }
             }
-            return events - known;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while loading identities into the grid", e);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot load a journal's identities into the grid: " + e.getMessage(), e);
         }
     }
 
@@ -321,26 +396,41 @@ public final class JournalKeeper implements AutoCloseable {
      */
     public void publishGate() {
         List<String> awaiting = new ArrayList<>();
+        String here = hostName();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT id, host, path FROM journal_directory WHERE grid_life <> ? ORDER BY registered_at, id")) {
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT id, grid_life, host, path, stopped_at IS NOT NULL, counts_in_postgres FROM journal_directory
+                     WHERE grid_life <> ? AND NOT (counts_in_postgres AND needed_until < now())
+                     ORDER BY registered_at, id""")) {
             ps.setObject(1, life);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    awaiting.add(rs.getString(1) + " (" + rs.getString(2) + ":" + rs.getString(3) + ")");
+                    String host = rs.getString(3);
+                    String path = rs.getString(4);
+                    String files = !host.equals(here) ? "files not checked: on another host"
+                            : Files.isDirectory(Path.of(path)) ? "files present" : "files MISSING";
+                    String how = rs.getBoolean(5) ? (rs.getBoolean(6) ? "stopped gracefully, counts in PostgreSQL: identities only"
+                            : "stopped gracefully") : "its process died or was killed";
+                    awaiting.add(rs.getString(1) + " (life " + rs.getString(2) + ", " + host + ":" + path + ", " + files + ", " + how + ")");
                 }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the journal directories: " + e.getMessage(), e);
         }
-        String value = String.join(", ", awaiting);
+        String value = String.join("; ", awaiting);
         protocol.putIfAbsent(RecoveryGate.LIFE, life.toString());
         protocol.set(RecoveryGate.AWAITING, value);
+        awaitingCount = awaiting.size();
+        if (awaiting.isEmpty()) {
+            journal.openCounting();
+        } else {
+            journal.refuseCounting("journals of a dead grid life await replay: " + value);
+        }
         long now = clock.millis();
         if (!value.isEmpty() && (!value.equals(lastAwaiting) || now - lastAwaitingLog > 30_000)) {
             log.warn("gateways answer 503 until these journals of an earlier life of the grid are replayed: {}. Start the AdGrid "
                     + "processes that own them (same journal directory); if a disk is lost for good, "
-                    + "DELETE FROM journal_directory WHERE id = '<id>' (what only that journal held is then lost)", value);
+                    + "./adgrid journal give-up <id> (it says what only that journal held)", value);
             lastAwaitingLog = now;
         } else if (value.isEmpty() && lastAwaiting != null && !lastAwaiting.isEmpty()) {
             log.info("every journal of earlier grid lives is replayed: gateways count again");
@@ -429,48 +519,107 @@ public final class JournalKeeper implements AutoCloseable {
 
     /**
      * Graceful shutdown, after this member's entries were written: stops journaling (the partitions'
-     * other replicas journal what still arrives) and drops the journal once PostgreSQL holds every
-     * count in it, waiting up to {@code wait} for the other members' write-behind; otherwise keeps it
-     * (registered) for the next start on this directory.
+     * other replicas journal what still arrives) and keeps the journal, registered, until the
+     * identities in it leave their window (issue 17.1): if the whole grid stops, the next life
+     * replays them, so a beacon or order sent again after the restart is a duplicate. Waits up to
+     * {@code wait} for the other members' write-behind, to note whether PostgreSQL holds every count
+     * (then the next life only restores identities). A journal that never held a record is deleted.
      */
     public synchronized boolean retire(Duration wait) {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
         journal.stopAppending();
+        List<Path> files = MemberJournal.files(journal.directory());
+        if (!journal.holdsRecords() || files.isEmpty()) {
+            journal.close();
+            MemberJournal.deleteDirectory(journal.directory());
+            if (journal.holdsRecords()) {
+                unregister(journal.id());
+            }
+            log.info("journal {} dropped: it holds no record", journal.directory());
+            return true;
+        }
         long deadline = System.nanoTime() + wait.toNanos();
-        while (true) {
+        boolean written = false;
+        while (!written) {
             try {
-                if (allWritten(MemberJournal.files(journal.directory()))) {
-                    journal.close();
-                    MemberJournal.deleteDirectory(journal.directory());
-                    unregister(journal.id());
-                    log.info("journal {} dropped: PostgreSQL holds everything in it", journal.directory());
-                    return true;
-                }
+                written = allWritten(files);
             } catch (RuntimeException e) {
                 log.warn("cannot check the journal against PostgreSQL: {}", e.getMessage());
             }
-            if (System.nanoTime() > deadline) {
-                log.warn("journal {} kept: some of its counts are not in PostgreSQL yet; the next start replays them if the grid is gone",
-                        journal.directory());
-                return false;
+            if (written || System.nanoTime() > deadline) {
+                break;
             }
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
+                break;
             }
         }
+        long neededUntilMinute = files.stream().mapToLong(MemberJournal::keepUntilMinuteOf).max().orElse(0) + 1;
+        journal.close();
+        journal.markStopped();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("""
+                     UPDATE journal_directory SET stopped_at = now(), counts_in_postgres = ?, needed_until = to_timestamp(? * 60)
+                     WHERE id = ?""")) {
+            ps.setBoolean(1, written);
+            ps.setLong(2, neededUntilMinute);
+            ps.setObject(3, UUID.fromString(journal.id()));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            log.warn("cannot note the journal's graceful stop in PostgreSQL: {}", e.getMessage());
+        }
+        log.info("journal {} kept until {} for the identities it holds (a beacon or order sent again after a restart is a "
+                + "duplicate); {}", journal.directory(), java.time.Instant.ofEpochSecond(neededUntilMinute * 60),
+                written ? "PostgreSQL holds every count in it" : "some of its counts are not in PostgreSQL yet: a next life replays them");
+        return written;
     }
 
+    /** Closes the journal; one that never held a record (a failed start, a quiet life) is deleted with its directory. */
     @Override
     public void close() {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
+        if (gateListener != null) {
+            try {
+                protocol.removeEntryListener(gateListener);
+            } catch (RuntimeException e) {
+                log.debug("gate listener not removed: {}", e.getMessage());
+            }
+        }
         journal.close();
+        if (journal.life() != null && !journal.holdsRecords()) {
+            MemberJournal.deleteDirectory(journal.directory());
+        }
+    }
+
+    /** This database, as journal roots and directories name it: PostgreSQL's system identifier and the database's name. */
+    private String databaseIdentity() {
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
+            String name;
+            try (ResultSet rs = st.executeQuery("SELECT current_database()")) {
+                rs.next();
+                name = rs.getString(1);
+            }
+            String system;
+            try (ResultSet rs = st.executeQuery("SELECT system_identifier FROM pg_control_system()")) {
+                rs.next();
+                system = rs.getString(1);
+            } catch (SQLException e) {
+                // Not allowed to this role: the server's address stands in for its identity.
+                try (ResultSet rs = st.executeQuery("SELECT coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0)")) {
+                    rs.next();
+                    system = "server " + rs.getString(1);
+                }
+            }
+            return "postgresql system_identifier=" + system + " database=" + name;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read which database this is: " + e.getMessage(), e);
+        }
     }
 
     private Map<UUID, Watermark> watermarks(Collection<UUID> epochs) {
@@ -483,7 +632,7 @@ public final class JournalKeeper implements AutoCloseable {
 
     private void register(String id, UUID gridLife) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO journal_directory (id, grid_life, host, path) VALUES (?, ?, ?, ?)")) {
+             PreparedStatement ps = c.prepareStatement("INSERT INTO journal_directory (id, grid_life, host, path) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
             ps.setObject(1, UUID.fromString(id));
             ps.setObject(2, gridLife);
             ps.setString(3, hostName());

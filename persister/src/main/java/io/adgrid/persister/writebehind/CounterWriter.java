@@ -5,11 +5,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +24,12 @@ import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.persister.rollup.CounterTable;
+import io.adgrid.persister.rollup.RollupBoundaries;
+import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.persister.schema.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes sealed batches to PostgreSQL in one transaction: first the watermarks (which batches
@@ -43,21 +50,40 @@ public final class CounterWriter {
                 WHERE w.last_seq < EXCLUDED.last_seq
             RETURNING epoch""";
 
+    /** Adds rows to one counter table (its name and time column filled in from {@link CounterTable}). */
     private static final String ADD_COUNTS = """
-            INSERT INTO counter_minute AS c
-                (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
+            INSERT INTO %1$s AS c
+                (%2$s, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
             SELECT to_timestamp(m * 60), cp, b, p, i, cl, cv, r, sc
             FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
                 AS t(m, cp, b, p, i, cl, cv, r, sc)
-            ON CONFLICT (minute, banner_id, publisher_id) DO UPDATE SET
+            ON CONFLICT (%2$s, banner_id, publisher_id) DO UPDATE SET
                 impressions = c.impressions + EXCLUDED.impressions,
                 clicks = c.clicks + EXCLUDED.clicks,
                 conversions = c.conversions + EXCLUDED.conversions,
                 revenue_micros = c.revenue_micros + EXCLUDED.revenue_micros,
                 suspect_clicks = c.suspect_clicks + EXCLUDED.suspect_clicks""";
 
-    /** What one call wrote. */
-    public record Result(int batches, int newBatches, int rows) {
+    private static final String QUARANTINE = """
+            INSERT INTO counter_quarantine (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions,
+                revenue_micros, suspect_clicks, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
+    private static final Logger log = LoggerFactory.getLogger(CounterWriter.class);
+
+    /** What one call wrote; {@code quarantined}: rows PostgreSQL refused, kept in {@code counter_quarantine} instead. */
+    public record Result(int batches, int newBatches, int rows, List<Quarantined> quarantined) {
+        public Result(int batches, int newBatches, int rows) {
+            this(batches, newBatches, rows, List.of());
+        }
+    }
+
+    /** A counter row PostgreSQL refused, with its error. */
+    public record Quarantined(CounterKey key, Counts counts, String reason) {
+    }
+
+    /** What {@link #addCounts} did: rows added, and rows set aside. */
+    public record Added(int rows, List<Quarantined> quarantined) {
     }
 
     private final DataSource dataSource;
@@ -80,17 +106,21 @@ public final class CounterWriter {
             c.setAutoCommit(false);
             try {
                 Set<UUID> advanced = advanceWatermarks(c, batches);
-                CounterDeltas total = new CounterDeltas();
-                int newBatches = 0;
+                List<CounterDeltas> fresh = new ArrayList<>();
                 for (SealedBatch b : batches) {
                     if (advanced.contains(b.epoch())) {
-                        total.addAll(b.deltas());
-                        newBatches++;
+                        fresh.add(b.deltas());
                     }
                 }
-                int rows = addCounts(c, total);
+                int rows = 0;
+                List<Quarantined> quarantined = new ArrayList<>();
+                for (CounterDeltas part : mergedOrApart(fresh)) {
+                    Added added = addCounts(c, part);
+                    rows += added.rows();
+                    quarantined.addAll(added.quarantined());
+                }
                 c.commit();
-                return new Result(batches.size(), newBatches, rows);
+                return new Result(batches.size(), fresh.size(), rows, quarantined);
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -135,40 +165,175 @@ public final class CounterWriter {
         return advanced;
     }
 
-    /** Adds {@code deltas} to counter_minute within the caller's transaction; returns the rows written. */
-    public static int addCounts(Connection c, CounterDeltas deltas) throws SQLException {
+    /**
+     * The batches' counts summed into one set of rows (one upsert per key), or, should a sum leave
+     * a long, each batch apart: PostgreSQL then refuses the key that does not fit, and it is quarantined.
+     */
+    private static List<CounterDeltas> mergedOrApart(List<CounterDeltas> parts) {
+        CounterDeltas total = new CounterDeltas();
+        try {
+            parts.forEach(total::addAll);
+            return List.of(total);
+        } catch (ArithmeticException e) {
+            return parts;
+        }
+    }
+
+    /**
+     * Adds {@code deltas} within the caller's transaction to every counter table that holds their
+     * time: counter_minute, and counter_hour / counter_day for a late count whose hour or day was
+     * already rolled up (issue 22). A statement PostgreSQL refuses for its data (a sum past bigint,
+     * a constraint) is undone to its savepoint and split in halves until the refused rows are found;
+     * those go to {@code counter_quarantine} (logged), every other row is added. A minute row set
+     * aside is kept out of the hour and day tables too. Any other error (connection, deadlock) fails
+     * the call as before.
+     */
+    public static Added addCounts(Connection c, CounterDeltas deltas) throws SQLException {
+        RollupBoundaries bounds = RollupBoundaries.readForShare(c);
+        CounterDeltas minutes = new CounterDeltas();
+        Map<CounterTable, List<Map.Entry<CounterKey, Counts>>> rolled = new EnumMap<>(CounterTable.class);
+        for (Map.Entry<CounterKey, Counts> e : deltas.asMap().entrySet()) {
+            long m = e.getKey().minute();
+            if (bounds.inMinutes(m)) {
+                minutes.add(e.getKey(), e.getValue());
+            }
+            if (bounds.inHours(m)) {
+                rolled.computeIfAbsent(CounterTable.HOUR, t -> new ArrayList<>()).add(e);
+            }
+            if (bounds.inDays(m)) {
+                rolled.computeIfAbsent(CounterTable.DAY, t -> new ArrayList<>()).add(e);
+            }
+        }
+        // Partitions first, before this transaction holds any counter row (a rolled month's exist already).
+        for (Map.Entry<CounterTable, List<Map.Entry<CounterKey, Counts>>> t : rolled.entrySet()) {
+            RollupJob.ensurePartitions(c, t.getKey(), t.getValue().stream().mapToLong(e -> e.getKey().minute()));
+        }
+        Added added = addCounts(c, CounterTable.MINUTE, minutes);
+        Set<CounterKey> setAside = new HashSet<>();
+        added.quarantined().forEach(q -> setAside.add(q.key()));
+        int rows = added.rows();
+        List<Quarantined> quarantined = new ArrayList<>(added.quarantined());
+        for (Map.Entry<CounterTable, List<Map.Entry<CounterKey, Counts>>> t : rolled.entrySet()) {
+            List<Map.Entry<CounterKey, Counts>> kept = t.getValue().stream().filter(e -> !setAside.contains(e.getKey())).toList();
+            Added a = addRolled(c, t.getKey(), kept);
+            rows += a.rows();
+            quarantined.addAll(a.quarantined());
+        }
+        return new Added(rows, quarantined);
+    }
+
+    /** Minute counts added to the hour or day rows holding them; a sum past a long is added minute by minute, so PostgreSQL refuses (and quarantines) only what does not fit. */
+    private static Added addRolled(Connection c, CounterTable table, List<Map.Entry<CounterKey, Counts>> minuteRows) throws SQLException {
+        CounterDeltas rows = new CounterDeltas();
+        try {
+            minuteRows.forEach(e -> rows.add(rowKey(table, e.getKey()), e.getValue()));
+            return addCounts(c, table, rows);
+        } catch (ArithmeticException overflow) {
+            int added = 0;
+            List<Quarantined> quarantined = new ArrayList<>();
+            for (Map.Entry<CounterKey, Counts> e : minuteRows) {
+                CounterDeltas one = new CounterDeltas();
+                one.add(rowKey(table, e.getKey()), e.getValue());
+                Added a = addCounts(c, table, one);
+                added += a.rows();
+                quarantined.addAll(a.quarantined());
+            }
+            return new Added(added, quarantined);
+        }
+    }
+
+    private static CounterKey rowKey(CounterTable table, CounterKey k) {
+        return new CounterKey(table.rowOf(k.minute()), k.campaignId(), k.bannerId(), k.publisherId());
+    }
+
+    private static Added addCounts(Connection c, CounterTable table, CounterDeltas deltas) throws SQLException {
         List<Map.Entry<CounterKey, Counts>> rows = new ArrayList<>(deltas.asMap().entrySet());
         rows.removeIf(e -> e.getValue().isZero());
         // Lock order again (see advanceWatermarks): by primary key.
         rows.sort(Comparator.comparing((Map.Entry<CounterKey, Counts> e) -> e.getKey().minute())
                 .thenComparing(e -> e.getKey().bannerId())
                 .thenComparing(e -> e.getKey().publisherId()));
-        try (PreparedStatement ps = c.prepareStatement(ADD_COUNTS)) {
+        List<Quarantined> quarantined = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(ADD_COUNTS.formatted(table.table, table.column))) {
             for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
-                List<Map.Entry<CounterKey, Counts>> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
-                int n = chunk.size();
-                Long[][] cols = new Long[9][n];
-                for (int i = 0; i < n; i++) {
-                    CounterKey k = chunk.get(i).getKey();
-                    Counts v = chunk.get(i).getValue();
-                    cols[0][i] = k.minute();
-                    cols[1][i] = k.campaignId();
-                    cols[2][i] = k.bannerId();
-                    cols[3][i] = k.publisherId();
-                    cols[4][i] = v.impressions;
-                    cols[5][i] = v.clicks;
-                    cols[6][i] = v.conversions;
-                    cols[7][i] = v.revenueMicros;
-                    cols[8][i] = v.suspectClicks;
-                }
-                for (int col = 0; col < cols.length; col++) {
-                    Array array = c.createArrayOf("bigint", cols[col]);
-                    ps.setArray(col + 1, array);
-                }
-                ps.executeUpdate();
+                addIsolating(c, ps, rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT)), quarantined);
             }
         }
-        return rows.size();
+        return new Added(rows.size() - quarantined.size(), quarantined);
+    }
+
+    private static void addIsolating(Connection c, PreparedStatement ps, List<Map.Entry<CounterKey, Counts>> chunk,
+                                     List<Quarantined> quarantined) throws SQLException {
+        Savepoint before = c.setSavepoint();
+        try {
+            addChunk(c, ps, chunk);
+            c.releaseSavepoint(before);
+        } catch (SQLException e) {
+            if (!refusedForItsData(e)) {
+                throw e;
+            }
+            c.rollback(before);
+            if (chunk.size() == 1) {
+                Quarantined q = new Quarantined(chunk.get(0).getKey(), chunk.get(0).getValue(), String.valueOf(e.getMessage()));
+                quarantine(c, q);
+                quarantined.add(q);
+                return;
+            }
+            int half = chunk.size() / 2;
+            addIsolating(c, ps, chunk.subList(0, half), quarantined);
+            addIsolating(c, ps, chunk.subList(half, chunk.size()), quarantined);
+        }
+    }
+
+    /** SQLSTATE class 22 (data exception: numeric_value_out_of_range, ...) or 23 (integrity constraint). */
+    static boolean refusedForItsData(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    private static void quarantine(Connection c, Quarantined q) throws SQLException {
+        CounterKey k = q.key();
+        Counts v = q.counts();
+        log.error("PostgreSQL refused counter row (minute {}, campaign {}, banner {}, publisher {}): {}; its counts "
+                        + "(impressions {}, clicks {}, suspect clicks {}, conversions {}, revenue micros {}) are kept in counter_quarantine "
+                        + "and every other row is written", k.minute(), k.campaignId(), k.bannerId(), k.publisherId(), q.reason(),
+                v.impressions, v.clicks, v.suspectClicks, v.conversions, v.revenueMicros);
+        try (PreparedStatement ps = c.prepareStatement(QUARANTINE)) {
+            ps.setLong(1, k.minute());
+            ps.setLong(2, k.campaignId());
+            ps.setLong(3, k.bannerId());
+            ps.setLong(4, k.publisherId());
+            ps.setLong(5, v.impressions);
+            ps.setLong(6, v.clicks);
+            ps.setLong(7, v.conversions);
+            ps.setBigDecimal(8, java.math.BigDecimal.valueOf(v.revenueMicros));
+            ps.setLong(9, v.suspectClicks);
+            ps.setString(10, q.reason().length() > 1000 ? q.reason().substring(0, 1000) : q.reason());
+            ps.executeUpdate();
+        }
+    }
+
+    private static void addChunk(Connection c, PreparedStatement ps, List<Map.Entry<CounterKey, Counts>> chunk) throws SQLException {
+        int n = chunk.size();
+        Long[][] cols = new Long[9][n];
+        for (int i = 0; i < n; i++) {
+            CounterKey k = chunk.get(i).getKey();
+            Counts v = chunk.get(i).getValue();
+            cols[0][i] = k.minute();
+            cols[1][i] = k.campaignId();
+            cols[2][i] = k.bannerId();
+            cols[3][i] = k.publisherId();
+            cols[4][i] = v.impressions;
+            cols[5][i] = v.clicks;
+            cols[6][i] = v.conversions;
+            cols[7][i] = v.revenueMicros;
+            cols[8][i] = v.suspectClicks;
+        }
+        for (int col = 0; col < cols.length; col++) {
+            Array array = c.createArrayOf("bigint", cols[col]);
+            ps.setArray(col + 1, array);
+        }
+        ps.executeUpdate();
     }
 
     /** Partitions are made days ahead at start; this covers a process that has run past them. */

@@ -78,6 +78,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
     private final DistributionSummary writeRows;
     private final Counter writeFailures;
     private final Counter batchesWritten;
+    private final Counter rowsQuarantined;
     /** Every change made to this member's own entries before this instant is in PostgreSQL. */
     private volatile long writtenUpToMillis;
     private final Object coverage = new Object();
@@ -110,6 +111,10 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
                 .register(meters);
         this.batchesWritten = Counter.builder("adgrid.writebehind.batches")
                 .description("Grid batches written to PostgreSQL for the first time")
+                .register(meters);
+        this.rowsQuarantined = Counter.builder("adgrid.writebehind.quarantined.rows")
+                .description("Counter rows PostgreSQL refused (a sum past bigint, a constraint), kept in counter_quarantine "
+                        + "while every other row is written")
                 .register(meters);
         this.writtenUpToMillis = clock.millis();
     }
@@ -247,6 +252,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
         writeLatency.record(System.nanoTime() - writeStart, TimeUnit.NANOSECONDS);
         writeRows.record(written.rows());
         batchesWritten.increment(written.newBatches());
+        rowsQuarantined.increment(written.quarantined().size());
         Map<Long, Long> seqByKey = new HashMap<>();
         sealed.forEach((k, b) -> seqByKey.put(k, b.seq()));
         call.execute(call.slices(seqByKey.keySet(), k -> new AcknowledgeBatches(subMap(seqByKey, k)))).join();

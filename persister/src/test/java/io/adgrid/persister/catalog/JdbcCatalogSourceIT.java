@@ -163,10 +163,72 @@ class JdbcCatalogSourceIT {
             new JdbcCatalogSource(pool).changesSince(0, all);
             assertThat(all.rows).contains("campaign 1 EUR [0]", "campaign 2 USD [0]", "banner 7 1 https://example.com/7");
             Campaign one = all.campaigns.stream().filter(c -> c.id() == 1).findFirst().orElseThrow();
-            assertThat(one.key("0")).isEqualTo(SigningKey.of("0", "s\u00e9cret-1".getBytes(StandardCharsets.UTF_8), SigningKey.NEVER));
+            // A key from before contract v2 is legacy (V7): it still takes the v1 signatures its ad server sends.
+            assertThat(one.key("0")).isEqualTo(SigningKey.of("0", "s\u00e9cret-1".getBytes(StandardCharsets.UTF_8), SigningKey.NEVER, true));
             try (var c = pool.getConnection(); var rs = c.getMetaData().getColumns(null, null, "campaign", "secret")) {
                 assertThat(rs.next()).as("campaign.secret is gone").isFalse();
             }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aCatalogMadeUnderTheOldSchemaKeepsSigningAfterTheUpgradeItsKeysLegacy() {
+        try (EmbeddedDatabase server = EmbeddedDatabase.startTemporary();
+             HikariDataSource pool = Database.pool(server.settings(), "legacy-migration-test", 2)) {
+            // The schema before contract v2, with a catalog as the old admin API and demo seed left it.
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("5").load().migrate();
+            try (var c = pool.getConnection(); var st = c.createStatement()) {
+                st.execute("INSERT INTO campaign (id, name, currency) VALUES (7, 'seven', 'EUR')");
+                st.execute("INSERT INTO campaign_secret (campaign_id, kid, secret) VALUES (7, '0', 'demo-secret-7')");
+                st.execute("INSERT INTO campaign_secret (campaign_id, kid, secret, retired_at) VALUES (7, 'old', 'retired-secret-7', now() - interval '1 day')");
+                st.execute("INSERT INTO banner (id, campaign_id, landing_url) VALUES (7, 7, 'https://example.com/landing/7')");
+                st.execute("INSERT INTO publisher (id, name) VALUES (3, 'three')");
+            }
+            // The version a gateway of the old build had loaded the whole catalog at.
+            long versionBefore;
+            try (var c = pool.getConnection(); var st = c.createStatement(); var rs = st.executeQuery("SELECT last_value FROM catalog_version")) {
+                rs.next();
+                versionBefore = rs.getLong(1);
+            }
+
+            Database.migrate(pool);
+
+            // A gateway that loaded the old catalog picks the flag up incrementally; a new one in a full load.
+            RecordedChanges changed = new RecordedChanges();
+            new JdbcCatalogSource(pool).changesSince(versionBefore, changed);
+            assertThat(changed.campaigns).singleElement().satisfies(c -> {
+                assertThat(c.key("0").legacy()).isTrue();
+                assertThat(c.key("old").legacy()).isTrue();
+            });
+            RecordedChanges all = new RecordedChanges();
+            new JdbcCatalogSource(pool).changesSince(0, all);
+            Campaign seven = all.campaigns.stream().filter(c -> c.id() == 7).findFirst().orElseThrow();
+            assertThat(seven.key("0").legacy()).isTrue();
+            assertThat(seven.key("old").isRetiredAt(System.currentTimeMillis())).isTrue();
+
+            // What the old ad server sends, a v1 impression, still verifies under that key; a v1 click
+            // verifies too, as v1 (which the gateway counts only as a suspect click).
+            java.util.Map<String, String> rendering = java.util.Map.of("b", "7", "p", "3", "ts", "1700000000000", "n", "abc");
+            byte[] v1 = io.adgrid.signing.BeaconSigner.decode(io.adgrid.signing.BeaconSigner.signV1(seven.key("0").spec(), rendering));
+            assertThat(io.adgrid.signing.BeaconSigner.verify(seven.key("0").spec(), io.adgrid.event.EventType.IMPRESSION, rendering, v1,
+                    seven.key("0").legacy()).version()).isEqualTo(io.adgrid.signing.BeaconSigner.Version.V1);
+
+            // Keys made after the upgrade are v2 only; the admin API unmarks (and marks) a key, seen by the next refresh.
+            CatalogAdmin admin = new CatalogAdmin(pool);
+            assertThat(admin.addKey(7, "k2", new CatalogAdmin.Secret("a-new-v2-only-secret")).legacy()).isFalse();
+            long versionNow = new JdbcCatalogSource(pool).changesSince(0, new RecordedChanges());
+            assertThat(admin.setLegacy(7, "0", false).legacy()).isFalse();
+            RecordedChanges unmarked = new RecordedChanges();
+            new JdbcCatalogSource(pool).changesSince(versionNow, unmarked);
+            assertThat(unmarked.campaigns).singleElement().satisfies(c -> {
+                assertThat(c.key("0").legacy()).isFalse();
+                assertThat(c.key("k2").legacy()).isFalse();
+            });
+            assertThat(admin.setLegacy(7, "0", true).legacy()).isTrue();
+            assertThat(admin.campaign(7).orElseThrow().keys()).extracting(CatalogAdmin.Key::kid, CatalogAdmin.Key::legacy)
+                    .contains(org.assertj.core.groups.Tuple.tuple("0", true), org.assertj.core.groups.Tuple.tuple("k2", false));
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -95,8 +95,13 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Sums of counter_minute over the rows matching {@code where} (an SQL condition, "true" for all). */
     public Counts counterTotals(String where, Object... params) {
+        return tableTotals("counter_minute", where, params);
+    }
+
+    /** Sums of a counter table (counter_minute, counter_hour, counter_day) over the rows matching {@code where}. */
+    public Counts tableTotals(String table, String where, Object... params) {
         String sql = "SELECT coalesce(sum(impressions), 0), coalesce(sum(clicks), 0), coalesce(sum(conversions), 0),"
-                + " coalesce(sum(revenue_micros), 0), coalesce(sum(suspect_clicks), 0) FROM counter_minute WHERE " + where;
+                + " coalesce(sum(revenue_micros), 0), coalesce(sum(suspect_clicks), 0) FROM " + table + " WHERE " + where;
         try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, sql, params);
              ResultSet rs = ps.executeQuery()) {
             rs.next();
@@ -127,11 +132,11 @@ public final class TestDatabase implements AutoCloseable {
         return counterTotals("true");
     }
 
-    /** Empties the counters and the write-behind watermarks (the partitions stay). */
+    /** Empties the counters (minutes, hours, days) and the write-behind watermarks (the partitions and rollup boundaries stay). */
     public void truncateCounters() {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
-                st.execute("TRUNCATE counter_minute, flush_watermark");
+                st.execute("TRUNCATE counter_minute, counter_hour, counter_day, flush_watermark");
                 return;
             } catch (SQLException e) {
                 // A report reading both tables meanwhile can deadlock with TRUNCATE's locks; PostgreSQL

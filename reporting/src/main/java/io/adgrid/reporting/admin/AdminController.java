@@ -1,7 +1,10 @@
 package io.adgrid.reporting.admin;
 
+import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Map;
 import java.util.function.Supplier;
+import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.persister.writebehind.WriteBehind;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
@@ -20,10 +23,12 @@ public class AdminController {
 
     private final AdminToken token;
     private final WriteBehind writeBehind;
+    private final RollupJob rollup;
 
-    public AdminController(AdminToken token, WriteBehind writeBehind) {
+    public AdminController(AdminToken token, WriteBehind writeBehind, RollupJob rollup) {
         this.token = token;
         this.writeBehind = writeBehind;
+        this.rollup = rollup;
     }
 
     @Operation(summary = "Write everything accepted so far to PostgreSQL; answers when it is there",
@@ -35,6 +40,22 @@ public class AdminController {
             WriteBehind.CycleResult r = writeBehind.flushAll();
             return ResponseEntity.ok(Map.of("flushed", true, "batches", r.newBatches(), "rows", r.rows(),
                     "millis", (System.nanoTime() - start) / 1_000_000));
+        });
+    }
+
+    @Operation(summary = "Run the rollup job once now: roll closed hours and days up, drop detail past its retention"
+            + " (at most 48 hours a run; call again while hours > 0)", security = @SecurityRequirement(name = "admin"))
+    @PostMapping("/rollup")
+    public ResponseEntity<Map<String, Object>> rollup(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization) {
+        return authorized(authorization, () -> {
+            try {
+                RollupJob.Result r = rollup.run(Instant.now());
+                return ResponseEntity.ok(Map.of("ran", r.ran(), "hours", r.hoursRolled(), "days", r.daysRolled(),
+                        "rows", r.rowsRolled(), "partitions_dropped", r.partitionsDropped()));
+            } catch (SQLException e) {
+                return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
+                        .body(Map.of("status", 503, "error", "database_unavailable", "reason", "PostgreSQL unavailable"));
+            }
         });
     }
 

@@ -46,11 +46,14 @@ public final class AdminToken {
             new SecureRandom().nextBytes(random);
             String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
             Files.createDirectories(varDir);
-            Files.writeString(file, token + "\n");
             try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                // Owner-only from its creation (open with mode 0600), not chmod-ed after a moment at 0644.
+                Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+                        token + "\n");
             } catch (UnsupportedOperationException e) {
-                // not a POSIX file system; the file keeps the default permissions
+                Files.writeString(file, token + "\n"); // not a POSIX file system: its own access rules apply
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                return new AdminToken(Files.readString(file).trim()); // another process of this host made it first
             }
             log.info("admin token: generated and stored in {} (set ADGRID_ADMIN_TOKEN to choose one)", file.toAbsolutePath());
             return new AdminToken(token);

@@ -28,16 +28,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
-import io.swagger.v3.oas.annotations.security.SecurityScheme;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -55,8 +54,6 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @RequestMapping("/api/v1/admin/catalog")
-@SecurityScheme(name = "admin", type = SecuritySchemeType.HTTP, scheme = "bearer",
-        description = "The admin token (ADGRID_ADMIN_TOKEN, or var/admin.token)")
 public class CatalogAdminController {
 
     /** Largest request body read; the largest valid one (a 2 KiB URL, a 1 KiB secret) is far below. */
@@ -105,10 +102,10 @@ public class CatalogAdminController {
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record KeyInfo(String kid, @JsonProperty("created_at") String createdAt, @JsonProperty("retired_at") String retiredAt,
-                          boolean active) {
+                          boolean active, @Schema(description = "also accepts v1 signatures (no type path); its v1 clicks count as suspect") boolean legacy) {
         static KeyInfo of(CatalogAdmin.Key k) {
             return new KeyInfo(k.kid(), k.createdAt().toString(), k.retiredAt() == null ? null : k.retiredAt().toString(),
-                    k.activeAt(Instant.now()));
+                    k.activeAt(Instant.now()), k.legacy());
         }
     }
 
@@ -134,10 +131,10 @@ public class CatalogAdminController {
     }
 
     public record KeyAnswer(long campaign, String kid, @JsonProperty("created_at") String createdAt,
-                            @JsonProperty("retired_at") String retiredAt, boolean active) {
+                            @JsonProperty("retired_at") String retiredAt, boolean active, boolean legacy) {
         static KeyAnswer of(long campaign, CatalogAdmin.Key k) {
             KeyInfo i = KeyInfo.of(k);
-            return new KeyAnswer(campaign, i.kid(), i.createdAt(), i.retiredAt(), i.active());
+            return new KeyAnswer(campaign, i.kid(), i.createdAt(), i.retiredAt(), i.active(), i.legacy());
         }
     }
 
@@ -232,6 +229,39 @@ public class CatalogAdminController {
             }
             return ResponseEntity.ok(KeyAnswer.of(campaign, catalog.retireKey(campaign, kid, when)));
         });
+    }
+
+    @Operation(summary = "Mark a key legacy (200): it also accepts v1 signatures (no type path) from the gateways' next refresh; "
+            + "its v1 impressions and sales count, its v1 clicks only as suspect (unbound_type)",
+            security = @SecurityRequirement(name = "admin"),
+            responses = {
+                    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = KeyAnswer.class))),
+                    @ApiResponse(responseCode = "404", description = "no such campaign or key")})
+    @PutMapping("/campaigns/{id}/keys/{kid}/legacy")
+    public ResponseEntity<?> markLegacy(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                        @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                        @PathVariable("kid") String kid) {
+        return admin(authorization, () -> setLegacy(id, kid, true));
+    }
+
+    @Operation(summary = "Unmark a legacy key (200): from the gateways' next refresh it accepts v2 signatures only",
+            security = @SecurityRequirement(name = "admin"),
+            responses = {
+                    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = KeyAnswer.class))),
+                    @ApiResponse(responseCode = "404", description = "no such campaign or key")})
+    @DeleteMapping("/campaigns/{id}/keys/{kid}/legacy")
+    public ResponseEntity<?> unmarkLegacy(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                          @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                          @PathVariable("kid") String kid) {
+        return admin(authorization, () -> setLegacy(id, kid, false));
+    }
+
+    private ResponseEntity<?> setLegacy(String id, String kid, boolean legacy) {
+        long campaign = id(id, "campaign");
+        if (!CatalogAdmin.KID.matcher(kid).matches()) {
+            throw new BadRequest("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+        }
+        return ResponseEntity.ok(KeyAnswer.of(campaign, catalog.setLegacy(campaign, kid, legacy)));
     }
 
     // ---- banners and publishers -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 package io.adgrid.reporting.ops;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.reporting.stats.Dimension;
 import io.adgrid.reporting.stats.StatsRow;
 import io.adgrid.reporting.stats.StatsService;
@@ -59,7 +62,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     public record Settings(Duration lagAlarm, Duration sampleEvery, Duration memberTimeout, int historySize,
                            Duration topWindow, int topLimit) {
         public static Settings defaults(Duration lagAlarm) {
-            return new Settings(lagAlarm, Duration.ofMillis(900), Duration.ofMillis(1500), 600, Duration.ofMinutes(5), 10);
+            return new Settings(lagAlarm, Duration.ofMillis(900), Duration.ofMillis(1500), LocalHistory.DEFAULT_SIZE, Duration.ofMinutes(5), 10);
         }
     }
 
@@ -78,9 +81,12 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     public record Cluster(boolean safe, int partitionCount, List<MemberView> members, Map<String, String> unanswered) {
     }
 
-    /** Cumulative since each process started, summed over the processes alive now. */
+    /**
+     * Cumulative since each process started, summed over the processes alive now. {@code suspectByReason}:
+     * clicks counted as suspect, by reason (no_impression, ip_rate, unbound_type), the fraud view.
+     */
     public record Totals(Map<String, Long> acceptedByType, long accepted, long duplicates, Map<String, Long> rejectedByReason,
-                         long rejected, long flushedRows, long writeFailures) {
+                         long rejected, long flushedRows, long writeFailures, Map<String, Long> suspectByReason) {
     }
 
     public record WriteBehindView(Double lagSeconds, double lagAlarmSeconds, boolean failing, Long backlogEntries,
@@ -113,7 +119,10 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     private final Deque<OpsPoint> history = new ArrayDeque<>();
     private ClusterSample last;
     private volatile Database database = new Database("unknown", null, 0, null);
+    /** Rows in counter_quarantine at the last database check: refused by PostgreSQL, set aside. */
+    private volatile long quarantinedRows;
     private final AtomicBoolean checkingDatabase = new AtomicBoolean();
+    private final CountDownLatch firstDatabaseCheck = new CountDownLatch(1);
     private volatile TopLists top = TopLists.none();
     private final AtomicBoolean refreshingTop = new AtomicBoolean();
 
@@ -132,9 +141,19 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                 .register(registry);
     }
 
-    /** 1 up, 0 down, NaN before the first check; starts a check when the last one is old. */
+    /**
+     * 1 up, 0 down; starts a check when the last one is old. The first scrape waits for the first
+     * check (a few seconds at most) rather than answer NaN.
+     */
     private double databaseUp() {
         checkDatabaseInBackground(clock.millis());
+        if ("unknown".equals(database.state())) {
+            try {
+                firstDatabaseCheck.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return switch (database.state()) {
             case "up" -> 1;
             case "down" -> 0;
@@ -148,10 +167,16 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         checkDatabaseInBackground(now);
         refreshTopInBackground(now);
         if (last == null || now - last.time() >= settings.sampleEvery().toMillis()) {
+            if (last == null) {
+                history.addAll(membersHistory(now));
+            }
             ClusterSample sample = sample();
             OpsPoint point = OpsPoint.between(last, sample);
+            boolean first = last == null;
             last = sample;
-            history.addLast(point);
+            if (!first || history.isEmpty()) {
+                history.addLast(point); // the first reading has no interval: its rates say nothing after a history
+            }
             while (history.size() > settings.historySize()) {
                 history.removeFirst();
             }
@@ -162,6 +187,41 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         WriteBehindView writeBehind = writeBehind(last);
         return new Overview(last.time(), status(cluster, writeBehind), database, totals(last), latest, series,
                 cluster, writeBehind, gateway(last), top);
+    }
+
+    /**
+     * The chart points from before this overview's first reading: every member's {@link LocalHistory},
+     * merged second by second. Members that do not answer in time are left out.
+     */
+    private List<OpsPoint> membersHistory(long now) {
+        Map<Long, List<OpsPoint>> bySecond = new TreeMap<>();
+        try {
+            Map<Member, Future<ArrayList<OpsPoint>>> answers = grid.getExecutorService(EXECUTOR).submitToAllMembers(new MemberHistoryTask());
+            long deadline = System.nanoTime() + settings.memberTimeout().toNanos();
+            for (Future<ArrayList<OpsPoint>> f : answers.values()) {
+                try {
+                    // One point per member and second (a late tick can put two in one second; its rates are per second anyway).
+                    Map<Long, OpsPoint> memberSeconds = new TreeMap<>();
+                    for (OpsPoint p : f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        if (p.t() < now) {
+                            memberSeconds.put(p.t() / 1000, p);
+                        }
+                    }
+                    memberSeconds.forEach((second, p) -> bySecond.computeIfAbsent(second, k -> new ArrayList<>()).add(p));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return List.of();
+                } catch (Exception e) {
+                    f.cancel(true);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.debug("no member history: {}", e.toString());
+            return List.of();
+        }
+        List<OpsPoint> merged = new ArrayList<>();
+        bySecond.forEach((second, points) -> merged.add(OpsPoint.merge(second * 1000, points)));
+        return merged.subList(Math.max(0, merged.size() - settings.historySize()), merged.size());
     }
 
     private ClusterSample sample() {
@@ -258,6 +318,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     private static Totals totals(ClusterSample sample) {
         Map<String, Long> accepted = new TreeMap<>();
         Map<String, Long> rejected = new TreeMap<>();
+        Map<String, Long> suspect = new TreeMap<>();
         long duplicates = 0;
         long rows = 0;
         long failures = 0;
@@ -273,6 +334,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                             default -> { }
                         }
                     }
+                    case "adgrid.gateway.suspect.clicks" -> suspect.merge(s.tag("reason"), (long) s.count(), Long::sum);
                     case OpsPoint.WRITE_ROWS -> rows += (long) s.total();
                     case OpsPoint.WRITE_FAILURES -> failures += (long) s.count();
                     default -> { }
@@ -280,7 +342,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             }
         }
         return new Totals(accepted, accepted.values().stream().mapToLong(Long::longValue).sum(), duplicates, rejected,
-                rejected.values().stream().mapToLong(Long::longValue).sum(), rows, failures);
+                rejected.values().stream().mapToLong(Long::longValue).sum(), rows, failures, suspect);
     }
 
     private Status status(Cluster cluster, WriteBehindView writeBehind) {
@@ -299,6 +361,16 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             red.add(String.format(java.util.Locale.ROOT, "write-behind lag %.0f s (alarm at %.0f s)",
                     writeBehind.lagSeconds(), writeBehind.lagAlarmSeconds()));
         }
+        if (quarantinedRows > 0) {
+            red.add(quarantinedRows + " counter rows quarantined: PostgreSQL refused them (see table counter_quarantine and "
+                    + "adgrid_writebehind_quarantined_rows_total); every other key is written");
+        }
+        String awaiting = awaitingJournals();
+        if (awaiting != null && !awaiting.isEmpty()) {
+            red.add("recovery stuck or running: the grid counts nothing (gateways answer 503 recovering) until these journals of "
+                    + "a dead grid life are replayed: " + awaiting + ". Start the AdGrid process on each, or give a lost one up: "
+                    + "./adgrid journal list, ./adgrid journal give-up ID");
+        }
         if (!cluster.safe()) {
             warn.add("grid not safe: partitions migrating or backups missing");
         }
@@ -311,6 +383,19 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         return new Status(!red.isEmpty() ? "red" : !warn.isEmpty() ? "warn" : "ok", problems);
     }
 
+    /** The journals of a dead grid life the members await (empty: none), or null when no member answers in time. */
+    private String awaitingJournals() {
+        try {
+            return grid.<String, String>getMap(RecoveryGate.MAP).getAsync(RecoveryGate.AWAITING).toCompletableFuture()
+                    .get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
     private void checkDatabaseInBackground(long now) {
         if (now - database.checkedAt() < 2_000 || !checkingDatabase.compareAndSet(false, true)) {
             return;
@@ -319,7 +404,9 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             long started = clock.millis();
             try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
                 st.setQueryTimeout(2);
-                st.execute("SELECT 1");
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM counter_quarantine")) {
+                    quarantinedRows = rs.next() ? rs.getLong(1) : 0;
+                }
                 database = new Database("up", null, clock.millis(), null);
             } catch (SQLException | RuntimeException e) {
                 Database before = database;
@@ -327,6 +414,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                 database = new Database("down", reason(e), clock.millis(), since);
             } finally {
                 checkingDatabase.set(false);
+                firstDatabaseCheck.countDown();
             }
         });
     }

@@ -1,6 +1,8 @@
 package io.adgrid.reporting.ops;
 
+import java.io.Serializable;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -25,7 +27,9 @@ import java.util.TreeMap;
 public record OpsPoint(long t, Map<String, Double> acceptedPerSecond, double acceptedTotalPerSecond, double duplicatesPerSecond,
                        Map<String, Double> rejectedPerSecond, double rejectedTotalPerSecond, Double latencyP50Ms, Double latencyP99Ms,
                        Double lagSeconds, Long backlogKeys, double flushRowsPerSecond, double flushWritesPerSecond,
-                       double writeFailuresPerSecond, Double gridBatchSizeMean, Double gridBatchP99Ms) {
+                       double writeFailuresPerSecond, Double gridBatchSizeMean, Double gridBatchP99Ms) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     static final String EVENTS = "adgrid.gateway.events";
     static final String LATENCY = "adgrid.gateway.latency";
@@ -102,6 +106,54 @@ public record OpsPoint(long t, Map<String, Double> acceptedPerSecond, double acc
                 millis(latency.quantile(0.5)), millis(latency.quantile(0.99)), lag, backlog,
                 rows * per, writes * per, failures * per,
                 batchCalls > 0 ? batchEvents / batchCalls : null, millis(gridLatency.quantile(0.99)));
+    }
+
+    /**
+     * The cluster's point of one second from the points of its processes ({@link LocalHistory}):
+     * rates and backlogs added, the largest lag; latencies and batch figures, which cannot be added,
+     * are the largest of any process (an upper bound, as a chart of the worst gateway).
+     */
+    static OpsPoint merge(long t, List<OpsPoint> points) {
+        Map<String, Double> accepted = new TreeMap<>();
+        Map<String, Double> rejected = new TreeMap<>();
+        double duplicates = 0;
+        double rows = 0;
+        double writes = 0;
+        double failures = 0;
+        Double p50 = null;
+        Double p99 = null;
+        Double lag = null;
+        Long backlog = null;
+        Double batchMean = null;
+        Double batchP99 = null;
+        for (OpsPoint p : points) {
+            p.acceptedPerSecond().forEach((k, v) -> accepted.merge(k, v, Double::sum));
+            p.rejectedPerSecond().forEach((k, v) -> rejected.merge(k, v, Double::sum));
+            duplicates += p.duplicatesPerSecond();
+            rows += p.flushRowsPerSecond();
+            writes += p.flushWritesPerSecond();
+            failures += p.writeFailuresPerSecond();
+            p50 = max(p50, p.latencyP50Ms());
+            p99 = max(p99, p.latencyP99Ms());
+            lag = max(lag, p.lagSeconds());
+            if (p.backlogKeys() != null) {
+                backlog = (backlog == null ? 0 : backlog) + p.backlogKeys();
+            }
+            batchMean = max(batchMean, p.gridBatchSizeMean());
+            batchP99 = max(batchP99, p.gridBatchP99Ms());
+        }
+        return new OpsPoint(t, accepted, sum(accepted), duplicates, rejected, sum(rejected), p50, p99, lag, backlog,
+                rows, writes, failures, batchMean, batchP99);
+    }
+
+    private static Double max(Double a, Double b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return Math.max(a, b);
     }
 
     /** The increase of a cumulative count; a count that went down restarted from zero (a process restart). */

@@ -11,8 +11,8 @@ import io.adgrid.grid.counters.CounterKey;
  */
 sealed interface Grouping {
 
-    /** SQL select expression (with at most one parameter, bound by {@link #bind}). */
-    String sql();
+    /** SQL select expression over a counter table whose time column is {@code timeColumn} (at most one parameter: the zone). */
+    String sql(String timeColumn);
 
     /** The group key of one counter held in memory. */
     Object keyOf(CounterKey key);
@@ -23,8 +23,8 @@ sealed interface Grouping {
     /** Buckets of time in a zone: the local start of the minute, hour or day. */
     record ByTime(Granularity granularity, ZoneId zone) implements Grouping {
         @Override
-        public String sql() {
-            return granularity == Granularity.TOTAL ? "0" : "date_trunc('" + granularity.sqlUnit + "', minute AT TIME ZONE ?)";
+        public String sql(String timeColumn) {
+            return granularity == Granularity.TOTAL ? "0" : "date_trunc('" + granularity.sqlUnit + "', " + timeColumn + " AT TIME ZONE ?)";
         }
 
         /**
@@ -61,7 +61,7 @@ sealed interface Grouping {
     /** One group per campaign, banner or publisher id. */
     record ById(Dimension dimension) implements Grouping {
         @Override
-        public String sql() {
+        public String sql(String timeColumn) {
             return dimension.column;
         }
 

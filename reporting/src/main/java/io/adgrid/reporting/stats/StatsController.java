@@ -20,6 +20,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.adgrid.grid.counters.Counts;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -47,23 +50,47 @@ public class StatsController {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record StatsAnswer(String dimension, String metric, List<StatsRow> rows) {
+    @Schema(description = "Report rows; dimension and metric are set for top lists only")
+    public record StatsAnswer(@Schema(allowableValues = {"banner", "publisher", "campaign"}) String dimension,
+                              @Schema(allowableValues = {"impressions", "clicks", "conversions", "revenue", "suspect_clicks"}) String metric,
+                              @Schema(requiredMode = Schema.RequiredMode.REQUIRED) List<StatsRow> rows) {
     }
+
+    private static final String CSV_EXAMPLE = """
+            bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks
+            2026-12-05T10:00:00Z,15100,10,2,59.80,0.000662,0.2,0
+            """;
 
     @Operation(summary = "Impressions, clicks, conversions, revenue, CTR, CVR and suspect clicks per time bucket",
             description = "At most one of campaign, banner, publisher (none: all traffic). from inclusive, to exclusive; "
-                    + "ISO-8601 instants, local date-times or dates (local ones in tz). Defaults: the last 24 hours, granularity total.")
+                    + "ISO-8601 instants, local date-times or dates (local ones in tz). Defaults: the last 24 hours, granularity total. "
+                    + "Accept: text/csv (or format=csv) gives the same rows as CSV.",
+            operationId = "getStats",
+            responses = @ApiResponse(responseCode = "200", description = "One row per bucket (one row for total)", content = {
+                    @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = StatsAnswer.class)),
+                    @Content(mediaType = "text/csv", schema = @Schema(type = "string", description = "a header line, then one line per row",
+                            example = CSV_EXAMPLE))}))
     @GetMapping(value = "/stats", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
     public ResponseEntity<?> stats(
+            @Parameter(description = "campaign id", schema = @Schema(type = "integer", format = "int64", minimum = "1"))
             @RequestParam(required = false) String campaign,
+            @Parameter(description = "banner id", schema = @Schema(type = "integer", format = "int64", minimum = "1"))
             @RequestParam(required = false) String banner,
+            @Parameter(description = "publisher id", schema = @Schema(type = "integer", format = "int64", minimum = "1"))
             @RequestParam(required = false) String publisher,
+            @Parameter(description = "start, inclusive: an ISO-8601 instant, local date-time or date", example = "2026-12-05T00:00:00Z")
             @RequestParam(required = false) String from,
+            @Parameter(description = "end, exclusive: an ISO-8601 instant, local date-time or date", example = "2026-12-06")
             @RequestParam(required = false) String to,
-            @Parameter(description = "minute, hour, day or total") @RequestParam(defaultValue = "total") String granularity,
-            @Parameter(description = "IANA zone for buckets and local from/to, default UTC") @RequestParam(defaultValue = "UTC") String tz,
-            @Parameter(description = "live (default) or db") @RequestParam(defaultValue = "live") String source,
-            @Parameter(description = "json (default) or csv") @RequestParam(required = false) String format,
+            @Parameter(description = "bucket size", schema = @Schema(allowableValues = {"minute", "hour", "day", "total"}, defaultValue = "total"))
+            @RequestParam(defaultValue = "total") String granularity,
+            @Parameter(description = "IANA zone for buckets and local from/to", example = "Europe/Paris", schema = @Schema(defaultValue = "UTC"))
+            @RequestParam(defaultValue = "UTC") String tz,
+            @Parameter(description = "live: PostgreSQL plus the grid's counts not yet written; db: PostgreSQL only",
+                    schema = @Schema(allowableValues = {"live", "db"}, defaultValue = "live"))
+            @RequestParam(defaultValue = "live") String source,
+            @Parameter(description = "answer format; overrides Accept", schema = @Schema(allowableValues = {"json", "csv"}))
+            @RequestParam(required = false) String format,
             @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
         ZoneId zone = zone(tz);
         boolean csv = csv(format, accept); // every parameter is checked before a backend is asked
@@ -88,16 +115,31 @@ public class StatsController {
         return answer(new StatsAnswer(null, null, rows), csv, "bucket");
     }
 
-    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions, revenue or suspect clicks")
+    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions, revenue or suspect clicks",
+            description = "Rows carry id instead of bucket, highest metric first (ties by id); items with 0 are left out.",
+            operationId = "getTop",
+            responses = @ApiResponse(responseCode = "200", description = "At most limit rows", content = {
+                    @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = StatsAnswer.class)),
+                    @Content(mediaType = "text/csv", schema = @Schema(type = "string", description = "a header line (id,...), then one line per row"))}))
     @GetMapping(value = "/top", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
     public ResponseEntity<?> top(
-            @Parameter(description = "banner, publisher or campaign") @RequestParam String dimension,
-            @Parameter(description = "impressions (default), clicks, conversions, revenue or suspect_clicks") @RequestParam(defaultValue = "impressions") String metric,
+            @Parameter(description = "what to rank", schema = @Schema(allowableValues = {"banner", "publisher", "campaign"}))
+            @RequestParam String dimension,
+            @Parameter(description = "what to rank by", schema = @Schema(allowableValues = {"impressions", "clicks", "conversions", "revenue",
+                    "suspect_clicks"}, defaultValue = "impressions"))
+            @RequestParam(defaultValue = "impressions") String metric,
+            @Parameter(description = "start, inclusive: an ISO-8601 instant, local date-time or date", example = "2026-12-05T00:00:00Z")
             @RequestParam(required = false) String from,
+            @Parameter(description = "end, exclusive: an ISO-8601 instant, local date-time or date", example = "2026-12-06")
             @RequestParam(required = false) String to,
+            @Parameter(description = "most rows", schema = @Schema(type = "integer", format = "int32", minimum = "1", maximum = "1000",
+                    defaultValue = "10"))
             @RequestParam(defaultValue = "10") String limit,
-            @RequestParam(defaultValue = "UTC") String tz,
+            @Parameter(description = "IANA zone for local from/to", schema = @Schema(defaultValue = "UTC")) @RequestParam(defaultValue = "UTC") String tz,
+            @Parameter(description = "live: PostgreSQL plus the grid's counts not yet written; db: PostgreSQL only",
+                    schema = @Schema(allowableValues = {"live", "db"}, defaultValue = "live"))
             @RequestParam(defaultValue = "live") String source,
+            @Parameter(description = "answer format; overrides Accept", schema = @Schema(allowableValues = {"json", "csv"}))
             @RequestParam(required = false) String format,
             @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
         Dimension d = Dimension.parse(dimension);
@@ -151,7 +193,24 @@ public class StatsController {
         return new Selection(dimension, id, start, end);
     }
 
+    /** The earliest and latest instants a query may name: beacons carry epoch milliseconds; PostgreSQL's range ends too. */
+    static final Instant EARLIEST = Instant.EPOCH;
+    static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
+
     static Instant instant(String name, String text, ZoneId zone) {
+        Instant parsed;
+        try {
+            parsed = parse(name, text, zone);
+        } catch (DateTimeException | ArithmeticException e) {
+            parsed = null; // a valid form whose value no instant holds
+        }
+        if (parsed == null || parsed.isBefore(EARLIEST) || parsed.isAfter(LATEST)) {
+            throw new BadQueryException(name + " must be between 1970-01-01 and 9999-12-31");
+        }
+        return parsed;
+    }
+
+    private static Instant parse(String name, String text, ZoneId zone) {
         try {
             return OffsetDateTime.parse(text).toInstant();
         } catch (DateTimeParseException e) {

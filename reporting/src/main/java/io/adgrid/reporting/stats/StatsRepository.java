@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.Watermark;
+import io.adgrid.persister.rollup.RollupBoundaries;
 import io.adgrid.persister.writebehind.Watermarks;
 
 /** Reads counter totals and write-behind watermarks from PostgreSQL, both from one snapshot. */
@@ -47,19 +49,33 @@ public final class StatsRepository {
         }
     }
 
+    /** Totals per group from the coarsest tables that answer the selection exactly (issue 22). */
     private static Map<Object, Counts> totals(Connection c, Selection selection, Grouping grouping) throws SQLException {
-        String where = "minute >= ? AND minute < ?" + (selection.dimension() == null ? "" : " AND " + selection.dimension().column + " = ?");
-        String sql = "SELECT " + grouping.sql() + " AS g, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros),"
-                + " sum(suspect_clicks)"
-                + " FROM counter_minute WHERE " + where + " GROUP BY 1";
+        long from = ceilMinute(selection.from());
+        long to = ceilMinute(selection.to());
+        TablePlan plan = TablePlan.of(from, to, TablePlan.coarsest(grouping, selection.from(), selection.to()),
+                RollupBoundaries.read(c));
         Map<Object, Counts> out = new HashMap<>();
+        for (TablePlan.Piece piece : plan.pieces()) {
+            addTotals(c, piece, selection, grouping, out);
+        }
+        return out;
+    }
+
+    private static void addTotals(Connection c, TablePlan.Piece piece, Selection selection, Grouping grouping,
+                                  Map<Object, Counts> out) throws SQLException {
+        String time = piece.table().column;
+        String where = time + " >= ? AND " + time + " < ?" + (selection.dimension() == null ? "" : " AND " + selection.dimension().column + " = ?");
+        String sql = "SELECT " + grouping.sql(time) + " AS g, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros),"
+                + " sum(suspect_clicks)"
+                + " FROM " + piece.table().table + " WHERE " + where + " GROUP BY 1";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             if (grouping instanceof Grouping.ByTime t && t.granularity() != Granularity.TOTAL) {
                 ps.setString(i++, t.sqlZone());
             }
-            ps.setTimestamp(i++, Timestamp.from(selection.from()));
-            ps.setTimestamp(i++, Timestamp.from(selection.to()));
+            ps.setTimestamp(i++, Timestamp.from(Instant.ofEpochSecond(piece.from() * 60)));
+            ps.setTimestamp(i++, Timestamp.from(Instant.ofEpochSecond(piece.to() * 60)));
             if (selection.dimension() != null) {
                 ps.setLong(i, selection.id());
             }
@@ -69,10 +85,15 @@ public final class StatsRepository {
                     // (which goes through the JVM's default zone and shifts times in its DST gaps).
                     Object g = grouping instanceof Grouping.ByTime t && t.granularity() != Granularity.TOTAL
                             ? rs.getObject(1, LocalDateTime.class) : rs.getObject(1);
-                    out.put(grouping.keyOf(g), new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
+                    Counts counts = new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
+                    out.computeIfAbsent(grouping.keyOf(g), k -> new Counts()).add(counts);
                 }
             }
         }
-        return out;
+    }
+
+    /** The first minute starting at or after {@code t}, as the grid's filter counts it ({@link Selection#toFilter}). */
+    private static long ceilMinute(Instant t) {
+        return -Math.floorDiv(-t.toEpochMilli(), 60_000L);
     }
 }

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.adgrid.grid.counters.Counts;
 
 /**
@@ -13,8 +14,20 @@ import io.adgrid.grid.counters.Counts;
  * never counted in clicks, ctr or cvr.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record StatsRow(String bucket, Long id, long impressions, long clicks, long conversions, String revenue,
-                       double ctr, double cvr, @JsonProperty("suspect_clicks") long suspectClicks) {
+@Schema(description = "One report row: a time bucket (stats) or an item (top)")
+public record StatsRow(@Schema(description = "start of the bucket, ISO-8601 with offset (stats only)", example = "2026-12-05T10:00:00Z") String bucket,
+                       @Schema(description = "campaign, banner or publisher id (top only)", format = "int64") Long id,
+                       @Schema(requiredMode = Schema.RequiredMode.REQUIRED) long impressions,
+                       @Schema(description = "clean clicks", requiredMode = Schema.RequiredMode.REQUIRED) long clicks,
+                       @Schema(requiredMode = Schema.RequiredMode.REQUIRED) long conversions,
+                       @Schema(description = "exact decimal as a string, at least two decimals, e.g. \"59.80\"", pattern = "^-?[0-9]+\\.[0-9]{2,6}$",
+                               requiredMode = Schema.RequiredMode.REQUIRED) String revenue,
+                       @Schema(description = "clean clicks per impression, 6 decimals; 0 without impressions", example = "0.000663",
+                               requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal ctr,
+                       @Schema(description = "conversions per clean click, 6 decimals; 0 without clean clicks (above 1 when "
+                               + "conversions come from clicks counted as suspect)", example = "0.2", requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal cvr,
+                       @Schema(description = "clicks counted as suspect: no impression before them, or over the per-IP rate",
+                               requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("suspect_clicks") long suspectClicks) {
 
     public static StatsRow of(String bucket, Long id, Counts c) {
         return new StatsRow(bucket, id, c.impressions, c.clicks, c.conversions, revenue(c.revenueMicros),
@@ -26,7 +39,12 @@ public record StatsRow(String bucket, Long id, long impressions, long clicks, lo
         return d.setScale(Math.max(2, d.scale()), RoundingMode.UNNECESSARY).toPlainString();
     }
 
-    private static double ratio(long part, long whole) {
-        return whole == 0 ? 0.0 : BigDecimal.valueOf(part).divide(BigDecimal.valueOf(whole), 6, RoundingMode.HALF_EVEN).doubleValue();
+    /** Six decimals, trailing zeros dropped, never in exponent form ({@code 0.000663}, not {@code 6.63E-4}). */
+    static BigDecimal ratio(long part, long whole) {
+        if (whole == 0) {
+            return BigDecimal.ZERO;
+        }
+        BigDecimal r = BigDecimal.valueOf(part).divide(BigDecimal.valueOf(whole), 6, RoundingMode.HALF_EVEN).stripTrailingZeros();
+        return r.scale() < 0 ? r.setScale(0) : r;
     }
 }

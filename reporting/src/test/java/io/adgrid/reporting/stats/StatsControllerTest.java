@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import io.adgrid.grid.counters.Counts;
 import org.junit.jupiter.api.Test;
@@ -138,14 +139,24 @@ class StatsControllerTest {
     }
 
     @Test
+    void ratiosArePlainDecimalsInJsonAndCsvNeverExponents() throws Exception {
+        StatsRow row = StatsRow.of("b", null, new Counts(1508, 1, 0, 0));
+
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(row)).contains("\"ctr\":0.000663,");
+        assertThat(String.valueOf(row.ctr())).as("as the CSV writes it").isEqualTo("0.000663");
+        assertThat(String.valueOf(StatsRow.of("b", null, new Counts(1_000_000, 1, 0, 0)).ctr())).isEqualTo("0.000001");
+        assertThat(String.valueOf(StatsRow.of("b", null, new Counts(10, 10, 0, 0)).ctr())).isEqualTo("1");
+    }
+
+    @Test
     void ratiosAreZeroWithoutADenominator() {
         StatsRow none = StatsRow.of("b", null, new Counts());
         StatsRow some = StatsRow.of("b", null, new Counts(3, 1, 1, 0));
 
         assertThat(none.ctr()).isZero();
         assertThat(none.cvr()).isZero();
-        assertThat(some.ctr()).isEqualTo(0.333333);
-        assertThat(some.cvr()).isEqualTo(1.0);
+        assertThat(some.ctr()).isEqualTo("0.333333");
+        assertThat(some.cvr()).isEqualTo("1");
     }
 
     private void assertRejected(Params p, String reasonMentions) {
@@ -190,5 +201,15 @@ class StatsControllerTest {
         public String toString() {
             return values.toString();
         }
+    }
+
+    /** Issue 20: a date LocalDate accepts but no query can use answered 500; now 400 like any bad value. */
+    @Test
+    void datesOutsideTheRangeOfBeaconsAreBadQueries() {
+        for (String far : List.of("-999999999-01-01", "+999999999-12-31", "1969-12-31T23:59:59Z", "+10000-01-02T00:00")) {
+            assertThatThrownBy(() -> StatsController.instant("from", far, UTC)).as(far).isInstanceOf(BadQueryException.class)
+                    .hasMessageContaining("between 1970-01-01 and 9999-12-31");
+        }
+        assertThat(StatsController.instant("to", "9999-12-31", UTC)).isEqualTo(Instant.parse("9999-12-31T00:00:00Z"));
     }
 }

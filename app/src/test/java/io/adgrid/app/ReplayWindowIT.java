@@ -1,0 +1,125 @@
+package io.adgrid.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import io.adgrid.grid.testing.Wait;
+import io.adgrid.persister.catalog.DemoCatalog;
+import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.persister.schema.Database;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 17, item 3: one replay window for the cluster, whatever the other processes' settings and
+ * clocks. A data member ({@code adgrid node}, window 15 min back), a gateway configured with a
+ * 60-minute window, and a reporting process whose clock runs 7 minutes ahead ({@code faketime}),
+ * each its own JVM. Before, the gateway counted a 30-minute-old beacon, and the reporting
+ * process's admin flush made the member forget identities by its own clock; both beacons were
+ * counted again when replayed. Now the member decides on its own clock: the old beacon is answered
+ * 422 and never counted, the recent one's replay is a duplicate.
+ */
+class ReplayWindowIT {
+
+    private static final String TOKEN = "window-admin-token";
+    /** The reporting process's clock runs this far ahead (tolerated: any skew of non-data members). */
+    private static final String REPORTING_SKEW = "+420s";
+    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final List<AdGridProcess> processes = new ArrayList<>();
+    private EmbeddedDatabase database;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        for (AdGridProcess p : processes) {
+            p.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    @Test
+    void aLongerGatewayWindowAndASkewedFlushCountNoReplayTwice() throws Exception {
+        List<String> grid = startDatabase("window", 6900);
+        AdGridProcess node = start(List.of(), "node", grid, "--adgrid.grid.port=6900");
+        AdGridProcess.awaitDataMembers(List.of(node), Duration.ofSeconds(600));
+        int gatewayPort = AdGridProcess.freePort();
+        AdGridProcess gatewayProcess = start(List.of(), "gateway", grid, "--adgrid.grid.port=6910",
+                "--adgrid.gateway.port=" + gatewayPort, "--adgrid.gateway.max-age=60m",
+                // Its overload guard off: on a busy box it may answer 503 (retry later), which is not what this test is about.
+                "--adgrid.gateway.max-request-delay=0");
+        int reportingPort = AdGridProcess.freePort();
+        AdGridProcess reportingProcess = start(List.of("env", "FAKETIME_DONT_FAKE_MONOTONIC=1", "faketime", "-f", REPORTING_SKEW),
+                "reporting", grid, "--adgrid.grid.port=6920", "--server.port=" + reportingPort, "--adgrid.admin.token=" + TOKEN);
+        String gateway = "http://127.0.0.1:" + gatewayPort;
+        String reporting = "http://127.0.0.1:" + reportingPort;
+        Wait.until("gateway and reporting answer", Duration.ofSeconds(600), () -> gatewayProcess.assertRunning()
+                && reportingProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200
+                && Probes.status(reporting + "/actuator/health") == 200);
+
+        long now = System.currentTimeMillis();
+        String old = "/i?" + Beacons.beacon(21, 4, now - Duration.ofMinutes(30).toMillis(), "old");
+        String recent = "/i?" + Beacons.beacon(22, 4, now - Duration.ofMinutes(12).toMillis(), "recent");
+        assertThat(status(gateway + old)).as("a beacon older than the members' window, through a gateway with a longer one")
+                .isEqualTo(422);
+        assertThat(status(gateway + recent)).isEqualTo(200);
+        // The reporting process's flush runs the write-behind on its clock, 7 minutes ahead.
+        assertThat(Probes.flush(reporting, TOKEN)).isEqualTo(200);
+        assertThat(status(gateway + old)).as("the old beacon replayed").isEqualTo(422);
+        assertThat(status(gateway + recent)).as("the recent beacon replayed").isEqualTo(200);
+
+        assertThat(Probes.impressions(reporting, "live")).isEqualTo(1);
+        assertThat(Probes.flush(reporting, TOKEN)).isEqualTo(200);
+        assertThat(Probes.impressions(reporting, "db")).isEqualTo(1);
+        assertThat(Probes.sqlImpressions(database.settings())).isEqualTo(1);
+        assertThat(gatewayProcess.log()).contains("differs from the cluster's");
+        System.out.printf("replay window: 4 impressions sent (2 beacons, each twice) through a gateway with a 60 min window, "
+                + "members 15 min, a flush from a reporting clock %s; 1 acknowledged as counted (the old one 422 twice, the recent "
+                + "one's replay a duplicate); 1 live, after flush and in SQL%n", REPORTING_SKEW);
+    }
+
+    /** Issue 20: an order remembered for less than the ts window would let a sale count twice. */
+    @Test
+    void anOrderRetentionShorterThanTheWindowIsRefusedAtStart() throws Exception {
+        List<String> grid = startDatabase("retention", 6930);
+        AdGridProcess gatewayProcess = start(List.of(), "gateway", grid, "--adgrid.grid.port=6930",
+                "--adgrid.gateway.port=" + AdGridProcess.freePort(), "--adgrid.gateway.order-retention=10m");
+        Wait.until("the gateway refuses to start", Duration.ofSeconds(600), () -> !gatewayProcess.isAlive());
+        assertThat(gatewayProcess.exitValue()).isNotZero();
+        assertThat(gatewayProcess.log()).contains("ADGRID_GATEWAY_ORDERRETENTION").contains("shorter than the ts window");
+    }
+
+    private List<String> startDatabase(String name, int gridPort) throws Exception {
+        database = EmbeddedDatabase.startTemporary();
+        try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {
+            Database.migrate(pool);
+            DemoCatalog.seedIfEmpty(pool);
+        }
+        return List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + name + "-" + UUID.randomUUID(),
+                "--adgrid.members=127.0.0.1:" + gridPort, "--adgrid.ops.metrics-port=0",
+                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-" + name));
+    }
+
+    private AdGridProcess start(List<String> launcher, String role, List<String> common, String... flags) throws Exception {
+        List<String> all = new ArrayList<>(common);
+        all.addAll(List.of(flags));
+        AdGridProcess p = AdGridProcess.start(launcher, List.of(), role, all);
+        processes.add(p);
+        return p;
+    }
+
+    private static int status(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+}

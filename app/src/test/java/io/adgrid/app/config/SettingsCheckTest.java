@@ -1,0 +1,87 @@
+package io.adgrid.app.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import io.adgrid.app.AdGrid;
+import io.adgrid.app.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Settings are checked before anything starts: one line per problem, naming the setting as it was given. */
+class SettingsCheckTest {
+
+    private static List<String> problems(Map<String, Object> variables, String... flags) {
+        return SettingsCheck.problems(SettingsCheck.environment(variables, flags));
+    }
+
+    @Test
+    void theShippedDefaultsAreValid() {
+        assertThat(problems(Map.of())).isEmpty();
+    }
+
+    @Test
+    void aPortOutOfRangeIsOneLineNamingTheVariable() {
+        assertThat(problems(Map.of("ADGRID_GATEWAY_PORT", "99999")))
+                .containsExactly("ADGRID_GATEWAY_PORT=99999: must be between 0 and 65535");
+    }
+
+    @Test
+    void aNegativeClickLimitIsRefusedRatherThanMeaningNoLimit() {
+        assertThat(problems(Map.of("ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE", "-5")))
+                .containsExactly("ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE=-5: must be between 0 and 1000000");
+    }
+
+    @Test
+    void aMisspeltFlagNamesTheClosestValidOne() {
+        assertThat(problems(Map.of(), "--adgrid.gateway.prot=9090"))
+                .containsExactly("--adgrid.gateway.prot: unknown setting; did you mean --adgrid.gateway.port?");
+    }
+
+    @Test
+    void aMisspeltVariableNamesTheClosestValidVariable() {
+        assertThat(problems(Map.of("ADGRID_FRAUD_MAXCLICKSPERIP", "5")))
+                .containsExactly("ADGRID_FRAUD_MAXCLICKSPERIP: unknown setting; did you mean ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE?");
+    }
+
+    @Test
+    void validVariablesAndFlagsInEveryFormAreAccepted() {
+        assertThat(problems(Map.of("ADGRID_GATEWAY_MAXREQUESTDELAY", "0", "ADGRID_REPORTING_PORT", "9181", "ADGRID_JAVA_OPTS", "-Xmx1g"),
+                "--adgrid.fraud.max-clicks-per-ip-per-minute=0", "--adgrid.ops.metrics-port=0", "--adgrid.writeBehind.interval=2s"))
+                .isEmpty();
+    }
+
+    @Test
+    void durationsAndSizesHaveRanges() {
+        assertThat(problems(Map.of("ADGRID_WRITEBEHIND_INTERVAL", "0s", "ADGRID_GATEWAY_MAXBODYSIZE", "10B")))
+                .containsExactlyInAnyOrder("ADGRID_WRITEBEHIND_INTERVAL=0s: must be longer than or equal to 10 millis",
+                        "ADGRID_GATEWAY_MAXBODYSIZE=10B: must be from 1KB to 1GB");
+    }
+
+    @Test
+    void aValueThatDoesNotConvertIsOneLine() {
+        assertThat(problems(Map.of(), "--adgrid.gateway.port=eighty")).singleElement().asString()
+                .startsWith("--adgrid.gateway.port=eighty: cannot be read");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        assertThat(problems(Map.of("ADGRID_GATEWAY_PORT", "99999", "ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE", "-5"),
+                "--adgrid.gateway.prot=9090")).hasSize(3);
+    }
+
+    @Test
+    void nothingStartsWhenASettingIsWrong(@TempDir Path var) {
+        assertThatThrownBy(() -> AdGrid.start(Role.RUN, "--adgrid.var-dir=" + var, "--adgrid.gateway.port=99999",
+                "--adgrid.grid.port=9799", "--adgrid.members=127.0.0.1:9799"))
+                .isInstanceOf(SettingsCheck.InvalidSettingsException.class)
+                .hasMessage("--adgrid.gateway.port=99999: must be between 0 and 65535");
+        // no embedded PostgreSQL (pgdata), no journal, no catalog files
+        assertThat(var.toFile().list()).isEmpty();
+        assertThat(Files.exists(var.resolve("pgdata"))).isFalse();
+    }
+}

@@ -1,0 +1,131 @@
+package io.adgrid.app.sign;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import io.adgrid.event.EventType;
+import io.adgrid.persister.catalog.CatalogAdmin;
+import io.adgrid.persister.catalog.DemoCatalog;
+import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.persister.schema.Database;
+import io.adgrid.signing.BeaconSigner;
+import com.zaxxer.hikari.HikariDataSource;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./adgrid sign} against a real catalog in PostgreSQL, named by ADGRID_DB_URL as in a cluster. */
+class SignCommandIT {
+
+    private static EmbeddedDatabase database;
+    private static HikariDataSource pool;
+    private static Map<String, String> env;
+
+    @BeforeAll
+    static void catalog() {
+        database = EmbeddedDatabase.startTemporary();
+        pool = Database.pool(database.settings(), "sign-it", 2);
+        Database.migrate(pool);
+        DemoCatalog.seedIfEmpty(pool);
+        env = Map.of("ADGRID_DB_URL", database.settings().url(), "ADGRID_DB_USER", database.settings().user(),
+                "ADGRID_DB_PASSWORD", database.settings().password(), "ADGRID_VAR_DIR", "/nonexistent-adgrid-var");
+    }
+
+    @AfterAll
+    static void stop() {
+        pool.close();
+        database.close();
+    }
+
+    private record Run(int exit, String out, String err) {
+        Map<String, String> params() {
+            Map<String, String> p = new TreeMap<>();
+            new QueryStringDecoder(out.strip()).parameters().forEach((k, v) -> p.put(k, v.get(0)));
+            return p;
+        }
+    }
+
+    private static Run sign(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = SignCommand.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static boolean signedFor(EventType type, Map<String, String> params, String secret) {
+        return BeaconSigner.verify(BeaconSigner.key(secret), type, params, BeaconSigner.decode(params.get("sig")), false) != null;
+    }
+
+    @Test
+    void printsOneV2UrlAndTakesAdgridFlagsAsSettingsNeverAsParameters() {
+        Run r = sign(env, "i", "b=7", "p=3", "--adgrid.gateway.port=9090", "--adgrid.grid.port=5999");
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().lines()).singleElement().satisfies(line -> assertThat(line).startsWith("http://localhost:9090/i?"));
+        assertThat(r.params()).containsOnlyKeys("b", "p", "ts", "n", "sig");
+        assertThat(signedFor(EventType.IMPRESSION, r.params(), "demo-secret-7")).isTrue();
+        assertThat(signedFor(EventType.CLICK, r.params(), "demo-secret-7")).isFalse();
+        assertThat(r.err()).contains("--adgrid.grid.port does not apply");
+    }
+
+    @Test
+    void gatewayFlagOrPortSetsThePrintedHost() {
+        assertThat(sign(env, "i", "b=7", "p=3", "--gateway", "https://beacons.example.com").out()).startsWith("https://beacons.example.com/i?");
+        Map<String, String> withPort = new TreeMap<>(env);
+        withPort.put("ADGRID_GATEWAY_PORT", "38080");
+        assertThat(sign(withPort, "s", "b=7", "p=3", "amount=1.00").out()).startsWith("http://localhost:38080/s?");
+    }
+
+    @Test
+    void ofAnImpressionUrlPrintsTheClickOfItsRendering() {
+        Run impression = sign(env, "i", "b=17", "p=5");
+
+        Run click = sign(env, "c", "--of", impression.out().strip());
+
+        assertThat(click.exit()).isZero();
+        assertThat(click.out()).startsWith("http://localhost:8080/c?");
+        Map<String, String> i = impression.params();
+        Map<String, String> c = click.params();
+        for (String name : List.of("b", "p", "ts", "n")) {
+            assertThat(c.get(name)).as(name).isEqualTo(i.get(name));
+        }
+        assertThat(signedFor(EventType.CLICK, c, "demo-secret-7")).isTrue();
+        assertThat(c.get("sig")).isNotEqualTo(i.get("sig"));
+        assertThat(click.err()).isEmpty();
+    }
+
+    @Test
+    void withoutKidItSignsWithTheNewestActiveKeyAlsoAfterARetirement() {
+        CatalogAdmin admin = new CatalogAdmin(pool);
+        admin.addKey(4, "k2", new CatalogAdmin.Secret("campaign-4-rotated-secret"));
+        admin.retireKey(4, "0", null);
+
+        Run r = sign(env, "i", "b=4", "p=1");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.params()).containsEntry("kid", "k2");
+        assertThat(signedFor(EventType.IMPRESSION, r.params(), "campaign-4-rotated-secret")).isTrue();
+        assertThat(sign(env, "i", "b=4", "p=1", "kid=0").err()).contains("retired");
+    }
+
+    @Test
+    void refusesWithoutACatalogInsteadOfStartingADatabase(@TempDir Path empty) throws Exception {
+        Files.createDirectories(empty.resolve("lib"));
+
+        Run r = sign(Map.of("ADGRID_VAR_DIR", empty.toString()), "i", "b=7", "p=3");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).contains("no catalog to sign with", "ADGRID_DB_URL");
+        assertThat(empty.resolve("pgdata")).doesNotExist();
+    }
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Issue 22: reports at size. Fills AdGrid's PostgreSQL with a long tail (banners drawn Zipf-like from
+# BANNERS, publishers from PUBLISHERS, 1,000 campaigns), DAYS days of minute rows (MINUTE_ROWS_PER_DAY
+# a day) plus hour rows for the rest of a year, then times three reports through the reporting API,
+# first read from minutes only (the design before rollups: rollup_state says nothing is rolled), then
+# after the rollup job rolled them (hours, days), on the same data in the same run:
+#   Q1 a campaign's 30-day hourly report, Q2 the top-100 banners of a day, Q3 a 90-day daily CSV of a campaign.
+# Prints per query p50/p99 over RUNS requests and the counter rows PostgreSQL read for one request
+# (pg_stat_user_tables), then bytes per row of each table and the storage arithmetic of docs/SCALING.md.
+#
+# usage: BENCH_START=1 bench/report-size.sh        (starts a private AdGrid; see bench/lib.sh)
+#   DAYS=90 MINUTE_ROWS_PER_DAY=300000 HOUR_ROWS_PER_DAY=200000 BANNERS=100000 PUBLISHERS=1000 RUNS=30
+# The issue's full size is MINUTE_ROWS_PER_DAY=14000000 with DAYS=7 (100 M minute rows): hours of filling
+# on a 2-core box, so the defaults are smaller; the figures say which size they were measured at.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+DAYS="${DAYS:-90}"; MROWS="${MINUTE_ROWS_PER_DAY:-300000}"; HROWS="${HOUR_ROWS_PER_DAY:-200000}"
+BANNERS="${BANNERS:-100000}"; PUBLISHERS="${PUBLISHERS:-1000}"; RUNS="${RUNS:-30}"
+export BENCH_ADGRID_ENV="${BENCH_ADGRID_ENV:-ADGRID_ROLLUP_INTERVAL=24h}"   # the script runs the job itself
+trap 'adgrid_down' EXIT
+adgrid_up
+
+sql() { psql_value "$1"; }
+today=$(date -u +%F)
+first=$(date -u -d "$today - $DAYS days" +%F)
+year_ago=$(date -u -d "$today - 365 days" +%F)
+bench_log "filling: $DAYS days of minutes ($MROWS rows a day) from $first, hours from $year_ago ($HROWS rows a day)"
+t0=$SECONDS
+sql "SELECT ensure_counter_partitions('$first'::date, $DAYS + 1)" >/dev/null
+# Zipf-like ids: exp(random * ln N) is log-uniform, so id k is drawn with probability about 1/(k ln N).
+sql "INSERT INTO counter_minute (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
+     SELECT m, (b - 1) % 1000 + 1, b, p, 1 + (random() * 40)::int, (random() < 0.3)::int, (random() < 0.02)::int,
+            (random() < 0.02)::int * 12500000
+     FROM (SELECT '$first'::timestamptz + (n % ($DAYS * 1440)) * interval '1 minute' AS m,
+                  floor(exp(random() * ln($BANNERS)))::bigint AS b, floor(exp(random() * ln($PUBLISHERS)))::bigint AS p
+           FROM generate_series(0, $DAYS::bigint * $MROWS - 1) n) r
+     ON CONFLICT DO NOTHING" >/dev/null
+sql "SELECT ensure_rollup_partition('counter_hour', m) FROM generate_series('$year_ago'::timestamptz, '$first'::timestamptz, interval '1 month') m" >/dev/null
+sql "SELECT ensure_rollup_partition('counter_hour', '$first'::timestamptz)" >/dev/null
+sql "INSERT INTO counter_hour (hour, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
+     SELECT '$year_ago'::timestamptz + (n % ((365 - $DAYS) * 24)) * interval '1 hour', (b - 1) % 1000 + 1, b, p,
+            1 + (random() * 400)::int, (random() < 0.9)::int * 3, (random() < 0.1)::int, (random() < 0.1)::int * 12500000
+     FROM (SELECT n, floor(exp(random() * ln($BANNERS)))::bigint AS b, floor(exp(random() * ln($PUBLISHERS)))::bigint AS p
+           FROM generate_series(0, (365 - $DAYS)::bigint * $HROWS - 1) n) r
+     ON CONFLICT DO NOTHING" >/dev/null
+sql "ANALYZE" >/dev/null
+bench_log "filled in $((SECONDS - t0)) s: $(sql "SELECT count(*) FROM counter_minute") minute rows, $(sql "SELECT count(*) FROM counter_hour") hour rows"
+
+campaign=$(sql "SELECT campaign_id FROM counter_minute GROUP BY 1 ORDER BY sum(impressions) DESC LIMIT 1")
+now_hour=$(date -u +%Y-%m-%dT%H:00:00Z)
+q1="$REPORTING/api/v1/stats?campaign=$campaign&from=$(date -u -d "$today - 30 days" +%F)T00:00:00Z&to=$now_hour&granularity=hour"
+q2="$REPORTING/api/v1/top?dimension=banner&metric=impressions&limit=100&from=$(date -u -d "$today - 2 days" +%F)&to=$(date -u -d "$today - 1 days" +%F)"
+q3="$REPORTING/api/v1/stats?campaign=$campaign&from=$(date -u -d "$today - 90 days" +%F)&to=$today&granularity=day&format=csv"
+
+# p50 and p99 of RUNS requests (ms), and the counter rows one request read.
+time_query() {
+  local url="$1" times=()
+  curl -sf -o /dev/null "$url" || { echo "query failed: $url" >&2; curl -s "$url" | head -c 300 >&2; return 1; }
+  for ((i = 0; i < RUNS; i++)); do times+=("$(curl -s -o /dev/null -w '%{time_total}' "$url")"); done
+  sql "SELECT pg_stat_reset()" >/dev/null
+  curl -s -o /dev/null "$url"; sleep 1
+  local read; read=$(sql "SELECT coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0) FROM pg_stat_user_tables
+                           WHERE relname ~ '^counter_(minute|hour|day)_'")
+  printf '%s\n' "${times[@]}" | sort -n | awk -v read="$read" '{ t[NR] = $1 * 1000 }
+      END { p99 = int(NR * 0.99 + 0.999); if (p99 > NR) p99 = NR; printf "%.1f | %.1f | %s", t[int((NR + 1) / 2)], t[p99], read }'
+}
+
+# The year's hours before the minutes are rolled into days as the job would have (it rolls from the boundary on).
+sql "SELECT ensure_rollup_partition('counter_day', '$year_ago'::timestamptz), ensure_rollup_partition('counter_day', '$first'::timestamptz)" >/dev/null
+sql "INSERT INTO counter_day (day, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
+     SELECT date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', campaign_id, banner_id, publisher_id, sum(impressions),
+            sum(clicks), sum(conversions), sum(revenue_micros), sum(suspect_clicks)
+     FROM counter_hour WHERE hour < '$first' GROUP BY 1, 2, 3, 4" >/dev/null
+
+# Before: rollup_state says nothing is rolled, so every report reads minutes (the old design).
+before_state=$(sql "SELECT minutes_from || '|' || hours_from || '|' || hours_until || '|' || days_until FROM rollup_state")
+sql "UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = '$first', days_until = '$first'" >/dev/null
+declare -A before
+for q in q1 q2 q3; do before[$q]=$(time_query "${!q}"); done
+
+# After: roll every closed hour and day (the job, run as AdGrid runs it, until it catches up).
+bench_log "rolling up $DAYS days (the job rolls 48 hours a run)"
+t0=$SECONDS
+while :; do
+  r=$(curl -sf -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "$REPORTING/api/v1/admin/rollup")
+  echo "$r" >&2
+  [[ "$r" == *'"hours":0'* && "$r" == *'"days":0'* ]] && break
+done
+roll_secs=$((SECONDS - t0))
+declare -A after
+for q in q1 q2 q3; do after[$q]=$(time_query "${!q}"); done
+
+echo
+echo "size: $DAYS days x $MROWS minute rows a day, 365 days of hours ($HROWS rows a day), $BANNERS banners, $PUBLISHERS publishers; rollup of the minutes took ${roll_secs}s"
+echo
+echo "| query | before: p50 ms | p99 ms | counter rows read | after: p50 ms | p99 ms | counter rows read |"
+echo "|---|---|---|---|---|---|---|"
+echo "| Q1 campaign $campaign, 30 days hourly | ${before[q1]} | ${after[q1]} |"
+echo "| Q2 top-100 banners of a day | ${before[q2]} | ${after[q2]} |"
+echo "| Q3 campaign $campaign, 90 days daily CSV | ${before[q3]} | ${after[q3]} |"
+echo
+echo "| table | rows | bytes (with indexes) | bytes per row |"
+echo "|---|---|---|---|"
+for t in counter_minute counter_hour counter_day; do
+  rows=$(sql "SELECT count(*) FROM $t")
+  bytes=$(sql "SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '$t'")
+  echo "| $t | $rows | $bytes | $(( rows > 0 ? bytes / rows : 0 )) |"
+done

@@ -1,0 +1,243 @@
+package io.adgrid.faults;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import com.zaxxer.hikari.HikariDataSource;
+import io.adgrid.persister.catalog.DemoCatalog;
+import io.adgrid.persister.schema.Database;
+
+/**
+ * A real AdGrid deployment on this machine, one process per role from the executable jar: data
+ * members m1..mN (each with its own var and journal directory, the journal on a small tmpfs when
+ * the runner may mount one), gateways g1 and g2, reporting r, and a private PostgreSQL. Ports are
+ * free ephemeral ones picked at start; the cluster name is {@code faults-<random>}.
+ */
+final class Cluster implements AutoCloseable {
+
+    static final String TOKEN = "faults-admin-token";
+    /** Hazelcast's default is 60 s; a SIGSTOP past it would take a minute of every short run. */
+    static final int HEARTBEAT_SECONDS = 15;
+    private static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+            "--add-opens=java.management/sun.management=ALL-UNNAMED", "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED",
+            "-Dhazelcast.phone.home.enabled=false", "-Dchronicle.analytics.disable=true",
+            "-Dhazelcast.max.no.heartbeat.seconds=" + HEARTBEAT_SECONDS, "-XX:+ExitOnOutOfMemoryError",
+            // Up to 7 JVMs share the box (2 cores here, with other builds): C1 only and one GC thread start them in
+            // a fraction of the CPU; the runner checks counts, not speed.
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    final Path work;
+    final Postgres postgres;
+    final String clusterName = "faults-" + UUID.randomUUID().toString().substring(0, 8);
+    final Map<String, Proc> members = new LinkedHashMap<>();
+    final Map<String, Proc> gateways = new LinkedHashMap<>();
+    final Map<String, String> gatewayUrls = new LinkedHashMap<>();
+    final Map<String, Path> journalRoots = new LinkedHashMap<>();
+    final List<Path> tmpfs = new ArrayList<>();
+    Proc reporting;
+    String reportingUrl;
+    private final Path jar;
+    private final List<String> extraJvmArgs;
+    private final List<String> common;
+    private final List<Proc> extras = new ArrayList<>();
+
+    Cluster(Path work, Path jar, int memberCount, List<String> extraJvmArgs) throws Exception {
+        this.work = work;
+        this.jar = jar;
+        this.extraJvmArgs = extraJvmArgs;
+        Files.createDirectories(work);
+        Postgres.run("chmod", "755", work.toString());
+        Files.createDirectories(work.resolve("pg"));
+        Postgres.run("chmod", "755", work.resolve("pg").toString());
+        postgres = new Postgres(work.resolve("pg"), freePort());
+        postgres.init();
+        try (HikariDataSource pool = Database.pool(postgres.settings("postgres"), "faults-seed", 2)) {
+            Database.migrate(pool);
+            DemoCatalog.seedIfEmpty(pool);
+        }
+        postgres.createDatabase("faults_other");
+        List<Integer> memberPorts = new ArrayList<>();
+        for (int m = 0; m < memberCount; m++) {
+            memberPorts.add(freePort());
+        }
+        common = List.of("--adgrid.db.url=" + postgres.settings("postgres").url(), "--adgrid.db.password=" + Postgres.PASSWORD,
+                "--adgrid.grid.cluster-name=" + clusterName,
+                "--adgrid.members=" + String.join(",", memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()),
+                "--adgrid.ops.metrics-port=0", "--adgrid.fraud.max-clicks-per-ip-per-minute=0");
+        for (int m = 1; m <= memberCount; m++) {
+            String name = "m" + m;
+            Path journal = work.resolve(name).resolve("journal");
+            Files.createDirectories(journal);
+            if (mountTmpfs(journal)) {
+                tmpfs.add(journal);
+            }
+            journalRoots.put(name, journal);
+            members.put(name, proc(name, "node", List.of("--adgrid.grid.port=" + memberPorts.get(m - 1),
+                    "--adgrid.var-dir=" + work.resolve(name).resolve("var"), "--adgrid.journal.dir=" + journal)));
+        }
+        for (int g = 1; g <= 2; g++) {
+            String name = "g" + g;
+            int http = freePort();
+            gateways.put(name, proc(name, "gateway", List.of("--adgrid.grid.port=" + freePort(), "--adgrid.gateway.port=" + http,
+                    "--adgrid.var-dir=" + work.resolve(name).resolve("var"))));
+            gatewayUrls.put(name, "http://127.0.0.1:" + http);
+        }
+        int reportingPort = freePort();
+        reporting = proc("r", "reporting", List.of("--adgrid.grid.port=" + freePort(), "--server.port=" + reportingPort,
+                "--adgrid.admin.token=" + TOKEN, "--adgrid.var-dir=" + work.resolve("r").resolve("var")));
+        reportingUrl = "http://127.0.0.1:" + reportingPort;
+    }
+
+    private Proc proc(String name, String role, List<String> flags) throws IOException {
+        return new Proc(name, command(role, flags, common), work.resolve(name + ".log"));
+    }
+
+    private List<String> command(String role, List<String> flags, List<String> base) {
+        List<String> c = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m"));
+        c.addAll(JVM_FLAGS);
+        c.add("-Djna.tmpdir=" + work.resolve("tmp"));
+        c.add("-Djava.util.prefs.userRoot=" + work.resolve("tmp"));
+        c.addAll(extraJvmArgs);
+        c.addAll(List.of("-jar", jar.toString(), role));
+        c.addAll(base);
+        c.addAll(flags);
+        return c;
+    }
+
+    /** Starts everything and waits until every member sees all, both gateways answer /healthz 200 and reporting answers. */
+    void start(Duration timeout) throws Exception {
+        for (Proc m : members.values()) {
+            m.start();
+        }
+        awaitMembers(timeout);
+        for (Proc g : gateways.values()) {
+            g.start();
+        }
+        reporting.start();
+        awaitReady(timeout);
+    }
+
+    void awaitMembers(Duration timeout) throws InterruptedException {
+        await("every data member sees " + members.size(), timeout,
+                () -> members.values().stream().allMatch(m -> m.alive() && m.dataMembersSeen() == members.size()));
+    }
+
+    void awaitReady(Duration timeout) throws InterruptedException {
+        awaitMembers(timeout);
+        await("both gateways answer /healthz 200 and reporting answers", timeout,
+                () -> gatewayUrls.values().stream().allMatch(g -> status(g + "/healthz") == 200)
+                        && status(reportingUrl + "/api/v1/stats?from=2000-01-01&to=2100-01-01&source=live") == 200);
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    static int status(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    Proc proc(String name) {
+        return members.containsKey(name) ? members.get(name) : gateways.get(name);
+    }
+
+    /** An extra data member of this cluster on the journal root of {@code member} (START_FAILS). */
+    Proc extraMember(String member) throws IOException {
+        Proc p = new Proc("x", command("node", List.of("--adgrid.grid.port=" + freePort(),
+                "--adgrid.var-dir=" + work.resolve("x").resolve("var"), "--adgrid.journal.dir=" + journalRoots.get(member)), common),
+                work.resolve("x.log"));
+        extras.add(p);
+        return p;
+    }
+
+    /** A whole other deployment (own database, own cluster, own ports) on the journal root of {@code member}. */
+    Proc otherDeployment(String member) throws IOException {
+        int port = freePort();
+        List<String> other = List.of("--adgrid.db.url=" + postgres.settings("faults_other").url(), "--adgrid.db.password=" + Postgres.PASSWORD,
+                "--adgrid.grid.cluster-name=" + clusterName + "-other", "--adgrid.members=127.0.0.1:" + port,
+                "--adgrid.ops.metrics-port=0", "--adgrid.grid.port=" + port, "--adgrid.gateway.port=" + freePort(),
+                "--server.port=" + freePort(), "--adgrid.var-dir=" + work.resolve("other").resolve("var"),
+                "--adgrid.journal.dir=" + journalRoots.get(member));
+        Proc p = new Proc("other", command("run", List.of(), other), work.resolve("other.log"));
+        extras.add(p);
+        return p;
+    }
+
+    private static boolean mountTmpfs(Path dir) {
+        if (!"root".equals(System.getProperty("user.name")) || System.getenv("ADGRID_FAULTS_NO_TMPFS") != null) {
+            return false;
+        }
+        try {
+            Postgres.run("mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", dir.toString());
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    List<Proc> all() {
+        List<Proc> all = new ArrayList<>(members.values());
+        all.addAll(gateways.values());
+        all.add(reporting);
+        all.addAll(extras);
+        return all;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Proc p : all()) {
+            p.kill();
+        }
+        if (postgres.running()) {
+            try {
+                postgres.stop(true);
+            } catch (Exception e) {
+                System.err.println("faults: PostgreSQL stop failed: " + e.getMessage());
+            }
+        }
+        for (Path t : tmpfs) {
+            try {
+                Postgres.run("umount", "-l", t.toString());
+            } catch (Exception e) {
+                System.err.println("faults: umount " + t + " failed: " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.adgrid.faults;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** What each {@link Schedule.Nemesis} does to the {@link Cluster}, and how it is undone. */
+final class Nemeses {
+
+    private static final Duration BACK = Duration.ofSeconds(400);
+
+    private Nemeses() {
+    }
+
+    static void run(Schedule.Step step, Cluster cluster, java.io.PrintStream out) throws Exception {
+        List<Proc> targets = new ArrayList<>();
+        for (String t : step.targets()) {
+            Proc p = cluster.proc(t);
+            if (p != null) {
+                targets.add(p);
+            }
+        }
+        switch (step.nemesis()) {
+            case KILL, KILL_TWO, KILL_ALL_MEMBERS, KILL_EVERYTHING, KILL_GATEWAY -> {
+                for (Proc p : targets) {
+                    p.resume();
+                }
+                // SIGKILL to each first, then wait: as close to "at once" as separate processes get.
+                List<Thread> killers = new ArrayList<>();
+                for (Proc p : targets) {
+                    Thread k = new Thread(() -> {
+                        try {
+                            p.kill();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    k.start();
+                    killers.add(k);
+                }
+                for (Thread k : killers) {
+                    k.join();
+                }
+                TimeUnit.SECONDS.sleep(step.holdSeconds());
+                for (Proc p : targets) {
+                    p.start();
+                }
+                awaitBack(cluster, targets, out);
+            }
+            case PAUSE -> {
+                Proc p = targets.get(0);
+                p.pause();
+                TimeUnit.SECONDS.sleep(step.holdSeconds());
+                p.resume();
+            }
+            case RESTART -> {
+                restart(targets.get(0), List.of(), Map.of(), out);
+                awaitBack(cluster, targets, out);
+            }
+            case ROLLING_RESTART -> {
+                for (Proc p : targets) {
+                    restart(p, List.of(), Map.of(), out);
+                    awaitBack(cluster, List.of(p), out);
+                }
+            }
+            case POSTGRES_STOP -> {
+                cluster.postgres.stop(step.param() == 1);
+                TimeUnit.SECONDS.sleep(step.holdSeconds());
+                cluster.postgres.start();
+            }
+            case CLOCK_SKEW -> {
+                Proc p = targets.get(0);
+                String offset = (step.param() > 0 ? "+" : "") + step.param() + "s";
+                restart(p, List.of("faketime", "-f", offset), Map.of("FAKETIME_DONT_FAKE_MONOTONIC", "1"), out);
+                awaitBack(cluster, targets, out);
+                TimeUnit.SECONDS.sleep(step.holdSeconds());
+                restart(p, List.of(), Map.of(), out);
+                awaitBack(cluster, targets, out);
+            }
+            case DISK_FULL -> {
+                Path root = cluster.journalRoots.get(step.targets().get(0));
+                if (!cluster.tmpfs.contains(root)) {
+                    out.println("faults: no tmpfs on " + root + " (not root?): DISK_FULL skipped");
+                    return;
+                }
+                fill(root.resolve(".ballast"));
+                TimeUnit.SECONDS.sleep(step.holdSeconds());
+                Files.deleteIfExists(root.resolve(".ballast"));
+            }
+            case START_FAILS -> {
+                Proc x = cluster.extraMember(step.targets().get(1));
+                x.start();
+                TimeUnit.SECONDS.sleep(step.param());
+                x.kill();
+            }
+            case SHARED_JOURNAL_ROOT -> {
+                Proc other = cluster.otherDeployment(step.targets().get(1));
+                other.start();
+                TimeUnit.SECONDS.sleep(step.holdSeconds());
+                other.terminate(60);
+            }
+        }
+    }
+
+    private static void restart(Proc p, List<String> launcher, Map<String, String> env, java.io.PrintStream out) throws Exception {
+        if (!p.terminate(90)) {
+            out.println("faults: " + p.name + " did not exit within 90 s of SIGTERM; killed");
+        }
+        p.start(launcher, env);
+    }
+
+    /** Waits until restarted members have joined and restarted gateways answer; a slow return is noted, not fatal. */
+    private static void awaitBack(Cluster cluster, List<Proc> targets, java.io.PrintStream out) throws InterruptedException {
+        try {
+            Cluster.await(targets.stream().map(p -> p.name).toList() + " back", BACK, () -> targets.stream().allMatch(p -> {
+                if (!p.alive()) {
+                    return false;
+                }
+                if (cluster.members.containsValue(p)) {
+                    return p.dataMembersSeen() > 0;
+                }
+                return Cluster.status(cluster.gatewayUrls.get(p.name) + "/healthz") > 0;
+            }));
+        } catch (IllegalStateException e) {
+            out.println("faults: " + e.getMessage());
+        }
+    }
+
+    /** Writes until the file system is full. */
+    private static void fill(Path ballast) throws IOException {
+        byte[] chunk = new byte[1 << 16];
+        try (OutputStream o = Files.newOutputStream(ballast)) {
+            while (true) {
+                o.write(chunk);
+            }
+        } catch (IOException full) {
+            // ENOSPC: the point
+        }
+    }
+
+    static void freeDisks(Cluster cluster) throws IOException {
+        for (Path root : cluster.journalRoots.values()) {
+            Files.deleteIfExists(root.resolve(".ballast"));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.adgrid.faults;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One AdGrid process slot (m1, g1, r, …): the command it starts with, and the process running it
+ * now, if any. Each start appends to the slot's log file, so a run's logs show every life.
+ */
+final class Proc {
+
+    final String name;
+    private final List<String> command;
+    private final Path log;
+    private volatile Process process;
+    private volatile boolean paused;
+    private int starts;
+
+    Proc(String name, List<String> command, Path log) {
+        this.name = name;
+        this.command = List.copyOf(command);
+        this.log = log;
+    }
+
+    /** Starts the slot's command, under {@code launcher} (e.g. faketime) when given. */
+    synchronized void start(List<String> launcher, Map<String, String> env) throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        List<String> c = new ArrayList<>(launcher);
+        c.addAll(command);
+        Files.writeString(log, "\n=== start " + (++starts) + " of " + name + (launcher.isEmpty() ? "" : " under " + launcher) + " at "
+                + java.time.Instant.now() + " ===\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        ProcessBuilder pb = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        process = pb.start();
+        paused = false;
+    }
+
+    void start() throws IOException {
+        start(List.of(), Map.of());
+    }
+
+    boolean alive() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Path log() {
+        return log;
+    }
+
+    void kill() throws InterruptedException {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            if (paused) {
+                signal("CONT");
+            }
+            // Under faketime the JVM is a child of the launcher: kill it, not only the launcher.
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        paused = false;
+    }
+
+    /** SIGTERM and waits; SIGKILL if it has not exited in time. */
+    boolean terminate(long seconds) throws InterruptedException {
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return true;
+        }
+        if (paused) {
+            resume();
+        }
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
+        if (p.waitFor(seconds, TimeUnit.SECONDS)) {
+            return true;
+        }
+        kill();
+        return false;
+    }
+
+    void pause() {
+        if (alive()) {
+            signal("STOP");
+            paused = true;
+        }
+    }
+
+    void resume() {
+        if (alive() && paused) {
+            signal("CONT");
+        }
+        paused = false;
+    }
+
+    boolean paused() {
+        return paused;
+    }
+
+    private void signal(String sig) {
+        try {
+            List<String> c = new ArrayList<>(List.of("kill", "-" + sig, Long.toString(process.pid())));
+            process.descendants().forEach(d -> c.add(Long.toString(d.pid())));
+            new ProcessBuilder(c).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Data members in the last member list this process logged (lite members are marked {@code lite}); 0 before the first. */
+    int dataMembersSeen() {
+        String text;
+        try {
+            text = Files.readString(log);
+        } catch (IOException e) {
+            return 0;
+        }
+        int start = text.lastIndexOf("=== start ");
+        int list = text.lastIndexOf("Members {size:");
+        int end = list < start ? -1 : text.indexOf("\n]", list);
+        if (end < 0) {
+            return 0;
+        }
+        return (int) text.substring(list, end).lines().map(String::strip)
+                .filter(line -> line.startsWith("Member [") && !line.contains(" lite")).count();
+    }
+
+    String tail(int chars) {
+        try {
+            String text = Files.readString(log);
+            return text.substring(Math.max(0, text.length() - chars));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}

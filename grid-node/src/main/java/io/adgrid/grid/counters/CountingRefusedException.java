@@ -1,0 +1,15 @@
+package io.adgrid.grid.counters;
+
+import com.hazelcast.core.HazelcastException;
+
+/**
+ * A member refuses a batch that counts because this life of the grid has not yet replayed every
+ * journal of a dead one (issue 17.2): counted now, a retried event would be counted again by the
+ * replay. Not retried by Hazelcast; the gateway answers {@code 503 recovering} and the client retries.
+ */
+public class CountingRefusedException extends HazelcastException {
+
+    public CountingRefusedException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,13 @@
+package io.adgrid.grid.counters;
+
+import com.hazelcast.map.EntryProcessor;
+
+/**
+ * A processor that needs the time and the ts window of the member that owns the partition. The
+ * owner stamps a copy before running it (see {@link BackedUpEntryOperation}); the backup gets that
+ * copy, so both reach the same state whatever the caller's clock.
+ */
+interface OwnerStamped {
+
+    EntryProcessor<?, ?, ?> stamped(long ownerNowMillis, ReplayWindow window);
+}

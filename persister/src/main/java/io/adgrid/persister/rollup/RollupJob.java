@@ -1,0 +1,305 @@
+package io.adgrid.persister.rollup;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rolls closed hours of counter_minute up into counter_hour, closed days of counter_hour into
+ * counter_day, and drops the partitions of detail older than its retention (issue 22).
+ *
+ * <p>Each hour or day is rolled in one transaction that also moves its boundary in
+ * {@code rollup_state}, holding that row {@code FOR UPDATE}: a write-behind transaction holds it
+ * {@code FOR SHARE}, so a count is either committed before the roll reads the finer table, or
+ * written after it, into the coarser table as well. Interrupted anywhere, a roll leaves nothing;
+ * run again, it does the same work once. Old detail goes by dropping whole partitions (never a
+ * mass DELETE), after the boundary that tells readers and writers to stop using it has moved.
+ * Any process may run the job; a session advisory lock lets one run at a time.
+ */
+public final class RollupJob {
+
+    private static final Logger log = LoggerFactory.getLogger(RollupJob.class);
+    private static final long LOCK = 0x4144_4752_4f4c_4cL; // "ADGROLL"
+    /** Most hours rolled per run, so a long backlog is caught up over several runs, not one long one. */
+    private static final int MAX_HOURS_PER_RUN = 48;
+
+    /**
+     * @param minuteRetention how long minute detail is kept (days, whole UTC days dropped)
+     * @param hourRetention   how long hour rows are kept (whole UTC months dropped); days stay forever
+     * @param hourDelay       how long after an hour ends it is rolled (late counts are added anyway)
+     */
+    public record Settings(Duration minuteRetention, Duration hourRetention, Duration hourDelay) {
+        public static final Settings DEFAULT = new Settings(Duration.ofDays(7), Duration.ofDays(400), Duration.ofMinutes(5));
+
+        public Settings {
+            if (minuteRetention.compareTo(Duration.ofDays(1)) < 0 || hourRetention.compareTo(Duration.ofDays(31)) < 0) {
+                throw new IllegalArgumentException("minute retention must be at least 1 day and hour retention at least 31 days");
+            }
+        }
+    }
+
+    /** What one run did. */
+    public record Result(int hoursRolled, int daysRolled, long rowsRolled, int partitionsDropped, boolean ran) {
+        static final Result SKIPPED = new Result(0, 0, 0, 0, false);
+    }
+
+    /** The job's state as the dashboard shows it. */
+    public record Status(Instant hoursUntil, Instant daysUntil, Instant minutesFrom, Instant hoursFrom,
+                         Instant lastRun, long rowsRolled, long partitionsDropped) {
+        /** How far the hour rollup is behind: the time since the oldest hour not rolled yet ended. */
+        public Duration lag(Instant now) {
+            Duration d = Duration.between(hoursUntil.plus(1, ChronoUnit.HOURS), now);
+            return d.isNegative() ? Duration.ZERO : d;
+        }
+    }
+
+    private final DataSource dataSource;
+    private final Settings settings;
+
+    public RollupJob(DataSource dataSource, Settings settings) {
+        this.dataSource = dataSource;
+        this.settings = settings;
+    }
+
+    /** Rolls what is due at {@code now} and drops what is past retention; skipped while another process runs it. */
+    public Result run(Instant now) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            if (!advisoryLock(c, "pg_try_advisory_lock")) {
+                return Result.SKIPPED;
+            }
+            try {
+                return runLocked(c, now);
+            } finally {
+                c.setAutoCommit(true);
+                advisoryLock(c, "pg_advisory_unlock");
+            }
+        }
+    }
+
+    private Result runLocked(Connection c, Instant now) throws SQLException {
+        long dueUntil = RollupBoundaries.minute(java.sql.Timestamp.from(now.minus(settings.hourDelay())));
+        int hours = 0;
+        int days = 0;
+        long rows = 0;
+        RollupBoundaries b = current(c);
+        while (hours < MAX_HOURS_PER_RUN && b.hoursUntil() + 60 <= dueUntil) {
+            rows += roll(c, CounterTable.MINUTE, CounterTable.HOUR, b.hoursUntil(), "hours_until");
+            hours++;
+            b = current(c);
+        }
+        while (b.daysUntil() + 24 * 60 <= b.hoursUntil()) {
+            rows += roll(c, CounterTable.HOUR, CounterTable.DAY, b.daysUntil(), "days_until");
+            days++;
+            b = current(c);
+        }
+        int dropped = dropMinutes(c, now, b) + dropHours(c, now, b);
+        c.setAutoCommit(true);
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE rollup_state SET last_run = now(), rows_rolled = rows_rolled + ?, partitions_dropped = partitions_dropped + ? WHERE id = 1")) {
+            ps.setLong(1, rows);
+            ps.setLong(2, dropped);
+            ps.executeUpdate();
+        }
+        if (hours + days + dropped > 0) {
+            log.info("rollup: {} hour(s) and {} day(s) rolled ({} rows), {} partition(s) dropped", hours, days, rows, dropped);
+        }
+        return new Result(hours, days, rows, dropped, true);
+    }
+
+    /** Rolls the {@code to}-row starting at {@code start} (epoch minutes) from {@code from} and moves {@code boundary} past it. */
+    private static long roll(Connection c, CounterTable from, CounterTable to, long start, String boundary) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            long locked = lockBoundary(c, boundary);
+            if (locked != start) {
+                c.rollback();
+                return 0;
+            }
+            ensurePartitions(c, to, LongStream.of(start));
+            long rows;
+            try (PreparedStatement ps = c.prepareStatement(("INSERT INTO %1$s (%2$s, campaign_id, banner_id, publisher_id,"
+                    + " impressions, clicks, conversions, revenue_micros, suspect_clicks)"
+                    + " SELECT ?, campaign_id, banner_id, publisher_id, sum(impressions), sum(clicks), sum(conversions),"
+                    + " sum(revenue_micros), sum(suspect_clicks) FROM %3$s WHERE %4$s >= ? AND %4$s < ?"
+                    + " GROUP BY campaign_id, banner_id, publisher_id").formatted(to.table, to.column, from.table, from.column))) {
+                ps.setTimestamp(1, RollupBoundaries.timestamp(start));
+                ps.setTimestamp(2, RollupBoundaries.timestamp(start));
+                ps.setTimestamp(3, RollupBoundaries.timestamp(start + to.minutes));
+                rows = ps.executeUpdate();
+            }
+            setBoundary(c, boundary, start + to.minutes);
+            c.commit();
+            return rows;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        }
+    }
+
+    /** Drops counter_minute days before both the retention and the rolled hours. */
+    private int dropMinutes(Connection c, Instant now, RollupBoundaries b) throws SQLException {
+        long keepFrom = Math.min(startOfDay(now.minus(settings.minuteRetention())), b.hoursUntil() - Math.floorMod(b.hoursUntil(), 24 * 60));
+        if (keepFrom > b.minutesFrom()) {
+            moveBoundary(c, "minutes_from", keepFrom);
+        }
+        return dropPartitions(c, CounterTable.MINUTE, Math.max(keepFrom, b.minutesFrom()));
+    }
+
+    /** Drops counter_hour months before both the retention and the rolled days. */
+    private int dropHours(Connection c, Instant now, RollupBoundaries b) throws SQLException {
+        long keepFrom = Math.min(startOfMonth(now.minus(settings.hourRetention())), startOfMonth(Instant.ofEpochSecond(b.daysUntil() * 60)));
+        if (keepFrom > b.hoursFrom()) {
+            moveBoundary(c, "hours_from", keepFrom);
+        }
+        return dropPartitions(c, CounterTable.HOUR, Math.max(keepFrom, b.hoursFrom()));
+    }
+
+    private static void moveBoundary(Connection c, String boundary, long minute) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            lockBoundary(c, boundary);
+            setBoundary(c, boundary, minute);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        }
+    }
+
+    /** Drops the partitions of {@code table} that end at or before {@code before} (epoch minutes). */
+    private static int dropPartitions(Connection c, CounterTable table, long before) throws SQLException {
+        c.setAutoCommit(true);
+        List<String> old = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT p.relname, pg_get_expr(p.relpartbound, p.oid) FROM pg_inherits i
+                JOIN pg_class p ON p.oid = i.inhrelid JOIN pg_class t ON t.oid = i.inhparent
+                WHERE t.relname = ?""")) {
+            ps.setString(1, table.table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long end = upperBound(c, rs.getString(2));
+                    if (end <= before) {
+                        old.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        int dropped = 0;
+        for (String partition : old) {
+            try (Statement s = c.createStatement()) {
+                // A drop waits for readers of the parent table; give up after a while and try at the next run.
+                s.execute("SET lock_timeout = '5s'");
+                s.execute("DROP TABLE IF EXISTS " + quoteIdent(partition));
+                dropped++;
+            } catch (SQLException e) {
+                log.warn("rollup: could not drop {} yet ({}); trying again at the next run", partition, e.getMessage());
+            } finally {
+                try (Statement s = c.createStatement()) {
+                    s.execute("RESET lock_timeout");
+                }
+            }
+        }
+        return dropped;
+    }
+
+    /** The upper bound of a partition bound expression ({@code FOR VALUES FROM ('…') TO ('…')}), in epoch minutes. */
+    private static long upperBound(Connection c, String bound) throws SQLException {
+        int to = bound.indexOf("TO ('");
+        String value = bound.substring(to + 5, bound.indexOf("')", to));
+        try (PreparedStatement ps = c.prepareStatement("SELECT ?::timestamptz")) {
+            ps.setString(1, value);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return RollupBoundaries.minute(rs.getTimestamp(1));
+            }
+        }
+    }
+
+    /** Makes the partitions of a rollup table holding the given row starts (epoch minutes). */
+    public static void ensurePartitions(Connection c, CounterTable table, LongStream rowStarts) throws SQLException {
+        long[] months = rowStarts.map(m -> startOfMonth(Instant.ofEpochSecond(m * 60))).distinct().toArray();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ensure_rollup_partition(?, ?)")) {
+            for (long m : months) {
+                ps.setString(1, table.table);
+                ps.setTimestamp(2, RollupBoundaries.timestamp(m));
+                ps.executeQuery().close();
+            }
+        }
+    }
+
+    /** The job's state as PostgreSQL holds it (null before the migration ran). */
+    public Status status() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return status(c);
+        }
+    }
+
+    public static Status status(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT hours_until, days_until, minutes_from, hours_from, last_run, rows_rolled, partitions_dropped FROM rollup_state WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            return new Status(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(),
+                    rs.getTimestamp(4).toInstant(), rs.getTimestamp(5) == null ? null : rs.getTimestamp(5).toInstant(),
+                    rs.getLong(6), rs.getLong(7));
+        }
+    }
+
+    private static RollupBoundaries current(Connection c) throws SQLException {
+        c.setAutoCommit(true);
+        return RollupBoundaries.read(c);
+    }
+
+    private static long lockBoundary(Connection c, String boundary) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + boundary + " FROM rollup_state WHERE id = 1 FOR UPDATE");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return RollupBoundaries.minute(rs.getTimestamp(1));
+        }
+    }
+
+    private static void setBoundary(Connection c, String boundary, long minute) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE rollup_state SET " + boundary + " = ? WHERE id = 1")) {
+            ps.setTimestamp(1, RollupBoundaries.timestamp(minute));
+            ps.executeUpdate();
+        }
+    }
+
+    private static boolean advisoryLock(Connection c, String function) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + function + "(?)")) {
+            ps.setLong(1, LOCK);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static long startOfDay(Instant t) {
+        return LocalDate.ofInstant(t, ZoneOffset.UTC).toEpochDay() * 24 * 60;
+    }
+
+    private static long startOfMonth(Instant t) {
+        ZonedDateTime month = t.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1);
+        return month.toEpochSecond() / 60;
+    }
+
+    private static String quoteIdent(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,148 @@
+package io.adgrid.reporting.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.CounterKey;
+import io.adgrid.grid.counters.Counts;
+import io.adgrid.persister.rollup.RollupJob;
+import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.persister.writebehind.CounterWriter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reports read the coarsest table that answers them (issue 22) and give the same answers as from
+ * minutes: across rollup boundaries, after a late count into a rolled hour, and after minute
+ * partitions were dropped.
+ */
+class RollupReportsIT {
+
+    private static final Instant DAY1 = Instant.parse("2026-01-10T00:00:00Z");
+    private static final long M1 = DAY1.getEpochSecond() / 60;
+    /** Not whole hours or days: every query below spans minute, hour and day pieces once rolled. */
+    private static final Instant FROM = DAY1.plusSeconds(37 * 60);
+    private static final Instant TO = DAY1.plus(Duration.ofDays(3)).minusSeconds(23 * 60);
+
+    private static TestDatabase db;
+    private static StatsRepository reports;
+
+    @BeforeAll
+    static void start() {
+        db = TestDatabase.start();
+        reports = new StatsRepository(db.dataSource());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @Test
+    void rolledUpReportsAnswerAsMinutesDidThroughLateCountsAndDroppedPartitions() throws SQLException {
+        db.truncateCounters();
+        db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?",
+                Timestamp.from(DAY1), Timestamp.from(DAY1));
+        db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf("2026-01-10"));
+        addTraffic();
+        Map<String, Map<Object, Counts>> fromMinutes = answers(FROM);
+
+        // Hours rolled up to the middle of the third day, days up to its start: minute, hour and day pieces.
+        RollupJob job = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ZERO));
+        Instant midThirdDay = DAY1.plus(Duration.ofDays(2)).plus(Duration.ofHours(13));
+        while (job.run(midThirdDay).hoursRolled() > 0) {
+            // two days of hours a run
+        }
+        assertThat(db.tableTotals("counter_day", "true").impressions).isPositive();
+        assertThat(answers(FROM)).isEqualTo(fromMinutes);
+
+        // A late count for a rolled hour is in every answer at once.
+        CounterDeltas late = new CounterDeltas();
+        late.add(new CounterKey(M1 + 24 * 60 + 75, 2, 2, 2), new Counts(4, 1, 1, 3_000_000, 0));
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            CounterWriter.addCounts(c, late);
+            c.commit();
+        }
+        Map<String, Map<Object, Counts>> withLate = answers(FROM);
+        assertThat(total(withLate, "total UTC")).isEqualTo(total(fromMinutes, "total UTC").copy().add(new Counts(4, 1, 1, 3_000_000, 0)));
+        withLate.forEach((query, rows) -> assertThat(total(withLate, query)).as(query).isEqualTo(total(withLate, "total UTC")));
+
+        // Minutes of the first day dropped: whole hours still answer exactly, minutes there are refused.
+        Map<String, Map<Object, Counts>> beforeDrop = answers(DAY1.plusSeconds(3600));
+        RollupJob keepTwoDays = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(1), Duration.ofDays(3650), Duration.ZERO));
+        keepTwoDays.run(DAY1.plus(Duration.ofDays(2)).plus(Duration.ofHours(13)));
+        assertThat(db.sqlString("SELECT to_regclass('counter_minute_20260110')::text")).isNull();
+        Map<String, Map<Object, Counts>> afterDrop = new LinkedHashMap<>(answers(DAY1.plusSeconds(3600), "hour Kolkata"));
+        assertThat(afterDrop).isEqualTo(without(beforeDrop, "hour Kolkata"));
+        assertThatThrownBy(() -> read(DAY1.plusSeconds(3600), new Grouping.ByTime(Granularity.HOUR, ZoneId.of("Asia/Kolkata"))))
+                .isInstanceOf(BadQueryException.class).hasMessageContaining("minute detail before");
+    }
+
+    private static Map<String, Map<Object, Counts>> answers(Instant from, String... leaveOut) {
+        Map<String, Map<Object, Counts>> out = new LinkedHashMap<>();
+        Map<String, Grouping> queries = new LinkedHashMap<>();
+        queries.put("total UTC", new Grouping.ByTime(Granularity.TOTAL, ZoneOffset.UTC));
+        queries.put("hour UTC", new Grouping.ByTime(Granularity.HOUR, ZoneOffset.UTC));
+        queries.put("day UTC", new Grouping.ByTime(Granularity.DAY, ZoneOffset.UTC));
+        queries.put("day Paris", new Grouping.ByTime(Granularity.DAY, ZoneId.of("Europe/Paris")));
+        queries.put("hour Kolkata", new Grouping.ByTime(Granularity.HOUR, ZoneId.of("Asia/Kolkata")));
+        queries.put("by banner", new Grouping.ById(Dimension.BANNER));
+        queries.forEach((name, grouping) -> {
+            if (!List.of(leaveOut).contains(name)) {
+                out.put(name, read(from, grouping));
+            }
+        });
+        return out;
+    }
+
+    private static Map<Object, Counts> read(Instant from, Grouping grouping) {
+        try {
+            return reports.read(new Selection(null, 0, from, TO), grouping, List.of()).groups();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Counts total(Map<String, Map<Object, Counts>> answers, String query) {
+        Counts sum = new Counts();
+        answers.get(query).values().forEach(sum::add);
+        return sum;
+    }
+
+    private static Map<String, Map<Object, Counts>> without(Map<String, Map<Object, Counts>> answers, String query) {
+        Map<String, Map<Object, Counts>> out = new LinkedHashMap<>(answers);
+        out.remove(query);
+        return out;
+    }
+
+    /** Counts in every 7th minute of three days on three banner/publisher pairs. */
+    private static void addTraffic() throws SQLException {
+        CounterDeltas deltas = new CounterDeltas();
+        for (int m = 0; m < 3 * 24 * 60; m += 7) {
+            for (int pair = 1; pair <= 3; pair++) {
+                deltas.add(new CounterKey(M1 + m, pair, pair, pair),
+                        new Counts(pair, m % 2, m % 3 == 0 ? 1 : 0, m % 3 == 0 ? 1_250_000L * pair : 0, m % 5 == 0 ? 1 : 0));
+            }
+        }
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            CounterWriter.addCounts(c, deltas);
+            c.commit();
+        }
+    }
+}
