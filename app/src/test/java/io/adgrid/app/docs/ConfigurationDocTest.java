@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,8 +11,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import io.adgrid.app.config.AdGridProperties;
-import io.adgrid.app.metrics.OpsProperties;
+import io.adgrid.app.config.SettingsCheck;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,10 +35,9 @@ class ConfigurationDocTest {
         assertThat(missing).as("settings missing from docs/CONFIGURATION.md").isEmpty();
     }
 
-    /** Every setting: the records' leaves and the adgrid.* keys of application.properties. */
+    /** Every setting: those the properties records bind (as {@link SettingsCheck} knows them) and the adgrid.* keys of application.properties. */
     static Set<String> settings() throws IOException {
-        Set<String> names = new TreeSet<>(propertyNames("adgrid", AdGridProperties.class));
-        names.addAll(propertyNames("adgrid.ops", OpsProperties.class));
+        Set<String> names = new TreeSet<>(SettingsCheck.knownNames().values());
         Properties defaults = new Properties();
         try (Reader in = Files.newBufferedReader(Path.of("src", "main", "resources", "application.properties"))) {
             defaults.load(in);
@@ -48,20 +45,6 @@ class ConfigurationDocTest {
         for (String key : defaults.stringPropertyNames()) {
             if (key.startsWith("adgrid.")) {
                 names.add(key);
-            }
-        }
-        return names;
-    }
-
-    /** Kebab-case property names of a record's leaves, as Spring binds them. */
-    static Set<String> propertyNames(String prefix, Class<?> type) {
-        Set<String> names = new TreeSet<>();
-        for (RecordComponent c : type.getRecordComponents()) {
-            String name = prefix + "." + kebab(c.getName());
-            if (c.getType().isRecord()) {
-                names.addAll(propertyNames(name, c.getType()));
-            } else {
-                names.add(name);
             }
         }
         return names;
@@ -75,9 +58,5 @@ class ConfigurationDocTest {
     /** Spring also binds {@code ADGRID_VAR_DIR} to {@code adgrid.var-dir} (dashes as underscores). */
     static String legacyEnvironmentName(String property) {
         return property.replace('-', '_').replace('.', '_').toUpperCase();
-    }
-
-    private static String kebab(String camel) {
-        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
     }
 }
