@@ -93,7 +93,7 @@ class SlowClientsIT {
                 long ok = statuses.stream().filter(st -> st == 200).count();
                 System.out.printf("SlowClientsIT: normal client answers: %d x 200, %d x 503 (overload guard), %d other%n", ok,
                         statuses.stream().filter(st -> st == 503).count(), statuses.stream().filter(st -> st != 200 && st != 503).count());
-                assertThat(statuses).as("the normal client's answers").isNotEmpty().containsOnly(200, 503);
+                assertThat(statuses).as("the normal client's answers").isNotEmpty().isSubsetOf(200, 503);
                 assertThat(ok).as("200s among the normal client's %d answers", statuses.size()).isGreaterThanOrEqualTo(statuses.size() * 9L / 10);
                 assertThat(peakHeap).as("heap in use after collections while the slow connections were open").isLessThan(HEAP_LIMIT);
                 assertThat(peakBuffered).as("bodies buffered").isLessThanOrEqualTo(ConnectionLimits.defaults().maxBufferedBytes());

@@ -59,7 +59,7 @@ class CatalogAdminControllerIT {
 
     @SpringBootConfiguration
     @EnableAutoConfiguration(exclude = {HazelcastAutoConfiguration.class, DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class})
-    @Import({CatalogAdminController.class, ApiErrors.class})
+    @Import({CatalogAdminController.class, ApiErrors.class, io.adgrid.reporting.web.OpenApiDocs.class})
     static class TestApp {
         @Bean
         AdminToken adminToken() {
