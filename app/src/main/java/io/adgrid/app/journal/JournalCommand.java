@@ -89,6 +89,11 @@ public final class JournalCommand {
                 err.println("no database: set ADGRID_DB_URL, or run this where ./adgrid run keeps its ./var");
                 return 1;
             }
+            if (EmbeddedDatabase.serverRunning(var)) {
+                err.println("journal: the local database in " + var.toAbsolutePath().normalize() + " is running but did not answer;"
+                        + " try again, or set ADGRID_DB_URL (and ADGRID_DB_USER, ADGRID_DB_PASSWORD)");
+                return 1;
+            }
             try (EmbeddedDatabase embedded = EmbeddedDatabase.start(var, 0)) {
                 return run(embedded.settings(), list, id, yes, in, out, err);
             }
@@ -98,14 +103,13 @@ public final class JournalCommand {
         }
     }
 
-    /** The embedded PostgreSQL of a running {@code ./adgrid run}, if one answers. */
+    /** The embedded PostgreSQL of a running {@code ./adgrid run} (with its password from var/), if one answers. */
     private static DatabaseSettings runningEmbedded(Path var) {
-        Path portFile = var.resolve(EmbeddedDatabase.PORT_FILE);
         try {
-            if (!Files.exists(portFile)) {
+            DatabaseSettings s = EmbeddedDatabase.running(var);
+            if (s == null) {
                 return null;
             }
-            DatabaseSettings s = new DatabaseSettings(EmbeddedDatabase.jdbcUrl(Integer.parseInt(Files.readString(portFile).trim())), "postgres", "");
             try (Connection ignored = dataSource(s).getConnection()) {
                 return s;
             }

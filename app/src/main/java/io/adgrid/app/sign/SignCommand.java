@@ -239,6 +239,10 @@ public final class SignCommand {
             throw new IllegalStateException("no catalog to sign with: set ADGRID_DB_URL (and ADGRID_DB_USER, ADGRID_DB_PASSWORD) to the "
                     + "cluster's PostgreSQL, or run './adgrid run --demo' here first (" + var.toAbsolutePath().normalize() + " has no database)");
         }
+        if (EmbeddedDatabase.serverRunning(var)) {
+            throw new IllegalStateException("the local database in " + var.toAbsolutePath().normalize() + " is running but did not answer;"
+                    + " try again, or set ADGRID_DB_URL (and ADGRID_DB_USER, ADGRID_DB_PASSWORD)");
+        }
         err.println("sign: reading the catalog of the local database in " + var.toAbsolutePath().normalize()
                 + " (not running: started briefly); set ADGRID_DB_URL to sign for a cluster");
         try (EmbeddedDatabase embedded = EmbeddedDatabase.start(var, 0)) {

@@ -180,6 +180,24 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return new DatabaseSettings(jdbcUrl(Integer.parseInt(Files.readString(portFile).trim())), SUPERUSER, password);
     }
 
+    /**
+     * Whether a PostgreSQL server holds the data directory under {@code varDir} (its postmaster.pid
+     * names a live process). A tool must then connect to it, never start a second one on the same
+     * files: starting one stops the running server first.
+     */
+    public static boolean serverRunning(Path varDir) {
+        Path pidFile = varDir.resolve("pgdata").resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) {
+                return false;
+            }
+            long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     public static String jdbcUrl(int port) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }
