@@ -81,7 +81,7 @@ class DatabaseOutageLongIT {
         int gatewayPort = AdGridProcess.freePort();
         int reportingPort = AdGridProcess.freePort();
         adgrid = AdGridProcess.start("run", List.of(
-                "--adgrid.db.url=" + database.settings().url(),
+                "--adgrid.db.url=" + database.settings().url(), "--adgrid.db.password=" + database.settings().password(),
                 "--adgrid.grid.cluster-name=outage-long-" + UUID.randomUUID(),
                 "--adgrid.grid.port=6320", "--adgrid.members=127.0.0.1:6320",
                 "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + reportingPort,

@@ -54,7 +54,7 @@ class HealthIT {
         app = InProcessAdGrid.start(database.settings(), "health", GRID_PORT);
         String clusterName = app.context.getEnvironment().getProperty("adgrid.grid.cluster-name");
         node = AdGrid.start(Role.NODE, "--adgrid.db.url=" + database.settings().url(), "--adgrid.db.user=" + database.settings().user(),
-                "--adgrid.grid.cluster-name=" + clusterName, "--adgrid.grid.port=" + (GRID_PORT + 1),
+                "--adgrid.db.password=" + database.settings().password(), "--adgrid.grid.cluster-name=" + clusterName, "--adgrid.grid.port=" + (GRID_PORT + 1),
                 "--adgrid.members=127.0.0.1:" + GRID_PORT + ",127.0.0.1:" + (GRID_PORT + 1), "--adgrid.ops.metrics-port=0",
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-health-node"));
         String reporting = app.reporting;

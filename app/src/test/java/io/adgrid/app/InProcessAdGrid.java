@@ -33,6 +33,7 @@ final class InProcessAdGrid implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of(
                 "--adgrid.db.url=" + database.url(),
                 "--adgrid.db.user=" + database.user(),
+                "--adgrid.db.password=" + database.password(),
                 "--adgrid.grid.cluster-name=" + name + "-" + UUID.randomUUID(),
                 "--adgrid.grid.port=" + gridPort,
                 "--adgrid.members=127.0.0.1:" + gridPort,
