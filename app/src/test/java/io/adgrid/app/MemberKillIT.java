@@ -57,11 +57,12 @@ class MemberKillIT {
         processes.add(all);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         String reporting = "http://127.0.0.1:" + reportingPort;
-        Wait.until("the all-in-one process answers", Duration.ofSeconds(90), () -> Probes.status(gateway + "/healthz") == 200);
-        AdGridProcess victim = AdGridProcess.start("node", grid);
+        Wait.until("the all-in-one process answers", Duration.ofMinutes(5), () -> Probes.status(gateway + "/healthz") == 200);
+        // Each node its own var dir (journal root): a root belongs to one database, and ./var would be shared across runs.
+        AdGridProcess victim = AdGridProcess.start("node", withVarDir(grid, "adgrid-kill-node"));
         processes.add(victim);
-        processes.add(AdGridProcess.start("node", grid));
-        Wait.until("three members", Duration.ofSeconds(90), () -> Probes.dataMembers(reporting) == 3);
+        processes.add(AdGridProcess.start("node", withVarDir(grid, "adgrid-kill-node")));
+        Wait.until("three members", Duration.ofMinutes(5), () -> Probes.dataMembers(reporting) == 3);
 
         long now = System.currentTimeMillis();
         AtomicInteger sent = new AtomicInteger();
@@ -116,5 +117,11 @@ class MemberKillIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static List<String> withVarDir(List<String> flags, String prefix) throws java.io.IOException {
+        List<String> out = new ArrayList<>(flags);
+        out.add("--adgrid.var-dir=" + Files.createTempDirectory(prefix));
+        return out;
     }
 }
