@@ -5,8 +5,7 @@
 # first read from minutes only (the design before rollups: rollup_state says nothing is rolled), then
 # after the rollup job rolled them (hours, days), on the same data in the same run:
 #   Q1 a campaign's 30-day hourly report, Q2 the top-100 banners of a day, Q3 a 90-day daily CSV of a campaign.
-# Prints per query p50/p99 over RUNS requests and the counter rows PostgreSQL read for one request
-# (pg_stat_user_tables), then bytes per row of each table and the storage arithmetic of docs/SCALING.md.
+# Prints per query p50/p99 over RUNS requests, then bytes per row of each table and the storage arithmetic of docs/SCALING.md.
 #
 # usage: BENCH_START=1 bench/report-size.sh        (starts a private AdGrid; see bench/lib.sh)
 #   DAYS=90 MINUTE_ROWS_PER_DAY=300000 HOUR_ROWS_PER_DAY=200000 BANNERS=100000 PUBLISHERS=1000 RUNS=30
@@ -54,17 +53,13 @@ q1="$REPORTING/api/v1/stats?campaign=$campaign&from=$(date -u -d "$today - 30 da
 q2="$REPORTING/api/v1/top?dimension=banner&metric=impressions&limit=100&from=$(date -u -d "$today - 2 days" +%F)&to=$(date -u -d "$today - 1 days" +%F)"
 q3="$REPORTING/api/v1/stats?campaign=$campaign&from=$(date -u -d "$today - 90 days" +%F)&to=$today&granularity=day&format=csv"
 
-# p50 and p99 of RUNS requests (ms), and the counter rows one request read.
+# p50 and p99 of RUNS requests (ms).
 time_query() {
   local url="$1" times=()
   curl -sf -o /dev/null "$url" || { echo "query failed: $url" >&2; curl -s "$url" | head -c 300 >&2; return 1; }
   for ((i = 0; i < RUNS; i++)); do times+=("$(curl -s -o /dev/null -w '%{time_total}' "$url")"); done
-  sql "SELECT pg_stat_reset()" >/dev/null
-  curl -s -o /dev/null "$url"; sleep 1
-  local read; read=$(sql "SELECT coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0) FROM pg_stat_user_tables
-                           WHERE relname ~ '^counter_(minute|hour|day)_'")
-  printf '%s\n' "${times[@]}" | sort -n | awk -v read="$read" '{ t[NR] = $1 * 1000 }
-      END { p99 = int(NR * 0.99 + 0.999); if (p99 > NR) p99 = NR; printf "%.1f | %.1f | %s", t[int((NR + 1) / 2)], t[p99], read }'
+  printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 * 1000 }
+      END { p99 = int(NR * 0.99 + 0.999); if (p99 > NR) p99 = NR; printf "%.1f | %.1f", t[int((NR + 1) / 2)], t[p99] }'
 }
 
 # The year's hours before the minutes are rolled into days as the job would have (it rolls from the boundary on).
@@ -95,8 +90,8 @@ for q in q1 q2 q3; do after[$q]=$(time_query "${!q}"); done
 echo
 echo "size: $DAYS days x $MROWS minute rows a day, 365 days of hours ($HROWS rows a day), $BANNERS banners, $PUBLISHERS publishers; rollup of the minutes took ${roll_secs}s"
 echo
-echo "| query | before: p50 ms | p99 ms | counter rows read | after: p50 ms | p99 ms | counter rows read |"
-echo "|---|---|---|---|---|---|---|"
+echo "| query | before: p50 ms | p99 ms | after: p50 ms | p99 ms |"
+echo "|---|---|---|---|---|"
 echo "| Q1 campaign $campaign, 30 days hourly | ${before[q1]} | ${after[q1]} |"
 echo "| Q2 top-100 banners of a day | ${before[q2]} | ${after[q2]} |"
 echo "| Q3 campaign $campaign, 90 days daily CSV | ${before[q3]} | ${after[q3]} |"
