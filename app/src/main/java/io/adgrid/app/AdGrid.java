@@ -88,6 +88,15 @@ public class AdGrid {
         } catch (SettingsCheck.InvalidSettingsException e) {
             e.problems().forEach(p -> System.err.println("adgrid: " + p));
             System.exit(2);
+        } catch (RuntimeException e) {
+            // Spring has logged why and closed what it had started; threads a half-built bean left
+            // behind (an event loop of a gateway whose port was taken) must not keep the process alive.
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            System.err.println("adgrid: " + command + " failed to start: " + cause.getMessage());
+            System.exit(1);
         }
     }
 
