@@ -598,25 +598,14 @@ public final class JournalKeeper implements AutoCloseable {
     }
 
     /** This database, as journal roots and directories name it: PostgreSQL's system identifier and the database's name. */
+    /** The database's own id (V10), with its name for the humans reading a refusal. */
     private String databaseIdentity() {
-        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
-            String name;
-            try (ResultSet rs = st.executeQuery("SELECT current_database()")) {
-                rs.next();
-                name = rs.getString(1);
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id, current_database() FROM adgrid_database")) {
+            if (!rs.next()) {
+                throw new IllegalStateException("table adgrid_database is empty: the schema's migration V10 made its one row");
             }
-            String system;
-            try (ResultSet rs = st.executeQuery("SELECT system_identifier FROM pg_control_system()")) {
-                rs.next();
-                system = rs.getString(1);
-            } catch (SQLException e) {
-                // Not allowed to this role: the server's address stands in for its identity.
-                try (ResultSet rs = st.executeQuery("SELECT coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0)")) {
-                    rs.next();
-                    system = "server " + rs.getString(1);
-                }
-            }
-            return "postgresql system_identifier=" + system + " database=" + name;
+            return "adgrid database " + rs.getString(1) + " (" + rs.getString(2) + ")";
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read which database this is: " + e.getMessage(), e);
         }

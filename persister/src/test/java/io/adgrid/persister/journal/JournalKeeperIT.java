@@ -305,7 +305,7 @@ class JournalKeeperIT {
         Path other = root.resolve("host-a");
         Path theirs = other.resolve(java.util.UUID.randomUUID().toString());
         Files.createDirectories(theirs);
-        Files.writeString(other.resolve(MemberJournal.DATABASE_FILE), "postgresql system_identifier=1 database=elsewhere");
+        Files.writeString(other.resolve(MemberJournal.DATABASE_FILE), "adgrid database 00000000-0000-0000-0000-000000000001 (elsewhere)");
         Files.writeString(theirs.resolve("1.log"), "records of another database");
 
         MemberJournal journal = new MemberJournal(other, WINDOW);
