@@ -53,10 +53,10 @@ class GracefulShutdownIT {
                 "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-sigterm"),
                 "--adgrid.demo=true",
-                // Far longer than the test: only the shutdown itself can write the counts.
-                "--adgrid.write-behind.interval=1h"));
+                // The longest the settings allow, far longer than the test: only the shutdown itself can write the counts.
+                "--adgrid.write-behind.interval=10m"));
         gateway = "http://127.0.0.1:" + gatewayPort;
-        Wait.until("the gateway answers /healthz", Duration.ofMinutes(5), () -> Probes.status(gateway + "/healthz") == 200);
+        Wait.until("the gateway answers /healthz", Duration.ofMinutes(5), () -> adgrid.assertRunning() && Probes.status(gateway + "/healthz") == 200);
     }
 
     @AfterAll

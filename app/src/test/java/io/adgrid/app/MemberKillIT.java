@@ -57,7 +57,7 @@ class MemberKillIT {
         processes.add(all);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         String reporting = "http://127.0.0.1:" + reportingPort;
-        Wait.until("the all-in-one process answers", Duration.ofMinutes(5), () -> Probes.status(gateway + "/healthz") == 200);
+        Wait.until("the all-in-one process answers", Duration.ofMinutes(5), () -> all.assertRunning() && Probes.status(gateway + "/healthz") == 200);
         // Each node its own var dir (journal root): a root belongs to one database, and ./var would be shared across runs.
         AdGridProcess victim = AdGridProcess.start("node", withVarDir(grid, "adgrid-kill-node"));
         processes.add(victim);
