@@ -16,6 +16,7 @@ import io.adgrid.persister.schema.Database;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -30,6 +31,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * then counted once, live, from PostgreSQL after a flush, and in SQL. PostgreSQL itself keeps
  * running: it is the durable store, and its own crash safety is PostgreSQL's.
  */
+@Tag("faults") // -Pfaults only: a variant of MemberKillIT and RestartRemembersIT (kill) with every process at once
 class EverythingKilledIT {
 
     private static final String TOKEN = "everything-killed-token";

@@ -21,6 +21,7 @@ import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,6 +68,7 @@ class RestartRemembersIT {
      * other member in memory only; the stopped members' kept journals bring them back.
      */
     @Test
+    @Tag("faults") // -Pfaults only: seven member starts; the default suite has the graceful stop and the kill above
     void beaconsAndSaleSentAgainAfterARollingRestartOfEveryMemberAndACrashAreDuplicates() throws Exception {
         database = EmbeddedDatabase.startTemporary();
         try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {

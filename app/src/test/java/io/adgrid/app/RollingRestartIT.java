@@ -14,6 +14,7 @@ import io.adgrid.persister.schema.Database;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -27,6 +28,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * live, from PostgreSQL after a flush, and in SQL; the only non-2xx answer allowed is a 503 with
  * {@code Retry-After}.
  */
+@Tag("faults") // -Pfaults only: a variant of MemberKillIT (every member in turn)
 class RollingRestartIT {
 
     private static final String TOKEN = "rolling-restart-token";
