@@ -151,6 +151,13 @@
     $('members-count').textContent = o.cluster.members.length;
     $('cluster-safe').textContent = data + ' data · ' + (o.cluster.members.length - data) + ' lite · ' + (o.cluster.safe ? 'safe' : 'NOT safe');
     setCard('card-members', !o.cluster.safe || data === 0);
+    const ru = o.rollup;
+    $('rollup-lag').textContent = !ru ? '–' : ru.lagSeconds < 60 ? secs(ru.lagSeconds)
+      : ru.lagSeconds < 3600 ? (ru.lagSeconds / 60).toFixed(0) + ' min' : (ru.lagSeconds / 3600).toFixed(1) + ' h';
+    $('rollup-run').textContent = !ru ? 'PostgreSQL not read yet' : !ru.lastRun ? 'no run yet'
+      : 'last run ' + new Date(ru.lastRun).toLocaleTimeString() + ' · ' + num(ru.rowsRolled) + ' rows · '
+        + num(ru.partitionsDropped) + ' partitions dropped';
+    setCard('card-rollup', ru && ru.lagSeconds > ru.lagAlarmSeconds);
     $('in-flight').textContent = num(o.gateway.inFlight);
     $('dedup').textContent = bytes(wb.dedupBytes);
     $('dedup-identities').textContent = wb.dedupIdentities === null ? '' : num(wb.dedupIdentities) + ' identities';

@@ -141,6 +141,8 @@ class DashboardBrowserIT {
         assertThat(text("members-count")).isEqualTo("2");
         assertThat(text("members")).contains("data").contains("gateway").contains("reporting");
         assertThat(browser.findElements(By.cssSelector("canvas"))).hasSize(6);
+        await("the rollup job's first run on the card", () -> text("rollup-run").startsWith("last run"));
+        assertThat(browser.findElement(By.id("card-rollup")).getDomAttribute("class")).doesNotContain("bad");
         assertThat(consoleErrors()).as("browser console errors").isEmpty();
         fullPageScreenshot("dashboard-loaded.png");
     }

@@ -18,6 +18,9 @@ public final class RollupScheduler implements AutoCloseable {
     private final Clock clock;
     private volatile RollupJob.Status status;
 
+    /** Soon after start, not an interval later: the dashboard's rollup lag means something from the first minute. */
+    private static final Duration FIRST_RUN_AFTER = Duration.ofSeconds(15);
+
     /** @param interval null: never scheduled (processes that hold no grid data) */
     public RollupScheduler(RollupJob job, Clock clock, Duration interval) {
         this.job = job;
@@ -38,7 +41,7 @@ public final class RollupScheduler implements AutoCloseable {
             } catch (Exception e) {
                 log.warn("rollup failed, trying again in {}: {}", interval, e.getMessage());
             }
-        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        }, Math.min(interval.toMillis(), FIRST_RUN_AFTER.toMillis()), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Seconds the hour rollup is behind (see {@link RollupJob.Status#lag}); NaN before the first run. */

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.journal.RecoveryGate;
+import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.reporting.stats.Dimension;
 import io.adgrid.reporting.stats.StatsRow;
 import io.adgrid.reporting.stats.StatsService;
@@ -103,7 +104,26 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     }
 
     public record Overview(long time, Status status, Database database, Totals totals, OpsPoint now, List<OpsPoint> series,
-                           Cluster cluster, WriteBehindView writeBehind, GatewayView gateway, TopLists top) {
+                           Cluster cluster, WriteBehindView writeBehind, GatewayView gateway, TopLists top, RollupView rollup) {
+    }
+
+    /**
+     * The rollup job as PostgreSQL's {@code rollup_state} says (null before the first database check):
+     * its last run, how far the hour rollup is behind, rows rolled and partitions dropped since the start.
+     */
+    public record RollupView(Instant lastRun, double lagSeconds, double lagAlarmSeconds, long rowsRolled, long partitionsDropped,
+                             Instant hoursUntil, Instant daysUntil) {
+        /** The same threshold as the alert AdGridRollupBehind (ops/prometheus/adgrid-rules.yml). */
+        static final Duration LAG_ALARM = Duration.ofHours(2);
+
+        static RollupView of(RollupJob.Status s, Instant now) {
+            return new RollupView(s.lastRun(), s.lag(now).toMillis() / 1000.0, LAG_ALARM.toSeconds(), s.rowsRolled(),
+                    s.partitionsDropped(), s.hoursUntil(), s.daysUntil());
+        }
+
+        boolean behind() {
+            return lagSeconds > lagAlarmSeconds;
+        }
     }
 
     private final HazelcastInstance grid;
@@ -121,6 +141,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
     private volatile Database database = new Database("unknown", null, 0, null);
     /** Rows in counter_quarantine at the last database check: refused by PostgreSQL, set aside. */
     private volatile long quarantinedRows;
+    private volatile RollupView rollup;
     private final AtomicBoolean checkingDatabase = new AtomicBoolean();
     private final CountDownLatch firstDatabaseCheck = new CountDownLatch(1);
     private volatile TopLists top = TopLists.none();
@@ -186,7 +207,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         Cluster cluster = cluster(last);
         WriteBehindView writeBehind = writeBehind(last);
         return new Overview(last.time(), status(cluster, writeBehind), database, totals(last), latest, series,
-                cluster, writeBehind, gateway(last), top);
+                cluster, writeBehind, gateway(last), top, rollup);
     }
 
     /**
@@ -371,6 +392,11 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                     + "a dead grid life are replayed: " + awaiting + ". Start the AdGrid process on each, or give a lost one up: "
                     + "./adgrid journal list, ./adgrid journal give-up ID");
         }
+        RollupView rolled = rollup;
+        if (rolled != null && rolled.behind()) {
+            warn.add(String.format(java.util.Locale.ROOT, "rollup %.1f h behind (hours roll about 5 min after they end): reports stay "
+                    + "exact, but minute partitions are kept until their hours are rolled", rolled.lagSeconds() / 3600));
+        }
         if (!cluster.safe()) {
             warn.add("grid not safe: partitions migrating or backups missing");
         }
@@ -407,6 +433,8 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM counter_quarantine")) {
                     quarantinedRows = rs.next() ? rs.getLong(1) : 0;
                 }
+                RollupJob.Status rolled = RollupJob.status(c);
+                rollup = rolled == null ? null : RollupView.of(rolled, clock.instant());
                 database = new Database("up", null, clock.millis(), null);
             } catch (SQLException | RuntimeException e) {
                 Database before = database;

@@ -2,6 +2,8 @@ package io.adgrid.reporting.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +17,7 @@ import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
+import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.persister.testing.GridEventFeeder;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.persister.writebehind.CounterWriter;
@@ -82,6 +85,8 @@ class OpsOverviewIT {
         map.clear();
         db.truncateCounters();
         feeder = new GridEventFeeder(members.get(0));
+        // As in a deployment, where the rollup job runs every few minutes: the state is current.
+        rollUp(Instant.now());
     }
 
     @AfterEach
@@ -172,6 +177,29 @@ class OpsOverviewIT {
     }
 
     @Test
+    void aRollupFarBehindIsShownWithItsLastRunAndWarns() throws Exception {
+        OpsOverview ops = overview(db.dataSource(), Duration.ofHours(1));
+        OpsOverview.Overview current = await(ops, x -> x.rollup() != null && x.rollup().lastRun() != null);
+        assertThat(current.rollup().lagSeconds()).as("a job that just ran").isLessThan(3600);
+        assertThat(current.status().problems()).noneMatch(p -> p.startsWith("rollup"));
+
+        // The job stopped five hours ago (its process gone, say): hours_until stays where it was.
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE rollup_state SET hours_until = date_trunc('hour', now()) - interval '5 hours', "
+                    + "last_run = now() - interval '5 hours', rows_rolled = 1234, partitions_dropped = 2");
+        }
+        try {
+            OpsOverview.Overview behind = await(ops, x -> x.rollup() != null && x.rollup().rowsRolled() == 1234);
+            assertThat(behind.rollup().lagSeconds()).isGreaterThan(4 * 3600);
+            assertThat(behind.rollup().partitionsDropped()).isEqualTo(2);
+            assertThat(behind.status().level()).isEqualTo("warn");
+            assertThat(behind.status().problems()).anyMatch(p -> p.startsWith("rollup 4.") || p.startsWith("rollup 5."));
+        } finally {
+            rollUp(Instant.now());
+        }
+    }
+
+    @Test
     void unreachableDatabaseTurnsTheStatusRedAndTheTopListsUnavailable() {
         EmbeddedDatabase doomed = EmbeddedDatabase.startTemporary();
         boolean stopped = false;
@@ -243,6 +271,14 @@ class OpsOverviewIT {
     }
 
     /** {@code perBanner} impressions on each of {@code banners} banners of {@code campaign}. */
+    private static void rollUp(Instant now) {
+        try {
+            new RollupJob(db.dataSource(), RollupJob.Settings.DEFAULT).run(now);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void impressions(long campaign, int banners, int perBanner) {
         List<GridEvent> events = new ArrayList<>();
         Instant now = Instant.now();
