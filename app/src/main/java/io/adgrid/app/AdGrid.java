@@ -16,6 +16,7 @@ import io.adgrid.app.health.HealthConfiguration;
 import io.adgrid.app.metrics.MetricsConfiguration;
 import io.adgrid.app.journal.JournalCommand;
 import io.adgrid.app.sign.SignCommand;
+import io.adgrid.app.config.Role;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -121,7 +122,7 @@ public class AdGrid {
         SpringApplication app = new SpringApplication(sources.toArray(Class<?>[]::new));
         app.setWebApplicationType(role.reporting ? WebApplicationType.SERVLET : WebApplicationType.NONE);
         app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("role", role));
-        app.setDefaultProperties(Map.of(HealthConfiguration.READINESS_GROUP, String.join(",", HealthConfiguration.readiness(role))));
+        app.setDefaultProperties(Map.of(HealthConfiguration.READINESS_GROUP, String.join(",", role.readiness())));
         return app.run(args);
     }
 }

@@ -5,6 +5,7 @@ import io.adgrid.app.config.AdGridProperties;
 import io.adgrid.app.config.DatabaseConfiguration.ResolvedDatabase;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.reporting.admin.AdminToken;
+import io.adgrid.app.config.Role;
 import com.hazelcast.core.HazelcastInstance;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.event.ApplicationReadyEvent;

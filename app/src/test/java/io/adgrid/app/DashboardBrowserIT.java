@@ -21,6 +21,7 @@ import java.util.logging.Level;
 import io.adgrid.app.metrics.MetricsHttpServer;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.app.config.Role;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

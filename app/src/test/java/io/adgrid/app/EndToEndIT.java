@@ -28,6 +28,7 @@ import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.app.config.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.core.HazelcastInstance;

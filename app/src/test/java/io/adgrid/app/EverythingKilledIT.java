@@ -13,6 +13,7 @@ import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
+import io.adgrid.app.config.Role;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;

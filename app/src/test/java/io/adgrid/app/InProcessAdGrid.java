@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.UUID;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.persister.schema.DatabaseSettings;
+import io.adgrid.app.config.Role;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**

@@ -1,7 +1,7 @@
 package io.adgrid.app.config;
 
 import java.time.Clock;
-import io.adgrid.app.Role;
+import io.adgrid.app.health.GridQuorumHealth;
 import io.adgrid.grid.counters.ReplayWindow;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
@@ -26,6 +26,12 @@ public class GridConfiguration {
         AdGridProperties.Grid g = props.grid();
         return new GridSettings(g.clusterName(), GridSettings.parseMembers(props.members()), g.port(),
                 !role.dataMember, g.partitionCount(), g.backupCount(), g.kubernetesServiceDns(), g.minMembers(), g.bindInterface());
+    }
+
+    /** Readiness {@code gridQuorum}: enough data members for this side of a split to count. */
+    @Bean
+    GridQuorumHealth gridQuorumHealthIndicator(HazelcastInstance grid, AdGridProperties props) {
+        return new GridQuorumHealth(grid, props.grid().minMembers());
     }
 
     /**

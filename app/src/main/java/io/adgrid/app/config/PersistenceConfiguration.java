@@ -1,7 +1,6 @@
 package io.adgrid.app.config;
 
 import java.time.Clock;
-import io.adgrid.app.Role;
 import io.adgrid.grid.counters.SliceJournal;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;

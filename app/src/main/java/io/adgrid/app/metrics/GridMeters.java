@@ -1,6 +1,6 @@
 package io.adgrid.app.metrics;
 
-import io.adgrid.app.Role;
+import io.adgrid.app.config.Role;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.reporting.ops.MemberSnapshotTask;
 import com.hazelcast.cluster.Member;

@@ -2,7 +2,8 @@ package io.adgrid.app.metrics;
 
 import java.time.Clock;
 import java.time.Duration;
-import io.adgrid.app.Role;
+import io.adgrid.app.config.OpsProperties;
+import io.adgrid.app.config.Role;
 import io.adgrid.reporting.campaigns.CampaignsController;
 import io.adgrid.reporting.ops.LocalHistory;
 import io.adgrid.reporting.ops.OpsController;

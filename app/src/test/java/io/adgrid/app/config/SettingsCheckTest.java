@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import io.adgrid.app.AdGrid;
-import io.adgrid.app.Role;
+import io.adgrid.app.config.Role;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package io.adgrid.app.metrics;
+package io.adgrid.app.config;
 
 import java.time.Duration;
 import jakarta.validation.constraints.NotBlank;
