@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import io.adgrid.app.AdGrid;
-import io.adgrid.app.Role;
+import io.adgrid.app.config.Role;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gatling.exactness.Verdict;
 import io.adgrid.gatling.exactness.Verdicts;

@@ -14,8 +14,7 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int SNAPSHOT_COUNTERS = 5;
     static final int SEALED_BATCH = 6;
     static final int MEMORY_SNAPSHOT = 7;
-    static final int BACKED_UP_ENTRY_OPERATION = 9;
-    static final int JOURNALED_BACKUP_OPERATION = 10;
+    // 9 and 10 were the grid's two operations, now GridOperations' (io.adgrid.grid.hazelcast).
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -27,8 +26,6 @@ public final class GridSerialization implements DataSerializableFactory {
             case SNAPSHOT_COUNTERS -> new SnapshotCounters();
             case SEALED_BATCH -> new SealedBatch();
             case MEMORY_SNAPSHOT -> new MemorySnapshot();
-            case BACKED_UP_ENTRY_OPERATION -> new BackedUpEntryOperation();
-            case JOURNALED_BACKUP_OPERATION -> new JournaledBackupOperation();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

@@ -7,7 +7,7 @@ import com.hazelcast.map.EntryProcessor;
  * owner stamps a copy before running it (see {@link BackedUpEntryOperation}); the backup gets that
  * copy, so both reach the same state whatever the caller's clock.
  */
-interface OwnerStamped {
+public interface OwnerStamped {
 
     EntryProcessor<?, ?, ?> stamped(long ownerNowMillis, ReplayWindow window);
 }

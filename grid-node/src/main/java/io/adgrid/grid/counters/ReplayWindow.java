@@ -2,7 +2,6 @@ package io.adgrid.grid.counters;
 
 import java.time.Clock;
 import java.time.Duration;
-import com.hazelcast.spi.impl.operationservice.Operation;
 
 /**
  * The accepted {@code ts} window, as the data members hold it: the one setting that decides both
@@ -38,14 +37,5 @@ public record ReplayWindow(Duration maxAge, Duration maxAhead, Clock clock) {
     /** The same window on another clock. */
     public ReplayWindow withClock(Clock other) {
         return new ReplayWindow(maxAge, maxAhead, other);
-    }
-
-    /**
-     * The window of the member running {@code op}, or null when it was started without one (a bare
-     * member in a unit of the grid's own tests: processors then keep the caller's minute and window).
-     * Every AdGrid process starts its data members with one.
-     */
-    static ReplayWindow of(Operation op) {
-        return op.getNodeEngine().getConfig().getUserContext().get(USER_CONTEXT_KEY) instanceof ReplayWindow w ? w : null;
     }
 }

@@ -28,6 +28,9 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  */
 public final class RouteState implements IdentifiedDataSerializable {
 
+    /** The one map of the grid: routing key (banner or campaign) to its {@code RouteState}. */
+    public static final String MAP = "adgrid-counters";
+
     /** Who recorded an order first, and until when it is remembered. */
     record OrderMark(long batchGateway, long batchSequence, long expiresMinute) {
     }

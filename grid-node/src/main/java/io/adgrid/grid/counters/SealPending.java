@@ -11,7 +11,7 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * First step of a write-behind cycle: forget expired event identities, seal the pending counts of
  * the minutes before {@code sealBeforeMinute} (or return the batch still waiting for its
  * acknowledgement), and drop the entry once it holds nothing. The minutes come from the caller so
- * the backup computes the same; run through {@link PartitionBatchCall}, the owner replaces the
+ * the backup computes the same; run through {@code PartitionBatchCall}, the owner replaces the
  * caller's minute and window with its own clock and window ({@link OwnerStamped}), so a caller
  * with another clock or configuration (a reporting process's admin flush) forgets nothing early.
  */

@@ -7,14 +7,14 @@ import java.util.List;
  * Collects on a partition thread the slices {@link ApplyBatch} applies during one operation, so the
  * operation hands them to the journal in one write before it answers.
  */
-final class SliceRecorder {
+public final class SliceRecorder {
 
     private static final ThreadLocal<List<AppliedSlice>> CURRENT = new ThreadLocal<>();
 
     private SliceRecorder() {
     }
 
-    static void begin() {
+    public static void begin() {
         CURRENT.set(new ArrayList<>());
     }
 
@@ -30,7 +30,7 @@ final class SliceRecorder {
         return CURRENT.get() != null;
     }
 
-    static List<AppliedSlice> end() {
+    public static List<AppliedSlice> end() {
         List<AppliedSlice> slices = CURRENT.get();
         CURRENT.remove();
         return slices == null ? List.of() : slices;

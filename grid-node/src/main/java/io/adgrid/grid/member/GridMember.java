@@ -2,6 +2,8 @@ package io.adgrid.grid.member;
 
 import java.util.List;
 import io.adgrid.grid.counters.GridSerialization;
+import io.adgrid.grid.counters.RouteState;
+import io.adgrid.grid.hazelcast.GridOperations;
 import io.adgrid.grid.counters.ReplayWindow;
 import io.adgrid.grid.counters.SliceJournal;
 import com.hazelcast.config.Config;
@@ -17,8 +19,8 @@ import com.hazelcast.spi.merge.DiscardMergePolicy;
 /** Builds and starts a Hazelcast member configured for AdGrid. */
 public final class GridMember {
 
-    /** The one map of the grid: routing key (banner or campaign) to its {@code RouteState}. */
-    public static final String COUNTERS_MAP = "adgrid-counters";
+    /** The one map of the grid (named where its values are: the grid's Hazelcast operations need it too). */
+    public static final String COUNTERS_MAP = RouteState.MAP;
     /** The split-brain protection of the counter map (present when {@code minMembers > 1}). */
     public static final String MAJORITY = "adgrid-majority";
 
@@ -69,6 +71,7 @@ public final class GridMember {
             config.setProperty(merge, System.getProperty(merge, "15"));
         }
         config.getSerializationConfig().addDataSerializableFactory(GridSerialization.FACTORY_ID, new GridSerialization());
+        config.getSerializationConfig().addDataSerializableFactory(GridOperations.FACTORY_ID, new GridOperations());
 
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(100);

@@ -16,6 +16,7 @@ import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import org.junit.jupiter.api.AfterEach;

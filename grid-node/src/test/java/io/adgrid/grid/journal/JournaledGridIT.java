@@ -17,7 +17,7 @@ import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SealPending;
 import io.adgrid.grid.counters.SealedBatch;

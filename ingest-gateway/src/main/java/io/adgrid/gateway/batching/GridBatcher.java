@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

@@ -30,7 +30,7 @@ import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.counters.RouteState;
 import com.hazelcast.map.IMap;
 import org.slf4j.Logger;

@@ -14,7 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import io.adgrid.grid.counters.AcknowledgeBatches;
-import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SealPending;
 import io.adgrid.grid.counters.SealedBatch;

@@ -16,7 +16,7 @@ import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import com.hazelcast.core.HazelcastInstance;
 
 /**

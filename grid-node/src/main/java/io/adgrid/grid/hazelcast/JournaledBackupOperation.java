@@ -1,6 +1,7 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.hazelcast;
 
 import java.util.Set;
+import io.adgrid.grid.counters.SliceJournal;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.impl.operation.MultipleEntryBackupOperation;
@@ -30,11 +31,11 @@ public final class JournaledBackupOperation extends MultipleEntryBackupOperation
 
     @Override
     public int getFactoryId() {
-        return GridSerialization.FACTORY_ID;
+        return GridOperations.FACTORY_ID;
     }
 
     @Override
     public int getClassId() {
-        return GridSerialization.JOURNALED_BACKUP_OPERATION;
+        return GridOperations.JOURNALED_BACKUP_OPERATION;
     }
 }

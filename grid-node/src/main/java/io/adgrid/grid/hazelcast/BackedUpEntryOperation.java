@@ -1,7 +1,14 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.hazelcast;
 
 import java.util.List;
 import java.util.Set;
+import io.adgrid.grid.counters.AppliedSlice;
+import io.adgrid.grid.counters.ApplyBatch;
+import io.adgrid.grid.counters.CountingRefusedException;
+import io.adgrid.grid.counters.OwnerStamped;
+import io.adgrid.grid.counters.ReplayWindow;
+import io.adgrid.grid.counters.SliceJournal;
+import io.adgrid.grid.counters.SliceRecorder;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.impl.operation.MultipleEntryOperation;
@@ -38,7 +45,7 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
     @Override
     public void innerBeforeRun() throws Exception {
         super.innerBeforeRun();
-        ReplayWindow window = ReplayWindow.of(this);
+        ReplayWindow window = getNodeEngine().getConfig().getUserContext().get(ReplayWindow.USER_CONTEXT_KEY) instanceof ReplayWindow w ? w : null;
         if (window != null && entryProcessor instanceof OwnerStamped stamped) {
             // A copy: a local call may share the caller's instance between partitions and re-sends.
             entryProcessor = stamped.stamped(window.clock().millis(), window);
@@ -106,11 +113,11 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
 
     @Override
     public int getFactoryId() {
-        return GridSerialization.FACTORY_ID;
+        return GridOperations.FACTORY_ID;
     }
 
     @Override
     public int getClassId() {
-        return GridSerialization.BACKED_UP_ENTRY_OPERATION;
+        return GridOperations.BACKED_UP_ENTRY_OPERATION;
     }
 }

@@ -1,4 +1,4 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.hazelcast;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.counters.ApplyBatch;
+import io.adgrid.grid.counters.RouteState;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import com.hazelcast.internal.partition.IPartitionService;
@@ -74,7 +75,7 @@ public final class PartitionBatchCall {
                 keys.add(serialization.toData(key));
             }
             calls.add(operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
-                    new BackedUpEntryOperation(GridMember.COUNTERS_MAP, keys, slice.processor()), e.getKey()));
+                    new BackedUpEntryOperation(RouteState.MAP, keys, slice.processor()), e.getKey()));
         }
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(v -> {
             Map<Long, R> results = new HashMap<>();

@@ -1,0 +1,63 @@
+package io.adgrid.app.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 19: rooms that stay rooms. The rules run on AdGrid's main classes of every module (the app
+ * module sees them all), and each is shown to catch a planted violation ({@code planted}).
+ */
+class ArchitectureTest {
+
+    /** Main classes only: not test classes, and not the test-jars other modules publish for their fixtures. */
+    private static final ImportOption MAIN_CLASSES = location -> !location.contains("/test-classes/") && !location.contains("-tests.jar");
+
+    private static final JavaClasses ADGRID = new ClassFileImporter().withImportOption(MAIN_CLASSES).importPackages("io.adgrid");
+
+    /** Hazelcast's internals (operations, the node engine, map service) are touched in one package only. */
+    static final ArchRule HAZELCAST_INTERNALS_CONFINED = noClasses().that().resideOutsideOfPackage("io.adgrid.grid.hazelcast..")
+            .should().dependOnClassesThat().resideInAnyPackage("com.hazelcast..impl..", "com.hazelcast.internal..")
+            .because("the grid port's Hazelcast implementation is the one place that may break on a Hazelcast upgrade");
+
+    /** No package depends, directly or not, on a package that depends on it. */
+    static final ArchRule NO_PACKAGE_CYCLES = slices().matching("io.adgrid.(**)").should().beFreeOfCycles();
+
+    /** Reports read; they never take part in accepting or counting beacons. */
+    static final ArchRule REPORTING_OFF_THE_WRITE_PATH = noClasses().that().resideInAPackage("io.adgrid.reporting..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.adgrid.gateway..")
+            .because("the reporting process must not be able to accept or count an event");
+
+    @Test
+    void hazelcastInternalsStayInTheGridPortsImplementation() {
+        HAZELCAST_INTERNALS_CONFINED.check(ADGRID);
+    }
+
+    @Test
+    void noPackageCycles() {
+        NO_PACKAGE_CYCLES.check(ADGRID);
+    }
+
+    @Test
+    void reportingStaysOffTheWritePath() {
+        REPORTING_OFF_THE_WRITE_PATH.check(ADGRID);
+    }
+
+    @Test
+    void eachRuleCatchesAPlantedViolation() {
+        JavaClasses planted = new ClassFileImporter().importPackages("io.adgrid.app.architecture.planted");
+        assertThatThrownBy(() -> HAZELCAST_INTERNALS_CONFINED.check(planted)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("UsesHazelcastInternals");
+        assertThatThrownBy(() -> NO_PACKAGE_CYCLES.check(planted)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Cycle detected");
+        JavaClasses reporting = new ClassFileImporter().importPackages("io.adgrid.reporting.planted");
+        assertThatThrownBy(() -> REPORTING_OFF_THE_WRITE_PATH.check(reporting)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("ReportingThatCounts");
+    }
+}
