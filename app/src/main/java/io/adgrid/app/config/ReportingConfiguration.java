@@ -1,6 +1,7 @@
 package io.adgrid.app.config;
 
 import io.adgrid.persister.catalog.CatalogAdmin;
+import io.adgrid.reporting.admin.AdminAuthorization;
 import io.adgrid.reporting.admin.AdminController;
 import io.adgrid.reporting.admin.AdminToken;
 import io.adgrid.reporting.catalog.CatalogAdminController;
@@ -34,5 +35,11 @@ public class ReportingConfiguration {
     @Bean
     AdminToken adminToken(AdGridProperties props) {
         return AdminToken.configuredOrStored(props.admin().token(), props.varDir());
+    }
+
+    /** Every /api/v1/admin endpoint behind the token, checked before its handler reads anything. */
+    @Bean
+    AdminAuthorization adminAuthorization(AdminToken token) {
+        return new AdminAuthorization(token);
     }
 }

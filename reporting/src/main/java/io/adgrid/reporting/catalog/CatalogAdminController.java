@@ -9,15 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import jakarta.servlet.http.HttpServletRequest;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.persister.catalog.CatalogAdmin.Secret;
-import io.adgrid.reporting.admin.AdminToken;
+import io.adgrid.reporting.web.ApiErrors;
+import io.adgrid.reporting.web.RequestRefusedException;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParser;
@@ -33,7 +32,6 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -41,15 +39,14 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The catalog's admin API, behind the admin bearer token: campaigns, banners, publishers and the
- * campaigns' signing keys. The token is checked before anything else is read (path ids, body), so
- * a request without it learns nothing and costs nothing. Bodies are read here, bounded, and parsed
- * strictly; JSON errors are reported by position only, so a secret in a malformed body is never
+ * campaigns' signing keys. The token is checked by {@code AdminAuthorization} before this controller
+ * reads anything (path ids, body), so a request without it learns nothing and costs nothing. Bodies are read here, bounded, and parsed
+ * strictly; JSON errors are reported by position only (refusals are answered by {@link ApiErrors}), so a secret in a malformed body is never
  * echoed. Responses never carry a secret: a campaign lists its keys' ids and dates.
  */
 @RestController
@@ -64,11 +61,9 @@ public class CatalogAdminController {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private final AdminToken token;
     private final CatalogAdmin catalog;
 
-    public CatalogAdminController(AdminToken token, CatalogAdmin catalog) {
-        this.token = token;
+    public CatalogAdminController(CatalogAdmin catalog) {
         this.catalog = catalog;
     }
 
@@ -150,10 +145,9 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "401", description = "no or wrong admin token"),
                     @ApiResponse(responseCode = "422", description = "a value breaks a rule")})
     @PutMapping("/campaigns/{id}")
-    public ResponseEntity<?> putCampaign(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                         @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+    public ResponseEntity<?> putCampaign(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
                                          HttpServletRequest request) {
-        return admin(authorization, () -> {
+        return answer(() -> {
             long campaign = id(id, "campaign");
             Body body = body(request, Set.of("name", "currency", "secret"));
             String secret = body.string("secret");
@@ -167,9 +161,8 @@ public class CatalogAdminController {
             security = @SecurityRequirement(name = "admin"),
             responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = CampaignInfo.class))))
     @GetMapping("/campaigns/{id}")
-    public ResponseEntity<?> getCampaign(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                         @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
-        return admin(authorization, () -> {
+    public ResponseEntity<?> getCampaign(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
+        return answer(() -> {
             long campaign = id(id, "campaign");
             return catalog.campaign(campaign).<ResponseEntity<?>>map(c -> ResponseEntity.ok(CampaignInfo.of(c)))
                     .orElseGet(() -> notFound("no campaign " + campaign));
@@ -185,16 +178,15 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "409", description = "the campaign already has this kid"),
                     @ApiResponse(responseCode = "422", description = "bad kid or secret")})
     @PostMapping("/campaigns/{id}/keys")
-    public ResponseEntity<?> addKey(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                    @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+    public ResponseEntity<?> addKey(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
                                     HttpServletRequest request) {
-        return admin(authorization, () -> {
+        return answer(() -> {
             long campaign = id(id, "campaign");
             Body body = body(request, Set.of("kid", "secret"));
             String kid = body.string("kid");
             String secret = body.string("secret");
             if (kid == null) {
-                return error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "kid is required");
+                return ApiErrors.error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "kid is required");
             }
             CatalogAdmin.Key key = catalog.addKey(campaign, kid, secret == null ? null : new Secret(secret));
             return ResponseEntity.created(URI.create("/api/v1/admin/catalog/campaigns/" + campaign)).body(KeyAnswer.of(campaign, key));
@@ -209,13 +201,12 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "404", description = "no such campaign or key"),
                     @ApiResponse(responseCode = "409", description = "already retired, or the last key")})
     @PostMapping("/campaigns/{id}/keys/{kid}/retire")
-    public ResponseEntity<?> retireKey(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                       @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+    public ResponseEntity<?> retireKey(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
                                        @PathVariable("kid") String kid, HttpServletRequest request) {
-        return admin(authorization, () -> {
+        return answer(() -> {
             long campaign = id(id, "campaign");
             if (!CatalogAdmin.KID.matcher(kid).matches()) {
-                throw new BadRequest("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+                throw new RequestRefusedException("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
             }
             Body body = optionalBody(request, Set.of("at"));
             String at = body.string("at");
@@ -224,7 +215,7 @@ public class CatalogAdminController {
                 try {
                     when = Instant.parse(at);
                 } catch (DateTimeParseException e) {
-                    return error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "at must be an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z");
+                    return ApiErrors.error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "at must be an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z");
                 }
             }
             return ResponseEntity.ok(KeyAnswer.of(campaign, catalog.retireKey(campaign, kid, when)));
@@ -238,10 +229,9 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = KeyAnswer.class))),
                     @ApiResponse(responseCode = "404", description = "no such campaign or key")})
     @PutMapping("/campaigns/{id}/keys/{kid}/legacy")
-    public ResponseEntity<?> markLegacy(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                        @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+    public ResponseEntity<?> markLegacy(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
                                         @PathVariable("kid") String kid) {
-        return admin(authorization, () -> setLegacy(id, kid, true));
+        return setLegacy(id, kid, true);
     }
 
     @Operation(summary = "Unmark a legacy key (200): from the gateways' next refresh it accepts v2 signatures only",
@@ -250,16 +240,15 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = KeyAnswer.class))),
                     @ApiResponse(responseCode = "404", description = "no such campaign or key")})
     @DeleteMapping("/campaigns/{id}/keys/{kid}/legacy")
-    public ResponseEntity<?> unmarkLegacy(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                          @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+    public ResponseEntity<?> unmarkLegacy(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
                                           @PathVariable("kid") String kid) {
-        return admin(authorization, () -> setLegacy(id, kid, false));
+        return setLegacy(id, kid, false);
     }
 
     private ResponseEntity<?> setLegacy(String id, String kid, boolean legacy) {
         long campaign = id(id, "campaign");
         if (!CatalogAdmin.KID.matcher(kid).matches()) {
-            throw new BadRequest("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+            throw new RequestRefusedException("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
         }
         return ResponseEntity.ok(KeyAnswer.of(campaign, catalog.setLegacy(campaign, kid, legacy)));
     }
@@ -274,10 +263,9 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = BannerInfo.class))),
                     @ApiResponse(responseCode = "422", description = "bad landing URL, unknown campaign, or another campaign than the banner's")})
     @PutMapping("/banners/{id}")
-    public ResponseEntity<?> putBanner(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                       @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+    public ResponseEntity<?> putBanner(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
                                        HttpServletRequest request) {
-        return admin(authorization, () -> {
+        return answer(() -> {
             long banner = id(id, "banner");
             Body body = body(request, Set.of("campaign", "landingUrl"));
             long campaign = body.id("campaign");
@@ -289,9 +277,8 @@ public class CatalogAdminController {
     @Operation(summary = "A banner", security = @SecurityRequirement(name = "admin"),
             responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = BannerInfo.class))))
     @GetMapping("/banners/{id}")
-    public ResponseEntity<?> getBanner(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                       @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
-        return admin(authorization, () -> {
+    public ResponseEntity<?> getBanner(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
+        return answer(() -> {
             long banner = id(id, "banner");
             return catalog.banner(banner).<ResponseEntity<?>>map(b -> ResponseEntity.ok(BannerInfo.of(b)))
                     .orElseGet(() -> notFound("no banner " + banner));
@@ -305,10 +292,9 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = PublisherInfo.class))),
                     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PublisherInfo.class)))})
     @PutMapping("/publishers/{id}")
-    public ResponseEntity<?> putPublisher(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                          @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+    public ResponseEntity<?> putPublisher(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
                                           HttpServletRequest request) {
-        return admin(authorization, () -> {
+        return answer(() -> {
             long publisher = id(id, "publisher");
             Body body = body(request, Set.of("name"));
             CatalogAdmin.Saved<CatalogAdmin.PublisherView> saved = catalog.putPublisher(publisher, body.string("name"));
@@ -319,9 +305,8 @@ public class CatalogAdminController {
     @Operation(summary = "A publisher", security = @SecurityRequirement(name = "admin"),
             responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PublisherInfo.class))))
     @GetMapping("/publishers/{id}")
-    public ResponseEntity<?> getPublisher(@RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-                                          @Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
-        return admin(authorization, () -> {
+    public ResponseEntity<?> getPublisher(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
+        return answer(() -> {
             long publisher = id(id, "publisher");
             return catalog.publisher(publisher).<ResponseEntity<?>>map(p -> ResponseEntity.ok(PublisherInfo.of(p)))
                     .orElseGet(() -> notFound("no publisher " + publisher));
@@ -334,53 +319,18 @@ public class CatalogAdminController {
         ResponseEntity<?> run() throws IOException;
     }
 
-    /** A request this API refuses before the catalog is asked (400); the message never quotes a value. */
-    private static final class BadRequest extends RuntimeException {
-        private final HttpStatus status;
-
-        BadRequest(String message) {
-            this(HttpStatus.BAD_REQUEST, message);
-        }
-
-        BadRequest(HttpStatus status, String message) {
-            super(message, null, false, false);
-            this.status = status;
-        }
-    }
-
-    private ResponseEntity<?> admin(String authorization, Action action) {
-        if (!token.allows(authorization)) {
-            return ResponseEntity.status(HttpStatus.UNAUTHORIZED)
-                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                    .body(Map.of("status", 401, "error", "unauthorized", "reason", "send Authorization: Bearer <admin token>"));
-        }
+    /** Runs an endpoint; its refusals (and the catalog's) are answered by {@link ApiErrors}. */
+    private static ResponseEntity<?> answer(Action action) {
         try {
             return action.run();
-        } catch (BadRequest e) {
-            String code = switch (e.status) {
-                case PAYLOAD_TOO_LARGE -> "payload_too_large";
-                case UNPROCESSABLE_ENTITY -> "invalid";
-                default -> "bad_request";
-            };
-            return error(e.status, code, e.getMessage());
-        } catch (CatalogAdmin.RefusedException e) {
-            return switch (e.problem()) {
-                case NOT_FOUND -> error(HttpStatus.NOT_FOUND, "not_found", e.getMessage());
-                case CONFLICT -> error(HttpStatus.CONFLICT, "conflict", e.getMessage());
-                case INVALID -> error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", e.getMessage());
-                case NOT_ALLOWED -> error(HttpStatus.BAD_REQUEST, "bad_request", e.getMessage());
-            };
-        } catch (CatalogAdmin.UnavailableException e) {
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
-                    .body(Map.of("status", 503, "error", "unavailable", "reason", "PostgreSQL is unavailable, retry shortly"));
         } catch (IOException e) {
-            return error(HttpStatus.BAD_REQUEST, "bad_request", "the request body could not be read");
+            throw new RequestRefusedException("the request body could not be read");
         }
     }
 
     private static long id(String raw, String what) {
         if (raw == null || !ID.matcher(raw).matches()) {
-            throw new BadRequest(what + " id must be a positive integer");
+            throw new RequestRefusedException(what + " id must be a positive integer");
         }
         return Long.parseLong(raw);
     }
@@ -390,15 +340,7 @@ public class CatalogAdminController {
     }
 
     private static ResponseEntity<?> notFound(String reason) {
-        return error(HttpStatus.NOT_FOUND, "not_found", reason);
-    }
-
-    private static ResponseEntity<?> error(HttpStatus status, String code, String reason) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", status.value());
-        body.put("error", code);
-        body.put("reason", reason);
-        return ResponseEntity.status(status).body(body);
+        return ApiErrors.error(HttpStatus.NOT_FOUND, "not_found", reason);
     }
 
     /** A parsed JSON object body with only known fields; values are checked for type, never quoted. */
@@ -409,7 +351,7 @@ public class CatalogAdminController {
                 return null;
             }
             if (!v.isTextual()) {
-                throw new BadRequest(field + " must be a string");
+                throw new RequestRefusedException(field + " must be a string");
             }
             return v.textValue();
         }
@@ -417,10 +359,10 @@ public class CatalogAdminController {
         long id(String field) {
             JsonNode v = node.get(field);
             if (v == null || v.isNull()) {
-                throw new BadRequest(HttpStatus.UNPROCESSABLE_ENTITY, field + " is required");
+                throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", field + " is required");
             }
             if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() <= 0) {
-                throw new BadRequest(field + " must be a positive integer");
+                throw new RequestRefusedException(field + " must be a positive integer");
             }
             return v.longValue();
         }
@@ -434,7 +376,7 @@ public class CatalogAdminController {
     private static Body body(HttpServletRequest request, Set<String> fields) throws IOException {
         byte[] bytes = read(request);
         if (isBlank(bytes)) {
-            throw new BadRequest("the body must be a JSON object (Content-Type: application/json)");
+            throw new RequestRefusedException("the body must be a JSON object (Content-Type: application/json)");
         }
         return parse(bytes, fields);
     }
@@ -445,7 +387,7 @@ public class CatalogAdminController {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new BadRequest("the body is not UTF-8");
+            throw new RequestRefusedException("the body is not UTF-8");
         }
         JsonNode node;
         try {
@@ -453,14 +395,14 @@ public class CatalogAdminController {
         } catch (JsonProcessingException e) {
             // Jackson's message quotes the offending token, which may be (part of) a secret: position only.
             String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-            throw new BadRequest("the body is not valid JSON" + where);
+            throw new RequestRefusedException("the body is not valid JSON" + where);
         }
         if (node == null || !node.isObject()) {
-            throw new BadRequest("the body must be a JSON object");
+            throw new RequestRefusedException("the body must be a JSON object");
         }
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             if (!fields.contains(names.next())) {
-                throw new BadRequest("unknown field; the fields are " + String.join(", ", fields.stream().sorted().toList()));
+                throw new RequestRefusedException("unknown field; the fields are " + String.join(", ", fields.stream().sorted().toList()));
             }
         }
         return new Body(node);
@@ -477,12 +419,12 @@ public class CatalogAdminController {
 
     private static byte[] read(HttpServletRequest request) throws IOException {
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {
-            throw new BadRequest(HttpStatus.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BODY_BYTES + " bytes");
+            throw new RequestRefusedException(HttpStatus.PAYLOAD_TOO_LARGE, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes");
         }
         try (InputStream in = request.getInputStream()) {
             byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
             if (bytes.length > MAX_BODY_BYTES) {
-                throw new BadRequest(HttpStatus.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BODY_BYTES + " bytes");
+                throw new RequestRefusedException(HttpStatus.PAYLOAD_TOO_LARGE, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes");
             }
             return bytes;
         }

@@ -1,6 +1,8 @@
 package io.adgrid.reporting.web;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.reporting.stats.BadQueryException;
 import io.adgrid.reporting.stats.StatsService;
 import com.hazelcast.core.HazelcastException;
@@ -27,6 +29,21 @@ public class ApiErrors {
         return error(HttpStatus.BAD_REQUEST, "bad_request", e.getMessage());
     }
 
+    @ExceptionHandler(RequestRefusedException.class)
+    ResponseEntity<Map<String, Object>> refused(RequestRefusedException e) {
+        return error(e.status(), e.code(), e.getMessage());
+    }
+
+    @ExceptionHandler(CatalogAdmin.RefusedException.class)
+    ResponseEntity<Map<String, Object>> catalogRefused(CatalogAdmin.RefusedException e) {
+        return switch (e.problem()) {
+            case NOT_FOUND -> error(HttpStatus.NOT_FOUND, "not_found", e.getMessage());
+            case CONFLICT -> error(HttpStatus.CONFLICT, "conflict", e.getMessage());
+            case INVALID -> error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", e.getMessage());
+            case NOT_ALLOWED -> error(HttpStatus.BAD_REQUEST, "bad_request", e.getMessage());
+        };
+    }
+
     @ExceptionHandler(MissingServletRequestParameterException.class)
     ResponseEntity<Map<String, Object>> missing(MissingServletRequestParameterException e) {
         return error(HttpStatus.BAD_REQUEST, "bad_request", "parameter " + e.getParameterName() + " is required");
@@ -47,14 +64,19 @@ public class ApiErrors {
         return error(HttpStatus.NOT_ACCEPTABLE, "not_acceptable", "ask for application/json or text/csv");
     }
 
-    @ExceptionHandler({StatsService.DatabaseUnavailableException.class, HazelcastException.class})
+    @ExceptionHandler({StatsService.DatabaseUnavailableException.class, CatalogAdmin.UnavailableException.class, HazelcastException.class})
     ResponseEntity<Map<String, Object>> unavailable(RuntimeException e) {
         log.warn("answering 503: {}", e.getMessage());
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
                 .body(Map.of("status", 503, "error", "unavailable", "reason", "a backend is unavailable, retry shortly"));
     }
 
-    private static ResponseEntity<Map<String, Object>> error(HttpStatus status, String code, String reason) {
-        return ResponseEntity.status(status).body(Map.of("status", status.value(), "error", code, "reason", reason));
+    /** The one shape of every error the API answers: {@code {"status":N,"error":"code","reason":"…"}}. */
+    public static ResponseEntity<Map<String, Object>> error(HttpStatus status, String code, String reason) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", status.value());
+        body.put("error", code);
+        body.put("reason", reason);
+        return ResponseEntity.status(status).body(body);
     }
 }

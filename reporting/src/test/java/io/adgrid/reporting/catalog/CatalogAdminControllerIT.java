@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.reporting.admin.AdminAuthorization;
 import io.adgrid.reporting.admin.AdminToken;
 import io.adgrid.reporting.web.ApiErrors;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,8 +63,8 @@ class CatalogAdminControllerIT {
     @Import({CatalogAdminController.class, ApiErrors.class, io.adgrid.reporting.web.OpenApiDocs.class})
     static class TestApp {
         @Bean
-        AdminToken adminToken() {
-            return AdminToken.of(TOKEN);
+        AdminAuthorization adminAuthorization() {
+            return new AdminAuthorization(AdminToken.of(TOKEN));
         }
 
         @Bean
