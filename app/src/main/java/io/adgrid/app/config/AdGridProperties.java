@@ -149,8 +149,11 @@ public record AdGridProperties(
     /**
      * @param holdOpenMinute a data member's cycles write only minutes closed 5 s ago or more
      *                       ({@code ADGRID_WRITEBEHIND_HOLDOPENMINUTE}); false: every cycle writes everything
+     * @param watermarkPruneInterval how often a data member deletes the {@code flush_watermark} rows nobody can ask
+     *                       about any more ({@code WatermarkPruner})
      */
-    public record WriteBehind(@NotNull @DurationMin(millis = 10) @DurationMax(minutes = 10) Duration interval, boolean holdOpenMinute) {
+    public record WriteBehind(@NotNull @DurationMin(millis = 10) @DurationMax(minutes = 10) Duration interval, boolean holdOpenMinute,
+                              @NotNull @DurationMin(seconds = 1) @DurationMax(days = 7) Duration watermarkPruneInterval) {
     }
 
     /**

@@ -16,6 +16,7 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int MEMORY_SNAPSHOT = 7;
     static final int BACKED_UP_ENTRY_OPERATION = 9;
     static final int JOURNALED_BACKUP_OPERATION = 10;
+    static final int ENTRY_EPOCH = 11;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -29,6 +30,7 @@ public final class GridSerialization implements DataSerializableFactory {
             case MEMORY_SNAPSHOT -> new MemorySnapshot();
             case BACKED_UP_ENTRY_OPERATION -> new BackedUpEntryOperation();
             case JOURNALED_BACKUP_OPERATION -> new JournaledBackupOperation();
+            case ENTRY_EPOCH -> new EntryEpoch();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }
