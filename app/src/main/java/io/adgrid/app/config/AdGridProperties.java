@@ -36,8 +36,14 @@ public record AdGridProperties(
         @NotNull @Valid Rollup rollup,
         @Valid Reporting reporting) {
 
-    /** @param embeddedPort port of the embedded PostgreSQL ({@code ./adgrid run}); 0: any free port */
-    public record Db(String url, String user, String password, @Range(min = 0, max = 65535) int embeddedPort) {
+    /**
+     * @param embeddedPort      port of the embedded PostgreSQL ({@code ./adgrid run}); 0: any free port
+     * @param reportingUser     the read role reports connect as on an external database (docs/SECURITY.md); unset: reports
+     *                          read as {@code user} (the embedded server has its own read role)
+     * @param reportingPassword its password
+     */
+    public record Db(String url, String user, String password, @Range(min = 0, max = 65535) int embeddedPort,
+                     String reportingUser, String reportingPassword) {
     }
 
     /** @param port the reporting API's port ({@code ADGRID_REPORTING_PORT}, read as {@code server.port}); unset: 8081 */
@@ -149,8 +155,11 @@ public record AdGridProperties(
     /**
      * @param holdOpenMinute a data member's cycles write only minutes closed 5 s ago or more
      *                       ({@code ADGRID_WRITEBEHIND_HOLDOPENMINUTE}); false: every cycle writes everything
+     * @param watermarkPruneInterval how often a data member deletes the {@code flush_watermark} rows nobody can ask
+     *                       about any more ({@code WatermarkPruner})
      */
-    public record WriteBehind(@NotNull @DurationMin(millis = 10) @DurationMax(minutes = 10) Duration interval, boolean holdOpenMinute) {
+    public record WriteBehind(@NotNull @DurationMin(millis = 10) @DurationMax(minutes = 10) Duration interval, boolean holdOpenMinute,
+                              @NotNull @DurationMin(seconds = 1) @DurationMax(days = 7) Duration watermarkPruneInterval) {
     }
 
     /**

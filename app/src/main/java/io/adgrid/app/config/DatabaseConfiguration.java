@@ -8,6 +8,7 @@ import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.schema.DatabaseSettings;
+import io.adgrid.persister.schema.ReportingRole;
 import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,18 @@ public class DatabaseConfiguration {
         }
     }
 
+    /** Where the reporting API reads: the read role's pool when there is one (issue 20). */
+    @Bean(destroyMethod = "close")
+    ReportingReads reportingReads(ResolvedDatabase database, HikariDataSource dataSource, AdGridProperties props, Role role) {
+        if (!role.reporting) {
+            return new ReportingReads(dataSource, null);
+        }
+        AdGridProperties.Db db = props.db();
+        boolean embedded = db.url() == null || db.url().isBlank();
+        return ReportingReads.resolve(database, new ReportingReads.AdAccessSettings(db.reportingUser(), db.reportingPassword(), embedded,
+                props.varDir()), dataSource);
+    }
+
     @Bean(destroyMethod = "close")
     HikariDataSource dataSource(ResolvedDatabase database, AdGridProperties props, Role role) {
         HikariDataSource pool = Database.pool(database.settings(), "adgrid", 8);
@@ -76,6 +89,15 @@ public class DatabaseConfiguration {
             log.warn("PostgreSQL is not reachable at start ({}): the gateway serves the catalog it holds and keeps retrying",
                     e.getMessage());
             return pool;
+        }
+        if (database.owned() != null) {
+            // The embedded server's read role for reports (issue 20), made or brought up to date at each start.
+            try {
+                ReportingRole.ensure(pool, EmbeddedDatabase.reportingSettings(database.settings(), props.varDir()).password());
+            } catch (IOException | java.sql.SQLException e) {
+                log.warn("cannot make the reporting read role {}: reports read as {} ({})", ReportingRole.NAME,
+                        database.settings().user(), e.getMessage());
+            }
         }
         if (props.demo() && DemoCatalog.seedIfEmpty(pool)) {
             log.info("seeded the demo catalog: {} campaigns, {} banners, {} publishers",

@@ -8,6 +8,7 @@ import io.adgrid.persister.journal.JournalKeeper;
 import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.persister.rollup.RollupScheduler;
 import io.adgrid.persister.writebehind.CounterWriter;
+import io.adgrid.persister.writebehind.WatermarkPruner;
 import io.adgrid.persister.writebehind.WriteBehind;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
@@ -28,6 +29,13 @@ public class PersistenceConfiguration {
             writeBehind.start(props.writeBehind().interval());
         }
         return writeBehind;
+    }
+
+    /** flush_watermark pruned of rows nobody can ask about, by every data member (deleting twice is harmless). */
+    @Bean(destroyMethod = "close")
+    WatermarkPruner watermarkPruner(HazelcastInstance grid, HikariDataSource dataSource, AdGridProperties props, Role role) {
+        WatermarkPruner pruner = new WatermarkPruner(grid, dataSource, WatermarkPruner.MIN_AGE);
+        return role.dataMember ? pruner.start(props.writeBehind().watermarkPruneInterval()) : pruner;
     }
 
     @Bean

@@ -23,8 +23,8 @@ import org.springframework.context.annotation.Import;
 public class ReportingConfiguration {
 
     @Bean
-    StatsService statsService(HikariDataSource dataSource, HazelcastInstance grid) {
-        return new StatsService(new StatsRepository(dataSource), new GridCounters(grid));
+    StatsService statsService(ReportingReads reads, HazelcastInstance grid) {
+        return new StatsService(new StatsRepository(reads.dataSource()), new GridCounters(grid));
     }
 
     @Bean

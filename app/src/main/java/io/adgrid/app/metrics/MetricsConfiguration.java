@@ -3,6 +3,7 @@ package io.adgrid.app.metrics;
 import java.time.Clock;
 import java.time.Duration;
 import io.adgrid.app.config.OpsProperties;
+import io.adgrid.app.config.ReportingReads;
 import io.adgrid.app.config.Role;
 import io.adgrid.reporting.campaigns.CampaignsController;
 import io.adgrid.reporting.ops.LocalHistory;
@@ -15,7 +16,6 @@ import com.hazelcast.core.HazelcastInstance;
 import org.springframework.boot.actuate.health.HealthComponent;
 import org.springframework.boot.actuate.health.HealthEndpoint;
 import org.springframework.boot.actuate.health.Status;
-import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnNotWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -48,12 +48,17 @@ public class MetricsConfiguration {
     /** The reporting process: the dashboard at / reads the whole cluster through this. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    @Import({OpsController.class, CampaignsController.class})
+    @Import(OpsController.class)
     static class Dashboard {
 
         @Bean(destroyMethod = "close")
-        OpsOverview opsOverview(HazelcastInstance grid, StatsService stats, HikariDataSource dataSource, Clock clock, OpsProperties props) {
-            return new OpsOverview(grid, stats, dataSource, clock, OpsOverview.Settings.defaults(props.lagAlarm()));
+        OpsOverview opsOverview(HazelcastInstance grid, StatsService stats, ReportingReads reads, Clock clock, OpsProperties props) {
+            return new OpsOverview(grid, stats, reads.dataSource(), clock, OpsOverview.Settings.defaults(props.lagAlarm()));
+        }
+
+        @Bean
+        CampaignsController campaignsController(ReportingReads reads) {
+            return new CampaignsController(reads.dataSource());
         }
     }
 

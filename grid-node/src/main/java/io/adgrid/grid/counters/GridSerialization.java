@@ -15,6 +15,7 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int SEALED_BATCH = 6;
     static final int MEMORY_SNAPSHOT = 7;
     // 9 and 10 were the grid's two operations, now GridOperations' (io.adgrid.grid.hazelcast).
+    static final int ENTRY_EPOCH = 11;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -26,6 +27,7 @@ public final class GridSerialization implements DataSerializableFactory {
             case SNAPSHOT_COUNTERS -> new SnapshotCounters();
             case SEALED_BATCH -> new SealedBatch();
             case MEMORY_SNAPSHOT -> new MemorySnapshot();
+            case ENTRY_EPOCH -> new EntryEpoch();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

@@ -238,6 +238,11 @@ public final class RouteState implements IdentifiedDataSerializable {
         return pending.isEmpty() && sealed == null && noncesByMinute.isEmpty() && orders.isEmpty() && revenueByKey.isEmpty();
     }
 
+    /** The life of this entry's write-behind batches: the key of its watermark. */
+    java.util.UUID epoch() {
+        return new java.util.UUID(epochHi, epochLo);
+    }
+
     /** What a report must add to PostgreSQL's totals, unless the watermark shows it is already there. */
     MemorySnapshot snapshot(CounterFilter filter) {
         CounterDeltas sealedPart = sealed == null ? new CounterDeltas() : sealed.filter(filter);

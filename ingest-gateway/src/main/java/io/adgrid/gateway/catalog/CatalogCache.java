@@ -112,7 +112,13 @@ public final class CatalogCache implements AutoCloseable {
         boolean first = !store.isLoaded();
         long before = store.version();
         Counting counting = new Counting(store);
-        long version = source.changesSince(before, counting);
+        long version;
+        try {
+            version = source.changesSince(before, counting);
+        } catch (RuntimeException e) {
+            store.discardReload(); // a whole reload cut short is dropped: readers keep the catalog they had
+            throw e;
+        }
         if (version != before || first || counting.reset) {
             store.markLoaded(version);
         }
@@ -178,7 +184,8 @@ public final class CatalogCache implements AutoCloseable {
         @Override
         public void reset() {
             reset = true;
-            log.warn("the catalog source does not know the version this gateway holds (a new or restored database): reloading it whole");
+            log.warn("the catalog source does not know the version this gateway holds (a new or restored database): "
+                    + "reloading it whole beside the one serving");
             to.reset();
         }
 

@@ -1,6 +1,5 @@
 package io.adgrid.gateway.catalog;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -14,16 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.CatalogChanges;
 import net.openhft.chronicle.core.Jvm;
 import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.set.ChronicleSet;
-import net.openhft.chronicle.set.ChronicleSetBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,27 +28,27 @@ import org.slf4j.LoggerFactory;
  * persisted too and mirrored on heap (they are few, and validation needs their keys). The files
  * are reopened at start, so a restarted gateway validates beacons before, or without, the database.
  *
- * <p>Files: {@code banners.cm3}, {@code publishers.cm3}, {@code campaigns.cm3} (the maps),
- * {@code catalog.properties} (the catalog version the maps hold and the limits they were sized
- * for), {@code lock} (one process at a time) and {@code open} (present while open; found at start,
- * it means the last process died with the maps open, and they are recovered). The directory is
- * private to the owner: the campaign map holds signing secrets.
+ * <p>Files: {@code banners.cm3}, {@code publishers.cm3}, {@code campaigns.cm3} (the maps; a
+ * later generation adds {@code .N}), {@code catalog.properties} (the generation and catalog version
+ * the maps hold and the limits they were sized for), {@code lock} (one process at a time) and
+ * {@code open} (present while open; found at start, it means the last process died with the maps
+ * open, and they are recovered). The directory is private to the owner: the campaign map holds
+ * signing secrets.
  *
  * <p>One writer (the refresher) and any number of readers (validation) at once. Readers go through
- * {@link HotEntries} first, which every write invalidates.
+ * {@link HotEntries} first, which every write invalidates. A whole reload ({@link #reset()}) fills
+ * a new generation of maps beside the serving one; {@link #markLoaded} then switches readers to it
+ * in one step, so a reload never shows readers a half-empty catalog (issue 20).
  */
 public final class CatalogStore implements CatalogView, CatalogChanges, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CatalogStore.class);
     private static final int FORMAT = 1;
-    static final String BANNERS_FILE = "banners.cm3";
-    static final String PUBLISHERS_FILE = "publishers.cm3";
-    static final String CAMPAIGNS_FILE = "campaigns.cm3";
+    static final String BANNERS_FILE = CatalogMaps.BANNERS_FILE;
+    static final String PUBLISHERS_FILE = CatalogMaps.PUBLISHERS_FILE;
+    static final String CAMPAIGNS_FILE = CatalogMaps.CAMPAIGNS_FILE;
     static final String META_FILE = "catalog.properties";
     private static final String OPEN_MARKER = "open";
-    /** Campaign id (8) + a landing URL of up to ~100 bytes (stop-bit length + UTF-8). */
-    private static final double AVERAGE_BANNER_VALUE = 8 + 1 + 100;
-    private static final double AVERAGE_CAMPAIGN_VALUE = 256;
 
     static {
         // Opening a map compiles a Chronicle class with javac, which reads class files only from
@@ -68,32 +63,25 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     private final CatalogLimits limits;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final ChronicleMap<Long, BannerEntry> banners;
-    private final ChronicleSet<Long> publishers;
-    private final ChronicleMap<Long, CampaignEntry> campaignFile;
-    private final Map<Long, Campaign> campaigns = new ConcurrentHashMap<>();
     private final BannerEntry scratch = new BannerEntry();
     private final HotEntries hot = new HotEntries();
-    private volatile long bannerCount;
-    private volatile long publisherCount;
+    /** What readers read. */
+    private volatile CatalogMaps serving;
+    /** What the writer writes: {@link #serving}, or the next generation while a reload fills it. */
+    private CatalogMaps writing;
     private volatile long version;
     private volatile boolean loaded;
 
-    private CatalogStore(Path dir, CatalogLimits limits, FileChannel lockChannel, FileLock lock,
-                         ChronicleMap<Long, BannerEntry> banners, ChronicleSet<Long> publishers,
-                         ChronicleMap<Long, CampaignEntry> campaignFile, long version, boolean loaded) {
+    private CatalogStore(Path dir, CatalogLimits limits, FileChannel lockChannel, FileLock lock, CatalogMaps maps,
+                         long version, boolean loaded) {
         this.dir = dir;
         this.limits = limits;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.banners = banners;
-        this.publishers = publishers;
-        this.campaignFile = campaignFile;
+        this.serving = maps;
+        this.writing = maps;
         this.version = version;
         this.loaded = loaded;
-        this.bannerCount = banners.longSize();
-        this.publisherCount = publishers.size();
-        campaignFile.forEachEntry(e -> campaigns.put(e.key().get(), e.value().get().toCampaign(e.key().get())));
     }
 
     /**
@@ -120,22 +108,23 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
             }
             Properties meta = readMeta(dir);
             boolean recover = Files.exists(dir.resolve(OPEN_MARKER));
+            int generation = meta == null ? 0 : Integer.parseInt(meta.getProperty("generation", "0"));
+            // Files of any other generation are what a reload left when the process stopped before switching.
+            CatalogMaps.deleteAllBut(dir, meta == null ? -1 : generation);
             if (meta == null) {
-                deleteMaps(dir);
+                Files.deleteIfExists(dir.resolve(OPEN_MARKER));
                 recover = false;
             } else if (!limitsOf(meta).equals(limits)) {
-                resize(dir, limitsOf(meta), limits, recover);
+                resize(dir, generation, limitsOf(meta), limits, recover);
                 recover = false;
             }
             if (recover) {
                 log.warn("the catalog files in {} were not closed cleanly: recovering them", dir);
             }
-            ChronicleMap<Long, BannerEntry> banners = persisted(bannerMap(limits), dir.resolve(BANNERS_FILE), recover);
-            ChronicleSet<Long> publishers = persisted(publisherSet(limits), dir.resolve(PUBLISHERS_FILE), recover);
-            ChronicleMap<Long, CampaignEntry> campaigns = persisted(campaignMap(limits), dir.resolve(CAMPAIGNS_FILE), recover);
+            CatalogMaps maps = CatalogMaps.open(dir, limits, generation, recover);
             long version = meta == null ? 0 : Long.parseLong(meta.getProperty("version", "0"));
             boolean loaded = meta != null && Boolean.parseBoolean(meta.getProperty("loaded", "false"));
-            CatalogStore store = new CatalogStore(dir, limits, channel, lock, banners, publishers, campaigns, version, loaded);
+            CatalogStore store = new CatalogStore(dir, limits, channel, lock, maps, version, loaded);
             try {
                 store.checkLimits();
                 store.writeMeta();
@@ -161,9 +150,14 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
         if (hot.banner(id, into)) {
             return true;
         }
-        long readAt = hot.changes();
-        if (banners.getUsing(id, into) == null) {
-            return false;
+        long readAt = hot.changes(); // before choosing the maps: a switch after it makes what is read here stale
+        CatalogMaps maps = enter();
+        try {
+            if (maps.banners.getUsing(id, into) == null) {
+                return false;
+            }
+        } finally {
+            maps.exit();
         }
         hot.rememberBanner(id, readAt, into);
         return true;
@@ -175,28 +169,43 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
             return true;
         }
         long readAt = hot.changes();
-        if (!publishers.contains(id)) {
-            return false;
+        CatalogMaps maps = enter();
+        try {
+            if (!maps.publishers.contains(id)) {
+                return false;
+            }
+        } finally {
+            maps.exit();
         }
         hot.rememberPublisher(id, readAt);
         return true;
     }
 
+    /** The serving maps, entered: a reload's switch retires the old ones only once their readers left. */
+    private CatalogMaps enter() {
+        while (true) {
+            CatalogMaps maps = serving;
+            if (maps.enter()) {
+                return maps;
+            }
+        }
+    }
+
     @Override
     public Campaign campaign(long id) {
-        return campaigns.get(id);
+        return serving.campaigns.get(id);
     }
 
     public long bannerCount() {
-        return bannerCount;
+        return serving.bannerCount;
     }
 
     public long publisherCount() {
-        return publisherCount;
+        return serving.publisherCount;
     }
 
     public long campaignCount() {
-        return campaigns.size();
+        return serving.campaigns.size();
     }
 
     /** The catalog version the maps hold (0: none yet). */
@@ -219,107 +228,142 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
 
     /** Bytes the three map files take on disk (allocated blocks are fewer: the files are sparse). */
     public long fileBytes() {
-        long total = 0;
-        for (String f : new String[] {BANNERS_FILE, PUBLISHERS_FILE, CAMPAIGNS_FILE}) {
-            total += dir.resolve(f).toFile().length();
-        }
-        return total;
+        return serving.fileBytes(dir);
     }
 
     // ---- writing (the refresher) -----------------------------------------------------------------
 
-    /** Records that the maps now hold the catalog up to {@code version}. */
+    /**
+     * Records that the maps now hold the catalog up to {@code version}. After a {@link #reset()}, this
+     * is the switch: the catalog file names the new generation (one atomic rename, so a crash leaves
+     * either the old catalog or the new one), readers move to it, and the old one is closed and deleted.
+     */
     public void markLoaded(long version) {
+        CatalogMaps old = serving;
         this.version = version;
         this.loaded = true;
+        if (writing == old) {
+            writeMeta();
+            return;
+        }
+        CatalogMaps next = writing;
         writeMeta();
+        serving = next;
+        hot.changed();
+        old.retireAndClose();
+        try {
+            CatalogMaps.deleteAllBut(dir, next.generation);
+        } catch (IOException e) {
+            log.warn("cannot delete the catalog files of generation {} in {}: {}", old.generation, dir, e.getMessage());
+        }
     }
 
+    /**
+     * What follows is the whole catalog: it goes into a new generation of maps, while readers keep
+     * the current one until {@link #markLoaded} switches them.
+     */
     @Override
     public void reset() {
-        banners.clear();
-        publishers.clear();
-        campaignFile.clear();
-        campaigns.clear();
-        bannerCount = 0;
-        publisherCount = 0;
-        version = 0;
-        hot.changed();
-        writeMeta();
+        discardReload();
+        try {
+            CatalogMaps.deleteAllBut(dir, serving.generation);
+            writing = CatalogMaps.open(dir, limits, serving.generation + 1, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the next catalog files in " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops a reload that did not complete (the source failed, or the catalog outgrew the limits): readers never saw it. */
+    public void discardReload() {
+        if (writing == serving) {
+            return;
+        }
+        CatalogMaps next = writing;
+        writing = serving;
+        try {
+            next.discard(dir);
+        } catch (IOException e) {
+            log.warn("cannot delete the catalog files of an abandoned reload in {}: {}", dir, e.getMessage());
+        }
     }
 
     @Override
     public void campaign(Campaign campaign) {
+        CatalogMaps m = writing;
         Long id = campaign.id();
-        if (!campaigns.containsKey(id) && campaigns.size() >= limits.maxCampaigns()) {
+        if (!m.campaigns.containsKey(id) && m.campaigns.size() >= limits.maxCampaigns()) {
             throw new CatalogFullException("campaigns", limits.maxCampaigns(), CatalogLimits.MAX_CAMPAIGNS);
         }
-        putOrFull(campaignFile, id, CampaignEntry.of(campaign), "campaigns", limits.maxCampaigns(), CatalogLimits.MAX_CAMPAIGNS);
-        campaigns.put(id, campaign);
+        putOrFull(m.campaignFile, id, CampaignEntry.of(campaign), "campaigns", limits.maxCampaigns(), CatalogLimits.MAX_CAMPAIGNS);
+        m.campaigns.put(id, campaign);
     }
 
     @Override
     public void campaignRemoved(long id) {
-        campaigns.remove(id);
-        campaignFile.remove(id);
+        CatalogMaps m = writing;
+        m.campaigns.remove(id);
+        m.campaignFile.remove(id);
     }
 
     @Override
     public void banner(long id, long campaignId, String landingUrl) {
+        CatalogMaps m = writing;
         Long key = id;
-        boolean known = banners.containsKey(key);
-        if (!known && bannerCount >= limits.maxBanners()) {
+        boolean known = m.banners.containsKey(key);
+        if (!known && m.bannerCount >= limits.maxBanners()) {
             throw new CatalogFullException("banners", limits.maxBanners(), CatalogLimits.MAX_BANNERS);
         }
-        putOrFull(banners, key, scratch.set(campaignId, landingUrl), "banners", limits.maxBanners(), CatalogLimits.MAX_BANNERS);
+        putOrFull(m.banners, key, scratch.set(campaignId, landingUrl), "banners", limits.maxBanners(), CatalogLimits.MAX_BANNERS);
         hot.changed();
         if (!known) {
-            bannerCount++;
+            m.bannerCount++;
         }
     }
 
     @Override
     public void bannerRemoved(long id) {
+        CatalogMaps m = writing;
         Long key = id;
-        if (banners.containsKey(key)) {
-            banners.remove(key);
+        if (m.banners.containsKey(key)) {
+            m.banners.remove(key);
             hot.changed();
-            bannerCount--;
+            m.bannerCount--;
         }
     }
 
     @Override
     public void publisher(long id) {
+        CatalogMaps m = writing;
         Long key = id;
-        if (publishers.contains(key)) {
+        if (m.publishers.contains(key)) {
             return;
         }
-        if (publisherCount >= limits.maxPublishers()) {
+        if (m.publisherCount >= limits.maxPublishers()) {
             throw new CatalogFullException("publishers", limits.maxPublishers(), CatalogLimits.MAX_PUBLISHERS);
         }
         try {
-            publishers.add(key);
+            m.publishers.add(key);
         } catch (IllegalStateException e) {
             throw full(e, "publishers", limits.maxPublishers(), CatalogLimits.MAX_PUBLISHERS);
         }
         hot.changed();
-        publisherCount++;
+        m.publisherCount++;
     }
 
     @Override
     public void publisherRemoved(long id) {
-        if (publishers.remove(id)) {
+        CatalogMaps m = writing;
+        if (m.publishers.remove(id)) {
             hot.changed();
-            publisherCount--;
+            m.publisherCount--;
         }
     }
 
     @Override
     public void close() {
         try {
-            banners.close();
-            publishers.close();
-            campaignFile.close();
+            discardReload();
+            serving.close();
             Files.deleteIfExists(dir.resolve(OPEN_MARKER));
         } catch (IOException e) {
             log.warn("cannot remove {}: {}", dir.resolve(OPEN_MARKER), e.getMessage());
@@ -335,20 +379,20 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
 
     @Override
     public String toString() {
-        return "CatalogStore[" + dir + ", version " + version + ", " + campaigns.size() + " campaigns, " + bannerCount
-                + " banners, " + publisherCount + " publishers]";
+        return "CatalogStore[" + dir + ", version " + version + ", " + campaignCount() + " campaigns, " + bannerCount()
+                + " banners, " + publisherCount() + " publishers]";
     }
 
     // ---- internals ------------------------------------------------------------------------------
 
     private void checkLimits() {
-        if (bannerCount > limits.maxBanners()) {
+        if (bannerCount() > limits.maxBanners()) {
             throw new CatalogFullException("banners", limits.maxBanners(), CatalogLimits.MAX_BANNERS);
         }
-        if (publisherCount > limits.maxPublishers()) {
+        if (publisherCount() > limits.maxPublishers()) {
             throw new CatalogFullException("publishers", limits.maxPublishers(), CatalogLimits.MAX_PUBLISHERS);
         }
-        if (campaigns.size() > limits.maxCampaigns()) {
+        if (campaignCount() > limits.maxCampaigns()) {
             throw new CatalogFullException("campaigns", limits.maxCampaigns(), CatalogLimits.MAX_CAMPAIGNS);
         }
     }
@@ -372,6 +416,7 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     private void writeMeta() {
         Properties p = new Properties();
         p.setProperty("format", Integer.toString(FORMAT));
+        p.setProperty("generation", Integer.toString(writing.generation));
         p.setProperty("version", Long.toString(version));
         p.setProperty("loaded", Boolean.toString(loaded));
         p.setProperty("maxBanners", Long.toString(limits.maxBanners()));
@@ -410,70 +455,41 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     }
 
     /** Copies every entry into maps of the new size, then puts them in place of the old ones. */
-    private static void resize(Path dir, CatalogLimits old, CatalogLimits limits, boolean recover) throws IOException {
+    private static void resize(Path dir, int generation, CatalogLimits old, CatalogLimits limits, boolean recover) throws IOException {
         log.info("catalog limits changed ({} -> {}): copying the catalog files to the new size", old, limits);
-        Path bannersNew = dir.resolve(BANNERS_FILE + ".new");
-        Path publishersNew = dir.resolve(PUBLISHERS_FILE + ".new");
-        Path campaignsNew = dir.resolve(CAMPAIGNS_FILE + ".new");
+        Path banners = dir.resolve(CatalogMaps.file(BANNERS_FILE, generation));
+        Path publishers = dir.resolve(CatalogMaps.file(PUBLISHERS_FILE, generation));
+        Path campaigns = dir.resolve(CatalogMaps.file(CAMPAIGNS_FILE, generation));
+        Path bannersNew = Path.of(banners + ".new");
+        Path publishersNew = Path.of(publishers + ".new");
+        Path campaignsNew = Path.of(campaigns + ".new");
         for (Path p : new Path[] {bannersNew, publishersNew, campaignsNew}) {
             Files.deleteIfExists(p);
         }
-        try (ChronicleMap<Long, BannerEntry> from = persisted(bannerMap(old), dir.resolve(BANNERS_FILE), recover);
-             ChronicleMap<Long, BannerEntry> to = persisted(bannerMap(limits), bannersNew, false)) {
+        try (ChronicleMap<Long, BannerEntry> from = CatalogMaps.persisted(CatalogMaps.bannerMap(old), banners, recover);
+             ChronicleMap<Long, BannerEntry> to = CatalogMaps.persisted(CatalogMaps.bannerMap(limits), bannersNew, false)) {
             if (from.longSize() > limits.maxBanners()) {
                 throw new CatalogFullException("banners", limits.maxBanners(), CatalogLimits.MAX_BANNERS);
             }
             from.forEachEntry(e -> to.put(e.key().get(), e.value().get()));
         }
-        try (ChronicleSet<Long> from = persisted(publisherSet(old), dir.resolve(PUBLISHERS_FILE), recover);
-             ChronicleSet<Long> to = persisted(publisherSet(limits), publishersNew, false)) {
+        try (ChronicleSet<Long> from = CatalogMaps.persisted(CatalogMaps.publisherSet(old), publishers, recover);
+             ChronicleSet<Long> to = CatalogMaps.persisted(CatalogMaps.publisherSet(limits), publishersNew, false)) {
             if (from.size() > limits.maxPublishers()) {
                 throw new CatalogFullException("publishers", limits.maxPublishers(), CatalogLimits.MAX_PUBLISHERS);
             }
             to.addAll(from);
         }
-        try (ChronicleMap<Long, CampaignEntry> from = persisted(campaignMap(old), dir.resolve(CAMPAIGNS_FILE), recover);
-             ChronicleMap<Long, CampaignEntry> to = persisted(campaignMap(limits), campaignsNew, false)) {
+        try (ChronicleMap<Long, CampaignEntry> from = CatalogMaps.persisted(CatalogMaps.campaignMap(old), campaigns, recover);
+             ChronicleMap<Long, CampaignEntry> to = CatalogMaps.persisted(CatalogMaps.campaignMap(limits), campaignsNew, false)) {
             if (from.longSize() > limits.maxCampaigns()) {
                 throw new CatalogFullException("campaigns", limits.maxCampaigns(), CatalogLimits.MAX_CAMPAIGNS);
             }
             from.forEachEntry(e -> to.put(e.key().get(), e.value().get()));
         }
-        move(bannersNew, dir.resolve(BANNERS_FILE));
-        move(publishersNew, dir.resolve(PUBLISHERS_FILE));
-        move(campaignsNew, dir.resolve(CAMPAIGNS_FILE));
-    }
-
-    private static ChronicleMapBuilder<Long, BannerEntry> bannerMap(CatalogLimits limits) {
-        return ChronicleMapBuilder.of(Long.class, BannerEntry.class).name("adgrid-catalog-banners")
-                .entries(limits.maxBanners()).averageValueSize(AVERAGE_BANNER_VALUE).maxBloatFactor(2.0)
-                .putReturnsNull(true).removeReturnsNull(true);
-    }
-
-    private static ChronicleSetBuilder<Long> publisherSet(CatalogLimits limits) {
-        return ChronicleSetBuilder.of(Long.class).name("adgrid-catalog-publishers").entries(limits.maxPublishers()).maxBloatFactor(2.0);
-    }
-
-    private static ChronicleMapBuilder<Long, CampaignEntry> campaignMap(CatalogLimits limits) {
-        return ChronicleMapBuilder.of(Long.class, CampaignEntry.class).name("adgrid-catalog-campaigns")
-                .entries(limits.maxCampaigns()).averageValueSize(AVERAGE_CAMPAIGN_VALUE).maxBloatFactor(2.0)
-                .putReturnsNull(true);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <H> H persisted(Object builder, Path file, boolean recover) throws IOException {
-        File f = file.toFile();
-        if (builder instanceof ChronicleMapBuilder<?, ?> b) {
-            return (H) (recover && f.exists() ? b.recoverPersistedTo(f, true) : b.createPersistedTo(f));
-        }
-        ChronicleSetBuilder<?> b = (ChronicleSetBuilder<?>) builder;
-        return (H) (recover && f.exists() ? b.recoverPersistedTo(f, true) : b.createPersistedTo(f));
-    }
-
-    private static void deleteMaps(Path dir) throws IOException {
-        for (String f : new String[] {BANNERS_FILE, PUBLISHERS_FILE, CAMPAIGNS_FILE, OPEN_MARKER}) {
-            Files.deleteIfExists(dir.resolve(f));
-        }
+        move(bannersNew, banners);
+        move(publishersNew, publishers);
+        move(campaignsNew, campaigns);
     }
 
     private static void createPrivateDirectory(Path dir) throws IOException {

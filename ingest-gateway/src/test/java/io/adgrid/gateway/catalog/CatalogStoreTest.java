@@ -74,6 +74,7 @@ class CatalogStoreTest {
             store.publisher(4);
             assertThat(store.banner(8, into) && store.hasPublisher(4)).isTrue();
             store.reset();
+            store.markLoaded(1);
             assertThat(store.banner(8, into)).isFalse();
             assertThat(store.hasPublisher(4)).isFalse();
         }
@@ -249,7 +250,7 @@ class CatalogStoreTest {
     }
 
     @Test
-    void resetForgetsEverything() {
+    void aResetFillsANewCatalogBesideTheServingOneAndSwitchesWhenItIsLoaded() throws Exception {
         try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
             store.campaign(Campaign.of(1, "USD", "secret-1"));
             store.banner(7, 1, "https://example.com/landing/7");
@@ -257,11 +258,71 @@ class CatalogStoreTest {
             store.markLoaded(8);
 
             store.reset();
+            store.campaign(Campaign.of(2, "EUR", "secret-2"));
+            store.banner(9, 2, "https://example.com/landing/9");
+            store.publisher(4);
+
+            // Until the new catalog is whole, readers see the old one, whole.
+            assertThat(store.banner(7, new BannerEntry())).isTrue();
+            assertThat(store.hasPublisher(3)).isTrue();
+            assertThat(store.campaign(1)).isNotNull();
+            assertThat(store.banner(9, new BannerEntry())).isFalse();
+            assertThat(store.campaign(2)).isNull();
+            assertThat(store.version()).isEqualTo(8);
+
+            store.markLoaded(3);
 
             assertThat(store.banner(7, new BannerEntry())).isFalse();
             assertThat(store.hasPublisher(3)).isFalse();
             assertThat(store.campaign(1)).isNull();
-            assertThat(store.version()).isZero();
+            assertThat(store.banner(9, new BannerEntry())).isTrue();
+            assertThat(store.hasPublisher(4)).isTrue();
+            assertThat(store.campaign(2)).isNotNull();
+            assertThat(store.bannerCount()).isEqualTo(1);
+            assertThat(store.version()).isEqualTo(3);
+        }
+        assertThat(mapFiles()).containsExactlyInAnyOrder("banners.cm3.1", "publishers.cm3.1", "campaigns.cm3.1");
+        try (CatalogStore reopened = CatalogStore.open(dir, SMALL)) {
+            assertThat(reopened.banner(9, new BannerEntry())).isTrue();
+            assertThat(reopened.banner(7, new BannerEntry())).isFalse();
+            assertThat(reopened.version()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aReloadCutShortIsDroppedAndTheOldCatalogServesOn() throws Exception {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.banner(7, 1, "https://example.com/landing/7");
+            store.markLoaded(8);
+            store.reset();
+            store.banner(9, 2, "https://example.com/landing/9");
+
+            store.discardReload();
+
+            assertThat(store.banner(7, new BannerEntry())).isTrue();
+            assertThat(store.banner(9, new BannerEntry())).isFalse();
+            assertThat(store.version()).isEqualTo(8);
+            assertThat(mapFiles()).containsExactlyInAnyOrder("banners.cm3", "publishers.cm3", "campaigns.cm3");
+        }
+    }
+
+    @Test
+    void filesOfAReloadThatNeverSwitchedAreDeletedAtTheNextOpen() throws Exception {
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.banner(7, 1, "https://example.com/landing/7");
+            store.markLoaded(8);
+        }
+        Files.writeString(dir.resolve("banners.cm3.1"), "left by a process that died during a reload");
+
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            assertThat(store.banner(7, new BannerEntry())).isTrue();
+        }
+        assertThat(mapFiles()).containsExactlyInAnyOrder("banners.cm3", "publishers.cm3", "campaigns.cm3");
+    }
+
+    private java.util.List<String> mapFiles() throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".cm3")).toList();
         }
     }
 

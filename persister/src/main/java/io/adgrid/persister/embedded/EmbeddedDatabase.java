@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.adgrid.persister.schema.DatabaseSettings;
+import io.adgrid.persister.schema.ReportingRole;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     public static final String PORT_FILE = "postgres.port";
     /** The generated password of the {@code postgres} role, readable by its owner only (mode 0600 from creation). */
     public static final String PASSWORD_FILE = "postgres.password";
+    /** The password of the read role reports use ({@code ReportingRole}), made like {@link #PASSWORD_FILE}. */
+    public static final String REPORTING_PASSWORD_FILE = "postgres-reporting.password";
     static final String SUPERUSER = "postgres";
 
     private final EmbeddedPostgres postgres;
@@ -167,6 +170,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     public DatabaseSettings settings() {
         return new DatabaseSettings(jdbcUrl(port()), SUPERUSER, password);
+    }
+
+    /** How reports connect to the embedded server in {@code varDir}: the read role, with its password (made 0600 on first use). */
+    public static DatabaseSettings reportingSettings(DatabaseSettings server, Path varDir) throws IOException {
+        return new DatabaseSettings(server.url(), ReportingRole.NAME, Secrets.readOrCreate(varDir.resolve(REPORTING_PASSWORD_FILE)));
     }
 
     /** The server a {@code ./adgrid run} on this host started in {@code varDir}, or null when none runs. */

@@ -1,8 +1,12 @@
 package io.adgrid.reporting.stats;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.util.List;
 import io.adgrid.grid.counters.CounterKey;
 
 /**
@@ -11,20 +15,46 @@ import io.adgrid.grid.counters.CounterKey;
  */
 sealed interface Grouping {
 
-    /** SQL select expression over a counter table whose time column is {@code timeColumn} (at most one parameter: the zone). */
+    /** SQL select expression over a counter table whose time column is {@code timeColumn}; its parameters are {@link #sqlParameters()}. */
     String sql(String timeColumn);
+
+    /** The values of the {@code ?} in {@link #sql}, in order. */
+    default List<String> sqlParameters() {
+        return List.of();
+    }
 
     /** The group key of one counter held in memory. */
     Object keyOf(CounterKey key);
 
-    /** The group key as JDBC returns it for {@link #sql()}. */
+    /** The group key as JDBC returns it for {@link #sql}. */
     Object keyOf(Object sqlValue);
 
-    /** Buckets of time in a zone: the local start of the minute, hour or day. */
+    /**
+     * Buckets of time in a zone, keyed by the bucket's start with its UTC offset. A minute or an hour
+     * bucket is a real stretch of time, so the local hour that happens twice when clocks go back is
+     * two buckets, told apart by their offsets (02:00+02:00, then 02:00+01:00); a day bucket is a
+     * local date, starting at its first instant.
+     */
     record ByTime(Granularity granularity, ZoneId zone) implements Grouping {
         @Override
         public String sql(String timeColumn) {
-            return granularity == Granularity.TOTAL ? "0" : "date_trunc('" + granularity.sqlUnit + "', " + timeColumn + " AT TIME ZONE ?)";
+            String local = timeColumn + " AT TIME ZONE ?";
+            return switch (granularity) {
+                case TOTAL -> "0";
+                case DAY -> "date_trunc('day', " + local + ")";
+                // The instant the local minute or hour began, at the offset of the time itself: never
+                // through a local time alone, which names two instants when clocks go back.
+                default -> timeColumn + " - ((" + local + ") - date_trunc('" + granularity.sqlUnit + "', " + local + "))";
+            };
+        }
+
+        @Override
+        public List<String> sqlParameters() {
+            return switch (granularity) {
+                case TOTAL -> List.of();
+                case DAY -> List.of(sqlZone());
+                default -> List.of(sqlZone(), sqlZone());
+            };
         }
 
         /**
@@ -46,15 +76,41 @@ sealed interface Grouping {
 
         @Override
         public Object keyOf(CounterKey key) {
-            if (granularity == Granularity.TOTAL) {
-                return 0;
-            }
-            return LocalDateTime.ofInstant(Instant.ofEpochSecond(key.minute() * 60), zone).truncatedTo(granularity.unit);
+            Instant t = Instant.ofEpochSecond(key.minute() * 60);
+            return switch (granularity) {
+                case TOTAL -> 0;
+                case DAY -> dayStart(LocalDate.ofInstant(t, zone));
+                default -> {
+                    LocalDateTime local = LocalDateTime.ofInstant(t, zone);
+                    yield at(t.minus(Duration.between(local.truncatedTo(granularity.unit), local)));
+                }
+            };
         }
 
         @Override
         public Object keyOf(Object sqlValue) {
-            return granularity == Granularity.TOTAL ? 0 : (LocalDateTime) sqlValue;
+            return switch (granularity) {
+                case TOTAL -> 0;
+                case DAY -> dayStart(((LocalDateTime) sqlValue).toLocalDate());
+                default -> at(((OffsetDateTime) sqlValue).toInstant());
+            };
+        }
+
+        /** The JDBC type {@link #keyOf(Object)} expects for this grouping's column, or null for any. */
+        Class<?> sqlType() {
+            return switch (granularity) {
+                case TOTAL -> null;
+                case DAY -> LocalDateTime.class;
+                default -> OffsetDateTime.class;
+            };
+        }
+
+        private OffsetDateTime at(Instant start) {
+            return start.atZone(zone).toOffsetDateTime();
+        }
+
+        private OffsetDateTime dayStart(LocalDate date) {
+            return date.atStartOfDay(zone).toOffsetDateTime();
         }
     }
 

@@ -63,7 +63,9 @@ public class StatsController {
 
     @Operation(summary = "Impressions, clicks, conversions, revenue, CTR, CVR and suspect clicks per time bucket",
             description = "At most one of campaign, banner, publisher (none: all traffic). from inclusive, to exclusive; "
-                    + "ISO-8601 instants, local date-times or dates (local ones in tz). Defaults: the last 24 hours, granularity total. "
+                    + "ISO-8601 instants, local date-times or dates (local ones in tz; a local time lived twice means its first "
+                    + "occurrence). Defaults: the last 24 hours, granularity total. Each row's bucket is its start in tz with the UTC "
+                    + "offset, so the hour lived twice when clocks go back is two rows (02:00:00+02:00 and 02:00:00+01:00 in Europe/Paris). "
                     + "Accept: text/csv (or format=csv) gives the same rows as CSV.",
             operationId = "getStats",
             responses = @ApiResponse(responseCode = "200", description = "One row per bucket (one row for total)", content = {
@@ -109,8 +111,9 @@ public class StatsController {
             rows.add(StatsRow.of(format(selection.from(), zone), null, totals.getOrDefault(0, new Counts())));
         } else {
             totals.entrySet().stream()
-                    .sorted(Comparator.comparing(e -> (LocalDateTime) e.getKey()))
-                    .forEach(e -> rows.add(StatsRow.of(format((LocalDateTime) e.getKey(), zone), null, e.getValue())));
+                    .sorted(Comparator.comparing(e -> ((OffsetDateTime) e.getKey()).toInstant()))
+                    .forEach(e -> rows.add(StatsRow.of(((OffsetDateTime) e.getKey()).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
+                            null, e.getValue())));
         }
         return answer(new StatsAnswer(null, null, rows), csv, "bucket");
     }
@@ -263,10 +266,6 @@ public class StatsController {
             }
         }
         throw new BadQueryException(name + " must be one of minute, hour, day, total");
-    }
-
-    private static String format(LocalDateTime local, ZoneId zone) {
-        return local.atZone(zone).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     }
 
     private static String format(Instant instant, ZoneId zone) {

@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -71,8 +70,8 @@ public final class StatsRepository {
                 + " FROM " + piece.table().table + " WHERE " + where + " GROUP BY 1";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
-            if (grouping instanceof Grouping.ByTime t && t.granularity() != Granularity.TOTAL) {
-                ps.setString(i++, t.sqlZone());
+            for (String p : grouping.sqlParameters()) {
+                ps.setString(i++, p);
             }
             ps.setTimestamp(i++, Timestamp.from(Instant.ofEpochSecond(piece.from() * 60)));
             ps.setTimestamp(i++, Timestamp.from(Instant.ofEpochSecond(piece.to() * 60)));
@@ -81,10 +80,10 @@ public final class StatsRepository {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    // A bucket start is a local date-time: read it as one, never through java.sql.Timestamp
-                    // (which goes through the JVM's default zone and shifts times in its DST gaps).
-                    Object g = grouping instanceof Grouping.ByTime t && t.granularity() != Granularity.TOTAL
-                            ? rs.getObject(1, LocalDateTime.class) : rs.getObject(1);
+                    // A bucket start is read as a local date-time or an offset date-time, never through
+                    // java.sql.Timestamp (which goes through the JVM's default zone and shifts times in its DST gaps).
+                    Class<?> type = grouping instanceof Grouping.ByTime t ? t.sqlType() : null;
+                    Object g = type == null ? rs.getObject(1) : rs.getObject(1, type);
                     Counts counts = new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
                     out.computeIfAbsent(grouping.keyOf(g), k -> new Counts()).add(counts);
                 }

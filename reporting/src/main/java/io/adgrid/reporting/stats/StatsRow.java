@@ -15,7 +15,10 @@ import io.adgrid.grid.counters.Counts;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(description = "One report row: a time bucket (stats) or an item (top)")
-public record StatsRow(@Schema(description = "start of the bucket, ISO-8601 with offset (stats only)", example = "2026-12-05T10:00:00Z") String bucket,
+public record StatsRow(@Schema(description = "start of the bucket in tz, ISO-8601 with its UTC offset (stats only). Minute and hour buckets are "
+        + "real minutes and hours: the hour lived twice when clocks go back is two rows told apart by the offset "
+        + "(2026-10-25T02:00:00+02:00, then 2026-10-25T02:00:00+01:00 in Europe/Paris); a day bucket starts at the local "
+        + "date's first instant", example = "2026-12-05T10:00:00Z") String bucket,
                        @Schema(description = "campaign, banner or publisher id (top only)", format = "int64") Long id,
                        @Schema(requiredMode = Schema.RequiredMode.REQUIRED) long impressions,
                        @Schema(description = "clean clicks", requiredMode = Schema.RequiredMode.REQUIRED) long clicks,

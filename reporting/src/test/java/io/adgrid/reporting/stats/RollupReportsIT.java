@@ -93,6 +93,39 @@ class RollupReportsIT {
                 .isInstanceOf(BadQueryException.class).hasMessageContaining("minute detail before");
     }
 
+    @Test
+    void rolledHoursOfTheAutumnChangeInParisStayTwoBuckets() throws SQLException {
+        db.truncateCounters();
+        Instant day = Instant.parse("2026-10-24T00:00:00Z");
+        db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?",
+                Timestamp.from(day), Timestamp.from(day));
+        db.sql("SELECT ensure_counter_partitions(?::date, 3)", java.sql.Date.valueOf("2026-10-24"));
+        // 01:59+02:00, 02:10+02:00 and 02:20+02:00, 02:20+01:00, 03:00+01:00 in Paris
+        CounterDeltas deltas = new CounterDeltas();
+        for (String t : List.of("2026-10-24T23:59:00Z", "2026-10-25T00:10:00Z", "2026-10-25T00:20:00Z",
+                "2026-10-25T01:20:00Z", "2026-10-25T02:00:00Z")) {
+            deltas.add(new CounterKey(Instant.parse(t).getEpochSecond() / 60, 1, 7, 2), new Counts(1, 0, 0, 0, 0));
+        }
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            CounterWriter.addCounts(c, deltas);
+            c.commit();
+        }
+        RollupJob job = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ZERO));
+        while (job.run(Instant.parse("2026-10-27T00:00:00Z")).hoursRolled() > 0) {
+            // two days of hours a run
+        }
+        assertThat(db.sqlString("SELECT count(*)::text FROM counter_hour WHERE hour >= '2026-10-24T23:00Z' AND hour < '2026-10-25T03:00Z'"))
+                .isEqualTo("4");
+        StatsController controller = new StatsController(new StatsService(reports, null), java.time.Clock.systemUTC());
+
+        StatsController.StatsAnswer hours = (StatsController.StatsAnswer) controller.stats(
+                null, null, null, "2026-10-25", "2026-10-26", "hour", "Europe/Paris", "db", null, null).getBody();
+
+        assertThat(hours.rows()).extracting(r -> r.bucket() + " " + r.impressions()).containsExactly(
+                "2026-10-25T01:00:00+02:00 1", "2026-10-25T02:00:00+02:00 2", "2026-10-25T02:00:00+01:00 1", "2026-10-25T03:00:00+01:00 1");
+    }
+
     private static Map<String, Map<Object, Counts>> answers(Instant from, String... leaveOut) {
         Map<String, Map<Object, Counts>> out = new LinkedHashMap<>();
         Map<String, Grouping> queries = new LinkedHashMap<>();

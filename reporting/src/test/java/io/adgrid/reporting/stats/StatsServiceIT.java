@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -146,12 +147,12 @@ class StatsServiceIT {
     void timeBucketsGroupTheSameInMemoryAndInPostgresql() {
         applyBucketTraffic();
 
-        assertThat(totals(all(), new Grouping.ByTime(Granularity.MINUTE, UTC), true)).isEqualTo(buckets(
+        assertThat(totals(all(), new Grouping.ByTime(Granularity.MINUTE, UTC), true)).isEqualTo(buckets(UTC, 
                 "2026-03-10T09:15", 2, "2026-03-10T09:59", 1, "2026-03-10T10:00", 1,
                 "2026-03-10T18:29", 1, "2026-03-10T18:30", 1, "2026-03-11T00:00", 1));
-        assertThat(totals(all(), new Grouping.ByTime(Granularity.HOUR, UTC), true)).isEqualTo(buckets(
+        assertThat(totals(all(), new Grouping.ByTime(Granularity.HOUR, UTC), true)).isEqualTo(buckets(UTC, 
                 "2026-03-10T09:00", 3, "2026-03-10T10:00", 1, "2026-03-10T18:00", 2, "2026-03-11T00:00", 1));
-        assertThat(totals(all(), new Grouping.ByTime(Granularity.DAY, UTC), true)).isEqualTo(buckets(
+        assertThat(totals(all(), new Grouping.ByTime(Granularity.DAY, UTC), true)).isEqualTo(buckets(UTC, 
                 "2026-03-10T00:00", 6, "2026-03-11T00:00", 1));
         assertThat(totals(all(), new Grouping.ByTime(Granularity.TOTAL, UTC), true)).isEqualTo(Map.of(0, both(7)));
     }
@@ -161,9 +162,9 @@ class StatsServiceIT {
         applyBucketTraffic();
 
         // 18:29:59Z is 23:59:59 in Kolkata (+05:30), 18:30Z already the next local day
-        assertThat(totals(all(), new Grouping.ByTime(Granularity.DAY, KOLKATA), true)).isEqualTo(buckets(
+        assertThat(totals(all(), new Grouping.ByTime(Granularity.DAY, KOLKATA), true)).isEqualTo(buckets(KOLKATA, 
                 "2026-03-10T00:00", 5, "2026-03-11T00:00", 2));
-        assertThat(totals(all(), new Grouping.ByTime(Granularity.HOUR, KOLKATA), true)).isEqualTo(buckets(
+        assertThat(totals(all(), new Grouping.ByTime(Granularity.HOUR, KOLKATA), true)).isEqualTo(buckets(KOLKATA, 
                 "2026-03-10T14:00", 2, "2026-03-10T15:00", 2, "2026-03-10T23:00", 1,
                 "2026-03-11T00:00", 1, "2026-03-11T05:00", 1));
     }
@@ -184,7 +185,7 @@ class StatsServiceIT {
                 .isEqualTo(totals(all(), new Grouping.ByTime(Granularity.HOUR, ZoneId.of("Asia/Kathmandu")), true));
         for (String utc : List.of("Z", "UTC", "Etc/UTC", "GMT", "+00:00")) {
             assertThat(totals(all(), new Grouping.ByTime(Granularity.DAY, ZoneId.of(utc)), true)).as(utc)
-                    .isEqualTo(buckets("2026-03-10T00:00", 6, "2026-03-11T00:00", 1));
+                    .isEqualTo(buckets(UTC, "2026-03-10T00:00", 6, "2026-03-11T00:00", 1));
         }
     }
 
@@ -203,7 +204,7 @@ class StatsServiceIT {
             Map<Object, Counts> hours = stats.totals(new Selection(null, 0, Instant.parse("2026-03-29T00:00:00Z"),
                     Instant.parse("2026-03-30T00:00:00Z")), new Grouping.ByTime(Granularity.HOUR, UTC), true);
 
-            assertThat(hours).isEqualTo(Map.of(LocalDateTime.parse("2026-03-29T02:00"), new Counts(1, 1, 0, 0)));
+            assertThat(hours).isEqualTo(Map.of(OffsetDateTime.parse("2026-03-29T02:00Z"), new Counts(1, 1, 0, 0)));
         } finally {
             TimeZone.setDefault(jvmZone);
         }
@@ -274,6 +275,38 @@ class StatsServiceIT {
                 2026-03-10T00:00:00+05:30,5,5,0,0.00,1,0,0
                 2026-03-11T00:00:00+05:30,2,2,0,0.00,1,0,0
                 """);
+    }
+
+    @Test
+    void theHourParisLivesTwiceInAutumnIsTwoBucketsEachLabelledWithItsOffset() {
+        // 2026-10-25 in Paris: 03:00+02:00 becomes 02:00+01:00, so local 02:00-03:00 happens twice.
+        List<GridEvent> shown = List.of("2026-10-24T23:59:00Z", "2026-10-25T00:10:00Z", "2026-10-25T00:20:00Z",
+                "2026-10-25T01:20:00Z", "2026-10-25T02:00:00Z").stream()
+                .map(t -> feeder.impression(1, 7, 2, Instant.parse(t))).toList();
+        feeder.apply(shown);
+        writeBehind.cycle(map.keySet());
+        feeder.apply(shown.stream().map(feeder::clickOf).toList());
+        StatsController controller = new StatsController(stats, Clock.systemUTC());
+
+        for (String source : List.of("live", "db")) {
+            long clicks = source.equals("live") ? 1 : 0;
+            assertThat(bucketsOf(controller, "hour", source)).as(source + " hours").containsExactly(
+                    "2026-10-25T01:00:00+02:00 1/" + clicks, "2026-10-25T02:00:00+02:00 2/" + 2 * clicks,
+                    "2026-10-25T02:00:00+01:00 1/" + clicks, "2026-10-25T03:00:00+01:00 1/" + clicks);
+            assertThat(bucketsOf(controller, "minute", source)).as(source + " minutes").containsExactly(
+                    "2026-10-25T01:59:00+02:00 1/" + clicks, "2026-10-25T02:10:00+02:00 1/" + clicks,
+                    "2026-10-25T02:20:00+02:00 1/" + clicks, "2026-10-25T02:20:00+01:00 1/" + clicks,
+                    "2026-10-25T03:00:00+01:00 1/" + clicks);
+            assertThat(bucketsOf(controller, "day", source)).as(source + " day").containsExactly(
+                    "2026-10-25T00:00:00+02:00 5/" + 5 * clicks);
+        }
+    }
+
+    /** "bucket impressions/clicks" of each row of a Paris report on 2026-10-25. */
+    private static List<String> bucketsOf(StatsController controller, String granularity, String source) {
+        StatsController.StatsAnswer answer = (StatsController.StatsAnswer) controller.stats(
+                null, null, null, "2026-10-25", "2026-10-26", granularity, "Europe/Paris", source, null, null).getBody();
+        return answer.rows().stream().map(r -> r.bucket() + " " + r.impressions() + "/" + r.clicks()).toList();
     }
 
     @Test
@@ -404,11 +437,12 @@ class StatsServiceIT {
         return new Counts(n, n, 0, 0);
     }
 
-    /** Local bucket starts and how many impressions (and as many clicks) each holds. */
-    private static Map<Object, Counts> buckets(Object... startsAndCounts) {
+    /** Local bucket starts (none of them ambiguous in the zone) and how many impressions (and as many clicks) each holds. */
+    private static Map<Object, Counts> buckets(ZoneId zone, Object... startsAndCounts) {
         Map<Object, Counts> out = new LinkedHashMap<>();
         for (int i = 0; i < startsAndCounts.length; i += 2) {
-            out.put(LocalDateTime.parse((String) startsAndCounts[i]), both(((Number) startsAndCounts[i + 1]).longValue()));
+            out.put(LocalDateTime.parse((String) startsAndCounts[i]).atZone(zone).toOffsetDateTime(),
+                    both(((Number) startsAndCounts[i + 1]).longValue()));
         }
         return out;
     }
