@@ -57,7 +57,21 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
             if (refusal != null) {
                 throw new CountingRefusedException(refusal);
             }
+            String cannotJournal = journal.refusalBeforeApply();
+            if (cannotJournal != null) {
+                throw new JournalUnavailableException(cannotJournal);
+            }
         }
+    }
+
+    /** A full journal disk is logged once by the journal, not per refused call (the gateway answers 503). */
+    @Override
+    public void logError(Throwable e) {
+        if (e instanceof JournalUnavailableException) {
+            getLogger().finest(e.getMessage());
+            return;
+        }
+        super.logError(e);
     }
 
     @Override
