@@ -80,7 +80,9 @@ final class Cluster implements AutoCloseable {
         common = List.of("--adgrid.db.url=" + postgres.settings("postgres").url(), "--adgrid.db.password=" + Postgres.PASSWORD,
                 "--adgrid.grid.cluster-name=" + clusterName,
                 "--adgrid.members=" + String.join(",", memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()),
-                "--adgrid.ops.metrics-port=0", "--adgrid.fraud.max-clicks-per-ip-per-minute=0");
+                "--adgrid.ops.metrics-port=0", "--adgrid.fraud.max-clicks-per-ip-per-minute=0",
+                // As docs/CONFIGURATION.md tells a cluster of N members to run: a majority, so a side of a split never counts.
+                "--adgrid.grid.min-members=" + (memberCount / 2 + 1));
         for (int m = 1; m <= memberCount; m++) {
             String name = "m" + m;
             Path journal = work.resolve(name).resolve("journal");
