@@ -80,7 +80,9 @@ final class Cluster implements AutoCloseable {
         common = List.of("--adgrid.db.url=" + postgres.settings("postgres").url(), "--adgrid.db.password=" + Postgres.PASSWORD,
                 "--adgrid.grid.cluster-name=" + clusterName,
                 "--adgrid.members=" + String.join(",", memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()),
-                "--adgrid.ops.metrics-port=0", "--adgrid.fraud.max-clicks-per-ip-per-minute=0");
+                "--adgrid.ops.metrics-port=0", "--adgrid.fraud.max-clicks-per-ip-per-minute=0",
+                // As docs/CONFIGURATION.md tells a cluster of N members to run: a majority, so a side of a split never counts.
+                "--adgrid.grid.min-members=" + (memberCount / 2 + 1));
         for (int m = 1; m <= memberCount; m++) {
             String name = "m" + m;
             Path journal = work.resolve(name).resolve("journal");
@@ -93,16 +95,49 @@ final class Cluster implements AutoCloseable {
                     "--adgrid.var-dir=" + work.resolve(name).resolve("var"), "--adgrid.journal.dir=" + journal)));
         }
         for (int g = 1; g <= 2; g++) {
-            String name = "g" + g;
-            int http = freePort();
-            gateways.put(name, proc(name, "gateway", List.of("--adgrid.grid.port=" + freePort(), "--adgrid.gateway.port=" + http,
-                    "--adgrid.var-dir=" + work.resolve(name).resolve("var"))));
-            gatewayUrls.put(name, "http://127.0.0.1:" + http);
+            gateway("g" + g);
         }
+        reporting();
+    }
+
+    /** (Re)builds gateway slot {@code name} on fresh free ports. */
+    private void gateway(String name) throws IOException {
+        int http = freePort();
+        gateways.put(name, proc(name, "gateway", List.of("--adgrid.grid.port=" + freePort(), "--adgrid.gateway.port=" + http,
+                "--adgrid.var-dir=" + work.resolve(name).resolve("var"))));
+        gatewayUrls.put(name, "http://127.0.0.1:" + http);
+    }
+
+    /** (Re)builds the reporting slot on fresh free ports. */
+    private void reporting() throws IOException {
         int reportingPort = freePort();
         reporting = proc("r", "reporting", List.of("--adgrid.grid.port=" + freePort(), "--server.port=" + reportingPort,
                 "--adgrid.admin.token=" + TOKEN, "--adgrid.var-dir=" + work.resolve("r").resolve("var")));
         reportingUrl = "http://127.0.0.1:" + reportingPort;
+    }
+
+    /**
+     * A gateway or reporting process that exited during the cluster's start (in a seed-3 run its
+     * free port had been taken meanwhile: "Address already in use") is started again on new ports,
+     * at most three times each, instead of the run waiting for it until it times out.
+     */
+    private void restartExitedAtStart(Map<String, Integer> restarts) {
+        try {
+            for (String name : List.copyOf(gateways.keySet())) {
+                if (!gateways.get(name).alive() && restarts.merge(name, 1, Integer::sum) <= 3) {
+                    System.out.println("faults: " + name + " exited during the start; starting it again on new ports");
+                    gateway(name);
+                    gateways.get(name).start();
+                }
+            }
+            if (!reporting.alive() && restarts.merge("r", 1, Integer::sum) <= 3) {
+                System.out.println("faults: r exited during the start; starting it again on new ports");
+                reporting();
+                reporting.start();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private Proc proc(String name, String role, List<String> flags) throws IOException {
@@ -131,7 +166,12 @@ final class Cluster implements AutoCloseable {
             g.start();
         }
         reporting.start();
-        awaitReady(timeout);
+        Map<String, Integer> restarts = new java.util.HashMap<>();
+        await("both gateways answer /healthz 200 and reporting answers", timeout, () -> {
+            restartExitedAtStart(restarts);
+            return gatewayUrls.values().stream().allMatch(g -> status(g + "/healthz") == 200)
+                    && status(reportingUrl + "/api/v1/stats?from=2000-01-01&to=2100-01-01&source=live") == 200;
+        });
     }
 
     void awaitMembers(Duration timeout) throws InterruptedException {

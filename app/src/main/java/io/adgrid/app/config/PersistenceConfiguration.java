@@ -66,7 +66,8 @@ public class PersistenceConfiguration {
      * gateways' gate. Null where there is no journal (the gate is then opened at once by a data member).
      */
     @Bean(destroyMethod = "close")
-    JournalKeeper journalKeeper(HazelcastInstance grid, HikariDataSource dataSource, Clock clock, MeterRegistry metrics, Role role) {
+    JournalKeeper journalKeeper(HazelcastInstance grid, HikariDataSource dataSource, Clock clock, MeterRegistry metrics, Role role,
+                                AdGridProperties props) {
         if (!role.dataMember) {
             return null;
         }
@@ -76,7 +77,13 @@ public class PersistenceConfiguration {
         }
         Gauge.builder("adgrid.journal.written", journal, MemberJournal::bytesWritten).baseUnit("bytes")
                 .description("Bytes this member has journaled since it started (owner and backup writes)").register(metrics);
-        JournalKeeper keeper = new JournalKeeper(journal, grid, dataSource, clock);
+        Gauge.builder("adgrid.journal.full", journal, j -> j.full() ? 1 : 0)
+                .description("1 while this member's journal disk is full: it refuses the batches it owns (gateways answer 503) "
+                        + "until its reserve can be made again").register(metrics);
+        Gauge.builder("adgrid.journal.unjournaled", journal, MemberJournal::unjournaledSlices)
+                .description("Slices applied in the grid that this member could not journal (a full disk): held by the "
+                        + "grid and by the owner's journal, not by this one").register(metrics);
+        JournalKeeper keeper = new JournalKeeper(journal, grid, dataSource, clock, props.grid().minMembers());
         Gauge.builder("adgrid.journal.awaiting", keeper, JournalKeeper::awaitingCount)
                 .description("Journal directories of a dead grid life not yet replayed: while above 0 the grid refuses to count "
                         + "(gateways answer 503 recovering); ./adgrid journal list says which").register(metrics);

@@ -28,6 +28,19 @@ public interface SliceJournal {
         return true;
     }
 
-    /** Returns once the slices would survive the death of this process. */
+    /**
+     * Called on the owner before a batch that counts is applied: why this member cannot journal it
+     * now (its disk is full, the journal cannot be registered), or null. Everything that can fail
+     * is checked here, because once applied a batch cannot be taken back: a call that failed after
+     * it would leave the counts in the grid and have its re-send answered "duplicate".
+     */
+    default String refusalBeforeApply() {
+        return null;
+    }
+
+    /**
+     * Returns once the slices would survive the death of this process, or the journal has counted
+     * them as unjournaled (a full disk): the slices are already applied, so this does not fail.
+     */
     void append(List<AppliedSlice> slices);
 }

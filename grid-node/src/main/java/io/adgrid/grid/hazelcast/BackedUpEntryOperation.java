@@ -5,6 +5,7 @@ import java.util.Set;
 import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.CountingRefusedException;
+import io.adgrid.grid.counters.JournalUnavailableException;
 import io.adgrid.grid.counters.OwnerStamped;
 import io.adgrid.grid.counters.ReplayWindow;
 import io.adgrid.grid.counters.SliceJournal;
@@ -64,7 +65,21 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
             if (refusal != null) {
                 throw new CountingRefusedException(refusal);
             }
+            String cannotJournal = journal.refusalBeforeApply();
+            if (cannotJournal != null) {
+                throw new JournalUnavailableException(cannotJournal);
+            }
         }
+    }
+
+    /** A full journal disk is logged once by the journal, not per refused call (the gateway answers 503). */
+    @Override
+    public void logError(Throwable e) {
+        if (e instanceof JournalUnavailableException) {
+            getLogger().finest(e.getMessage());
+            return;
+        }
+        super.logError(e);
     }
 
     @Override

@@ -65,30 +65,44 @@ public final class PartitionBatchCall {
      *
      * @return the non-null results of the processors, by key
      */
-    @SuppressWarnings("unchecked")
     public <R> CompletableFuture<Map<Long, R>> execute(Map<Integer, Slice> slices) {
-        List<CompletableFuture<Object>> calls = new ArrayList<>(slices.size());
+        Map<Integer, CompletableFuture<Map<Long, R>>> each = executeEach(slices);
+        List<CompletableFuture<Map<Long, R>>> calls = new ArrayList<>(each.values());
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<Long, R> results = new HashMap<>();
+            calls.forEach(call -> results.putAll(call.join()));
+            return results;
+        });
+    }
+
+    /**
+     * Like {@link #execute}, with each partition's answer apart: a caller can tell which partitions
+     * applied their slice when another one failed, and send only the failed ones again.
+     */
+    public <R> Map<Integer, CompletableFuture<Map<Long, R>>> executeEach(Map<Integer, Slice> slices) {
+        Map<Integer, CompletableFuture<Map<Long, R>>> calls = new HashMap<>(slices.size() * 2);
         for (Map.Entry<Integer, Slice> e : slices.entrySet()) {
             Slice slice = e.getValue();
             Set<Data> keys = new HashSet<>(slice.keys().size() * 2);
             for (Long key : slice.keys()) {
                 keys.add(serialization.toData(key));
             }
-            calls.add(operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
-                    new BackedUpEntryOperation(RouteState.MAP, keys, slice.processor()), e.getKey()));
+            CompletableFuture<Object> call = operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
+                    new BackedUpEntryOperation(RouteState.MAP, keys, slice.processor()), e.getKey());
+            calls.put(e.getKey(), call.thenApply(answer -> this.<R>results(answer)));
         }
-        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<Long, R> results = new HashMap<>();
-            for (CompletableFuture<Object> call : calls) {
-                MapEntries entries = (MapEntries) call.join();
-                for (int i = 0; i < entries.size(); i++) {
-                    R result = serialization.toObject(entries.getValue(i));
-                    if (result != null) {
-                        results.put(serialization.toObject(entries.getKey(i)), result);
-                    }
-                }
+        return calls;
+    }
+
+    private <R> Map<Long, R> results(Object answer) {
+        MapEntries entries = (MapEntries) answer;
+        Map<Long, R> results = new HashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            R result = serialization.toObject(entries.getValue(i));
+            if (result != null) {
+                results.put(serialization.toObject(entries.getKey(i)), result);
             }
-            return results;
-        });
+        }
+        return results;
     }
 }

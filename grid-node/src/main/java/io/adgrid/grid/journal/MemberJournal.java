@@ -15,11 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import io.adgrid.event.EventType;
 import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.counters.SliceJournal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One process's journal of what it applied to the grid, as owner or backup: append-only files in
@@ -34,8 +38,19 @@ import io.adgrid.grid.counters.SliceJournal;
  *
  * <p>The directory is created by {@link #open} once the process knows which life of the grid it
  * writes for (see {@code JournalKeeper}); until then {@link #ready} is false.
+ *
+ * <p>A full disk: a batch is applied in memory before it is journaled, so a write that fails then
+ * cannot be undone (failing the call would leave the counts in the grid and answer the gateway's
+ * re-send "duplicate"). The journal keeps a reserve file of {@link #RESERVE_BYTES} in its directory;
+ * a write that finds the disk full cuts off what it wrote, frees the reserve and writes again, and
+ * from then on the member refuses batches that count as their owner ({@link #refusalBeforeApply})
+ * until it can make a new reserve. A write that fails even then (a batch larger than the reserve,
+ * or a backup's write once the reserve is gone) is counted in {@link #unjournaledSlices} and
+ * logged, not failed: the slice is in the grid, and the owner's journal holds it.
  */
 public final class MemberJournal implements SliceJournal, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(MemberJournal.class);
 
     static final String LIFE_FILE = "life";
     /**
@@ -48,6 +63,12 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     /** Locked by the live process that writes the directory, so no other process deletes it. */
     private static final String LOCK_FILE = "lock";
     private static final String SUFFIX = ".log";
+    /** Room kept on the journal's disk for the writes of batches already applied when it fills up. */
+    static final String RESERVE_FILE = "reserve";
+    /** Larger than the largest append (a gateway batch of 20,000 events to one partition is about 1 MB). */
+    static final int RESERVE_BYTES = 4 << 20;
+    /** How often a full journal tries to make its reserve again. */
+    private static final long RESERVE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Path root;
     private final String id = UUID.randomUUID().toString();
@@ -66,6 +87,10 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     private volatile String database;
     private volatile String countingRefusal = "this member has not yet read whether journals of a dead grid life await replay";
     private volatile boolean countingStateKnown;
+    /** The reserve is used up: batches that count are refused as owner until it is made again. */
+    private volatile boolean full;
+    private long reserveTriedAtNanos;
+    private final AtomicLong unjournaled = new AtomicLong();
 
     /**
      * @param root                the journal directory shared by the processes of one host or volume
@@ -114,6 +139,11 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the journal directory " + directory(), e);
         }
+        full = !makeReserve();
+        if (full) {
+            log.warn("journal {}: no room for its {} MB reserve; batches that count are refused here until there is", directory(),
+                    RESERVE_BYTES >> 20);
+        }
         life = gridLife;
     }
 
@@ -126,7 +156,7 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         return bytesWritten;
     }
 
-    /** Whether a record was ever written (and so the directory registered). */
+    /** Whether the directory is registered: just before its first record, or before the first batch it owns is applied. */
     public boolean holdsRecords() {
         return holdsRecords;
     }
@@ -155,6 +185,53 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         }
     }
 
+    /**
+     * Registers the directory before its first record and checks there is room: what the owner's
+     * batch will apply can then be journaled. A refusal changes nothing; once the reserve can be
+     * made again (checked at most once a second), batches are taken again.
+     */
+    @Override
+    public String refusalBeforeApply() {
+        if (!holdsRecords) {
+            synchronized (this) {
+                if (!holdsRecords) {
+                    try {
+                        beforeFirstRecord.run();
+                    } catch (RuntimeException e) {
+                        return "cannot register the journal " + directory() + ": " + e.getMessage();
+                    }
+                    holdsRecords = true;
+                }
+            }
+        }
+        if (full) {
+            synchronized (this) {
+                if (full && System.nanoTime() - reserveTriedAtNanos > RESERVE_RETRY_NANOS) {
+                    reserveTriedAtNanos = System.nanoTime();
+                    full = !makeReserve();
+                    if (!full) {
+                        log.info("journal {}: its disk has room again, batches that count are taken again", directory());
+                    }
+                }
+            }
+        }
+        return full ? "the journal disk of this member is full (" + directory() + ")" : null;
+    }
+
+    /** Slices applied in the grid that this journal could not write (its disk full, its reserve used up). */
+    public long unjournaledSlices() {
+        return unjournaled.get();
+    }
+
+    /** Whether the journal's disk was found full and the reserve not made again yet. */
+    public boolean full() {
+        return full;
+    }
+
+    /**
+     * Writes the slices before the operation answers. Never throws for the disk: the slices are
+     * already applied (see the class comment); a write that cannot be made is counted and logged.
+     */
     @Override
     public synchronized void append(List<AppliedSlice> slices) {
         if (life == null) {
@@ -164,7 +241,14 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
             return;
         }
         if (!holdsRecords) {
-            beforeFirstRecord.run();
+            try {
+                beforeFirstRecord.run();
+            } catch (RuntimeException e) {
+                // A backup's first record (the owner registers before it applies): the owner's journal holds these.
+                unjournaled.addAndGet(slices.size());
+                log.warn("journal {} not registered, {} slices not journaled here: {}", directory(), slices.size(), e.getMessage());
+                return;
+            }
             holdsRecords = true;
         }
         List<Record> records = new ArrayList<>(slices.size());
@@ -172,17 +256,90 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
             splitByKeep(s, records);
         }
         records.sort(Comparator.comparingLong(Record::keepUntilMinute));
+        for (int i = 0; i < records.size(); ) {
+            long keep = records.get(i).keepUntilMinute();
+            buffer.reset();
+            int from = i;
+            for (; i < records.size() && records.get(i).keepUntilMinute() == keep; i++) {
+                buffer.add(records.get(i).slice(), records.get(i).events());
+            }
+            if (!write(keep) && !(useReserve() && write(keep))) {
+                unjournaled.addAndGet(i - from);
+                log.error("journal {}: disk full, {} records applied in the grid are not journaled here", directory(), i - from);
+            }
+        }
+    }
+
+    /** Writes the buffer to the file of {@code keep}; on failure cuts the file back to where it was (no torn record before later ones). */
+    private boolean write(long keep) {
+        FileChannel channel = null;
+        long size = -1;
         try {
-            for (int i = 0; i < records.size(); ) {
-                long keep = records.get(i).keepUntilMinute();
-                buffer.reset();
-                for (; i < records.size() && records.get(i).keepUntilMinute() == keep; i++) {
-                    buffer.add(records.get(i).slice(), records.get(i).events());
+            channel = channel(keep);
+            size = channel.size();
+            bytesWritten += buffer.writeTo(channel);
+            return true;
+        } catch (IOException e) {
+            if (channel != null && size >= 0) {
+                try {
+                    channel.truncate(size);
+                } catch (IOException ignored) {
+                    // the reader stops at a torn record; nothing better to do on a failing disk
                 }
-                bytesWritten += buffer.writeTo(channel(keep));
+            }
+            return false;
+        }
+    }
+
+    /** The disk is full: gives up the reserve for the write at hand, and refuses new batches until it is made again. */
+    private boolean useReserve() {
+        full = true;
+        reserveTriedAtNanos = System.nanoTime();
+        try {
+            boolean freed = Files.deleteIfExists(directory().resolve(RESERVE_FILE));
+            if (freed) {
+                log.warn("journal {}: disk full, reserve used; batches that count are refused here until it has room again", directory());
+            }
+            return freed;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Writes the reserve file (zeros, so the blocks are really taken); false when the disk has no room for it. */
+    private boolean makeReserve() {
+        Path reserve = directory().resolve(RESERVE_FILE);
+        if (Files.exists(reserve)) {
+            return true;
+        }
+        Path tmp = directory().resolve(RESERVE_FILE + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(1 << 16);
+            for (long left = RESERVE_BYTES; left > 0; left -= zeros.capacity()) {
+                zeros.clear();
+                while (zeros.hasRemaining()) {
+                    channel.write(zeros);
+                }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the journal in " + directory(), e);
+            deleteQuietly(tmp);
+            return false;
+        }
+        try {
+            Files.move(tmp, reserve, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            return false;
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a leftover temporary file; the directory's deletion removes it
         }
     }
 
@@ -419,6 +576,8 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     public synchronized void close() {
         files.values().forEach(MemberJournal::closeQuietly);
         files.clear();
+        // A kept directory (a graceful stop keeps it for its identities) needs no room to write.
+        deleteQuietly(directory().resolve(RESERVE_FILE));
         if (lockChannel != null) {
             closeQuietly(lockChannel);
             lockChannel = null;
@@ -434,6 +593,7 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         retired = true;
         files.values().forEach(MemberJournal::closeQuietly);
         files.clear();
+        deleteQuietly(directory().resolve(RESERVE_FILE));
     }
 
     private static void closeQuietly(FileChannel c) {

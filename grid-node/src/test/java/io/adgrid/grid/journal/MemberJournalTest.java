@@ -119,4 +119,34 @@ class MemberJournalTest {
         assertThat(current.otherDirectories()).isEmpty();
         assertThat(current.ready()).isTrue();
     }
+
+    @Test
+    void theOwnerRegistersBeforeApplyingAndAFailedRegistrationRefusesInsteadOfFailingAfterwards() {
+        MemberJournal journal = new MemberJournal(root, WINDOW);
+        boolean[] databaseUp = {false};
+        int[] registered = {0};
+        journal.open(UUID.randomUUID(), "db", () -> {
+            if (!databaseUp[0]) {
+                throw new IllegalStateException("PostgreSQL down");
+            }
+            registered[0]++;
+        });
+        journal.openCounting();
+        assertThat(Files.exists(journal.directory().resolve(MemberJournal.RESERVE_FILE))).as("room kept for a full disk").isTrue();
+
+        assertThat(journal.refusalBeforeApply()).contains("cannot register").contains("PostgreSQL down");
+        // A backup's slices (it cannot refuse): not journaled here, counted, and no exception.
+        journal.append(List.of(slice(10, 1, false, List.of(impression(1, 10, 100, ts(BASE_MINUTE, 1), 1)))));
+        assertThat(journal.unjournaledSlices()).isEqualTo(1);
+        assertThat(MemberJournal.files(journal.directory())).isEmpty();
+
+        databaseUp[0] = true;
+        assertThat(journal.refusalBeforeApply()).isNull();
+        journal.append(List.of(slice(10, 2, false, List.of(impression(1, 10, 100, ts(BASE_MINUTE, 1), 2)))));
+        assertThat(registered[0]).isEqualTo(1);
+        assertThat(journal.holdsRecords()).isTrue();
+        assertThat(MemberJournal.files(journal.directory())).hasSize(1);
+        journal.close();
+        assertThat(Files.exists(journal.directory().resolve(MemberJournal.RESERVE_FILE))).as("a kept directory needs no room").isFalse();
+    }
 }

@@ -30,6 +30,33 @@ public final class TestGrid {
         return new GridSettings(clusterName, members, portBase, false, 31, 1);
     }
 
+    /**
+     * A port base for {@link #settings} whose three ports are free now (from the OS's ephemeral
+     * range), for tests that must not take one of the fixed bases other tests use.
+     */
+    public static int freePortBase() {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int base;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                base = s.getLocalPort();
+            } catch (java.io.IOException e) {
+                continue;
+            }
+            if (base + 2 < 65536 && free(base + 1) && free(base + 2)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no three consecutive free ports found");
+    }
+
+    private static boolean free(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(port)) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** Starts {@code count} members of one cluster and waits until they see each other. */
     public static List<HazelcastInstance> startMembers(GridSettings settings, int count) {
         List<HazelcastInstance> members = new ArrayList<>();

@@ -4,9 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * Callers get a future that completes when the batch is applied on the owner and its backup; no
  * thread waits for it. A request's events ({@link #submitAll}) travel in one batch and share one
  * future: a 5,000-line request costs one completion, not 5,000. A batch that fails is re-sent with
- * the same id (the grid recognises its events), then given up with an error the HTTP layer turns
- * into a 503.
+ * the same id, partition by partition (only the partitions whose call failed), then given up with
+ * an error the HTTP layer turns into a 503 for the requests with events in those partitions.
  */
 public final class GridBatcher implements EventSink, AutoCloseable {
 
@@ -244,30 +247,67 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         }
     }
 
-    private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, List<Pending> drained,
+    /**
+     * Sends the slices; each partition's answer fills in its events' outcomes as it comes. A request
+     * is answered once all its events have theirs. Only the partitions whose call failed are sent
+     * again (same batch id): the others applied their slice, and sending it again would answer their
+     * events "duplicate" of themselves, or, if the batch were then given up, answer 503 for counted events.
+     */
+    private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, List<Pending> waiting,
                       Map<Long, List<OutcomeSlot>> byKey, long oldestEnqueuedNanos, int attempt) {
         long start = System.nanoTime();
-        call.<long[]>execute(slices).whenComplete((answers, error) -> {
+        Map<Integer, CompletableFuture<Map<Long, long[]>>> calls = call.executeEach(slices);
+        CompletableFuture.allOf(calls.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, anyError) -> {
             releaseSlotAfterFirstAttempt(attempt);
             shedder.batchAnswered(oldestEnqueuedNanos, System.nanoTime(), queued.get());
-            if (error == null) {
-                batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                byKey.forEach((key, slots) -> {
+            Map<Integer, PartitionBatchCall.Slice> failed = new HashMap<>();
+            Throwable error = null;
+            for (Map.Entry<Integer, CompletableFuture<Map<Long, long[]>>> c : calls.entrySet()) {
+                PartitionBatchCall.Slice slice = slices.get(c.getKey());
+                Map<Long, long[]> answers;
+                try {
+                    answers = c.getValue().join();
+                } catch (RuntimeException e) {
+                    failed.put(c.getKey(), slice);
+                    error = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    continue;
+                }
+                for (Long key : slice.keys()) {
                     long[] answer = answers.get(key);
+                    List<OutcomeSlot> slots = byKey.get(key);
                     for (int i = 0; i < slots.size(); i++) {
                         OutcomeSlot slot = slots.get(i);
                         slot.pending().outcomes()[slot.index()] = outcome(ApplyBatch.verdict(answer, i));
                     }
-                });
-                drained.forEach(this::succeed);
-            } else if (attempt < settings.sendAttempts() && !GatedEventSink.refusedByRecovery(error)) {
-                log.warn("batch {} attempt {} failed, re-sending: {}", id, attempt, error.toString());
+                }
+            }
+            if (failed.isEmpty()) {
+                batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                waiting.forEach(this::succeed);
+                return;
+            }
+            Set<Long> unanswered = new HashSet<>();
+            failed.values().forEach(slice -> unanswered.addAll(slice.keys()));
+            List<Pending> stillWaiting = new ArrayList<>();
+            for (Pending p : waiting) {
+                if (p.events().stream().anyMatch(e -> unanswered.contains(e.routeKey()))) {
+                    stillWaiting.add(p);
+                } else {
+                    succeed(p);
+                }
+            }
+            if (attempt < settings.sendAttempts() && !GatedEventSink.refusedByRecovery(error)) {
+                log.warn("batch {} attempt {}: {} of {} partitions failed, re-sending them: {}", id, attempt, failed.size(),
+                        slices.size(), error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);
-                retries.schedule(() -> send(id, slices, drained, byKey, oldestEnqueuedNanos, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
+                retries.schedule(() -> send(id, failed, stillWaiting, byKey, oldestEnqueuedNanos, attempt + 1), backoffMillis,
+                        TimeUnit.MILLISECONDS);
             } else {
-                log.error("batch {} failed {} times, answering 503", id, attempt, error);
-                drained.forEach(p -> fail(p, error));
+                Throwable cause = error;
+                log.error("batch {} failed {} times in {} partitions, answering 503 to the {} requests in them", id, attempt,
+                        failed.size(), stillWaiting.size(), cause);
+                stillWaiting.forEach(p -> fail(p, cause));
             }
         });
     }

@@ -9,20 +9,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink.Outcome;
+import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.counters.CounterFilter;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.counters.RouteState;
+import io.adgrid.grid.counters.SliceJournal;
 import io.adgrid.grid.counters.SnapshotCounters;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterEach;
@@ -151,6 +155,100 @@ class GridBatcherIT {
         assertThat(batcher.inFlight()).isZero();
         assertThat(batcher.submitAll(events.subList(0, 50)).get(30, TimeUnit.SECONDS)).containsOnly(Outcome.COUNTED);
         assertThat(totals(member).impressions).isEqualTo(50);
+    }
+
+    /**
+     * A member that refuses the batches of its partitions (its journal disk is full, say) while the
+     * other member counts: a flush mixes both, and only the requests in refused partitions may fail.
+     * A request answered 503 must not have been counted.
+     */
+    @Test
+    void aPartitionItsOwnerRefusesFailsOnlyTheRequestsInItNotTheRestOfTheBatch() throws Exception {
+        RefusingJournal refusing = new RefusingJournal(Integer.MAX_VALUE);
+        HazelcastInstance gateway = startTwoMembersOneRefusing(refusing);
+        Member refuser = members.get(1).getCluster().getLocalMember();
+        List<GridEvent> events = distinctImpressions(200);
+
+        List<CompletableFuture<Outcome>> answers = events.stream().map(batcher::submit).toList();
+
+        int counted = 0;
+        for (int i = 0; i < events.size(); i++) {
+            boolean refusedPartition = refuser.equals(gateway.getPartitionService().getPartition(events.get(i).routeKey()).getOwner());
+            CompletableFuture<Outcome> answer = answers.get(i);
+            try {
+                assertThat(answer.get(60, TimeUnit.SECONDS)).as("event %d", i).isEqualTo(Outcome.COUNTED);
+                assertThat(refusedPartition).as("event %d counted in a refused partition", i).isFalse();
+                counted++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(refusedPartition).as("event %d failed though its partition took it: %s", i, e.getCause()).isTrue();
+            }
+        }
+        assertThat(refusing.refusals.get()).isPositive();
+        assertThat(counted).isPositive().isLessThan(events.size());
+        assertThat(totals(gateway).impressions).as("counted exactly the events answered counted").isEqualTo(counted);
+        assertThat(batcher.inFlight()).isZero();
+    }
+
+    /** One partition's call fails once: the batch's re-send must not answer the other partitions' events "duplicate". */
+    @Test
+    void aBatchReSentAfterOnePartitionFailedAnswersEveryFirstSendCounted() throws Exception {
+        RefusingJournal refusing = new RefusingJournal(1);
+        HazelcastInstance gateway = startTwoMembersOneRefusing(refusing);
+        List<GridEvent> events = distinctImpressions(200);
+
+        List<CompletableFuture<Outcome>> answers = events.stream().map(batcher::submit).toList();
+
+        for (int i = 0; i < events.size(); i++) {
+            assertThat(answers.get(i).get(60, TimeUnit.SECONDS)).as("event %d, sent once", i).isEqualTo(Outcome.COUNTED);
+        }
+        assertThat(refusing.refusals.get()).isEqualTo(1);
+        assertThat(totals(gateway).impressions).isEqualTo(events.size());
+    }
+
+    private HazelcastInstance startTwoMembersOneRefusing(RefusingJournal refusing) {
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestGrid.freePortBase());
+        members.add(GridMember.start(settings));
+        members.add(GridMember.start(settings, refusing));
+        HazelcastInstance gateway = GridMember.start(settings.asLiteMember());
+        members.add(gateway);
+        TestGrid.awaitClusterSize(gateway, 3, Duration.ofSeconds(60));
+        batcher = new GridBatcher(gateway, NO_TIME_SHEDDING, Clock.systemUTC());
+        return gateway;
+    }
+
+    private static List<GridEvent> distinctImpressions(int n) {
+        long now = System.currentTimeMillis();
+        List<GridEvent> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long banner = 1 + i;
+            events.add(new GridEvent(EventType.IMPRESSION, 1 + banner % 10, banner, 1, now, 77, i, null, 0));
+        }
+        return events;
+    }
+
+    /** A member's journal that refuses the first {@code refuse} batches its member owns (as a full disk does), then takes them. */
+    private static final class RefusingJournal implements SliceJournal {
+        private final int refuse;
+        final AtomicInteger refusals = new AtomicInteger();
+
+        RefusingJournal(int refuse) {
+            this.refuse = refuse;
+        }
+
+        @Override
+        public boolean ready() {
+            return true;
+        }
+
+        @Override
+        public String refusalBeforeApply() {
+            return refusals.get() < refuse && refusals.incrementAndGet() <= refuse ? "journal disk full (test)" : null;
+        }
+
+        @Override
+        public void append(List<AppliedSlice> slices) {
+            // nothing kept: the test checks answers and grid totals
+        }
     }
 
     private HazelcastInstance startOneMemberAndBatcher(GridBatcher.Settings batcherSettings) {

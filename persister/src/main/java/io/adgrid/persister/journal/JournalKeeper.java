@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * Runs a data member's journal ({@link MemberJournal}) through the lives of the grid.
  *
  * <p>A <em>life</em> of the grid lasts as long as one member holds its data: the first data member
- * of a cluster that holds nothing names a new one ({@link RecoveryGate#LIFE}). Each process
+ * of a cluster that holds nothing names a new one ({@link RecoveryGate#LIFE}), once it sees a
+ * majority of data members ({@code minMembers}), so a member that only failed to reach the grid waits. Each process
  * registers its journal directory with its life in PostgreSQL (table {@code journal_directory})
  * just before its first record (one that never held a record is never waited for), and binds its
  * journal root to its database (a marker file; another database's root is refused). A directory registered with an earlier life belongs to a grid that
@@ -88,6 +89,7 @@ public final class JournalKeeper implements AutoCloseable {
     private final DataSource dataSource;
     private final CounterWriter counterWriter;
     private final Clock clock;
+    private final int minMembers;
     private final List<Recovery> recoveries = new ArrayList<>();
     private ScheduledExecutorService scheduler;
     private volatile UUID life;
@@ -98,6 +100,11 @@ public final class JournalKeeper implements AutoCloseable {
     private UUID gateListener;
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
+        this(journal, grid, dataSource, clock, 1);
+    }
+
+    public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock, int minMembers) {
+        this.minMembers = minMembers;
         this.journal = journal;
         this.grid = grid;
         this.protocol = grid.getMap(RecoveryGate.MAP);
@@ -119,6 +126,7 @@ public final class JournalKeeper implements AutoCloseable {
                         + rootDatabase + "); this process uses " + database + ". Its journals are that database's: give this process "
                         + "a journal root of its own with ADGRID_JOURNAL_DIR (or --adgrid.journal.dir), or ADGRID_VAR_DIR");
             }
+            awaitQuorum();
             UUID current = UUID.randomUUID();
             String existing = protocol.putIfAbsent(RecoveryGate.LIFE, current.toString());
             life = existing == null ? current : UUID.fromString(existing);
@@ -149,6 +157,33 @@ public final class JournalKeeper implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::publishGateQuietly, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::sweepQuietly, 60, 60, TimeUnit.SECONDS);
         return this;
+    }
+
+    /**
+     * Waits until this member sees {@code minMembers} data members (the split-brain majority). Only
+     * then may it find no life in the grid and name a new one: a member started again that merely
+     * failed to reach the living grid would otherwise start a life of its own, and once the two
+     * clusters merged each would wait for the other's live journal as a dead life's, forever (issue 18).
+     */
+    private void awaitQuorum() {
+        long nextLog = 0;
+        while (true) {
+            long seen = grid.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
+            if (seen >= minMembers) {
+                return;
+            }
+            if (System.nanoTime() >= nextLog) {
+                log.info("sees {} data member(s), needs {} (ADGRID_GRID_MINMEMBERS) before it joins or starts a grid life; waiting",
+                        seen, minMembers);
+                nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a majority of data members", e);
+            }
+        }
     }
 
     /** A journal root that belongs to another database: the process must not start on it. */
