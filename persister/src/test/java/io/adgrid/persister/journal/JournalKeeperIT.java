@@ -313,7 +313,7 @@ class JournalKeeperIT {
         members.add(member);
         assertThatThrownBy(() -> new JournalKeeper(journal, member, db.dataSource(), Clock.systemUTC()).start())
                 .isInstanceOf(JournalKeeper.JournalRootRefusedException.class)
-                .hasMessageContaining("ADGRID_JOURNAL_DIR").hasMessageContaining("database=elsewhere");
+                .hasMessageContaining("ADGRID_JOURNAL_DIR").hasMessageContaining("00000000-0000-0000-0000-000000000001 (elsewhere)");
         assertThat(theirs.resolve("1.log")).as("another database's journal is never deleted").exists();
         assertThat(db.sqlLong("SELECT count(*) FROM journal_directory")).isZero();
     }
