@@ -90,6 +90,8 @@ public final class JournalKeeper implements AutoCloseable {
     private final CounterWriter counterWriter;
     private final Clock clock;
     private final int minMembers;
+    /** Set by {@link #close} and {@link #retire}: a member still waiting for its majority stops waiting. */
+    private volatile boolean closed;
     private final List<Recovery> recoveries = new ArrayList<>();
     private ScheduledExecutorService scheduler;
     private volatile UUID life;
@@ -126,7 +128,25 @@ public final class JournalKeeper implements AutoCloseable {
                         + rootDatabase + "); this process uses " + database + ". Its journals are that database's: give this process "
                         + "a journal root of its own with ADGRID_JOURNAL_DIR (or --adgrid.journal.dir), or ADGRID_VAR_DIR");
             }
-            awaitQuorum();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        if (dataMembersSeen() >= minMembers) {
+            joinLife();
+        } else {
+            // In the background: the process must start (and a Kubernetes pod become ready, so that the
+            // next one is started) while this member waits for the majority it needs.
+            Thread t = new Thread(this::joinLifeOnceMajority, "adgrid-journal-majority");
+            t.setDaemon(true);
+            t.start();
+        }
+        return this;
+    }
+
+    /** Joins the grid's life, or names a new one, then opens the journal and replays dead lives' journals. */
+    private void joinLife() {
+        try {
             UUID current = UUID.randomUUID();
             String existing = protocol.putIfAbsent(RecoveryGate.LIFE, current.toString());
             life = existing == null ? current : UUID.fromString(existing);
@@ -156,33 +176,51 @@ public final class JournalKeeper implements AutoCloseable {
         });
         scheduler.scheduleWithFixedDelay(this::publishGateQuietly, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::sweepQuietly, 60, 60, TimeUnit.SECONDS);
-        return this;
+    }
+
+    private long dataMembersSeen() {
+        return grid.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
     }
 
     /**
-     * Waits until this member sees {@code minMembers} data members (the split-brain majority). Only
-     * then may it find no life in the grid and name a new one: a member started again that merely
-     * failed to reach the living grid would otherwise start a life of its own, and once the two
-     * clusters merged each would wait for the other's live journal as a dead life's, forever (issue 18).
+     * Waits until this member sees {@code minMembers} data members (the split-brain majority), then
+     * joins the life. Only then may it find no life in the grid and name a new one: a member started
+     * again that merely failed to reach the living grid would otherwise start a life of its own, and
+     * once the two clusters merged each would wait for the other's live journal as a dead life's,
+     * forever (issue 18). Meanwhile its journal is not open: it takes no counting batch as owner.
      */
-    private void awaitQuorum() {
+    private void joinLifeOnceMajority() {
         long nextLog = 0;
-        while (true) {
-            long seen = grid.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
+        while (!closed) {
+            long seen = dataMembersSeen();
             if (seen >= minMembers) {
-                return;
+                synchronized (this) {
+                    if (closed) {
+                        return;
+                    }
+                    try {
+                        joinLife();
+                    } catch (RuntimeException e) {
+                        log.error("cannot join the grid's life: {}; this member takes no counting batch until it is "
+                                + "started again", e.toString());
+                    }
+                    return;
+                }
             }
             if (System.nanoTime() >= nextLog) {
                 log.info("sees {} data member(s), needs {} (ADGRID_GRID_MINMEMBERS) before it joins or starts a grid life; waiting",
                         seen, minMembers);
                 nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for a majority of data members", e);
-            }
+            sleepQuietly(200);
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -561,6 +599,11 @@ public final class JournalKeeper implements AutoCloseable {
      * (then the next life only restores identities). A journal that never held a record is deleted.
      */
     public synchronized boolean retire(Duration wait) {
+        if (life == null) {
+            // Still waiting for a majority: it never journaled anything.
+            close();
+            return true;
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
@@ -616,6 +659,7 @@ public final class JournalKeeper implements AutoCloseable {
     /** Closes the journal; one that never held a record (a failed start, a quiet life) is deleted with its directory. */
     @Override
     public void close() {
+        closed = true;
         if (scheduler != null) {
             scheduler.shutdownNow();
         }

@@ -96,6 +96,7 @@ class GridLifeQuorumIT {
         MemberJournal journalC = new MemberJournal(root.resolve("host-c"), WINDOW);
         HazelcastInstance c = GridMember.start(alone, journalC);
         members.add(c);
+        // Its start returns at once (the process must start); it waits for a majority in the background.
         CompletableFuture<JournalKeeper> keeperC = CompletableFuture.supplyAsync(
                 () -> new JournalKeeper(journalC, c, db.dataSource(), Clock.systemUTC(), 2).start());
 
@@ -104,6 +105,7 @@ class GridLifeQuorumIT {
                 () -> members.get(0).getCluster().getMembers().size() == 3 && c.getCluster().getMembers().size() == 3);
         JournalKeeper third = keeperC.get(120, TimeUnit.SECONDS);
         keepers.add(third);
+        Wait.until("the third member joined a life", Duration.ofSeconds(60), () -> third.life() != null);
 
         Wait.until("every member counts (no live directory awaited as a dead life's)", Duration.ofSeconds(60),
                 () -> keepers.stream().allMatch(JournalKeeper::counting) && third.awaiting().isEmpty()
