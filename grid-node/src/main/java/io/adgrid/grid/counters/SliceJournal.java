@@ -28,6 +28,15 @@ public interface SliceJournal {
         return true;
     }
 
+    /**
+     * Whether counting batches are refused on a partition without its {@link PartitionMarks mark}
+     * (a partition lost with every replica, until its journals are replayed); false until the
+     * member's keeper has made sure its grid life marked the partitions.
+     */
+    default boolean partitionMarksEnforced() {
+        return false;
+    }
+
     /** Returns once the slices would survive the death of this process. */
     void append(List<AppliedSlice> slices);
 }

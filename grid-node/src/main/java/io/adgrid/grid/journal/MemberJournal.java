@@ -66,6 +66,7 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     private volatile String database;
     private volatile String countingRefusal = "this member has not yet read whether journals of a dead grid life await replay";
     private volatile boolean countingStateKnown;
+    private volatile boolean partitionMarksEnforced;
 
     /**
      * @param root                the journal directory shared by the processes of one host or volume
@@ -140,6 +141,16 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     public void openCounting() {
         countingRefusal = null;
         countingStateKnown = true;
+    }
+
+    /** From now on a counting batch on a partition without its mark is refused (see {@code PartitionMarks}). */
+    public void enforcePartitionMarks() {
+        partitionMarksEnforced = true;
+    }
+
+    @Override
+    public boolean partitionMarksEnforced() {
+        return partitionMarksEnforced;
     }
 
     @Override
