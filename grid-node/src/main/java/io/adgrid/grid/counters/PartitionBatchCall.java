@@ -1,10 +1,8 @@
 package io.adgrid.grid.counters;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -64,30 +62,41 @@ public final class PartitionBatchCall {
      *
      * @return the non-null results of the processors, by key
      */
-    @SuppressWarnings("unchecked")
     public <R> CompletableFuture<Map<Long, R>> execute(Map<Integer, Slice> slices) {
-        List<CompletableFuture<Object>> calls = new ArrayList<>(slices.size());
+        Map<Integer, CompletableFuture<Map<Long, R>>> calls = executeEach(slices);
+        return CompletableFuture.allOf(calls.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<Long, R> results = new HashMap<>();
+            calls.values().forEach(call -> results.putAll(call.join()));
+            return results;
+        });
+    }
+
+    /**
+     * Like {@link #execute}, one future per partition: a caller can tell which partitions failed
+     * (one whose replicas were all lost refuses counting batches while the others count).
+     */
+    public <R> Map<Integer, CompletableFuture<Map<Long, R>>> executeEach(Map<Integer, Slice> slices) {
+        Map<Integer, CompletableFuture<Map<Long, R>>> calls = new HashMap<>(slices.size() * 2);
         for (Map.Entry<Integer, Slice> e : slices.entrySet()) {
             Slice slice = e.getValue();
             Set<Data> keys = new HashSet<>(slice.keys().size() * 2);
             for (Long key : slice.keys()) {
                 keys.add(serialization.toData(key));
             }
-            calls.add(operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
-                    new BackedUpEntryOperation(GridMember.COUNTERS_MAP, keys, slice.processor()), e.getKey()));
-        }
-        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<Long, R> results = new HashMap<>();
-            for (CompletableFuture<Object> call : calls) {
-                MapEntries entries = (MapEntries) call.join();
+            CompletableFuture<Object> call = operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
+                    new BackedUpEntryOperation(GridMember.COUNTERS_MAP, keys, slice.processor()), e.getKey());
+            calls.put(e.getKey(), call.thenApply(answer -> {
+                MapEntries entries = (MapEntries) answer;
+                Map<Long, R> results = new HashMap<>();
                 for (int i = 0; i < entries.size(); i++) {
                     R result = serialization.toObject(entries.getValue(i));
                     if (result != null) {
                         results.put(serialization.toObject(entries.getKey(i)), result);
                     }
                 }
-            }
-            return results;
-        });
+                return results;
+            }));
+        }
+        return calls;
     }
 }

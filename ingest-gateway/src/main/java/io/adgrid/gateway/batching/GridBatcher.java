@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -247,27 +249,59 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, List<Pending> drained,
                       Map<Long, List<OutcomeSlot>> byKey, long oldestEnqueuedNanos, int attempt) {
         long start = System.nanoTime();
-        call.<long[]>execute(slices).whenComplete((answers, error) -> {
+        Map<Integer, CompletableFuture<Map<Long, long[]>>> calls = call.executeEach(slices);
+        CompletableFuture.allOf(calls.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, failure) -> {
             releaseSlotAfterFirstAttempt(attempt);
             shedder.batchAnswered(oldestEnqueuedNanos, System.nanoTime(), queued.get());
+            Map<Long, long[]> answers = new HashMap<>();
+            Set<Long> refusedKeys = new HashSet<>();
+            Throwable refusal = null;
+            Throwable error = null;
+            for (Map.Entry<Integer, CompletableFuture<Map<Long, long[]>>> e : calls.entrySet()) {
+                try {
+                    answers.putAll(e.getValue().join());
+                } catch (RuntimeException partitionFailure) {
+                    if (GatedEventSink.refusedByRecovery(partitionFailure)) {
+                        // A partition that lost every replica refuses to count until its journals are
+                        // replayed (issue 17.5): only the requests with an event there get the 503.
+                        refusal = partitionFailure;
+                        refusedKeys.addAll(slices.get(e.getKey()).keys());
+                    } else {
+                        error = partitionFailure;
+                    }
+                }
+            }
             if (error == null) {
                 batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                Set<Pending> refused = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
                 byKey.forEach((key, slots) -> {
                     long[] answer = answers.get(key);
                     for (int i = 0; i < slots.size(); i++) {
                         OutcomeSlot slot = slots.get(i);
-                        slot.pending().outcomes()[slot.index()] = outcome(ApplyBatch.verdict(answer, i));
+                        if (refusedKeys.contains(key)) {
+                            refused.add(slot.pending());
+                        } else {
+                            slot.pending().outcomes()[slot.index()] = outcome(ApplyBatch.verdict(answer, i));
+                        }
                     }
                 });
-                drained.forEach(this::succeed);
-            } else if (attempt < settings.sendAttempts() && !GatedEventSink.refusedByRecovery(error)) {
+                Throwable why = refusal;
+                drained.forEach(p -> {
+                    if (refused.contains(p)) {
+                        fail(p, why);
+                    } else {
+                        succeed(p);
+                    }
+                });
+            } else if (attempt < settings.sendAttempts()) {
                 log.warn("batch {} attempt {} failed, re-sending: {}", id, attempt, error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);
                 retries.schedule(() -> send(id, slices, drained, byKey, oldestEnqueuedNanos, attempt + 1), backoffMillis, TimeUnit.MILLISECONDS);
             } else {
                 log.error("batch {} failed {} times, answering 503", id, attempt, error);
-                drained.forEach(p -> fail(p, error));
+                Throwable why = error;
+                drained.forEach(p -> fail(p, why));
             }
         });
     }
