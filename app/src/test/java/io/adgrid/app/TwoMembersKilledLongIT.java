@@ -94,7 +94,7 @@ class TwoMembersKilledLongIT {
         for (int n = 0; n < 4; n++) {
             nodes.add(startNode(grid, varDirs.get(n)));
         }
-        AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(240));
+        AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(600));
         // A free port from the OS: a fixed one in the ephemeral range can be any outgoing connection's.
         int gatewayPort = AdGridProcess.freePort();
         List<String> gatewayFlags = new ArrayList<>(grid);
@@ -103,7 +103,7 @@ class TwoMembersKilledLongIT {
         AdGridProcess gatewayProcess = AdGridProcess.start("gateway", gatewayFlags);
         processes.add(gatewayProcess);
         String gateway = "http://127.0.0.1:" + gatewayPort;
-        Wait.until("the gateway answers /healthz", Duration.ofSeconds(240),
+        Wait.until("the gateway answers /healthz", Duration.ofSeconds(600),
                 () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
 
         List<String> reportingFlags = new ArrayList<>(grid);
@@ -137,10 +137,10 @@ class TwoMembersKilledLongIT {
 
         // The two come back on their own journal roots (a StatefulSet's volumes).
         List<AdGridProcess> restarted = List.of(startNode(grid, varDirs.get(0)), startNode(grid, varDirs.get(1)));
-        AdGridProcess.awaitDataMembers(List.of(restarted.get(0), restarted.get(1), nodes.get(2), nodes.get(3)), Duration.ofSeconds(240));
+        AdGridProcess.awaitDataMembers(List.of(restarted.get(0), restarted.get(1), nodes.get(2), nodes.get(3)), Duration.ofSeconds(600));
         double restartedSeconds = (System.nanoTime() - killedAt) / 1e9;
         long afterRestart = clients.sent();
-        Wait.until("load after the restart", Duration.ofSeconds(240), () -> clients.sent() >= afterRestart + EVENTS_AFTER_RESTART);
+        Wait.until("load after the restart", Duration.ofSeconds(600), () -> clients.sent() >= afterRestart + EVENTS_AFTER_RESTART);
         clients.stop();
         Wait.until("reporting sees four data members", Duration.ofSeconds(180),
                 () -> view.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count() == 4);
