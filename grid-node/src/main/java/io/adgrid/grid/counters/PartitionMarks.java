@@ -53,14 +53,19 @@ public final class PartitionMarks {
         return keys[partition];
     }
 
-    /** The partitions without a mark now: lost together with every replica since they were marked. */
+    /**
+     * The partitions without a mark now: lost together with every replica since they were marked.
+     * Read key by key from the partitions' owners ({@code getAll}), never by a query: {@code keySet}
+     * answered without the marks of migrating partitions while members joined, and a partition
+     * wrongly taken for lost would have its journaled counts replayed while its replicas still hold them.
+     */
     public Set<Integer> unmarked() {
+        Map<String, String> present = marks.getAll(Set.of(keys));
         Set<Integer> missing = new HashSet<>();
         for (int p = 0; p < keys.length; p++) {
-            missing.add(p);
-        }
-        for (String key : marks.keySet()) {
-            missing.remove(partitions.getPartition(key).getPartitionId());
+            if (!present.containsKey(keys[p])) {
+                missing.add(p);
+            }
         }
         return missing;
     }

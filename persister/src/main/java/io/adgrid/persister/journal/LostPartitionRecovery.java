@@ -103,6 +103,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private final Clock clock;
     private ScheduledExecutorService scheduler;
     private String lastLogged;
+    private Set<Integer> unmarkedLastRound = Set.of();
     private long lastLoggedAt;
 
     LostPartitionRecovery(JournalKeeper keeper, MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
@@ -120,10 +121,12 @@ public final class LostPartitionRecovery implements AutoCloseable {
      * member and checks for lost partitions every second.
      */
     LostPartitionRecovery start(boolean newLife, String life) {
+        // Enforced before marking: no partition ever counts unmarked, so an unmarked partition whose
+        // journals hold counts was lost, never merely not marked yet.
+        journal.enforcePartitionMarks();
         if (newLife) {
             marks.markAll(life);
         }
-        journal.enforcePartitionMarks();
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adgrid-lost-partitions");
             t.setDaemon(true);
@@ -146,7 +149,11 @@ public final class LostPartitionRecovery implements AutoCloseable {
 
     /** One round: notice new losses, replay what this member can, reopen the partitions once nothing is awaited. */
     synchronized void reconcile(String life) {
-        Set<Integer> unmarked = marks.unmarked();
+        // Unmarked in two readings a round apart: a reading taken while partitions move cannot start a replay.
+        Set<Integer> unmarked = new TreeSet<>(marks.unmarked());
+        Set<Integer> seenBefore = unmarkedLastRound;
+        unmarkedLastRound = Set.copyOf(unmarked);
+        unmarked.retainAll(seenBefore);
         Loss loss = current();
         if (!unmarked.isEmpty() && !loss.partitions().containsAll(unmarked)) {
             Set<Integer> partitions = new TreeSet<>(loss.partitions());
@@ -161,7 +168,8 @@ public final class LostPartitionRecovery implements AutoCloseable {
                     + "replayed for them: {}", grown.partitions(), grown.awaiting());
             loss = grown;
         }
-        if (loss.isEmpty() || clock.millis() < loss.sinceMillis() + GRACE_MILLIS) {
+        // Nothing journaled in this life (its first members still marking): nothing to replay, nothing to wait for.
+        if (loss.isEmpty() || (!loss.awaiting().isEmpty() && clock.millis() < loss.sinceMillis() + GRACE_MILLIS)) {
             return;
         }
         Set<String> stillRegistered = registered(life);
