@@ -172,6 +172,21 @@ public final class LostPartitionRecovery implements AutoCloseable {
         if (loss.isEmpty() || (!loss.awaiting().isEmpty() && clock.millis() < loss.sinceMillis() + GRACE_MILLIS)) {
             return;
         }
+        // A partition of the record that is marked was never lost in it: the record was made from a reading
+        // taken just before another member finished the previous loss and marked it (it counts again, and
+        // its journals now hold live counts). Nobody marks a partition of a record before its replays are done.
+        Set<Integer> marked = new TreeSet<>(loss.partitions());
+        marked.removeAll(marks.unmarked());
+        if (!marked.isEmpty()) {
+            Set<Integer> rest = new TreeSet<>(loss.partitions());
+            rest.removeAll(marked);
+            boolean dropped = rest.isEmpty() ? protocol.remove(KEY, loss.encode())
+                    : replace(loss, new Loss(rest, loss.awaiting(), loss.sinceMillis()));
+            if (dropped) {
+                log.info("partitions {} are marked: not lost, left out of the recovery", marked);
+            }
+            return;
+        }
         Set<String> stillRegistered = registered(life);
         for (String id : loss.awaiting()) {
             if (!stillRegistered.contains(id)) {
