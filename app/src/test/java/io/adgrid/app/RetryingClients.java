@@ -32,6 +32,8 @@ final class RetryingClients {
     private final AtomicLong noAnswer = new AtomicLong();
     private final AtomicLong mostRetriesOfOneEvent = new AtomicLong();
     private final Map<String, AtomicLong> otherAnswers = new ConcurrentHashMap<>();
+    /** The query of every impression answered 2xx, in the order of the answers (a test may send them again). */
+    private final java.util.Queue<String> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean sending = true;
 
     /** Starts {@code clients} clients; {@code tag} makes their nonces unique to the test. */
@@ -48,6 +50,11 @@ final class RetryingClients {
     /** Impressions answered 2xx so far. */
     long sent() {
         return sent.get();
+    }
+
+    /** The queries ({@code b=…&sig=…}) of the impressions answered 2xx so far. */
+    List<String> acknowledged() {
+        return List.copyOf(acknowledged);
     }
 
     /** Answers that were a 503 with Retry-After (each retried). */
@@ -86,14 +93,16 @@ final class RetryingClients {
 
     private void send(int client) {
         for (long i = 0; sending; i++) {
-            String url = gateway + "/i?" + Beacons.beacon(1 + (client * 167 + i) % 1000, 1 + i % 100,
+            String query = Beacons.beacon(1 + (client * 167 + i) % 1000, 1 + i % 100,
                     System.currentTimeMillis(), tag + "-" + client + "-" + i);
+            String url = gateway + "/i?" + query;
             long retries = 0;
             while (!answeredOk(url)) {
                 retries++;
                 pause(200);
             }
             mostRetriesOfOneEvent.accumulateAndGet(retries, Math::max);
+            acknowledged.add(query);
             sent.incrementAndGet();
             pause(5);
         }

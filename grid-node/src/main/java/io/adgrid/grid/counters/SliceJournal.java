@@ -29,6 +29,15 @@ public interface SliceJournal {
     }
 
     /**
+     * Whether counting batches are refused on a partition without its mark (grid.hazelcast's {@code PartitionMarks})
+     * (a partition lost with every replica, until its journals are replayed); false until the
+     * member's keeper has made sure its grid life marked the partitions.
+     */
+    default boolean partitionMarksEnforced() {
+        return false;
+    }
+
+    /**
      * Called on the owner before a batch that counts is applied: why this member cannot journal it
      * now (its disk is full, the journal cannot be registered), or null. Everything that can fail
      * is checked here, because once applied a batch cannot be taken back: a call that failed after

@@ -65,6 +65,12 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
             if (refusal != null) {
                 throw new CountingRefusedException(refusal);
             }
+            // Checked here, on the partition thread: a partition that lost its owner and backups
+            // together is empty, its mark included, before any batch can reach it (issue 17.5).
+            if (journal.partitionMarksEnforced() && !PartitionMarks.marked(mapServiceContext, getPartitionId())) {
+                throw new CountingRefusedException("partition " + getPartitionId() + " lost its owner and backup together: "
+                        + "it counts again once the dead members' journals are replayed for it");
+            }
             String cannotJournal = journal.refusalBeforeApply();
             if (cannotJournal != null) {
                 throw new JournalUnavailableException(cannotJournal);

@@ -77,7 +77,8 @@ public final class PartitionBatchCall {
 
     /**
      * Like {@link #execute}, with each partition's answer apart: a caller can tell which partitions
-     * applied their slice when another one failed, and send only the failed ones again.
+     * applied their slice when another one failed (one whose replicas were all lost refuses counting
+     * batches while the others count), and send only the failed ones again.
      */
     public <R> Map<Integer, CompletableFuture<Map<Long, R>>> executeEach(Map<Integer, Slice> slices) {
         Map<Integer, CompletableFuture<Map<Long, R>>> calls = new HashMap<>(slices.size() * 2);

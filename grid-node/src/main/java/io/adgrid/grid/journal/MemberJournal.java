@@ -91,6 +91,7 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     private volatile boolean full;
     private long reserveTriedAtNanos;
     private final AtomicLong unjournaled = new AtomicLong();
+    private volatile boolean partitionMarksEnforced;
 
     /**
      * @param root                the journal directory shared by the processes of one host or volume
@@ -170,6 +171,16 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     public void openCounting() {
         countingRefusal = null;
         countingStateKnown = true;
+    }
+
+    /** From now on a counting batch on a partition without its mark is refused (see {@code PartitionMarks}). */
+    public void enforcePartitionMarks() {
+        partitionMarksEnforced = true;
+    }
+
+    @Override
+    public boolean partitionMarksEnforced() {
+        return partitionMarksEnforced;
     }
 
     @Override

@@ -111,6 +111,10 @@ public final class GridMember {
             counters.getMergePolicyConfig().setPolicy(DiscardMergePolicy.class.getName());
         }
         config.addMapConfig(counters);
+        // Replicated like the counters, so a partition that loses every replica of its counts loses its mark too.
+        config.addMapConfig(new MapConfig(io.adgrid.grid.hazelcast.PartitionMarks.MAP)
+                .setBackupCount(settings.backupCount())
+                .setAsyncBackupCount(0));
         return config;
     }
 }

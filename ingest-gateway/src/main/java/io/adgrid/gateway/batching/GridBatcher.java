@@ -305,8 +305,14 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                         TimeUnit.MILLISECONDS);
             } else {
                 Throwable cause = error;
-                log.error("batch {} failed {} times in {} partitions, answering 503 to the {} requests in them", id, attempt,
-                        failed.size(), stillWaiting.size(), cause);
+                if (GatedEventSink.refusedByRecovery(cause)) {
+                    // A partition lost with every replica, or a grid awaiting a replay (issue 17.5): expected, and logged by the members.
+                    log.debug("batch {}: {} partitions refuse to count until their journals are replayed, answering 503 recovering to "
+                            + "the {} requests in them", id, failed.size(), stillWaiting.size());
+                } else {
+                    log.error("batch {} failed {} times in {} partitions, answering 503 to the {} requests in them", id, attempt,
+                            failed.size(), stillWaiting.size(), cause);
+                }
                 stillWaiting.forEach(p -> fail(p, cause));
             }
         });

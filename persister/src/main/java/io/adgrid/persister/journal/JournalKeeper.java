@@ -100,6 +100,7 @@ public final class JournalKeeper implements AutoCloseable {
     private long lastAwaitingLog;
     private String database;
     private UUID gateListener;
+    private LostPartitionRecovery lostPartitions;
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
         this(journal, grid, dataSource, clock, 1);
@@ -155,6 +156,8 @@ public final class JournalKeeper implements AutoCloseable {
             // Registered before its first record, not now: a process that fails before it journals
             // anything leaves nothing for a later life to wait for (issue 27).
             journal.open(life, database, () -> register(journal.id(), life));
+            // Partitions lost with every replica while the grid lives on refuse counting until replayed (issue 17.5).
+            lostPartitions = new LostPartitionRecovery(this, journal, grid, dataSource, clock).start(existing == null, life.toString());
             // Another member's keeper that found nothing awaited opens this member too, at once
             // rather than at this keeper's next reading of PostgreSQL.
             gateListener = protocol.addEntryListener((com.hazelcast.map.listener.EntryUpdatedListener<String, String>) e -> {
@@ -293,18 +296,33 @@ public final class JournalKeeper implements AutoCloseable {
     }
 
     private Recovery recover(UUID id, Path dir) {
+        Recovery r = replay(id, dir, slice -> true);
+        unregister(id);
+        MemberJournal.deleteDirectory(dir);
+        return r;
+    }
+
+    /**
+     * Replays the slices of a journal directory that {@code which} selects, as after the death of
+     * the whole grid: the counts PostgreSQL lacks (each slice once, however many journals hold it),
+     * then the identities still in their window. Leaves the directory as it is; can be repeated.
+     */
+    Recovery replay(UUID id, Path dir, java.util.function.Predicate<AppliedSlice> which) {
         List<Path> files = MemberJournal.files(dir);
         long bytes = 0;
         for (Path file : files) {
             bytes += file.toFile().length();
         }
-        log.info("replaying journal {} of a dead grid life: {} files, {} MB", dir, files.size(), bytes >> 20);
+        log.info("replaying journal {}: {} files, {} MB", dir, files.size(), bytes >> 20);
         long[] totals = new long[5];
         for (Path file : files) {
             long keep = MemberJournal.keepUntilMinuteOf(file);
             // In chunks: a file may hold a minute of a busy grid's traffic.
             MemberJournal.read(file, RECORDS_PER_CHUNK, chunk -> {
-                List<FileSlice> slices = chunk.stream().map(s -> new FileSlice(keep, s)).toList();
+                List<FileSlice> slices = chunk.stream().filter(which).map(s -> new FileSlice(keep, s)).toList();
+                if (slices.isEmpty()) {
+                    return;
+                }
                 int[] added = addMissingCounts(slices);
                 totals[0] += slices.size();
                 totals[1] += added[0];
@@ -313,8 +331,6 @@ public final class JournalKeeper implements AutoCloseable {
                 totals[4] += rememberIdentities(slices);
             });
         }
-        unregister(id);
-        MemberJournal.deleteDirectory(dir);
         return new Recovery(id, (int) totals[0], (int) totals[1], (int) totals[2], totals[3], totals[4]);
     }
 
@@ -574,6 +590,7 @@ public final class JournalKeeper implements AutoCloseable {
         Map<UUID, Watermark> known = new HashMap<>();
         boolean[] held = {true};
         for (Path file : files) {
+            long keep = MemberJournal.keepUntilMinuteOf(file);
             MemberJournal.read(file, RECORDS_PER_CHUNK, chunk -> {
                 if (!held[0]) {
                     return;
@@ -581,13 +598,46 @@ public final class JournalKeeper implements AutoCloseable {
                 List<UUID> unknown = chunk.stream().map(AppliedSlice::epoch).filter(e -> !known.containsKey(e)).distinct().toList();
                 Map<UUID, Watermark> read = watermarks(unknown);
                 unknown.forEach(e -> known.put(e, read.getOrDefault(e, Watermark.NONE)));
-                held[0] = chunk.stream().allMatch(s -> s.heldBy(known.get(s.epoch())));
+                // A slice of a lost partition never reaches its watermark: a replay added it (issue 17.5).
+                List<AppliedSlice> unheld = chunk.stream().filter(s -> !s.heldBy(known.get(s.epoch()))).toList();
+                held[0] = unheld.isEmpty() || allRecovered(unheld, keep);
             });
             if (!held[0]) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether a replay already added every one of these slices (of one file) to PostgreSQL ({@code journal_recovered_slice}). */
+    private boolean allRecovered(List<AppliedSlice> slices, long keepMinute) {
+        Set<List<Long>> distinct = new HashSet<>();
+        slices.forEach(s -> distinct.add(List.of(s.routeKey(), s.batchGateway(), s.batchSequence())));
+        Long[][] cols = new Long[3][distinct.size()];
+        int i = 0;
+        for (List<Long> key : distinct) {
+            for (int col = 0; col < 3; col++) {
+                cols[col][i] = key.get(col);
+            }
+            i++;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT count(*) FROM journal_recovered_slice r "
+                     + "JOIN unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS s(route_key, batch_gateway, batch_seq) "
+                     + "ON r.route_key = s.route_key AND r.batch_gateway = s.batch_gateway AND r.batch_seq = s.batch_seq "
+                     + "WHERE r.keep_minute = ?")) {
+            for (int col = 0; col < 3; col++) {
+                ps.setArray(col + 1, c.createArrayOf("bigint", cols[col]));
+            }
+            ps.setLong(4, keepMinute);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == distinct.size();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read journal_recovered_slice: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -606,6 +656,9 @@ public final class JournalKeeper implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (lostPartitions != null) {
+            lostPartitions.close();
         }
         journal.stopAppending();
         List<Path> files = MemberJournal.files(journal.directory());
@@ -662,6 +715,9 @@ public final class JournalKeeper implements AutoCloseable {
         closed = true;
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (lostPartitions != null) {
+            lostPartitions.close();
         }
         if (gateListener != null) {
             try {

@@ -1,0 +1,287 @@
+package io.adgrid.persister.journal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionMarks;
+import io.adgrid.grid.journal.MemberJournal;
+import io.adgrid.grid.journal.RecoveryGate;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings back partitions that lost their owner and backups together while the grid lived on
+ * (issue 17.5): Hazelcast hands such a partition to a living member empty, its counts and
+ * identities gone from memory, while the dead members' journals still hold them on disk.
+ *
+ * <p>Every data member, every second: the partitions without their {@link PartitionMarks mark} are
+ * lost (members refuse counting batches on them, so clients get {@code 503 recovering}). The first
+ * member to see a loss records it in the grid ({@link #KEY}: the lost partitions, and every journal
+ * directory registered in this grid life, since any of them may hold slices of those partitions).
+ * Each member replays, for the lost partitions only, its own directory and the directories of dead
+ * processes on its journal root (a dead member's comes back when it restarts on its volume), exactly
+ * as after a total loss ({@link JournalKeeper#replay}: counts PostgreSQL lacks by the watermarks,
+ * each slice once however many journals hold it; then identities), and crosses them off. A
+ * directory that is no longer registered (given up, or swept once everything in it was written) is
+ * crossed off too. When none is left, the partitions are marked and count again.
+ *
+ * <p>Slices of the other partitions are not touched: their counts still live in a surviving replica.
+ * Every step can be repeated; a loss noticed during a recovery joins it.
+ */
+public final class LostPartitionRecovery implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LostPartitionRecovery.class);
+    /** Key of the loss being recovered in the journal protocol map, absent when none. */
+    public static final String KEY = "lost-partitions";
+    /**
+     * How long after a loss is recorded its replay starts: a write-behind transaction of that
+     * partition already in flight on a surviving process (an admin flush) commits first, so the
+     * replay reads its watermark.
+     */
+    static final long GRACE_MILLIS = 5_000;
+
+    /** A loss being recovered: partitions without their mark, and the journal directories still to replay for them. */
+    record Loss(Set<Integer> partitions, Set<String> awaiting, long sinceMillis) {
+
+        static final Loss NONE = new Loss(Set.of(), Set.of(), 0);
+
+        boolean isEmpty() {
+            return partitions.isEmpty();
+        }
+
+        String encode() {
+            return join(partitions) + "|" + join(awaiting) + "|" + sinceMillis;
+        }
+
+        static Loss decode(String value) {
+            if (value == null || value.isEmpty()) {
+                return NONE;
+            }
+            String[] parts = value.split("\\|", -1);
+            Set<Integer> partitions = split(parts[0]).stream().map(Integer::valueOf).collect(Collectors.toCollection(TreeSet::new));
+            return new Loss(partitions, split(parts[1]), Long.parseLong(parts[2]));
+        }
+
+        Loss without(String directory) {
+            Set<String> rest = new TreeSet<>(awaiting);
+            rest.remove(directory);
+            return new Loss(partitions, rest, sinceMillis);
+        }
+
+        private static String join(Set<?> values) {
+            return values.stream().map(Object::toString).sorted().collect(Collectors.joining(","));
+        }
+
+        private static Set<String> split(String csv) {
+            return csv.isEmpty() ? new TreeSet<>() : new TreeSet<>(Arrays.asList(csv.split(",")));
+        }
+    }
+
+    private final JournalKeeper keeper;
+    private final MemberJournal journal;
+    private final IMap<String, String> protocol;
+    private final PartitionMarks marks;
+    private final PartitionBatchCall call;
+    private final DataSource dataSource;
+    private final Clock clock;
+    private ScheduledExecutorService scheduler;
+    private String lastLogged;
+    private Set<Integer> unmarkedLastRound = Set.of();
+    private long lastLoggedAt;
+
+    LostPartitionRecovery(JournalKeeper keeper, MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
+        this.keeper = keeper;
+        this.journal = journal;
+        this.protocol = grid.getMap(RecoveryGate.MAP);
+        this.marks = new PartitionMarks(grid);
+        this.call = new PartitionBatchCall(grid);
+        this.dataSource = dataSource;
+        this.clock = clock;
+    }
+
+    /**
+     * Marks every partition if this member started a new grid life, then enforces the marks on this
+     * member and checks for lost partitions every second.
+     */
+    LostPartitionRecovery start(boolean newLife, String life) {
+        // Enforced before marking: no partition ever counts unmarked, so an unmarked partition whose
+        // journals hold counts was lost, never merely not marked yet.
+        journal.enforcePartitionMarks();
+        if (newLife) {
+            marks.markAll(life);
+        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adgrid-lost-partitions");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                reconcile(life);
+            } catch (RuntimeException e) {
+                log.warn("lost-partition recovery round failed, trying again: {}", e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        return this;
+    }
+
+    /** The loss being recovered now (none when every partition counts). */
+    Loss current() {
+        return Loss.decode(protocol.get(KEY));
+    }
+
+    /** One round: notice new losses, replay what this member can, reopen the partitions once nothing is awaited. */
+    synchronized void reconcile(String life) {
+        // Unmarked in two readings a round apart: a reading taken while partitions move cannot start a replay.
+        Set<Integer> unmarked = new TreeSet<>(marks.unmarked());
+        Set<Integer> seenBefore = unmarkedLastRound;
+        unmarkedLastRound = Set.copyOf(unmarked);
+        unmarked.retainAll(seenBefore);
+        Loss loss = current();
+        if (!unmarked.isEmpty() && !loss.partitions().containsAll(unmarked)) {
+            Set<Integer> partitions = new TreeSet<>(loss.partitions());
+            partitions.addAll(unmarked);
+            Set<String> awaiting = new TreeSet<>(loss.awaiting());
+            awaiting.addAll(registered(life));
+            Loss grown = new Loss(partitions, awaiting, loss.isEmpty() ? clock.millis() : loss.sinceMillis());
+            if (!replace(loss, grown)) {
+                return;
+            }
+            log.warn("partitions {} lost their owner and backup together: they answer 503 recovering until these journals are "
+                    + "replayed for them: {}", grown.partitions(), grown.awaiting());
+            loss = grown;
+        }
+        // Nothing journaled in this life (its first members still marking): nothing to replay, nothing to wait for.
+        if (loss.isEmpty() || (!loss.awaiting().isEmpty() && clock.millis() < loss.sinceMillis() + GRACE_MILLIS)) {
+            return;
+        }
+        // A partition of the record that is marked was never lost in it: the record was made from a reading
+        // taken just before another member finished the previous loss and marked it (it counts again, and
+        // its journals now hold live counts). Nobody marks a partition of a record before its replays are done.
+        Set<Integer> marked = new TreeSet<>(loss.partitions());
+        marked.removeAll(marks.unmarked());
+        if (!marked.isEmpty()) {
+            Set<Integer> rest = new TreeSet<>(loss.partitions());
+            rest.removeAll(marked);
+            boolean dropped = rest.isEmpty() ? protocol.remove(KEY, loss.encode())
+                    : replace(loss, new Loss(rest, loss.awaiting(), loss.sinceMillis()));
+            if (dropped) {
+                log.info("partitions {} are marked: not lost, left out of the recovery", marked);
+            }
+            return;
+        }
+        Set<String> stillRegistered = registered(life);
+        for (String id : loss.awaiting()) {
+            if (!stillRegistered.contains(id)) {
+                log.info("journal {} is no longer registered (given up, or everything in it written): not awaited", id);
+                crossOff(id, null);
+            } else if (id.equals(journal.id())) {
+                replay(id, journal.directory(), loss.partitions());
+            } else {
+                Path dir = journal.root().resolve(id);
+                if (Files.isDirectory(dir) && !MemberJournal.inUse(dir)) {
+                    Set<Integer> partitions = loss.partitions();
+                    journal.whileHoldingRootLock(() -> {
+                        if (Files.isDirectory(dir) && current().awaiting().contains(id)) {
+                            replay(id, dir, partitions);
+                        }
+                    });
+                }
+            }
+        }
+        loss = current();
+        if (!loss.isEmpty() && loss.awaiting().isEmpty()) {
+            marks.mark(loss.partitions(), life);
+            if (protocol.remove(KEY, loss.encode())) {
+                log.info("partitions {} replayed from every journal that may hold them: they count again", loss.partitions());
+            }
+            lastLogged = null;
+        } else if (!loss.isEmpty()) {
+            String what = loss.awaiting().toString();
+            if (!what.equals(lastLogged) || clock.millis() - lastLoggedAt > 30_000) {
+                log.warn("lost partitions {} still await the replay of journals {}: start the AdGrid processes that own them "
+                        + "(same journal directory); if a disk is lost for good, ./adgrid journal give-up <id>", loss.partitions(), what);
+                lastLogged = what;
+                lastLoggedAt = clock.millis();
+            }
+        }
+    }
+
+    private void replay(String id, Path dir, Set<Integer> partitions) {
+        long began = System.nanoTime();
+        JournalKeeper.Recovery r = keeper.replay(UUID.fromString(id), dir,
+                slice -> partitions.contains(call.partitionOf(slice.routeKey())));
+        log.info("replayed journal {} for lost partitions {} in {} ms: {} slices, {} added to PostgreSQL ({} events), {} already "
+                        + "there; {} identities remembered", dir, partitions, (System.nanoTime() - began) / 1_000_000, r.slices(),
+                r.slicesAddedToPostgres(), r.eventsCounted(), r.slicesAlreadyThere(), r.identitiesRemembered());
+        crossOff(id, partitions);
+    }
+
+    /**
+     * Removes a directory from the loss's awaited ones (a compare-and-set, retried while others change
+     * the loss), unless {@code replayedFor} is given and partitions were lost since: the next round
+     * replays it for them too.
+     */
+    private void crossOff(String id, Set<Integer> replayedFor) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            Loss loss = current();
+            if (!loss.awaiting().contains(id) || (replayedFor != null && !replayedFor.containsAll(loss.partitions()))) {
+                return;
+            }
+            if (replace(loss, loss.without(id))) {
+                return;
+            }
+        }
+        throw new IllegalStateException("cannot update the lost-partition record: it keeps changing");
+    }
+
+    private boolean replace(Loss old, Loss next) {
+        if (old.isEmpty()) {
+            return protocol.putIfAbsent(KEY, next.encode()) == null;
+        }
+        return protocol.replace(KEY, old.encode(), next.encode());
+    }
+
+    /** The journal directories registered in this grid life whose slices may still be needed. */
+    private Set<String> registered(String life) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT id FROM journal_directory
+                     WHERE grid_life = ? AND NOT (coalesce(counts_in_postgres, false) AND needed_until < now())""")) {
+            ps.setObject(1, UUID.fromString(life));
+            Set<String> ids = new HashSet<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            return ids;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the journal directories: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.adgrid.persister.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import io.adgrid.grid.counters.ApplyBatch;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.hazelcast.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionMarks;
+import io.adgrid.grid.journal.MemberJournal;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.GridSettings;
+import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.Wait;
+import io.adgrid.persister.testing.GridEventFeeder;
+import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.persister.writebehind.CounterWriter;
+import io.adgrid.persister.writebehind.WriteBehind;
+import com.hazelcast.core.HazelcastInstance;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 17.5 on in-process members and a real PostgreSQL: four journaled members, each on its own
+ * journal root; two crash together, so the partitions both held are lost. Those refuse counting
+ * batches (the others keep counting) until the two restart on their roots and replay their journals
+ * for the lost partitions; then every count is in PostgreSQL once and every identity is known again.
+ */
+class LostPartitionRecoveryIT {
+
+    private static final int PORT_BASE = 47160;
+    private static final int WINDOW = 17;
+
+    private static TestDatabase db;
+
+    @TempDir
+    Path root;
+
+    private GridSettings settings;
+    private final List<HazelcastInstance> members = new ArrayList<>();
+    private final List<JournalKeeper> keepers = new ArrayList<>();
+
+    @BeforeAll
+    static void database() {
+        db = TestDatabase.start();
+    }
+
+    @AfterAll
+    static void stopDatabase() {
+        db.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        db.truncateCounters();
+        db.sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
+        settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE);
+    }
+
+    @AfterEach
+    void stop() {
+        keepers.forEach(JournalKeeper::close);
+        TestGrid.terminate(members);
+    }
+
+    private void member(String host) {
+        MemberJournal journal = new MemberJournal(root.resolve(host), WINDOW);
+        HazelcastInstance member = GridMember.start(settings, journal);
+        members.add(member);
+        keepers.add(new JournalKeeper(journal, member, db.dataSource(), Clock.systemUTC()).start());
+    }
+
+    /** kill -9 of two members at once: no flush, no goodbye, their journals left as they were. */
+    private void crashTogether(int first, int second) throws InterruptedException {
+        keepers.get(first).close();
+        keepers.get(second).close();
+        // Both at once: one after the other, the cluster would copy the first one's partitions anew in between.
+        List<Thread> kills = new ArrayList<>();
+        for (int i : new int[] {first, second}) {
+            kills.add(new Thread(() -> members.get(i).getLifecycleService().terminate()));
+        }
+        kills.forEach(Thread::start);
+        for (Thread t : kills) {
+            t.join();
+        }
+    }
+
+    private static List<GridEvent> events(GridEventFeeder feeder, int banners, Instant now) {
+        List<GridEvent> events = new ArrayList<>();
+        for (int b = 1; b <= banners; b++) {
+            GridEvent impression = feeder.impression(1 + (b - 1) % 10, b, 100 + b % 3, now);
+            events.add(impression);
+            if (b % 3 == 0) {
+                events.add(feeder.clickOf(impression));
+            }
+        }
+        for (int c = 1; c <= 10; c++) {
+            events.add(feeder.sale(c, c, 100, now, 2_500_000));
+        }
+        return events;
+    }
+
+    @Test
+    void partitionsLostWithOwnerAndBackupCountAgainOnlyOnceTheDeadJournalsAreReplayed() throws Exception {
+        for (String host : List.of("host-a", "host-b", "host-c", "host-d")) {
+            member(host);
+        }
+        TestGrid.awaitClusterSize(members.get(3), 4, Duration.ofSeconds(120));
+        HazelcastInstance survivor = members.get(3);
+        GridEventFeeder feeder = new GridEventFeeder(survivor);
+        List<GridEvent> sent = new ArrayList<>();
+        List<GridEvent> written = events(feeder, 200, Instant.now());
+        feeder.apply(written);
+        sent.addAll(written);
+        // Part in PostgreSQL before the crash (the replay must skip it by the watermarks), part only in memory.
+        new WriteBehind(survivor, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        List<GridEvent> inMemory = events(feeder, 200, Instant.now());
+        feeder.apply(inMemory);
+        sent.addAll(inMemory);
+
+        crashTogether(0, 1);
+        PartitionMarks marks = new PartitionMarks(survivor);
+        Wait.until("the partitions host-a and host-b held together are empty", Duration.ofSeconds(60),
+                () -> !marks.unmarked().isEmpty());
+        Set<Integer> lost = marks.unmarked();
+        PartitionBatchCall call = new PartitionBatchCall(survivor);
+        List<GridEvent> onLost = sent.stream().filter(e -> lost.contains(call.partitionOf(e.routeKey()))).toList();
+        assertThat(onLost).as("events sent to the lost partitions").isNotEmpty();
+
+        GridEventFeeder retrying = new GridEventFeeder(survivor);
+        List<GridEvent> fresh = events(retrying, 200, Instant.now());
+        List<GridEvent> freshOnLost = fresh.stream().filter(e -> lost.contains(call.partitionOf(e.routeKey()))).toList();
+        assertThatThrownBy(() -> retrying.apply(freshOnLost)).as("a counting batch on a lost partition")
+                .hasStackTraceContaining("lost its owner and backup together");
+        List<GridEvent> freshElsewhere = fresh.stream().filter(e -> !lost.contains(call.partitionOf(e.routeKey()))
+                && e.type() != io.adgrid.event.EventType.CLICK).toList();
+        feeder.apply(freshElsewhere);
+
+        member("host-a");
+        member("host-b");
+        TestGrid.awaitClusterSize(survivor, 4, Duration.ofSeconds(120));
+        Wait.until("the lost partitions replayed and marked again", Duration.ofSeconds(120), () -> marks.unmarked().isEmpty());
+
+        Map<Long, long[]> again = feeder.replay(sent);
+        Map<Long, Integer> positions = new java.util.HashMap<>();
+        int duplicates = 0;
+        for (GridEvent e : sent) {
+            int i = positions.merge(e.routeKey(), 1, Integer::sum) - 1;
+            duplicates += ApplyBatch.isDuplicate(again.get(e.routeKey()), i) ? 1 : 0;
+        }
+        assertThat(duplicates).as("every event sent before the crash, sent again, is a duplicate").isEqualTo(sent.size());
+        new WriteBehind(survivor, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
+    }
+
+    @Test
+    void aLossRecordSurvivesItsEncoding() {
+        LostPartitionRecovery.Loss loss = new LostPartitionRecovery.Loss(new java.util.TreeSet<>(Set.of(3, 17)),
+                new java.util.TreeSet<>(Set.of("b", "a")), 42);
+        assertThat(LostPartitionRecovery.Loss.decode(loss.encode())).isEqualTo(loss);
+        assertThat(LostPartitionRecovery.Loss.decode(null).isEmpty()).isTrue();
+        assertThat(LostPartitionRecovery.Loss.decode(loss.without("a").encode()).awaiting()).containsExactly("b");
+    }
+}
