@@ -212,6 +212,18 @@ class GridBatcherIT {
         HazelcastInstance gateway = GridMember.start(settings.asLiteMember());
         members.add(gateway);
         TestGrid.awaitClusterSize(gateway, 3, Duration.ofSeconds(60));
+        // The tests compare each event's answer with its partition's owner: wait until the second member
+        // owns its share and the gateway's partition table (a lite member's is updated last) agrees with
+        // the master's, or an owner read here may not be the one that ran the call.
+        Wait.until("partitions balanced, the gateway's table current", Duration.ofSeconds(60), () -> {
+            var master = members.get(0).getPartitionService();
+            java.util.Map<Integer, Member> seen = new java.util.HashMap<>();
+            gateway.getPartitionService().getPartitions().forEach(p -> seen.put(p.getPartitionId(), p.getOwner()));
+            long second = master.getPartitions().stream()
+                    .filter(p -> members.get(1).getCluster().getLocalMember().equals(p.getOwner())).count();
+            return second > 0 && master.isClusterSafe() && master.getPartitions().stream()
+                    .allMatch(p -> p.getOwner() != null && p.getOwner().equals(seen.get(p.getPartitionId())));
+        });
         batcher = new GridBatcher(gateway, NO_TIME_SHEDDING, Clock.systemUTC());
         return gateway;
     }
