@@ -89,16 +89,6 @@ class ReplayWindowIT {
                 + "one's replay a duplicate); 1 live, after flush and in SQL%n", REPORTING_SKEW);
     }
 
-    /** Issue 20: an order remembered for less than the ts window would let a sale count twice. */
-    @Test
-    void anOrderRetentionShorterThanTheWindowIsRefusedAtStart() throws Exception {
-        List<String> grid = startDatabase("retention", 6930);
-        AdGridProcess gatewayProcess = start(List.of(), "gateway", grid, "--adgrid.grid.port=6930",
-                "--adgrid.gateway.port=" + AdGridProcess.freePort(), "--adgrid.gateway.order-retention=10m");
-        Wait.until("the gateway refuses to start", Duration.ofSeconds(600), () -> !gatewayProcess.isAlive());
-        assertThat(gatewayProcess.exitValue()).isNotZero();
-        assertThat(gatewayProcess.log()).contains("ADGRID_GATEWAY_ORDERRETENTION").contains("shorter than the ts window");
-    }
 
     private List<String> startDatabase(String name, int gridPort) throws Exception {
         database = EmbeddedDatabase.startTemporary();

@@ -36,6 +36,14 @@ class SettingsCheckTest {
                 .containsExactly("ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE=-5: must be between 0 and 1000000");
     }
 
+    /** Issue 20: an order remembered for less than the ts window would let a sale posted again count twice. */
+    @Test
+    void anOrderRetentionShorterThanTheTsWindowIsRefusedNamingBothSettings() {
+        assertThat(String.join("\n", problems(Map.of("ADGRID_GATEWAY_ORDERRETENTION", "10m"))))
+                .contains("ADGRID_GATEWAY_ORDERRETENTION").contains("shorter than the ts window").contains("ADGRID_GATEWAY_MAXAGE");
+        assertThat(problems(Map.of("ADGRID_GATEWAY_ORDERRETENTION", "16m"))).as("max-age 15m + max-ahead 1m").isEmpty();
+    }
+
     @Test
     void aMisspeltFlagNamesTheClosestValidOne() {
         assertThat(problems(Map.of(), "--adgrid.gateway.prot=9090"))
