@@ -171,7 +171,7 @@ final class AdGridProcess implements AutoCloseable {
 
     /** SIGKILL to every process first, then waits for each: as close to "all at once" as a test gets. */
     static void killAll(List<AdGridProcess> processes) throws InterruptedException {
-        processes.forEach(p -> p.process.destroyForcibly());
+        processes.forEach(AdGridProcess::killTree);
         for (AdGridProcess p : processes) {
             p.process.waitFor(30, TimeUnit.SECONDS);
         }
@@ -179,8 +179,18 @@ final class AdGridProcess implements AutoCloseable {
 
     /** SIGKILL: no hook, no flush, no goodbye to the cluster. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
+        killTree();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * SIGKILL to the process and everything it started: under a launcher ({@code faketime}, {@code ip
+     * netns exec}) the JVM may be a child, and one left behind kept both cores busy for the rest of a
+     * CI run.
+     */
+    private void killTree() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     @Override
