@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import io.adgrid.grid.counters.BatchEncodingBenchmark;
+import io.adgrid.grid.hazelcast.BatchEncodingBenchmark;
 import io.adgrid.grid.counters.DedupBenchmark;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.NoBenchmarksException;

@@ -1,10 +1,15 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.hazelcast;
+
 
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.adgrid.bench.BenchEvents;
+import io.adgrid.grid.counters.ApplyBatch;
+import io.adgrid.grid.counters.BatchId;
+import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.GridSerialization;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
