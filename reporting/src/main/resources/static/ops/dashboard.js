@@ -155,7 +155,7 @@
     $('rollup-lag').textContent = !ru ? '–' : ru.lagSeconds < 60 ? secs(ru.lagSeconds)
       : ru.lagSeconds < 3600 ? (ru.lagSeconds / 60).toFixed(0) + ' min' : (ru.lagSeconds / 3600).toFixed(1) + ' h';
     $('rollup-run').textContent = !ru ? 'PostgreSQL not read yet' : !ru.lastRun ? 'no run yet'
-      : 'last run ' + new Date(ru.lastRun).toLocaleTimeString() + ' · ' + num(ru.rowsRolled) + ' rows · '
+      : 'last run ' + clock(ru.lastRun) + ' · ' + num(ru.rowsRolled) + ' rows · '
         + num(ru.partitionsDropped) + ' partitions dropped';
     setCard('card-rollup', ru && ru.lagSeconds > ru.lagAlarmSeconds);
     $('in-flight').textContent = num(o.gateway.inFlight);

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import io.adgrid.app.metrics.MetricsHttpServer;
+import io.adgrid.grid.testing.DebianPackages;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.app.config.Role;
@@ -67,29 +68,9 @@ class DashboardBrowserIT {
     private static String reporting;
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /**
-     * Like the embedded PostgreSQL, the browser is installed by the build itself so that the test
-     * command works on a fresh machine: with Debian's packages, when running as root.
-     */
-    static void installBrowserIfMissing() throws Exception {
-        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
-            return;
-        }
-        boolean root = "root".equals(System.getProperty("user.name"));
-        if (!root || !Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
-            return; // the assertion below says what to install
-        }
-        ProcessBuilder install = new ProcessBuilder("sh", "-c",
-                "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        int exit = install.start().waitFor();
-        assertThat(exit).as("apt-get install chromium chromium-driver").isZero();
-    }
-
     @BeforeAll
     static void startEverything() throws Exception {
-        installBrowserIfMissing();
-        assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
+        assertThat(DebianPackages.ensure(List.of("chromium", "chromium-driver"), CHROMIUM, CHROMEDRIVER))
                 .as("the browser tests need Debian's chromium and chromium-driver (%s, %s): "
                         + "apt-get install -y chromium chromium-driver", CHROMIUM, CHROMEDRIVER)
                 .isTrue();
@@ -143,6 +124,8 @@ class DashboardBrowserIT {
         assertThat(text("members")).contains("data").contains("gateway").contains("reporting");
         assertThat(browser.findElements(By.cssSelector("canvas"))).hasSize(6);
         await("the rollup job's first run on the card", () -> text("rollup-run").startsWith("last run"));
+        // 24-hour time like every other clock of the page (it said "3:35:52 AM" once).
+        assertThat(text("rollup-run")).matches("last run \\d{2}:\\d{2}:\\d{2} · .*");
         assertThat(browser.findElement(By.id("card-rollup")).getDomAttribute("class")).doesNotContain("bad");
         assertThat(consoleErrors()).as("browser console errors").isEmpty();
         fullPageScreenshot("dashboard-loaded.png");

@@ -7,16 +7,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import io.adgrid.grid.testing.DebianPackages;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,6 +41,12 @@ class ReplayWindowIT {
 
     private final List<AdGridProcess> processes = new ArrayList<>();
     private EmbeddedDatabase database;
+
+    @BeforeAll
+    static void installFaketime() throws Exception {
+        assertThat(DebianPackages.ensure(List.of("faketime"), Path.of("/usr/bin/faketime")))
+                .as("faketime is needed for the skewed clock: apt-get install faketime").isTrue();
+    }
 
     @AfterEach
     void stop() throws InterruptedException {

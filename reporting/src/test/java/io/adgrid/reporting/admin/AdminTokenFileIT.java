@@ -3,12 +3,12 @@ package io.adgrid.reporting.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.adgrid.grid.testing.DebianPackages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +25,8 @@ class AdminTokenFileIT {
 
     @Test
     void theTokenFileIsCreatedOwnerOnlyAndNeverChmodded() throws Exception {
-        assumeTrue(new File("/usr/bin/strace").canExecute(), "strace is not installed (apt-get install strace)");
+        // Installed by the test on a fresh machine (as root); elsewhere it says what to install.
+        assumeTrue(DebianPackages.ensure(List.of("strace"), Path.of("/usr/bin/strace")), "strace is not installed (apt-get install strace)");
         Path var = dir.resolve("var");
         Path trace = dir.resolve("trace.txt");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
