@@ -101,6 +101,14 @@ public final class JournalKeeper implements AutoCloseable {
     private String database;
     private UUID gateListener;
     private LostPartitionRecovery lostPartitions;
+    /** How long a written journal file is kept when no standby's replay position is known (issue 17.6). */
+    private volatile Duration standbyHorizon = Duration.ZERO;
+    /** Per journal file found written: the server's WAL position then, and when (see {@link #replicated}). */
+    private final Map<Path, long[]> writtenAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The PostgreSQL server last seen (its start time and port); another one means a failover or a restore. */
+    private volatile String databaseIncarnation;
+    private volatile boolean auditDue;
+    private final Object repairLock = new Object();
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
         this(journal, grid, dataSource, clock, 1);
@@ -114,6 +122,15 @@ public final class JournalKeeper implements AutoCloseable {
         this.dataSource = dataSource;
         this.counterWriter = new CounterWriter(dataSource);
         this.clock = clock;
+    }
+
+    /**
+     * Written journal files are kept until every standby (pg_stat_replication) has replayed the
+     * commit that wrote them or, when no standby's position is known, for {@code horizon} (issue 17.6).
+     */
+    public JournalKeeper withStandbyHorizon(Duration horizon) {
+        this.standbyHorizon = horizon;
+        return this;
     }
 
     /**
@@ -308,6 +325,28 @@ public final class JournalKeeper implements AutoCloseable {
      * then the identities still in their window. Leaves the directory as it is; can be repeated.
      */
     Recovery replay(UUID id, Path dir, java.util.function.Predicate<AppliedSlice> which) {
+        return replay(id, dir, which, this::notInPostgres, true);
+    }
+
+    /** Picks, from a chunk of journaled slices that count, the counts PostgreSQL lacks and the key each is recorded under. */
+    private interface Lacking {
+        List<MissingSlice> of(List<FileSlice> counted);
+    }
+
+    /** What PostgreSQL does not hold by the epochs' watermarks (the grid that counted them is gone, or lost these partitions). */
+    private List<MissingSlice> notInPostgres(List<FileSlice> counted) {
+        Map<UUID, Watermark> watermarks = watermarks(counted.stream().map(s -> s.slice().epoch()).toList());
+        List<MissingSlice> missing = new ArrayList<>();
+        for (FileSlice s : counted) {
+            CounterDeltas lacking = s.slice().deltasNotHeldBy(watermarks.getOrDefault(s.slice().epoch(), Watermark.NONE));
+            if (!lacking.isEmpty()) {
+                missing.add(new MissingSlice(s, lacking));
+            }
+        }
+        return missing;
+    }
+
+    private Recovery replay(UUID id, Path dir, java.util.function.Predicate<AppliedSlice> which, Lacking lacking, boolean identities) {
         List<Path> files = MemberJournal.files(dir);
         long bytes = 0;
         for (Path file : files) {
@@ -323,28 +362,23 @@ public final class JournalKeeper implements AutoCloseable {
                 if (slices.isEmpty()) {
                     return;
                 }
-                int[] added = addMissingCounts(slices);
+                int[] added = addMissingCounts(slices, lacking);
                 totals[0] += slices.size();
                 totals[1] += added[0];
                 totals[2] += added[1];
                 totals[3] += added[2];
-                totals[4] += rememberIdentities(slices);
+                if (identities) {
+                    totals[4] += rememberIdentities(slices);
+                }
             });
         }
         return new Recovery(id, (int) totals[0], (int) totals[1], (int) totals[2], totals[3], totals[4]);
     }
 
     /** Adds the counts PostgreSQL lacks; returns {slices added, slices already there, events added}. */
-    private int[] addMissingCounts(List<FileSlice> slices) {
+    private int[] addMissingCounts(List<FileSlice> slices, Lacking lacking) {
         List<FileSlice> counted = slices.stream().filter(s -> !s.slice().identitiesOnly()).toList();
-        Map<UUID, Watermark> watermarks = watermarks(counted.stream().map(s -> s.slice().epoch()).toList());
-        List<MissingSlice> missing = new ArrayList<>();
-        for (FileSlice s : counted) {
-            CounterDeltas lacking = s.slice().deltasNotHeldBy(watermarks.getOrDefault(s.slice().epoch(), Watermark.NONE));
-            if (!lacking.isEmpty()) {
-                missing.add(new MissingSlice(s, lacking));
-            }
-        }
+        List<MissingSlice> missing = new ArrayList<>(lacking.of(counted));
         // One lock order for concurrent recoveries of the same slices (another process on the same root).
         missing.sort(Comparator.comparingLong((MissingSlice m) -> m.file().slice().routeKey())
                 .thenComparingLong(m -> m.file().slice().batchGateway())
@@ -533,6 +567,127 @@ public final class JournalKeeper implements AutoCloseable {
         } catch (RuntimeException e) {
             log.debug("gate not published: {}", e.getMessage());
         }
+        try {
+            auditIfAnotherDatabaseServer();
+        } catch (RuntimeException e) {
+            log.warn("write-behind watermarks not checked against the grid yet, will retry: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * After PostgreSQL comes back as another server (a promoted standby) or restarted, compares its
+     * watermarks with what this member's entries acknowledged and writes the lost batches again
+     * (issue 17.6). Entries that never write again would otherwise never show the loss.
+     */
+    void auditIfAnotherDatabaseServer() {
+        String now;
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_postmaster_start_time()::text || ' port ' || coalesce(inet_server_port()::text, 'socket')")) {
+            rs.next();
+            now = rs.getString(1);
+        } catch (SQLException e) {
+            return; // PostgreSQL unreachable: checked again at the next reading
+        }
+        String before = databaseIncarnation;
+        if (before != null && !before.equals(now)) {
+            log.info("PostgreSQL is another server or restarted (started {}, was {}): checking its write-behind watermarks "
+                    + "against what this member's entries acknowledged", now, before);
+            auditDue = true;
+        }
+        databaseIncarnation = now;
+        if (auditDue) {
+            if (journal.holdsRecords() && life != null) {
+                // A promoted standby may lack this directory's registration: a later total loss must still replay it.
+                register(journal.id(), life);
+            }
+            repairLostWrites(acknowledgedWatermarks());
+            auditDue = false;
+        }
+    }
+
+    /** What this member's own entries know PostgreSQL holds, by epoch. */
+    private Map<UUID, Watermark> acknowledgedWatermarks() {
+        IMap<Long, io.adgrid.grid.counters.RouteState> counters = grid.getMap(io.adgrid.grid.member.GridMember.COUNTERS_MAP);
+        Set<Long> own = counters.localKeySet();
+        Map<UUID, Watermark> out = new HashMap<>();
+        if (own.isEmpty()) {
+            return out;
+        }
+        for (long[] w : counters.executeOnKeys(own, new io.adgrid.grid.counters.AcknowledgedWatermark()).values()) {
+            if (w != null && w[2] > 0) {
+                out.put(new UUID(w[0], w[1]), new Watermark(w[2], w[3], w[4]));
+            }
+        }
+        return out;
+    }
+
+    /** The write-behind found PostgreSQL behind these entries: repairs them now, and checks every own entry next. */
+    public void lostWritesFound(Map<UUID, Watermark> acknowledged) {
+        auditDue = true;
+        repairLostWrites(acknowledged);
+    }
+
+    /**
+     * Writes again, from the journals on this member's root, the counts of write-behind batches the
+     * grid acknowledged (and dropped) that PostgreSQL no longer holds, then sets those epochs'
+     * watermarks to what was acknowledged, so the write-behind goes on. Each slice is added once
+     * however many journals hold it ({@code journal_recovered_slice}, keyed by the acknowledged
+     * batch, so a later loss of other batches of the same slice is added again). Can be repeated.
+     */
+    public void repairLostWrites(Map<UUID, Watermark> acknowledged) {
+        synchronized (repairLock) {
+            if (life == null || acknowledged.isEmpty()) {
+                return;
+            }
+            Map<UUID, Watermark> held = watermarks(acknowledged.keySet());
+            Map<UUID, Watermark> behind = new HashMap<>();
+            acknowledged.forEach((epoch, acked) -> {
+                if (acked.lastSeq() > held.getOrDefault(epoch, Watermark.NONE).lastSeq()) {
+                    behind.put(epoch, acked);
+                }
+            });
+            if (behind.isEmpty()) {
+                return;
+            }
+            log.warn("PostgreSQL lacks write-behind batches the grid acknowledged for {} entries (a failover to a standby "
+                    + "that had not replayed them?): writing them again from the journal", behind.size());
+            Lacking lost = counted -> {
+                List<MissingSlice> missing = new ArrayList<>();
+                for (FileSlice s : counted) {
+                    Watermark acked = behind.get(s.slice().epoch());
+                    CounterDeltas deltas = acked == null ? null
+                            : s.slice().deltasHeldByButNot(acked, held.getOrDefault(s.slice().epoch(), Watermark.NONE));
+                    if (deltas != null && !deltas.isEmpty()) {
+                        // Recorded under the acknowledged batch (negative: never a file's minute), not the file.
+                        missing.add(new MissingSlice(new FileSlice(-1 - acked.lastSeq(), s.slice()), deltas));
+                    }
+                }
+                return missing;
+            };
+            List<Path> dirs = new ArrayList<>();
+            dirs.add(journal.directory());
+            journal.otherDirectories().stream().filter(d -> MemberJournal.lifeOf(d).map(life::equals).orElse(false)).forEach(dirs::add);
+            long began = System.nanoTime();
+            int slices = 0;
+            int added = 0;
+            long events = 0;
+            for (Path dir : dirs) {
+                Optional<UUID> id = directoryId(dir);
+                if (id.isPresent() && Files.isDirectory(dir)) {
+                    Recovery r = replay(id.get(), dir, slice -> behind.containsKey(slice.epoch()), lost, false);
+                    slices += r.slices();
+                    added += r.slicesAddedToPostgres();
+                    events += r.eventsCounted();
+                }
+            }
+            try (Connection c = dataSource.getConnection()) {
+                CounterWriter.advanceWatermarks(c, behind);
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot set the repaired watermarks: " + e.getMessage(), e);
+            }
+            log.warn("wrote again what PostgreSQL had lost of {} entries in {} ms: {} journaled slices of theirs read, {} added "
+                    + "({} events)", behind.size(), (System.nanoTime() - began) / 1_000_000, slices, added, events);
+        }
     }
 
     /**
@@ -553,15 +708,24 @@ public final class JournalKeeper implements AutoCloseable {
                 continue;
             }
             List<Path> files = MemberJournal.files(dir);
+            List<Path> written = new ArrayList<>();
             for (Path file : files) {
-                long keep = MemberJournal.keepUntilMinuteOf(file);
-                if (keep < nowMinute && allWritten(List.of(file))) {
-                    if (own) {
-                        journal.closeFilesBefore(keep + 1);
-                    }
-                    deleteQuietly(file);
-                    deleted++;
+                if (MemberJournal.keepUntilMinuteOf(file) < nowMinute && allWritten(List.of(file))) {
+                    written.add(file);
                 }
+            }
+            // Read after the watermarks: the commits that wrote these files are at or before this position.
+            Replication replication = written.isEmpty() ? null : replication();
+            for (Path file : written) {
+                if (!replicated(file, replication)) {
+                    continue;
+                }
+                if (own) {
+                    journal.closeFilesBefore(MemberJournal.keepUntilMinuteOf(file) + 1);
+                }
+                deleteQuietly(file);
+                writtenAt.remove(file);
+                deleted++;
             }
             if (dead && MemberJournal.files(dir).isEmpty()) {
                 directoryId(dir).ifPresent(this::unregister);
@@ -575,6 +739,40 @@ public final class JournalKeeper implements AutoCloseable {
             throw new IllegalStateException("cannot clean journal_recovered_slice: " + e.getMessage(), e);
         }
         return deleted;
+    }
+
+    /** The primary's WAL position, and the oldest replay position of its standbys when every one is known. */
+    private record Replication(long currentLsn, Long oldestStandbyReplay) {
+    }
+
+    private Replication replication() {
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint,
+                            (SELECT CASE WHEN count(*) > 0 AND count(replay_lsn) = count(*)
+                                         THEN min(replay_lsn - '0/0'::pg_lsn)::bigint END FROM pg_stat_replication)""")) {
+            rs.next();
+            long current = rs.getLong(1);
+            long oldest = rs.getLong(2);
+            return new Replication(current, rs.wasNull() ? null : oldest);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the standbys' replay positions: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether a written journal file may go: every standby has replayed the commits that wrote it
+     * (a promotion cannot lose them), or, with no standby's position known (none listed, or the role
+     * may not read pg_stat_replication's positions), the horizon has
+     * passed since the file was first found written. A standby that is disconnected is not listed:
+     * while another one is, only the listed ones count.
+     */
+    private boolean replicated(Path file, Replication now) {
+        long[] at = writtenAt.computeIfAbsent(file, f -> new long[] {now.currentLsn(), clock.millis()});
+        if (now.oldestStandbyReplay() != null) {
+            return now.oldestStandbyReplay() >= at[0];
+        }
+        return clock.millis() - at[1] >= standbyHorizon.toMillis();
     }
 
     private void sweepQuietly() {
