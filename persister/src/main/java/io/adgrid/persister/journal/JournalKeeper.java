@@ -77,6 +77,10 @@ public final class JournalKeeper implements AutoCloseable {
     private static final int SLICES_PER_TRANSACTION = 2_000;
     /** Journal records read at once by a replay, a sweep or a retirement. */
     private static final int RECORDS_PER_CHUNK = 20_000;
+    /** Where a data member's keeper is found by the members' repair tasks ({@link LostWritesReplay}). */
+    static final String USER_CONTEXT_KEY = "adgrid.journal-keeper";
+    /** The executor that runs those tasks. */
+    private static final String EXECUTOR = "adgrid-journal";
 
     /** What replaying one dead journal directory did. */
     public record Recovery(UUID directory, int slices, int slicesAddedToPostgres, int slicesAlreadyThere, long eventsCounted,
@@ -138,6 +142,7 @@ public final class JournalKeeper implements AutoCloseable {
      * journal root, and keeps the gate and the files up to date from then on.
      */
     public synchronized JournalKeeper start() {
+        grid.getUserContext().put(USER_CONTEXT_KEY, this);
         try {
             database = databaseIdentity();
             String rootDatabase = MemberJournal.bindRoot(journal.root(), database);
@@ -600,9 +605,14 @@ public final class JournalKeeper implements AutoCloseable {
                 // A promoted standby may lack this directory's registration: a later total loss must still replay it.
                 register(journal.id(), life);
             }
-            repairLostWrites(acknowledgedWatermarks());
+            auditOwnEntries();
             auditDue = false;
         }
+    }
+
+    /** Compares PostgreSQL's watermarks with what this member's own entries acknowledged, and repairs the epochs behind. */
+    void auditOwnEntries() {
+        repairLostWrites(acknowledgedWatermarks());
     }
 
     /** What this member's own entries know PostgreSQL holds, by epoch. */
@@ -628,11 +638,11 @@ public final class JournalKeeper implements AutoCloseable {
     }
 
     /**
-     * Writes again, from the journals on this member's root, the counts of write-behind batches the
-     * grid acknowledged (and dropped) that PostgreSQL no longer holds, then sets those epochs'
-     * watermarks to what was acknowledged, so the write-behind goes on. Each slice is added once
-     * however many journals hold it ({@code journal_recovered_slice}, keyed by the acknowledged
-     * batch, so a later loss of other batches of the same slice is added again). Can be repeated.
+     * Writes again the counts of write-behind batches the grid acknowledged (and dropped) that
+     * PostgreSQL no longer holds: every data member replays the journals on its root
+     * ({@link LostWritesReplay}), each slice added once however many journals hold it; only once all
+     * have answered are those epochs' watermarks set to what was acknowledged, so the write-behind
+     * goes on. A member that does not answer leaves them behind, and the repair runs again. Can be repeated.
      */
     public void repairLostWrites(Map<UUID, Watermark> acknowledged) {
         synchronized (repairLock) {
@@ -650,34 +660,26 @@ public final class JournalKeeper implements AutoCloseable {
                 return;
             }
             log.warn("PostgreSQL lacks write-behind batches the grid acknowledged for {} entries (a failover to a standby "
-                    + "that had not replayed them?): writing them again from the journal", behind.size());
-            Lacking lost = counted -> {
-                List<MissingSlice> missing = new ArrayList<>();
-                for (FileSlice s : counted) {
-                    Watermark acked = behind.get(s.slice().epoch());
-                    CounterDeltas deltas = acked == null ? null
-                            : s.slice().deltasHeldByButNot(acked, held.getOrDefault(s.slice().epoch(), Watermark.NONE));
-                    if (deltas != null && !deltas.isEmpty()) {
-                        // Recorded under the acknowledged batch (negative: never a file's minute), not the file.
-                        missing.add(new MissingSlice(new FileSlice(-1 - acked.lastSeq(), s.slice()), deltas));
-                    }
-                }
-                return missing;
-            };
-            List<Path> dirs = new ArrayList<>();
-            dirs.add(journal.directory());
-            journal.otherDirectories().stream().filter(d -> MemberJournal.lifeOf(d).map(life::equals).orElse(false)).forEach(dirs::add);
+                    + "that had not replayed them?): every data member writes them again from its journals", behind.size());
             long began = System.nanoTime();
-            int slices = 0;
-            int added = 0;
-            long events = 0;
-            for (Path dir : dirs) {
-                Optional<UUID> id = directoryId(dir);
-                if (id.isPresent() && Files.isDirectory(dir)) {
-                    Recovery r = replay(id.get(), dir, slice -> behind.containsKey(slice.epoch()), lost, false);
-                    slices += r.slices();
-                    added += r.slicesAddedToPostgres();
-                    events += r.eventsCounted();
+            long[] totals = new long[3];
+            List<com.hazelcast.cluster.Member> dataMembers = grid.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).toList();
+            Map<com.hazelcast.cluster.Member, java.util.concurrent.Future<long[]>> answers =
+                    grid.getExecutorService(EXECUTOR).submitToMembers(new LostWritesReplay(behind, held), dataMembers);
+            for (Map.Entry<com.hazelcast.cluster.Member, java.util.concurrent.Future<long[]>> a : answers.entrySet()) {
+                try {
+                    long[] r = a.getValue().get(5, TimeUnit.MINUTES);
+                    for (int i = 0; i < 3; i++) {
+                        totals[i] += r[i];
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while members replayed lost writes", e);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // The watermarks stay behind: nothing is written over the gap, and the repair runs again.
+                    Throwable cause = e.getCause() == null ? e : e.getCause();
+                    throw new IllegalStateException("member " + a.getKey().getAddress() + " did not replay its journals for the lost "
+                            + "writes (" + cause.getMessage() + "); repaired again later", e);
                 }
             }
             try (Connection c = dataSource.getConnection()) {
@@ -685,9 +687,53 @@ public final class JournalKeeper implements AutoCloseable {
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot set the repaired watermarks: " + e.getMessage(), e);
             }
-            log.warn("wrote again what PostgreSQL had lost of {} entries in {} ms: {} journaled slices of theirs read, {} added "
-                    + "({} events)", behind.size(), (System.nanoTime() - began) / 1_000_000, slices, added, events);
+            log.warn("wrote again what PostgreSQL had lost of {} entries in {} ms, from the journals of {} data members: {} journaled "
+                    + "slices of theirs read, {} added ({} events)", behind.size(), (System.nanoTime() - began) / 1_000_000,
+                    dataMembers.size(), totals[0], totals[1], totals[2]);
         }
+    }
+
+    /**
+     * This member's part of a repair ({@link LostWritesReplay}): from the journals on its root of this
+     * life, adds the counts {@code acknowledged} holds and {@code held} does not, each slice once
+     * (recorded under the acknowledged batch: negative, never a file's minute, so a later loss of other
+     * batches of the same slice is added again). Returns {slices read, slices added, events added}.
+     */
+    long[] replayLostWrites(Map<UUID, Watermark> acknowledged, Map<UUID, Watermark> held) {
+        UUID current = life;
+        if (current == null) {
+            return new long[3]; // not in the life yet: it holds none of its records
+        }
+        Lacking lost = counted -> {
+            List<MissingSlice> missing = new ArrayList<>();
+            for (FileSlice s : counted) {
+                Watermark acked = acknowledged.get(s.slice().epoch());
+                CounterDeltas deltas = acked == null ? null
+                        : s.slice().deltasHeldByButNot(acked, held.getOrDefault(s.slice().epoch(), Watermark.NONE));
+                if (deltas != null && !deltas.isEmpty()) {
+                    missing.add(new MissingSlice(new FileSlice(-1 - acked.lastSeq(), s.slice()), deltas));
+                }
+            }
+            return missing;
+        };
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(journal.directory());
+        journal.otherDirectories().stream().filter(d -> MemberJournal.lifeOf(d).map(current::equals).orElse(false)).forEach(dirs::add);
+        long[] totals = new long[3];
+        for (Path dir : dirs) {
+            Optional<UUID> id = directoryId(dir);
+            if (id.isPresent() && Files.isDirectory(dir)) {
+                Recovery r = replay(id.get(), dir, slice -> acknowledged.containsKey(slice.epoch()), lost, false);
+                totals[0] += r.slices();
+                totals[1] += r.slicesAddedToPostgres();
+                totals[2] += r.eventsCounted();
+            }
+        }
+        if (totals[1] > 0) {
+            log.info("journals on {}: {} slices of entries PostgreSQL had lost read, {} added ({} events)", journal.root(), totals[0],
+                    totals[1], totals[2]);
+        }
+        return totals;
     }
 
     /**
@@ -911,6 +957,7 @@ public final class JournalKeeper implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        grid.getUserContext().remove(USER_CONTEXT_KEY, this);
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
