@@ -695,10 +695,20 @@ public final class JournalKeeper implements AutoCloseable {
 
     /**
      * This member's part of a repair ({@link LostWritesReplay}): from the journals on its root of this
-     * life, adds the counts {@code acknowledged} holds and {@code held} does not, each slice once
-     * (recorded under the acknowledged batch: negative, never a file's minute, so a later loss of other
-     * batches of the same slice is added again). Returns {slices read, slices added, events added}.
+     * life, adds the counts {@code acknowledged} holds and {@code held} does not, each journal record
+     * once ({@link #lostWritesKey}). Returns {slices read, slices added, events added}.
      */
+    /**
+     * The {@code keep_minute} under which a repair records a journal record in
+     * {@code journal_recovered_slice}: the record's file (a slice spanning minutes is journaled as
+     * one record per file, each added) and the acknowledged batch (a later loss of other batches of
+     * the same record is added again), negative so that it never meets a replay's key (a file's
+     * minute, below 2^26 until the year 2097).
+     */
+    static long lostWritesKey(long acknowledgedSeq, long keepMinute) {
+        return -1 - Math.addExact(Math.multiplyExact(acknowledgedSeq, 1L << 26), keepMinute);
+    }
+
     long[] replayLostWrites(Map<UUID, Watermark> acknowledged, Map<UUID, Watermark> held) {
         UUID current = life;
         if (current == null) {
@@ -711,7 +721,7 @@ public final class JournalKeeper implements AutoCloseable {
                 CounterDeltas deltas = acked == null ? null
                         : s.slice().deltasHeldByButNot(acked, held.getOrDefault(s.slice().epoch(), Watermark.NONE));
                 if (deltas != null && !deltas.isEmpty()) {
-                    missing.add(new MissingSlice(new FileSlice(-1 - acked.lastSeq(), s.slice()), deltas));
+                    missing.add(new MissingSlice(new FileSlice(lostWritesKey(acked.lastSeq(), s.keepMinute()), s.slice()), deltas));
                 }
             }
             return missing;

@@ -272,7 +272,9 @@ class JournalKeeperIT {
         List<GridEvent> onThePrimaryAlone = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             long banner = 100 + i % 40; // a banner belongs to one campaign; someEvents uses banners 10 to 16
-            (i < 80 ? onBoth : onThePrimaryAlone).add(feeder.impression(2 + banner % 5, banner, 100 + i % 3, now));
+            // Two minutes in one batch: a slice journaled as two records (files kept until different minutes).
+            Instant ts = (i / 40) % 2 == 0 ? now : now.minus(Duration.ofMinutes(1));
+            (i < 80 ? onBoth : onThePrimaryAlone).add(feeder.impression(2 + banner % 5, banner, 100 + i % 3, ts));
         }
         feeder.apply(onBoth);
         new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
