@@ -967,7 +967,11 @@ public final class JournalKeeper implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        grid.getUserContext().remove(USER_CONTEXT_KEY, this);
+        try {
+            grid.getUserContext().remove(USER_CONTEXT_KEY, this);
+        } catch (RuntimeException e) {
+            log.debug("keeper not removed from the member's context (the member is gone): {}", e.getMessage());
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
