@@ -169,8 +169,12 @@ public record AdGridProperties(
      *                PostgreSQL did not hold yet
      * @param dir     the journal root; empty = {@code <var-dir>/journal}. Must outlive the process
      *                (a persistent volume in Kubernetes)
+     * @param standbyHorizon how long a journal file whose counts PostgreSQL holds is still kept when no
+     *                standby's replay position is known (issue 17.6); with standbys listed in
+     *                pg_stat_replication it is kept until each has replayed the commit
      */
-    public record Journal(boolean enabled, Path dir) {
+    public record Journal(boolean enabled, Path dir,
+                          @NotNull @DurationMin(seconds = 0) @DurationMax(days = 7) Duration standbyHorizon) {
 
         public Path directory(Path varDir) {
             return dir == null || dir.toString().isBlank() ? varDir.resolve("journal") : dir;

@@ -67,7 +67,7 @@ public class PersistenceConfiguration {
      */
     @Bean(destroyMethod = "close")
     JournalKeeper journalKeeper(HazelcastInstance grid, HikariDataSource dataSource, Clock clock, MeterRegistry metrics, Role role,
-                                AdGridProperties props) {
+                                AdGridProperties props, WriteBehind writeBehind) {
         if (!role.dataMember) {
             return null;
         }
@@ -83,7 +83,10 @@ public class PersistenceConfiguration {
         Gauge.builder("adgrid.journal.unjournaled", journal, MemberJournal::unjournaledSlices)
                 .description("Slices applied in the grid that this member could not journal (a full disk): held by the "
                         + "grid and by the owner's journal, not by this one").register(metrics);
-        JournalKeeper keeper = new JournalKeeper(journal, grid, dataSource, clock, props.grid().minMembers());
+        JournalKeeper keeper = new JournalKeeper(journal, grid, dataSource, clock, props.grid().minMembers())
+                .withStandbyHorizon(props.journal().standbyHorizon());
+        // PostgreSQL behind what the grid acknowledged (a failover lost commits): written again from the journal.
+        writeBehind.onLostWrites(keeper::lostWritesFound);
         Gauge.builder("adgrid.journal.awaiting", keeper, JournalKeeper::awaitingCount)
                 .description("Journal directories of a dead grid life not yet replayed: while above 0 the grid refuses to count "
                         + "(gateways answer 503 recovering); ./adgrid journal list says which").register(metrics);

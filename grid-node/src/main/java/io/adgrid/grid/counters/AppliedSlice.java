@@ -42,10 +42,19 @@ public record AppliedSlice(long routeKey, long batchGateway, long batchSequence,
 
     /** The increments these events made that PostgreSQL, at {@code watermark}, does not hold. */
     public CounterDeltas deltasNotHeldBy(Watermark watermark) {
+        return deltasHeldByButNot(Watermark.full(Long.MAX_VALUE), watermark);
+    }
+
+    /**
+     * The increments these events made that {@code acknowledged} holds and {@code database} does not:
+     * counts the grid dropped as written that a database behind it lost (issue 17.6).
+     */
+    public CounterDeltas deltasHeldByButNot(Watermark acknowledged, Watermark database) {
         CounterDeltas deltas = new CounterDeltas();
         if (!identitiesOnly) {
             for (GridEvent e : events) {
-                if (watermark.holds(seq, e.counterKey().minute())) {
+                long minute = e.counterKey().minute();
+                if (database.holds(seq, minute) || !acknowledged.holds(seq, minute)) {
                     continue;
                 }
                 Counts c = deltas.at(e.counterKey());

@@ -16,6 +16,7 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int MEMORY_SNAPSHOT = 7;
     // 9 and 10 were the grid's two operations, now GridOperations' (io.adgrid.grid.hazelcast).
     static final int ENTRY_EPOCH = 11;
+    static final int ACKNOWLEDGED_WATERMARK = 12;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -28,6 +29,7 @@ public final class GridSerialization implements DataSerializableFactory {
             case SEALED_BATCH -> new SealedBatch();
             case MEMORY_SNAPSHOT -> new MemorySnapshot();
             case ENTRY_EPOCH -> new EntryEpoch();
+            case ACKNOWLEDGED_WATERMARK -> new AcknowledgedWatermark();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

@@ -44,6 +44,14 @@ public final class RouteState implements IdentifiedDataSerializable {
     /** The cut of the last partial seal since the last full one (MIN_VALUE after a full one); cuts only grow. */
     private long lastCut = Long.MIN_VALUE;
     private long sealedSeq;
+    /**
+     * What PostgreSQL held of this epoch at the last acknowledgement (the {@link Watermark} that write
+     * left): counts it holds are gone from memory, so a PostgreSQL found behind it lost them (a
+     * failover to a standby that had not replayed the commit, issue 17.6).
+     */
+    private long ackedSeq;
+    private long ackedCut = Long.MIN_VALUE;
+    private long ackedFullSeq;
     /** Minutes before this are in the sealed batch; MAX_VALUE when it took everything pending. */
     private long sealedCut;
     private CounterDeltas sealed;
@@ -225,16 +233,28 @@ public final class RouteState implements IdentifiedDataSerializable {
                 }
             }
         }
-        return sealed == null ? null : new SealedBatch(epochHi, epochLo, sealedSeq, sealedCut, sealed);
+        return sealed == null ? null : new SealedBatch(epochHi, epochLo, sealedSeq, sealedCut, sealed, acknowledged());
     }
 
     void acknowledge(long seq) {
         if (sealed != null && sealedSeq == seq) {
+            // The watermark the write left (CounterWriter): full_seq only grows, cut_minute is the batch's.
+            ackedSeq = seq;
+            ackedCut = sealedCut;
+            if (sealedCut == Long.MAX_VALUE) {
+                ackedFullSeq = seq;
+            }
             sealed = null;
         }
     }
 
+    /** What PostgreSQL held of this entry's epoch when the grid last dropped counts it had written. */
+    Watermark acknowledged() {
+        return new Watermark(ackedSeq, ackedCut, ackedFullSeq);
+    }
+
     boolean isEmpty() {
+        // Dropped with its acknowledged watermark: every identity left its window, so did the journal's records.
         return pending.isEmpty() && sealed == null && noncesByMinute.isEmpty() && orders.isEmpty() && revenueByKey.isEmpty();
     }
 
@@ -310,6 +330,9 @@ public final class RouteState implements IdentifiedDataSerializable {
             out.writeLong(e.getValue().expiresMinute());
         }
         out.writeLong(forgottenBefore);
+        out.writeLong(ackedSeq);
+        out.writeLong(ackedCut);
+        out.writeLong(ackedFullSeq);
         out.writeInt(revenueByKey.size());
         for (Map.Entry<CounterKey, Long> e : revenueByKey.entrySet()) {
             CounterKey k = e.getKey();
@@ -344,6 +367,9 @@ public final class RouteState implements IdentifiedDataSerializable {
             orders.put(in.readString(), new OrderMark(in.readLong(), in.readLong(), in.readLong()));
         }
         forgottenBefore = in.readLong();
+        ackedSeq = in.readLong();
+        ackedCut = in.readLong();
+        ackedFullSeq = in.readLong();
         int keys = in.readInt();
         for (int i = 0; i < keys; i++) {
             revenueByKey.put(new CounterKey(in.readLong(), in.readLong(), in.readLong(), in.readLong()), in.readLong());

@@ -17,16 +17,31 @@ public final class SealedBatch implements IdentifiedDataSerializable {
     private long seq;
     private long cutMinute;
     private CounterDeltas deltas;
+    private Watermark acknowledged = Watermark.NONE;
 
     public SealedBatch() {
     }
 
     public SealedBatch(long epochHi, long epochLo, long seq, long cutMinute, CounterDeltas deltas) {
+        this(epochHi, epochLo, seq, cutMinute, deltas, Watermark.NONE);
+    }
+
+    /** @param acknowledged what PostgreSQL held of the epoch when the grid dropped the batch before this one */
+    public SealedBatch(long epochHi, long epochLo, long seq, long cutMinute, CounterDeltas deltas, Watermark acknowledged) {
         this.epochHi = epochHi;
         this.epochLo = epochLo;
         this.seq = seq;
         this.cutMinute = cutMinute;
         this.deltas = deltas;
+        this.acknowledged = acknowledged;
+    }
+
+    /**
+     * What PostgreSQL held of the epoch when the grid dropped the previous batch: a database whose
+     * watermark is behind it lost acknowledged writes, and this batch must not be written over them.
+     */
+    public Watermark acknowledged() {
+        return acknowledged;
     }
 
     public UUID epoch() {
@@ -67,6 +82,9 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         out.writeLong(seq);
         out.writeLong(cutMinute);
         deltas.writeTo(out);
+        out.writeLong(acknowledged.lastSeq());
+        out.writeLong(acknowledged.cutMinute());
+        out.writeLong(acknowledged.fullSeq());
     }
 
     @Override
@@ -76,5 +94,6 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         seq = in.readLong();
         cutMinute = in.readLong();
         deltas = CounterDeltas.readFrom(in);
+        acknowledged = new Watermark(in.readLong(), in.readLong(), in.readLong());
     }
 }

@@ -117,6 +117,10 @@ class OpenMinuteSealTest {
             Watermark watermark = Watermark.NONE;
             SealedBatch sealed = null;
             boolean written = false;
+            Watermark acknowledgedBefore = new Watermark(0, Long.MIN_VALUE, 0);
+            // What PostgreSQL held at each acknowledgement: where a standby may have stopped.
+            List<Object[]> history = new ArrayList<>();
+            history.add(new Object[] {Watermark.NONE, new CounterDeltas()});
             long now = BASE_MINUTE;
             for (int step = 0; step < 2_000; step++) {
                 int action = random.nextInt(100);
@@ -147,8 +151,26 @@ class OpenMinuteSealTest {
                         written = true;
                     }
                 } else if (sealed != null && written) {
+                    assertThat(sealed.acknowledged()).as("seed %d step %d: a batch carries the watermark acknowledged before it",
+                            seed, step).isEqualTo(acknowledgedBefore);
                     entry.acknowledge(sealed.seq());
                     sealed = null;
+                    assertThat(entry.acknowledged()).as("seed %d step %d: acknowledged watermark", seed, step).isEqualTo(watermark);
+                    acknowledgedBefore = watermark;
+                    // A failover to a standby that stopped at an earlier acknowledgement: the journal gives back exactly the rest (17.6).
+                    if (!history.isEmpty()) {
+                        Object[] lostFrom = history.get(random.nextInt(history.size()));
+                        CounterDeltas repaired = new CounterDeltas();
+                        repaired.addAll((CounterDeltas) lostFrom[1]);
+                        for (AppliedSlice s : journal) {
+                            repaired.addAll(s.deltasHeldByButNot(entry.acknowledged(), (Watermark) lostFrom[0]));
+                        }
+                        assertThat(repaired).as("seed %d step %d: PostgreSQL at %s plus the journal's lost part", seed, step, lostFrom[0])
+                                .isEqualTo(postgres);
+                    }
+                    CounterDeltas copy = new CounterDeltas();
+                    copy.addAll(postgres);
+                    history.add(new Object[] {watermark, copy});
                 }
                 for (AppliedSlice s : journal) {
                     boolean inPostgres = postgres.asMap().containsKey(s.events().get(0).counterKey());

@@ -77,6 +77,10 @@ public final class JournalKeeper implements AutoCloseable {
     private static final int SLICES_PER_TRANSACTION = 2_000;
     /** Journal records read at once by a replay, a sweep or a retirement. */
     private static final int RECORDS_PER_CHUNK = 20_000;
+    /** Where a data member's keeper is found by the members' repair tasks ({@link LostWritesReplay}). */
+    static final String USER_CONTEXT_KEY = "adgrid.journal-keeper";
+    /** The executor that runs those tasks. */
+    private static final String EXECUTOR = "adgrid-journal";
 
     /** What replaying one dead journal directory did. */
     public record Recovery(UUID directory, int slices, int slicesAddedToPostgres, int slicesAlreadyThere, long eventsCounted,
@@ -101,6 +105,14 @@ public final class JournalKeeper implements AutoCloseable {
     private String database;
     private UUID gateListener;
     private LostPartitionRecovery lostPartitions;
+    /** How long a written journal file is kept when no standby's replay position is known (issue 17.6). */
+    private volatile Duration standbyHorizon = Duration.ZERO;
+    /** Per journal file found written: the server's WAL position then, and when (see {@link #replicated}). */
+    private final Map<Path, long[]> writtenAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The PostgreSQL server last seen (its start time and port); another one means a failover or a restore. */
+    private volatile String databaseIncarnation;
+    private volatile boolean auditDue;
+    private final Object repairLock = new Object();
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
         this(journal, grid, dataSource, clock, 1);
@@ -117,10 +129,20 @@ public final class JournalKeeper implements AutoCloseable {
     }
 
     /**
+     * Written journal files are kept until every standby (pg_stat_replication) has replayed the
+     * commit that wrote them or, when no standby's position is known, for {@code horizon} (issue 17.6).
+     */
+    public JournalKeeper withStandbyHorizon(Duration horizon) {
+        this.standbyHorizon = horizon;
+        return this;
+    }
+
+    /**
      * Joins the grid's life, opens the journal, replays the journals of dead lives found under the
      * journal root, and keeps the gate and the files up to date from then on.
      */
     public synchronized JournalKeeper start() {
+        grid.getUserContext().put(USER_CONTEXT_KEY, this);
         try {
             database = databaseIdentity();
             String rootDatabase = MemberJournal.bindRoot(journal.root(), database);
@@ -308,6 +330,28 @@ public final class JournalKeeper implements AutoCloseable {
      * then the identities still in their window. Leaves the directory as it is; can be repeated.
      */
     Recovery replay(UUID id, Path dir, java.util.function.Predicate<AppliedSlice> which) {
+        return replay(id, dir, which, this::notInPostgres, true);
+    }
+
+    /** Picks, from a chunk of journaled slices that count, the counts PostgreSQL lacks and the key each is recorded under. */
+    private interface Lacking {
+        List<MissingSlice> of(List<FileSlice> counted);
+    }
+
+    /** What PostgreSQL does not hold by the epochs' watermarks (the grid that counted them is gone, or lost these partitions). */
+    private List<MissingSlice> notInPostgres(List<FileSlice> counted) {
+        Map<UUID, Watermark> watermarks = watermarks(counted.stream().map(s -> s.slice().epoch()).toList());
+        List<MissingSlice> missing = new ArrayList<>();
+        for (FileSlice s : counted) {
+            CounterDeltas lacking = s.slice().deltasNotHeldBy(watermarks.getOrDefault(s.slice().epoch(), Watermark.NONE));
+            if (!lacking.isEmpty()) {
+                missing.add(new MissingSlice(s, lacking));
+            }
+        }
+        return missing;
+    }
+
+    private Recovery replay(UUID id, Path dir, java.util.function.Predicate<AppliedSlice> which, Lacking lacking, boolean identities) {
         List<Path> files = MemberJournal.files(dir);
         long bytes = 0;
         for (Path file : files) {
@@ -323,28 +367,23 @@ public final class JournalKeeper implements AutoCloseable {
                 if (slices.isEmpty()) {
                     return;
                 }
-                int[] added = addMissingCounts(slices);
+                int[] added = addMissingCounts(slices, lacking);
                 totals[0] += slices.size();
                 totals[1] += added[0];
                 totals[2] += added[1];
                 totals[3] += added[2];
-                totals[4] += rememberIdentities(slices);
+                if (identities) {
+                    totals[4] += rememberIdentities(slices);
+                }
             });
         }
         return new Recovery(id, (int) totals[0], (int) totals[1], (int) totals[2], totals[3], totals[4]);
     }
 
     /** Adds the counts PostgreSQL lacks; returns {slices added, slices already there, events added}. */
-    private int[] addMissingCounts(List<FileSlice> slices) {
+    private int[] addMissingCounts(List<FileSlice> slices, Lacking lacking) {
         List<FileSlice> counted = slices.stream().filter(s -> !s.slice().identitiesOnly()).toList();
-        Map<UUID, Watermark> watermarks = watermarks(counted.stream().map(s -> s.slice().epoch()).toList());
-        List<MissingSlice> missing = new ArrayList<>();
-        for (FileSlice s : counted) {
-            CounterDeltas lacking = s.slice().deltasNotHeldBy(watermarks.getOrDefault(s.slice().epoch(), Watermark.NONE));
-            if (!lacking.isEmpty()) {
-                missing.add(new MissingSlice(s, lacking));
-            }
-        }
+        List<MissingSlice> missing = new ArrayList<>(lacking.of(counted));
         // One lock order for concurrent recoveries of the same slices (another process on the same root).
         missing.sort(Comparator.comparingLong((MissingSlice m) -> m.file().slice().routeKey())
                 .thenComparingLong(m -> m.file().slice().batchGateway())
@@ -533,6 +572,178 @@ public final class JournalKeeper implements AutoCloseable {
         } catch (RuntimeException e) {
             log.debug("gate not published: {}", e.getMessage());
         }
+        try {
+            auditIfAnotherDatabaseServer();
+        } catch (RuntimeException e) {
+            log.warn("write-behind watermarks not checked against the grid yet, will retry: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * After PostgreSQL comes back as another server (a promoted standby) or restarted, compares its
+     * watermarks with what this member's entries acknowledged and writes the lost batches again
+     * (issue 17.6). Entries that never write again would otherwise never show the loss.
+     */
+    void auditIfAnotherDatabaseServer() {
+        String now;
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_postmaster_start_time()::text || ' port ' || coalesce(inet_server_port()::text, 'socket')")) {
+            rs.next();
+            now = rs.getString(1);
+        } catch (SQLException e) {
+            return; // PostgreSQL unreachable: checked again at the next reading
+        }
+        String before = databaseIncarnation;
+        if (before != null && !before.equals(now)) {
+            log.info("PostgreSQL is another server or restarted (started {}, was {}): checking its write-behind watermarks "
+                    + "against what this member's entries acknowledged", now, before);
+            auditDue = true;
+        }
+        databaseIncarnation = now;
+        if (auditDue) {
+            if (journal.holdsRecords() && life != null) {
+                // A promoted standby may lack this directory's registration: a later total loss must still replay it.
+                register(journal.id(), life);
+            }
+            auditOwnEntries();
+            auditDue = false;
+        }
+    }
+
+    /** Compares PostgreSQL's watermarks with what this member's own entries acknowledged, and repairs the epochs behind. */
+    void auditOwnEntries() {
+        repairLostWrites(acknowledgedWatermarks());
+    }
+
+    /** What this member's own entries know PostgreSQL holds, by epoch. */
+    private Map<UUID, Watermark> acknowledgedWatermarks() {
+        IMap<Long, io.adgrid.grid.counters.RouteState> counters = grid.getMap(io.adgrid.grid.member.GridMember.COUNTERS_MAP);
+        Set<Long> own = counters.localKeySet();
+        Map<UUID, Watermark> out = new HashMap<>();
+        if (own.isEmpty()) {
+            return out;
+        }
+        for (long[] w : counters.executeOnKeys(own, new io.adgrid.grid.counters.AcknowledgedWatermark()).values()) {
+            if (w != null && w[2] > 0) {
+                out.put(new UUID(w[0], w[1]), new Watermark(w[2], w[3], w[4]));
+            }
+        }
+        return out;
+    }
+
+    /** The write-behind found PostgreSQL behind these entries: repairs them now, and checks every own entry next. */
+    public void lostWritesFound(Map<UUID, Watermark> acknowledged) {
+        auditDue = true;
+        repairLostWrites(acknowledged);
+    }
+
+    /**
+     * Writes again the counts of write-behind batches the grid acknowledged (and dropped) that
+     * PostgreSQL no longer holds: every data member replays the journals on its root
+     * ({@link LostWritesReplay}), each slice added once however many journals hold it; only once all
+     * have answered are those epochs' watermarks set to what was acknowledged, so the write-behind
+     * goes on. A member that does not answer leaves them behind, and the repair runs again. Can be repeated.
+     */
+    public void repairLostWrites(Map<UUID, Watermark> acknowledged) {
+        synchronized (repairLock) {
+            if (life == null || acknowledged.isEmpty()) {
+                return;
+            }
+            Map<UUID, Watermark> held = watermarks(acknowledged.keySet());
+            Map<UUID, Watermark> behind = new HashMap<>();
+            acknowledged.forEach((epoch, acked) -> {
+                if (acked.lastSeq() > held.getOrDefault(epoch, Watermark.NONE).lastSeq()) {
+                    behind.put(epoch, acked);
+                }
+            });
+            if (behind.isEmpty()) {
+                return;
+            }
+            log.warn("PostgreSQL lacks write-behind batches the grid acknowledged for {} entries (a failover to a standby "
+                    + "that had not replayed them?): every data member writes them again from its journals", behind.size());
+            long began = System.nanoTime();
+            long[] totals = new long[3];
+            List<com.hazelcast.cluster.Member> dataMembers = grid.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).toList();
+            Map<com.hazelcast.cluster.Member, java.util.concurrent.Future<long[]>> answers =
+                    grid.getExecutorService(EXECUTOR).submitToMembers(new LostWritesReplay(behind, held), dataMembers);
+            for (Map.Entry<com.hazelcast.cluster.Member, java.util.concurrent.Future<long[]>> a : answers.entrySet()) {
+                try {
+                    long[] r = a.getValue().get(5, TimeUnit.MINUTES);
+                    for (int i = 0; i < 3; i++) {
+                        totals[i] += r[i];
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while members replayed lost writes", e);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // The watermarks stay behind: nothing is written over the gap, and the repair runs again.
+                    Throwable cause = e.getCause() == null ? e : e.getCause();
+                    throw new IllegalStateException("member " + a.getKey().getAddress() + " did not replay its journals for the lost "
+                            + "writes (" + cause.getMessage() + "); repaired again later", e);
+                }
+            }
+            try (Connection c = dataSource.getConnection()) {
+                CounterWriter.advanceWatermarks(c, behind);
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot set the repaired watermarks: " + e.getMessage(), e);
+            }
+            log.warn("wrote again what PostgreSQL had lost of {} entries in {} ms, from the journals of {} data members: {} journaled "
+                    + "slices of theirs read, {} added ({} events)", behind.size(), (System.nanoTime() - began) / 1_000_000,
+                    dataMembers.size(), totals[0], totals[1], totals[2]);
+        }
+    }
+
+    /**
+     * This member's part of a repair ({@link LostWritesReplay}): from the journals on its root of this
+     * life, adds the counts {@code acknowledged} holds and {@code held} does not, each journal record
+     * once ({@link #lostWritesKey}). Returns {slices read, slices added, events added}.
+     */
+    /**
+     * The {@code keep_minute} under which a repair records a journal record in
+     * {@code journal_recovered_slice}: the record's file (a slice spanning minutes is journaled as
+     * one record per file, each added) and the acknowledged batch (a later loss of other batches of
+     * the same record is added again), negative so that it never meets a replay's key (a file's
+     * minute, below 2^26 until the year 2097).
+     */
+    static long lostWritesKey(long acknowledgedSeq, long keepMinute) {
+        return -1 - Math.addExact(Math.multiplyExact(acknowledgedSeq, 1L << 26), keepMinute);
+    }
+
+    long[] replayLostWrites(Map<UUID, Watermark> acknowledged, Map<UUID, Watermark> held) {
+        UUID current = life;
+        if (current == null) {
+            return new long[3]; // not in the life yet: it holds none of its records
+        }
+        Lacking lost = counted -> {
+            List<MissingSlice> missing = new ArrayList<>();
+            for (FileSlice s : counted) {
+                Watermark acked = acknowledged.get(s.slice().epoch());
+                CounterDeltas deltas = acked == null ? null
+                        : s.slice().deltasHeldByButNot(acked, held.getOrDefault(s.slice().epoch(), Watermark.NONE));
+                if (deltas != null && !deltas.isEmpty()) {
+                    missing.add(new MissingSlice(new FileSlice(lostWritesKey(acked.lastSeq(), s.keepMinute()), s.slice()), deltas));
+                }
+            }
+            return missing;
+        };
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(journal.directory());
+        journal.otherDirectories().stream().filter(d -> MemberJournal.lifeOf(d).map(current::equals).orElse(false)).forEach(dirs::add);
+        long[] totals = new long[3];
+        for (Path dir : dirs) {
+            Optional<UUID> id = directoryId(dir);
+            if (id.isPresent() && Files.isDirectory(dir)) {
+                Recovery r = replay(id.get(), dir, slice -> acknowledged.containsKey(slice.epoch()), lost, false);
+                totals[0] += r.slices();
+                totals[1] += r.slicesAddedToPostgres();
+                totals[2] += r.eventsCounted();
+            }
+        }
+        if (totals[1] > 0) {
+            log.info("journals on {}: {} slices of entries PostgreSQL had lost read, {} added ({} events)", journal.root(), totals[0],
+                    totals[1], totals[2]);
+        }
+        return totals;
     }
 
     /**
@@ -553,15 +764,24 @@ public final class JournalKeeper implements AutoCloseable {
                 continue;
             }
             List<Path> files = MemberJournal.files(dir);
+            List<Path> written = new ArrayList<>();
             for (Path file : files) {
-                long keep = MemberJournal.keepUntilMinuteOf(file);
-                if (keep < nowMinute && allWritten(List.of(file))) {
-                    if (own) {
-                        journal.closeFilesBefore(keep + 1);
-                    }
-                    deleteQuietly(file);
-                    deleted++;
+                if (MemberJournal.keepUntilMinuteOf(file) < nowMinute && allWritten(List.of(file))) {
+                    written.add(file);
                 }
+            }
+            // Read after the watermarks: the commits that wrote these files are at or before this position.
+            Replication replication = written.isEmpty() ? null : replication();
+            for (Path file : written) {
+                if (!replicated(file, replication)) {
+                    continue;
+                }
+                if (own) {
+                    journal.closeFilesBefore(MemberJournal.keepUntilMinuteOf(file) + 1);
+                }
+                deleteQuietly(file);
+                writtenAt.remove(file);
+                deleted++;
             }
             if (dead && MemberJournal.files(dir).isEmpty()) {
                 directoryId(dir).ifPresent(this::unregister);
@@ -575,6 +795,40 @@ public final class JournalKeeper implements AutoCloseable {
             throw new IllegalStateException("cannot clean journal_recovered_slice: " + e.getMessage(), e);
         }
         return deleted;
+    }
+
+    /** The primary's WAL position, and the oldest replay position of its standbys when every one is known. */
+    private record Replication(long currentLsn, Long oldestStandbyReplay) {
+    }
+
+    private Replication replication() {
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint,
+                            (SELECT CASE WHEN count(*) > 0 AND count(replay_lsn) = count(*)
+                                         THEN min(replay_lsn - '0/0'::pg_lsn)::bigint END FROM pg_stat_replication)""")) {
+            rs.next();
+            long current = rs.getLong(1);
+            long oldest = rs.getLong(2);
+            return new Replication(current, rs.wasNull() ? null : oldest);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the standbys' replay positions: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether a written journal file may go: every standby has replayed the commits that wrote it
+     * (a promotion cannot lose them), or, with no standby's position known (none listed, or the role
+     * may not read pg_stat_replication's positions), the horizon has
+     * passed since the file was first found written. A standby that is disconnected is not listed:
+     * while another one is, only the listed ones count.
+     */
+    private boolean replicated(Path file, Replication now) {
+        long[] at = writtenAt.computeIfAbsent(file, f -> new long[] {now.currentLsn(), clock.millis()});
+        if (now.oldestStandbyReplay() != null) {
+            return now.oldestStandbyReplay() >= at[0];
+        }
+        return clock.millis() - at[1] >= standbyHorizon.toMillis();
     }
 
     private void sweepQuietly() {
@@ -713,6 +967,11 @@ public final class JournalKeeper implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        try {
+            grid.getUserContext().remove(USER_CONTEXT_KEY, this);
+        } catch (RuntimeException e) {
+            log.debug("keeper not removed from the member's context (the member is gone): {}", e.getMessage());
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
         }

@@ -24,6 +24,7 @@ import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.persister.rollup.CounterTable;
 import io.adgrid.persister.rollup.RollupBoundaries;
 import io.adgrid.persister.rollup.RollupJob;
@@ -105,6 +106,7 @@ public final class CounterWriter {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                refuseOverLostWrites(c, batches);
                 Set<UUID> advanced = advanceWatermarks(c, batches);
                 List<CounterDeltas> fresh = new ArrayList<>();
                 for (SealedBatch b : batches) {
@@ -125,6 +127,58 @@ public final class CounterWriter {
                 c.rollback();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Throws {@link LostWritesException} when PostgreSQL holds less of an epoch than the grid
+     * acknowledged before sealing this batch (issue 17.6). The watermark never moves back, so only a
+     * database that lost commits can be behind: writing this batch would advance it past the lost ones.
+     */
+    private static void refuseOverLostWrites(Connection c, Collection<SealedBatch> batches) throws SQLException {
+        List<UUID> epochs = new ArrayList<>();
+        for (SealedBatch b : batches) {
+            if (b.acknowledged().lastSeq() > 0) {
+                epochs.add(b.epoch());
+            }
+        }
+        if (epochs.isEmpty()) {
+            return;
+        }
+        Map<UUID, Watermark> held = Watermarks.read(c, epochs);
+        Map<UUID, Watermark> behind = new HashMap<>();
+        for (SealedBatch b : batches) {
+            if (b.acknowledged().lastSeq() > held.getOrDefault(b.epoch(), Watermark.NONE).lastSeq()) {
+                behind.put(b.epoch(), b.acknowledged());
+            }
+        }
+        if (!behind.isEmpty()) {
+            throw new LostWritesException(behind);
+        }
+    }
+
+    /**
+     * Sets each epoch's watermark to the given one unless PostgreSQL already holds as much (a repair
+     * after lost writes, in the caller's transaction).
+     */
+    public static void advanceWatermarks(Connection c, Map<UUID, Watermark> to) throws SQLException {
+        UUID[] epochs = to.keySet().toArray(new UUID[0]);
+        Arrays.sort(epochs);
+        Long[] seqs = new Long[epochs.length];
+        Long[] cuts = new Long[epochs.length];
+        Long[] fullSeqs = new Long[epochs.length];
+        for (int i = 0; i < epochs.length; i++) {
+            Watermark w = to.get(epochs[i]);
+            seqs[i] = w.lastSeq();
+            cuts[i] = w.cutMinute();
+            fullSeqs[i] = w.fullSeq();
+        }
+        try (PreparedStatement ps = c.prepareStatement(ADVANCE_WATERMARKS)) {
+            ps.setArray(1, c.createArrayOf("uuid", epochs));
+            ps.setArray(2, c.createArrayOf("bigint", seqs));
+            ps.setArray(3, c.createArrayOf("bigint", cuts));
+            ps.setArray(4, c.createArrayOf("bigint", fullSeqs));
+            ps.executeQuery().close();
         }
     }
 

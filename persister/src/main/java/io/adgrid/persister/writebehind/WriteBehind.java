@@ -67,6 +67,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
     private final boolean holdOpenMinute;
     private final ReentrantLock cycleLock = new ReentrantLock();
     private ScheduledExecutorService scheduler;
+    private volatile java.util.function.Consumer<Map<java.util.UUID, io.adgrid.grid.counters.Watermark>> onLostWrites = lost -> { };
     private volatile Instant lastSuccess;
     private volatile String lastError;
 
@@ -117,6 +118,14 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
                         + "while every other row is written")
                 .register(meters);
         this.writtenUpToMillis = clock.millis();
+    }
+
+    /**
+     * Called (on the writing thread) when PostgreSQL is found behind what the grid acknowledged
+     * ({@link LostWritesException}): a data member's journal keeper writes the lost batches again.
+     */
+    public void onLostWrites(java.util.function.Consumer<Map<java.util.UUID, io.adgrid.grid.counters.Watermark>> repair) {
+        this.onLostWrites = repair;
     }
 
     /** Sends the write-behind's metrics to {@code registry} (those registered before and after). */
@@ -245,6 +254,15 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
         CounterWriter.Result written;
         try {
             written = writer.write(sealed.values());
+        } catch (LostWritesException e) {
+            writeFailures.increment();
+            // The journal keeper writes the lost batches again; this batch waits in the grid meanwhile.
+            try {
+                onLostWrites.accept(e.acknowledged());
+            } catch (RuntimeException repairFailed) {
+                e.addSuppressed(repairFailed);
+            }
+            throw e;
         } catch (SQLException | RuntimeException e) {
             writeFailures.increment();
             throw e;

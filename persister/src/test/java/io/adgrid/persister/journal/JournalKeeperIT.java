@@ -258,6 +258,64 @@ class JournalKeeperIT {
         assertThat(db.sqlLong("SELECT count(*) FROM journal_directory")).isZero();
     }
 
+    /**
+     * Issue 17.6: PostgreSQL goes back to an earlier state (a promoted standby that missed the last
+     * commits) after the partitions moved: the slices of the batches it lost are in host-a's journal,
+     * while host-b owns half the entries now. Every lost count comes back once, nothing else is added.
+     */
+    @Test
+    void writesAPromotedStandbyLostComeBackFromEveryMembersJournalAfterThePartitionsMoved() {
+        member("host-a", Clock.systemUTC());
+        GridEventFeeder feeder = new GridEventFeeder(members.get(0));
+        Instant now = Instant.now();
+        List<GridEvent> onBoth = new ArrayList<>();
+        List<GridEvent> onThePrimaryAlone = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            long banner = 100 + i % 40; // a banner belongs to one campaign; someEvents uses banners 10 to 16
+            // Two minutes in one batch: a slice journaled as two records (files kept until different minutes).
+            Instant ts = (i / 40) % 2 == 0 ? now : now.minus(Duration.ofMinutes(1));
+            (i < 80 ? onBoth : onThePrimaryAlone).add(feeder.impression(2 + banner % 5, banner, 100 + i % 3, ts));
+        }
+        feeder.apply(onBoth);
+        new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        // What the standby will hold when it is promoted.
+        String standbyCounters = "failover_counters_" + Math.abs(System.nanoTime());
+        String standbyWatermarks = "failover_watermarks_" + Math.abs(System.nanoTime());
+        db.sql("CREATE TABLE " + standbyCounters + " AS SELECT * FROM counter_minute");
+        db.sql("CREATE TABLE " + standbyWatermarks + " AS SELECT * FROM flush_watermark");
+        feeder.apply(onThePrimaryAlone);
+        new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        assertThat(db.counterTotals().impressions).isEqualTo(200);
+
+        member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+        io.adgrid.grid.testing.Wait.until("partitions migrated", Duration.ofSeconds(60),
+                () -> members.get(0).getPartitionService().isClusterSafe() && members.get(1).getPartitionService().isClusterSafe());
+        assertThat(members.get(1).getMap(GridMember.COUNTERS_MAP).localKeySet()).as("host-b owns entries").isNotEmpty();
+
+        // The failover: the primary's last commits are gone.
+        db.sql("TRUNCATE counter_minute, flush_watermark");
+        db.sql("INSERT INTO counter_minute SELECT * FROM " + standbyCounters);
+        db.sql("INSERT INTO flush_watermark SELECT * FROM " + standbyWatermarks);
+        db.sql("DROP TABLE " + standbyCounters + ", " + standbyWatermarks);
+        assertThat(db.counterTotals().impressions).isEqualTo(80);
+        List<GridEvent> afterwards = someEvents(feeder, 50);
+        for (long banner = 100; banner < 140; banner++) {
+            afterwards.add(feeder.impression(2 + banner % 5, banner, 101, now));
+        }
+        feeder.apply(afterwards);
+
+        WriteBehind writeBehind = new WriteBehind(members.get(1), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW);
+        assertThatThrownBy(writeBehind::flushAll).as("no batch is written over the lost ones")
+                .isInstanceOf(io.adgrid.persister.writebehind.LostWritesException.class);
+        keepers.get(1).auditOwnEntries();
+        keepers.get(0).auditOwnEntries();
+        keepers.get(1).auditOwnEntries();
+        writeBehind.flushAll();
+        assertThat(db.counterTotals()).as("every event once, in total").isEqualTo(feeder.expectedTotal());
+        assertThat(db.counterRows().asMap()).as("every event once").isEqualTo(feeder.expected().asMap());
+    }
+
     /** The journal protocol's gate as the members publish it. */
     @Test
     void aMemberRefusesCountingBatchesUntilEveryDeadJournalIsReplayed() {

@@ -1,6 +1,7 @@
 package io.adgrid.persister.writebehind;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -72,6 +73,27 @@ class CounterWriterIT {
         assertThat(second.newBatches()).isZero();
         assertThat(db.counterTotals()).isEqualTo(afterFirst);
         assertThat(watermark(epoch)).isEqualTo(1);
+    }
+
+    /** Issue 17.6: a promoted standby lacks batches 1 and 2, which the grid acknowledged before sealing batch 3. */
+    @Test
+    void aBatchOverWritesTheDatabaseLostIsRefusedUntilTheWatermarkIsRepaired() throws Exception {
+        UUID epoch = UUID.randomUUID();
+        CounterDeltas counts = deltas(key(minute, 4, 41, 5), new Counts(3, 0, 0, 0));
+        SealedBatch third = new SealedBatch(epoch.getMostSignificantBits(), epoch.getLeastSignificantBits(), 3, Long.MAX_VALUE,
+                counts, Watermark.full(2));
+
+        assertThatThrownBy(() -> writer.write(List.of(third))).isInstanceOfSatisfying(LostWritesException.class,
+                e -> assertThat(e.acknowledged()).containsExactly(java.util.Map.entry(epoch, Watermark.full(2))));
+        assertThat(db.counterTotals()).as("nothing written over the gap").isEqualTo(new Counts(0, 0, 0, 0));
+        assertThat(watermarkOf(epoch)).isNull();
+
+        try (Connection c = db.dataSource().getConnection()) {
+            CounterWriter.advanceWatermarks(c, java.util.Map.of(epoch, Watermark.full(2)));
+        }
+        assertThat(writer.write(List.of(third)).newBatches()).isEqualTo(1);
+        assertThat(db.counterTotals()).isEqualTo(new Counts(3, 0, 0, 0));
+        assertThat(watermarkOf(epoch)).isEqualTo(Watermark.full(3));
     }
 
     @Test
