@@ -19,10 +19,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
@@ -36,6 +39,7 @@ import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.Watermarks;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.slf4j.Logger;
@@ -108,7 +112,7 @@ public final class JournalKeeper implements AutoCloseable {
     /** How long a written journal file is kept when no standby's replay position is known (issue 17.6). */
     private volatile Duration standbyHorizon = Duration.ZERO;
     /** Per journal file found written: the server's WAL position then, and when (see {@link #replicated}). */
-    private final Map<Path, long[]> writtenAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Path, long[]> writtenAt = new ConcurrentHashMap<>();
     /** The PostgreSQL server last seen (its start time and port); another one means a failover or a restore. */
     private volatile String databaseIncarnation;
     private volatile boolean auditDue;
@@ -329,7 +333,7 @@ public final class JournalKeeper implements AutoCloseable {
      * the whole grid: the counts PostgreSQL lacks (each slice once, however many journals hold it),
      * then the identities still in their window. Leaves the directory as it is; can be repeated.
      */
-    Recovery replay(UUID id, Path dir, java.util.function.Predicate<AppliedSlice> which) {
+    Recovery replay(UUID id, Path dir, Predicate<AppliedSlice> which) {
         return replay(id, dir, which, this::notInPostgres, true);
     }
 
@@ -351,7 +355,7 @@ public final class JournalKeeper implements AutoCloseable {
         return missing;
     }
 
-    private Recovery replay(UUID id, Path dir, java.util.function.Predicate<AppliedSlice> which, Lacking lacking, boolean identities) {
+    private Recovery replay(UUID id, Path dir, Predicate<AppliedSlice> which, Lacking lacking, boolean identities) {
         List<Path> files = MemberJournal.files(dir);
         long bytes = 0;
         for (Path file : files) {
@@ -664,9 +668,9 @@ public final class JournalKeeper implements AutoCloseable {
             long began = System.nanoTime();
             long[] totals = new long[3];
             List<com.hazelcast.cluster.Member> dataMembers = grid.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).toList();
-            Map<com.hazelcast.cluster.Member, java.util.concurrent.Future<long[]>> answers =
+            Map<Member, Future<long[]>> answers =
                     grid.getExecutorService(EXECUTOR).submitToMembers(new LostWritesReplay(behind, held), dataMembers);
-            for (Map.Entry<com.hazelcast.cluster.Member, java.util.concurrent.Future<long[]>> a : answers.entrySet()) {
+            for (Map.Entry<Member, Future<long[]>> a : answers.entrySet()) {
                 try {
                     long[] r = a.getValue().get(5, TimeUnit.MINUTES);
                     for (int i = 0; i < 3; i++) {

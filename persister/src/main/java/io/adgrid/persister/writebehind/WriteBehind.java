@@ -9,11 +9,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import io.adgrid.grid.counters.AcknowledgeBatches;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SealPending;
@@ -67,7 +70,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
     private final boolean holdOpenMinute;
     private final ReentrantLock cycleLock = new ReentrantLock();
     private ScheduledExecutorService scheduler;
-    private volatile java.util.function.Consumer<Map<java.util.UUID, io.adgrid.grid.counters.Watermark>> onLostWrites = lost -> { };
+    private volatile Consumer<Map<UUID, Watermark>> onLostWrites = lost -> { };
     private volatile Instant lastSuccess;
     private volatile String lastError;
 
@@ -124,7 +127,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
      * Called (on the writing thread) when PostgreSQL is found behind what the grid acknowledged
      * ({@link LostWritesException}): a data member's journal keeper writes the lost batches again.
      */
-    public void onLostWrites(java.util.function.Consumer<Map<java.util.UUID, io.adgrid.grid.counters.Watermark>> repair) {
+    public void onLostWrites(Consumer<Map<UUID, Watermark>> repair) {
         this.onLostWrites = repair;
     }
 
