@@ -3,10 +3,7 @@ package io.adgrid.persister.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -17,15 +14,14 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.schema.Database;
-import io.adgrid.persister.schema.DatabaseSettings;
 import io.adgrid.persister.testing.GridEventFeeder;
+import io.adgrid.persister.testing.StreamingPostgresPair;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
 import com.hazelcast.core.HazelcastInstance;
@@ -42,14 +38,12 @@ import org.junit.jupiter.api.Test;
  */
 class JournalStandbyRetentionIT {
 
-    private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
     private static final String PASSWORD = "retention";
     private static final int PRIMARY_PORT = 47130;
     private static final int STANDBY_PORT = 47131;
     private static final int WINDOW = 17;
 
-    private Path dir;
-    private final List<Path> servers = new ArrayList<>();
+    private StreamingPostgresPair servers;
     private HikariDataSource primary;
     private HazelcastInstance member;
     private JournalKeeper keeper;
@@ -65,47 +59,20 @@ class JournalStandbyRetentionIT {
         if (primary != null) {
             primary.close();
         }
-        for (Path data : servers) {
-            try {
-                asPostgres("pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
-            } catch (IOException e) {
-                // already stopped by the test
-            }
-        }
-        if (dir != null) {
-            run("rm", "-rf", dir.toString());
+        if (servers != null) {
+            servers.close();
         }
     }
 
     @Test
     void aWrittenFileIsKeptUntilTheStandbyReplayedItOrWithoutStandbyForTheHorizon() throws Exception {
-        assumeTrue(Files.isExecutable(BIN.resolve("initdb")) && "root".equals(System.getProperty("user.name")),
-                "needs root and Debian's PostgreSQL 15 binaries");
-        dir = Files.createTempDirectory("adgrid-retention");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path primaryData = dir.resolve("primary");
-        Path standbyData = dir.resolve("standby");
-        Path pw = dir.resolve("pwfile");
-        Files.writeString(pw, PASSWORD + "\n");
-        run("install", "-d", "-o", "postgres", "-g", "postgres", "-m", "700", primaryData.toString());
-        run("install", "-d", "-o", "postgres", "-g", "postgres", "-m", "755", dir.resolve("sock").toString());
-        run("chown", "postgres", pw.toString());
-        asPostgres("initdb", "-D", primaryData.toString(), "-U", "postgres", "--auth-host=scram-sha-256", "--auth-local=trust",
-                "--pwfile=" + pw, "-E", "UTF8");
-        start(primaryData, PRIMARY_PORT);
-        run("install", "-d", "-o", "postgres", "-g", "postgres", "-m", "700", standbyData.toString());
-        asPostgres("pg_basebackup", "-h", dir.resolve("sock").toString(), "-p", Integer.toString(PRIMARY_PORT), "-U", "postgres",
-                "-D", standbyData.toString(), "-R", "-X", "stream");
-        start(standbyData, STANDBY_PORT);
-        DatabaseSettings standby = new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + STANDBY_PORT + "/postgres", "postgres", PASSWORD);
-        primary = Database.pool(new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + PRIMARY_PORT + "/postgres", "postgres", PASSWORD),
-                "retention", 4);
+        assumeTrue(StreamingPostgresPair.available(), "needs root and Debian's PostgreSQL 15 binaries");
+        servers = StreamingPostgresPair.start(PASSWORD, PRIMARY_PORT, STANDBY_PORT);
+        primary = Database.pool(servers.primary(), "retention", 4);
         Database.migrate(primary);
-        Wait.until("the standby streams", Duration.ofSeconds(60),
-                () -> query(primary, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").equals("1"));
 
         MovableClock clock = new MovableClock(Instant.now().plus(Duration.ofDays(2)));
-        MemberJournal journal = new MemberJournal(dir.resolve("journal"), WINDOW);
+        MemberJournal journal = new MemberJournal(servers.dir().resolve("journal"), WINDOW);
         member = GridMember.start(TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 47140), journal);
         keeper = new JournalKeeper(journal, member, primary, clock).withStandbyHorizon(Duration.ofMinutes(30)).start();
         GridEventFeeder feeder = new GridEventFeeder(member);
@@ -113,26 +80,24 @@ class JournalStandbyRetentionIT {
 
         // The standby receives but does not replay: a promotion now would still have the WAL, but
         // replay_lsn is what AdGrid can see, and it stays behind.
-        try (HikariDataSource onStandby = Database.pool(standby, "retention-standby", 1)) {
-            query(onStandby, "SELECT pg_wal_replay_pause()");
-            feeder.apply(impressions(feeder, 100));
-            writeBehind.flushAll();
-            List<Path> written = MemberJournal.files(journal.directory());
-            assertThat(written).as("journal files").isNotEmpty();
-            keeper.sweep();
-            assertThat(MemberJournal.files(journal.directory())).as("written, past their window, but the standby has not "
-                    + "replayed the commit").isEqualTo(written);
+        assertThat(StreamingPostgresPair.query(servers.standby(), "SELECT pg_wal_replay_pause()")).as("replay paused").isNotNull();
+        feeder.apply(impressions(feeder, 100));
+        writeBehind.flushAll();
+        List<Path> written = MemberJournal.files(journal.directory());
+        assertThat(written).as("journal files").isNotEmpty();
+        keeper.sweep();
+        assertThat(MemberJournal.files(journal.directory())).as("written, past their window, but the standby has not "
+                + "replayed the commit").isEqualTo(written);
 
-            query(onStandby, "SELECT pg_wal_replay_resume()");
-            String at = query(primary, "SELECT pg_current_wal_lsn()::text");
-            Wait.until("the standby replayed the flush", Duration.ofSeconds(60), () -> query(primary,
-                    "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn >= '" + at + "'::pg_lsn").equals("1"));
-        }
+        assertThat(StreamingPostgresPair.query(servers.standby(), "SELECT pg_wal_replay_resume()")).as("replay resumed").isNotNull();
+        String at = query(primary, "SELECT pg_current_wal_lsn()::text");
+        Wait.until("the standby replayed the flush", Duration.ofSeconds(60), () -> query(primary,
+                "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn >= '" + at + "'::pg_lsn").equals("1"));
         keeper.sweep();
         assertThat(MemberJournal.files(journal.directory())).as("the standby replayed it").isEmpty();
 
         // No standby listed (stopped, as a disconnected one is): kept for the horizon.
-        asPostgres("pg_ctl", "-D", standbyData.toString(), "-m", "fast", "-w", "stop");
+        servers.stopStandby();
         Wait.until("no standby listed", Duration.ofSeconds(60), () -> query(primary, "SELECT count(*) FROM pg_stat_replication").equals("0"));
         feeder.apply(impressions(feeder, 100));
         writeBehind.flushAll();
@@ -156,39 +121,11 @@ class JournalStandbyRetentionIT {
         return events;
     }
 
-    private void start(Path data, int port) throws Exception {
-        asPostgres("pg_ctl", "-D", data.toString(), "-l", data.resolve("server.log").toString(), "-o",
-                "-p " + port + " -k " + dir.resolve("sock") + " -c listen_addresses=127.0.0.1", "-w", "-t", "120", "start");
-        servers.add(data);
-    }
-
     private static String query(HikariDataSource ds, String sql) {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? String.valueOf(rs.getString(1)) : null;
         } catch (Exception e) {
             return "error: " + e.getMessage();
-        }
-    }
-
-    private static void asPostgres(String tool, String... args) throws Exception {
-        List<String> c = new ArrayList<>(List.of("runuser", "-u", "postgres", "--", BIN.resolve(tool).toString()));
-        c.addAll(List.of(args));
-        run(c.toArray(String[]::new));
-    }
-
-    private static void run(String... command) throws Exception {
-        Path out = Files.createTempFile("retention-cmd", ".log");
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!p.waitFor(180, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", command) + ": no exit in 180 s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + ": exit " + p.exitValue() + "\n" + Files.readString(out));
-            }
-        } finally {
-            Files.deleteIfExists(out);
         }
     }
 
