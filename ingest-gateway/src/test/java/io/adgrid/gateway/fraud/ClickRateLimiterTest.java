@@ -2,41 +2,19 @@ package io.adgrid.gateway.fraud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
+import io.adgrid.grid.testing.MovableClock;
 import org.junit.jupiter.api.Test;
 
 class ClickRateLimiterTest {
 
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 
-    /** A clock a test moves by hand. */
-    private static final class HandClock extends Clock {
-        private Instant now = T0;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    private final HandClock clock = new HandClock();
+    private final MovableClock clock = new MovableClock(T0);
 
     @Test
     void firstClicksUpToTheLimitAreWithinItAndEveryLaterOneIsOver() {
@@ -67,12 +45,12 @@ class ClickRateLimiterTest {
     @Test
     void countsStartAgainWhenTheMinuteTurns() {
         ClickRateLimiter limiter = new ClickRateLimiter(2, clock, 3);
-        clock.now = T0.plusSeconds(58);
+        clock.set(T0.plusSeconds(58));
         limiter.overLimit(7);
         limiter.overLimit(7);
         assertThat(limiter.overLimit(7)).isTrue();
 
-        clock.now = T0.plusSeconds(60);
+        clock.set(T0.plusSeconds(60));
 
         assertThat(limiter.estimate(7)).isZero();
         assertThat(limiter.overLimit(7)).isFalse();

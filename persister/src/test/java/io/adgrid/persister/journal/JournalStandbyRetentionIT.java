@@ -10,13 +10,12 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.testing.MovableClock;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.schema.Database;
@@ -126,34 +125,6 @@ class JournalStandbyRetentionIT {
             return rs.next() ? String.valueOf(rs.getString(1)) : null;
         } catch (Exception e) {
             return "error: " + e.getMessage();
-        }
-    }
-
-    /** The keeper's clock, moved by the test. */
-    private static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }
