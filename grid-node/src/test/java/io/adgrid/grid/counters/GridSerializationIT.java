@@ -15,11 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import io.adgrid.grid.counters.CounterFilter.Dimension;
+import io.adgrid.grid.hazelcast.SerializationRoundTrip;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.internal.serialization.SerializationService;
-import com.hazelcast.spi.impl.SerializationServiceSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,13 +34,13 @@ class GridSerializationIT {
     private static final long ORDER_EXPIRY = BASE_MINUTE + 600;
 
     private static HazelcastInstance member;
-    private static SerializationService serialization;
+    private static SerializationRoundTrip serialization;
 
     @BeforeAll
     static void startMember() {
         member = GridMember.start(new GridSettings("test-serialization-" + UUID.randomUUID(),
                 List.of("127.0.0.1:5710", "127.0.0.1:5711", "127.0.0.1:5712"), 5710, false, 31, 1));
-        serialization = ((SerializationServiceSupport) member).getSerializationService();
+        serialization = new SerializationRoundTrip(member);
     }
 
     @AfterAll
@@ -53,7 +52,7 @@ class GridSerializationIT {
 
     @SuppressWarnings("unchecked")
     private static <T> T roundTrip(T object) {
-        Object copy = serialization.toObject(serialization.toData(object));
+        Object copy = serialization.copy(object);
         assertThat(copy).isNotSameAs(object).isInstanceOf(object.getClass());
         return (T) copy;
     }
