@@ -10,9 +10,17 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 base="${1:-http://localhost:8081}"
-token_file="$(realpath "${2:-var/admin.token}")"
+token_file="${2:-var/admin.token}"
+if [ ! -r "$token_file" ]; then
+  echo "client-check: no admin token file at $token_file (give its path as the second argument)" >&2
+  exit 2
+fi
+token_file="$(realpath "$token_file")"
 target="$here/client/target"
 mkdir -p "$target"
-curl -sf "$base/v3/api-docs" -o "$target/openapi.json"
+if ! curl -sf "$base/v3/api-docs" -o "$target/openapi.json"; then
+  echo "client-check: no OpenAPI description at $base/v3/api-docs (is AdGrid running? ./adgrid run --demo)" >&2
+  exit 2
+fi
 mvn -B -ntp -q -f "$here/client/pom.xml" compile exec:java -Dspec="$target/openapi.json" \
   -Dexec.args="$base $token_file"
