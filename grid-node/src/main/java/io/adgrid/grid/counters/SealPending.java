@@ -20,6 +20,7 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
     private long nowMinute;
     private int windowMinutes;
     private long sealBeforeMinute;
+    private java.util.UUID life;
 
     public SealPending() {
     }
@@ -40,6 +41,13 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
         return new SealPending(Math.floorDiv(ownerNowMillis, 60_000L), window.minutes(), sealBeforeMinute);
     }
 
+    /** A copy that stamps the owner's grid life on the batch it seals (the owner calls it; see {@link SealedBatch#life()}). */
+    public SealPending inLife(java.util.UUID gridLife) {
+        SealPending copy = new SealPending(nowMinute, windowMinutes, sealBeforeMinute);
+        copy.life = gridLife;
+        return copy;
+    }
+
     @Override
     public SealedBatch process(Map.Entry<Long, RouteState> entry) {
         RouteState state = entry.getValue();
@@ -49,7 +57,7 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
         state.expire(nowMinute, windowMinutes);
         SealedBatch batch = state.seal(sealBeforeMinute);
         entry.setValue(state.isEmpty() ? null : state);
-        return batch;
+        return batch == null ? null : batch.inLife(life);
     }
 
     @Override
@@ -67,6 +75,11 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
         out.writeLong(nowMinute);
         out.writeInt(windowMinutes);
         out.writeLong(sealBeforeMinute);
+        out.writeBoolean(life != null);
+        if (life != null) {
+            out.writeLong(life.getMostSignificantBits());
+            out.writeLong(life.getLeastSignificantBits());
+        }
     }
 
     @Override
@@ -74,5 +87,6 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
         nowMinute = in.readLong();
         windowMinutes = in.readInt();
         sealBeforeMinute = in.readLong();
+        life = in.readBoolean() ? new java.util.UUID(in.readLong(), in.readLong()) : null;
     }
 }

@@ -18,6 +18,7 @@ public final class SealedBatch implements IdentifiedDataSerializable {
     private long cutMinute;
     private CounterDeltas deltas;
     private Watermark acknowledged = Watermark.NONE;
+    private UUID life;
 
     public SealedBatch() {
     }
@@ -42,6 +43,21 @@ public final class SealedBatch implements IdentifiedDataSerializable {
      */
     public Watermark acknowledged() {
         return acknowledged;
+    }
+
+    /**
+     * The grid life of the member that sealed the batch, or null without a journal. PostgreSQL
+     * refuses the batches of a life that a newer one ended: that one replays the old life's journals,
+     * so a member cut off from it writing what it still holds would count it twice.
+     */
+    public UUID life() {
+        return life;
+    }
+
+    /** This batch, sealed by a member of {@code gridLife}. */
+    public SealedBatch inLife(UUID gridLife) {
+        this.life = gridLife;
+        return this;
     }
 
     public UUID epoch() {
@@ -85,6 +101,11 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         out.writeLong(acknowledged.lastSeq());
         out.writeLong(acknowledged.cutMinute());
         out.writeLong(acknowledged.fullSeq());
+        out.writeBoolean(life != null);
+        if (life != null) {
+            out.writeLong(life.getMostSignificantBits());
+            out.writeLong(life.getLeastSignificantBits());
+        }
     }
 
     @Override
@@ -95,5 +116,6 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         cutMinute = in.readLong();
         deltas = CounterDeltas.readFrom(in);
         acknowledged = new Watermark(in.readLong(), in.readLong(), in.readLong());
+        life = in.readBoolean() ? new UUID(in.readLong(), in.readLong()) : null;
     }
 }

@@ -14,6 +14,11 @@ public interface SliceJournal {
     /** False until the journal knows which grid life it writes for; operations wait (are retried) until then. */
     boolean ready();
 
+    /** The grid life this member counts in (null before it knows): stamped on the batches it seals, see {@link SealedBatch#life()}. */
+    default java.util.UUID life() {
+        return null;
+    }
+
     /**
      * Why batches that count are refused now, or null when they are taken: closed until this life of
      * the grid has replayed every journal of a dead one. Identities-only batches (the replay itself)

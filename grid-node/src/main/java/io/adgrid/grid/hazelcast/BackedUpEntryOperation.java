@@ -8,6 +8,7 @@ import io.adgrid.grid.counters.CountingRefusedException;
 import io.adgrid.grid.counters.JournalUnavailableException;
 import io.adgrid.grid.counters.OwnerStamped;
 import io.adgrid.grid.counters.ReplayWindow;
+import io.adgrid.grid.counters.SealPending;
 import io.adgrid.grid.counters.SliceJournal;
 import io.adgrid.grid.counters.SliceRecorder;
 import com.hazelcast.internal.serialization.Data;
@@ -54,6 +55,10 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
         SliceJournal journal = journal(this);
         if (journal != null && !journal.ready()) {
             throw new RetryableHazelcastException("the member's journal is not open yet");
+        }
+        if (journal != null && entryProcessor instanceof SealPending seal) {
+            // The owner's life on what it seals: PostgreSQL refuses an ended life's batches (SealedBatch#life).
+            entryProcessor = seal.inLife(journal.life());
         }
         // Enforced here, on the member, whoever sends the batch: a gateway whose gate reading is old,
         // or its re-send of a batch that failed before every member died (issue 17.2).

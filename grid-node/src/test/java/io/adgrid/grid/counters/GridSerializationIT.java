@@ -66,6 +66,19 @@ class GridSerializationIT {
     }
 
     @Test
+    void theOwnersGridLifeTravelsWithTheSealAndTheBatchItSeals() {
+        var banner = emptyEntry(BANNER_KEY);
+        batch(1, BANNER_KEY, impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1)).process(banner);
+        UUID life = UUID.randomUUID();
+
+        SealedBatch sealed = roundTrip(new SealPending(BASE_MINUTE, 17).inLife(life)).process(banner);
+
+        assertThat(sealed.life()).isEqualTo(life);
+        assertThat(roundTrip(sealed).life()).isEqualTo(life);
+        assertThat(roundTrip(new SealPending(BASE_MINUTE, 17)).process(banner).life()).as("no journal, no life").isNull();
+    }
+
+    @Test
     void routeStateWithSealedPendingNoncesAndOrdersBehavesTheSameAfterARoundTrip() {
         GridEvent beacon = impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1);
         GridEvent laterBeacon = click(CAMPAIGN, BANNER, 8, ts(BASE_MINUTE + 1, 1), 2);

@@ -117,6 +117,9 @@ public final class JournalKeeper implements AutoCloseable {
     private volatile String databaseIncarnation;
     private volatile boolean auditDue;
     private final Object repairLock = new Object();
+    /** Called once when this member's grid life is found ended: the member must start again (the app exits). */
+    private volatile Runnable onLifeEnded = () -> { };
+    private volatile boolean lifeEnded;
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
         this(journal, grid, dataSource, clock, 1);
@@ -138,6 +141,16 @@ public final class JournalKeeper implements AutoCloseable {
      */
     public JournalKeeper withStandbyHorizon(Duration horizon) {
         this.standbyHorizon = horizon;
+        return this;
+    }
+
+    /**
+     * What to do once a newer grid life has ended this member's (it was cut off, and the other side
+     * replays its journals): PostgreSQL refuses what it seals, so it can only start again, and once
+     * restarted its journal is replayed into the living grid. The app exits the process.
+     */
+    public JournalKeeper onLifeEnded(Runnable action) {
+        this.onLifeEnded = action;
         return this;
     }
 
@@ -179,6 +192,7 @@ public final class JournalKeeper implements AutoCloseable {
             life = existing == null ? current : UUID.fromString(existing);
             log.info("grid life {} ({}); journal {}", life, existing == null ? "new: no member held data" : "joined",
                     journal.directory());
+            endOtherLives(life);
             // Registered before its first record, not now: a process that fails before it journals
             // anything leaves nothing for a later life to wait for (issue 27).
             journal.open(life, database, () -> register(journal.id(), life));
@@ -187,7 +201,7 @@ public final class JournalKeeper implements AutoCloseable {
             // Another member's keeper that found nothing awaited opens this member too, at once
             // rather than at this keeper's next reading of PostgreSQL.
             gateListener = protocol.addEntryListener((com.hazelcast.map.listener.EntryUpdatedListener<String, String>) e -> {
-                if ("".equals(e.getValue())) {
+                if ("".equals(e.getValue()) && !lifeEnded) {
                     journal.openCounting();
                 }
             }, RecoveryGate.AWAITING, true);
@@ -205,6 +219,50 @@ public final class JournalKeeper implements AutoCloseable {
         });
         scheduler.scheduleWithFixedDelay(this::publishGateQuietly, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::sweepQuietly, 60, 60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Records {@code life} in PostgreSQL and ends every other one there, before anything of theirs
+     * is replayed: a member of an older life cut off from the grid may still hold counts this life
+     * replays from its journals, and PostgreSQL refuses that member's batches from now on
+     * ({@code CounterWriter}, {@code EndedLifeException}). Refuses to join a life already ended.
+     */
+    private void endOtherLives(UUID life) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO grid_life (id) VALUES (?) ON CONFLICT DO NOTHING")) {
+                    ps.setObject(1, life);
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("SELECT ended_by, ended_at FROM grid_life WHERE id = ? AND ended_at IS NOT NULL")) {
+                    ps.setObject(1, life);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            throw new IllegalStateException("grid life " + life + " was ended by grid life " + rs.getString(1) + " at "
+                                    + rs.getString(2) + ": this member belongs to a grid cut off from the living one; restart it "
+                                    + "where it reaches the living grid");
+                        }
+                    }
+                }
+                int ended;
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE grid_life SET ended_at = now(), ended_by = ? WHERE ended_at IS NULL AND id <> ?")) {
+                    ps.setObject(1, life);
+                    ps.setObject(2, life);
+                    ended = ps.executeUpdate();
+                }
+                c.commit();
+                if (ended > 0) {
+                    log.info("ended {} earlier grid life(s) in PostgreSQL: a member still in one writes nothing more", ended);
+                }
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record grid life " + life + " in PostgreSQL: " + e.getMessage(), e);
+        }
     }
 
     private long dataMembersSeen() {
@@ -527,6 +585,9 @@ public final class JournalKeeper implements AutoCloseable {
      * and says which, every 30 s while they are.
      */
     public void publishGate() {
+        if (lifeEnded || endedLife()) {
+            return;
+        }
         List<String> awaiting = new ArrayList<>();
         String here = hostName();
         try (Connection c = dataSource.getConnection();
@@ -568,6 +629,34 @@ public final class JournalKeeper implements AutoCloseable {
             log.info("every journal of earlier grid lives is replayed: gateways count again");
         }
         lastAwaiting = value;
+    }
+
+    /**
+     * Whether a newer life has ended this member's. If so, once: this member stops taking counting
+     * batches and stops publishing the gate (its view of which journals are dead is the old life's
+     * and would close the living grid's gate), and {@link #onLifeEnded} runs.
+     */
+    private boolean endedLife() {
+        String endedBy;
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT ended_by FROM grid_life WHERE id = ? AND ended_at IS NOT NULL")) {
+            ps.setObject(1, life);
+            try (ResultSet rs = ps.executeQuery()) {
+                endedBy = rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read grid_life: " + e.getMessage(), e);
+        }
+        if (endedBy == null) {
+            return false;
+        }
+        lifeEnded = true;
+        journal.refuseCounting("this member's grid life " + life + " was ended by " + endedBy + ": it must be started again");
+        log.error("this member's grid life {} was ended by grid life {}: this member was cut off from the grid while the other side "
+                + "went on without it, and replays its journals. It writes and counts nothing more; started again, its journal "
+                + "{} is replayed into the living grid", life, endedBy, journal.directory());
+        onLifeEnded.run();
+        return true;
     }
 
     private void publishGateQuietly() {

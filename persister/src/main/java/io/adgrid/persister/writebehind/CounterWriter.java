@@ -106,6 +106,7 @@ public final class CounterWriter {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                refuseEndedLives(c, batches);
                 refuseOverLostWrites(c, batches);
                 Set<UUID> advanced = advanceWatermarks(c, batches);
                 List<CounterDeltas> fresh = new ArrayList<>();
@@ -126,6 +127,34 @@ public final class CounterWriter {
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            }
+        }
+    }
+
+    /**
+     * Throws {@link EndedLifeException} when a batch was sealed in a grid life that a newer one ended
+     * (fault runner, seed 3). The row is read FOR SHARE: a new life ends the old ones with an UPDATE
+     * before it replays their journals, so this transaction either commits first (and the replay
+     * finds its watermarks) or sees the end and writes nothing. A life PostgreSQL does not know (no
+     * journal, or a standby promoted before the row reached it) is not refused.
+     */
+    private static void refuseEndedLives(Connection c, Collection<SealedBatch> batches) throws SQLException {
+        Set<UUID> lives = new HashSet<>();
+        for (SealedBatch b : batches) {
+            if (b.life() != null) {
+                lives.add(b.life());
+            }
+        }
+        if (lives.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT id, ended_by, ended_at FROM grid_life WHERE id = ANY(?) AND ended_at IS NOT NULL FOR SHARE")) {
+            ps.setArray(1, c.createArrayOf("uuid", lives.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    throw new EndedLifeException(rs.getString(1), rs.getString(2), rs.getString(3));
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ package io.adgrid.persister.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
@@ -233,6 +235,40 @@ class JournalKeeperIT {
         assertThat(gate(members.get(0))).isEmpty();
         new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
         assertThat(db.counterRows().asMap()).isEqualTo(feeder.expected().asMap());
+    }
+
+    /**
+     * Fault runner, seed 3 (issue 18): a member cut off from the grid (paused past the heartbeat,
+     * then alone) keeps its grid life and the counts it owns, unwritten. The other side names a new
+     * life and replays the old life's journals into PostgreSQL. A write the old member makes after
+     * that added every count a second time: the new life's replay had no way to stop it. A new life
+     * ends the old ones in PostgreSQL before it replays them, and PostgreSQL refuses an ended life's
+     * batches.
+     */
+    @Test
+    void aMemberOfAnEndedLifeWritesNothingOnceANewLifeReplayedItsJournals() throws InterruptedException {
+        GridEventFeeder feeder = feederOnTwoMembers();
+        List<GridEvent> events = someEvents(feeder, 200);
+        feeder.apply(events);
+        UUID oldLife = keepers.get(0).life();
+        HazelcastInstance cutOff = members.get(0);
+        java.util.concurrent.CountDownLatch toldToRestart = new java.util.concurrent.CountDownLatch(1);
+        keepers.get(0).onLifeEnded(toldToRestart::countDown);
+
+        // host-b dies; it comes back in another grid (it cannot reach host-a), with no life in it.
+        keepers.remove(1).close();
+        members.remove(1).getLifecycleService().terminate();
+        settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestGrid.freePortBase());
+        JournalKeeper newLife = member("host-b", Clock.systemUTC());
+        assertThat(newLife.life()).as("a grid with no life names one").isNotEqualTo(oldLife);
+        assertThat(newLife.recoveries()).as("host-b's journal of the old life, replayed").hasSize(1);
+        assertThat(db.counterRows().asMap()).as("every event once, from host-b's journal").isEqualTo(feeder.expected().asMap());
+
+        WriteBehind oldWriter = new WriteBehind(cutOff, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW);
+        Throwable refused = catchThrowable(oldWriter::flushAll);
+        assertThat(db.counterRows().asMap()).as("still every event once").isEqualTo(feeder.expected().asMap());
+        assertThat(refused).as("the old life's write, refused").hasMessageContaining(oldLife.toString());
+        assertThat(toldToRestart.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("host-a's keeper finds its life ended").isTrue();
     }
 
     @Test
