@@ -103,6 +103,7 @@ public final class FaultRunner {
         }
         Schedule schedule = Schedule.draw(o.seed(), o.minutes(), o.members(), o.nemeses());
         out.println(schedule);
+        Tools.ensureFor(schedule, out);
         Path historyFile = o.work().resolve("history.jsonl");
         Files.createDirectories(o.work());
         long started = System.nanoTime();
@@ -183,15 +184,50 @@ public final class FaultRunner {
                 return null;
             }));
         }
-        long end = TimeUnit.SECONDS.toNanos(schedule.minutes() * 60L);
-        long left = end - (System.nanoTime() - t0);
-        if (left > 0) {
-            TimeUnit.NANOSECONDS.sleep(left);
-        }
-        for (Future<?> f : steps) {
-            f.get(10, TimeUnit.MINUTES);
+        java.util.concurrent.ScheduledExecutorService supervisor = Executors.newSingleThreadScheduledExecutor();
+        supervisor.scheduleWithFixedDelay(() -> supervise(cluster, locks, history, out), 3, 3, TimeUnit.SECONDS);
+        try {
+            long end = TimeUnit.SECONDS.toNanos(schedule.minutes() * 60L);
+            long left = end - (System.nanoTime() - t0);
+            if (left > 0) {
+                TimeUnit.NANOSECONDS.sleep(left);
+            }
+            for (Future<?> f : steps) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+        } finally {
+            supervisor.shutdownNow();
+            supervisor.awaitTermination(1, TimeUnit.MINUTES);
         }
         threads.shutdown();
+    }
+
+    /**
+     * Starts again a member or gateway that exited on its own, outside any step (a start that met
+     * PostgreSQL stopped, a member whose grid life was ended), as Kubernetes or systemd would. A
+     * process a step holds (killed, restarting, under faketime) is the step's to start.
+     */
+    private static void supervise(Cluster cluster, Map<String, ReentrantLock> locks, History history, java.io.PrintStream out) {
+        Map<String, Proc> slots = new java.util.LinkedHashMap<>(cluster.members);
+        slots.putAll(cluster.gateways);
+        slots.forEach((name, p) -> {
+            ReentrantLock lock = locks.get(name);
+            if (p.alive() || !lock.tryLock()) {
+                return;
+            }
+            try {
+                if (!p.alive()) {
+                    String note = name + " exited on its own (" + p.exitStatus() + "); started again, as a supervisor would";
+                    out.println("faults: " + note);
+                    history.note("supervisor", note);
+                    p.start();
+                }
+            } catch (Exception e) {
+                out.println("faults: supervisor could not start " + name + ": " + e);
+            } finally {
+                lock.unlock();
+            }
+        });
     }
 
     /** Every fault healed: processes resumed, PostgreSQL up, disks freed, extras gone, every slot running normally. */

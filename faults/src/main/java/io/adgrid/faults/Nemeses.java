@@ -115,12 +115,16 @@ final class Nemeses {
         p.start(launcher, env);
     }
 
-    /** Waits until restarted members have joined and restarted gateways answer; a slow return is noted, not fatal. */
+    /**
+     * Waits until restarted members have joined and restarted gateways answer; a slow return is noted,
+     * not fatal. A process that exits meanwhile (a member whose start met PostgreSQL stopped, say) is
+     * not waited for: the heal starts it again, as a supervisor would.
+     */
     private static void awaitBack(Cluster cluster, List<Proc> targets, java.io.PrintStream out) throws InterruptedException {
         try {
             Cluster.await(targets.stream().map(p -> p.name).toList() + " back", BACK, () -> targets.stream().allMatch(p -> {
                 if (!p.alive()) {
-                    return false;
+                    return true;
                 }
                 if (cluster.members.containsValue(p)) {
                     return p.dataMembersSeen() > 0;
@@ -129,6 +133,11 @@ final class Nemeses {
             }));
         } catch (IllegalStateException e) {
             out.println("faults: " + e.getMessage());
+        }
+        for (Proc p : targets) {
+            if (!p.alive()) {
+                out.println("faults: " + p.name + " exited while starting (its log says why); the heal starts it again");
+            }
         }
     }
 

@@ -51,6 +51,12 @@ final class Proc {
         return p != null && p.isAlive();
     }
 
+    /** How the process ended ("exit status N"), or "never started". */
+    String exitStatus() {
+        Process p = process;
+        return p == null ? "never started" : p.isAlive() ? "running" : "exit status " + p.exitValue();
+    }
+
     long pid() {
         return process.pid();
     }

@@ -1,0 +1,40 @@
+package io.adgrid.faults;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The Debian tools a schedule's nemeses run, checked before the cluster starts. A step whose tool is
+ * missing would fail midway and leave a run that played another schedule than its seed names (a
+ * CLOCK_SKEW without faketime restarts nobody). As root with apt-get, the tool is installed, as the
+ * tests do; otherwise the run stops before it begins and says what to install.
+ */
+final class Tools {
+
+    private Tools() {
+    }
+
+    static void ensureFor(Schedule schedule, java.io.PrintStream out) throws IOException, InterruptedException {
+        boolean skews = schedule.steps().stream().anyMatch(s -> s.nemesis() == Schedule.Nemesis.CLOCK_SKEW);
+        if (skews) {
+            ensure("faketime", Path.of("/usr/bin/faketime"), out);
+        }
+    }
+
+    private static void ensure(String debianPackage, Path executable, java.io.PrintStream out) throws IOException, InterruptedException {
+        if (Files.isExecutable(executable)) {
+            return;
+        }
+        if ("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
+            out.println("faults: installing " + debianPackage + " (apt-get), which this schedule's nemeses run");
+            int exit = new ProcessBuilder("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " + debianPackage)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start().waitFor();
+            if (exit == 0 && Files.isExecutable(executable)) {
+                return;
+            }
+        }
+        throw new IllegalStateException("this schedule needs " + executable + ": install Debian's " + debianPackage
+                + " (apt-get install " + debianPackage + "), or leave its nemesis out with --nemeses");
+    }
+}
