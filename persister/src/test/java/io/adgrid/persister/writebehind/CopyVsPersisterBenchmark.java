@@ -19,6 +19,7 @@ import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.grid.counters.Watermark;
 import io.adgrid.persister.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +36,10 @@ import org.postgresql.PGConnection;
  * table (inserts), then again as the next batches (updates of the same rows); COPY loads them into an
  * empty table. Best of {@code -Dbench.rounds} (3) each; sizes {@code -Dbench.sizes} (1000,10000,100000).
  * It fails if a path wrote a wrong total, so a fast but wrong path cannot look good.
+ * <p>The updates run twice per round, once as the grid sends batches after a restart-free life
+ * (each batch names the watermark PostgreSQL acknowledged before it, so {@link CounterWriter} reads
+ * the watermarks first to refuse writing over lost commits: issue 17.6) and once without that
+ * check; the two alternate in order from round to round, and the table gives their ratio.
  */
 class CopyVsPersisterBenchmark {
 
@@ -60,11 +65,12 @@ class CopyVsPersisterBenchmark {
         int rounds = Integer.getInteger("bench.rounds", 3);
         CounterWriter writer = new CounterWriter(db.dataSource());
         StringBuilder table = new StringBuilder()
-                .append("| rows | persister insert rows/s | persister update rows/s | COPY rows/s | insert / COPY | update / COPY |\n")
-                .append("|---|---|---|---|---|---|\n");
+                .append("| rows | persister insert rows/s | persister update rows/s | update with the lost-writes check rows/s | COPY rows/s | insert / COPY | update / COPY | checked / unchecked update |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
         for (int n : sizes) {
             double insert = 0;
             double update = 0;
+            double checked = 0;
             double copy = 0;
             for (int r = 0; r < rounds; r++) {
                 db.truncateCounters();
@@ -73,11 +79,20 @@ class CopyVsPersisterBenchmark {
                 CounterWriter.Result written = writer.write(first);
                 insert = Math.max(insert, n / seconds(t0));
                 assertThat(written.rows()).isEqualTo(n);
-                List<SealedBatch> second = batches(n, first, 2);
-                t0 = System.nanoTime();
-                writer.write(second);
-                update = Math.max(update, n / seconds(t0));
-                assertThat(db.counterTotals().impressions).isEqualTo(2L * 7 * n);
+                boolean checkFirst = r % 2 == 1;
+                for (long seq = 2; seq <= 3; seq++) {
+                    boolean check = (seq == 2) == checkFirst;
+                    List<SealedBatch> next = batches(n, first, seq, check ? new Watermark(seq - 1, Long.MAX_VALUE, seq - 1) : Watermark.NONE);
+                    t0 = System.nanoTime();
+                    writer.write(next);
+                    double rate = n / seconds(t0);
+                    if (check) {
+                        checked = Math.max(checked, rate);
+                    } else {
+                        update = Math.max(update, rate);
+                    }
+                }
+                assertThat(db.counterTotals().impressions).isEqualTo(3L * 7 * n);
 
                 db.truncateCounters();
                 String rows = copyRows(n);
@@ -87,7 +102,8 @@ class CopyVsPersisterBenchmark {
                 assertThat(copied).isEqualTo(n);
                 assertThat(db.counterTotals().impressions).isEqualTo(7L * n);
             }
-            table.append(String.format("| %,d | %,.0f | %,.0f | %,.0f | %.2f | %.2f |%n", n, insert, update, copy, insert / copy, update / copy));
+            table.append(String.format("| %,d | %,.0f | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %.2f |%n",
+                    n, insert, update, checked, copy, insert / copy, update / copy, checked / update));
         }
         String report = "P5 persister write path vs raw COPY into counter_minute (best of " + rounds + " rounds each)\n" + table;
         System.out.println("\n" + report);
@@ -98,6 +114,11 @@ class CopyVsPersisterBenchmark {
 
     /** The first n keys of the demo layout, one sealed batch per banner; {@code previous} gives the epochs to continue. */
     private List<SealedBatch> batches(int n, List<SealedBatch> previous, long seq) {
+        return batches(n, previous, seq, Watermark.NONE);
+    }
+
+    /** @param acknowledged what each epoch's batch says PostgreSQL held before it ({@link Watermark#NONE}: no check) */
+    private List<SealedBatch> batches(int n, List<SealedBatch> previous, long seq, Watermark acknowledged) {
         Map<Long, CounterDeltas> byBanner = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             long b = 1 + i % 1000;
@@ -116,7 +137,7 @@ class CopyVsPersisterBenchmark {
                 hi = previous.get(k).epoch().getMostSignificantBits();
                 lo = previous.get(k).epoch().getLeastSignificantBits();
             }
-            out.add(new SealedBatch(hi, lo, seq, Long.MAX_VALUE, d));
+            out.add(new SealedBatch(hi, lo, seq, Long.MAX_VALUE, d, acknowledged));
             k++;
         }
         return out;
