@@ -211,7 +211,7 @@ class DashboardBrowserIT {
         assertThat(csvUrl).contains("campaign=3").contains("format=csv").contains("granularity=minute");
         HttpResponse<String> csv = get(csvUrl);
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
-        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks\n");
+        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n");
         assertThat(csv.body().lines().skip(1).mapToLong(l -> Long.parseLong(l.split(",")[1])).sum()).isEqualTo(40);
         assertThat(consoleErrors()).as("browser console errors").isEmpty();
         fullPageScreenshot("report.png");

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.reporting.admin.AdminAuthorization;
@@ -71,6 +72,11 @@ class CatalogAdminControllerIT {
         CatalogAdmin catalogAdmin() {
             return new CatalogAdmin(db.dataSource());
         }
+
+        @Bean
+        CampaignPrices campaignPrices() {
+            return new CampaignPrices(db.dataSource());
+        }
     }
 
     @BeforeAll
@@ -96,7 +102,7 @@ class CatalogAdminControllerIT {
 
     @BeforeEach
     void emptyCatalog() {
-        db.sql("TRUNCATE campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.sql("TRUNCATE campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
     }
 
     @AfterEach
