@@ -117,7 +117,7 @@ public class CatalogAdminController {
     public record PriceInfo(@Schema(allowableValues = {"CPM", "CPC", "CPA"}) String model,
                             @Schema(description = "micros (10^-6) of the campaign's currency: per 1,000 impressions (CPM), "
                                     + "per clean click (CPC) or per conversion (CPA)", example = "2500000") @JsonProperty("price_micros") long priceMicros,
-                            @Schema(description = "the same price as an exact decimal string", example = "2.50") String price,
+                            @Schema(description = "the same price as an exact decimal string, e.g. \"2.50\"") String price,
                             @Schema(description = "UTC date from whose midnight the price is in force", example = "2026-12-07") String from) {
         static PriceInfo of(PriceBook.Period p) {
             return new PriceInfo(p.price().model().name(), p.price().micros(), Micros.decimal(p.price().micros()),

@@ -35,8 +35,8 @@ public record StatsRow(@Schema(description = "start of the bucket in tz, ISO-860
                                requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("suspect_clicks") long suspectClicks,
                        @Schema(description = "what the row's counts cost the advertisers at their campaigns' prices (CPM: impressions, CPC: "
                                + "clean clicks, CPA: conversions), each counter at the price in force at its time; exact decimal of the "
-                               + "currency as a string, at least two decimals, never rounded; \"0.00\" without a price",
-                               pattern = "^[0-9]+\\.[0-9]{2,6}$", example = "37.75", requiredMode = Schema.RequiredMode.REQUIRED) String spend) {
+                               + "currency as a string, at least two decimals, never rounded, e.g. \"37.75\"; \"0.00\" without a price",
+                               pattern = "^[0-9]+\\.[0-9]{2,6}$", requiredMode = Schema.RequiredMode.REQUIRED) String spend) {
 
     public static StatsRow of(String bucket, Long id, Tally t) {
         Counts c = t.counts();
