@@ -207,6 +207,7 @@ class DashboardBrowserIT {
         await("campaign 3's impressions", () -> text("t-impressions").equals("40"));
         assertThat(text("t-clicks")).isEqualTo("6");
         assertThat(text("t-ctr")).isEqualTo("15.00 %");
+        assertThat(text("t-spend")).as("one sale at the demo's CPA 5.00 for campaign 3").isEqualTo("5.00");
         String csvUrl = browser.findElement(By.id("csv")).getDomProperty("href");
         assertThat(csvUrl).contains("campaign=3").contains("format=csv").contains("granularity=minute");
         HttpResponse<String> csv = get(csvUrl);

@@ -15,10 +15,10 @@ import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.rollup.RollupBoundaries;
+import io.adgrid.persister.writebehind.Watermarks;
 import io.adgrid.pricing.Price;
 import io.adgrid.pricing.PriceBook;
 import io.adgrid.pricing.PricingModel;
-import io.adgrid.persister.writebehind.Watermarks;
 
 /** Reads counter totals and write-behind watermarks from PostgreSQL, both from one snapshot. */
 public final class StatsRepository {
