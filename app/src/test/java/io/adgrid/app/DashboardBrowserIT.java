@@ -207,11 +207,12 @@ class DashboardBrowserIT {
         await("campaign 3's impressions", () -> text("t-impressions").equals("40"));
         assertThat(text("t-clicks")).isEqualTo("6");
         assertThat(text("t-ctr")).isEqualTo("15.00 %");
+        assertThat(text("t-spend")).as("one sale at the demo's CPA 5.00 for campaign 3").isEqualTo("5.00");
         String csvUrl = browser.findElement(By.id("csv")).getDomProperty("href");
         assertThat(csvUrl).contains("campaign=3").contains("format=csv").contains("granularity=minute");
         HttpResponse<String> csv = get(csvUrl);
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
-        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks\n");
+        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n");
         assertThat(csv.body().lines().skip(1).mapToLong(l -> Long.parseLong(l.split(",")[1])).sum()).isEqualTo(40);
         assertThat(consoleErrors()).as("browser console errors").isEmpty();
         fullPageScreenshot("report.png");

@@ -235,7 +235,7 @@ class EndToEndIT {
     void reportingAnswersCsvTopListsAndDocuments() throws Exception {
         HttpResponse<String> csv = get(reporting + "/api/v1/stats?campaign=1&format=csv&from=" + from() + "&to=" + to());
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
-        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks\n");
+        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n");
         assertThat(csv.body().lines()).hasSize(2);
 
         JsonNode top = JSON.readTree(get(reporting + "/api/v1/top?dimension=campaign&metric=impressions&limit=3&from=" + from() + "&to=" + to()).body());

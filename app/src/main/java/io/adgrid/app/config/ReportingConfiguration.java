@@ -1,5 +1,6 @@
 package io.adgrid.app.config;
 
+import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.reporting.admin.AdminAuthorization;
 import io.adgrid.reporting.admin.AdminController;
@@ -30,6 +31,11 @@ public class ReportingConfiguration {
     @Bean
     CatalogAdmin catalogAdmin(HikariDataSource dataSource) {
         return new CatalogAdmin(dataSource);
+    }
+
+    @Bean
+    CampaignPrices campaignPrices(HikariDataSource dataSource) {
+        return new CampaignPrices(dataSource);
     }
 
     @Bean

@@ -6,11 +6,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
+import io.adgrid.pricing.Price;
+import io.adgrid.pricing.PricingModel;
 
 /**
  * The demo catalog of CONTRACT section 3: campaigns 1..10 (secret {@code demo-secret-c}, key id 0),
  * banners 1..1000 (banner b in campaign ((b-1) % 10) + 1, landing https://example.com/landing/b),
- * publishers 1..100. Seeded only into an empty catalog, so running it twice changes nothing.
+ * publishers 1..100, and a price for each campaign from the beginning (issue 21, {@link #priceOf}).
+ * Seeded only into an empty catalog, so running it twice changes nothing.
  */
 public final class DemoCatalog {
 
@@ -27,6 +30,18 @@ public final class DemoCatalog {
 
     public static String secretOf(long campaign) {
         return "demo-secret-" + campaign;
+    }
+
+    /**
+     * Campaign c's demo price: CPM 2.50 (c = 1, 4, 7, 10), CPC 0.40 (c = 2, 5, 8), CPA 5.00 (c = 3, 6, 9),
+     * so every model has demo traffic to bill.
+     */
+    public static Price priceOf(long campaign) {
+        return switch ((int) (campaign % 3)) {
+            case 1 -> new Price(PricingModel.CPM, 2_500_000);
+            case 2 -> new Price(PricingModel.CPC, 400_000);
+            default -> new Price(PricingModel.CPA, 5_000_000);
+        };
     }
 
     /** @return true when it seeded, false when the catalog already had campaigns */
@@ -56,6 +71,16 @@ public final class DemoCatalog {
                 for (long id = 1; id <= CAMPAIGNS; id++) {
                     ps.setLong(1, id);
                     ps.setString(2, secretOf(id));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO campaign_price (campaign_id, effective_from, model, price_micros) VALUES (?, '1970-01-01T00:00:00Z', ?, ?)")) {
+                for (long id = 1; id <= CAMPAIGNS; id++) {
+                    ps.setLong(1, id);
+                    ps.setString(2, priceOf(id).model().name());
+                    ps.setLong(3, priceOf(id).micros());
                     ps.addBatch();
                 }
                 ps.executeBatch();

@@ -7,13 +7,20 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import jakarta.servlet.http.HttpServletRequest;
+import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
+import io.adgrid.pricing.Micros;
+import io.adgrid.pricing.Price;
+import io.adgrid.pricing.PriceBook;
+import io.adgrid.pricing.PricingModel;
 import io.adgrid.persister.catalog.CatalogAdmin.Secret;
 import io.adgrid.reporting.web.ApiErrors;
 import io.adgrid.reporting.web.RequestRefusedException;
@@ -43,8 +50,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The catalog's admin API, behind the admin bearer token: campaigns, banners, publishers and the
- * campaigns' signing keys. The token is checked by {@code AdminAuthorization} before this controller
+ * The catalog's admin API, behind the admin bearer token: campaigns (with their prices), banners,
+ * publishers and the campaigns' signing keys. The token is checked by {@code AdminAuthorization} before this controller
  * reads anything (path ids, body), so a request without it learns nothing and costs nothing. Bodies are read here, bounded, and parsed
  * strictly; JSON errors are reported by position only (refusals are answered by {@link ApiErrors}), so a secret in a malformed body is never
  * echoed. Responses never carry a secret: a campaign lists its keys' ids and dates.
@@ -62,9 +69,11 @@ public class CatalogAdminController {
             .build();
 
     private final CatalogAdmin catalog;
+    private final CampaignPrices prices;
 
-    public CatalogAdminController(CatalogAdmin catalog) {
+    public CatalogAdminController(CatalogAdmin catalog, CampaignPrices prices) {
         this.catalog = catalog;
+        this.prices = prices;
     }
 
     // ---- the JSON the API speaks ----------------------------------------------------------------
@@ -104,12 +113,39 @@ public class CatalogAdminController {
         }
     }
 
-    public record CampaignInfo(long id, String name, String currency, @JsonProperty("created_at") String createdAt,
-                               @JsonProperty("updated_at") String updatedAt, List<KeyInfo> keys) {
-        static CampaignInfo of(CatalogAdmin.CampaignView c) {
-            return new CampaignInfo(c.id(), c.name(), c.currency(), c.createdAt().toString(), c.updatedAt().toString(),
-                    c.keys().stream().map(KeyInfo::of).toList());
+    @Schema(description = "A price of a campaign, in force from the UTC midnight of from until the campaign's next price")
+    public record PriceInfo(@Schema(allowableValues = {"CPM", "CPC", "CPA"}) String model,
+                            @Schema(description = "micros (10^-6) of the campaign's currency: per 1,000 impressions (CPM), "
+                                    + "per clean click (CPC) or per conversion (CPA)", example = "2500000") @JsonProperty("price_micros") long priceMicros,
+                            @Schema(description = "the same price as an exact decimal string, e.g. \"2.50\"") String price,
+                            @Schema(description = "UTC date from whose midnight the price is in force", example = "2026-12-07") String from) {
+        static PriceInfo of(PriceBook.Period p) {
+            return new PriceInfo(p.price().model().name(), p.price().micros(), Micros.decimal(p.price().micros()),
+                    p.from().atOffset(ZoneOffset.UTC).toLocalDate().toString());
         }
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record CampaignInfo(long id, String name, String currency, @JsonProperty("created_at") String createdAt,
+                               @JsonProperty("updated_at") String updatedAt, List<KeyInfo> keys,
+                               @Schema(description = "the price in force now; null: none (the campaign's spend is 0)", nullable = true) PriceInfo pricing,
+                               @Schema(description = "every price of the campaign, oldest first (past, current and scheduled)") List<PriceInfo> prices) {
+        static CampaignInfo of(CatalogAdmin.CampaignView c, List<PriceBook.Period> schedule) {
+            PriceBook.Period now = CampaignPrices.inForce(schedule, Instant.now());
+            return new CampaignInfo(c.id(), c.name(), c.currency(), c.createdAt().toString(), c.updatedAt().toString(),
+                    c.keys().stream().map(KeyInfo::of).toList(), now == null ? null : PriceInfo.of(now),
+                    schedule.stream().map(PriceInfo::of).toList());
+        }
+    }
+
+    @Schema(description = "A campaign's price from a UTC date")
+    public record PricingBody(@Schema(allowableValues = {"CPM", "CPC", "CPA"}, requiredMode = Schema.RequiredMode.REQUIRED) String model,
+                              @Schema(description = "micros of the campaign's currency, 0 to 10^15; a CPM price is a multiple of 1000 "
+                                      + "(at most 3 decimals per thousand impressions)", example = "2500000", format = "int64",
+                                      requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("price_micros") Long priceMicros,
+                              @Schema(description = "UTC date (YYYY-MM-DD) from whose midnight the price is in force; default: "
+                                      + "the campaign's first price covers all its history, a later one starts tomorrow (UTC)",
+                                      example = "2026-12-07") String from) {
     }
 
     public record BannerInfo(long id, long campaign, String landingUrl, @JsonProperty("created_at") String createdAt,
@@ -153,7 +189,7 @@ public class CatalogAdminController {
             String secret = body.string("secret");
             CatalogAdmin.Saved<CatalogAdmin.CampaignView> saved =
                     catalog.putCampaign(campaign, body.string("name"), body.string("currency"), secret == null ? null : new Secret(secret));
-            return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value()));
+            return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value(), prices.schedule(campaign)));
         });
     }
 
@@ -164,9 +200,55 @@ public class CatalogAdminController {
     public ResponseEntity<?> getCampaign(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
         return answer(() -> {
             long campaign = id(id, "campaign");
-            return catalog.campaign(campaign).<ResponseEntity<?>>map(c -> ResponseEntity.ok(CampaignInfo.of(c)))
+            return catalog.campaign(campaign).<ResponseEntity<?>>map(c -> ResponseEntity.ok(CampaignInfo.of(c, prices.schedule(campaign))))
                     .orElseGet(() -> notFound("no campaign " + campaign));
         });
+    }
+
+    @Operation(summary = "Set a campaign's price (200) from a UTC date: CPM, CPC or CPA, in micros of its currency; reports bill each "
+            + "counter at the price in force at its time. Setting a price for a date that has one replaces it",
+            security = @SecurityRequirement(name = "admin"),
+            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = PricingBody.class))),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the campaign with its prices",
+                            content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
+                    @ApiResponse(responseCode = "400", description = "bad JSON, an unknown field, price_micros not an integer"),
+                    @ApiResponse(responseCode = "401", description = "no or wrong admin token"),
+                    @ApiResponse(responseCode = "404", description = "no such campaign"),
+                    @ApiResponse(responseCode = "422", description = "an unknown model, a negative or too large price, a CPM price "
+                            + "not a multiple of 1000, a bad date")})
+    @PutMapping("/campaigns/{id}/pricing")
+    public ResponseEntity<?> putPricing(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                        HttpServletRequest request) {
+        return answer(() -> {
+            long campaign = id(id, "campaign");
+            Body body = body(request, Set.of("model", "price_micros", "from"));
+            PricingModel model = model(body.string("model"));
+            long micros = body.priceMicros("price_micros");
+            String from = body.string("from");
+            LocalDate day = null;
+            if (from != null) {
+                try {
+                    day = LocalDate.parse(from);
+                } catch (DateTimeParseException e) {
+                    return ApiErrors.error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "from must be a UTC date, e.g. 2026-12-07");
+                }
+            }
+            List<PriceBook.Period> schedule = prices.set(campaign, model, micros, day);
+            return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), schedule));
+        });
+    }
+
+    private static PricingModel model(String text) {
+        if (text == null) {
+            throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "model is required: CPM, CPC or CPA");
+        }
+        for (PricingModel m : PricingModel.values()) {
+            if (m.name().equals(text)) {
+                return m;
+            }
+        }
+        throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "model must be CPM, CPC or CPA");
     }
 
     @Operation(summary = "Add a signing key to a campaign (201): beacons signed with kid=<kid> are accepted from the gateways' next refresh",
@@ -354,6 +436,22 @@ public class CatalogAdminController {
                 throw new RequestRefusedException(field + " must be a string");
             }
             return v.textValue();
+        }
+
+        /** A whole number of micros: 422 when it is out of range (however large), 400 when it is not an integer. */
+        long priceMicros(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", field + " is required");
+            }
+            if (!v.isIntegralNumber()) {
+                throw new RequestRefusedException(field + " must be an integer (micros of the currency)");
+            }
+            if (!v.canConvertToLong() || v.longValue() > Price.MAX_MICROS) {
+                throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid",
+                        field + " must be at most " + Price.MAX_MICROS + " (1,000,000,000 of the currency)");
+            }
+            return v.longValue(); // a negative one is refused by the price's own rules (422)
         }
 
         long id(String field) {

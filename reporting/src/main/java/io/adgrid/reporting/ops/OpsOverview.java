@@ -29,6 +29,7 @@ import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.reporting.stats.Dimension;
 import io.adgrid.reporting.stats.StatsRow;
+import io.adgrid.reporting.stats.Tally;
 import io.adgrid.reporting.stats.StatsService;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
@@ -479,17 +480,18 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         }
         Instant to = clock.instant().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
         Instant from = to.minus(settings.topWindow());
-        Map<Dimension, Map<Long, Counts>> totals = stats.liveTotalsById(List.of(Dimension.CAMPAIGN, Dimension.BANNER), from, to);
+        Map<Dimension, Map<Long, Tally>> totals = stats.liveTotalsById(List.of(Dimension.CAMPAIGN, Dimension.BANNER), from, to);
         return new TopLists(from.toString(), to.toString(), top(totals.get(Dimension.CAMPAIGN)), top(totals.get(Dimension.BANNER)),
                 null, clock.millis());
     }
 
-    private List<StatsRow> top(Map<Long, Counts> byId) {
-        Map<Long, Counts> sorted = new LinkedHashMap<>();
+    private List<StatsRow> top(Map<Long, Tally> byId) {
+        Map<Long, Tally> sorted = new LinkedHashMap<>();
         byId.entrySet().stream()
-                .filter(e -> e.getValue().impressions + e.getValue().clicks + e.getValue().conversions + e.getValue().suspectClicks > 0)
-                .sorted(Comparator.<Map.Entry<Long, Counts>>comparingLong(e -> e.getValue().impressions).reversed()
-                        .thenComparing(Comparator.<Map.Entry<Long, Counts>>comparingLong(e -> e.getValue().conversions).reversed())
+                .filter(e -> e.getValue().counts().impressions + e.getValue().counts().clicks + e.getValue().counts().conversions
+                        + e.getValue().counts().suspectClicks > 0)
+                .sorted(Comparator.<Map.Entry<Long, Tally>>comparingLong(e -> e.getValue().counts().impressions).reversed()
+                        .thenComparing(Comparator.<Map.Entry<Long, Tally>>comparingLong(e -> e.getValue().counts().conversions).reversed())
                         .thenComparingLong(Map.Entry::getKey))
                 .limit(settings.topLimit())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));

@@ -15,7 +15,10 @@ import io.adgrid.grid.counters.CounterKey;
  */
 sealed interface Grouping {
 
-    /** SQL select expression over a counter table whose time column is {@code timeColumn}; its parameters are {@link #sqlParameters()}. */
+    /**
+     * SQL select expression over a counter table aliased {@code r} whose time column is {@code timeColumn}
+     * ({@code r.minute}, ...); its parameters are {@link #sqlParameters()}.
+     */
     String sql(String timeColumn);
 
     /** The values of the {@code ?} in {@link #sql}, in order. */
@@ -118,7 +121,7 @@ sealed interface Grouping {
     record ById(Dimension dimension) implements Grouping {
         @Override
         public String sql(String timeColumn) {
-            return dimension.column;
+            return "r." + dimension.column; // the counter table is aliased r (StatsRepository)
         }
 
         @Override

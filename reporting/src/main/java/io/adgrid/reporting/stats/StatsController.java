@@ -1,5 +1,6 @@
 package io.adgrid.reporting.stats;
 
+import java.math.BigInteger;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,9 +16,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.ToLongFunction;
+import java.util.function.Function;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.adgrid.grid.counters.Counts;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -52,16 +52,16 @@ public class StatsController {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @Schema(description = "Report rows; dimension and metric are set for top lists only")
     public record StatsAnswer(@Schema(allowableValues = {"banner", "publisher", "campaign"}) String dimension,
-                              @Schema(allowableValues = {"impressions", "clicks", "conversions", "revenue", "suspect_clicks"}) String metric,
+                              @Schema(allowableValues = {"impressions", "clicks", "conversions", "revenue", "suspect_clicks", "spend"}) String metric,
                               @Schema(requiredMode = Schema.RequiredMode.REQUIRED) List<StatsRow> rows) {
     }
 
     private static final String CSV_EXAMPLE = """
-            bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks
-            2026-12-05T10:00:00Z,15100,10,2,59.80,0.000662,0.2,0
+            bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend
+            2026-12-05T10:00:00Z,15100,10,2,59.80,0.000662,0.2,0,37.75
             """;
 
-    @Operation(summary = "Impressions, clicks, conversions, revenue, CTR, CVR and suspect clicks per time bucket",
+    @Operation(summary = "Impressions, clicks, conversions, revenue, CTR, CVR, suspect clicks and spend per time bucket",
             description = "At most one of campaign, banner, publisher (none: all traffic). from inclusive, to exclusive; "
                     + "ISO-8601 instants, local date-times or dates (local ones in tz; a local time lived twice means its first "
                     + "occurrence). Defaults: the last 24 hours, granularity total. Each row's bucket is its start in tz with the UTC "
@@ -105,10 +105,10 @@ public class StatsController {
             }
         }
         boolean live = live(source);
-        Map<Object, Counts> totals = stats.totals(selection, new Grouping.ByTime(g, zone), live);
+        Map<Object, Tally> totals = stats.tallies(selection, new Grouping.ByTime(g, zone), live);
         List<StatsRow> rows = new ArrayList<>();
         if (g == Granularity.TOTAL) {
-            rows.add(StatsRow.of(format(selection.from(), zone), null, totals.getOrDefault(0, new Counts())));
+            rows.add(StatsRow.of(format(selection.from(), zone), null, totals.getOrDefault(0, new Tally())));
         } else {
             totals.entrySet().stream()
                     .sorted(Comparator.comparing(e -> ((OffsetDateTime) e.getKey()).toInstant()))
@@ -118,7 +118,7 @@ public class StatsController {
         return answer(new StatsAnswer(null, null, rows), csv, "bucket");
     }
 
-    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions, revenue or suspect clicks",
+    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions, revenue, suspect clicks or spend",
             description = "Rows carry id instead of bucket, highest metric first (ties by id); items with 0 are left out.",
             operationId = "getTop",
             responses = @ApiResponse(responseCode = "200", description = "At most limit rows", content = {
@@ -129,7 +129,7 @@ public class StatsController {
             @Parameter(description = "what to rank", schema = @Schema(allowableValues = {"banner", "publisher", "campaign"}))
             @RequestParam String dimension,
             @Parameter(description = "what to rank by", schema = @Schema(allowableValues = {"impressions", "clicks", "conversions", "revenue",
-                    "suspect_clicks"}, defaultValue = "impressions"))
+                    "suspect_clicks", "spend"}, defaultValue = "impressions"))
             @RequestParam(defaultValue = "impressions") String metric,
             @Parameter(description = "start, inclusive: an ISO-8601 instant, local date-time or date", example = "2026-12-05T00:00:00Z")
             @RequestParam(required = false) String from,
@@ -146,22 +146,23 @@ public class StatsController {
             @RequestParam(required = false) String format,
             @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
         Dimension d = Dimension.parse(dimension);
-        ToLongFunction<Counts> value = switch (metric) {
-            case "impressions" -> c -> c.impressions;
-            case "clicks" -> c -> c.clicks;
-            case "conversions" -> c -> c.conversions;
-            case "revenue" -> c -> c.revenueMicros;
-            case "suspect_clicks" -> c -> c.suspectClicks;
-            default -> throw new BadQueryException("metric must be impressions, clicks, conversions, revenue or suspect_clicks");
+        Function<Tally, BigInteger> value = switch (metric) {
+            case "impressions" -> t -> BigInteger.valueOf(t.counts().impressions);
+            case "clicks" -> t -> BigInteger.valueOf(t.counts().clicks);
+            case "conversions" -> t -> BigInteger.valueOf(t.counts().conversions);
+            case "revenue" -> t -> BigInteger.valueOf(t.counts().revenueMicros);
+            case "suspect_clicks" -> t -> BigInteger.valueOf(t.counts().suspectClicks);
+            case "spend" -> Tally::spendMicros;
+            default -> throw new BadQueryException("metric must be impressions, clicks, conversions, revenue, suspect_clicks or spend");
         };
         int n = (int) number("limit", limit, 1, MAX_LIMIT);
         boolean csv = csv(format, accept);
         boolean live = live(source);
         Selection selection = selection(null, null, null, from, to, zone(tz));
-        Map<Object, Counts> totals = stats.totals(selection, new Grouping.ById(d), live);
+        Map<Object, Tally> totals = stats.tallies(selection, new Grouping.ById(d), live);
         List<StatsRow> rows = totals.entrySet().stream()
-                .filter(e -> value.applyAsLong(e.getValue()) > 0)
-                .sorted(Comparator.<Map.Entry<Object, Counts>>comparingLong(e -> value.applyAsLong(e.getValue())).reversed()
+                .filter(e -> value.apply(e.getValue()).signum() > 0)
+                .sorted(Comparator.<Map.Entry<Object, Tally>, BigInteger>comparing(e -> value.apply(e.getValue())).reversed()
                         .thenComparingLong(e -> (Long) e.getKey()))
                 .limit(n)
                 .map(e -> StatsRow.of(null, (Long) e.getKey(), e.getValue()))
@@ -287,12 +288,12 @@ public class StatsController {
         if (!csv) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(answer);
         }
-        StringBuilder sb = new StringBuilder(keyColumn).append(",impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks\n");
+        StringBuilder sb = new StringBuilder(keyColumn).append(",impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n");
         for (StatsRow r : answer.rows()) {
             sb.append(r.bucket() != null ? r.bucket() : String.valueOf(r.id())).append(',')
                     .append(r.impressions()).append(',').append(r.clicks()).append(',').append(r.conversions()).append(',')
                     .append(r.revenue()).append(',').append(r.ctr()).append(',').append(r.cvr()).append(',')
-                    .append(r.suspectClicks()).append('\n');
+                    .append(r.suspectClicks()).append(',').append(r.spend()).append('\n');
         }
         return ResponseEntity.ok().contentType(new MediaType("text", "csv", java.nio.charset.StandardCharsets.UTF_8)).body(sb.toString());
     }

@@ -13,14 +13,18 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.Watermark;
+import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.rollup.RollupBoundaries;
 import io.adgrid.persister.writebehind.Watermarks;
+import io.adgrid.pricing.Price;
+import io.adgrid.pricing.PriceBook;
+import io.adgrid.pricing.PricingModel;
 
 /** Reads counter totals and write-behind watermarks from PostgreSQL, both from one snapshot. */
 public final class StatsRepository {
 
-    /** Totals per group, and the watermarks of the asked epochs, as of the same instant. */
-    public record DbRead(Map<Object, Counts> groups, Map<UUID, Watermark> watermarks) {
+    /** Totals (with spend) per group, the watermarks of the asked epochs and every campaign's prices, as of the same instant. */
+    public record DbRead(Map<Object, Tally> groups, Map<UUID, Watermark> watermarks, PriceBook prices) {
     }
 
     private final DataSource dataSource;
@@ -37,9 +41,10 @@ public final class StatsRepository {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
                 Map<UUID, Watermark> watermarks = Watermarks.read(c, epochs);
-                Map<Object, Counts> groups = totals(c, selection, grouping);
+                Map<Object, Tally> groups = totals(c, selection, grouping);
+                PriceBook prices = CampaignPrices.book(c);
                 c.commit();
-                return new DbRead(groups, watermarks);
+                return new DbRead(groups, watermarks, prices);
             } finally {
                 if (!c.getAutoCommit()) {
                     c.rollback();
@@ -49,12 +54,12 @@ public final class StatsRepository {
     }
 
     /** Totals per group from the coarsest tables that answer the selection exactly (issue 22). */
-    private static Map<Object, Counts> totals(Connection c, Selection selection, Grouping grouping) throws SQLException {
+    private static Map<Object, Tally> totals(Connection c, Selection selection, Grouping grouping) throws SQLException {
         long from = ceilMinute(selection.from());
         long to = ceilMinute(selection.to());
         TablePlan plan = TablePlan.of(from, to, TablePlan.coarsest(grouping, selection.from(), selection.to()),
                 RollupBoundaries.read(c));
-        Map<Object, Counts> out = new HashMap<>();
+        Map<Object, Tally> out = new HashMap<>();
         for (TablePlan.Piece piece : plan.pieces()) {
             addTotals(c, piece, selection, grouping, out);
         }
@@ -62,12 +67,18 @@ public final class StatsRepository {
     }
 
     private static void addTotals(Connection c, TablePlan.Piece piece, Selection selection, Grouping grouping,
-                                  Map<Object, Counts> out) throws SQLException {
-        String time = piece.table().column;
-        String where = time + " >= ? AND " + time + " < ?" + (selection.dimension() == null ? "" : " AND " + selection.dimension().column + " = ?");
-        String sql = "SELECT " + grouping.sql(time) + " AS g, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros),"
-                + " sum(suspect_clicks)"
-                + " FROM " + piece.table().table + " WHERE " + where + " GROUP BY 1";
+                                  Map<Object, Tally> out) throws SQLException {
+        String time = "r." + piece.table().column;
+        String where = time + " >= ? AND " + time + " < ?" + (selection.dimension() == null ? "" : " AND r." + selection.dimension().column + " = ?");
+        // Each row is summed with the price its campaign had at the row's time (prices start at UTC
+        // midnights, so a minute, hour or UTC-day row lies in one price period); Java prices each sum.
+        String sql = "WITH price AS (SELECT campaign_id, model, price_micros, effective_from,"
+                + " lead(effective_from) OVER (PARTITION BY campaign_id ORDER BY effective_from) AS until FROM campaign_price)"
+                + " SELECT " + grouping.sql(time) + " AS g, sum(r.impressions), sum(r.clicks), sum(r.conversions), sum(r.revenue_micros),"
+                + " sum(r.suspect_clicks), p.model, p.price_micros"
+                + " FROM " + piece.table().table + " r LEFT JOIN price p ON p.campaign_id = r.campaign_id"
+                + " AND " + time + " >= p.effective_from AND (p.until IS NULL OR " + time + " < p.until)"
+                + " WHERE " + where + " GROUP BY 1, p.model, p.price_micros";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             for (String p : grouping.sqlParameters()) {
@@ -85,7 +96,9 @@ public final class StatsRepository {
                     Class<?> type = grouping instanceof Grouping.ByTime t ? t.sqlType() : null;
                     Object g = type == null ? rs.getObject(1) : rs.getObject(1, type);
                     Counts counts = new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
-                    out.computeIfAbsent(grouping.keyOf(g), k -> new Counts()).add(counts);
+                    String model = rs.getString(7);
+                    Price price = model == null ? null : new Price(PricingModel.valueOf(model), rs.getLong(8));
+                    out.computeIfAbsent(grouping.keyOf(g), k -> new Tally()).add(counts, price);
                 }
             }
         }

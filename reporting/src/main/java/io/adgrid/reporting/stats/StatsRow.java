@@ -6,12 +6,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.adgrid.grid.counters.Counts;
+import io.adgrid.pricing.Micros;
 
 /**
  * One row of a report. Revenue is a decimal string (exact, at least two decimals); ctr is clicks
  * per impression and cvr conversions per click, 0 when the denominator is 0. {@code clicks} are the
  * clean clicks; {@code suspect_clicks} the fraud signals (no impression, or over the per-IP rate),
- * never counted in clicks, ctr or cvr.
+ * never counted in clicks, ctr or cvr. {@code spend} is computed from the exact counts at the
+ * campaigns' prices (issue 21), never accumulated in floating point.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(description = "One report row: a time bucket (stats) or an item (top)")
@@ -30,16 +32,20 @@ public record StatsRow(@Schema(description = "start of the bucket in tz, ISO-860
                        @Schema(description = "conversions per clean click, 6 decimals; 0 without clean clicks (above 1 when "
                                + "conversions come from clicks counted as suspect)", example = "0.2", requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal cvr,
                        @Schema(description = "clicks counted as suspect: no impression before them, or over the per-IP rate",
-                               requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("suspect_clicks") long suspectClicks) {
+                               requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("suspect_clicks") long suspectClicks,
+                       @Schema(description = "what the row's counts cost the advertisers at their campaigns' prices (CPM: impressions, CPC: "
+                               + "clean clicks, CPA: conversions), each counter at the price in force at its time; exact decimal of the "
+                               + "currency as a string, at least two decimals, never rounded, e.g. \"37.75\"; \"0.00\" without a price",
+                               pattern = "^[0-9]+\\.[0-9]{2,6}$", requiredMode = Schema.RequiredMode.REQUIRED) String spend) {
 
-    public static StatsRow of(String bucket, Long id, Counts c) {
+    public static StatsRow of(String bucket, Long id, Tally t) {
+        Counts c = t.counts();
         return new StatsRow(bucket, id, c.impressions, c.clicks, c.conversions, revenue(c.revenueMicros),
-                ratio(c.clicks, c.impressions), ratio(c.conversions, c.clicks), c.suspectClicks);
+                ratio(c.clicks, c.impressions), ratio(c.conversions, c.clicks), c.suspectClicks, Micros.decimal(t.spendMicros()));
     }
 
     static String revenue(long micros) {
-        BigDecimal d = BigDecimal.valueOf(micros, 6).stripTrailingZeros();
-        return d.setScale(Math.max(2, d.scale()), RoundingMode.UNNECESSARY).toPlainString();
+        return Micros.decimal(micros);
     }
 
     /** Six decimals, trailing zeros dropped, never in exponent form ({@code 0.000663}, not {@code 6.63E-4}). */

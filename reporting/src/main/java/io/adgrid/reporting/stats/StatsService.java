@@ -18,6 +18,9 @@ import io.adgrid.grid.counters.Watermark;
  * <p>The grid is read first, then PostgreSQL in one snapshot. A grid part whose batch the
  * watermark shows as written is left out: it is already in PostgreSQL's totals. A batch
  * written between the two reads is therefore counted once, from PostgreSQL.
+ *
+ * <p>Spend is priced from the same PostgreSQL snapshot on both sides: each counter at its
+ * campaign's price in force at its minute ({@link Tally}).
  */
 public final class StatsService {
 
@@ -29,41 +32,50 @@ public final class StatsService {
         this.grid = grid;
     }
 
-    /** @param live false reads only PostgreSQL ({@code source=db}) */
-    public Map<Object, Counts> totals(Selection selection, Grouping grouping, boolean live) {
+    /** The counts and spend per group. @param live false reads only PostgreSQL ({@code source=db}) */
+    public Map<Object, Tally> tallies(Selection selection, Grouping grouping, boolean live) {
         List<MemorySnapshot> memory = live ? grid.snapshot(selection.toFilter()) : List.of();
         return merged(selection, grouping, memory);
+    }
+
+    /** The counts per group, without spend. @param live false reads only PostgreSQL ({@code source=db}) */
+    public Map<Object, Counts> totals(Selection selection, Grouping grouping, boolean live) {
+        Map<Object, Counts> out = new HashMap<>();
+        tallies(selection, grouping, live).forEach((k, v) -> out.put(k, v.counts()));
+        return out;
     }
 
     /**
      * Live totals over all traffic in [from, to), per id of each given dimension (the ops
      * dashboard's top lists): the grid is read once for all of them.
      */
-    public Map<Dimension, Map<Long, Counts>> liveTotalsById(List<Dimension> dimensions, Instant from, Instant to) {
+    public Map<Dimension, Map<Long, Tally>> liveTotalsById(List<Dimension> dimensions, Instant from, Instant to) {
         Selection selection = new Selection(null, 0, from, to);
         List<MemorySnapshot> memory = grid.snapshot(selection.toFilter());
-        Map<Dimension, Map<Long, Counts>> out = new EnumMap<>(Dimension.class);
+        Map<Dimension, Map<Long, Tally>> out = new EnumMap<>(Dimension.class);
         for (Dimension d : dimensions) {
-            Map<Long, Counts> byId = new HashMap<>();
+            Map<Long, Tally> byId = new HashMap<>();
             merged(selection, new Grouping.ById(d), memory).forEach((k, v) -> byId.put((Long) k, v));
             out.put(d, byId);
         }
         return out;
     }
 
-    private Map<Object, Counts> merged(Selection selection, Grouping grouping, List<MemorySnapshot> memory) {
+    private Map<Object, Tally> merged(Selection selection, Grouping grouping, List<MemorySnapshot> memory) {
         StatsRepository.DbRead db;
         try {
             db = database.read(selection, grouping, memory.stream().map(MemorySnapshot::epoch).toList());
         } catch (SQLException e) {
             throw new DatabaseUnavailableException(e);
         }
-        Map<Object, Counts> out = new HashMap<>(db.groups());
+        Map<Object, Tally> out = new HashMap<>(db.groups());
         for (MemorySnapshot s : memory) {
             UUID epoch = s.epoch();
             Watermark watermark = db.watermarks().getOrDefault(epoch, Watermark.NONE);
             for (Map.Entry<CounterKey, Counts> e : s.unpersisted(watermark).asMap().entrySet()) {
-                out.computeIfAbsent(grouping.keyOf(e.getKey()), k -> new Counts()).add(e.getValue());
+                CounterKey key = e.getKey();
+                // priced like PostgreSQL's rows: the campaign's price at the counter's minute, from the same snapshot
+                out.computeIfAbsent(grouping.keyOf(key), k -> new Tally()).add(e.getValue(), db.prices().at(key.campaignId(), key.minute()));
             }
         }
         return out;

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.reporting.admin.AdminAuthorization;
@@ -71,6 +72,11 @@ class CatalogAdminControllerIT {
         CatalogAdmin catalogAdmin() {
             return new CatalogAdmin(db.dataSource());
         }
+
+        @Bean
+        CampaignPrices campaignPrices() {
+            return new CampaignPrices(db.dataSource());
+        }
     }
 
     @BeforeAll
@@ -96,7 +102,7 @@ class CatalogAdminControllerIT {
 
     @BeforeEach
     void emptyCatalog() {
-        db.sql("TRUNCATE campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.sql("TRUNCATE campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
     }
 
     @AfterEach
@@ -281,6 +287,59 @@ class CatalogAdminControllerIT {
     }
 
     @Test
+    void aCampaignIsPricedFromAUtcDateAndItsPricesAreShown() throws Exception {
+        admin("PUT", "/campaigns/42", "{\"name\":\"Winter sale\",\"currency\":\"EUR\",\"secret\":\"" + SECRET + "\"}");
+        JsonNode unpriced = json(admin("GET", "/campaigns/42", null));
+        assertThat(unpriced.get("pricing").isNull()).as("no price: pricing is null, spend 0").isTrue();
+        assertThat(unpriced.get("prices")).isEmpty();
+
+        HttpResponse<String> first = admin("PUT", "/campaigns/42/pricing", "{\"model\":\"CPM\",\"price_micros\":2500000}");
+        assertThat(first.statusCode()).isEqualTo(200);
+        JsonNode priced = json(first);
+        assertThat(priced.get("id").asLong()).isEqualTo(42);
+        assertThat(priced.get("pricing").toString())
+                .as("the first price covers all history").isEqualTo("{\"model\":\"CPM\",\"price_micros\":2500000,\"price\":\"2.50\",\"from\":\"1970-01-01\"}");
+
+        // a later price without a date starts tomorrow (UTC): what was reported does not change
+        JsonNode changed = json(admin("PUT", "/campaigns/42/pricing", "{\"model\":\"CPC\",\"price_micros\":400001}"));
+        String tomorrow = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1).toString();
+        assertThat(changed.get("pricing").get("model").asText()).isEqualTo("CPM");
+        assertThat(changed.get("prices")).hasSize(2);
+        assertThat(changed.get("prices").get(1).toString())
+                .isEqualTo("{\"model\":\"CPC\",\"price_micros\":400001,\"price\":\"0.400001\",\"from\":\"" + tomorrow + "\"}");
+        // a dated price for a date that has one replaces it
+        admin("PUT", "/campaigns/42/pricing", "{\"model\":\"CPA\",\"price_micros\":0,\"from\":\"1970-01-01\"}");
+        JsonNode read = json(admin("GET", "/campaigns/42", null));
+        assertThat(read.get("prices")).hasSize(2);
+        assertThat(read.get("pricing").get("model").asText()).isEqualTo("CPA");
+        assertThat(read.get("pricing").get("price").asText()).isEqualTo("0.00");
+    }
+
+    @Test
+    void badPricesAreRefusedWithAPrecise4xxAndChangeNothing() throws Exception {
+        admin("PUT", "/campaigns/42", "{\"name\":\"Winter sale\",\"secret\":\"" + SECRET + "\"}");
+        String p = "/campaigns/42/pricing";
+        assertError(admin("PUT", p, "{\"model\":\"CPX\",\"price_micros\":1}"), 422, "invalid", "model must be CPM, CPC or CPA");
+        assertError(admin("PUT", p, "{\"model\":\"cpm\",\"price_micros\":1000}"), 422, "invalid", "model must be CPM, CPC or CPA");
+        assertError(admin("PUT", p, "{\"price_micros\":1}"), 422, "invalid", "model is required");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\"}"), 422, "invalid", "price_micros is required");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\",\"price_micros\":-1}"), 422, "invalid", "must not be negative");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\",\"price_micros\":1000000000000001}"), 422, "invalid", "at most 1000000000000000");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\",\"price_micros\":100000000000000000000000000}"), 422, "invalid", "at most");
+        assertError(admin("PUT", p, "{\"model\":\"CPM\",\"price_micros\":2500500}"), 422, "invalid", "multiple of 1000");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\",\"price_micros\":1,\"from\":\"2026-13-01\"}"), 422, "invalid", "from must be a UTC date");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\",\"price_micros\":1,\"from\":\"0001-01-01\"}"), 422, "invalid", "from must be a date between");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\",\"price_micros\":\"1\"}"), 400, "bad_request", "price_micros must be an integer");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\",\"price_micros\":1.5}"), 400, "bad_request", "price_micros must be an integer");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\",\"price_micros\":1,\"currency\":\"EUR\"}"), 400, "bad_request", "unknown field");
+        assertError(admin("PUT", p, "{\"model\":\"CPC\""), 400, "bad_request", "not valid JSON");
+        assertError(admin("PUT", "/campaigns/43/pricing", "{\"model\":\"CPC\",\"price_micros\":1}"), 404, "not_found", "no campaign 43");
+        assertError(admin("PUT", "/campaigns/x/pricing", "{\"model\":\"CPC\",\"price_micros\":1}"), 400, "bad_request", "campaign id");
+        assertThat(send("PUT", p, "{\"model\":\"CPC\",\"price_micros\":1}", null).statusCode()).isEqualTo(401);
+        assertThat(db.sqlLong("SELECT count(*) FROM campaign_price")).isZero();
+    }
+
+    @Test
     void theOpenApiDescriptionListsTheCatalogEndpointsBehindTheAdminToken() throws Exception {
         HttpResponse<String> docs = http.send(HttpRequest.newBuilder(URI.create(base.replace("/api/v1/admin/catalog", "/v3/api-docs"))).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -293,6 +352,7 @@ class CatalogAdminControllerIT {
         assertThat(paths.has("/api/v1/admin/catalog/campaigns/{id}/keys/{kid}/retire")).isTrue();
         assertThat(paths.has("/api/v1/admin/catalog/banners/{id}")).isTrue();
         assertThat(paths.has("/api/v1/admin/catalog/publishers/{id}")).isTrue();
+        assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}~1pricing/put/security/0").has("admin")).isTrue();
         assertThat(api.at("/components/securitySchemes/admin/scheme").asText()).isEqualTo("bearer");
         assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}/put/security/0").has("admin")).isTrue();
         assertThat(api.at("/components/schemas/CampaignBody/properties/secret").isMissingNode()).isFalse();

@@ -145,7 +145,9 @@ class RollupReportsIT {
 
     private static Map<Object, Counts> read(Instant from, Grouping grouping) {
         try {
-            return reports.read(new Selection(null, 0, from, TO), grouping, List.of()).groups();
+            Map<Object, Counts> counts = new java.util.HashMap<>();
+            reports.read(new Selection(null, 0, from, TO), grouping, List.of()).groups().forEach((k, v) -> counts.put(k, v.counts()));
+            return counts;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

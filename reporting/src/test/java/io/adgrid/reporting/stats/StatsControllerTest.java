@@ -140,18 +140,18 @@ class StatsControllerTest {
 
     @Test
     void ratiosArePlainDecimalsInJsonAndCsvNeverExponents() throws Exception {
-        StatsRow row = StatsRow.of("b", null, new Counts(1508, 1, 0, 0));
+        StatsRow row = StatsRow.of("b", null, new Tally().add(new Counts(1508, 1, 0, 0), null));
 
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(row)).contains("\"ctr\":0.000663,");
         assertThat(String.valueOf(row.ctr())).as("as the CSV writes it").isEqualTo("0.000663");
-        assertThat(String.valueOf(StatsRow.of("b", null, new Counts(1_000_000, 1, 0, 0)).ctr())).isEqualTo("0.000001");
-        assertThat(String.valueOf(StatsRow.of("b", null, new Counts(10, 10, 0, 0)).ctr())).isEqualTo("1");
+        assertThat(String.valueOf(StatsRow.of("b", null, new Tally().add(new Counts(1_000_000, 1, 0, 0), null)).ctr())).isEqualTo("0.000001");
+        assertThat(String.valueOf(StatsRow.of("b", null, new Tally().add(new Counts(10, 10, 0, 0), null)).ctr())).isEqualTo("1");
     }
 
     @Test
     void ratiosAreZeroWithoutADenominator() {
-        StatsRow none = StatsRow.of("b", null, new Counts());
-        StatsRow some = StatsRow.of("b", null, new Counts(3, 1, 1, 0));
+        StatsRow none = StatsRow.of("b", null, new Tally().add(new Counts(), null));
+        StatsRow some = StatsRow.of("b", null, new Tally().add(new Counts(3, 1, 1, 0), null));
 
         assertThat(none.ctr()).isZero();
         assertThat(none.cvr()).isZero();
