@@ -90,11 +90,11 @@ public class PersistenceConfiguration {
         Gauge.builder("adgrid.journal.awaiting", keeper, JournalKeeper::awaitingCount)
                 .description("Journal directories of a dead grid life not yet replayed: while above 0 the grid refuses to count "
                         + "(gateways answer 503 recovering); ./adgrid journal list says which").register(metrics);
-        // Cut off while the grid went on in a newer life: only a new start helps (its journal is then replayed).
-        keeper.onLifeEnded(() -> new Thread(() -> System.exit(EXIT_LIFE_ENDED), "adgrid-life-ended").start());
+        // Cut off while the grid went on in a newer life, or unable to join it: only a new start helps.
+        keeper.onRestartNeeded(() -> new Thread(() -> System.exit(EXIT_RESTART_NEEDED), "adgrid-restart-needed").start());
         return keeper.start();
     }
 
-    /** Exit status of a data member whose grid life a newer one ended (docs/OPERATIONS.md): its supervisor starts it again. */
-    static final int EXIT_LIFE_ENDED = 3;
+    /** Exit status of a data member that must be started again (docs/OPERATIONS.md): its supervisor does it. */
+    static final int EXIT_RESTART_NEEDED = 3;
 }

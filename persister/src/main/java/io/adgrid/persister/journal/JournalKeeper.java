@@ -117,8 +117,8 @@ public final class JournalKeeper implements AutoCloseable {
     private volatile String databaseIncarnation;
     private volatile boolean auditDue;
     private final Object repairLock = new Object();
-    /** Called once when this member's grid life is found ended: the member must start again (the app exits). */
-    private volatile Runnable onLifeEnded = () -> { };
+    /** Called once when this member can no longer take part in the grid without a new start (the app exits). */
+    private volatile Runnable onRestartNeeded = () -> { };
     private volatile boolean lifeEnded;
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
@@ -145,12 +145,14 @@ public final class JournalKeeper implements AutoCloseable {
     }
 
     /**
-     * What to do once a newer grid life has ended this member's (it was cut off, and the other side
-     * replays its journals): PostgreSQL refuses what it seals, so it can only start again, and once
-     * restarted its journal is replayed into the living grid. The app exits the process.
+     * What to do once this member can only take part again by starting anew: a newer grid life ended
+     * its own (it was cut off and the other side replays its journals; PostgreSQL refuses what it
+     * seals), or joining the grid's life failed while it waited for its majority (its journal would
+     * never be opened, nor its dead directories replayed). Started again, its journals are replayed
+     * into the living grid. The app exits the process.
      */
-    public JournalKeeper onLifeEnded(Runnable action) {
-        this.onLifeEnded = action;
+    public JournalKeeper onRestartNeeded(Runnable action) {
+        this.onRestartNeeded = action;
         return this;
     }
 
@@ -288,8 +290,10 @@ public final class JournalKeeper implements AutoCloseable {
                     try {
                         joinLife();
                     } catch (RuntimeException e) {
+                        // Nobody else replays this root's dead directories while this process lives: start anew.
                         log.error("cannot join the grid's life: {}; this member takes no counting batch until it is "
                                 + "started again", e.toString());
+                        onRestartNeeded.run();
                     }
                     return;
                 }
@@ -550,8 +554,17 @@ public final class JournalKeeper implements AutoCloseable {
         return remembered;
     }
 
+    /**
+     * How long an identities-only batch is sent again: while members join and leave, a call's
+     * backups may go unacknowledged for a minute or more (fault runner, seed 3: five attempts in 10 s
+     * failed the start of two members, and the grid waited for their journals). Giving up only
+     * starts the whole replay again after a restart.
+     */
+    private static final Duration IDENTITY_LOAD_PATIENCE = Duration.ofMinutes(5);
+
     /** Sends one identities-only batch; returns how many of its events were new to the grid. */
     private static long remember(PartitionBatchCall call, ApplyBatch batch, int events) {
+        long giveUpAt = System.nanoTime() + IDENTITY_LOAD_PATIENCE.toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
                 Map<Long, long[]> answers = call.<long[]>execute(call.slices(batch.keys(), keys -> batch)).get(5, TimeUnit.MINUTES);
@@ -566,12 +579,12 @@ public final class JournalKeeper implements AutoCloseable {
             } catch (Exception e) {
                 // Remembering an identity twice changes nothing: a call whose backups were not
                 // acknowledged in time (members still joining, a busy box) is simply sent again.
-                if (attempt >= 5) {
+                if (System.nanoTime() - giveUpAt > 0) {
                     throw new IllegalStateException("cannot load a journal's identities into the grid: " + e.getMessage(), e);
                 }
                 log.warn("loading identities into the grid, attempt {} failed, sending again: {}", attempt, e.toString());
                 try {
-                    Thread.sleep(1_000L * attempt);
+                    Thread.sleep(1_000L * Math.min(attempt, 10));
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while loading identities into the grid", interrupted);
@@ -634,7 +647,7 @@ public final class JournalKeeper implements AutoCloseable {
     /**
      * Whether a newer life has ended this member's. If so, once: this member stops taking counting
      * batches and stops publishing the gate (its view of which journals are dead is the old life's
-     * and would close the living grid's gate), and {@link #onLifeEnded} runs.
+     * and would close the living grid's gate), and {@link #onRestartNeeded} runs.
      */
     private boolean endedLife() {
         String endedBy;
@@ -655,7 +668,7 @@ public final class JournalKeeper implements AutoCloseable {
         log.error("this member's grid life {} was ended by grid life {}: this member was cut off from the grid while the other side "
                 + "went on without it, and replays its journals. It writes and counts nothing more; started again, its journal "
                 + "{} is replayed into the living grid", life, endedBy, journal.directory());
-        onLifeEnded.run();
+        onRestartNeeded.run();
         return true;
     }
 

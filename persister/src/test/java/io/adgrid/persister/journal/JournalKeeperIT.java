@@ -253,7 +253,7 @@ class JournalKeeperIT {
         UUID oldLife = keepers.get(0).life();
         HazelcastInstance cutOff = members.get(0);
         java.util.concurrent.CountDownLatch toldToRestart = new java.util.concurrent.CountDownLatch(1);
-        keepers.get(0).onLifeEnded(toldToRestart::countDown);
+        keepers.get(0).onRestartNeeded(toldToRestart::countDown);
 
         // host-b dies; it comes back in another grid (it cannot reach host-a), with no life in it.
         keepers.remove(1).close();
@@ -269,6 +269,33 @@ class JournalKeeperIT {
         assertThat(db.counterRows().asMap()).as("still every event once").isEqualTo(feeder.expected().asMap());
         assertThat(refused).as("the old life's write, refused").hasMessageContaining(oldLife.toString());
         assertThat(toldToRestart.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("host-a's keeper finds its life ended").isTrue();
+    }
+
+    @Test
+    void aMemberThatCanOnlyJoinAnEndedLifeAsksToBeStartedAgain() throws InterruptedException {
+        member("host-a", Clock.systemUTC());
+        GridSettings firstGrid = settings;
+        settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestGrid.freePortBase());
+        member("host-b", Clock.systemUTC());
+        settings = firstGrid;
+
+        // host-c reaches only host-a's grid, whose life host-b's ended. Seeing its majority at once, its start fails.
+        MemberJournal journal = new MemberJournal(root.resolve("host-c"), WINDOW);
+        HazelcastInstance hostC = GridMember.start(settings, journal);
+        members.add(hostC);
+        assertThatThrownBy(() -> new JournalKeeper(journal, hostC, db.dataSource(), Clock.systemUTC(), 2).start())
+                .hasMessageContaining("was ended by grid life");
+
+        // Waiting for its majority (four here), it starts; once the fourth data member comes, it asks for a new start.
+        MemberJournal waiting = new MemberJournal(root.resolve("host-d"), WINDOW);
+        HazelcastInstance hostD = GridMember.start(settings, waiting);
+        members.add(hostD);
+        java.util.concurrent.CountDownLatch toldToRestart = new java.util.concurrent.CountDownLatch(1);
+        keepers.add(new JournalKeeper(waiting, hostD, db.dataSource(), Clock.systemUTC(), 4).onRestartNeeded(toldToRestart::countDown).start());
+        members.add(GridMember.start(settings, new MemberJournal(root.resolve("host-e"), WINDOW)));
+
+        assertThat(toldToRestart.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("host-d cannot join: it asks for a new start").isTrue();
+        assertThat(waiting.life()).as("its journal never opened").isNull();
     }
 
     @Test
