@@ -115,8 +115,12 @@ public final class FaultRunner {
             Workload load = new Workload(List.copyOf(cluster.gatewayUrls.values()), history, o.seed(), o.clients(), "f" + Long.toHexString(o.seed())
                     + "x" + Long.toHexString(System.currentTimeMillis() % 0xFFFFFF));
             List<Checker.Anomaly> runAnomalies = new ArrayList<>();
+            Map<String, ReentrantLock> locks = locks(cluster);
+            // Through the schedule and the heal: a process may exit on its own at any time (a start that timed out).
+            java.util.concurrent.ScheduledExecutorService supervisor = Executors.newSingleThreadScheduledExecutor();
+            supervisor.scheduleWithFixedDelay(() -> supervise(cluster, locks, history, out), 3, 3, TimeUnit.SECONDS);
             try {
-                play(schedule, cluster, history, out);
+                play(schedule, cluster, locks, history, out);
                 out.println("faults: schedule over, healing");
                 if (!heal(cluster, history, out)) {
                     runAnomalies.add(new Checker.Anomaly("STUCK", "cluster", "not ready within 900 s of healing every fault: "
@@ -124,6 +128,8 @@ public final class FaultRunner {
                 }
                 load.stop(Duration.ofSeconds(120));
             } finally {
+                supervisor.shutdownNow();
+                supervisor.awaitTermination(1, TimeUnit.MINUTES);
                 load.abandon();
             }
             history.flush();
@@ -143,13 +149,19 @@ public final class FaultRunner {
     }
 
     /** Runs every step at its time, each in its own thread; a step waits for a process another step still holds. */
-    private static void play(Schedule schedule, Cluster cluster, History history, java.io.PrintStream out) throws Exception {
+    /** One lock per process a step may hold, so that overlapping steps never act on the same one. */
+    private static Map<String, ReentrantLock> locks(Cluster cluster) {
         Map<String, ReentrantLock> locks = new TreeMap<>();
         for (String name : List.of("pg", "x", "other")) {
             locks.put(name, new ReentrantLock());
         }
         cluster.members.keySet().forEach(m -> locks.put(m, new ReentrantLock()));
         cluster.gateways.keySet().forEach(g -> locks.put(g, new ReentrantLock()));
+        return locks;
+    }
+
+    private static void play(Schedule schedule, Cluster cluster, Map<String, ReentrantLock> locks, History history,
+                             java.io.PrintStream out) throws Exception {
         ExecutorService threads = Executors.newCachedThreadPool();
         long t0 = System.nanoTime();
         List<Future<?>> steps = new ArrayList<>();
@@ -184,20 +196,13 @@ public final class FaultRunner {
                 return null;
             }));
         }
-        java.util.concurrent.ScheduledExecutorService supervisor = Executors.newSingleThreadScheduledExecutor();
-        supervisor.scheduleWithFixedDelay(() -> supervise(cluster, locks, history, out), 3, 3, TimeUnit.SECONDS);
-        try {
-            long end = TimeUnit.SECONDS.toNanos(schedule.minutes() * 60L);
-            long left = end - (System.nanoTime() - t0);
-            if (left > 0) {
-                TimeUnit.NANOSECONDS.sleep(left);
-            }
-            for (Future<?> f : steps) {
-                f.get(10, TimeUnit.MINUTES);
-            }
-        } finally {
-            supervisor.shutdownNow();
-            supervisor.awaitTermination(1, TimeUnit.MINUTES);
+        long end = TimeUnit.SECONDS.toNanos(schedule.minutes() * 60L);
+        long left = end - (System.nanoTime() - t0);
+        if (left > 0) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+        for (Future<?> f : steps) {
+            f.get(10, TimeUnit.MINUTES);
         }
         threads.shutdown();
     }
