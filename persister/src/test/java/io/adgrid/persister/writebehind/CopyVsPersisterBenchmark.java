@@ -36,10 +36,11 @@ import org.postgresql.PGConnection;
  * table (inserts), then again as the next batches (updates of the same rows); COPY loads them into an
  * empty table. Best of {@code -Dbench.rounds} (3) each; sizes {@code -Dbench.sizes} (1000,10000,100000).
  * It fails if a path wrote a wrong total, so a fast but wrong path cannot look good.
- * <p>The updates run twice per round, once as the grid sends batches after a restart-free life
- * (each batch names the watermark PostgreSQL acknowledged before it, so {@link CounterWriter} reads
- * the watermarks first to refuse writing over lost commits: issue 17.6) and once without that
- * check; the two alternate in order from round to round, and the table gives their ratio.
+ * <p>The updates run twice per round, once as a journaled grid sends batches (each names the
+ * watermark PostgreSQL acknowledged before it and the grid life that sealed it, so {@link
+ * CounterWriter} reads the watermarks, to refuse writing over lost commits, issue 17.6, and the
+ * life's row FOR SHARE, to refuse an ended life's batches) and once without those checks; the two
+ * alternate in order from round to round, and the table gives their ratio.
  */
 class CopyVsPersisterBenchmark {
 
@@ -64,8 +65,10 @@ class CopyVsPersisterBenchmark {
                 .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
         int rounds = Integer.getInteger("bench.rounds", 3);
         CounterWriter writer = new CounterWriter(db.dataSource());
+        java.util.UUID life = java.util.UUID.randomUUID();
+        db.sql("INSERT INTO grid_life (id) VALUES ('" + life + "')");
         StringBuilder table = new StringBuilder()
-                .append("| rows | persister insert rows/s | persister update rows/s | update with the lost-writes check rows/s | COPY rows/s | insert / COPY | update / COPY | checked / unchecked update |\n")
+                .append("| rows | persister insert rows/s | persister update rows/s | update with the lost-writes and ended-life checks rows/s | COPY rows/s | insert / COPY | update / COPY | checked / unchecked update |\n")
                 .append("|---|---|---|---|---|---|---|---|\n");
         for (int n : sizes) {
             double insert = 0;
@@ -83,6 +86,9 @@ class CopyVsPersisterBenchmark {
                 for (long seq = 2; seq <= 3; seq++) {
                     boolean check = (seq == 2) == checkFirst;
                     List<SealedBatch> next = batches(n, first, seq, check ? new Watermark(seq - 1, Long.MAX_VALUE, seq - 1) : Watermark.NONE);
+                    if (check) {
+                        next.forEach(b -> b.inLife(life));
+                    }
                     t0 = System.nanoTime();
                     writer.write(next);
                     double rate = n / seconds(t0);
