@@ -9,6 +9,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -35,7 +38,8 @@ class ReplayWindowIT {
 
     private static final String TOKEN = "window-admin-token";
     /** The reporting process's clock runs this far ahead (tolerated: any skew of non-data members). */
-    private static final String REPORTING_SKEW = "+420s";
+    private static final Duration SKEW = Duration.ofSeconds(420);
+    private static final String REPORTING_SKEW = "+" + SKEW.toSeconds() + "s";
     private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -69,13 +73,17 @@ class ReplayWindowIT {
                 // Its overload guard off: on a busy box it may answer 503 (retry later), which is not what this test is about.
                 "--adgrid.gateway.max-request-delay=0");
         int reportingPort = AdGridProcess.freePort();
-        AdGridProcess reportingProcess = start(List.of("env", "FAKETIME_DONT_FAKE_MONOTONIC=1", "faketime", "-f", REPORTING_SKEW),
+        // faketime fakes the monotonic clock too (the same constant offset, harmless to a JVM's nanoTime):
+        // FAKETIME_DONT_FAKE_MONOTONIC=1 made this JVM burn 8x the CPU in libfaketime and take minutes to start on a busy box.
+        AdGridProcess reportingProcess = start(List.of("faketime", "-f", REPORTING_SKEW),
                 "reporting", grid, "--adgrid.grid.port=6920", "--server.port=" + reportingPort, "--adgrid.admin.token=" + TOKEN);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         String reporting = "http://127.0.0.1:" + reportingPort;
         Wait.until("gateway and reporting answer", Duration.ofSeconds(600), () -> gatewayProcess.assertRunning()
                 && reportingProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200
                 && Probes.status(reporting + "/actuator/health") == 200);
+
+        assertClockAhead(reporting + "/actuator/health", SKEW);
 
         long now = System.currentTimeMillis();
         String old = "/i?" + Beacons.beacon(21, 4, now - Duration.ofMinutes(30).toMillis(), "old");
@@ -116,6 +124,22 @@ class ReplayWindowIT {
         AdGridProcess p = AdGridProcess.start(launcher, List.of(), role, all);
         processes.add(p);
         return p;
+    }
+
+    /**
+     * Asserts that the process's clock runs {@code skew} ahead of this JVM's: its HTTP {@code Date} (whole
+     * seconds) was taken between this clock's readings before and after the request, which bounds the skew
+     * whatever the request's duration on a busy box.
+     */
+    private static void assertClockAhead(String url, Duration skew) throws Exception {
+        Instant before = Instant.now();
+        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
+                HttpResponse.BodyHandlers.discarding());
+        Instant after = Instant.now();
+        String date = r.headers().firstValue("Date").orElseThrow();
+        Instant theirs = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        assertThat(skew).as("the skew of a clock that said %s between %s and %s", date, before, after)
+                .isBetween(Duration.between(after, theirs), Duration.between(before, theirs.plusSeconds(1)));
     }
 
     private static int status(String url) throws Exception {
