@@ -150,7 +150,7 @@ class FraudSignalsIT {
         String range = "&from=" + from() + "&to=" + to();
         HttpResponse<String> csv = get(reporting + "/api/v1/stats?format=csv" + range);
         assertThat(csv.body().lines().toList()).hasSize(2);
-        assertThat(csv.body().lines().findFirst()).contains("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks");
+        assertThat(csv.body().lines().findFirst()).contains("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend");
         String[] row = csv.body().lines().skip(1).findFirst().orElseThrow().split(",");
         assertThat(Long.parseLong(row[2])).isEqualTo(cleanClicks);
         assertThat(Long.parseLong(row[7])).isEqualTo(suspectNoImpression + suspectIpRate);
