@@ -38,15 +38,19 @@ final class AdGridProcess implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException("no " + jar.toAbsolutePath() + ": mvn package builds it before the integration tests");
         }
-        Path log = Files.createTempFile("adgrid-" + role, ".log");
-        List<String> command = new ArrayList<>(launcher);
-        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
+        List<String> options = new ArrayList<>(List.of(
                 // C1 only, like the test JVMs (the parent pom's adgrid.test.jit): a start takes about 40 % less on 2 cores.
                 // The serial collector, like the fault runner's processes: a start costs about 15 % less CPU than with G1.
                 "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dhazelcast.phone.home.enabled=false"));
-        command.addAll(moduleFlags());
+        options.addAll(moduleFlags());
+        ClassDataSharing.Launch launch = ClassDataSharing.launch(jar, options);
+        Path log = Files.createTempFile("adgrid-" + role, ".log");
+        List<String> command = new ArrayList<>(launcher);
+        command.add(ClassDataSharing.java());
+        command.addAll(options);
+        command.addAll(launch.jvmOptions());
         command.addAll(jvmArgs);
-        command.addAll(List.of("-jar", jar.toString(), role));
+        command.addAll(List.of("-jar", launch.jar().toString(), role));
         command.addAll(flags);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new AdGridProcess(p, log);
