@@ -12,6 +12,7 @@ import io.adgrid.reporting.stats.StatsRepository;
 import io.adgrid.reporting.stats.StatsService;
 import io.adgrid.reporting.web.ApiErrors;
 import io.adgrid.reporting.web.OpenApiDocs;
+import io.adgrid.reporting.web.StrictJsonBodies;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import org.springframework.context.annotation.Bean;
@@ -20,7 +21,7 @@ import org.springframework.context.annotation.Import;
 
 /** The reporting API (8081): stats and top lists merged from PostgreSQL and the grid, and the admin endpoints (flush, catalog). */
 @Configuration(proxyBeanMethods = false)
-@Import({StatsController.class, AdminController.class, CatalogAdminController.class, ApiErrors.class, OpenApiDocs.class})
+@Import({StatsController.class, AdminController.class, CatalogAdminController.class, ApiErrors.class, StrictJsonBodies.class, OpenApiDocs.class})
 public class ReportingConfiguration {
 
     @Bean

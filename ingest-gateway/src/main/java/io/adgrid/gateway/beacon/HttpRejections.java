@@ -18,7 +18,7 @@ final class HttpRejections {
     static final Rejection URI_TOO_LONG = new Rejection(414, "uri_too_long", "URL too long");
     static final Rejection HEADERS_TOO_LARGE = new Rejection(431, "headers_too_large", "request headers too large");
     static final Rejection BODY_TOO_LARGE = new Rejection(413, "body_too_large", "request body too large");
-    static final Rejection TOO_MANY_LINES = new Rejection(413, "too_many_lines", "at most " + BeaconService.MAX_NDJSON_LINES + " lines per request");
+    static final Rejection TOO_MANY_LINES = new Rejection(413, "too_many_lines", "at most " + EventsEndpoint.MAX_LINES + " lines per request");
     static final Rejection BAD_HTTP = Rejection.malformed("bad_http", "malformed HTTP request");
     static final Rejection BAD_VERSION = Rejection.malformed("bad_http", "HTTP version not supported (use HTTP/1.1 or HTTP/1.0)");
 

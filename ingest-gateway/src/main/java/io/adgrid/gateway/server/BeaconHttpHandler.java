@@ -3,6 +3,8 @@ package io.adgrid.gateway.server;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import io.adgrid.gateway.beacon.BeaconService;
+import io.adgrid.gateway.route.Route;
+import io.adgrid.gateway.route.RoutedRequest;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -13,13 +15,14 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpUtil;
 
 /**
- * Adapts {@link BeaconService} to one Netty channel. Answers are asynchronous, so they are
+ * Adapts {@link BeaconService} to one Netty channel: takes each request with the {@link Route} the
+ * aggregator resolved from its head ({@link RoutedRequest}). Answers are asynchronous, so they are
  * chained to go out in request order even when a client pipelines; a client that pipelines more
  * than {@link #MAX_UNANSWERED} requests is not read until it has its answers (bounded memory).
  * Each request read is first put to the {@link OverloadGuard}: one it refuses is answered 503 with
  * {@code Retry-After} without being handled ({@code /healthz} is always handled).
  */
-public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+public final class BeaconHttpHandler extends SimpleChannelInboundHandler<Object> {
 
     /** Requests of one connection read but not yet answered, beyond which its socket is not read. */
     static final int MAX_UNANSWERED = 256;
@@ -61,20 +64,35 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    public boolean acceptInboundMessage(Object msg) {
+        return msg instanceof RoutedRequest || msg instanceof FullHttpRequest;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof RoutedRequest routed) {
+            read(ctx, routed.route(), routed.request());
+        } else {
+            // Not through the aggregator: one Netty could not decode (whole already, it passes it by), so its route is resolved here.
+            FullHttpRequest request = (FullHttpRequest) msg;
+            read(ctx, Route.of(request.uri()), request);
+        }
+    }
+
+    private void read(ChannelHandlerContext ctx, Route route, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         long readNanos = guard.nanoTime();
         Slot slot;
         CompletableFuture<FullHttpResponse> own;
-        if (!isHealthCheck(request.uri()) && !guard.admit(readNanos)) {
+        if (route != Route.HEALTH && !guard.admit(readNanos)) {
             // Overloaded: answered without being handled (no signature check, no grid call).
             slot = new Slot(keepAlive, NOT_ADMITTED, false);
-            own = CompletableFuture.completedFuture(service.overloaded(request));
+            own = CompletableFuture.completedFuture(service.overloaded(route));
         } else {
-            slot = new Slot(keepAlive, isHealthCheck(request.uri()) ? NOT_ADMITTED : readNanos, isBatch(request.uri()));
+            slot = new Slot(keepAlive, route == Route.HEALTH ? NOT_ADMITTED : readNanos, route == Route.EVENTS);
             // Oversized and undecodable requests arrive here too, as a failed decoder result: the
             // service answers them (414, 431, 413, 400) in turn, like any other request.
-            own = service.handle(request, ctx.channel().remoteAddress());
+            own = service.handle(route, request, ctx.channel().remoteAddress());
         }
         unanswered.add(slot);
         if (unanswered.size() == MAX_UNANSWERED) {
@@ -88,19 +106,6 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<FullHtt
                 ctx.executor().execute(() -> answer(ctx, slot, response));
             }
         });
-    }
-
-    private static boolean isHealthCheck(String uri) {
-        return isPath(uri, "/healthz");
-    }
-
-    private static boolean isBatch(String uri) {
-        return isPath(uri, "/events");
-    }
-
-    /** {@code uri} is {@code path}, with or without a query. */
-    private static boolean isPath(String uri, String path) {
-        return uri.startsWith(path) && (uri.length() == path.length() || uri.charAt(path.length()) == '?');
     }
 
     /** On the event loop: {@code slot}'s answer is ready; writes every ready answer at the head of the order. */

@@ -1,6 +1,9 @@
 package io.adgrid.gateway.server;
 
+import java.util.List;
 import io.adgrid.gateway.beacon.OverBudgetException;
+import io.adgrid.gateway.route.Route;
+import io.adgrid.gateway.route.RoutedRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +14,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
@@ -23,13 +27,16 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
  * may carry {@code maxBodyBytes}, every other request {@code maxSaleBodyBytes}. A request over a
  * limit is not answered here (Netty would write a bare 413 out of turn) but passed on as a request
  * whose decoder result is a failure, so the beacon handler answers it in request order, with a
- * reason, and counts it.
+ * reason, and counts it. Each request's {@link Route} is resolved here, once, from its head, and
+ * passed on with it ({@link RoutedRequest}).
  */
 final class LimitingAggregator extends HttpObjectAggregator {
 
     private final GatewayServer.Limits limits;
     private final BufferBudget budget;
     private ChannelHandlerContext ctx;
+    /** The route of the request being aggregated, from its head. */
+    private Route route = Route.UNKNOWN;
     /** Bytes of the global {@link BufferBudget} this connection holds for the body being aggregated. */
     private long held;
     /** The request whose declared body did not fit in the budget (answered 503). */
@@ -70,14 +77,23 @@ final class LimitingAggregator extends HttpObjectAggregator {
         held = 0;
     }
 
-    int bodyLimit(HttpMessage message) {
-        if (message instanceof HttpRequest request) {
-            String uri = request.uri();
-            if (uri.startsWith("/events") && (uri.length() == 7 || uri.charAt(7) == '?')) {
-                return limits.maxBodyBytes();
+    @Override
+    protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
+        if (msg instanceof HttpRequest request) {
+            route = Route.of(request.uri()); // the head: everything below and after reads the route from here
+        }
+        int from = out.size();
+        super.decode(ctx, msg, out);
+        for (int i = from; i < out.size(); i++) {
+            if (out.get(i) instanceof FullHttpRequest request) {
+                out.set(i, new RoutedRequest(route, request));
             }
         }
-        return limits.maxSaleBodyBytes();
+    }
+
+    /** {@code /events} may carry batches; every other body (a sale) is small. */
+    private int bodyLimit() {
+        return route == Route.EVENTS ? limits.maxBodyBytes() : limits.maxSaleBodyBytes();
     }
 
     /** A declared length over the path's limit: answered before a byte of the body is read. */
@@ -93,7 +109,7 @@ final class LimitingAggregator extends HttpObjectAggregator {
         } catch (NumberFormatException e) {
             declared = -1;
         }
-        checkedInvalid = declared > bodyLimit(start);
+        checkedInvalid = declared > bodyLimit();
         if (!checkedInvalid && declared > 0) {
             // A declared body takes its whole length from the budget before a byte of it is read, so
             // slow bodies cannot add up to more than the cap however slowly they come.
@@ -143,8 +159,8 @@ final class LimitingAggregator extends HttpObjectAggregator {
                 ctx.close();
             }
         }
-        if (aggregated.decoderResult().isSuccess() && aggregated.content().readableBytes() > bodyLimit(aggregated)) {
-            aggregated.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException("body over " + bodyLimit(aggregated) + " bytes")));
+        if (aggregated.decoderResult().isSuccess() && aggregated.content().readableBytes() > bodyLimit()) {
+            aggregated.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException("body over " + bodyLimit() + " bytes")));
         }
     }
 
@@ -168,14 +184,14 @@ final class LimitingAggregator extends HttpObjectAggregator {
             overBudget = null;
             // The body is discarded as it comes; the answer is 503 + Retry-After and the connection closes.
             tooLarge.setDecoderResult(DecoderResult.failure(new OverBudgetException("request bodies buffered over the gateway's cap")));
-            ctx.fireChannelRead(tooLarge);
+            ctx.fireChannelRead(new RoutedRequest(route, tooLarge));
             return;
         }
-        String why = "body over " + bodyLimit(request) + " bytes";
+        String why = "body over " + bodyLimit() + " bytes";
         // The rest of a body that comes is discarded by the aggregator, so the connection stays
         // usable (TooLongHttpContentException); one that was asked to wait for a 100 may never come.
         tooLarge.setDecoderResult(DecoderResult.failure(HttpUtil.is100ContinueExpected(request)
                 ? new TooLongFrameException(why) : new TooLongHttpContentException(why)));
-        ctx.fireChannelRead(tooLarge);
+        ctx.fireChannelRead(new RoutedRequest(route, tooLarge));
     }
 }

@@ -6,15 +6,20 @@ import static io.adgrid.gateway.TestCatalog.beacon;
 import static io.adgrid.gateway.TestCatalog.signed;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import io.adgrid.gateway.TestCatalog;
 import io.adgrid.gateway.batching.InMemorySink;
 import io.adgrid.gateway.beacon.BeaconService;
+import io.adgrid.gateway.route.Route;
+import io.adgrid.gateway.route.RoutedRequest;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +77,27 @@ class LimitingAggregatorTest {
 
         assertThat(EmbeddedHttp.statuses(answers)).containsExactly(413, 200);
         assertThat(sink.counted()).hasSize(1);
+    }
+
+    @Test
+    void eachRequestLeavesTheAggregatorWithTheRouteOfItsHead() {
+        EmbeddedChannel bare = new EmbeddedChannel(new HttpServerCodec(), new LimitingAggregator(LIMITS));
+        String raw = "POST /events?x=1 HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n\r\n{}\n"
+                + "GET /i?a=b HTTP/1.1\r\nHost: gw\r\n\r\n"
+                + "POST /s HTTP/1.1\r\nHost: gw\r\nContent-Length: 3000\r\n\r\n"; // over the sale limit: passed on, failed, unread
+        bare.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1));
+        List<RoutedRequest> read = new java.util.ArrayList<>();
+        for (Object m; (m = bare.readInbound()) != null; ) {
+            assertThat(m).isInstanceOf(RoutedRequest.class);
+            read.add((RoutedRequest) m);
+        }
+        assertThat(read).extracting(RoutedRequest::route).containsExactly(Route.EVENTS, Route.IMPRESSION, Route.SALE);
+        RoutedRequest events = read.get(0);
+        assertThat(events.request().content().readableBytes()).isEqualTo(3);
+        assertThat(events.release()).as("released with its request").isTrue();
+        assertThat(events.request().refCnt()).isZero();
+        read.subList(1, 3).forEach(RoutedRequest::release);
+        assertThat(bare.finishAndReleaseAll()).isFalse();
     }
 
     @Test

@@ -1,20 +1,13 @@
 package io.adgrid.reporting.catalog;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.math.BigInteger;
 import java.net.URI;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
-import jakarta.servlet.http.HttpServletRequest;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.pricing.Micros;
@@ -23,20 +16,15 @@ import io.adgrid.pricing.PriceBook;
 import io.adgrid.pricing.PricingModel;
 import io.adgrid.persister.catalog.CatalogAdmin.Secret;
 import io.adgrid.reporting.web.ApiErrors;
+import io.adgrid.reporting.web.JsonBody;
 import io.adgrid.reporting.web.RequestRefusedException;
+import io.adgrid.reporting.web.StrictJsonBodies;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import org.springframework.http.HttpStatus;
@@ -46,27 +34,23 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The catalog's admin API, behind the admin bearer token: campaigns (with their prices), banners,
  * publishers and the campaigns' signing keys. The token is checked by {@code AdminAuthorization} before this controller
- * reads anything (path ids, body), so a request without it learns nothing and costs nothing. Bodies are read here, bounded, and parsed
- * strictly; JSON errors are reported by position only (refusals are answered by {@link ApiErrors}), so a secret in a malformed body is never
- * echoed. Responses never carry a secret: a campaign lists its keys' ids and dates.
+ * reads anything (path ids, body), so a request without it learns nothing and costs nothing. Bodies are request records read by
+ * {@link StrictJsonBodies}, bounded and strict; every refusal (theirs, this controller's and the catalog's) is answered by
+ * {@link ApiErrors}, by field or position only, so a secret in a malformed body is never echoed. Responses never carry a secret: a
+ * campaign lists its keys' ids and dates.
  */
 @RestController
 @RequestMapping("/api/v1/admin/catalog")
 public class CatalogAdminController {
 
-    /** Largest request body read; the largest valid one (a 2 KiB URL, a 1 KiB secret) is far below. */
-    static final int MAX_BODY_BYTES = 16 * 1024;
     private static final Pattern ID = Pattern.compile("[1-9][0-9]{0,17}");
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
 
     private final CatalogAdmin catalog;
     private final CampaignPrices prices;
@@ -80,28 +64,30 @@ public class CatalogAdminController {
 
     @Schema(description = "Create: name and secret required, currency defaults to USD. Update: name (and currency) only; a secret is refused")
     public record CampaignBody(String name, @Schema(example = "EUR") String currency,
-                               @Schema(description = "the signing secret of key 0, at least 16 bytes; only when creating", writeOnly = true) String secret) {
+                               @Schema(description = "the signing secret of key 0, at least 16 bytes; only when creating", writeOnly = true) String secret)
+            implements JsonBody {
         @Override
         public String toString() {
             return "CampaignBody[name=" + name + ", currency=" + currency + ", secret=" + (secret == null ? "none" : "redacted") + "]";
         }
     }
 
-    public record BannerBody(long campaign, @Schema(example = "https://example.com/landing") String landingUrl) {
+    public record BannerBody(@Schema(format = "int64") @JsonBody.Expected("a positive integer") Long campaign,
+                             @Schema(example = "https://example.com/landing") String landingUrl) implements JsonBody {
     }
 
-    public record PublisherBody(String name) {
+    public record PublisherBody(String name) implements JsonBody {
     }
 
     public record KeyBody(@Schema(example = "k2") String kid,
-                          @Schema(description = "at least 16 bytes", writeOnly = true) String secret) {
+                          @Schema(description = "at least 16 bytes", writeOnly = true) String secret) implements JsonBody {
         @Override
         public String toString() {
             return "KeyBody[kid=" + kid + ", secret=redacted]";
         }
     }
 
-    public record RetireBody(@Schema(description = "ISO-8601 instant; default now", example = "2026-12-01T00:00:00Z") String at) {
+    public record RetireBody(@Schema(description = "ISO-8601 instant; default now", example = "2026-12-01T00:00:00Z") String at) implements JsonBody {
     }
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -141,11 +127,12 @@ public class CatalogAdminController {
     @Schema(description = "A campaign's price from a UTC date")
     public record PricingBody(@Schema(allowableValues = {"CPM", "CPC", "CPA"}, requiredMode = Schema.RequiredMode.REQUIRED) String model,
                               @Schema(description = "micros of the campaign's currency, 0 to 10^15; a CPM price is a multiple of 1000 "
-                                      + "(at most 3 decimals per thousand impressions)", example = "2500000", format = "int64",
-                                      requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("price_micros") Long priceMicros,
+                                      + "(at most 3 decimals per thousand impressions)", example = "2500000", type = "integer",
+                                      format = "int64", requiredMode = Schema.RequiredMode.REQUIRED)
+                              @JsonProperty("price_micros") @JsonBody.Expected("an integer (micros of the currency)") BigInteger priceMicros,
                               @Schema(description = "UTC date (YYYY-MM-DD) from whose midnight the price is in force; default: "
                                       + "the campaign's first price covers all its history, a later one starts tomorrow (UTC)",
-                                      example = "2026-12-07") String from) {
+                                      example = "2026-12-07") String from) implements JsonBody {
     }
 
     public record BannerInfo(long id, long campaign, String landingUrl, @JsonProperty("created_at") String createdAt,
@@ -173,7 +160,6 @@ public class CatalogAdminController {
 
     @Operation(summary = "Create (201) or update (200) a campaign; on create its secret becomes key 0",
             security = @SecurityRequirement(name = "admin"),
-            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = CampaignBody.class))),
             responses = {
                     @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
                     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
@@ -182,15 +168,11 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "422", description = "a value breaks a rule")})
     @PutMapping("/campaigns/{id}")
     public ResponseEntity<?> putCampaign(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
-                                         HttpServletRequest request) {
-        return answer(() -> {
-            long campaign = id(id, "campaign");
-            Body body = body(request, Set.of("name", "currency", "secret"));
-            String secret = body.string("secret");
-            CatalogAdmin.Saved<CatalogAdmin.CampaignView> saved =
-                    catalog.putCampaign(campaign, body.string("name"), body.string("currency"), secret == null ? null : new Secret(secret));
-            return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value(), prices.schedule(campaign)));
-        });
+                                         @RequestBody CampaignBody body) {
+        long campaign = id(id, "campaign");
+        CatalogAdmin.Saved<CatalogAdmin.CampaignView> saved =
+                catalog.putCampaign(campaign, body.name(), body.currency(), body.secret() == null ? null : new Secret(body.secret()));
+        return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value(), prices.schedule(campaign)));
     }
 
     @Operation(summary = "A campaign with its keys' ids, creation and retirement (never the secrets)",
@@ -198,17 +180,14 @@ public class CatalogAdminController {
             responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = CampaignInfo.class))))
     @GetMapping("/campaigns/{id}")
     public ResponseEntity<?> getCampaign(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
-        return answer(() -> {
-            long campaign = id(id, "campaign");
-            return catalog.campaign(campaign).<ResponseEntity<?>>map(c -> ResponseEntity.ok(CampaignInfo.of(c, prices.schedule(campaign))))
-                    .orElseGet(() -> notFound("no campaign " + campaign));
-        });
+        long campaign = id(id, "campaign");
+        return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(() -> notFound("no campaign " + campaign)),
+                prices.schedule(campaign)));
     }
 
     @Operation(summary = "Set a campaign's price (200) from a UTC date: CPM, CPC or CPA, in micros of its currency; reports bill each "
             + "counter at the price in force at its time. Setting a price for a date that has one replaces it",
             security = @SecurityRequirement(name = "admin"),
-            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = PricingBody.class))),
             responses = {
                     @ApiResponse(responseCode = "200", description = "the campaign with its prices",
                             content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
@@ -219,41 +198,47 @@ public class CatalogAdminController {
                             + "not a multiple of 1000, a bad date")})
     @PutMapping("/campaigns/{id}/pricing")
     public ResponseEntity<?> putPricing(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
-                                        HttpServletRequest request) {
-        return answer(() -> {
-            long campaign = id(id, "campaign");
-            Body body = body(request, Set.of("model", "price_micros", "from"));
-            PricingModel model = model(body.string("model"));
-            long micros = body.priceMicros("price_micros");
-            String from = body.string("from");
-            LocalDate day = null;
-            if (from != null) {
-                try {
-                    day = LocalDate.parse(from);
-                } catch (DateTimeParseException e) {
-                    return ApiErrors.error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "from must be a UTC date, e.g. 2026-12-07");
-                }
+                                        @RequestBody PricingBody body) {
+        long campaign = id(id, "campaign");
+        PricingModel model = model(body.model());
+        long micros = priceMicros(body.priceMicros());
+        LocalDate day = null;
+        if (body.from() != null) {
+            try {
+                day = LocalDate.parse(body.from());
+            } catch (DateTimeParseException e) {
+                throw invalid("from must be a UTC date, e.g. 2026-12-07");
             }
-            List<PriceBook.Period> schedule = prices.set(campaign, model, micros, day);
-            return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), schedule));
-        });
+        }
+        List<PriceBook.Period> schedule = prices.set(campaign, model, micros, day);
+        return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), schedule));
     }
 
     private static PricingModel model(String text) {
         if (text == null) {
-            throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "model is required: CPM, CPC or CPA");
+            throw invalid("model is required: CPM, CPC or CPA");
         }
         for (PricingModel m : PricingModel.values()) {
             if (m.name().equals(text)) {
                 return m;
             }
         }
-        throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "model must be CPM, CPC or CPA");
+        throw invalid("model must be CPM, CPC or CPA");
+    }
+
+    /** A whole number of micros, read as a BigInteger so that one out of range (however large) is a 422, not a 400. */
+    private static long priceMicros(BigInteger micros) {
+        if (micros == null) {
+            throw invalid("price_micros is required");
+        }
+        if (micros.bitLength() > 63 || micros.longValue() > Price.MAX_MICROS) {
+            throw invalid("price_micros must be at most " + Price.MAX_MICROS + " (1,000,000,000 of the currency)");
+        }
+        return micros.longValue(); // a negative one is refused by the price's own rules (422)
     }
 
     @Operation(summary = "Add a signing key to a campaign (201): beacons signed with kid=<kid> are accepted from the gateways' next refresh",
             security = @SecurityRequirement(name = "admin"),
-            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = KeyBody.class))),
             responses = {
                     @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = KeyAnswer.class))),
                     @ApiResponse(responseCode = "404", description = "no such campaign"),
@@ -261,47 +246,35 @@ public class CatalogAdminController {
                     @ApiResponse(responseCode = "422", description = "bad kid or secret")})
     @PostMapping("/campaigns/{id}/keys")
     public ResponseEntity<?> addKey(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
-                                    HttpServletRequest request) {
-        return answer(() -> {
-            long campaign = id(id, "campaign");
-            Body body = body(request, Set.of("kid", "secret"));
-            String kid = body.string("kid");
-            String secret = body.string("secret");
-            if (kid == null) {
-                return ApiErrors.error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "kid is required");
-            }
-            CatalogAdmin.Key key = catalog.addKey(campaign, kid, secret == null ? null : new Secret(secret));
-            return ResponseEntity.created(URI.create("/api/v1/admin/catalog/campaigns/" + campaign)).body(KeyAnswer.of(campaign, key));
-        });
+                                    @RequestBody KeyBody body) {
+        long campaign = id(id, "campaign");
+        if (body.kid() == null) {
+            throw invalid("kid is required");
+        }
+        CatalogAdmin.Key key = catalog.addKey(campaign, body.kid(), body.secret() == null ? null : new Secret(body.secret()));
+        return ResponseEntity.created(URI.create("/api/v1/admin/catalog/campaigns/" + campaign)).body(KeyAnswer.of(campaign, key));
     }
 
     @Operation(summary = "Retire a key now or at a given time (200); the campaign's last key without a retirement cannot be retired (409)",
             security = @SecurityRequirement(name = "admin"),
-            requestBody = @RequestBody(required = false, content = @Content(schema = @Schema(implementation = RetireBody.class))),
             responses = {
                     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = KeyAnswer.class))),
                     @ApiResponse(responseCode = "404", description = "no such campaign or key"),
                     @ApiResponse(responseCode = "409", description = "already retired, or the last key")})
     @PostMapping("/campaigns/{id}/keys/{kid}/retire")
     public ResponseEntity<?> retireKey(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
-                                       @PathVariable("kid") String kid, HttpServletRequest request) {
-        return answer(() -> {
-            long campaign = id(id, "campaign");
-            if (!CatalogAdmin.KID.matcher(kid).matches()) {
-                throw new RequestRefusedException("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+                                       @PathVariable("kid") String kid, @RequestBody(required = false) RetireBody body) {
+        long campaign = id(id, "campaign");
+        kid(kid);
+        Instant when = null;
+        if (body != null && body.at() != null) {
+            try {
+                when = Instant.parse(body.at());
+            } catch (DateTimeParseException e) {
+                throw invalid("at must be an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z");
             }
-            Body body = optionalBody(request, Set.of("at"));
-            String at = body.string("at");
-            Instant when = null;
-            if (at != null) {
-                try {
-                    when = Instant.parse(at);
-                } catch (DateTimeParseException e) {
-                    return ApiErrors.error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", "at must be an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z");
-                }
-            }
-            return ResponseEntity.ok(KeyAnswer.of(campaign, catalog.retireKey(campaign, kid, when)));
-        });
+        }
+        return ResponseEntity.ok(KeyAnswer.of(campaign, catalog.retireKey(campaign, kid, when)));
     }
 
     @Operation(summary = "Mark a key legacy (200): it also accepts v1 signatures (no type path) from the gateways' next refresh; "
@@ -329,9 +302,7 @@ public class CatalogAdminController {
 
     private ResponseEntity<?> setLegacy(String id, String kid, boolean legacy) {
         long campaign = id(id, "campaign");
-        if (!CatalogAdmin.KID.matcher(kid).matches()) {
-            throw new RequestRefusedException("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
-        }
+        kid(kid);
         return ResponseEntity.ok(KeyAnswer.of(campaign, catalog.setLegacy(campaign, kid, legacy)));
     }
 
@@ -339,76 +310,54 @@ public class CatalogAdminController {
 
     @Operation(summary = "Create (201) or update (200) a banner; it stays in its campaign for life",
             security = @SecurityRequirement(name = "admin"),
-            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = BannerBody.class))),
             responses = {
                     @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = BannerInfo.class))),
                     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = BannerInfo.class))),
                     @ApiResponse(responseCode = "422", description = "bad landing URL, unknown campaign, or another campaign than the banner's")})
     @PutMapping("/banners/{id}")
     public ResponseEntity<?> putBanner(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
-                                       HttpServletRequest request) {
-        return answer(() -> {
-            long banner = id(id, "banner");
-            Body body = body(request, Set.of("campaign", "landingUrl"));
-            long campaign = body.id("campaign");
-            CatalogAdmin.Saved<CatalogAdmin.BannerView> saved = catalog.putBanner(banner, campaign, body.string("landingUrl"));
-            return saved(saved.created(), "/api/v1/admin/catalog/banners/" + banner, BannerInfo.of(saved.value()));
-        });
+                                       @RequestBody BannerBody body) {
+        long banner = id(id, "banner");
+        if (body.campaign() == null) {
+            throw invalid("campaign is required");
+        }
+        if (body.campaign() <= 0) {
+            throw new RequestRefusedException("campaign must be a positive integer");
+        }
+        CatalogAdmin.Saved<CatalogAdmin.BannerView> saved = catalog.putBanner(banner, body.campaign(), body.landingUrl());
+        return saved(saved.created(), "/api/v1/admin/catalog/banners/" + banner, BannerInfo.of(saved.value()));
     }
 
     @Operation(summary = "A banner", security = @SecurityRequirement(name = "admin"),
             responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = BannerInfo.class))))
     @GetMapping("/banners/{id}")
     public ResponseEntity<?> getBanner(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
-        return answer(() -> {
-            long banner = id(id, "banner");
-            return catalog.banner(banner).<ResponseEntity<?>>map(b -> ResponseEntity.ok(BannerInfo.of(b)))
-                    .orElseGet(() -> notFound("no banner " + banner));
-        });
+        long banner = id(id, "banner");
+        return ResponseEntity.ok(BannerInfo.of(catalog.banner(banner).orElseThrow(() -> notFound("no banner " + banner))));
     }
 
     @Operation(summary = "Create (201) or rename (200) a publisher",
             security = @SecurityRequirement(name = "admin"),
-            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = PublisherBody.class))),
             responses = {
                     @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = PublisherInfo.class))),
                     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PublisherInfo.class)))})
     @PutMapping("/publishers/{id}")
     public ResponseEntity<?> putPublisher(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
-                                          HttpServletRequest request) {
-        return answer(() -> {
-            long publisher = id(id, "publisher");
-            Body body = body(request, Set.of("name"));
-            CatalogAdmin.Saved<CatalogAdmin.PublisherView> saved = catalog.putPublisher(publisher, body.string("name"));
-            return saved(saved.created(), "/api/v1/admin/catalog/publishers/" + publisher, PublisherInfo.of(saved.value()));
-        });
+                                          @RequestBody PublisherBody body) {
+        long publisher = id(id, "publisher");
+        CatalogAdmin.Saved<CatalogAdmin.PublisherView> saved = catalog.putPublisher(publisher, body.name());
+        return saved(saved.created(), "/api/v1/admin/catalog/publishers/" + publisher, PublisherInfo.of(saved.value()));
     }
 
     @Operation(summary = "A publisher", security = @SecurityRequirement(name = "admin"),
             responses = @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PublisherInfo.class))))
     @GetMapping("/publishers/{id}")
     public ResponseEntity<?> getPublisher(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
-        return answer(() -> {
-            long publisher = id(id, "publisher");
-            return catalog.publisher(publisher).<ResponseEntity<?>>map(p -> ResponseEntity.ok(PublisherInfo.of(p)))
-                    .orElseGet(() -> notFound("no publisher " + publisher));
-        });
+        long publisher = id(id, "publisher");
+        return ResponseEntity.ok(PublisherInfo.of(catalog.publisher(publisher).orElseThrow(() -> notFound("no publisher " + publisher))));
     }
 
     // ---- plumbing -------------------------------------------------------------------------------
-
-    private interface Action {
-        ResponseEntity<?> run() throws IOException;
-    }
-
-    /** Runs an endpoint; its refusals (and the catalog's) are answered by {@link ApiErrors}. */
-    private static ResponseEntity<?> answer(Action action) {
-        try {
-            return action.run();
-        } catch (IOException e) {
-            throw new RequestRefusedException("the request body could not be read");
-        }
-    }
 
     private static long id(String raw, String what) {
         if (raw == null || !ID.matcher(raw).matches()) {
@@ -417,114 +366,21 @@ public class CatalogAdminController {
         return Long.parseLong(raw);
     }
 
+    private static void kid(String kid) {
+        if (!CatalogAdmin.KID.matcher(kid).matches()) {
+            throw new RequestRefusedException("kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+        }
+    }
+
     private static ResponseEntity<?> saved(boolean created, String location, Object body) {
         return created ? ResponseEntity.created(URI.create(location)).body(body) : ResponseEntity.ok(body);
     }
 
-    private static ResponseEntity<?> notFound(String reason) {
-        return ApiErrors.error(HttpStatus.NOT_FOUND, "not_found", reason);
+    private static RequestRefusedException notFound(String reason) {
+        return new RequestRefusedException(HttpStatus.NOT_FOUND, "not_found", reason);
     }
 
-    /** A parsed JSON object body with only known fields; values are checked for type, never quoted. */
-    private record Body(JsonNode node) {
-        String string(String field) {
-            JsonNode v = node.get(field);
-            if (v == null || v.isNull()) {
-                return null;
-            }
-            if (!v.isTextual()) {
-                throw new RequestRefusedException(field + " must be a string");
-            }
-            return v.textValue();
-        }
-
-        /** A whole number of micros: 422 when it is out of range (however large), 400 when it is not an integer. */
-        long priceMicros(String field) {
-            JsonNode v = node.get(field);
-            if (v == null || v.isNull()) {
-                throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", field + " is required");
-            }
-            if (!v.isIntegralNumber()) {
-                throw new RequestRefusedException(field + " must be an integer (micros of the currency)");
-            }
-            if (!v.canConvertToLong() || v.longValue() > Price.MAX_MICROS) {
-                throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid",
-                        field + " must be at most " + Price.MAX_MICROS + " (1,000,000,000 of the currency)");
-            }
-            return v.longValue(); // a negative one is refused by the price's own rules (422)
-        }
-
-        long id(String field) {
-            JsonNode v = node.get(field);
-            if (v == null || v.isNull()) {
-                throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", field + " is required");
-            }
-            if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() <= 0) {
-                throw new RequestRefusedException(field + " must be a positive integer");
-            }
-            return v.longValue();
-        }
-    }
-
-    private static Body optionalBody(HttpServletRequest request, Set<String> fields) throws IOException {
-        byte[] bytes = read(request);
-        return isBlank(bytes) ? new Body(JSON.createObjectNode()) : parse(bytes, fields);
-    }
-
-    private static Body body(HttpServletRequest request, Set<String> fields) throws IOException {
-        byte[] bytes = read(request);
-        if (isBlank(bytes)) {
-            throw new RequestRefusedException("the body must be a JSON object (Content-Type: application/json)");
-        }
-        return parse(bytes, fields);
-    }
-
-    private static Body parse(byte[] bytes, Set<String> fields) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new RequestRefusedException("the body is not UTF-8");
-        }
-        JsonNode node;
-        try {
-            node = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            // Jackson's message quotes the offending token, which may be (part of) a secret: position only.
-            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-            throw new RequestRefusedException("the body is not valid JSON" + where);
-        }
-        if (node == null || !node.isObject()) {
-            throw new RequestRefusedException("the body must be a JSON object");
-        }
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            if (!fields.contains(names.next())) {
-                throw new RequestRefusedException("unknown field; the fields are " + String.join(", ", fields.stream().sorted().toList()));
-            }
-        }
-        return new Body(node);
-    }
-
-    private static boolean isBlank(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] read(HttpServletRequest request) throws IOException {
-        if (request.getContentLengthLong() > MAX_BODY_BYTES) {
-            throw new RequestRefusedException(HttpStatus.PAYLOAD_TOO_LARGE, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes");
-        }
-        try (InputStream in = request.getInputStream()) {
-            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (bytes.length > MAX_BODY_BYTES) {
-                throw new RequestRefusedException(HttpStatus.PAYLOAD_TOO_LARGE, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes");
-            }
-            return bytes;
-        }
+    private static RequestRefusedException invalid(String reason) {
+        return new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", reason);
     }
 }

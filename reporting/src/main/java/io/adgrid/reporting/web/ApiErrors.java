@@ -11,12 +11,14 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MultipartException;
 
 /** Every error of the API as a short JSON reason: 4xx for bad requests, 503 when a backend is down, never a stack trace. */
 @RestControllerAdvice
@@ -42,6 +44,22 @@ public class ApiErrors {
             case INVALID -> error(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", e.getMessage());
             case NOT_ALLOWED -> error(HttpStatus.BAD_REQUEST, "bad_request", e.getMessage());
         };
+    }
+
+    /**
+     * A body Spring could not hand to an endpoint: none where one is required (a form body arrives
+     * as none: Spring read it as parameters), or one that could not be read (the client stopped
+     * sending). Its own message is never passed on: it may quote the body.
+     */
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
+        return error(HttpStatus.BAD_REQUEST, "bad_request", e.getCause() == null ? StrictJsonBodies.NOT_JSON : "the request body could not be read");
+    }
+
+    /** A multipart body is parsed (by Spring, for any endpoint) before the handler is known: a malformed one is the client's error. */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<Map<String, Object>> multipart(MultipartException e) {
+        return error(HttpStatus.BAD_REQUEST, "bad_request", "malformed multipart body; the API takes JSON (Content-Type: application/json)");
     }
 
     @ExceptionHandler(MissingServletRequestParameterException.class)

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.reporting.admin.AdminAuthorization;
 import io.adgrid.reporting.admin.AdminToken;
 import io.adgrid.reporting.web.ApiErrors;
+import io.adgrid.reporting.web.StrictJsonBodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -61,7 +63,7 @@ class CatalogAdminControllerIT {
 
     @SpringBootConfiguration
     @EnableAutoConfiguration(exclude = {HazelcastAutoConfiguration.class, DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class})
-    @Import({CatalogAdminController.class, ApiErrors.class, io.adgrid.reporting.web.OpenApiDocs.class})
+    @Import({CatalogAdminController.class, ApiErrors.class, StrictJsonBodies.class, io.adgrid.reporting.web.OpenApiDocs.class})
     static class TestApp {
         @Bean
         AdminAuthorization adminAuthorization() {
@@ -201,6 +203,33 @@ class CatalogAdminControllerIT {
 
         assertThat(output.getOut()).as("the capture works").contains("catalog: campaign 42 created");
         assertThat(output.getAll()).doesNotContain(SECRET).doesNotContain(SECRET_2);
+    }
+
+    @Test
+    void bodiesThatAreNotOneJsonObjectOfTheRightTypesAre400NeverA5xx() throws Exception {
+        admin("PUT", "/campaigns/42", "{\"name\":\"Winter sale\",\"secret\":\"" + SECRET + "\"}");
+        String key = "{\"kid\":\"k2\",\"secret\":\"" + SECRET_2 + "\"}";
+        // a form POST (curl -d without the JSON Content-Type), like the form PUT above
+        assertError(raw("POST", "/campaigns/42/keys", "application/x-www-form-urlencoded", key.getBytes(StandardCharsets.UTF_8)),
+                400, "bad_request", "application/json");
+        assertError(raw("PUT", "/publishers/3", "multipart/form-data; boundary=xyz", "--xyz\r\nnot a part".getBytes(StandardCharsets.UTF_8)),
+                400, "bad_request", "");
+        assertError(raw("PUT", "/publishers/3", "application/json", new byte[] {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xC3, 0x28, '"', '}'}),
+                400, "bad_request", "UTF-8");
+        assertError(admin("PUT", "/publishers/3", "null"), 400, "bad_request", "JSON object");
+        assertError(admin("PUT", "/publishers/3", "  \r\n"), 400, "bad_request", "application/json");
+        assertError(admin("PUT", "/publishers/3", "{\"name\":[\"News\"]}"), 400, "bad_request", "name must be a string");
+        assertError(admin("PUT", "/publishers/3", "{\"name\":true}"), 400, "bad_request", "name must be a string");
+        assertError(admin("PUT", "/banners/7", "{\"campaign\":99999999999999999999,\"landingUrl\":\"https://e.com/\"}"),
+                400, "bad_request", "campaign must be a positive integer");
+        assertError(admin("PUT", "/banners/7", "{\"campaign\":0,\"landingUrl\":\"https://e.com/\"}"), 400, "bad_request", "campaign must be a positive integer");
+        assertError(admin("PUT", "/campaigns/42/pricing", "{\"model\":\"CPC\",\"price_micros\":true}"), 400, "bad_request", "price_micros must be an integer");
+        assertError(admin("POST", "/campaigns/42/keys/0/retire", "{\"at\":20261201}"), 400, "bad_request", "at must be a string");
+        // a missing field is the rule's 422, whatever else is there
+        assertError(admin("POST", "/campaigns/42/keys", "{}"), 422, "invalid", "kid is required");
+        assertError(admin("PUT", "/banners/7", "{}"), 422, "invalid", "campaign is required");
+        assertThat(db.sqlLong("SELECT count(*) FROM publisher") + db.sqlLong("SELECT count(*) FROM banner")).isZero();
+        assertThat(db.sqlLong("SELECT count(*) FROM campaign_secret")).isEqualTo(1);
     }
 
     @Test
@@ -374,6 +403,14 @@ class CatalogAdminControllerIT {
             b.header("Authorization", authorization);
         }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        answers.add(r);
+        return r;
+    }
+
+    private HttpResponse<String> raw(String method, String path, String contentType, byte[] body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", contentType)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
         answers.add(r);
         return r;
     }

@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * What the gateway does with a signed {@code GET /i} before batching it (BeaconService.beacon):
+ * What the gateway does with a signed {@code GET /i} before batching it (PixelEndpoint.beacon):
  * parse the query, then validate it over the demo catalog. Distinct beacons (banners, publishers,
  * nonces all varied) so no lookup stays in one cache line; the baseline is the parsing alone.
  */
