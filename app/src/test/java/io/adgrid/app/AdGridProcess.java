@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.adgrid.app.launch.ClassDataSharing;
 import io.adgrid.grid.testing.Wait;
 
 /**
@@ -43,7 +44,7 @@ final class AdGridProcess implements AutoCloseable {
                 // The serial collector, like the fault runner's processes: a start costs about 15 % less CPU than with G1.
                 "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dhazelcast.phone.home.enabled=false"));
         options.addAll(moduleFlags());
-        ClassDataSharing.Launch launch = ClassDataSharing.launch(jar, options);
+        ClassDataSharing.Launch launch = ClassDataSharing.launch(jar, options, System.out);
         Path log = Files.createTempFile("adgrid-" + role, ".log");
         List<String> command = new ArrayList<>(launcher);
         command.add(ClassDataSharing.java());

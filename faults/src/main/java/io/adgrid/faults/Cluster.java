@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import com.zaxxer.hikari.HikariDataSource;
+import io.adgrid.app.launch.ClassDataSharing;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.schema.Database;
 
@@ -53,14 +54,15 @@ final class Cluster implements AutoCloseable {
     final List<Path> tmpfs = new ArrayList<>();
     Proc reporting;
     String reportingUrl;
-    private final Path jar;
+    /** The jar each process runs, with class data sharing: every kill and restart is a start, and starts are most of the CPU. */
+    private final ClassDataSharing.Launch launch;
     private final List<String> extraJvmArgs;
     private final List<String> common;
     private final List<Proc> extras = new ArrayList<>();
 
     Cluster(Path work, Path jar, int memberCount, List<String> extraJvmArgs) throws Exception {
         this.work = work;
-        this.jar = jar;
+        this.launch = ClassDataSharing.launch(jar, baseOptions(), System.out);
         this.extraJvmArgs = extraJvmArgs;
         Files.createDirectories(work);
         Postgres.run("chmod", "755", work.toString());
@@ -145,15 +147,22 @@ final class Cluster implements AutoCloseable {
     }
 
     private List<String> command(String role, List<String> flags, List<String> base) {
-        List<String> c = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m"));
-        c.addAll(JVM_FLAGS);
+        List<String> c = new ArrayList<>(baseOptions());
+        c.add(0, ClassDataSharing.java());
+        c.addAll(launch.jvmOptions());
         c.add("-Djna.tmpdir=" + work.resolve("tmp"));
         c.add("-Djava.util.prefs.userRoot=" + work.resolve("tmp"));
         c.addAll(extraJvmArgs);
-        c.addAll(List.of("-jar", jar.toString(), role));
+        c.addAll(List.of("-jar", launch.jar().toString(), role));
         c.addAll(base);
         c.addAll(flags);
         return c;
+    }
+
+    private static List<String> baseOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xmx384m"));
+        options.addAll(JVM_FLAGS);
+        return options;
     }
 
     /** Starts everything and waits until every member sees all, both gateways answer /healthz 200 and reporting answers. */
