@@ -3,9 +3,8 @@ package io.adgrid.app.config;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 import io.adgrid.grid.counters.ReplayWindow;
+import io.adgrid.grid.member.SettingWrites;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.IndeterminateOperationStateException;
-import com.hazelcast.core.OperationTimeoutException;
 import com.hazelcast.map.IMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,39 +38,16 @@ final class ClusterWindow {
 
     /**
      * Records {@code mine} as the cluster's window unless one is recorded, and refuses a different one.
-     * A write whose outcome is unknown (its backup answered late on a busy box, or no answer in time)
-     * is tried again until {@code patience} is over: putIfAbsent of the same value twice is one write.
+     * A write whose outcome is unknown (its backup answered late on a busy box) is tried again.
      */
     static void record(String mine, UnaryOperator<String> putIfAbsent, Duration patience) {
-        long deadline = System.nanoTime() + patience.toNanos();
-        String cluster;
-        while (true) {
-            try {
-                cluster = putIfAbsent.apply(mine);
-                break;
-            } catch (IndeterminateOperationStateException | OperationTimeoutException unknownOutcome) {
-                if (System.nanoTime() > deadline) {
-                    throw unknownOutcome;
-                }
-                log.warn("recording the cluster's ts window: {}; trying again", String.valueOf(unknownOutcome.getMessage()).lines().findFirst().orElse(""));
-                sleep();
-            }
-        }
+        String cluster = SettingWrites.untilKnown("recording the cluster's ts window", () -> putIfAbsent.apply(mine), patience);
         if (cluster != null && !cluster.equals(mine)) {
             throw new IllegalStateException("this data member's ts window (" + mine + ") differs from the cluster's (" + cluster
                     + "): set ADGRID_GATEWAY_MAXAGE and ADGRID_GATEWAY_MAXAHEAD the same on every process (the window is one "
                     + "setting for the whole cluster; changing it needs a stop of every data member)");
         }
         log.info("ts window of the cluster: {} (each data member refuses older events on its own clock)", mine);
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while recording the cluster's ts window", e);
-        }
     }
 
     static void compareAsLiteMember(HazelcastInstance grid, Duration maxAge, Duration maxAhead) {

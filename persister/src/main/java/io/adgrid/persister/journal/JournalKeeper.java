@@ -37,6 +37,7 @@ import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
+import io.adgrid.grid.member.SettingWrites;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.Watermarks;
 import com.hazelcast.cluster.Member;
@@ -190,16 +191,19 @@ public final class JournalKeeper implements AutoCloseable {
     private void joinLife() {
         try {
             UUID current = UUID.randomUUID();
-            String existing = protocol.putIfAbsent(RecoveryGate.LIFE, current.toString());
-            life = existing == null ? current : UUID.fromString(existing);
-            log.info("grid life {} ({}); journal {}", life, existing == null ? "new: no member held data" : "joined",
+            String existing = SettingWrites.untilKnown("joining the grid life",
+                    () -> protocol.putIfAbsent(RecoveryGate.LIFE, current.toString()), SETTING_PATIENCE);
+            // A try whose outcome was unknown may have written this member's own life: then it named it.
+            boolean named = existing == null || existing.equals(current.toString());
+            life = named ? current : UUID.fromString(existing);
+            log.info("grid life {} ({}); journal {}", life, named ? "new: no member held data" : "joined",
                     journal.directory());
             endOtherLives(life);
             // Registered before its first record, not now: a process that fails before it journals
             // anything leaves nothing for a later life to wait for (issue 27).
             journal.open(life, database, () -> register(journal.id(), life));
             // Partitions lost with every replica while the grid lives on refuse counting until replayed (issue 17.5).
-            lostPartitions = new LostPartitionRecovery(this, journal, grid, dataSource, clock).start(existing == null, life.toString());
+            lostPartitions = new LostPartitionRecovery(this, journal, grid, dataSource, clock).start(named, life.toString());
             // Another member's keeper that found nothing awaited opens this member too, at once
             // rather than at this keeper's next reading of PostgreSQL.
             gateListener = protocol.addEntryListener((com.hazelcast.map.listener.EntryUpdatedListener<String, String>) e -> {
@@ -561,6 +565,8 @@ public final class JournalKeeper implements AutoCloseable {
      * starts the whole replay again after a restart.
      */
     private static final Duration IDENTITY_LOAD_PATIENCE = Duration.ofMinutes(5);
+    /** How long joining the grid life keeps trying a write whose outcome is unknown (a busy box at start). */
+    private static final Duration SETTING_PATIENCE = Duration.ofMinutes(2);
 
     /** Sends one identities-only batch; returns how many of its events were new to the grid. */
     private static long remember(PartitionBatchCall call, ApplyBatch batch, int events) {
