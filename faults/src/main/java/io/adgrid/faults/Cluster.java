@@ -25,6 +25,11 @@ import io.adgrid.persister.schema.Database;
  * members m1..mN (each with its own var and journal directory, the journal on a small tmpfs when
  * the runner may mount one), gateways g1 and g2, reporting r, and a private PostgreSQL. Ports are
  * free ephemeral ones picked at start; the cluster name is {@code faults-<random>}.
+ *
+ * <p>For a schedule that partitions ({@link Schedule.Nemesis#PARTITION}) every data member runs in
+ * its own network namespace from the start ({@link Network}), and the other processes and
+ * PostgreSQL listen on the bridge's address; for one that promotes ({@link Schedule.Nemesis#PROMOTE})
+ * PostgreSQL has a streaming standby. Otherwise everything is on 127.0.0.1, as before.
  */
 final class Cluster implements AutoCloseable {
 
@@ -46,6 +51,8 @@ final class Cluster implements AutoCloseable {
 
     final Path work;
     final Postgres postgres;
+    /** The members' namespaces, or null when everything runs on 127.0.0.1. */
+    final Network network;
     final String clusterName = "faults-" + UUID.randomUUID().toString().substring(0, 8);
     final Map<String, Proc> members = new LinkedHashMap<>();
     final Map<String, Proc> gateways = new LinkedHashMap<>();
@@ -60,17 +67,46 @@ final class Cluster implements AutoCloseable {
     private final List<String> common;
     private final List<Proc> extras = new ArrayList<>();
 
+    private final Thread cleanUp = new Thread(this::closeQuietly, "faults-clean-up");
+    private boolean closed;
+
     Cluster(Path work, Path jar, int memberCount, List<String> extraJvmArgs) throws Exception {
+        this(work, jar, memberCount, extraJvmArgs, false, false);
+    }
+
+    /**
+     * @param isolated every data member in its own network namespace (PARTITION)
+     * @param standby  PostgreSQL with a streaming standby (PROMOTE)
+     */
+    Cluster(Path work, Path jar, int memberCount, List<String> extraJvmArgs, boolean isolated, boolean standby) throws Exception {
         this.work = work;
-        this.launch = ClassDataSharing.launch(jar, baseOptions(), System.out);
         this.extraJvmArgs = extraJvmArgs;
-        Files.createDirectories(work);
-        Postgres.run("chmod", "755", work.toString());
-        Files.createDirectories(work.resolve("pg"));
-        Postgres.run("chmod", "755", work.resolve("pg").toString());
-        postgres = new Postgres(work.resolve("pg"), freePort());
-        postgres.init();
-        try (HikariDataSource pool = Database.pool(postgres.settings("postgres"), "faults-seed", 2)) {
+        List<String> memberNames = new ArrayList<>();
+        for (int m = 1; m <= memberCount; m++) {
+            memberNames.add("m" + m);
+        }
+        this.network = isolated ? Network.create(memberNames) : null;
+        // A runner stopped by a signal still kills its processes and removes its namespaces, servers and mounts.
+        Runtime.getRuntime().addShutdownHook(cleanUp);
+        String dbHost = isolated ? network.hostAddress : "127.0.0.1";
+        try {
+            this.launch = ClassDataSharing.launch(jar, baseOptions(), System.out);
+            Files.createDirectories(work);
+            Postgres.run("chmod", "755", work.toString());
+            Files.createDirectories(work.resolve("pg"));
+            Postgres.run("chmod", "755", work.resolve("pg").toString());
+            postgres = new Postgres(work.resolve("pg"), freePort(), dbHost, standby ? freePort() : 0);
+            postgres.init();
+            common = setUp(memberCount);
+            setUpOthers();
+        } catch (Exception | Error e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    private List<String> setUp(int memberCount) throws Exception {
+        try (HikariDataSource pool = Database.pool(postgres.primarySettings("postgres"), "faults-seed", 2)) {
             Database.migrate(pool);
             DemoCatalog.seedIfEmpty(pool);
         }
@@ -79,9 +115,13 @@ final class Cluster implements AutoCloseable {
         for (int m = 0; m < memberCount; m++) {
             memberPorts.add(freePort());
         }
-        common = List.of("--adgrid.db.url=" + postgres.settings("postgres").url(), "--adgrid.db.password=" + Postgres.PASSWORD,
+        List<String> memberAddresses = new ArrayList<>();
+        for (int m = 1; m <= memberCount; m++) {
+            memberAddresses.add((network == null ? "127.0.0.1" : network.address("m" + m)) + ":" + memberPorts.get(m - 1));
+        }
+        List<String> base = List.of("--adgrid.db.url=" + postgres.settings("postgres").url(), "--adgrid.db.password=" + Postgres.PASSWORD,
                 "--adgrid.grid.cluster-name=" + clusterName,
-                "--adgrid.members=" + String.join(",", memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()),
+                "--adgrid.members=" + String.join(",", memberAddresses),
                 "--adgrid.ops.metrics-port=0", "--adgrid.fraud.max-clicks-per-ip-per-minute=0",
                 // As docs/CONFIGURATION.md tells a cluster of N members to run: a majority, so a side of a split never counts.
                 "--adgrid.grid.min-members=" + (memberCount / 2 + 1));
@@ -93,9 +133,17 @@ final class Cluster implements AutoCloseable {
                 tmpfs.add(journal);
             }
             journalRoots.put(name, journal);
-            members.put(name, proc(name, "node", List.of("--adgrid.grid.port=" + memberPorts.get(m - 1),
-                    "--adgrid.var-dir=" + work.resolve(name).resolve("var"), "--adgrid.journal.dir=" + journal)));
+            List<String> launcher = network == null ? List.of() : network.launcher(name);
+            String address = network == null ? null : network.address(name);
+            members.put(name, new Proc(name, command(launcher, address, "node", List.of("--adgrid.grid.port=" + memberPorts.get(m - 1),
+                    "--adgrid.var-dir=" + work.resolve(name).resolve("var"), "--adgrid.journal.dir=" + journal), base),
+                    work.resolve(name + ".log")));
         }
+        return base;
+    }
+
+    /** The gateways and reporting, built once {@code common} is set. */
+    private void setUpOthers() throws IOException {
         for (int g = 1; g <= 2; g++) {
             gateway("g" + g);
         }
@@ -146,9 +194,19 @@ final class Cluster implements AutoCloseable {
         return new Proc(name, command(role, flags, common), work.resolve(name + ".log"));
     }
 
+    /** A process on this host: on the bridge's address when the members run in namespaces, else 127.0.0.1. */
     private List<String> command(String role, List<String> flags, List<String> base) {
-        List<String> c = new ArrayList<>(baseOptions());
-        c.add(0, ClassDataSharing.java());
+        return command(List.of(), network == null ? null : network.hostAddress, role, flags, base);
+    }
+
+    /** {@code launcher} runs it elsewhere (a member's namespace); {@code address}, when given, is the one its grid binds. */
+    private List<String> command(List<String> launcher, String address, String role, List<String> flags, List<String> base) {
+        List<String> c = new ArrayList<>(launcher);
+        c.add(ClassDataSharing.java());
+        c.addAll(baseOptions());
+        if (address != null) {
+            c.add("-Dhazelcast.local.localAddress=" + address);
+        }
         c.addAll(launch.jvmOptions());
         c.add("-Djna.tmpdir=" + work.resolve("tmp"));
         c.add("-Djava.util.prefs.userRoot=" + work.resolve("tmp"));
@@ -156,6 +214,9 @@ final class Cluster implements AutoCloseable {
         c.addAll(List.of("-jar", launch.jar().toString(), role));
         c.addAll(base);
         c.addAll(flags);
+        if (address != null) {
+            c.add("--adgrid.grid.interface=" + address);
+        }
         return c;
     }
 
@@ -238,7 +299,8 @@ final class Cluster implements AutoCloseable {
                 "--adgrid.ops.metrics-port=0", "--adgrid.grid.port=" + port, "--adgrid.gateway.port=" + freePort(),
                 "--server.port=" + freePort(), "--adgrid.var-dir=" + work.resolve("other").resolve("var"),
                 "--adgrid.journal.dir=" + journalRoots.get(member));
-        Proc p = new Proc("other", command("run", List.of(), other), work.resolve("other.log"));
+        // On 127.0.0.1 even when the members run in namespaces: a cluster of its own, which must not find this one.
+        Proc p = new Proc("other", command(List.of(), null, "run", List.of(), other), work.resolve("other.log"));
         extras.add(p);
         return p;
     }
@@ -264,22 +326,48 @@ final class Cluster implements AutoCloseable {
     List<Proc> all() {
         List<Proc> all = new ArrayList<>(members.values());
         all.addAll(gateways.values());
-        all.add(reporting);
+        if (reporting != null) {
+            all.add(reporting);
+        }
         all.addAll(extras);
         return all;
     }
 
+    /** Heals every partition (the runner's heal); nothing when the members do not run in namespaces. */
+    void healNetwork() {
+        if (network != null) {
+            network.healAll();
+        }
+    }
+
     @Override
     public void close() throws Exception {
-        for (Proc p : all()) {
-            p.kill();
+        closeQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanUp);
+        } catch (IllegalStateException e) {
+            // shutting down already: the hook runs (or ran) this
         }
-        if (postgres.running()) {
+    }
+
+    /** Processes killed, PostgreSQL stopped (primary and standby), namespaces and bridge removed, tmpfs unmounted; once. */
+    private synchronized void closeQuietly() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Proc p : all()) {
             try {
-                postgres.stop(true);
-            } catch (Exception e) {
-                System.err.println("faults: PostgreSQL stop failed: " + e.getMessage());
+                p.kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+        }
+        if (postgres != null) {
+            postgres.stopAll();
+        }
+        if (network != null) {
+            network.close();
         }
         for (Path t : tmpfs) {
             try {

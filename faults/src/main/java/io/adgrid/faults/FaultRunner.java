@@ -62,6 +62,10 @@ public final class FaultRunner {
             String value = name.contains("=") ? name.substring(name.indexOf('=') + 1) : (i + 1 < args.length ? args[++i] : "");
             a.put(name.contains("=") ? name.substring(0, name.indexOf('=')) : name, value);
         }
+        if (a.containsKey("help")) {
+            System.out.println(usageText());
+            System.exit(0);
+        }
         if (a.containsKey("check")) {
             usage("--check needs a run's totals, which the history file does not hold; run again with the same seed");
         }
@@ -89,9 +93,16 @@ public final class FaultRunner {
     }
 
     private static void usage(String why) {
-        System.err.println("faults: " + why + "\nusage: ./adgrid faults [--seed S] [--minutes M] [--members 3|4] [--clients N]"
-                + " [--nemeses kill,pause,...|all] [--work DIR] [--keep] [--dry-run]");
+        System.err.println("faults: " + why + "\n" + usageText());
         System.exit(2);
+    }
+
+    private static String usageText() {
+        return ("usage: ./adgrid faults [--seed S] [--minutes M] [--members 3|4] [--clients N]"
+                + " [--nemeses kill,pause,...|all] [--work DIR] [--keep] [--dry-run]\nnemeses:\n" + java.util.Arrays.stream(Schedule.Nemesis.values())
+                .map(n -> String.format("  %-19s %s", n.name().toLowerCase().replace('_', '-'), n.what)).collect(java.util.stream.Collectors.joining("\n")))
+                + "\n  (partition runs every data member in a network namespace, promote gives PostgreSQL a streaming standby;"
+                + " both need root)";
     }
 
     static Result run(Options o, java.io.PrintStream out) throws Exception {
@@ -107,7 +118,8 @@ public final class FaultRunner {
         Path historyFile = o.work().resolve("history.jsonl");
         Files.createDirectories(o.work());
         long started = System.nanoTime();
-        try (History history = new History(historyFile); Cluster cluster = new Cluster(o.work(), o.jar().toAbsolutePath(), o.members(), o.jvmArgs())) {
+        try (History history = new History(historyFile); Cluster cluster = new Cluster(o.work(), o.jar().toAbsolutePath(), o.members(), o.jvmArgs(),
+                     schedule.nemesesUsed().contains(Schedule.Nemesis.PARTITION), schedule.nemesesUsed().contains(Schedule.Nemesis.PROMOTE))) {
             history.note("schedule", schedule.toString());
             out.printf("faults: cluster %s in %s, PostgreSQL on %d%n", cluster.clusterName, o.work(), cluster.postgres.port);
             cluster.start(Duration.ofSeconds(Long.getLong("faults.start-timeout", 900)));
@@ -235,8 +247,9 @@ public final class FaultRunner {
         });
     }
 
-    /** Every fault healed: processes resumed, PostgreSQL up, disks freed, extras gone, every slot running normally. */
+    /** Every fault healed: links up, processes resumed, PostgreSQL up (the promoted one, after PROMOTE), disks freed, extras gone, every slot running normally. */
     private static boolean heal(Cluster cluster, History history, java.io.PrintStream out) throws Exception {
+        cluster.healNetwork();
         for (Proc p : cluster.all()) {
             p.resume();
         }
@@ -288,7 +301,12 @@ public final class FaultRunner {
         Map<Long, Totals> flushed = byCampaign(cluster.reportingUrl, "db", anomalies);
         Map<Long, Totals> sqlByCampaign = new TreeMap<>();
         Map<Event.Key, Totals> sqlByKey = new HashMap<>();
-        try (HikariDataSource ds = Database.pool(cluster.postgres.settings("postgres"), "faults-check", 1);
+        // Whichever server is primary now: the standby, if the schedule promoted it.
+        if (!"f".equals(cluster.postgres.query("SELECT pg_is_in_recovery()"))) {
+            anomalies.add(new Checker.Anomaly("SQL_NOT_PRIMARY", "postgres", "the server on port " + cluster.postgres.port
+                    + " is not a primary (or does not answer); its totals may lag", List.of()));
+        }
+        try (HikariDataSource ds = Database.pool(cluster.postgres.primarySettings("postgres"), "faults-check", 1);
              Connection c = ds.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT campaign_id, banner_id, publisher_id, sum(impressions), sum(clicks), sum(suspect_clicks),"
                      + " sum(conversions), sum(revenue_micros) FROM counter_minute GROUP BY 1, 2, 3")) {

@@ -107,6 +107,25 @@ final class Nemeses {
                 TimeUnit.SECONDS.sleep(step.holdSeconds());
                 other.terminate(60);
             }
+            case PARTITION -> {
+                Network.Cut how = Network.Cut.of(step.param());
+                try {
+                    for (String member : step.targets()) {
+                        cluster.network.cut(member, how);
+                    }
+                    TimeUnit.SECONDS.sleep(step.holdSeconds());
+                } finally {
+                    for (String member : step.targets()) {
+                        cluster.network.heal(member);
+                    }
+                }
+                // The merge is Hazelcast's (its merge runs every 15 s here): the step holds the members until they are back.
+                awaitMerged(cluster, targets, out);
+            }
+            case PROMOTE -> {
+                cluster.postgres.promote(step.param() == 1, step.holdSeconds());
+                out.println("faults: the standby is primary now, on port " + cluster.postgres.port);
+            }
         }
     }
 
@@ -140,6 +159,19 @@ final class Nemeses {
             if (!p.alive()) {
                 out.println("faults: " + p.name + " exited while starting (its log says why); the heal starts it again");
             }
+        }
+    }
+
+    /**
+     * Waits until each cut member sees a majority again (not every member: another step may have
+     * killed one meanwhile); a slow merge is noted, not fatal (the heal waits for every member).
+     */
+    private static void awaitMerged(Cluster cluster, List<Proc> targets, java.io.PrintStream out) throws InterruptedException {
+        try {
+            Cluster.await(targets.stream().map(p -> p.name).toList() + " merged", BACK,
+                    () -> targets.stream().allMatch(p -> !p.alive() || p.dataMembersSeen() >= cluster.members.size() / 2 + 1));
+        } catch (IllegalStateException e) {
+            out.println("faults: " + e.getMessage());
         }
     }
 

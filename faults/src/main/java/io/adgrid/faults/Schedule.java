@@ -31,7 +31,12 @@ record Schedule(long seed, int minutes, int members, List<Step> steps) {
         CLOCK_SKEW("one data member or gateway restarted under faketime, minutes off, for the hold"),
         DISK_FULL("the journal tmpfs of one data member filled up for the hold"),
         START_FAILS("an extra data member killed midway through its start (issue 27)"),
-        SHARED_JOURNAL_ROOT("another deployment (own database and cluster) on a member's journal root for the hold (issue 27)");
+        SHARED_JOURNAL_ROOT("another deployment (own database and cluster) on a member's journal root for the hold (issue 27)"),
+        // New nemeses go last: a set of the earlier ones then draws exactly what it drew before (ScheduleTest).
+        PARTITION("one data member (of 4, sometimes two) cut off in its network namespace for the hold: clean (link down),"
+                + " or one way (its packets dropped, or the packets to it)"),
+        PROMOTE("PostgreSQL fails over: the primary stopped for good (crash or fast stop), the streaming standby promoted"
+                + " after a gap; once a run");
 
         final String what;
 
@@ -42,14 +47,17 @@ record Schedule(long seed, int minutes, int members, List<Step> steps) {
 
     /**
      * @param targets  process names (m1.., g1.., pg, x for an extra process)
-     * @param param    skew seconds for CLOCK_SKEW, 1 for an immediate PostgreSQL stop, else 0
+     * @param param    skew seconds for CLOCK_SKEW, 1 for an immediate PostgreSQL stop (POSTGRES_STOP, PROMOTE),
+     *                 the {@link Network.Cut} ordinal for PARTITION, else 0
      */
     record Step(int atSecond, Nemesis nemesis, List<String> targets, int holdSeconds, int param) {
         @Override
         public String toString() {
             return String.format("t+%3ds %-19s %-14s hold %3ds%s", atSecond, nemesis, String.join(",", targets), holdSeconds,
                     nemesis == Nemesis.CLOCK_SKEW ? String.format(" skew %+ds", param)
-                            : nemesis == Nemesis.POSTGRES_STOP ? (param == 1 ? " immediate" : " fast") : "");
+                            : nemesis == Nemesis.POSTGRES_STOP ? (param == 1 ? " immediate" : " fast")
+                            : nemesis == Nemesis.PARTITION ? " " + Network.Cut.of(param).name().toLowerCase()
+                            : nemesis == Nemesis.PROMOTE ? (param == 1 ? " after a crash" : " after a fast stop") : "");
         }
     }
 
@@ -72,6 +80,7 @@ record Schedule(long seed, int minutes, int members, List<Step> steps) {
             return new Schedule(seed, minutes, members, List.of());
         }
         Nemesis[] weighted = weights(allowed);
+        boolean promoted = false;
         for (int t = WARM_UP + random.nextInt(10); t < end; t += 8 + random.nextInt(Math.max(10, 24 - minutes))) {
             int at = t;
             // A few tries per slot: a nemesis whose targets are all taken at that time gives way to another.
@@ -105,6 +114,16 @@ record Schedule(long seed, int minutes, int members, List<Step> steps) {
                             : new Step(at, n, List.of("x", memberNames.get(random.nextInt(members))), 0, 2 + random.nextInt(10));
                     case SHARED_JOURNAL_ROOT -> busyUntil.getOrDefault("other", 0) > at ? null
                             : new Step(at, n, List.of("other", memberNames.get(random.nextInt(members))), 20 + random.nextInt(30), 0);
+                    case PARTITION -> {
+                        // Past the heartbeat timeout, so the cut side notices it is alone; with 4 members sometimes two
+                        // cut at once (each then alone, and the rest, 2 of 4, has no majority either: every side refuses).
+                        int count = members >= 4 && random.nextInt(3) == 0 ? 2 : 1;
+                        int cut = random.nextBoolean() ? Network.Cut.CLEAN.ordinal() : 1 + random.nextInt(2);
+                        yield freeMembers.size() < count ? null : new Step(at, n, pick(random, freeMembers, count), 20 + random.nextInt(30), cut);
+                    }
+                    // The old primary is stopped for good, so there is one standby to promote per run.
+                    case PROMOTE -> promoted || busyUntil.getOrDefault("pg", 0) > at ? null
+                            : new Step(at, n, List.of("pg"), 2 + random.nextInt(15), random.nextInt(2));
                 };
                 if (step == null) {
                     continue;
@@ -112,7 +131,7 @@ record Schedule(long seed, int minutes, int members, List<Step> steps) {
                 int takes = switch (n) {
                     case ROLLING_RESTART -> members * START;
                     case START_FAILS -> 20;
-                    case SHARED_JOURNAL_ROOT, POSTGRES_STOP, DISK_FULL -> step.holdSeconds() + 10;
+                    case SHARED_JOURNAL_ROOT, POSTGRES_STOP, DISK_FULL, PROMOTE -> step.holdSeconds() + 10;
                     default -> step.holdSeconds() + START;
                 };
                 for (String target : step.targets()) {
@@ -121,6 +140,7 @@ record Schedule(long seed, int minutes, int members, List<Step> steps) {
                         busyUntil.put(target, at + takes);
                     }
                 }
+                promoted |= n == Nemesis.PROMOTE;
                 steps.add(step);
                 break;
             }
@@ -133,7 +153,7 @@ record Schedule(long seed, int minutes, int members, List<Step> steps) {
         for (Nemesis n : Nemesis.values()) {
             w.put(n, switch (n) {
                 case KILL, PAUSE, POSTGRES_STOP, CLOCK_SKEW -> 3;
-                case KILL_TWO, RESTART, KILL_GATEWAY, DISK_FULL -> 2;
+                case KILL_TWO, RESTART, KILL_GATEWAY, DISK_FULL, PARTITION -> 2;
                 default -> 1;
             });
         }

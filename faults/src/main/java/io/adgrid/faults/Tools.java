@@ -20,6 +20,15 @@ final class Tools {
         if (skews) {
             ensure("faketime", Path.of("/usr/bin/faketime"), out);
         }
+        if (schedule.nemesesUsed().contains(Schedule.Nemesis.PARTITION) && !Network.available()) {
+            throw new IllegalStateException("this schedule partitions the network, which needs root and iproute2 (ip netns):"
+                    + " run as root, or leave partition out with --nemeses");
+        }
+        if (schedule.nemesesUsed().contains(Schedule.Nemesis.PROMOTE)
+                && (!"root".equals(System.getProperty("user.name")) || !Files.isExecutable(Postgres.BIN.resolve("pg_basebackup")))) {
+            throw new IllegalStateException("this schedule promotes a PostgreSQL standby, which needs root and " + Postgres.BIN.resolve("pg_basebackup")
+                    + ": run as root, or leave promote out with --nemeses");
+        }
     }
 
     private static void ensure(String debianPackage, Path executable, java.io.PrintStream out) throws IOException, InterruptedException {
