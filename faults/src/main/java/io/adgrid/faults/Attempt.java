@@ -18,9 +18,9 @@ record Attempt(long atMillis, String request, String eventId, String path, Strin
         ACCEPTED,
         /** 2xx saying it was a duplicate (200 {"duplicate":true}; only duplicates in an /events answer). */
         DUPLICATE,
-        /** 4xx, or 503 for a single beacon: never counted. */
+        /** 4xx, or 503 for a single beacon (but 503 outcome_unknown): never counted. */
         REFUSED,
-        /** No answer (timeout, reset, refused connection), or a 503 line of /events (it may have reached the grid). */
+        /** No answer (timeout, reset, refused connection), a 503 outcome_unknown, or a 503 line of /events (it may have reached the grid). */
         UNKNOWN;
 
         boolean acknowledged() {

@@ -237,6 +237,8 @@ final class Workload {
                         outcome = !path.equals("/s") ? Attempt.Outcome.ACKED
                                 : status == 202 ? Attempt.Outcome.ACCEPTED
                                 : r.body().contains("\"duplicate\":true") ? Attempt.Outcome.DUPLICATE : Attempt.Outcome.ACKED;
+                    } else if (status == 503 && r.body().contains("\"outcome_unknown\"")) {
+                        outcome = Attempt.Outcome.UNKNOWN; // the gateway says the grid may have counted it
                     } else if (status == 503 || status / 100 == 4) {
                         outcome = Attempt.Outcome.REFUSED;
                     } else {

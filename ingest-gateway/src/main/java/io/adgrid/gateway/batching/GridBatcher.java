@@ -19,9 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
+import io.adgrid.grid.counters.CountingRefusedException;
 import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.JournalUnavailableException;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -237,7 +240,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         byPartition.forEach((partition, group) ->
                 slices.put(partition, new PartitionBatchCall.Slice(group.keySet(), new ApplyBatch(id, orderExpiresMinute, group))));
         batchSize.record(events);
-        send(id, slices, drained, byKey, drained.get(0).enqueuedNanos(), 1);
+        send(id, slices, drained, byKey, drained.get(0).enqueuedNanos(), 1, new HashSet<>());
     }
 
     /** The first attempt's end frees the call slot; re-sends after a failure run outside the slots. */
@@ -254,7 +257,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
      * events "duplicate" of themselves, or, if the batch were then given up, answer 503 for counted events.
      */
     private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, List<Pending> waiting,
-                      Map<Long, List<OutcomeSlot>> byKey, long oldestEnqueuedNanos, int attempt) {
+                      Map<Long, List<OutcomeSlot>> byKey, long oldestEnqueuedNanos, int attempt, Set<Long> unknownKeys) {
         long start = System.nanoTime();
         Map<Integer, CompletableFuture<Map<Long, long[]>>> calls = call.executeEach(slices);
         CompletableFuture.allOf(calls.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, anyError) -> {
@@ -270,6 +273,9 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 } catch (RuntimeException e) {
                     failed.put(c.getKey(), slice);
                     error = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (!refusedBeforeApplying(error)) {
+                        unknownKeys.addAll(slice.keys()); // the owner may have applied it: later attempts cannot undo that
+                    }
                     continue;
                 }
                 for (Long key : slice.keys()) {
@@ -301,7 +307,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                         slices.size(), error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);
-                retries.schedule(() -> send(id, failed, stillWaiting, byKey, oldestEnqueuedNanos, attempt + 1), backoffMillis,
+                retries.schedule(() -> send(id, failed, stillWaiting, byKey, oldestEnqueuedNanos, attempt + 1, unknownKeys), backoffMillis,
                         TimeUnit.MILLISECONDS);
             } else {
                 Throwable cause = error;
@@ -313,9 +319,28 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                     log.error("batch {} failed {} times in {} partitions, answering 503 to the {} requests in them", id, attempt,
                             failed.size(), stillWaiting.size(), cause);
                 }
-                stillWaiting.forEach(p -> fail(p, cause));
+                for (Pending p : stillWaiting) {
+                    boolean mayBeCounted = p.events().stream().anyMatch(e -> unknownKeys.contains(e.routeKey()));
+                    fail(p, mayBeCounted ? new OutcomeUnknownException(cause) : cause);
+                }
             }
         });
+    }
+
+    /**
+     * Whether a failed call is known to have changed nothing: the owner refused it before applying
+     * (split-brain protection, a journal that cannot write, a partition awaiting its replay). Any
+     * other failure (a backup that did not acknowledge, no answer in time, an owner that left) may
+     * follow an apply, so the requests in it are given up as {@link OutcomeUnknownException}.
+     */
+    static boolean refusedBeforeApplying(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SplitBrainProtectionException || t instanceof JournalUnavailableException
+                    || t instanceof CountingRefusedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Outcome outcome(int verdict) {

@@ -3,6 +3,7 @@ package io.adgrid.gateway.beacon;
 import java.util.concurrent.CompletionException;
 import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.gateway.batching.GatedEventSink;
+import io.adgrid.gateway.batching.OutcomeUnknownException;
 import io.adgrid.gateway.batching.OverloadedException;
 import io.adgrid.gateway.validation.Rejection;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -14,6 +15,8 @@ final class GridRefusals {
 
     private static final Logger log = LoggerFactory.getLogger(GridRefusals.class);
     private static final String OVERLOADED_REASON = "gateway overloaded, retry later";
+    /** The 503 of a request given up after a grid call whose outcome is unknown: unlike the others, it may have been counted. */
+    static final String OUTCOME_UNKNOWN = "outcome_unknown";
 
     private GridRefusals() {
     }
@@ -29,6 +32,9 @@ final class GridRefusals {
         if (cause instanceof OverloadedException) {
             return new Rejection(503, GatewayMetrics.OVERLOADED, OVERLOADED_REASON);
         }
+        if (cause instanceof OutcomeUnknownException) {
+            return new Rejection(503, OUTCOME_UNKNOWN, "the grid may have counted it: retry, a replay of a counted event is answered as a duplicate");
+        }
         if (cause instanceof GatedEventSink.GridRecoveringException || GatedEventSink.refusedByRecovery(cause)) {
             return new Rejection(503, "recovering", "grid recovering after a restart, retry later");
         }
@@ -43,7 +49,7 @@ final class GridRefusals {
         }
         return switch (r.code()) {
             case GatewayMetrics.OVERLOADED -> HttpAnswers.overloaded();
-            case "recovering" -> HttpAnswers.retryLater("recovering", r.reason());
+            case "recovering", OUTCOME_UNKNOWN -> HttpAnswers.retryLater(r.code(), r.reason());
             default -> HttpAnswers.retryLater(GatewayMetrics.OVERLOADED, r.reason());
         };
     }

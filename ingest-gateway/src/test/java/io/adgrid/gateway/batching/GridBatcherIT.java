@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +28,8 @@ import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
 import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterEach;
@@ -205,11 +208,50 @@ class GridBatcherIT {
         assertThat(totals(gateway).impressions).isEqualTo(events.size());
     }
 
+    /**
+     * Fault runner seed 5 (issue 18): a partition's owner applied a batch but its backup never
+     * acknowledged (here: a journal disk that stalls on the backup member), so the call failed as
+     * indeterminate, and every re-send failed too until the batch was given up. Its events were
+     * counted: they must be answered with an unknown outcome (retry, and a replay is a duplicate),
+     * never as refused, which promises "not counted".
+     */
+    @Test
+    void aBatchGivenUpAfterAnUnknownOutcomeIsAnsweredUnknownNeverRefused() throws Exception {
+        StallingJournal stalling = new StallingJournal();
+        // The gateway gives a backup 1 s to acknowledge (Hazelcast's default is 5 s) so that five attempts fail quickly.
+        HazelcastInstance gateway = startTwoMembers(stalling, Map.of("hazelcast.operation.backup.timeout.millis", "1000"));
+        // Few partitions: the stalled member's partition threads take its appends one after another.
+        List<GridEvent> events = distinctImpressions(100);
+
+        stalling.stall();
+        List<CompletableFuture<Outcome>> answers = events.stream().map(batcher::submit).toList();
+        int unknown = 0;
+        for (int i = 0; i < events.size(); i++) {
+            try {
+                assertThat(answers.get(i).get(120, TimeUnit.SECONDS)).as("event %d", i).isIn(Outcome.COUNTED, Outcome.DUPLICATE);
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(e.getCause()).as("event %d, given up", i).isInstanceOf(OutcomeUnknownException.class);
+                unknown++;
+            }
+        }
+        stalling.release();
+        assertThat(unknown).as("events given up after an unknown outcome").isPositive();
+        assertThat(totals(gateway).impressions).as("every event applied by its owner, once").isEqualTo(events.size());
+        assertThat(batcher.inFlight()).isZero();
+    }
+
     private HazelcastInstance startTwoMembersOneRefusing(RefusingJournal refusing) {
+        return startTwoMembers(refusing, Map.of());
+    }
+
+    /** Two data members, the second with {@code journal}, and a gateway (lite member) with {@code gatewayProperties}. */
+    private HazelcastInstance startTwoMembers(SliceJournal journal, Map<String, String> gatewayProperties) {
         GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestGrid.freePortBase());
         members.add(GridMember.start(settings));
-        members.add(GridMember.start(settings, refusing));
-        HazelcastInstance gateway = GridMember.start(settings.asLiteMember());
+        members.add(GridMember.start(settings, journal));
+        Config gatewayConfig = GridMember.config(settings.asLiteMember());
+        gatewayProperties.forEach(gatewayConfig::setProperty);
+        HazelcastInstance gateway = Hazelcast.newHazelcastInstance(gatewayConfig);
         members.add(gateway);
         TestGrid.awaitClusterSize(gateway, 3, Duration.ofSeconds(60));
         // The tests compare each event's answer with its partition's owner: wait until the second member
@@ -260,6 +302,35 @@ class GridBatcherIT {
         @Override
         public void append(List<AppliedSlice> slices) {
             // nothing kept: the test checks answers and grid totals
+        }
+    }
+
+    /** A member's journal whose disk stalls on demand: each append (the owner's and the backups') takes 1.5 s, past the gateway's backup timeout. */
+    private static final class StallingJournal implements SliceJournal {
+        private volatile boolean stalled;
+
+        void stall() {
+            stalled = true;
+        }
+
+        void release() {
+            stalled = false;
+        }
+
+        @Override
+        public boolean ready() {
+            return true;
+        }
+
+        @Override
+        public void append(List<AppliedSlice> slices) {
+            if (stalled) {
+                try {
+                    Thread.sleep(1_500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 
