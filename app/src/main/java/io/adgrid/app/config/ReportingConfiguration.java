@@ -1,5 +1,6 @@
 package io.adgrid.app.config;
 
+import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.reporting.admin.AdminAuthorization;
@@ -36,6 +37,11 @@ public class ReportingConfiguration {
     @Bean
     CampaignPrices campaignPrices(HikariDataSource dataSource) {
         return new CampaignPrices(dataSource);
+    }
+
+    @Bean
+    CampaignBudgets campaignBudgets(HikariDataSource dataSource) {
+        return new CampaignBudgets(dataSource);
     }
 
     @Bean

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import jakarta.servlet.http.HttpServletRequest;
+import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
+import io.adgrid.pricing.Budget;
 import io.adgrid.pricing.Micros;
 import io.adgrid.pricing.Price;
 import io.adgrid.pricing.PriceBook;
@@ -70,10 +72,12 @@ public class CatalogAdminController {
 
     private final CatalogAdmin catalog;
     private final CampaignPrices prices;
+    private final CampaignBudgets budgets;
 
-    public CatalogAdminController(CatalogAdmin catalog, CampaignPrices prices) {
+    public CatalogAdminController(CatalogAdmin catalog, CampaignPrices prices, CampaignBudgets budgets) {
         this.catalog = catalog;
         this.prices = prices;
+        this.budgets = budgets;
     }
 
     // ---- the JSON the API speaks ----------------------------------------------------------------
@@ -129,13 +133,39 @@ public class CatalogAdminController {
     public record CampaignInfo(long id, String name, String currency, @JsonProperty("created_at") String createdAt,
                                @JsonProperty("updated_at") String updatedAt, List<KeyInfo> keys,
                                @Schema(description = "the price in force now; null: none (the campaign's spend is 0)", nullable = true) PriceInfo pricing,
-                               @Schema(description = "every price of the campaign, oldest first (past, current and scheduled)") List<PriceInfo> prices) {
-        static CampaignInfo of(CatalogAdmin.CampaignView c, List<PriceBook.Period> schedule) {
+                               @Schema(description = "every price of the campaign, oldest first (past, current and scheduled)") List<PriceInfo> prices,
+                               @Schema(description = "the campaign's budget; null: none (it is never exhausted)", nullable = true) BudgetInfo budget) {
+        static CampaignInfo of(CatalogAdmin.CampaignView c, List<PriceBook.Period> schedule, Budget budget) {
             PriceBook.Period now = CampaignPrices.inForce(schedule, Instant.now());
             return new CampaignInfo(c.id(), c.name(), c.currency(), c.createdAt().toString(), c.updatedAt().toString(),
                     c.keys().stream().map(KeyInfo::of).toList(), now == null ? null : PriceInfo.of(now),
-                    schedule.stream().map(PriceInfo::of).toList());
+                    schedule.stream().map(PriceInfo::of).toList(), budget == null ? null : BudgetInfo.of(budget));
         }
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @Schema(description = "A campaign's budget: what it may bill a day (a day in time_zone) and in all; null: no cap of that kind")
+    public record BudgetInfo(@Schema(description = "micros of the campaign's currency a day", example = "20000000", nullable = true, format = "int64")
+                             @JsonProperty("daily_micros") Long dailyMicros,
+                             @Schema(description = "the daily budget as an exact decimal string", example = "20.00", nullable = true) String daily,
+                             @Schema(description = "micros of the campaign's currency in all", example = "1000000000", nullable = true, format = "int64")
+                             @JsonProperty("total_micros") Long totalMicros,
+                             @Schema(description = "the total budget as an exact decimal string", example = "1000.00", nullable = true) String total,
+                             @Schema(description = "IANA zone of the budget's days (its daily budget starts again at this zone's midnight)",
+                                     example = "America/New_York") @JsonProperty("time_zone") String timeZone) {
+        static BudgetInfo of(Budget b) {
+            return new BudgetInfo(b.dailyMicros(), b.dailyMicros() == null ? null : Micros.decimal(b.dailyMicros()),
+                    b.totalMicros(), b.totalMicros() == null ? null : Micros.decimal(b.totalMicros()), b.zone().getId());
+        }
+    }
+
+    @Schema(description = "A campaign's budget, replaced whole: a null or absent cap is none; both null remove the budget")
+    public record BudgetBody(@Schema(description = "micros of the campaign's currency a day, 0 to 10^18; null: no daily cap",
+                                     example = "20000000", format = "int64", nullable = true) @JsonProperty("daily_micros") Long dailyMicros,
+                             @Schema(description = "micros of the campaign's currency in all, 0 to 10^18; null: no total cap",
+                                     example = "1000000000", format = "int64", nullable = true) @JsonProperty("total_micros") Long totalMicros,
+                             @Schema(description = "IANA region id of the budget's days; default UTC", example = "America/New_York")
+                             @JsonProperty("time_zone") String timeZone) {
     }
 
     @Schema(description = "A campaign's price from a UTC date")
@@ -189,7 +219,8 @@ public class CatalogAdminController {
             String secret = body.string("secret");
             CatalogAdmin.Saved<CatalogAdmin.CampaignView> saved =
                     catalog.putCampaign(campaign, body.string("name"), body.string("currency"), secret == null ? null : new Secret(secret));
-            return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value(), prices.schedule(campaign)));
+            return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value(), prices.schedule(campaign),
+                    budgets.get(campaign).orElse(null)));
         });
     }
 
@@ -200,7 +231,8 @@ public class CatalogAdminController {
     public ResponseEntity<?> getCampaign(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
         return answer(() -> {
             long campaign = id(id, "campaign");
-            return catalog.campaign(campaign).<ResponseEntity<?>>map(c -> ResponseEntity.ok(CampaignInfo.of(c, prices.schedule(campaign))))
+            return catalog.campaign(campaign).<ResponseEntity<?>>map(c -> ResponseEntity.ok(CampaignInfo.of(c, prices.schedule(campaign),
+                    budgets.get(campaign).orElse(null))))
                     .orElseGet(() -> notFound("no campaign " + campaign));
         });
     }
@@ -235,7 +267,32 @@ public class CatalogAdminController {
                 }
             }
             List<PriceBook.Period> schedule = prices.set(campaign, model, micros, day);
-            return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), schedule));
+            return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), schedule, budgets.get(campaign).orElse(null)));
+        });
+    }
+
+    @Operation(summary = "Set (200) a campaign's budget: a daily cap (its days in time_zone) and/or a total cap, in micros of its currency. "
+            + "Billing stops at a cap: the events beyond it are counted as over_budget and never billed. Both caps null remove the budget",
+            security = @SecurityRequirement(name = "admin"),
+            requestBody = @RequestBody(required = true, content = @Content(schema = @Schema(implementation = BudgetBody.class))),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the campaign with its budget",
+                            content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
+                    @ApiResponse(responseCode = "400", description = "bad JSON, an unknown field, a cap that is not an integer, a time_zone that is not a string"),
+                    @ApiResponse(responseCode = "401", description = "no or wrong admin token"),
+                    @ApiResponse(responseCode = "404", description = "no such campaign"),
+                    @ApiResponse(responseCode = "422", description = "a negative or too large cap, an unknown time zone or a bare offset")})
+    @PutMapping("/campaigns/{id}/budget")
+    public ResponseEntity<?> putBudget(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                       HttpServletRequest request) {
+        return answer(() -> {
+            long campaign = id(id, "campaign");
+            Body body = body(request, Set.of("daily_micros", "total_micros", "time_zone"));
+            Long daily = body.budgetMicros("daily_micros");
+            Long total = body.budgetMicros("total_micros");
+            String zone = body.string("time_zone");
+            Budget budget = budgets.set(campaign, daily, total, zone).orElse(null);
+            return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), prices.schedule(campaign), budget));
         });
     }
 
@@ -452,6 +509,22 @@ public class CatalogAdminController {
                         field + " must be at most " + Price.MAX_MICROS + " (1,000,000,000 of the currency)");
             }
             return v.longValue(); // a negative one is refused by the price's own rules (422)
+        }
+
+        /** An optional whole number of micros: null when absent or null, 400 when not an integer, 422 when out of range. */
+        Long budgetMicros(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                return null;
+            }
+            if (!v.isIntegralNumber()) {
+                throw new RequestRefusedException(field + " must be an integer (micros of the currency) or null");
+            }
+            if (!v.canConvertToLong() || v.longValue() > Budget.MAX_MICROS || v.longValue() < 0) {
+                throw new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid",
+                        field + " must be from 0 to " + Budget.MAX_MICROS);
+            }
+            return v.longValue();
         }
 
         long id(String field) {
