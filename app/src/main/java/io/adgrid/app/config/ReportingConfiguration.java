@@ -1,5 +1,7 @@
 package io.adgrid.app.config;
 
+import java.time.Clock;
+import java.time.Duration;
 import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
@@ -7,6 +9,10 @@ import io.adgrid.reporting.admin.AdminAuthorization;
 import io.adgrid.reporting.admin.AdminController;
 import io.adgrid.reporting.admin.AdminToken;
 import io.adgrid.reporting.catalog.CatalogAdminController;
+import io.adgrid.reporting.pacing.PacingController;
+import io.adgrid.reporting.pacing.PacingEvents;
+import io.adgrid.reporting.pacing.PacingMonitor;
+import io.adgrid.reporting.stats.CampaignDays;
 import io.adgrid.reporting.stats.GridCounters;
 import io.adgrid.reporting.stats.StatsController;
 import io.adgrid.reporting.stats.StatsRepository;
@@ -15,18 +21,38 @@ import io.adgrid.reporting.web.ApiErrors;
 import io.adgrid.reporting.web.OpenApiDocs;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
 /** The reporting API (8081): stats and top lists merged from PostgreSQL and the grid, and the admin endpoints (flush, catalog). */
 @Configuration(proxyBeanMethods = false)
-@Import({StatsController.class, AdminController.class, CatalogAdminController.class, ApiErrors.class, OpenApiDocs.class})
+@Import({StatsController.class, AdminController.class, CatalogAdminController.class, PacingController.class, ApiErrors.class, OpenApiDocs.class})
 public class ReportingConfiguration {
 
     @Bean
     StatsService statsService(ReportingReads reads, HazelcastInstance grid) {
         return new StatsService(new StatsRepository(reads.dataSource()), new GridCounters(grid));
+    }
+
+    @Bean
+    CampaignDays campaignDays(ReportingReads reads, HazelcastInstance grid) {
+        return new CampaignDays(reads.dataSource(), new GridCounters(grid));
+    }
+
+    /** The pacing stream; a subscriber's stream ends after 30 minutes and its client reconnects with Last-Event-ID. */
+    @Bean
+    PacingEvents pacingEvents(Clock clock) {
+        return new PacingEvents(clock, Duration.ofMinutes(30).toMillis());
+    }
+
+    /** Budgeted campaigns' states, recomputed every adgrid.pacing.interval (default 200 ms, kept within 100-250 ms). */
+    @Bean(initMethod = "start", destroyMethod = "close")
+    PacingMonitor pacingMonitor(CampaignDays days, PacingEvents events, Clock clock,
+                                @Value("${adgrid.pacing.interval:200ms}") Duration interval) {
+        long ms = Math.max(100, Math.min(250, interval.toMillis()));
+        return new PacingMonitor(days, events, clock, Duration.ofMillis(ms));
     }
 
     @Bean

@@ -1,0 +1,150 @@
+package io.adgrid.reporting.pacing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import io.adgrid.pricing.Budget;
+import io.adgrid.reporting.stats.CampaignDays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recomputes every budgeted campaign's pacing every {@code interval} (100-250 ms) and publishes
+ * state changes on the {@link PacingEvents} stream.
+ *
+ * <p>One refresh is one grid call (a read-only entry processor on every partition, as a live report
+ * does: no call per event) and one PostgreSQL snapshot: for a campaign with only a daily budget its
+ * counts from today's local midnight, for one with a total budget all its days (a day's billing
+ * depends on the days before it). The merge is exact, so spend never goes back and a state change
+ * is never a flicker. The daily budget's day is read from the injected clock, so a test can cross a
+ * local midnight without waiting.
+ */
+public final class PacingMonitor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PacingMonitor.class);
+    private static final Duration AHEAD = Duration.ofDays(2);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+    private final CampaignDays days;
+    private final PacingEvents events;
+    private final Clock clock;
+    private final Duration interval;
+    private final SpendRate rates = new SpendRate();
+    private final Map<Long, String> states = new HashMap<>();
+    private final AtomicLong lastRefreshNanos = new AtomicLong(-1);
+    private final AtomicLong refreshes = new AtomicLong();
+    private ScheduledExecutorService scheduler;
+    private long lastHeartbeat;
+    private long lastFailureLog;
+
+    public PacingMonitor(CampaignDays days, PacingEvents events, Clock clock, Duration interval) {
+        this.days = days;
+        this.events = events;
+        this.clock = clock;
+        this.interval = interval;
+    }
+
+    /** Starts refreshing on a daemon thread. */
+    public synchronized void start() {
+        if (scheduler != null) {
+            return;
+        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adgrid-pacing");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleWithFixedDelay(this::refreshQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        log.info("pacing monitor: every {} ms", interval.toMillis());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            scheduler = null;
+        }
+        events.completeAll();
+    }
+
+    private void refreshQuietly() {
+        try {
+            refresh();
+            long now = System.nanoTime();
+            if (now - lastHeartbeat > HEARTBEAT.toNanos()) {
+                lastHeartbeat = now;
+                events.heartbeat();
+            }
+        } catch (RuntimeException e) {
+            // a backend down: keep the last states, say so at most once a minute
+            long now = System.nanoTime();
+            if (now - lastFailureLog > Duration.ofMinutes(1).toNanos()) {
+                lastFailureLog = now;
+                log.warn("pacing monitor: refresh failed, states kept: {}", e.toString());
+            }
+        }
+    }
+
+    /** One refresh: read, bill, publish the changes. Public so a test drives it with its own clock. */
+    public synchronized List<Pacing> refresh() {
+        long started = System.nanoTime();
+        Instant now = clock.instant();
+        CampaignDays.Read read = days.read(null, b -> from(b, now), now.plus(AHEAD), true);
+        List<Pacing> latest = new ArrayList<>();
+        List<Pacing> changes = new ArrayList<>();
+        Set<Long> gone = new HashSet<>(states.keySet());
+        for (long campaign : read.budgets().keySet()) {
+            gone.remove(campaign);
+            Pacing p = Pacing.of(read, campaign, now, false, null);
+            rates.record(campaign, now, p.day(), p.spendTodayMicros());
+            p = Pacing.of(read, campaign, now, false, rates.rate(campaign));
+            latest.add(p);
+            if (!p.state().equals(states.put(campaign, p.state()))) {
+                changes.add(p);
+            }
+        }
+        for (long campaign : gone) {
+            // its budget was removed: one last event says so
+            states.remove(campaign);
+            rates.forget(campaign);
+            changes.add(Pacing.of(read, campaign, now, false, null));
+        }
+        events.update(latest, changes, gone);
+        lastRefreshNanos.set(System.nanoTime() - started);
+        refreshes.incrementAndGet();
+        return changes;
+    }
+
+    /** Today's local midnight for a daily-only budget, else the beginning. */
+    private static Instant from(Budget budget, Instant now) {
+        if (budget != null && budget.totalMicros() == null) {
+            return LocalDate.ofInstant(now, budget.zone()).atStartOfDay(budget.zone()).toInstant();
+        }
+        return Instant.EPOCH;
+    }
+
+    /** Spend micros a second of the campaign, or null while unknown. */
+    public Long rate(long campaign) {
+        return rates.rate(campaign);
+    }
+
+    /** How long the last refresh took, in nanoseconds (-1 before the first). */
+    public long lastRefreshNanos() {
+        return lastRefreshNanos.get();
+    }
+
+    public long refreshes() {
+        return refreshes.get();
+    }
+}
