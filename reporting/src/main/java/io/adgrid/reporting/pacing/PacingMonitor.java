@@ -69,12 +69,27 @@ public final class PacingMonitor implements AutoCloseable {
         log.info("pacing monitor: every {} ms", interval.toMillis());
     }
 
-    @Override
-    public synchronized void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+    /** Stops refreshing; the streams stay open. */
+    public void stop() {
+        ScheduledExecutorService s;
+        synchronized (this) {
+            s = scheduler;
             scheduler = null;
         }
+        if (s != null) {
+            s.shutdownNow();
+            try {
+                s.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops refreshing and ends every stream (at shutdown: clients reconnect to another process). */
+    @Override
+    public void close() {
+        stop();
         events.completeAll();
     }
 
