@@ -21,7 +21,6 @@ import io.adgrid.reporting.web.ApiErrors;
 import io.adgrid.reporting.web.OpenApiDocs;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -47,12 +46,10 @@ public class ReportingConfiguration {
         return new PacingEvents(clock, Duration.ofMinutes(30).toMillis());
     }
 
-    /** Budgeted campaigns' states, recomputed every adgrid.pacing.interval (default 200 ms, kept within 100-250 ms). */
+    /** Budgeted campaigns' states, recomputed every adgrid.pacing.interval (100-250 ms, default 200 ms). */
     @Bean(initMethod = "start", destroyMethod = "close")
-    PacingMonitor pacingMonitor(CampaignDays days, PacingEvents events, Clock clock,
-                                @Value("${adgrid.pacing.interval:200ms}") Duration interval) {
-        long ms = Math.max(100, Math.min(250, interval.toMillis()));
-        return new PacingMonitor(days, events, clock, Duration.ofMillis(ms));
+    PacingMonitor pacingMonitor(CampaignDays days, PacingEvents events, Clock clock, AdGridProperties props) {
+        return new PacingMonitor(days, events, clock, props.pacing().interval());
     }
 
     @Bean
