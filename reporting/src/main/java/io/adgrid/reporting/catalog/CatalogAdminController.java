@@ -147,10 +147,10 @@ public class CatalogAdminController {
     @Schema(description = "A campaign's budget: what it may bill a day (a day in time_zone) and in all; null: no cap of that kind")
     public record BudgetInfo(@Schema(description = "micros of the campaign's currency a day", example = "20000000", nullable = true, format = "int64")
                              @JsonProperty("daily_micros") Long dailyMicros,
-                             @Schema(description = "the daily budget as an exact decimal string", example = "20.00", nullable = true) String daily,
+                             @Schema(description = "the daily budget as an exact decimal string, e.g. \"20.00\"", nullable = true) String daily,
                              @Schema(description = "micros of the campaign's currency in all", example = "1000000000", nullable = true, format = "int64")
                              @JsonProperty("total_micros") Long totalMicros,
-                             @Schema(description = "the total budget as an exact decimal string", example = "1000.00", nullable = true) String total,
+                             @Schema(description = "the total budget as an exact decimal string, e.g. \"1000.00\"", nullable = true) String total,
                              @Schema(description = "IANA zone of the budget's days (its daily budget starts again at this zone's midnight)",
                                      example = "America/New_York") @JsonProperty("time_zone") String timeZone) {
         static BudgetInfo of(Budget b) {

@@ -28,8 +28,8 @@ public record Pacing(
                 allowableValues = {"pacing", "exhausted", "no_budget"}) String state,
         @Schema(description = "the budget's zone (UTC without a budget)", example = "America/New_York") @JsonProperty("time_zone") String timeZone,
         @Schema(description = "today in time_zone: the day the daily figures are of", example = "2026-12-06") String day,
-        @Schema(nullable = true, example = "20.00") @JsonProperty("daily_budget") String dailyBudget,
-        @Schema(nullable = true, example = "1000.00") @JsonProperty("total_budget") String totalBudget,
+        @Schema(description = "the daily budget, e.g. \"20.00\"; absent without one", nullable = true) @JsonProperty("daily_budget") String dailyBudget,
+        @Schema(description = "the total budget, e.g. \"1000.00\"; absent without one", nullable = true) @JsonProperty("total_budget") String totalBudget,
         @Schema(description = "what today's counts cost at the campaign's prices (raw, billed or not)") @JsonProperty("spend_today") String spendToday,
         @Schema(description = "of spend_today, what the budget lets it bill") @JsonProperty("billed_today") String billedToday,
         @Schema(description = "billable events of today counted after the budget was reached, never billed")

@@ -23,6 +23,7 @@ import io.adgrid.grid.counters.MemorySnapshot;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
+import io.adgrid.persister.rollup.CounterTable;
 import io.adgrid.persister.rollup.RollupBoundaries;
 import io.adgrid.persister.writebehind.Watermarks;
 import io.adgrid.pricing.Budget;
@@ -153,11 +154,31 @@ public final class CampaignDays {
         }
     }
 
-    /** One campaign's sums per local day and price period, from the coarsest tables whose rows lie whole in a local day. */
+    /**
+     * One campaign's sums per local day and price period, from the coarsest tables whose rows lie whole
+     * in a local day. Where retention dropped that detail (hours after ADGRID_ROLLUP_HOURRETENTION, minutes
+     * after ADGRID_ROLLUP_MINUTERETENTION, for a zone whose days are not whole UTC days or hours), only UTC
+     * days are left: that older history is summed per UTC date instead.
+     */
     private static void readDatabase(Connection c, long campaign, Scope scope, Instant from, Instant to, RollupBoundaries bounds,
                                      Map<PartKey, Sum> out) throws SQLException {
         Grouping.ByTime days = new Grouping.ByTime(Granularity.DAY, scope.zone());
-        TablePlan plan = TablePlan.of(scope.fromMinute(), ceilMinute(to), TablePlan.coarsest(days, from, to), bounds);
+        long fromMinute = scope.fromMinute();
+        long toMinute = ceilMinute(to);
+        CounterTable coarsest = TablePlan.coarsest(days, from, to);
+        long exactFrom = switch (coarsest) {
+            case DAY -> fromMinute;
+            case HOUR -> Math.max(fromMinute, Math.min(bounds.hoursFrom(), bounds.minutesFrom()));
+            case MINUTE -> Math.max(fromMinute, bounds.minutesFrom());
+        };
+        exactFrom = Math.min(exactFrom, toMinute);
+        if (fromMinute < exactFrom) {
+            readPieces(c, campaign, TablePlan.of(fromMinute, exactFrom, CounterTable.DAY, bounds), "UTC", out);
+        }
+        readPieces(c, campaign, TablePlan.of(exactFrom, toMinute, coarsest, bounds), days.sqlZone(), out);
+    }
+
+    private static void readPieces(Connection c, long campaign, TablePlan plan, String sqlZone, Map<PartKey, Sum> out) throws SQLException {
         for (TablePlan.Piece piece : plan.pieces()) {
             String time = "r." + piece.table().column;
             // the same price periods as StatsRepository: a row lies in one (prices start at UTC midnights)
@@ -170,7 +191,7 @@ public final class CampaignDays {
                     + " WHERE r.campaign_id = ? AND " + time + " >= ? AND " + time + " < ?"
                     + " GROUP BY 1, 2, 3, 4";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, days.sqlZone());
+                ps.setString(1, sqlZone);
                 ps.setLong(2, campaign);
                 ps.setTimestamp(3, Timestamp.from(Instant.ofEpochSecond(piece.from() * 60)));
                 ps.setTimestamp(4, Timestamp.from(Instant.ofEpochSecond(piece.to() * 60)));

@@ -185,8 +185,9 @@ public class StatsController {
     }
 
     /**
-     * Day rows of a campaign with a budget in this zone: each day whole in the range gets what the budget let it
-     * bill (a day's billing depends on the days before it, so they are read from where the budget starts counting).
+     * Day rows of a campaign with a budget in this zone: each day starting in the range gets what the budget let it
+     * bill up to {@code to} (a day's billing depends on the days before it, so they are read from where the budget
+     * starts counting).
      */
     private void billed(List<StatsRow> rows, Selection selection, ZoneId zone, boolean live) {
         CampaignDays.Read read = campaignDays.read(selection.id(),
@@ -198,7 +199,9 @@ public class StatsController {
         BudgetLedger.Bill bill = read.bill(selection.id());
         for (int i = 0; i < rows.size(); i++) {
             LocalDate day = OffsetDateTime.parse(rows.get(i).bucket()).toLocalDate();
-            if (!day.atStartOfDay(zone).toInstant().isBefore(selection.from()) && !day.plusDays(1).atStartOfDay(zone).toInstant().isAfter(selection.to())) {
+            // a day cut by to is billed up to to (billing goes in time order, so its first events are billed first);
+            // a day cut by from is not: what it billed depends on what came before from
+            if (!day.atStartOfDay(zone).toInstant().isBefore(selection.from())) {
                 BudgetLedger.Day d = bill.day(day);
                 rows.set(i, rows.get(i).withBilling(Micros.decimal(d.billedMicros()), d.overBudget()));
             }

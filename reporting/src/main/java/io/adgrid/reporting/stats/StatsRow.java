@@ -38,7 +38,8 @@ public record StatsRow(@Schema(description = "start of the bucket in tz, ISO-860
                                + "currency as a string, at least two decimals, never rounded, e.g. \"37.75\"; \"0.00\" without a price",
                                pattern = "^[0-9]+\\.[0-9]{2,6}$", requiredMode = Schema.RequiredMode.REQUIRED) String spend,
                        @Schema(description = "of spend, what the campaign's budget lets it bill (issue 21): present only in day rows of "
-                               + "campaign=ID with a budget whose time zone is tz, for days whole in [from, to); exact decimal string",
+                               + "campaign=ID with a budget whose time zone is tz, for days starting at or after from (a day cut by to: "
+                               + "what it billed up to to); exact decimal string",
                                pattern = "^[0-9]+\\.[0-9]{2,6}$", nullable = true) String billed,
                        @Schema(description = "billable events of the day (impressions under CPM, clean clicks under CPC, conversions "
                                + "under CPA) counted after the budget was reached, never billed; present with billed", nullable = true)

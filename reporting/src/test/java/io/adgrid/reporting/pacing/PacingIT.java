@@ -304,6 +304,44 @@ class PacingIT {
     }
 
     @Test
+    void aTotalBudgetCountsHistoryOlderThanTheRetainedHoursByUtcDay() throws Exception {
+        // only UTC days are left before 2026-03-05 (hours and minutes dropped by retention): New York days cannot be told there
+        Timestamp cut = Timestamp.from(Instant.parse("2026-03-05T00:00:00Z"));
+        db.sql("UPDATE rollup_state SET minutes_from = ?, hours_from = ?, hours_until = ?, days_until = ?", cut, cut, cut, cut);
+        db.sql("SELECT ensure_rollup_partition('counter_day', '2026-03-01T00:00:00Z')");
+        db.sql("INSERT INTO counter_day (day, campaign_id, banner_id, publisher_id, impressions, clicks) VALUES ('2026-03-01T00:00:00Z', 2, 12, 1, 3, 3)");
+        prices.set(2, PricingModel.CPC, 400_000, null);
+        budgets.set(2, null, 2_000_000L, "America/New_York");  // 5 clicks in all: 3 of them on March 1st
+        clicks(2, 4, T.minusSeconds(60));
+        for (String source : List.of("live", "flushed")) {
+            if (source.equals("flushed")) {
+                writeBehind.flushAll();
+            }
+            JsonNode p = pacing(2);
+            assertThat(p.get("state").asText()).as(source).isEqualTo("exhausted");
+            assertThat(p.get("spend").asText()).as(source).isEqualTo("2.80");
+            assertThat(p.get("billed").asText()).as(source).isEqualTo("2.00");
+            assertThat(p.get("over_budget").asLong()).as(source).isEqualTo(2);
+            assertThat(p.get("billed_today").asText()).as(source).isEqualTo("0.80");
+        }
+    }
+
+    @Test
+    void aDayCutByToIsBilledUpToToAndADayCutByFromIsNotBilled() {
+        prices.set(2, PricingModel.CPC, 400_000, null);
+        budgets.set(2, 2_000_000L, null, "America/New_York");
+        clicks(2, 3, T.minusSeconds(3600)); // 10:00 New York
+        clicks(2, 4, T.plusSeconds(3600));  // 12:00: 2 billed, 2 over
+        List<StatsRow> upToNoon = ((StatsController.StatsAnswer) stats.stats("2", null, null, "2026-03-10", "2026-03-10T11:30",
+                "day", "America/New_York", "live", null, null).getBody()).rows();
+        assertThat(upToNoon).extracting(StatsRow::spend, StatsRow::billed, StatsRow::overBudget)
+                .containsExactly(org.assertj.core.api.Assertions.tuple("1.20", "1.20", 0L));
+        List<StatsRow> fromNoon = ((StatsController.StatsAnswer) stats.stats("2", null, null, "2026-03-10T11:30", "2026-03-11",
+                "day", "America/New_York", "live", null, null).getBody()).rows();
+        assertThat(fromNoon).extracting(StatsRow::spend, StatsRow::billed).containsExactly(org.assertj.core.api.Assertions.tuple("1.60", null));
+    }
+
+    @Test
     void aCampaignWithoutABudgetHasNoneAndBadIdsAre4xx() throws Exception {
         JsonNode p = pacing(4);
         assertThat(p.get("state").asText()).isEqualTo("no_budget");
