@@ -21,6 +21,7 @@ import io.adgrid.reporting.web.ApiErrors;
 import io.adgrid.reporting.web.OpenApiDocs;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -48,8 +49,8 @@ public class ReportingConfiguration {
 
     /** Budgeted campaigns' states, recomputed every adgrid.pacing.interval (100-250 ms, default 200 ms). */
     @Bean(initMethod = "start", destroyMethod = "close")
-    PacingMonitor pacingMonitor(CampaignDays days, PacingEvents events, Clock clock, AdGridProperties props) {
-        return new PacingMonitor(days, events, clock, props.pacing().interval());
+    PacingMonitor pacingMonitor(CampaignDays days, PacingEvents events, Clock clock, AdGridProperties props, MeterRegistry metrics) {
+        return new PacingMonitor(days, events, clock, props.pacing().interval(), metrics);
     }
 
     @Bean

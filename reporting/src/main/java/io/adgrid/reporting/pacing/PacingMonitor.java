@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import io.adgrid.pricing.Budget;
 import io.adgrid.reporting.stats.CampaignDays;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,11 +51,33 @@ public final class PacingMonitor implements AutoCloseable {
     private long lastHeartbeat;
     private long lastFailureLog;
 
+    private final Timer refreshTimer;
+    private final Timer gridTimer;
+    private final Timer databaseTimer;
+
     public PacingMonitor(CampaignDays days, PacingEvents events, Clock clock, Duration interval) {
+        this(days, events, clock, interval, null);
+    }
+
+    /** @param metrics where {@code adgrid.pacing.refresh} (the time of one refresh) and the stream's subscribers are published; null: nowhere */
+    public PacingMonitor(CampaignDays days, PacingEvents events, Clock clock, Duration interval, MeterRegistry metrics) {
         this.days = days;
         this.events = events;
         this.clock = clock;
         this.interval = interval;
+        this.refreshTimer = metrics == null ? null : Timer.builder("adgrid.pacing.refresh")
+                .description("one pacing refresh: the grid read, the PostgreSQL read and the billing of every budgeted campaign")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+        this.gridTimer = metrics == null ? null : Timer.builder("adgrid.pacing.refresh.part").tag("part", "grid")
+                .description("the parts of one pacing refresh: the grid call, the PostgreSQL transaction")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+        this.databaseTimer = metrics == null ? null : Timer.builder("adgrid.pacing.refresh.part").tag("part", "database")
+                .description("the parts of one pacing refresh: the grid call, the PostgreSQL transaction")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+        if (metrics != null) {
+            Gauge.builder("adgrid.pacing.subscribers", events, PacingEvents::subscribers)
+                    .description("open /api/v1/pacing/stream connections").register(metrics);
+        }
     }
 
     /** Starts refreshing on a daemon thread. */
@@ -136,7 +161,13 @@ public final class PacingMonitor implements AutoCloseable {
             changes.add(Pacing.of(read, campaign, now, false, null));
         }
         events.update(latest, changes, gone);
-        lastRefreshNanos.set(System.nanoTime() - started);
+        long took = System.nanoTime() - started;
+        lastRefreshNanos.set(took);
+        if (refreshTimer != null) {
+            refreshTimer.record(took, TimeUnit.NANOSECONDS);
+            gridTimer.record(read.gridNanos(), TimeUnit.NANOSECONDS);
+            databaseTimer.record(read.databaseNanos(), TimeUnit.NANOSECONDS);
+        }
         refreshes.incrementAndGet();
         return changes;
     }

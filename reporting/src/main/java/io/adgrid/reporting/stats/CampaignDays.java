@@ -40,8 +40,12 @@ import io.adgrid.pricing.PricingModel;
  */
 public final class CampaignDays {
 
-    /** What one read saw: the budgets and prices of its snapshot and each asked campaign's parts. */
-    public record Read(Map<Long, Budget> budgets, PriceBook prices, Map<Long, List<BudgetLedger.Part>> parts) {
+    /**
+     * What one read saw: the budgets and prices of its snapshot and each asked campaign's parts, and how
+     * long its grid call and its PostgreSQL transaction took.
+     */
+    public record Read(Map<Long, Budget> budgets, PriceBook prices, Map<Long, List<BudgetLedger.Part>> parts,
+                       long gridNanos, long databaseNanos) {
 
         /** The campaign's bill under its budget (null: uncapped). */
         public BudgetLedger.Bill bill(long campaign) {
@@ -65,9 +69,12 @@ public final class CampaignDays {
      */
     public Read read(Long campaign, Function<Budget, Instant> from, Instant to, boolean live) {
         long toMinute = ceilMinute(to);
+        long started = System.nanoTime();
         List<MemorySnapshot> memory = !live ? List.of() : grid.snapshot(campaign == null
                 ? new CounterFilter(CounterFilter.Dimension.ALL, 0, Long.MIN_VALUE, toMinute)
                 : new CounterFilter(CounterFilter.Dimension.CAMPAIGN, campaign, Long.MIN_VALUE, toMinute));
+        long gridNanos = System.nanoTime() - started;
+        started = System.nanoTime();
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             c.setReadOnly(true);
@@ -87,6 +94,7 @@ public final class CampaignDays {
                     readDatabase(c, id, scope, start, to, bounds, sums.computeIfAbsent(id, k -> new HashMap<>()));
                 }
                 c.commit();
+                long databaseNanos = System.nanoTime() - started;
                 for (MemorySnapshot s : memory) {
                     Watermark watermark = watermarks.getOrDefault(s.epoch(), Watermark.NONE);
                     for (Map.Entry<CounterKey, Counts> e : s.unpersisted(watermark).asMap().entrySet()) {
@@ -108,7 +116,7 @@ public final class CampaignDays {
                             v.impressions, v.cleanClicks, v.conversions)));
                     parts.put(id, list);
                 });
-                return new Read(budgets, prices, parts);
+                return new Read(budgets, prices, parts, gridNanos, databaseNanos);
             } finally {
                 if (!c.getAutoCommit()) {
                     c.rollback();
