@@ -20,7 +20,8 @@ import io.swagger.v3.oas.annotations.media.Schema;
  * the campaign's currency, like spend in stats.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@Schema(description = "A campaign's spend against its budget, live")
+@Schema(description = "A campaign's spend against its budget, live. On the stream, the event of a removed budget carries only "
+        + "campaign, state (no_budget) and as_of")
 public record Pacing(
         @Schema(format = "int64") long campaign,
         @Schema(description = "pacing: it may still bill; exhausted: it can bill nothing more today (a budget is reached, or less "
@@ -33,7 +34,7 @@ public record Pacing(
         @Schema(description = "what today's counts cost at the campaign's prices (raw, billed or not)") @JsonProperty("spend_today") String spendToday,
         @Schema(description = "of spend_today, what the budget lets it bill") @JsonProperty("billed_today") String billedToday,
         @Schema(description = "billable events of today counted after the budget was reached, never billed")
-        @JsonProperty("over_budget_today") long overBudgetToday,
+        @JsonProperty("over_budget_today") Long overBudgetToday,
         @Schema(description = "spend over all days (absent on stream events of a campaign with only a daily budget)", nullable = true) String spend,
         @Schema(description = "billed over all days (absent with spend)", nullable = true) String billed,
         @Schema(description = "over-budget events over all days (absent with spend)", nullable = true) @JsonProperty("over_budget") Long overBudget,
@@ -76,6 +77,11 @@ public record Pacing(
                 Micros.decimal(d.spendMicros()), Micros.decimal(d.billedMicros()), d.overBudget(),
                 all ? Micros.decimal(bill.spendMicros()) : null, all ? Micros.decimal(bill.billedMicros()) : null,
                 all ? bill.overBudget() : null, remaining == null ? null : Micros.decimal(remaining), rate, exhaustsAt, now.toString());
+    }
+
+    /** The stream's event for a campaign whose budget was just removed: its state, without figures (the monitor no longer reads them). */
+    public static Pacing budgetRemoved(long campaign, Instant now) {
+        return new Pacing(campaign, NO_BUDGET, null, null, null, null, null, null, null, null, null, null, null, null, null, now.toString());
     }
 
     /** Today's spend in micros (what the rate is measured on). */

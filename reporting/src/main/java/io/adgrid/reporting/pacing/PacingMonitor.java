@@ -158,7 +158,7 @@ public final class PacingMonitor implements AutoCloseable {
             // its budget was removed: one last event says so
             states.remove(campaign);
             rates.forget(campaign);
-            changes.add(Pacing.of(read, campaign, now, false, null));
+            changes.add(Pacing.budgetRemoved(campaign, now));
         }
         events.update(latest, changes, gone);
         long took = System.nanoTime() - started;
