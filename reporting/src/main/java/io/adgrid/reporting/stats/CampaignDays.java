@@ -12,11 +12,12 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import javax.sql.DataSource;
-import io.adgrid.grid.counters.CounterFilter;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.MemorySnapshot;
@@ -55,6 +56,7 @@ public final class CampaignDays {
 
     private final DataSource dataSource;
     private final GridCounters grid;
+    private volatile Set<Long> lastBudgeted;
 
     public CampaignDays(DataSource dataSource, GridCounters grid) {
         this.dataSource = dataSource;
@@ -68,11 +70,38 @@ public final class CampaignDays {
      * @param live false reads only PostgreSQL ({@code source=db})
      */
     public Read read(Long campaign, Function<Budget, Instant> from, Instant to, boolean live) {
+        Set<Long> asked = campaign != null ? Set.of(campaign) : budgetedCampaigns();
+        Read read = read(campaign, from, to, live, asked);
+        if (campaign == null && live && !asked.containsAll(read.budgets().keySet())) {
+            // a budget was set between the grid read (which asked for the campaigns budgeted before) and the snapshot
+            read = read(null, from, to, true, lastBudgeted);
+        }
+        return read;
+    }
+
+    /** The campaigns budgeted at the last read of them all (read from PostgreSQL the first time). */
+    private Set<Long> budgetedCampaigns() {
+        Set<Long> known = lastBudgeted;
+        if (known != null) {
+            return known;
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT campaign_id FROM campaign_budget");
+             ResultSet rs = ps.executeQuery()) {
+            Set<Long> ids = new HashSet<>();
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+            return ids;
+        } catch (SQLException e) {
+            throw new StatsService.DatabaseUnavailableException(e);
+        }
+    }
+
+    private Read read(Long campaign, Function<Budget, Instant> from, Instant to, boolean live, Set<Long> gridCampaigns) {
         long toMinute = ceilMinute(to);
         long started = System.nanoTime();
-        List<MemorySnapshot> memory = !live ? List.of() : grid.snapshot(campaign == null
-                ? new CounterFilter(CounterFilter.Dimension.ALL, 0, Long.MIN_VALUE, toMinute)
-                : new CounterFilter(CounterFilter.Dimension.CAMPAIGN, campaign, Long.MIN_VALUE, toMinute));
+        // summed per campaign and minute by each entry: a refresh moves a few sums, not every banner and publisher key
+        List<MemorySnapshot> memory = !live ? List.of() : grid.campaignSums(gridCampaigns, Long.MIN_VALUE, toMinute);
         long gridNanos = System.nanoTime() - started;
         started = System.nanoTime();
         try (Connection c = dataSource.getConnection()) {
@@ -82,6 +111,9 @@ public final class CampaignDays {
             try {
                 Map<UUID, Watermark> watermarks = Watermarks.read(c, memory.stream().map(MemorySnapshot::epoch).toList());
                 Map<Long, Budget> budgets = CampaignBudgets.all(c);
+                if (campaign == null) {
+                    lastBudgeted = Set.copyOf(budgets.keySet());
+                }
                 PriceBook prices = CampaignPrices.book(c);
                 RollupBoundaries bounds = RollupBoundaries.read(c);
                 Map<Long, Map<PartKey, Sum>> sums = new HashMap<>();
