@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * Recomputes every budgeted campaign's pacing every {@code interval} (100-250 ms) and publishes
  * state changes on the {@link PacingEvents} stream.
  *
- * <p>One refresh is one grid call (a read-only entry processor on every partition, as a live report
- * does: no call per event) and one PostgreSQL snapshot: for a campaign with only a daily budget its
+ * <p>One refresh is one grid call (a read-only entry processor on every partition, each entry summing
+ * its unwritten counts per budgeted campaign and minute: no call per event) and one PostgreSQL snapshot: for a campaign with only a daily budget its
  * counts from today's local midnight, for one with a total budget all its days (a day's billing
  * depends on the days before it). The merge is exact, so spend never goes back and a state change
  * is never a flicker. The daily budget's day is read from the injected clock, so a test can cross a
