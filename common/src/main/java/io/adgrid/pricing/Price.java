@@ -49,6 +49,20 @@ public record Price(PricingModel model, long micros) {
      *
      * @param cleanClicks clean clicks only: suspect clicks are never billed
      */
+    /** What one billable event costs, in whole micros: an impression (CPM), a clean click (CPC) or a conversion (CPA). */
+    public long unitMicros() {
+        return model == PricingModel.CPM ? micros / CPM_STEP_MICROS : micros;
+    }
+
+    /** How many of these counts the model bills: impressions (CPM), clean clicks (CPC) or conversions (CPA). */
+    public long billableUnits(long impressions, long cleanClicks, long conversions) {
+        return switch (model) {
+            case CPM -> impressions;
+            case CPC -> cleanClicks;
+            case CPA -> conversions;
+        };
+    }
+
     public BigInteger spendMicros(long impressions, long cleanClicks, long conversions) {
         return switch (model) {
             case CPM -> BigInteger.valueOf(impressions).multiply(BigInteger.valueOf(micros / CPM_STEP_MICROS));

@@ -42,4 +42,11 @@ public final class PriceBook {
         Map.Entry<Long, Price> e = prices.floorEntry(minute);
         return e == null ? null : e.getValue();
     }
+
+    /** The epoch minute the campaign's price in force during {@code minute} started, or Long.MIN_VALUE when it has none then. */
+    public long periodStart(long campaignId, long minute) {
+        NavigableMap<Long, Price> prices = byCampaign.get(campaignId);
+        Long from = prices == null ? null : prices.floorKey(minute);
+        return from == null ? Long.MIN_VALUE : from;
+    }
 }

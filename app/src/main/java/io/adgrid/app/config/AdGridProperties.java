@@ -34,6 +34,7 @@ public record AdGridProperties(
         @NotNull @Valid Fraud fraud,
         @NotNull @Valid Journal journal,
         @NotNull @Valid Rollup rollup,
+        @NotNull @Valid Pacing pacing,
         @Valid Reporting reporting) {
 
     /**
@@ -196,6 +197,10 @@ public record AdGridProperties(
     }
 
     public record Admin(String token) {
+    }
+
+    /** @param interval how often the reporting process recomputes budgeted campaigns' pacing (issue 21) */
+    public record Pacing(@NotNull @DurationMin(millis = 100) @DurationMax(millis = 250) Duration interval) {
     }
 
     /**

@@ -1,11 +1,18 @@
 package io.adgrid.app.config;
 
+import java.time.Clock;
+import java.time.Duration;
+import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.reporting.admin.AdminAuthorization;
 import io.adgrid.reporting.admin.AdminController;
 import io.adgrid.reporting.admin.AdminToken;
 import io.adgrid.reporting.catalog.CatalogAdminController;
+import io.adgrid.reporting.pacing.PacingController;
+import io.adgrid.reporting.pacing.PacingEvents;
+import io.adgrid.reporting.pacing.PacingMonitor;
+import io.adgrid.reporting.stats.CampaignDays;
 import io.adgrid.reporting.stats.GridCounters;
 import io.adgrid.reporting.stats.StatsController;
 import io.adgrid.reporting.stats.StatsRepository;
@@ -15,18 +22,37 @@ import io.adgrid.reporting.web.OpenApiDocs;
 import io.adgrid.reporting.web.StrictJsonBodies;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
 /** The reporting API (8081): stats and top lists merged from PostgreSQL and the grid, and the admin endpoints (flush, catalog). */
 @Configuration(proxyBeanMethods = false)
-@Import({StatsController.class, AdminController.class, CatalogAdminController.class, ApiErrors.class, StrictJsonBodies.class, OpenApiDocs.class})
+@Import({StatsController.class, AdminController.class, CatalogAdminController.class, PacingController.class, ApiErrors.class,
+        StrictJsonBodies.class, OpenApiDocs.class})
 public class ReportingConfiguration {
 
     @Bean
     StatsService statsService(ReportingReads reads, HazelcastInstance grid) {
         return new StatsService(new StatsRepository(reads.dataSource()), new GridCounters(grid));
+    }
+
+    @Bean
+    CampaignDays campaignDays(ReportingReads reads, HazelcastInstance grid) {
+        return new CampaignDays(reads.dataSource(), new GridCounters(grid));
+    }
+
+    /** The pacing stream; a subscriber's stream ends after 30 minutes and its client reconnects with Last-Event-ID. */
+    @Bean
+    PacingEvents pacingEvents(Clock clock) {
+        return new PacingEvents(clock, Duration.ofMinutes(30).toMillis());
+    }
+
+    /** Budgeted campaigns' states, recomputed every adgrid.pacing.interval (100-250 ms, default 200 ms). */
+    @Bean(initMethod = "start", destroyMethod = "close")
+    PacingMonitor pacingMonitor(CampaignDays days, PacingEvents events, Clock clock, AdGridProperties props, MeterRegistry metrics) {
+        return new PacingMonitor(days, events, clock, props.pacing().interval(), metrics);
     }
 
     @Bean
@@ -37,6 +63,11 @@ public class ReportingConfiguration {
     @Bean
     CampaignPrices campaignPrices(HikariDataSource dataSource) {
         return new CampaignPrices(dataSource);
+    }
+
+    @Bean
+    CampaignBudgets campaignBudgets(HikariDataSource dataSource) {
+        return new CampaignBudgets(dataSource);
     }
 
     @Bean

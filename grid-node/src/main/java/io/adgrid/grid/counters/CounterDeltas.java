@@ -75,6 +75,20 @@ public final class CounterDeltas {
         return out;
     }
 
+    /**
+     * The counts of the given campaigns in [fromMinute, toMinute), summed per campaign and minute: keys
+     * with banner and publisher 0. A pacing refresh needs no more, and this is what crosses the network.
+     */
+    public CounterDeltas sumByCampaign(long[] sortedCampaigns, long fromMinute, long toMinute) {
+        CounterDeltas out = new CounterDeltas();
+        deltas.forEach((k, v) -> {
+            if (k.minute() >= fromMinute && k.minute() < toMinute && java.util.Arrays.binarySearch(sortedCampaigns, k.campaignId()) >= 0) {
+                out.add(new CounterKey(k.minute(), k.campaignId(), 0, 0), v);
+            }
+        });
+        return out;
+    }
+
     void writeTo(ObjectDataOutput out) throws IOException {
         out.writeInt(deltas.size());
         for (Map.Entry<CounterKey, Counts> e : deltas.entrySet()) {

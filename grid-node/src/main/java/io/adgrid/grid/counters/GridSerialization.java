@@ -17,6 +17,7 @@ public final class GridSerialization implements DataSerializableFactory {
     // 9 and 10 were the grid's two operations, now GridOperations' (io.adgrid.grid.hazelcast).
     static final int ENTRY_EPOCH = 11;
     static final int ACKNOWLEDGED_WATERMARK = 12;
+    static final int SNAPSHOT_CAMPAIGN_SUMS = 13;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -30,6 +31,7 @@ public final class GridSerialization implements DataSerializableFactory {
             case MEMORY_SNAPSHOT -> new MemorySnapshot();
             case ENTRY_EPOCH -> new EntryEpoch();
             case ACKNOWLEDGED_WATERMARK -> new AcknowledgedWatermark();
+            case SNAPSHOT_CAMPAIGN_SUMS -> new SnapshotCampaignSums();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

@@ -273,6 +273,16 @@ public final class RouteState implements IdentifiedDataSerializable {
         return new MemorySnapshot(epochHi, epochLo, sealedSeq, sealedPart, nextSeq, pendingPart);
     }
 
+    /** Like {@link #snapshot}, summed per campaign and minute ({@link CounterDeltas#sumByCampaign}): the watermark test needs only the minute. */
+    MemorySnapshot campaignSums(long[] sortedCampaigns, long fromMinute, long toMinute) {
+        CounterDeltas sealedPart = sealed == null ? new CounterDeltas() : sealed.sumByCampaign(sortedCampaigns, fromMinute, toMinute);
+        CounterDeltas pendingPart = pending.sumByCampaign(sortedCampaigns, fromMinute, toMinute);
+        if (sealedPart.isEmpty() && pendingPart.isEmpty()) {
+            return null;
+        }
+        return new MemorySnapshot(epochHi, epochLo, sealedSeq, sealedPart, nextSeq, pendingPart);
+    }
+
     public int pendingKeys() {
         return pending.size() + (sealed == null ? 0 : sealed.size());
     }

@@ -223,6 +223,9 @@ class GridSerializationIT {
         MemorySnapshot filtered = roundTrip(new SnapshotCounters(
                 new CounterFilter(Dimension.PUBLISHER, 8, BASE_MINUTE + 5, BASE_MINUTE + 6))).process(entry);
         assertThat(filtered.unpersisted(Watermark.full(0)).asMap()).containsOnlyKeys(new CounterKey(BASE_MINUTE + 5, CAMPAIGN, BANNER + 1, 8));
+        MemorySnapshot sums = roundTrip(new SnapshotCampaignSums(new long[] {CAMPAIGN}, BASE_MINUTE + 5, BASE_MINUTE + 6)).process(entry);
+        assertThat(sums.unpersisted(Watermark.full(0)).asMap()).containsOnly(
+                Map.entry(new CounterKey(BASE_MINUTE + 5, CAMPAIGN, 0, 0), new Counts(1, 0, 0, 0)));
 
         // SealPending keeps nowMinute and window: sealing at minute +20 with window 17 forgets the first identity only.
         SealedBatch sealed = roundTrip(new SealPending(BASE_MINUTE + 20, 17)).process(entry);

@@ -69,6 +69,29 @@ class MemorySnapshotTest {
     }
 
     @Test
+    void campaignSumsAddEveryBannerAndPublisherOfACampaignPerMinuteAndKeepTheSealedPendingSplit() {
+        var entry = emptyEntry(RouteKeys.banner(11));
+        new ApplyBatch(new BatchId(GATEWAY, 1), 0, Map.of(entry.getKey(), List.of(
+                impression(1, 11, 7, ts(BASE_MINUTE, 1), 1), impression(1, 11, 8, ts(BASE_MINUTE, 2), 2),
+                impression(2, 11, 7, ts(BASE_MINUTE, 3), 3)))).process(entry);
+        new SealPending(BASE_MINUTE, 17).process(entry);
+        new ApplyBatch(new BatchId(GATEWAY, 2), 0, Map.of(entry.getKey(), List.of(
+                impression(1, 11, 9, ts(BASE_MINUTE + 1, 1), 4), impression(1, 11, 7, ts(BASE_MINUTE + 2, 1), 5),
+                impression(3, 11, 7, ts(BASE_MINUTE + 1, 2), 6)))).process(entry);
+
+        MemorySnapshot s = new SnapshotCampaignSums(new long[] {3, 1}, BASE_MINUTE, BASE_MINUTE + 2).process(entry);
+
+        // campaign 2 was not asked for, minute +2 is outside the range; publishers 7 and 8 are summed
+        assertThat(s.unpersisted(Watermark.full(0)).asMap()).containsOnly(
+                Map.entry(new CounterKey(BASE_MINUTE, 1, 0, 0), new Counts(2, 0, 0, 0)),
+                Map.entry(new CounterKey(BASE_MINUTE + 1, 1, 0, 0), new Counts(1, 0, 0, 0)),
+                Map.entry(new CounterKey(BASE_MINUTE + 1, 3, 0, 0), new Counts(1, 0, 0, 0)));
+        assertThat(s.unpersisted(Watermark.full(1)).asMap()).containsOnlyKeys(
+                new CounterKey(BASE_MINUTE + 1, 1, 0, 0), new CounterKey(BASE_MINUTE + 1, 3, 0, 0));
+        assertThat(new SnapshotCampaignSums(new long[] {4}, Long.MIN_VALUE, Long.MAX_VALUE).process(entry)).isNull();
+    }
+
+    @Test
     void snapshotIsACopyThatLaterBatchesDoNotChange() {
         var entry = emptyEntry(RouteKeys.banner(11));
         new ApplyBatch(new BatchId(GATEWAY, 1), 0, Map.of(entry.getKey(), List.of(

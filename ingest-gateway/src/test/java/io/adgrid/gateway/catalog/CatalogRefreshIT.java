@@ -50,7 +50,7 @@ class CatalogRefreshIT {
 
     @BeforeEach
     void demoCatalog() {
-        db.sql("TRUNCATE campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
         DemoCatalog.seedIfEmpty(db.dataSource());
     }
 

@@ -6,13 +6,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
+import java.time.ZoneId;
+import java.util.Map;
+import io.adgrid.pricing.Budget;
 import io.adgrid.pricing.Price;
 import io.adgrid.pricing.PricingModel;
 
 /**
  * The demo catalog of CONTRACT section 3: campaigns 1..10 (secret {@code demo-secret-c}, key id 0),
  * banners 1..1000 (banner b in campaign ((b-1) % 10) + 1, landing https://example.com/landing/b),
- * publishers 1..100, and a price for each campaign from the beginning (issue 21, {@link #priceOf}).
+ * publishers 1..100, and a price for each campaign from the beginning (issue 21, {@link #priceOf}), and budgets for
+ * two of them ({@link #budgets}).
  * Seeded only into an empty catalog, so running it twice changes nothing.
  */
 public final class DemoCatalog {
@@ -42,6 +46,15 @@ public final class DemoCatalog {
             case 2 -> new Price(PricingModel.CPC, 400_000);
             default -> new Price(PricingModel.CPA, 5_000_000);
         };
+    }
+
+    /**
+     * The demo budgets (issue 21): campaign 5 (CPC 0.40) may spend 20.00 a day, its days in New York;
+     * campaign 10 (CPM 2.50) 1,000.00 in all. The other campaigns have none.
+     */
+    public static Map<Long, Budget> budgets() {
+        return Map.of(5L, new Budget(20_000_000L, null, ZoneId.of("America/New_York")),
+                10L, new Budget(null, 1_000_000_000L, ZoneId.of("UTC")));
     }
 
     /** @return true when it seeded, false when the catalog already had campaigns */
@@ -81,6 +94,17 @@ public final class DemoCatalog {
                     ps.setLong(1, id);
                     ps.setString(2, priceOf(id).model().name());
                     ps.setLong(3, priceOf(id).micros());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO campaign_budget (campaign_id, daily_micros, total_micros, time_zone) VALUES (?, ?, ?, ?)")) {
+                for (Map.Entry<Long, Budget> b : budgets().entrySet()) {
+                    ps.setLong(1, b.getKey());
+                    ps.setObject(2, b.getValue().dailyMicros(), java.sql.Types.BIGINT);
+                    ps.setObject(3, b.getValue().totalMicros(), java.sql.Types.BIGINT);
+                    ps.setString(4, b.getValue().zone().getId());
                     ps.addBatch();
                 }
                 ps.executeBatch();

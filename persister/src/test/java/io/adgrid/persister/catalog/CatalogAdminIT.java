@@ -53,7 +53,7 @@ class CatalogAdminIT {
 
     @BeforeEach
     void emptyCatalog() {
-        db.sql("TRUNCATE campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
         admin = new CatalogAdmin(db.dataSource());
         source = new JdbcCatalogSource(db.dataSource());
         logs.start();

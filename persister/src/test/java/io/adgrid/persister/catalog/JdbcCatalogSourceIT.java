@@ -38,7 +38,7 @@ class JdbcCatalogSourceIT {
 
     @BeforeEach
     void emptyCatalog() {
-        db.sql("TRUNCATE campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
         source = new JdbcCatalogSource(db.dataSource());
     }
 

@@ -8,8 +8,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.regex.Pattern;
+import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
+import io.adgrid.pricing.Budget;
 import io.adgrid.pricing.Micros;
 import io.adgrid.pricing.Price;
 import io.adgrid.pricing.PriceBook;
@@ -54,10 +56,12 @@ public class CatalogAdminController {
 
     private final CatalogAdmin catalog;
     private final CampaignPrices prices;
+    private final CampaignBudgets budgets;
 
-    public CatalogAdminController(CatalogAdmin catalog, CampaignPrices prices) {
+    public CatalogAdminController(CatalogAdmin catalog, CampaignPrices prices, CampaignBudgets budgets) {
         this.catalog = catalog;
         this.prices = prices;
+        this.budgets = budgets;
     }
 
     // ---- the JSON the API speaks ----------------------------------------------------------------
@@ -115,13 +119,41 @@ public class CatalogAdminController {
     public record CampaignInfo(long id, String name, String currency, @JsonProperty("created_at") String createdAt,
                                @JsonProperty("updated_at") String updatedAt, List<KeyInfo> keys,
                                @Schema(description = "the price in force now; null: none (the campaign's spend is 0)", nullable = true) PriceInfo pricing,
-                               @Schema(description = "every price of the campaign, oldest first (past, current and scheduled)") List<PriceInfo> prices) {
-        static CampaignInfo of(CatalogAdmin.CampaignView c, List<PriceBook.Period> schedule) {
+                               @Schema(description = "every price of the campaign, oldest first (past, current and scheduled)") List<PriceInfo> prices,
+                               @Schema(description = "the campaign's budget; null: none (it is never exhausted)", nullable = true) BudgetInfo budget) {
+        static CampaignInfo of(CatalogAdmin.CampaignView c, List<PriceBook.Period> schedule, Budget budget) {
             PriceBook.Period now = CampaignPrices.inForce(schedule, Instant.now());
             return new CampaignInfo(c.id(), c.name(), c.currency(), c.createdAt().toString(), c.updatedAt().toString(),
                     c.keys().stream().map(KeyInfo::of).toList(), now == null ? null : PriceInfo.of(now),
-                    schedule.stream().map(PriceInfo::of).toList());
+                    schedule.stream().map(PriceInfo::of).toList(), budget == null ? null : BudgetInfo.of(budget));
         }
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @Schema(description = "A campaign's budget: what it may bill a day (a day in time_zone) and in all; null: no cap of that kind")
+    public record BudgetInfo(@Schema(description = "micros of the campaign's currency a day", example = "20000000", nullable = true, format = "int64")
+                             @JsonProperty("daily_micros") Long dailyMicros,
+                             @Schema(description = "the daily budget as an exact decimal string, e.g. \"20.00\"", nullable = true) String daily,
+                             @Schema(description = "micros of the campaign's currency in all", example = "1000000000", nullable = true, format = "int64")
+                             @JsonProperty("total_micros") Long totalMicros,
+                             @Schema(description = "the total budget as an exact decimal string, e.g. \"1000.00\"", nullable = true) String total,
+                             @Schema(description = "IANA zone of the budget's days (its daily budget starts again at this zone's midnight)",
+                                     example = "America/New_York") @JsonProperty("time_zone") String timeZone) {
+        static BudgetInfo of(Budget b) {
+            return new BudgetInfo(b.dailyMicros(), b.dailyMicros() == null ? null : Micros.decimal(b.dailyMicros()),
+                    b.totalMicros(), b.totalMicros() == null ? null : Micros.decimal(b.totalMicros()), b.zone().getId());
+        }
+    }
+
+    @Schema(description = "A campaign's budget, replaced whole: a null or absent cap is none; both null remove the budget")
+    public record BudgetBody(@Schema(description = "micros of the campaign's currency a day, 0 to 10^18; null: no daily cap",
+                                     example = "20000000", type = "integer", format = "int64", nullable = true)
+                             @JsonProperty("daily_micros") @JsonBody.Expected("an integer (micros of the currency) or null") BigInteger dailyMicros,
+                             @Schema(description = "micros of the campaign's currency in all, 0 to 10^18; null: no total cap",
+                                     example = "1000000000", type = "integer", format = "int64", nullable = true)
+                             @JsonProperty("total_micros") @JsonBody.Expected("an integer (micros of the currency) or null") BigInteger totalMicros,
+                             @Schema(description = "IANA region id of the budget's days; default UTC", example = "America/New_York")
+                             @JsonProperty("time_zone") String timeZone) implements JsonBody {
     }
 
     @Schema(description = "A campaign's price from a UTC date")
@@ -172,7 +204,8 @@ public class CatalogAdminController {
         long campaign = id(id, "campaign");
         CatalogAdmin.Saved<CatalogAdmin.CampaignView> saved =
                 catalog.putCampaign(campaign, body.name(), body.currency(), body.secret() == null ? null : new Secret(body.secret()));
-        return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value(), prices.schedule(campaign)));
+        return saved(saved.created(), "/api/v1/admin/catalog/campaigns/" + campaign, CampaignInfo.of(saved.value(), prices.schedule(campaign),
+                budgets.get(campaign).orElse(null)));
     }
 
     @Operation(summary = "A campaign with its keys' ids, creation and retirement (never the secrets)",
@@ -182,7 +215,7 @@ public class CatalogAdminController {
     public ResponseEntity<?> getCampaign(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id) {
         long campaign = id(id, "campaign");
         return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(() -> notFound("no campaign " + campaign)),
-                prices.schedule(campaign)));
+                prices.schedule(campaign), budgets.get(campaign).orElse(null)));
     }
 
     @Operation(summary = "Set a campaign's price (200) from a UTC date: CPM, CPC or CPA, in micros of its currency; reports bill each "
@@ -211,7 +244,26 @@ public class CatalogAdminController {
             }
         }
         List<PriceBook.Period> schedule = prices.set(campaign, model, micros, day);
-        return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), schedule));
+        return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), schedule, budgets.get(campaign).orElse(null)));
+    }
+
+    @Operation(summary = "Set (200) a campaign's budget: a daily cap (its days in time_zone) and/or a total cap, in micros of its currency. "
+            + "Billing stops at a cap: the events beyond it are counted as over_budget and never billed. Both caps null remove the budget",
+            security = @SecurityRequirement(name = "admin"),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the campaign with its budget",
+                            content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
+                    @ApiResponse(responseCode = "400", description = "bad JSON, an unknown field, a cap that is not an integer, a time_zone that is not a string"),
+                    @ApiResponse(responseCode = "401", description = "no or wrong admin token"),
+                    @ApiResponse(responseCode = "404", description = "no such campaign"),
+                    @ApiResponse(responseCode = "422", description = "a negative or too large cap, an unknown time zone or a bare offset")})
+    @PutMapping("/campaigns/{id}/budget")
+    public ResponseEntity<?> putBudget(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                       @RequestBody BudgetBody body) {
+        long campaign = id(id, "campaign");
+        Budget budget = budgets.set(campaign, budgetMicros("daily_micros", body.dailyMicros()),
+                budgetMicros("total_micros", body.totalMicros()), body.timeZone()).orElse(null);
+        return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), prices.schedule(campaign), budget));
     }
 
     private static PricingModel model(String text) {
@@ -382,5 +434,16 @@ public class CatalogAdminController {
 
     private static RequestRefusedException invalid(String reason) {
         return new RequestRefusedException(HttpStatus.UNPROCESSABLE_ENTITY, "invalid", reason);
+    }
+
+    /** An optional cap: null when absent, 422 when negative or over {@link Budget#MAX_MICROS} (however large). */
+    private static Long budgetMicros(String field, BigInteger micros) {
+        if (micros == null) {
+            return null;
+        }
+        if (micros.signum() < 0 || micros.bitLength() > 63 || micros.longValue() > Budget.MAX_MICROS) {
+            throw invalid(field + " must be from 0 to " + Budget.MAX_MICROS);
+        }
+        return micros.longValue();
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import io.adgrid.grid.counters.CounterFilter;
 import io.adgrid.grid.counters.MemorySnapshot;
 import io.adgrid.grid.counters.RouteState;
+import io.adgrid.grid.counters.SnapshotCampaignSums;
 import io.adgrid.grid.counters.SnapshotCounters;
 import io.adgrid.grid.member.GridMember;
 import com.hazelcast.core.HazelcastInstance;
@@ -20,8 +21,21 @@ public final class GridCounters {
     }
 
     public List<MemorySnapshot> snapshot(CounterFilter filter) {
+        return collect(counters.executeOnEntries(new SnapshotCounters(filter)).values());
+    }
+
+    /** The unpersisted counts of these campaigns in [fromMinute, toMinute), summed per campaign and minute by each entry. */
+    public List<MemorySnapshot> campaignSums(java.util.Collection<Long> campaigns, long fromMinute, long toMinute) {
+        if (campaigns.isEmpty()) {
+            return List.of();
+        }
+        long[] ids = campaigns.stream().mapToLong(Long::longValue).toArray();
+        return collect(counters.executeOnEntries(new SnapshotCampaignSums(ids, fromMinute, toMinute)).values());
+    }
+
+    private static List<MemorySnapshot> collect(java.util.Collection<MemorySnapshot> answers) {
         List<MemorySnapshot> out = new ArrayList<>();
-        counters.executeOnEntries(new SnapshotCounters(filter)).values().forEach(s -> {
+        answers.forEach(s -> {
             if (s != null) {
                 out.add(s);
             }

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import io.adgrid.pricing.Budget;
+import io.adgrid.pricing.BudgetLedger;
+import io.adgrid.pricing.Micros;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -42,10 +45,18 @@ public class StatsController {
     static final int MAX_LIMIT = 1000;
 
     private final StatsService stats;
+    private final CampaignDays campaignDays;
     private final java.time.Clock clock;
 
     public StatsController(StatsService stats, java.time.Clock clock) {
+        this(stats, null, clock);
+    }
+
+    /** @param campaignDays what campaign day rows read their billing from; null: rows carry no billed */
+    @org.springframework.beans.factory.annotation.Autowired
+    public StatsController(StatsService stats, CampaignDays campaignDays, java.time.Clock clock) {
         this.stats = stats;
+        this.campaignDays = campaignDays;
         this.clock = clock;
     }
 
@@ -115,6 +126,9 @@ public class StatsController {
                     .forEach(e -> rows.add(StatsRow.of(((OffsetDateTime) e.getKey()).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
                             null, e.getValue())));
         }
+        if (g == Granularity.DAY && selection.dimension() == Dimension.CAMPAIGN && campaignDays != null) {
+            billed(rows, selection, zone, live);
+        }
         return answer(new StatsAnswer(null, null, rows), csv, "bucket");
     }
 
@@ -168,6 +182,30 @@ public class StatsController {
                 .map(e -> StatsRow.of(null, (Long) e.getKey(), e.getValue()))
                 .toList();
         return answer(new StatsAnswer(d.label(), metric, rows), csv, "id");
+    }
+
+    /**
+     * Day rows of a campaign with a budget in this zone: each day starting in the range gets what the budget let it
+     * bill up to {@code to} (a day's billing depends on the days before it, so they are read from where the budget
+     * starts counting).
+     */
+    private void billed(List<StatsRow> rows, Selection selection, ZoneId zone, boolean live) {
+        CampaignDays.Read read = campaignDays.read(selection.id(),
+                b -> b != null && b.totalMicros() == null ? selection.from().minus(Duration.ofDays(2)) : Instant.EPOCH, selection.to(), live);
+        Budget budget = read.budgets().get(selection.id());
+        if (budget == null || !budget.zone().equals(zone)) {
+            return;
+        }
+        BudgetLedger.Bill bill = read.bill(selection.id());
+        for (int i = 0; i < rows.size(); i++) {
+            LocalDate day = OffsetDateTime.parse(rows.get(i).bucket()).toLocalDate();
+            // a day cut by to is billed up to to (billing goes in time order, so its first events are billed first);
+            // a day cut by from is not: what it billed depends on what came before from
+            if (!day.atStartOfDay(zone).toInstant().isBefore(selection.from())) {
+                BudgetLedger.Day d = bill.day(day);
+                rows.set(i, rows.get(i).withBilling(Micros.decimal(d.billedMicros()), d.overBudget()));
+            }
+        }
     }
 
     private Selection selection(String campaign, String banner, String publisher, String from, String to, ZoneId zone) {

@@ -36,7 +36,24 @@ public record StatsRow(@Schema(description = "start of the bucket in tz, ISO-860
                        @Schema(description = "what the row's counts cost the advertisers at their campaigns' prices (CPM: impressions, CPC: "
                                + "clean clicks, CPA: conversions), each counter at the price in force at its time; exact decimal of the "
                                + "currency as a string, at least two decimals, never rounded, e.g. \"37.75\"; \"0.00\" without a price",
-                               pattern = "^[0-9]+\\.[0-9]{2,6}$", requiredMode = Schema.RequiredMode.REQUIRED) String spend) {
+                               pattern = "^[0-9]+\\.[0-9]{2,6}$", requiredMode = Schema.RequiredMode.REQUIRED) String spend,
+                       @Schema(description = "of spend, what the campaign's budget lets it bill (issue 21): present only in day rows of "
+                               + "campaign=ID with a budget whose time zone is tz, for days starting at or after from (a day cut by to: "
+                               + "what it billed up to to); exact decimal string",
+                               pattern = "^[0-9]+\\.[0-9]{2,6}$", nullable = true) String billed,
+                       @Schema(description = "billable events of the day (impressions under CPM, clean clicks under CPC, conversions "
+                               + "under CPA) counted after the budget was reached, never billed; present with billed", nullable = true)
+                       @JsonProperty("over_budget") Long overBudget) {
+
+    public StatsRow(String bucket, Long id, long impressions, long clicks, long conversions, String revenue, BigDecimal ctr,
+                    BigDecimal cvr, long suspectClicks, String spend) {
+        this(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, spend, null, null);
+    }
+
+    /** This row with what its campaign-day billed and how many of its events were over budget. */
+    public StatsRow withBilling(String billedDecimal, long over) {
+        return new StatsRow(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, spend, billedDecimal, over);
+    }
 
     public static StatsRow of(String bucket, Long id, Tally t) {
         Counts c = t.counts();

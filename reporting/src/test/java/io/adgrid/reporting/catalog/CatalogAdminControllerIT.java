@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.persister.testing.TestDatabase;
@@ -79,6 +80,11 @@ class CatalogAdminControllerIT {
         CampaignPrices campaignPrices() {
             return new CampaignPrices(db.dataSource());
         }
+
+        @Bean
+        CampaignBudgets campaignBudgets() {
+            return new CampaignBudgets(db.dataSource());
+        }
     }
 
     @BeforeAll
@@ -104,7 +110,7 @@ class CatalogAdminControllerIT {
 
     @BeforeEach
     void emptyCatalog() {
-        db.sql("TRUNCATE campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
     }
 
     @AfterEach
@@ -369,6 +375,51 @@ class CatalogAdminControllerIT {
     }
 
     @Test
+    void aBudgetIsSetShownReplacedWholeAndRemoved() throws Exception {
+        admin("PUT", "/campaigns/42", "{\"name\":\"Winter sale\",\"currency\":\"EUR\",\"secret\":\"" + SECRET + "\"}");
+        assertThat(json(admin("GET", "/campaigns/42", null)).get("budget").isNull()).as("no budget").isTrue();
+
+        HttpResponse<String> set = admin("PUT", "/campaigns/42/budget",
+                "{\"daily_micros\":20000000,\"total_micros\":1000000001,\"time_zone\":\"America/New_York\"}");
+        assertThat(set.statusCode()).isEqualTo(200);
+        assertThat(json(set).get("budget").toString()).isEqualTo("{\"daily_micros\":20000000,\"daily\":\"20.00\","
+                + "\"total_micros\":1000000001,\"total\":\"1000.000001\",\"time_zone\":\"America/New_York\"}");
+        assertThat(json(admin("GET", "/campaigns/42", null)).get("budget").get("time_zone").asText()).isEqualTo("America/New_York");
+
+        // replaced whole: an absent cap is none, an absent zone is UTC
+        JsonNode daily = json(admin("PUT", "/campaigns/42/budget", "{\"daily_micros\":0}"));
+        assertThat(daily.get("budget").toString())
+                .isEqualTo("{\"daily_micros\":0,\"daily\":\"0.00\",\"total_micros\":null,\"total\":null,\"time_zone\":\"UTC\"}");
+        JsonNode cleared = json(admin("PUT", "/campaigns/42/budget", "{\"daily_micros\":null,\"total_micros\":null}"));
+        assertThat(cleared.get("budget").isNull()).isTrue();
+        assertThat(db.sqlLong("SELECT count(*) FROM campaign_budget")).isZero();
+    }
+
+    @Test
+    void badBudgetsAreRefusedWithAPrecise4xxAndChangeNothing() throws Exception {
+        admin("PUT", "/campaigns/42", "{\"name\":\"Winter sale\",\"secret\":\"" + SECRET + "\"}");
+        String p = "/campaigns/42/budget";
+        assertError(admin("PUT", p, "{\"daily_micros\":1,\"time_zone\":\"Mars/Olympus_Mons\"}"), 422, "invalid", "IANA zone");
+        assertError(admin("PUT", p, "{\"daily_micros\":1,\"time_zone\":\"+05:00\"}"), 422, "invalid", "not an offset");
+        assertError(admin("PUT", p, "{\"daily_micros\":1,\"time_zone\":\"\"}"), 422, "invalid", "time_zone is required");
+        assertError(admin("PUT", p, "{\"total_micros\":null,\"time_zone\":\"Nowhere/Land\"}"), 422, "invalid", "IANA zone");
+        assertError(admin("PUT", p, "{\"daily_micros\":-1}"), 422, "invalid", "daily_micros must be from 0 to 1000000000000000000");
+        assertError(admin("PUT", p, "{\"total_micros\":1000000000000000001}"), 422, "invalid", "total_micros must be from 0");
+        assertError(admin("PUT", p, "{\"total_micros\":100000000000000000000000000}"), 422, "invalid", "total_micros must be from 0");
+        assertError(admin("PUT", p, "{\"daily_micros\":\"5\"}"), 400, "bad_request", "daily_micros must be an integer");
+        assertError(admin("PUT", p, "{\"daily_micros\":2.5}"), 400, "bad_request", "daily_micros must be an integer");
+        assertError(admin("PUT", p, "{\"daily_micros\":true}"), 400, "bad_request", "daily_micros must be an integer");
+        assertError(admin("PUT", p, "{\"daily_micros\":1,\"time_zone\":5}"), 400, "bad_request", "time_zone must be a string");
+        assertError(admin("PUT", p, "{\"daily\":1}"), 400, "bad_request", "unknown field");
+        assertError(admin("PUT", p, "[1]"), 400, "bad_request", "JSON object");
+        assertError(admin("PUT", p, ""), 400, "bad_request", "JSON object");
+        assertError(admin("PUT", "/campaigns/43/budget", "{\"daily_micros\":1}"), 404, "not_found", "no campaign 43");
+        assertError(admin("PUT", "/campaigns/0/budget", "{\"daily_micros\":1}"), 400, "bad_request", "campaign id");
+        assertThat(send("PUT", p, "{\"daily_micros\":1}", null).statusCode()).isEqualTo(401);
+        assertThat(db.sqlLong("SELECT count(*) FROM campaign_budget")).isZero();
+    }
+
+    @Test
     void theOpenApiDescriptionListsTheCatalogEndpointsBehindTheAdminToken() throws Exception {
         HttpResponse<String> docs = http.send(HttpRequest.newBuilder(URI.create(base.replace("/api/v1/admin/catalog", "/v3/api-docs"))).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -382,6 +433,8 @@ class CatalogAdminControllerIT {
         assertThat(paths.has("/api/v1/admin/catalog/banners/{id}")).isTrue();
         assertThat(paths.has("/api/v1/admin/catalog/publishers/{id}")).isTrue();
         assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}~1pricing/put/security/0").has("admin")).isTrue();
+        assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}~1budget/put/security/0").has("admin")).isTrue();
+        assertThat(api.at("/components/schemas/BudgetBody/properties/time_zone").isMissingNode()).isFalse();
         assertThat(api.at("/components/securitySchemes/admin/scheme").asText()).isEqualTo("bearer");
         assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}/put/security/0").has("admin")).isTrue();
         assertThat(api.at("/components/schemas/CampaignBody/properties/secret").isMissingNode()).isFalse();
