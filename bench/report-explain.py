@@ -40,7 +40,7 @@ for i, line in enumerate(lines):
             break
     statements.append((float(m.group(2)), m.group(3), values))
 
-SCAN = re.compile(r"(Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan) .*actual time=[0-9.]+\.\.[0-9.]+ rows=(\d+) loops=(\d+)")
+SCAN = re.compile(r"(Seq Scan|(?<!Bitmap )Index Scan|Index Only Scan|Bitmap Heap Scan) .*actual time=[0-9.]+\.\.[0-9.]+ rows=(\d+) loops=(\d+)")
 BUFFERS = re.compile(r"Buffers: shared(?: hit=(\d+))?(?: read=(\d+))?")
 EXEC_TIME = re.compile(r"Execution Time: ([0-9.]+) ms")
 PLAN_TIME = re.compile(r"Planning Time: ([0-9.]+) ms")
