@@ -11,6 +11,10 @@
 #   DAYS=90 MINUTE_ROWS_PER_DAY=300000 HOUR_ROWS_PER_DAY=200000 BANNERS=100000 PUBLISHERS=1000 RUNS=30
 # The issue's full size is MINUTE_ROWS_PER_DAY=14000000 with DAYS=7 (100 M minute rows): hours of filling
 # on a 2-core box, so the defaults are smaller; the figures say which size they were measured at.
+# After each timing, one request of each query is run with PostgreSQL logging its statements, and those
+# statements are run again under EXPLAIN (ANALYZE, BUFFERS) (bench/report-explain.py; plans in PLANS,
+# default /tmp/report-size-plans.txt): rows read and buffers per query, and how much of the API's time is SQL.
+#   KEEP=1  leave the started AdGrid and its database running at the end (prints how to reach and stop it)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=bench/lib.sh
@@ -18,8 +22,11 @@ source "$here/lib.sh"
 DAYS="${DAYS:-90}"; MROWS="${MINUTE_ROWS_PER_DAY:-300000}"; HROWS="${HOUR_ROWS_PER_DAY:-200000}"
 BANNERS="${BANNERS:-100000}"; PUBLISHERS="${PUBLISHERS:-1000}"; RUNS="${RUNS:-30}"
 export BENCH_ADGRID_ENV="${BENCH_ADGRID_ENV:-ADGRID_ROLLUP_INTERVAL=24h}"   # the script runs the job itself
-trap 'adgrid_down' EXIT
+PLANS="${PLANS:-/tmp/report-size-plans.txt}"
+trap '[[ "${KEEP:-0}" == 1 ]] || adgrid_down' EXIT
 adgrid_up
+export PGHOST=127.0.0.1 PGPORT="$(pg_port)" PGUSER=postgres PGPASSWORD="$(db_password)"
+: > "$PLANS"
 
 sql() { psql_value "$1"; }
 today=$(date -u +%F)
@@ -62,18 +69,47 @@ time_query() {
       END { p99 = int(NR * 0.99 + 0.999); if (p99 > NR) p99 = NR; printf "%.1f | %.1f", t[int((NR + 1) / 2)], t[p99] }'
 }
 
+# One request with PostgreSQL logging its statements, then those statements under EXPLAIN (see the top).
+# Prints: label|statements|tables|SQL ms as logged|EXPLAIN ms custom plan|generic plan|rows read by scans|shared buffers|
+#         the same three without summaries|API ms
+explain_query() {
+  local label="$1" url="$2" off api
+  sql "ALTER SYSTEM SET log_min_duration_statement = 0" >/dev/null; sql "SELECT pg_reload_conf()" >/dev/null
+  sleep 1
+  off=$(stat -c %s "$VAR_DIR/postgres.log")
+  api=$(curl -s -o /dev/null -w '%{time_total}' "$url" | awk '{ printf "%.1f", $1 * 1000 }')
+  sleep 1
+  sql "ALTER SYSTEM RESET log_min_duration_statement" >/dev/null; sql "SELECT pg_reload_conf()" >/dev/null
+  echo "$(python3 "$here/report-explain.py" "$VAR_DIR/postgres.log" "$off" "$label" "$PLANS")|$api"
+}
+
 # The year's hours before the minutes are rolled into days as the job would have (it rolls from the boundary on).
 sql "SELECT ensure_rollup_partition('counter_day', '$year_ago'::timestamptz), ensure_rollup_partition('counter_day', '$first'::timestamptz)" >/dev/null
 sql "INSERT INTO counter_day (day, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
      SELECT date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', campaign_id, banner_id, publisher_id, sum(impressions),
             sum(clicks), sum(conversions), sum(revenue_micros), sum(suspect_clicks)
      FROM counter_hour WHERE hour < '$first' GROUP BY 1, 2, 3, 4" >/dev/null
+# Their summaries (V14), as the job writes them with each roll.
+sql "SELECT ensure_rollup_partition('campaign_hour', m) FROM generate_series('$year_ago'::timestamptz, '$first'::timestamptz, interval '1 month') m" >/dev/null
+sql "SELECT ensure_rollup_partition(t, d) FROM (VALUES ('campaign_day'), ('banner_day')) v(t), (VALUES ('$year_ago'::timestamptz), ('$first'::timestamptz)) w(d)" >/dev/null
+sql "INSERT INTO campaign_hour (hour, campaign_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
+     SELECT hour, campaign_id, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros), sum(suspect_clicks)
+     FROM counter_hour WHERE hour < '$first' GROUP BY 1, 2" >/dev/null
+sql "INSERT INTO campaign_day (day, campaign_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
+     SELECT day, campaign_id, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros), sum(suspect_clicks)
+     FROM counter_day GROUP BY 1, 2" >/dev/null
+sql "INSERT INTO banner_day (day, banner_id, campaign_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
+     SELECT day, banner_id, campaign_id, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros), sum(suspect_clicks)
+     FROM counter_day GROUP BY 1, 2, 3" >/dev/null
+sql "ANALYZE campaign_hour, campaign_day, banner_day, counter_day" >/dev/null
 
 # Before: rollup_state says nothing is rolled, so every report reads minutes (the old design).
 before_state=$(sql "SELECT minutes_from || '|' || hours_from || '|' || hours_until || '|' || days_until FROM rollup_state")
 sql "UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = '$first', days_until = '$first'" >/dev/null
 declare -A before
 for q in q1 q2 q3; do before[$q]=$(time_query "${!q}"); done
+declare -A explained
+for q in q1 q2 q3; do explained[before_$q]=$(explain_query "before $q" "${!q}"); done
 
 # After: roll every closed hour and day (the job, run as AdGrid runs it, until it catches up).
 bench_log "rolling up $DAYS days (the job rolls 48 hours a run)"
@@ -84,8 +120,10 @@ while :; do
   [[ "$r" == *'"hours":0'* && "$r" == *'"days":0'* ]] && break
 done
 roll_secs=$((SECONDS - t0))
+sql "ANALYZE" >/dev/null   # as autovacuum would have by now: the job wrote most of the hour and day rows
 declare -A after
 for q in q1 q2 q3; do after[$q]=$(time_query "${!q}"); done
+for q in q1 q2 q3; do explained[after_$q]=$(explain_query "after $q" "${!q}"); done
 
 echo
 echo "size: $DAYS days x $MROWS minute rows a day, 365 days of hours ($HROWS rows a day), $BANNERS banners, $PUBLISHERS publishers; rollup of the minutes took ${roll_secs}s"
@@ -96,10 +134,24 @@ echo "| Q1 campaign $campaign, 30 days hourly | ${before[q1]} | ${after[q1]} |"
 echo "| Q2 top-100 banners of a day | ${before[q2]} | ${after[q2]} |"
 echo "| Q3 campaign $campaign, 90 days daily CSV | ${before[q3]} | ${after[q3]} |"
 echo
+echo "One request each, PostgreSQL logging its statements; then each statement under EXPLAIN (ANALYZE, BUFFERS) (plans: $PLANS):"
+echo
+echo "| query | statements | tables read | API ms | SQL ms (logged) | EXPLAIN ms, custom plan | generic plan | rows read by scans | shared buffers | without summaries: EXPLAIN ms | rows | buffers |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+for k in before_q1 before_q2 before_q3 after_q1 after_q2 after_q3; do
+  IFS='|' read -r label n tables logged custom generic rows buffers sms srows sbuffers api <<< "${explained[$k]}"
+  echo "| $label | $n | $tables | $api | $logged | $custom | $generic | $rows | $buffers | $sms | $srows | $sbuffers |"
+done
+echo
 echo "| table | rows | bytes (with indexes) | bytes per row |"
 echo "|---|---|---|---|"
-for t in counter_minute counter_hour counter_day; do
+for t in counter_minute counter_hour counter_day campaign_hour campaign_day banner_day; do
   rows=$(sql "SELECT count(*) FROM $t")
   bytes=$(sql "SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '$t'")
   echo "| $t | $rows | $bytes | $(( rows > 0 ? bytes / rows : 0 )) |"
 done
+if [[ "${KEEP:-0}" == 1 && -n "$STARTED_VAR" ]]; then
+  echo
+  echo "kept running (KEEP=1): AdGrid pid $ADGRID_PID, var $VAR_DIR, psql -h 127.0.0.1 -p $PGPORT -U postgres (password in $VAR_DIR/postgres.password);"
+  echo "stop it with: kill -TERM $ADGRID_PID; then rm -rf $VAR_DIR"
+fi

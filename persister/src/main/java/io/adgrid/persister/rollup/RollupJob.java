@@ -141,6 +141,14 @@ public final class RollupJob {
                 ps.setTimestamp(3, RollupBoundaries.timestamp(start + to.minutes));
                 rows = ps.executeUpdate();
             }
+            // The summaries of the rows just written, in the same transaction: complete exactly where `to` is.
+            for (Summary summary : Summary.of(to)) {
+                ensurePartitions(c, summary.table, LongStream.of(start));
+                try (PreparedStatement ps = c.prepareStatement(summary.rollSql())) {
+                    ps.setTimestamp(1, RollupBoundaries.timestamp(start));
+                    ps.executeUpdate();
+                }
+            }
             setBoundary(c, boundary, start + to.minutes);
             c.commit();
             return rows;
@@ -156,7 +164,7 @@ public final class RollupJob {
         if (keepFrom > b.minutesFrom()) {
             moveBoundary(c, "minutes_from", keepFrom);
         }
-        return dropPartitions(c, CounterTable.MINUTE, Math.max(keepFrom, b.minutesFrom()));
+        return dropPartitions(c, CounterTable.MINUTE.table, Math.max(keepFrom, b.minutesFrom()));
     }
 
     /** Drops counter_hour months before both the retention and the rolled days. */
@@ -165,7 +173,11 @@ public final class RollupJob {
         if (keepFrom > b.hoursFrom()) {
             moveBoundary(c, "hours_from", keepFrom);
         }
-        return dropPartitions(c, CounterTable.HOUR, Math.max(keepFrom, b.hoursFrom()));
+        int dropped = dropPartitions(c, CounterTable.HOUR.table, Math.max(keepFrom, b.hoursFrom()));
+        for (Summary summary : Summary.of(CounterTable.HOUR)) {
+            dropped += dropPartitions(c, summary.table, Math.max(keepFrom, b.hoursFrom()));
+        }
+        return dropped;
     }
 
     private static void moveBoundary(Connection c, String boundary, long minute) throws SQLException {
@@ -181,14 +193,14 @@ public final class RollupJob {
     }
 
     /** Drops the partitions of {@code table} that end at or before {@code before} (epoch minutes). */
-    private static int dropPartitions(Connection c, CounterTable table, long before) throws SQLException {
+    private static int dropPartitions(Connection c, String table, long before) throws SQLException {
         c.setAutoCommit(true);
         List<String> old = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT p.relname, pg_get_expr(p.relpartbound, p.oid) FROM pg_inherits i
                 JOIN pg_class p ON p.oid = i.inhrelid JOIN pg_class t ON t.oid = i.inhparent
                 WHERE t.relname = ?""")) {
-            ps.setString(1, table.table);
+            ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long end = upperBound(c, rs.getString(2));
@@ -231,10 +243,15 @@ public final class RollupJob {
 
     /** Makes the partitions of a rollup table holding the given row starts (epoch minutes). */
     public static void ensurePartitions(Connection c, CounterTable table, LongStream rowStarts) throws SQLException {
+        ensurePartitions(c, table.table, rowStarts);
+    }
+
+    /** Makes the partitions of a rollup table or a {@link Summary} (by its name) holding the given row starts. */
+    public static void ensurePartitions(Connection c, String table, LongStream rowStarts) throws SQLException {
         long[] months = rowStarts.map(m -> startOfMonth(Instant.ofEpochSecond(m * 60))).distinct().toArray();
         try (PreparedStatement ps = c.prepareStatement("SELECT ensure_rollup_partition(?, ?)")) {
             for (long m : months) {
-                ps.setString(1, table.table);
+                ps.setString(1, table);
                 ps.setTimestamp(2, RollupBoundaries.timestamp(m));
                 ps.executeQuery().close();
             }

@@ -28,6 +28,7 @@ import io.adgrid.grid.counters.Watermark;
 import io.adgrid.persister.rollup.CounterTable;
 import io.adgrid.persister.rollup.RollupBoundaries;
 import io.adgrid.persister.rollup.RollupJob;
+import io.adgrid.persister.rollup.Summary;
 import io.adgrid.persister.schema.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -290,6 +291,9 @@ public final class CounterWriter {
         // Partitions first, before this transaction holds any counter row (a rolled month's exist already).
         for (Map.Entry<CounterTable, List<Map.Entry<CounterKey, Counts>>> t : rolled.entrySet()) {
             RollupJob.ensurePartitions(c, t.getKey(), t.getValue().stream().mapToLong(e -> e.getKey().minute()));
+            for (Summary summary : Summary.of(t.getKey())) {
+                RollupJob.ensurePartitions(c, summary.table, t.getValue().stream().mapToLong(e -> e.getKey().minute()));
+            }
         }
         Added added = addCounts(c, CounterTable.MINUTE, minutes);
         Set<CounterKey> setAside = new HashSet<>();
@@ -298,30 +302,87 @@ public final class CounterWriter {
         List<Quarantined> quarantined = new ArrayList<>(added.quarantined());
         for (Map.Entry<CounterTable, List<Map.Entry<CounterKey, Counts>>> t : rolled.entrySet()) {
             List<Map.Entry<CounterKey, Counts>> kept = t.getValue().stream().filter(e -> !setAside.contains(e.getKey())).toList();
-            Added a = addRolled(c, t.getKey(), kept);
-            rows += a.rows();
-            quarantined.addAll(a.quarantined());
+            RolledAdd a = addRolled(c, t.getKey(), kept);
+            rows += a.added().rows();
+            quarantined.addAll(a.added().quarantined());
+            addToSummaries(c, t.getKey(), a.kept());
         }
         return new Added(rows, quarantined);
     }
 
+    /** What {@link #addRolled} did, and the minute counts it added (those of a row set aside are not). */
+    private record RolledAdd(Added added, List<Map.Entry<CounterKey, Counts>> kept) {
+    }
+
     /** Minute counts added to the hour or day rows holding them; a sum past a long is added minute by minute, so PostgreSQL refuses (and quarantines) only what does not fit. */
-    private static Added addRolled(Connection c, CounterTable table, List<Map.Entry<CounterKey, Counts>> minuteRows) throws SQLException {
+    private static RolledAdd addRolled(Connection c, CounterTable table, List<Map.Entry<CounterKey, Counts>> minuteRows) throws SQLException {
         CounterDeltas rows = new CounterDeltas();
         try {
             minuteRows.forEach(e -> rows.add(rowKey(table, e.getKey()), e.getValue()));
-            return addCounts(c, table, rows);
+            Added a = addCounts(c, table, rows);
+            Set<CounterKey> refused = new HashSet<>();
+            a.quarantined().forEach(q -> refused.add(q.key()));
+            return new RolledAdd(a, minuteRows.stream().filter(e -> !refused.contains(rowKey(table, e.getKey()))).toList());
         } catch (ArithmeticException overflow) {
             int added = 0;
             List<Quarantined> quarantined = new ArrayList<>();
+            List<Map.Entry<CounterKey, Counts>> kept = new ArrayList<>();
             for (Map.Entry<CounterKey, Counts> e : minuteRows) {
                 CounterDeltas one = new CounterDeltas();
                 one.add(rowKey(table, e.getKey()), e.getValue());
                 Added a = addCounts(c, table, one);
                 added += a.rows();
                 quarantined.addAll(a.quarantined());
+                if (a.quarantined().isEmpty()) {
+                    kept.add(e);
+                }
             }
-            return new Added(added, quarantined);
+            return new RolledAdd(new Added(added, quarantined), kept);
+        }
+    }
+
+    /**
+     * Adds the minute counts just added to a rollup table to its summaries (V14), in the same
+     * transaction, so each summary keeps equal to its table. A summary row is a sum over many rows
+     * that each fit a long; one past a long (over 9.2e18 in an hour or a day of a campaign) is refused
+     * and fails the transaction, to be retried, rather than let the summary and its table differ.
+     */
+    private static void addToSummaries(Connection c, CounterTable table, List<Map.Entry<CounterKey, Counts>> minuteRows) throws SQLException {
+        for (Summary summary : Summary.of(table)) {
+            CounterDeltas deltas = new CounterDeltas();
+            minuteRows.forEach(e -> deltas.add(summary.keyOf(rowKey(table, e.getKey())), e.getValue()));
+            List<Map.Entry<CounterKey, Counts>> rows = new ArrayList<>(deltas.asMap().entrySet());
+            rows.removeIf(e -> e.getValue().isZero());
+            if (rows.isEmpty()) {
+                continue;
+            }
+            // Lock order: by the summary's key, as every writer sorts it.
+            rows.sort(Comparator.comparing((Map.Entry<CounterKey, Counts> e) -> e.getKey().minute())
+                    .thenComparing(e -> e.getKey().campaignId())
+                    .thenComparing(e -> e.getKey().bannerId()));
+            try (PreparedStatement ps = c.prepareStatement(summary.addSql())) {
+                for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
+                    List<Map.Entry<CounterKey, Counts>> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
+                    int n = chunk.size();
+                    Long[][] cols = new Long[8][n];
+                    for (int i = 0; i < n; i++) {
+                        CounterKey k = chunk.get(i).getKey();
+                        Counts v = chunk.get(i).getValue();
+                        cols[0][i] = k.minute();
+                        cols[1][i] = k.campaignId();
+                        cols[2][i] = k.bannerId();
+                        cols[3][i] = v.impressions;
+                        cols[4][i] = v.clicks;
+                        cols[5][i] = v.conversions;
+                        cols[6][i] = v.revenueMicros;
+                        cols[7][i] = v.suspectClicks;
+                    }
+                    for (int col = 0; col < cols.length; col++) {
+                        ps.setArray(col + 1, c.createArrayOf("bigint", cols[col]));
+                    }
+                    ps.executeUpdate();
+                }
+            }
         }
     }
 

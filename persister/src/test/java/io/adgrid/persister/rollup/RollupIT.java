@@ -65,6 +65,11 @@ class RollupIT {
         assertThat(totals("counter_hour")).isEqualTo(sent);
         assertThat(totals("counter_day")).isEqualTo(sent);
         assertThat(db.sqlLong("SELECT count(*) FROM counter_day")).isEqualTo(3 * 3); // 3 days x 3 banner/publisher pairs
+        assertSummariesMatchTheirTables();
+        assertThat(totals("campaign_hour")).isEqualTo(sent);
+        assertThat(totals("campaign_day")).isEqualTo(sent);
+        assertThat(totals("banner_day")).isEqualTo(sent);
+        assertThat(db.sqlLong("SELECT count(*) FROM campaign_day")).isEqualTo(3 * 2); // 3 days x 2 campaigns
         assertThat(db.sqlString("SELECT hours_until FROM rollup_state")).startsWith("2026-01-13 23:00"); // the hour ending 5 min before now is not due
         assertThat(db.sqlString("SELECT days_until FROM rollup_state")).startsWith("2026-01-13 00:00");
     }
@@ -86,6 +91,10 @@ class RollupIT {
         assertThat(totals("counter_day")).isEqualTo(sent);
         assertThat(db.tableTotals("counter_hour", "hour = ? AND banner_id = 1", secondHour).impressions)
                 .isEqualTo(hourBefore.impressions + 5);
+        assertSummariesMatchTheirTables();
+        assertThat(totals("campaign_hour")).isEqualTo(sent);
+        assertThat(totals("campaign_day")).isEqualTo(sent);
+        assertThat(totals("banner_day")).isEqualTo(sent);
     }
 
     @Test
@@ -119,6 +128,46 @@ class RollupIT {
         assertThat(totals("counter_minute")).isEqualTo(sent);
         assertThat(totals("counter_hour")).isEqualTo(sent);
         assertThat(totals("counter_day")).isEqualTo(db.tableTotals("counter_minute", "minute < ?", java.sql.Timestamp.from(DAY1.plus(Duration.ofDays(1)))));
+        assertSummariesMatchTheirTables();
+    }
+
+    @Test
+    void aRollupInterruptedWhileWritingASummaryChangesNothingAndIsDoneOnceWhenRunAgain() throws Exception {
+        Counts sent = addTraffic(24 * 60 + 120, 5);
+        // The job writes counter_day, then waits for the campaign_day table inside the same transaction; its backend is killed there.
+        db.sql("SELECT ensure_rollup_partition('campaign_day', '2026-01-10T00:00:00Z')");
+        job(KEEP_ALL).run(DAY1.plus(Duration.ofDays(1))); // 23 hours: no whole day yet
+        try (Connection blocker = db.dataSource().getConnection()) {
+            blocker.setAutoCommit(false);
+            try (Statement s = blocker.createStatement()) {
+                s.execute("LOCK TABLE campaign_day IN ACCESS EXCLUSIVE MODE");
+            }
+            CompletableFuture<RollupJob.Result> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return job(KEEP_ALL).run(DAY1.plus(Duration.ofDays(2)));
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Wait.until("the rollup waits for the campaign_day table", Duration.ofSeconds(60),
+                    () -> db.sqlLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO campaign_day%'") > 0);
+            db.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO campaign_day%'");
+            assertThatThrownBy(() -> run.get(30, TimeUnit.SECONDS)).hasRootCauseInstanceOf(SQLException.class);
+            blocker.rollback();
+        }
+        assertThat(totals("counter_day")).isEqualTo(new Counts());
+        assertThat(totals("campaign_day")).isEqualTo(new Counts());
+        assertThat(db.sqlString("SELECT days_until FROM rollup_state")).startsWith("2026-01-10 00:00");
+
+        job(KEEP_ALL).run(DAY1.plus(Duration.ofDays(2)));
+        job(KEEP_ALL).run(DAY1.plus(Duration.ofDays(2)));
+        assertThat(totals("counter_hour")).isEqualTo(sent);
+        assertThat(totals("campaign_hour")).isEqualTo(sent);
+        Counts firstDay = db.tableTotals("counter_minute", "minute < ?", java.sql.Timestamp.from(DAY1.plus(Duration.ofDays(1))));
+        assertThat(totals("counter_day")).isEqualTo(firstDay);
+        assertThat(totals("campaign_day")).isEqualTo(firstDay);
+        assertThat(totals("banner_day")).isEqualTo(firstDay);
+        assertSummariesMatchTheirTables();
     }
 
     @Test
@@ -144,6 +193,42 @@ class RollupIT {
         assertThat(totals("counter_hour")).isEqualTo(sent);
         assertThat(totals("counter_day")).isEqualTo(sent);
         assertThat(db.sqlString("SELECT to_regclass('counter_minute_20260110')::text")).isNull();
+        assertThat(totals("campaign_hour")).isEqualTo(sent);
+        assertThat(totals("campaign_day")).isEqualTo(sent);
+        assertThat(totals("banner_day")).isEqualTo(sent);
+        assertSummariesMatchTheirTables();
+    }
+
+    @Test
+    void droppedHourMonthsTakeTheirCampaignHoursAlongAndTheirDaysLiveOn() throws SQLException {
+        Counts sent = addTraffic(3 * 24 * 60, 13);
+        RollupJob keepAMonthOfHours = job(new RollupJob.Settings(Duration.ofDays(7), Duration.ofDays(31), Duration.ofMinutes(5)));
+        Instant threeMonthsLater = DAY1.plus(Duration.ofDays(90));
+        while (keepAMonthOfHours.run(threeMonthsLater).hoursRolled() > 0) {
+            // catch up, two days of hours a run
+        }
+        assertThat(db.sqlString("SELECT to_regclass('counter_hour_202601')::text")).isNull();
+        assertThat(db.sqlString("SELECT to_regclass('campaign_hour_202601')::text")).isNull();
+        assertThat(totals("counter_day")).isEqualTo(sent);
+        assertThat(totals("campaign_day")).isEqualTo(sent);
+        assertThat(totals("banner_day")).isEqualTo(sent);
+        assertSummariesMatchTheirTables();
+    }
+
+    /**
+     * Each summary (V14) row for row equal to its rollup table summed: the same keys with the same
+     * counts, none more, none less.
+     */
+    private static void assertSummariesMatchTheirTables() {
+        String counts = "impressions, clicks, conversions, revenue_micros, suspect_clicks";
+        String sums = "sum(impressions)::bigint, sum(clicks)::bigint, sum(conversions)::bigint, sum(revenue_micros)::bigint, sum(suspect_clicks)::bigint";
+        for (Summary s : Summary.values()) {
+            String keys = s.source.column + ", " + String.join(", ", s.ids);
+            String summed = "SELECT " + keys + ", " + sums + " FROM " + s.source.table + " GROUP BY " + keys;
+            String stored = "SELECT " + keys + ", " + counts + " FROM " + s.table;
+            assertThat(db.sqlLong("SELECT count(*) FROM ((" + summed + ") EXCEPT ALL (" + stored + ")) d")).as(s.table + " misses").isZero();
+            assertThat(db.sqlLong("SELECT count(*) FROM ((" + stored + ") EXCEPT ALL (" + summed + ")) d")).as(s.table + " has more").isZero();
+        }
     }
 
     /** Counts in every {@code every}-th minute of [DAY1, DAY1 + minutes) on three banner/publisher pairs, written by the write-behind's path. */
@@ -153,7 +238,8 @@ class RollupIT {
         for (int m = 0; m < minutes; m += every) {
             for (int pair = 1; pair <= 3; pair++) {
                 Counts c = new Counts(pair, m % 2, m % 3 == 0 ? 1 : 0, m % 3 == 0 ? 1_250_000L * pair : 0, m % 5 == 0 ? 1 : 0);
-                deltas.add(new CounterKey(M1 + m, pair, pair, pair), c);
+                // campaign 1 has banners 1 and 2, campaign 2 banner 3: a summary sums several rows
+                deltas.add(new CounterKey(M1 + m, pair == 3 ? 2 : 1, pair, pair), c);
                 total.add(c);
             }
         }

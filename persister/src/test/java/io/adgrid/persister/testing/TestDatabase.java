@@ -136,7 +136,7 @@ public final class TestDatabase implements AutoCloseable {
     public void truncateCounters() {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
-                st.execute("TRUNCATE counter_minute, counter_hour, counter_day, flush_watermark");
+                st.execute("TRUNCATE counter_minute, counter_hour, counter_day, campaign_hour, campaign_day, banner_day, flush_watermark");
                 return;
             } catch (SQLException e) {
                 // A report reading both tables meanwhile can deadlock with TRUNCATE's locks; PostgreSQL

@@ -76,7 +76,7 @@ public final class StatsRepository {
                 + " lead(effective_from) OVER (PARTITION BY campaign_id ORDER BY effective_from) AS until FROM campaign_price)"
                 + " SELECT " + grouping.sql(time) + " AS g, sum(r.impressions), sum(r.clicks), sum(r.conversions), sum(r.revenue_micros),"
                 + " sum(r.suspect_clicks), p.model, p.price_micros"
-                + " FROM " + piece.table().table + " r LEFT JOIN price p ON p.campaign_id = r.campaign_id"
+                + " FROM " + TablePlan.table(piece.table(), selection.dimension(), grouping) + " r LEFT JOIN price p ON p.campaign_id = r.campaign_id"
                 + " AND " + time + " >= p.effective_from AND (p.until IS NULL OR " + time + " < p.until)"
                 + " WHERE " + where + " GROUP BY 1, p.model, p.price_micros";
         try (PreparedStatement ps = c.prepareStatement(sql)) {

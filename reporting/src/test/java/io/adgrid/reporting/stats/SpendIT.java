@@ -175,6 +175,10 @@ class SpendIT {
         assertThat(spendByBucket("day", "db")).isEqualTo(byDay);
         assertThat(row("2", null, "total", "live").spend()).isEqualTo("5.80");
         assertThat(top("banner", "spend")).extracting(StatsRow::id, StatsRow::spend).containsExactly(tuple(12L, "5.80"));
+        // campaign_hour (V14) bills the same as the hours it sums
+        assertThat(spendByBucket("hour", "db").stream().map(r -> new java.math.BigDecimal(r.split(" ")[1]))
+                .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add)).isEqualByComparingTo("5.80");
+        assertThat(spendByBucket("hour", "db")).contains("2026-03-11T00:00:00Z 1.00", "2026-03-12T00:00:00Z 3.00");
     }
 
     private void assertSpends(String source, String c1, String c2, String c3, String c4, String all) {

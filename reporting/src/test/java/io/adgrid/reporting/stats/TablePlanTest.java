@@ -32,6 +32,23 @@ class TablePlanTest {
     }
 
     @Test
+    void aPieceIsReadFromTheSmallestSummaryKeepingWhatTheReportFiltersAndGroupsBy() {
+        Grouping byTime = new Grouping.ByTime(Granularity.HOUR, ZoneOffset.UTC);
+        assertThat(TablePlan.table(CounterTable.HOUR, Dimension.CAMPAIGN, byTime)).isEqualTo("campaign_hour");
+        assertThat(TablePlan.table(CounterTable.HOUR, null, byTime)).isEqualTo("campaign_hour");
+        assertThat(TablePlan.table(CounterTable.HOUR, null, new Grouping.ById(Dimension.CAMPAIGN))).isEqualTo("campaign_hour");
+        assertThat(TablePlan.table(CounterTable.HOUR, Dimension.BANNER, byTime)).isEqualTo("counter_hour");
+        assertThat(TablePlan.table(CounterTable.HOUR, null, new Grouping.ById(Dimension.BANNER))).isEqualTo("counter_hour");
+        assertThat(TablePlan.table(CounterTable.DAY, Dimension.CAMPAIGN, byTime)).isEqualTo("campaign_day");
+        assertThat(TablePlan.table(CounterTable.DAY, null, new Grouping.ById(Dimension.BANNER))).isEqualTo("banner_day");
+        assertThat(TablePlan.table(CounterTable.DAY, Dimension.CAMPAIGN, new Grouping.ById(Dimension.BANNER))).isEqualTo("banner_day");
+        assertThat(TablePlan.table(CounterTable.DAY, Dimension.BANNER, byTime)).isEqualTo("banner_day");
+        assertThat(TablePlan.table(CounterTable.DAY, Dimension.PUBLISHER, byTime)).isEqualTo("counter_day");
+        assertThat(TablePlan.table(CounterTable.DAY, null, new Grouping.ById(Dimension.PUBLISHER))).isEqualTo("counter_day");
+        assertThat(TablePlan.table(CounterTable.MINUTE, Dimension.CAMPAIGN, byTime)).isEqualTo("counter_minute");
+    }
+
+    @Test
     void nothingRolledMeansMinutesOnly() {
         RollupBoundaries none = new RollupBoundaries(0, 0, D, D);
         assertThat(TablePlan.of(D, D + 2 * DAY, CounterTable.DAY, none).pieces())
