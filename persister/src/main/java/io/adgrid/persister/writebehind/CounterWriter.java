@@ -362,24 +362,7 @@ public final class CounterWriter {
                     .thenComparing(e -> e.getKey().bannerId()));
             try (PreparedStatement ps = c.prepareStatement(summary.addSql())) {
                 for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
-                    List<Map.Entry<CounterKey, Counts>> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
-                    int n = chunk.size();
-                    Long[][] cols = new Long[8][n];
-                    for (int i = 0; i < n; i++) {
-                        CounterKey k = chunk.get(i).getKey();
-                        Counts v = chunk.get(i).getValue();
-                        cols[0][i] = k.minute();
-                        cols[1][i] = k.campaignId();
-                        cols[2][i] = k.bannerId();
-                        cols[3][i] = v.impressions;
-                        cols[4][i] = v.clicks;
-                        cols[5][i] = v.conversions;
-                        cols[6][i] = v.revenueMicros;
-                        cols[7][i] = v.suspectClicks;
-                    }
-                    for (int col = 0; col < cols.length; col++) {
-                        ps.setArray(col + 1, c.createArrayOf("bigint", cols[col]));
-                    }
+                    bindColumns(c, ps, rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT)), false);
                     ps.executeUpdate();
                 }
             }
@@ -458,26 +441,38 @@ public final class CounterWriter {
     }
 
     private static void addChunk(Connection c, PreparedStatement ps, List<Map.Entry<CounterKey, Counts>> chunk) throws SQLException {
+        bindColumns(c, ps, chunk, true);
+        ps.executeUpdate();
+    }
+
+    /**
+     * Binds {@code chunk} as one bigint array per column: minute, campaign, banner, (publisher,)
+     * impressions, clicks, conversions, revenue, suspect clicks; the summaries have no publisher.
+     */
+    private static void bindColumns(Connection c, PreparedStatement ps, List<Map.Entry<CounterKey, Counts>> chunk,
+                                    boolean withPublisher) throws SQLException {
         int n = chunk.size();
-        Long[][] cols = new Long[9][n];
+        int keys = withPublisher ? 4 : 3;
+        Long[][] cols = new Long[keys + 5][n];
         for (int i = 0; i < n; i++) {
             CounterKey k = chunk.get(i).getKey();
             Counts v = chunk.get(i).getValue();
             cols[0][i] = k.minute();
             cols[1][i] = k.campaignId();
             cols[2][i] = k.bannerId();
-            cols[3][i] = k.publisherId();
-            cols[4][i] = v.impressions;
-            cols[5][i] = v.clicks;
-            cols[6][i] = v.conversions;
-            cols[7][i] = v.revenueMicros;
-            cols[8][i] = v.suspectClicks;
+            if (withPublisher) {
+                cols[3][i] = k.publisherId();
+            }
+            cols[keys][i] = v.impressions;
+            cols[keys + 1][i] = v.clicks;
+            cols[keys + 2][i] = v.conversions;
+            cols[keys + 3][i] = v.revenueMicros;
+            cols[keys + 4][i] = v.suspectClicks;
         }
         for (int col = 0; col < cols.length; col++) {
             Array array = c.createArrayOf("bigint", cols[col]);
             ps.setArray(col + 1, array);
         }
-        ps.executeUpdate();
     }
 
     /** Partitions are made days ahead at start; this covers a process that has run past them. */
