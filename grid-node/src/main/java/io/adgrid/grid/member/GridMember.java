@@ -111,10 +111,14 @@ public final class GridMember {
             counters.getMergePolicyConfig().setPolicy(DiscardMergePolicy.class.getName());
         }
         config.addMapConfig(counters);
-        // Replicated like the counters, so a partition that loses every replica of its counts loses its mark too.
-        config.addMapConfig(new MapConfig(io.adgrid.grid.hazelcast.PartitionMarks.MAP)
+        // Replicated like the counters, so a partition that loses every replica of its counts loses its mark too;
+        // merged like them, so a partition the bigger side lost stays unmarked when the smaller side's copy of its
+        // counts is dropped: its journals are replayed for it (issue 18, two members cut off at once).
+        MapConfig marks = new MapConfig(io.adgrid.grid.hazelcast.PartitionMarks.MAP)
                 .setBackupCount(settings.backupCount())
-                .setAsyncBackupCount(0));
+                .setAsyncBackupCount(0);
+        marks.getMergePolicyConfig().setPolicy(counters.getMergePolicyConfig().getPolicy());
+        config.addMapConfig(marks);
         return config;
     }
 }

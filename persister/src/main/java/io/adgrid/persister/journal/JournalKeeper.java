@@ -271,6 +271,11 @@ public final class JournalKeeper implements AutoCloseable {
         }
     }
 
+    /** Whether this member sees the split-brain majority of data members ({@code minMembers}). */
+    boolean hasMajority() {
+        return dataMembersSeen() >= minMembers;
+    }
+
     private long dataMembersSeen() {
         return grid.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
     }

@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  * directory that is no longer registered (given up, or swept once everything in it was written) is
  * crossed off too. When none is left, the partitions are marked and count again.
  *
+ * <p>Only a member that sees the majority of data members does any of this (see {@link #reconcile}).
+ *
  * <p>Slices of the other partitions are not touched: their counts still live in a surviving replica.
  * Every step can be repeated; a loss noticed during a recovery joins it.
  */
@@ -149,6 +151,14 @@ public final class LostPartitionRecovery implements AutoCloseable {
 
     /** One round: notice new losses, replay what this member can, reopen the partitions once nothing is awaited. */
     synchronized void reconcile(String life) {
+        // A side of a split without the majority cannot tell a lost partition from one whose replicas live on
+        // the other side (which may still hold and later write those counts): it neither records nor replays.
+        // Once the sides merge, a partition the bigger side lost is still unmarked (the marks merge as the
+        // counters do) and is recovered then, with the majority (issue 18, two members cut off at once).
+        if (!keeper.hasMajority()) {
+            unmarkedLastRound = Set.of();
+            return;
+        }
         // Unmarked in two readings a round apart: a reading taken while partitions move cannot start a replay.
         Set<Integer> unmarked = new TreeSet<>(marks.unmarked());
         Set<Integer> seenBefore = unmarkedLastRound;
