@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * No fault is injected; the runner must report the re-posts answered as new sales and the
  * conversions and revenue counted over what the history allows.
  */
+@Tag("faults")
 class PlantedBugIT {
 
     @Test

@@ -101,10 +101,11 @@ public final class GridMember {
                 .setStatisticsEnabled(true);
         if (settings.minMembers() > 1) {
             // A side of a split with fewer members refuses reads and writes, so only one side counts.
-            // Every count it acknowledged before the split is on the other side too (owner and backup
-            // never both on the smaller side of a 2+1 split), so on healing its stale copy is dropped:
-            // DiscardMergePolicy keeps the bigger side's entry. Adding the two copies would count twice
-            // everything both inherited. See docs/RELIABILITY.md, fault 5.
+            // On healing the smaller side's copy is dropped: DiscardMergePolicy keeps the bigger side's
+            // entry (Hazelcast merges the side with fewer data members into the other). Adding the two
+            // copies would count twice everything both inherited. A partition whose owner and backups were
+            // all on the smaller side comes out of the merge empty and unmarked on the bigger side, and
+            // the lost-partition recovery replays the journals for it. See docs/RELIABILITY.md, fault 5.
             config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true)
                     .setFunctionImplementation(new DataMembersAtLeast(settings.minMembers())));
             counters.setSplitBrainProtectionName(MAJORITY);
