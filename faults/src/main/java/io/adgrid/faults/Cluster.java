@@ -350,7 +350,7 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Processes killed, PostgreSQL stopped (primary and standby), namespaces and bridge removed, tmpfs unmounted; once. */
+    /** Processes killed, PostgreSQL stopped (primary and standby), namespaces and bridge removed, journals copied aside and tmpfs unmounted; once. */
     private synchronized void closeQuietly() {
         if (closed) {
             return;
@@ -371,6 +371,8 @@ final class Cluster implements AutoCloseable {
         }
         for (Path t : tmpfs) {
             try {
+                // The journals as the processes left them, for the analysis of an anomaly (the tmpfs goes with the unmount).
+                Postgres.run("cp", "-a", t.toString(), t.resolveSibling("journal-kept").toString());
                 Postgres.run("umount", "-l", t.toString());
             } catch (Exception e) {
                 System.err.println("faults: umount " + t + " failed: " + e.getMessage());
