@@ -165,8 +165,10 @@ final class Checker {
         List<Anomaly> anomalies = new ArrayList<>();
         for (Map.Entry<String, List<Attempt>> entry : attemptsByEvent.entrySet()) {
             boolean earlierMayHaveCounted = false;
+            boolean earlierAcknowledged = false;
             for (Attempt a : entry.getValue()) {
-                if (a.replay() && a.outcome() == Attempt.Outcome.ACCEPTED) {
+                // A replay of a line every earlier attempt refused (or left unknown) may count it: only after an acknowledgement is "counted now" wrong.
+                if (a.replay() && earlierAcknowledged && a.outcome() == Attempt.Outcome.ACCEPTED) {
                     anomalies.add(new Anomaly("REPLAY_ANSWERED_AS_NEW", a.path() + " " + entry.getKey(),
                             "sent again after its acknowledgement, answered " + a.status() + " as counted now", List.of(entry.getKey())));
                 }
@@ -179,6 +181,7 @@ final class Checker {
                             "answered " + a.status() + " (the contract allows only 503 with Retry-After)", List.of(entry.getKey())));
                 }
                 earlierMayHaveCounted |= a.outcome() != Attempt.Outcome.REFUSED;
+                earlierAcknowledged |= a.outcome().acknowledged();
             }
         }
         anomalies.sort(Comparator.comparing(Anomaly::kind).thenComparing(Anomaly::where));
