@@ -18,6 +18,7 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int ENTRY_EPOCH = 11;
     static final int ACKNOWLEDGED_WATERMARK = 12;
     static final int SNAPSHOT_CAMPAIGN_SUMS = 13;
+    static final int DROP_ENTRY = 14;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -32,6 +33,7 @@ public final class GridSerialization implements DataSerializableFactory {
             case ENTRY_EPOCH -> new EntryEpoch();
             case ACKNOWLEDGED_WATERMARK -> new AcknowledgedWatermark();
             case SNAPSHOT_CAMPAIGN_SUMS -> new SnapshotCampaignSums();
+            case DROP_ENTRY -> new DropEntry();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

@@ -17,12 +17,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import io.adgrid.grid.counters.DropEntry;
+import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.hazelcast.PartitionMarks;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
+import io.adgrid.grid.member.GridMember;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +104,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private final MemberJournal journal;
     private final IMap<String, String> protocol;
     private final PartitionMarks marks;
+    private final IMap<Long, RouteState> counters;
     private final PartitionBatchCall call;
     private final DataSource dataSource;
     private final Clock clock;
@@ -113,6 +118,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
         this.journal = journal;
         this.protocol = grid.getMap(RecoveryGate.MAP);
         this.marks = new PartitionMarks(grid);
+        this.counters = grid.getMap(GridMember.COUNTERS_MAP);
         this.call = new PartitionBatchCall(grid);
         this.dataSource = dataSource;
         this.clock = clock;
@@ -166,6 +172,10 @@ public final class LostPartitionRecovery implements AutoCloseable {
         unmarked.retainAll(seenBefore);
         Loss loss = current();
         if (!unmarked.isEmpty() && !loss.partitions().containsAll(unmarked)) {
+            Set<Integer> fresh = new TreeSet<>(unmarked);
+            fresh.removeAll(loss.partitions());
+            // Before the record, so before any replay loads identities into these partitions (issue 18, seed 4).
+            dropLeftovers(fresh);
             Set<Integer> partitions = new TreeSet<>(loss.partitions());
             partitions.addAll(unmarked);
             Set<String> awaiting = new TreeSet<>(loss.awaiting());
@@ -231,6 +241,19 @@ public final class LostPartitionRecovery implements AutoCloseable {
                 lastLogged = what;
                 lastLoggedAt = clock.millis();
             }
+        }
+    }
+
+    /**
+     * Removes every counter entry still found in partitions just recorded lost: a member may hold an
+     * old copy of an entry there (seen after two members were cut off and others killed meanwhile),
+     * whose counts the line that went on has written; counting on it would reuse epoch and sequence
+     * numbers PostgreSQL's watermark already holds, and the write-behind would skip those batches as
+     * written. The journals hold the partition's history; the replay restores its identities.
+     */
+    private void dropLeftovers(Set<Integer> partitions) {
+        for (int p : partitions) {
+            counters.executeOnEntries(new DropEntry(), Predicates.partitionPredicate(marks.keyOf(p), Predicates.alwaysTrue()));
         }
     }
 

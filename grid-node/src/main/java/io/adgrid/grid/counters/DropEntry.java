@@ -1,0 +1,41 @@
+package io.adgrid.grid.counters;
+
+import java.util.Map;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/**
+ * Removes a counter entry, on its owner and its backups. Only for a partition recorded lost: what it
+ * still holds is a leftover of an older replica set (its true history is in the journals), and
+ * counting on it would reuse epoch and sequence numbers PostgreSQL already holds from the line that went on.
+ */
+public final class DropEntry implements EntryProcessor<Long, RouteState, Void>, IdentifiedDataSerializable {
+
+    @Override
+    public Void process(Map.Entry<Long, RouteState> entry) {
+        entry.setValue(null);
+        return null;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return GridSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return GridSerialization.DROP_ENTRY;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) {
+        // no state
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) {
+        // no state
+    }
+}
