@@ -7,16 +7,17 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
- * Removes a counter entry, on its owner and its backups. Only for a partition recorded lost: what it
+ * Removes a counter entry, on its owner and its backups; answers true when there was one. Only for a partition recorded lost: what it
  * still holds is a leftover of an older replica set (its true history is in the journals), and
  * counting on it would reuse epoch and sequence numbers PostgreSQL already holds from the line that went on.
  */
-public final class DropEntry implements EntryProcessor<Long, RouteState, Void>, IdentifiedDataSerializable {
+public final class DropEntry implements EntryProcessor<Long, RouteState, Boolean>, IdentifiedDataSerializable {
 
     @Override
-    public Void process(Map.Entry<Long, RouteState> entry) {
+    public Boolean process(Map.Entry<Long, RouteState> entry) {
+        boolean held = entry.getValue() != null;
         entry.setValue(null);
-        return null;
+        return held ? Boolean.TRUE : null;
     }
 
     @Override

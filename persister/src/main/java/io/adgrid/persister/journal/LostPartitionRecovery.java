@@ -252,8 +252,13 @@ public final class LostPartitionRecovery implements AutoCloseable {
      * written. The journals hold the partition's history; the replay restores its identities.
      */
     private void dropLeftovers(Set<Integer> partitions) {
+        int dropped = 0;
         for (int p : partitions) {
-            counters.executeOnEntries(new DropEntry(), Predicates.partitionPredicate(marks.keyOf(p), Predicates.alwaysTrue()));
+            dropped += counters.executeOnEntries(new DropEntry(), Predicates.partitionPredicate(marks.keyOf(p), Predicates.alwaysTrue())).size();
+        }
+        if (dropped > 0) {
+            log.warn("dropped {} counter entries left in partitions {} as they were found lost: an older copy; the journals "
+                    + "replayed for them hold their history", dropped, partitions);
         }
     }
 
