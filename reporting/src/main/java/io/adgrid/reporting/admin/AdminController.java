@@ -5,8 +5,11 @@ import java.time.Instant;
 import java.util.Map;
 import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.persister.writebehind.WriteBehind;
+import io.adgrid.reporting.web.ApiErrors;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -18,6 +21,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping("/api/v1/admin")
 public class AdminController {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminController.class);
 
     private final WriteBehind writeBehind;
     private final RollupJob rollup;
@@ -32,7 +37,14 @@ public class AdminController {
     @PostMapping("/flush")
     public ResponseEntity<Map<String, Object>> flush() {
         long start = System.nanoTime();
-        WriteBehind.CycleResult r = writeBehind.flushAll();
+        WriteBehind.CycleResult r;
+        try {
+            r = writeBehind.flushAll();
+        } catch (RuntimeException e) {
+            // Nothing is lost: what was not written stays in the grid, and the next flush or cycle writes it.
+            log.warn("admin flush did not complete: {}", e.toString());
+            return unavailable(e);
+        }
         return ResponseEntity.ok(Map.of("flushed", true, "batches", r.newBatches(), "rows", r.rows(),
                 "millis", (System.nanoTime() - start) / 1_000_000));
     }
@@ -45,9 +57,21 @@ public class AdminController {
             RollupJob.Result r = rollup.run(Instant.now());
             return ResponseEntity.ok(Map.of("ran", r.ran(), "hours", r.hoursRolled(), "days", r.daysRolled(),
                     "rows", r.rowsRolled(), "partitions_dropped", r.partitionsDropped()));
-        } catch (SQLException e) {
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
-                    .body(Map.of("status", 503, "error", "database_unavailable", "reason", "PostgreSQL unavailable"));
+        } catch (SQLException | RuntimeException e) {
+            log.warn("admin rollup did not complete: {}", e.toString());
+            return unavailable(e);
         }
+    }
+
+    /** 503 with Retry-After in the API's error shape: PostgreSQL when it is the cause, else the grid. */
+    private static ResponseEntity<Map<String, Object>> unavailable(Exception e) {
+        boolean database = false;
+        for (Throwable t = e; t != null && !database; t = t.getCause()) {
+            database = t instanceof SQLException;
+        }
+        ResponseEntity<Map<String, Object>> body = database
+                ? ApiErrors.error(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable", "PostgreSQL unavailable; nothing is lost, retry shortly")
+                : ApiErrors.error(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "the grid did not answer; nothing is lost, retry shortly");
+        return ResponseEntity.status(body.getStatusCode()).header(HttpHeaders.RETRY_AFTER, "5").body(body.getBody());
     }
 }
