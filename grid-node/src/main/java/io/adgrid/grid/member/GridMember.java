@@ -110,6 +110,10 @@ public final class GridMember {
                     .setFunctionImplementation(new DataMembersAtLeast(settings.minMembers())));
             counters.setSplitBrainProtectionName(MAJORITY);
             counters.getMergePolicyConfig().setPolicy(DiscardMergePolicy.class.getName());
+            // The journal protocol too (the grid's life, the journals awaited, the partitions lost): a member
+            // that fell out of the majority while it joined once named a life of its own and ended the living
+            // one (issue 18, seed 11). Gateways reading the gate there fail closed.
+            config.addMapConfig(new MapConfig(io.adgrid.grid.journal.RecoveryGate.MAP).setSplitBrainProtectionName(MAJORITY));
         }
         config.addMapConfig(counters);
         // Replicated like the counters, so a partition that loses every replica of its counts loses its mark too;

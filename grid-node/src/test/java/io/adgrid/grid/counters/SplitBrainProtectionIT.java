@@ -4,6 +4,7 @@ import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
 import static io.adgrid.grid.counters.TestEvents.impression;
 import static io.adgrid.grid.counters.TestEvents.ts;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
@@ -58,6 +60,10 @@ class SplitBrainProtectionIT {
         Wait.until("survivor alone with the gateway", Duration.ofSeconds(60), () -> survivor.getCluster().getMembers().size() == 2);
         Wait.until("counting refused", Duration.ofSeconds(60), () -> apply(call) instanceof SplitBrainProtectionException);
         assertThat(apply(call)).isInstanceOf(SplitBrainProtectionException.class);
+        // Issue 18, seed 11: nor may it name a grid life (or write anything of the journal protocol): a member
+        // that fell out of the majority while it joined named a life of its own and ended the living one.
+        assertThatThrownBy(() -> survivor.getMap(RecoveryGate.MAP).putIfAbsent(RecoveryGate.LIFE, "a life of its own"))
+                .isInstanceOf(SplitBrainProtectionException.class);
 
         members.add(GridMember.start(settings));
         TestGrid.awaitClusterSize(survivor, 3, Duration.ofSeconds(60));
