@@ -2,6 +2,7 @@ package io.adgrid.app.config;
 
 import java.time.Duration;
 import io.adgrid.gateway.batching.GridBatcher;
+import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.persister.journal.JournalKeeper;
 import io.adgrid.persister.writebehind.WriteBehind;
@@ -20,14 +21,16 @@ public class GracefulShutdown implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(GracefulShutdown.class);
 
     private final ObjectProvider<GatewayServer> server;
+    private final ObjectProvider<BeaconService> beacons;
     private final ObjectProvider<GridBatcher> batcher;
     private final ObjectProvider<WriteBehind> writeBehind;
     private final ObjectProvider<JournalKeeper> journal;
     private volatile boolean running;
 
-    public GracefulShutdown(ObjectProvider<GatewayServer> server, ObjectProvider<GridBatcher> batcher,
+    public GracefulShutdown(ObjectProvider<GatewayServer> server, ObjectProvider<BeaconService> beacons, ObjectProvider<GridBatcher> batcher,
                             ObjectProvider<WriteBehind> writeBehind, ObjectProvider<JournalKeeper> journal) {
         this.server = server;
+        this.beacons = beacons;
         this.batcher = batcher;
         this.writeBehind = writeBehind;
         this.journal = journal;
@@ -42,6 +45,8 @@ public class GracefulShutdown implements SmartLifecycle {
     public void stop() {
         log.info("shutting down: no new beacons, flushing what was accepted");
         server.ifAvailable(GatewayServer::stopAccepting);
+        // Open keep-alive connections still bring requests: 503 and close from now on, before the catalog and batcher close.
+        beacons.ifAvailable(BeaconService::stopTaking);
         batcher.ifAvailable(GridBatcher::close);
         writeBehind.ifAvailable(w -> {
             try {

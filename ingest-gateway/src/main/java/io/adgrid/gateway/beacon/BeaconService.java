@@ -34,6 +34,7 @@ public final class BeaconService {
     private static final Logger log = LoggerFactory.getLogger(BeaconService.class);
     public static final int MAX_NDJSON_LINES = EventsEndpoint.MAX_LINES;
 
+    private volatile boolean stopping;
     private final GatewayMetrics metrics;
     private final PixelEndpoint pixel;
     private final SaleEndpoint sale;
@@ -70,8 +71,18 @@ public final class BeaconService {
         return handle(Route.of(request.uri()), request, peer);
     }
 
+    /** From now on every request is answered 503 shutting_down with Connection: close (a graceful stop). */
+    public void stopTaking() {
+        stopping = true;
+    }
+
     /** @param peer the client's socket address (null when unknown: no per-IP click limit applies) */
     public CompletableFuture<FullHttpResponse> handle(Route route, FullHttpRequest request, SocketAddress peer) {
+        if (stopping) {
+            // Requests still arriving on open keep-alive connections while the process stops (its catalog
+            // and batcher close): refused before any of it is touched, and the connection closed.
+            return done(HttpAnswers.shuttingDown());
+        }
         long start = System.nanoTime();
         Timer timer = metrics.latency(route);
         CompletableFuture<FullHttpResponse> answer;

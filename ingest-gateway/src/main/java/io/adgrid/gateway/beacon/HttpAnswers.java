@@ -98,6 +98,13 @@ final class HttpAnswers {
         return r;
     }
 
+    /** 503 with Retry-After that closes the connection: the gateway is stopping; another one (or this one, started again) takes it. */
+    static FullHttpResponse shuttingDown() {
+        FullHttpResponse r = retryLater("shutting_down", "this gateway is stopping; send it again");
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return r;
+    }
+
     static FullHttpResponse methodNotAllowed(String allow) {
         FullHttpResponse r = json(HttpResponseStatus.METHOD_NOT_ALLOWED, g -> {
             g.writeNumberField("status", 405);

@@ -96,6 +96,23 @@ class BeaconHttpHandlerTest {
         });
     }
 
+    /**
+     * Issue 18, seed 12: a gateway stopping (SIGTERM) answered 500 to requests still arriving on open
+     * keep-alive connections once its catalog had closed. From the stop on, every request gets a 503
+     * with Retry-After that closes the connection, and nothing is counted.
+     */
+    @Test
+    void aStoppingGatewayAnswers503AndClosesTheConnectionNever500() {
+        service.stopTaking();
+        Answer a = exchange(get("/i", signed(CAMPAIGN_1, beacon(7, 3, TS, "late"))));
+
+        assertThat(a.status()).isEqualTo(503);
+        assertThat(a.header(HttpHeaderNames.RETRY_AFTER)).isEqualTo("1");
+        assertThat(a.header(HttpHeaderNames.CONNECTION)).isEqualTo("close");
+        assertThat(new String(a.body(), StandardCharsets.UTF_8)).contains("\"shutting_down\"");
+        assertThat(sink.submitted()).isEmpty();
+    }
+
     @Test
     void replayedImpressionGetsTheSamePixelAndIsCountedOnce() {
         FullHttpRequest first = get("/i", signed(CAMPAIGN_1, beacon(7, 3, TS, "abc")));
