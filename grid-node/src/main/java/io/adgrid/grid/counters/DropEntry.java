@@ -7,9 +7,10 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
- * Removes a counter entry, on its owner and its backups; answers true when there was one. Only for a partition recorded lost: what it
- * still holds is a leftover of an older replica set (its true history is in the journals), and
- * counting on it would reuse epoch and sequence numbers PostgreSQL already holds from the line that went on.
+ * Removes a counter entry, on its owner and its backups; answers true when there was one. Only for a
+ * partition recorded lost: what it still holds is a leftover of an older replica set (its history is
+ * in the journals), and counting on it would reuse epoch and sequence numbers PostgreSQL already holds
+ * from the line that went on.
  */
 public final class DropEntry implements EntryProcessor<Long, RouteState, Boolean>, IdentifiedDataSerializable {
 
