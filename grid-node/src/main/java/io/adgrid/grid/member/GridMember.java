@@ -110,11 +110,19 @@ public final class GridMember {
                     .setFunctionImplementation(new DataMembersAtLeast(settings.minMembers())));
             counters.setSplitBrainProtectionName(MAJORITY);
             counters.getMergePolicyConfig().setPolicy(DiscardMergePolicy.class.getName());
-            // The journal protocol too (the grid's life, the journals awaited, the partitions lost): a member
-            // that fell out of the majority while it joined once named a life of its own and ended the living
-            // one (issue 18, seed 11). Gateways reading the gate there fail closed.
-            config.addMapConfig(new MapConfig(io.adgrid.grid.journal.RecoveryGate.MAP).setSplitBrainProtectionName(MAJORITY));
         }
+        // The journal protocol (the grid's life, the journals awaited, the partitions lost): a copy on every
+        // member (it is tiny), so only the loss of every data member loses the life: two members killed
+        // together once took its only two copies, and a member started again named a new life while the
+        // grid lived on (issue 18, seed 14). With a majority set, a side without it cannot write it either:
+        // a member that fell out of the majority while it joined once named a life of its own (seed 11).
+        // One backup synchronous, the others asynchronous: a paused member does not stall its writes.
+        MapConfig protocol = new MapConfig(io.adgrid.grid.journal.RecoveryGate.MAP).setBackupCount(1)
+                .setAsyncBackupCount(MapConfig.MAX_BACKUP_COUNT - 1);
+        if (settings.minMembers() > 1) {
+            protocol.setSplitBrainProtectionName(MAJORITY);
+        }
+        config.addMapConfig(protocol);
         config.addMapConfig(counters);
         // Replicated like the counters, so a partition that loses every replica of its counts loses its mark too;
         // merged like them, so a partition the bigger side lost stays unmarked when the smaller side's copy of its
