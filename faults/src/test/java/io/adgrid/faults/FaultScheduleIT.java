@@ -14,11 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class FaultScheduleIT {
 
-    // Without START_FAILS for now: an extra data member starting while a member has lost the others makes a
-    // false majority that names a second grid life (open, docs/RELIABILITY.md, seed 13 and this test's own
-    // seed 2 on 2026-12-06). `./adgrid faults --nemeses all` and FaultScheduleLongIT still play it.
     static final String DEFAULT_NEMESES = System.getProperty("faults.default-nemeses",
-            "KILL,KILL_GATEWAY,PAUSE,RESTART,ROLLING_RESTART,POSTGRES_STOP,CLOCK_SKEW,DISK_FULL");
+            "KILL,KILL_GATEWAY,PAUSE,RESTART,ROLLING_RESTART,POSTGRES_STOP,CLOCK_SKEW,DISK_FULL,START_FAILS");
 
     @Test
     void aTwoMinuteScheduleLeavesALegalHistory() throws Exception {

@@ -5,6 +5,7 @@ import io.adgrid.app.health.GridQuorumHealth;
 import io.adgrid.grid.counters.ReplayWindow;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.member.DataMembersAtLeast;
 import io.adgrid.grid.member.GridSettings;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
@@ -30,8 +31,8 @@ public class GridConfiguration {
 
     /** Readiness {@code gridQuorum}: enough data members for this side of a split to count. */
     @Bean
-    GridQuorumHealth gridQuorumHealthIndicator(HazelcastInstance grid, AdGridProperties props) {
-        return new GridQuorumHealth(grid, props.grid().minMembers());
+    GridQuorumHealth gridQuorumHealthIndicator(HazelcastInstance grid, GridSettings settings) {
+        return new GridQuorumHealth(grid, DataMembersAtLeast.of(settings));
     }
 
     /**

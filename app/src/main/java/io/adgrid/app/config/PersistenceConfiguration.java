@@ -3,6 +3,8 @@ package io.adgrid.app.config;
 import java.time.Clock;
 import io.adgrid.grid.counters.SliceJournal;
 import io.adgrid.grid.journal.MemberJournal;
+import io.adgrid.grid.member.DataMembersAtLeast;
+import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.journal.JournalKeeper;
 import io.adgrid.persister.rollup.RollupJob;
@@ -67,7 +69,7 @@ public class PersistenceConfiguration {
      */
     @Bean(destroyMethod = "close")
     JournalKeeper journalKeeper(HazelcastInstance grid, HikariDataSource dataSource, Clock clock, MeterRegistry metrics, Role role,
-                                AdGridProperties props, WriteBehind writeBehind) {
+                                AdGridProperties props, GridSettings gridSettings, WriteBehind writeBehind) {
         if (!role.dataMember) {
             return null;
         }
@@ -83,7 +85,7 @@ public class PersistenceConfiguration {
         Gauge.builder("adgrid.journal.unjournaled", journal, MemberJournal::unjournaledSlices)
                 .description("Slices applied in the grid that this member could not journal (a full disk): held by the "
                         + "grid and by the owner's journal, not by this one").register(metrics);
-        JournalKeeper keeper = new JournalKeeper(journal, grid, dataSource, clock, props.grid().minMembers())
+        JournalKeeper keeper = new JournalKeeper(journal, grid, dataSource, clock, DataMembersAtLeast.of(gridSettings))
                 .withStandbyHorizon(props.journal().standbyHorizon());
         // PostgreSQL behind what the grid acknowledged (a failover lost commits): written again from the journal.
         writeBehind.onLostWrites(keeper::lostWritesFound);

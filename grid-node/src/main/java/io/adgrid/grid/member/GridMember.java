@@ -107,7 +107,7 @@ public final class GridMember {
             // all on the smaller side comes out of the merge empty and unmarked on the bigger side, and
             // the lost-partition recovery replays the journals for it. See docs/RELIABILITY.md, fault 5.
             config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true)
-                    .setFunctionImplementation(new DataMembersAtLeast(settings.minMembers())));
+                    .setFunctionImplementation(DataMembersAtLeast.of(settings)));
             counters.setSplitBrainProtectionName(MAJORITY);
             counters.getMergePolicyConfig().setPolicy(DiscardMergePolicy.class.getName());
         }

@@ -72,6 +72,29 @@ class SplitBrainProtectionIT {
         assertThat(counted(survivor)).isEqualTo(3);
     }
 
+    @Test
+    void aDataMemberOffTheListedAddressesDoesNotMakeAMajority() throws Exception {
+        // Issue 18, seeds 2 and 13: an extra data member (START_FAILS) made a lone member's side a "majority".
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE + 10).withMinMembers(2);
+        members.add(GridMember.start(settings));
+        GridSettings extra = new GridSettings(settings.clusterName(), settings.members(), PORT_BASE + 17, false,
+                settings.partitionCount(), settings.backupCount(), null, 2);
+        members.add(GridMember.start(extra));
+        HazelcastInstance gateway = GridMember.start(settings.asLiteMember());
+        members.add(gateway);
+        TestGrid.awaitClusterSize(gateway, 3, Duration.ofSeconds(60));
+        PartitionBatchCall call = new PartitionBatchCall(gateway);
+
+        assertThat(apply(call)).as("one listed member and one extra").isInstanceOf(SplitBrainProtectionException.class);
+        assertThatThrownBy(() -> members.get(0).getMap(RecoveryGate.MAP).putIfAbsent(RecoveryGate.LIFE, "a life of its own"))
+                .isInstanceOf(SplitBrainProtectionException.class);
+
+        members.add(GridMember.start(settings));
+        TestGrid.awaitClusterSize(gateway, 4, Duration.ofSeconds(60));
+        Wait.until("counting with two listed members", Duration.ofSeconds(60), () -> apply(call) == null);
+        assertThat(counted(members.get(0))).isEqualTo(1);
+    }
+
     /** Sends one new impression; null when counted, else the failure's cause. */
     private Throwable apply(PartitionBatchCall call) {
         long key = RouteKeys.banner(BANNER);

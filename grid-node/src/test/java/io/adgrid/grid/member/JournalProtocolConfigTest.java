@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class JournalProtocolConfigTest {
 
-    private static final GridSettings FOUR = new GridSettings("c", List.of("127.0.0.1:5701"), 5701, false, 31, 1);
+    private static final GridSettings FOUR = new GridSettings("c", List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703", "127.0.0.1:5704"), 5701, false, 31, 1);
 
     @Test
     void theProtocolHasACopyOnEveryMember() {

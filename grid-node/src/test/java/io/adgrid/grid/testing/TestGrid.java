@@ -23,8 +23,13 @@ public final class TestGrid {
 
     /** A data member (not lite) with one synchronous backup and a small partition count. */
     public static GridSettings settings(String clusterName, int portBase) {
+        return settings(clusterName, portBase, 3);
+    }
+
+    /** As {@link #settings(String, int)}, with {@code seats} addresses in the join list (the members that vote). */
+    public static GridSettings settings(String clusterName, int portBase, int seats) {
         List<String> members = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < seats; i++) {
             members.add("127.0.0.1:" + (portBase + i));
         }
         return new GridSettings(clusterName, members, portBase, false, 31, 1);

@@ -37,6 +37,7 @@ import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
+import io.adgrid.grid.member.DataMembersAtLeast;
 import io.adgrid.grid.member.SettingWrites;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.Watermarks;
@@ -98,7 +99,7 @@ public final class JournalKeeper implements AutoCloseable {
     private final DataSource dataSource;
     private final CounterWriter counterWriter;
     private final Clock clock;
-    private final int minMembers;
+    private final DataMembersAtLeast quorum;
     /** Set by {@link #close} and {@link #retire}: a member still waiting for its majority stops waiting. */
     private volatile boolean closed;
     private final List<Recovery> recoveries = new ArrayList<>();
@@ -126,8 +127,14 @@ public final class JournalKeeper implements AutoCloseable {
         this(journal, grid, dataSource, clock, 1);
     }
 
+    /** With the split-brain majority of {@code minMembers} data members, every data member voting. */
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock, int minMembers) {
-        this.minMembers = minMembers;
+        this(journal, grid, dataSource, clock, new DataMembersAtLeast(minMembers));
+    }
+
+    /** With the split-brain majority {@code quorum}: the one the member's grid configuration applies. */
+    public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock, DataMembersAtLeast quorum) {
+        this.quorum = quorum;
         this.journal = journal;
         this.grid = grid;
         this.protocol = grid.getMap(RecoveryGate.MAP);
@@ -175,7 +182,7 @@ public final class JournalKeeper implements AutoCloseable {
             close();
             throw e;
         }
-        if (dataMembersSeen() >= minMembers) {
+        if (hasMajority()) {
             joinLife();
         } else {
             // In the background: the process must start (and a Kubernetes pod become ready, so that the
@@ -271,13 +278,13 @@ public final class JournalKeeper implements AutoCloseable {
         }
     }
 
-    /** Whether this member sees the split-brain majority of data members ({@code minMembers}). */
+    /** Whether this member sees the split-brain majority of data members. */
     boolean hasMajority() {
-        return dataMembersSeen() >= minMembers;
+        return quorum.apply(grid.getCluster().getMembers());
     }
 
     private long dataMembersSeen() {
-        return grid.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
+        return quorum.voters(grid.getCluster().getMembers());
     }
 
     /**
@@ -291,7 +298,7 @@ public final class JournalKeeper implements AutoCloseable {
         long nextLog = 0;
         while (!closed) {
             long seen = dataMembersSeen();
-            if (seen >= minMembers) {
+            if (seen >= quorum.minimum()) {
                 synchronized (this) {
                     if (closed) {
                         return;
@@ -308,8 +315,8 @@ public final class JournalKeeper implements AutoCloseable {
                 }
             }
             if (System.nanoTime() >= nextLog) {
-                log.info("sees {} data member(s), needs {} (ADGRID_GRID_MINMEMBERS) before it joins or starts a grid life; waiting",
-                        seen, minMembers);
+                log.info("sees {} voting data member(s), needs {} (ADGRID_GRID_MINMEMBERS) before it joins or starts a grid life; "
+                        + "waiting", seen, quorum.minimum());
                 nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             }
             sleepQuietly(200);

@@ -17,6 +17,7 @@ import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.hazelcast.PartitionMarks;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
+import io.adgrid.grid.member.DataMembersAtLeast;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
@@ -50,7 +51,6 @@ class LostPartitionRecoveryIT {
     Path root;
 
     private GridSettings settings;
-    private int minMembers = 1;
     private final List<HazelcastInstance> members = new ArrayList<>();
     private final List<JournalKeeper> keepers = new ArrayList<>();
 
@@ -68,7 +68,7 @@ class LostPartitionRecoveryIT {
     void clean() {
         db.truncateCounters();
         db.sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
-        settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE);
+        settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE, 4);
     }
 
     @AfterEach
@@ -81,7 +81,7 @@ class LostPartitionRecoveryIT {
         MemberJournal journal = new MemberJournal(root.resolve(host), WINDOW);
         HazelcastInstance member = GridMember.start(settings, journal);
         members.add(member);
-        keepers.add(new JournalKeeper(journal, member, db.dataSource(), Clock.systemUTC(), minMembers).start());
+        keepers.add(new JournalKeeper(journal, member, db.dataSource(), Clock.systemUTC(), DataMembersAtLeast.of(settings)).start());
     }
 
     /** kill -9 of two members at once: no flush, no goodbye, their journals left as they were. */
@@ -175,8 +175,7 @@ class LostPartitionRecoveryIT {
      */
     @Test
     void aSideWithoutTheMajorityReplaysNothingAndTheLossIsRecoveredOnceItIsBack() throws Exception {
-        minMembers = 3;
-        settings = settings.withMinMembers(minMembers);
+        settings = settings.withMinMembers(3);
         for (String host : List.of("host-a", "host-b", "host-c", "host-d")) {
             member(host);
         }
