@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 19: rooms that stay rooms. The rules run on AdGrid's main classes of every module (the app
- * module sees them all), and each is shown to catch a planted violation ({@code planted}).
+ * module sees them all), and each is shown to catch a violation (planted ones in {@code planted}).
  */
 class ArchitectureTest {
 
@@ -51,9 +51,12 @@ class ArchitectureTest {
 
     @Test
     void eachRuleCatchesAPlantedViolation() {
+        // Hazelcast's own map service stands in for a class outside the port that uses Hazelcast's internals:
+        // a planted AdGrid source doing so would itself be what the rule forbids in the tree.
+        JavaClasses outsideThePort = new ClassFileImporter().importClasses(com.hazelcast.map.impl.MapService.class);
+        assertThatThrownBy(() -> HAZELCAST_INTERNALS_CONFINED.check(outsideThePort)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("MapService");
         JavaClasses planted = new ClassFileImporter().importPackages("io.adgrid.app.architecture.planted");
-        assertThatThrownBy(() -> HAZELCAST_INTERNALS_CONFINED.check(planted)).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("UsesHazelcastInternals");
         assertThatThrownBy(() -> NO_PACKAGE_CYCLES.check(planted)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Cycle detected");
         JavaClasses reporting = new ClassFileImporter().importPackages("io.adgrid.reporting.planted");
