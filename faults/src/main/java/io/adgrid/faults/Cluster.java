@@ -210,6 +210,8 @@ final class Cluster implements AutoCloseable {
         c.addAll(launch.jvmOptions());
         c.add("-Djna.tmpdir=" + work.resolve("tmp"));
         c.add("-Djava.util.prefs.userRoot=" + work.resolve("tmp"));
+        // Every journal directory a member deletes (after a replay, a sweep) is kept here, to trace anomalies.
+        c.add("-Dadgrid.test.keep-deleted-journals=" + work.resolve("journal-deleted"));
         c.addAll(extraJvmArgs);
         c.addAll(List.of("-jar", launch.jar().toString(), role));
         c.addAll(base);

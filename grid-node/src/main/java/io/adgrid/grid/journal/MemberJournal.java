@@ -564,10 +564,20 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
         }
     }
 
+    /**
+     * Test-only: a directory where each journal directory is copied before it is deleted, so that a
+     * fault run's anomalies can be traced to the slices that were replayed (the fault runner sets it).
+     */
+    static final String KEEP_DELETED_PROPERTY = "adgrid.test.keep-deleted-journals";
+
     /** Removes a journal directory and everything in it. */
     public static void deleteDirectory(Path dir) {
         if (!Files.exists(dir)) {
             return;
+        }
+        String keepIn = System.getProperty(KEEP_DELETED_PROPERTY);
+        if (keepIn != null) {
+            copyTree(dir, Path.of(keepIn).resolve(dir.getFileName() + "-" + System.currentTimeMillis()));
         }
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
@@ -575,6 +585,21 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the journal directory " + dir, e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not keep a copy of the journal directory {} before deleting it: {}", from, e.toString());
         }
     }
 

@@ -32,6 +32,25 @@ class MemberJournalTest {
     }
 
     @Test
+    void aDeletedDirectoryIsCopiedFirstWhenAFaultRunAsksForIt() throws IOException {
+        Path dir = Files.createDirectories(root.resolve("replayed"));
+        Files.writeString(dir.resolve("29942879.log"), "slices");
+        Path kept = root.resolve("kept");
+        System.setProperty(MemberJournal.KEEP_DELETED_PROPERTY, kept.toString());
+        try {
+            MemberJournal.deleteDirectory(dir);
+        } finally {
+            System.clearProperty(MemberJournal.KEEP_DELETED_PROPERTY);
+        }
+        assertThat(dir).doesNotExist();
+        try (var copies = Files.list(kept)) {
+            Path copy = copies.findFirst().orElseThrow();
+            assertThat(copy.getFileName().toString()).startsWith("replayed-");
+            assertThat(copy.resolve("29942879.log")).hasContent("slices");
+        }
+    }
+
+    @Test
     void recordsReadBackAsWrittenGroupedByTheMinuteTheyAreNeededUntil() {
         MemberJournal journal = new MemberJournal(root, WINDOW);
         journal.open(UUID.randomUUID());
