@@ -133,7 +133,9 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
             } else {
                 verdict = state.recordBeacon(e, refuseBefore);
             }
-            if (taken != null && (verdict == RouteState.Verdict.COUNTED || verdict == RouteState.Verdict.SUSPECT)) {
+            // An identity loaded again is journaled even when known: the journal it came from is deleted once
+            // loaded, and an entry that knew it may be gone tomorrow (issue 18, seed 21).
+            if (taken != null && (identitiesOnly || verdict == RouteState.Verdict.COUNTED || verdict == RouteState.Verdict.SUSPECT)) {
                 taken.add(verdict == RouteState.Verdict.SUSPECT && !e.suspect() ? e.asSuspect() : e);
             }
             if (verdict != RouteState.Verdict.COUNTED) {

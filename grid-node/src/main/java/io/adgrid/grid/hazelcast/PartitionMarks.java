@@ -70,6 +70,16 @@ public final class PartitionMarks {
         return missing;
     }
 
+    /** The grid lives that set the marks still in the grid (empty when no partition is marked). */
+    public Set<String> lives() {
+        return new HashSet<>(marks.getAll(Set.of(keys)).values());
+    }
+
+    /** Removes every mark (the counts they stood for were dropped). */
+    public void clear() {
+        marks.clear();
+    }
+
     /** Marks the given partitions: they count again. */
     public void mark(Collection<Integer> partitionIds, String value) {
         Map<String, String> entries = new HashMap<>();

@@ -38,7 +38,7 @@ public record DataMembersAtLeast(int minimum, List<String> seats) implements Spl
     public static DataMembersAtLeast of(GridSettings settings) {
         boolean listed = !settings.kubernetesDiscovery() && settings.members().stream().allMatch(DataMembersAtLeast::plain);
         int seats = settings.members().size();
-        if (listed && settings.minMembers() > 1 && (settings.minMembers() <= seats / 2 || settings.minMembers() > seats)) {
+        if (listed && settings.minMembers() > 1 && settings.minMembers() <= seats / 2) {
             throw new IllegalArgumentException("ADGRID_GRID_MINMEMBERS=" + settings.minMembers() + " is not a majority of the " + seats
                     + " data member addresses in ADGRID_MEMBERS (" + String.join(",", settings.members()) + "): set it to "
                     + (seats / 2 + 1) + ", or to 1 to turn the split-brain protection off");

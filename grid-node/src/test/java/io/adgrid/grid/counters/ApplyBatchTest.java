@@ -55,6 +55,32 @@ class ApplyBatchTest {
     }
 
     @Test
+    void identitiesLoadedAgainAreJournaledEvenWhenTheEntryKnowsThem() {
+        // Issue 18, seed 21: a reload that found the identities already in memory journaled none of them;
+        // the journal it came from was deleted, and the identities died with that memory.
+        var entry = emptyEntry(BANNER_KEY);
+        GridEvent seen = impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 0), 1);
+        GridEvent order = sale(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 5), "A-1", 2_000_000);
+        batch(1, BANNER_KEY, seen, order).process(entry);
+
+        SliceRecorder.begin();
+        long[] answer;
+        List<AppliedSlice> journaled;
+        try {
+            answer = ApplyBatch.identitiesOnly(new BatchId(GATEWAY, 2), ORDER_EXPIRY, Map.of(BANNER_KEY, List.of(seen, order)))
+                    .process(entry);
+        } finally {
+            journaled = SliceRecorder.end();
+        }
+        assertThat(ApplyBatch.isDuplicate(answer, 0)).isTrue();
+        assertThat(ApplyBatch.isDuplicate(answer, 1)).isTrue();
+        assertThat(journaled).singleElement().satisfies(slice -> {
+            assertThat(slice.identitiesOnly()).isTrue();
+            assertThat(slice.events()).containsExactly(seen, order);
+        });
+    }
+
+    @Test
     void minuteIsTheFloorOfTheTimestampInMinutes() {
         var entry = emptyEntry(BANNER_KEY);
 

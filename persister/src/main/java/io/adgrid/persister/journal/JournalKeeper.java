@@ -31,13 +31,17 @@ import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.CounterDeltas;
+import io.adgrid.grid.counters.DropEntry;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionMarks;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.grid.member.DataMembersAtLeast;
+import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.SettingWrites;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.Watermarks;
@@ -198,13 +202,19 @@ public final class JournalKeeper implements AutoCloseable {
     private void joinLife() {
         try {
             UUID current = UUID.randomUUID();
+            // The grid may hold counts of a life whose "life" entry it lost: partitions move one by one, and a
+            // member left with some of them but not that entry's (issue 18, seed 21) once named a new life and
+            // replayed the old one's journals while those entries wrote the same counts again. Their life goes on.
+            Optional<UUID> held = lifeOfTheMarks();
+            String proposed = held.orElse(current).toString();
             String existing = SettingWrites.untilKnown("joining the grid life",
-                    () -> protocol.putIfAbsent(RecoveryGate.LIFE, current.toString()), SETTING_PATIENCE);
-            // A try whose outcome was unknown may have written this member's own life: then it named it.
-            boolean named = existing == null || existing.equals(current.toString());
-            life = named ? current : UUID.fromString(existing);
-            log.info("grid life {} ({}); journal {}", life, named ? "new: no member held data" : "joined",
-                    journal.directory());
+                    () -> protocol.putIfAbsent(RecoveryGate.LIFE, proposed), SETTING_PATIENCE);
+            // A try whose outcome was unknown may have written this member's own proposal: then it set the life.
+            life = UUID.fromString(existing == null ? proposed : existing);
+            boolean named = life.equals(current);
+            boolean kept = held.isPresent() && (existing == null || existing.equals(proposed));
+            log.info("grid life {} ({}); journal {}", life, named ? "new: no member held data"
+                    : kept ? "kept: the grid holds its counts, its life entry was lost" : "joined", journal.directory());
             endOtherLives(life);
             // Registered before its first record, not now: a process that fails before it journals
             // anything leaves nothing for a later life to wait for (issue 27).
@@ -232,6 +242,43 @@ public final class JournalKeeper implements AutoCloseable {
         });
         scheduler.scheduleWithFixedDelay(this::publishGateQuietly, 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::sweepQuietly, 60, 60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The life whose counts the grid still holds, read from the partition marks (replicated and merged
+     * like the counters, so they survive wherever counter entries do); empty when no partition is marked.
+     * Marks of a life PostgreSQL has ended (or of several lives) are dropped with every counter entry:
+     * PostgreSQL refuses that life's writes, and the journals replayed by the next life hold its counts.
+     */
+    private Optional<UUID> lifeOfTheMarks() {
+        PartitionMarks marks = new PartitionMarks(grid);
+        Set<String> lives = marks.lives();
+        if (lives.isEmpty()) {
+            return Optional.empty();
+        }
+        if (lives.size() == 1) {
+            UUID held = UUID.fromString(lives.iterator().next());
+            if (!endedInPostgres(held)) {
+                return Optional.of(held);
+            }
+        }
+        int dropped = grid.<Long, RouteState>getMap(GridMember.COUNTERS_MAP).executeOnEntries(new DropEntry()).size();
+        marks.clear();
+        log.warn("dropped {} counter entries and the partition marks of grid life(s) {}, ended in PostgreSQL: that life's "
+                + "journals, replayed by the next one, hold their counts", dropped, lives);
+        return Optional.empty();
+    }
+
+    private boolean endedInPostgres(UUID gridLife) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM grid_life WHERE id = ? AND ended_at IS NOT NULL")) {
+            ps.setObject(1, gridLife);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read grid_life: " + e.getMessage(), e);
+        }
     }
 
     /**
