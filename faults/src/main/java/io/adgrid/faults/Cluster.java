@@ -233,7 +233,16 @@ final class Cluster implements AutoCloseable {
         for (Proc m : members.values()) {
             m.start();
         }
-        awaitMembers(timeout);
+        // A data member that exits while the cluster starts (a setting refused, say) fails the run at once.
+        await("every data member sees " + members.size(), timeout, () -> {
+            for (Proc m : members.values()) {
+                if (!m.alive()) {
+                    throw new IllegalStateException(m.name + " exited during the cluster's start (" + m.exitStatus() + "): "
+                            + m.lastLine());
+                }
+            }
+            return members.values().stream().allMatch(m -> m.dataMembersSeen() == members.size());
+        });
         for (Proc g : gateways.values()) {
             g.start();
         }

@@ -57,6 +57,21 @@ final class Proc {
         return p == null ? "never started" : p.isAlive() ? "running" : "exit status " + p.exitValue();
     }
 
+    /** The last non-blank line of the slot's log (why a process that exited did). */
+    String lastLine() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (!lines.get(i).isBlank()) {
+                    return lines.get(i);
+                }
+            }
+            return "";
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     long pid() {
         return process.pid();
     }

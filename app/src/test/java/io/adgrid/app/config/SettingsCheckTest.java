@@ -51,6 +51,19 @@ class SettingsCheckTest {
     }
 
     @Test
+    void testHooksGivenAsJvmPropertiesAreNotSettingsButMisspeltJvmPropertiesAre() {
+        // The fault runner passes -Dadgrid.test.keep-deleted-journals; its first run with it never started.
+        System.setProperty("adgrid.test.keep-deleted-journals", "/tmp/kept");
+        System.setProperty("adgrid.gateway.prot", "9090");
+        try {
+            assertThat(problems(Map.of())).containsExactly("adgrid.gateway.prot: unknown setting; did you mean adgrid.gateway.port?");
+        } finally {
+            System.clearProperty("adgrid.test.keep-deleted-journals");
+            System.clearProperty("adgrid.gateway.prot");
+        }
+    }
+
+    @Test
     void aMisspeltVariableNamesTheClosestValidVariable() {
         assertThat(problems(Map.of("ADGRID_FRAUD_MAXCLICKSPERIP", "5")))
                 .containsExactly("ADGRID_FRAUD_MAXCLICKSPERIP: unknown setting; did you mean ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE?");
