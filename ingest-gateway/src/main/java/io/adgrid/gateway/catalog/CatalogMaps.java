@@ -139,20 +139,23 @@ final class CatalogMaps implements AutoCloseable {
         campaignFile.close();
     }
 
+    // skipCloseOnExitHook: Chronicle's own JVM shutdown hook closed the catalog while the gateway still
+    // answered (500s until the graceful stop ran, issue 18, seed 21); the gateway closes it after it stops taking requests.
     static ChronicleMapBuilder<Long, BannerEntry> bannerMap(CatalogLimits limits) {
         return ChronicleMapBuilder.of(Long.class, BannerEntry.class).name("adgrid-catalog-banners")
                 .entries(limits.maxBanners()).averageValueSize(AVERAGE_BANNER_VALUE).maxBloatFactor(2.0)
-                .putReturnsNull(true).removeReturnsNull(true);
+                .putReturnsNull(true).removeReturnsNull(true).skipCloseOnExitHook(true);
     }
 
     static ChronicleSetBuilder<Long> publisherSet(CatalogLimits limits) {
-        return ChronicleSetBuilder.of(Long.class).name("adgrid-catalog-publishers").entries(limits.maxPublishers()).maxBloatFactor(2.0);
+        return ChronicleSetBuilder.of(Long.class).name("adgrid-catalog-publishers").entries(limits.maxPublishers()).maxBloatFactor(2.0)
+                .skipCloseOnExitHook(true);
     }
 
     static ChronicleMapBuilder<Long, CampaignEntry> campaignMap(CatalogLimits limits) {
         return ChronicleMapBuilder.of(Long.class, CampaignEntry.class).name("adgrid-catalog-campaigns")
                 .entries(limits.maxCampaigns()).averageValueSize(AVERAGE_CAMPAIGN_VALUE).maxBloatFactor(2.0)
-                .putReturnsNull(true);
+                .putReturnsNull(true).skipCloseOnExitHook(true);
     }
 
     @SuppressWarnings("unchecked")

@@ -24,6 +24,28 @@ class CatalogStoreTest {
     @TempDir
     Path dir;
 
+    /**
+     * Issue 18, seed 21: on SIGTERM, Chronicle Map's own JVM shutdown hook closed the catalog while the
+     * gateway still answered (500 on every request until the graceful stop ran, 6 s later). The gateway
+     * closes its catalog itself, after it has stopped taking requests: its maps are not in the hook's list.
+     */
+    @Test
+    void theCatalogIsNotLeftToChronicleMapsCloseOnExitHook() throws Exception {
+        Class<?> hook = Class.forName("net.openhft.chronicle.hash.impl.ChronicleHashCloseOnExitHook");
+        java.lang.reflect.Field maps = hook.getDeclaredField("maps");
+        maps.setAccessible(true);
+        int before;
+        synchronized (hook) {
+            before = ((Map<?, ?>) maps.get(null)).size();
+        }
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.publisher(3);
+            synchronized (hook) {
+                assertThat(((Map<?, ?>) maps.get(null)).size()).as("maps the hook would close on exit").isEqualTo(before);
+            }
+        }
+    }
+
     @Test
     void bannersPublishersAndCampaignsReadBackAsWritten() {
         try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
