@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
 import com.hazelcast.map.impl.MapServiceContext;
 import com.hazelcast.map.impl.recordstore.RecordStore;
 import com.hazelcast.partition.PartitionService;
@@ -75,9 +76,9 @@ public final class PartitionMarks {
         return new HashSet<>(marks.getAll(Set.of(keys)).values());
     }
 
-    /** Removes every mark (the counts they stood for were dropped). */
-    public void clear() {
-        marks.clear();
+    /** Removes the marks set by {@code life} (the counts they stood for were dropped). */
+    public void remove(String life) {
+        marks.removeAll(Predicates.equal("this", life));
     }
 
     /** Marks the given partitions: they count again. */

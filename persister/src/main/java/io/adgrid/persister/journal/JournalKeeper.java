@@ -205,7 +205,9 @@ public final class JournalKeeper implements AutoCloseable {
             // The grid may hold counts of a life whose "life" entry it lost: partitions move one by one, and a
             // member left with some of them but not that entry's (issue 18, seed 21) once named a new life and
             // replayed the old one's journals while those entries wrote the same counts again. Their life goes on.
-            Optional<UUID> held = lifeOfTheMarks();
+            // Read only when the entry is missing: marks left by a life that just ended are overwritten
+            // by the next life's first member, and must not be taken for that life's once it is named.
+            Optional<UUID> held = protocol.get(RecoveryGate.LIFE) == null ? lifeOfTheMarks() : Optional.empty();
             String proposed = held.orElse(current).toString();
             String existing = SettingWrites.untilKnown("joining the grid life",
                     () -> protocol.putIfAbsent(RecoveryGate.LIFE, proposed), SETTING_PATIENCE);
@@ -263,7 +265,7 @@ public final class JournalKeeper implements AutoCloseable {
             }
         }
         int dropped = grid.<Long, RouteState>getMap(GridMember.COUNTERS_MAP).executeOnEntries(new DropEntry()).size();
-        marks.clear();
+        lives.forEach(marks::remove);
         log.warn("dropped {} counter entries and the partition marks of grid life(s) {}, ended in PostgreSQL: that life's "
                 + "journals, replayed by the next one, hold their counts", dropped, lives);
         return Optional.empty();

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.journal.MemberJournal;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * marks) but not the protocol map's {@code life} entry was left with a fresh member when the others
  * died. It found no life, named a new one and replayed the old life's journals into PostgreSQL, while
  * the entries it held wrote the same counts again: counted twice. The grid still held that life's
- * counts, so the life goes on.
+ * counts, so the life goes on (unless PostgreSQL has ended it: then they are dropped, and the next
+ * life replays their journals).
  */
 class SurvivingEntriesLifeIT {
 
@@ -46,6 +48,8 @@ class SurvivingEntriesLifeIT {
 
     private final List<HazelcastInstance> members = new ArrayList<>();
     private final List<JournalKeeper> keepers = new ArrayList<>();
+    private final List<GridEvent> sent = new ArrayList<>();
+    private GridEventFeeder feeder;
 
     @BeforeAll
     static void database() {
@@ -65,6 +69,33 @@ class SurvivingEntriesLifeIT {
 
     @Test
     void entriesThatOutliveTheirLifeEntryKeepTheirLifeAndAreCountedOnce() throws Exception {
+        HazelcastInstance c = leftWithEntriesButNoLifeEntry();
+        UUID first = keepers.get(0).life();
+
+        JournalKeeper keeperC = keeperOf(c);
+        assertThat(keeperC.life()).as("the life whose counts the grid holds").isEqualTo(first);
+        assertCountedOnceAndKnown(c);
+    }
+
+    @Test
+    void entriesOfALifePostgresEndedAreDroppedAndTheNextLifeReplaysTheirJournals() throws Exception {
+        HazelcastInstance c = leftWithEntriesButNoLifeEntry();
+        UUID first = keepers.get(0).life();
+        db.sql("UPDATE grid_life SET ended_at = now(), ended_by = gen_random_uuid() WHERE id = ?", first);
+
+        JournalKeeper keeperC = keeperOf(c);
+        assertThat(keeperC.life()).as("a new life: PostgreSQL refuses the ended one's writes").isNotEqualTo(first);
+        assertCountedOnceAndKnown(c);
+    }
+
+    private MemberJournal journalC;
+
+    /**
+     * A member with counts only in memory and its journal; a second member on the same journal root
+     * takes copies of every entry and mark; then it is left alone without the life entry (on the
+     * faulty run, that entry's partition had not reached it yet).
+     */
+    private HazelcastInstance leftWithEntriesButNoLifeEntry() {
         db.truncateCounters();
         db.sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
         GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestGrid.freePortBase());
@@ -74,8 +105,7 @@ class SurvivingEntriesLifeIT {
         JournalKeeper keeperA = new JournalKeeper(journalA, a, db.dataSource(), Clock.systemUTC()).start();
         keepers.add(keeperA);
         Wait.until("the first life counts", Duration.ofSeconds(60), keeperA::counting);
-        GridEventFeeder feeder = new GridEventFeeder(a);
-        List<GridEvent> sent = new ArrayList<>();
+        feeder = new GridEventFeeder(a);
         Instant now = Instant.now();
         for (int b = 1; b <= 60; b++) {
             GridEvent impression = feeder.impression(1 + (b - 1) % 10, b, 100, now);
@@ -86,9 +116,7 @@ class SurvivingEntriesLifeIT {
         }
         feeder.apply(sent);
 
-        // A second member on the same journal root takes copies of every entry and mark; then it is left
-        // alone without the life entry (on the faulty run, that entry's partition had not reached it yet).
-        MemberJournal journalC = new MemberJournal(root, WINDOW);
+        journalC = new MemberJournal(root, WINDOW);
         HazelcastInstance c = GridMember.start(settings, journalC);
         members.add(c);
         TestGrid.awaitClusterSize(c, 2, Duration.ofSeconds(60));
@@ -98,16 +126,20 @@ class SurvivingEntriesLifeIT {
         a.getLifecycleService().terminate();
         TestGrid.awaitClusterSize(c, 1, Duration.ofSeconds(60));
         Wait.until("cluster safe", Duration.ofSeconds(60), () -> c.getPartitionService().isClusterSafe());
+        return c;
+    }
 
-        JournalKeeper keeperC = new JournalKeeper(journalC, c, db.dataSource(), Clock.systemUTC()).start();
-        keepers.add(keeperC);
-        Wait.until("the member counts", Duration.ofSeconds(60), keeperC::counting);
-        assertThat(keeperC.life()).as("the life whose counts the grid holds").isEqualTo(keeperA.life());
+    private JournalKeeper keeperOf(HazelcastInstance c) {
+        JournalKeeper keeper = new JournalKeeper(journalC, c, db.dataSource(), Clock.systemUTC()).start();
+        keepers.add(keeper);
+        Wait.until("the member counts", Duration.ofSeconds(60), keeper::counting);
+        return keeper;
+    }
 
+    private void assertCountedOnceAndKnown(HazelcastInstance c) {
         new WriteBehind(c, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
         assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
-        GridEventFeeder onC = new GridEventFeeder(c);
-        Map<Long, long[]> again = onC.replay(sent);
+        Map<Long, long[]> again = new GridEventFeeder(c).replay(sent);
         Map<Long, Integer> positions = new java.util.HashMap<>();
         int duplicates = 0;
         for (GridEvent e : sent) {
