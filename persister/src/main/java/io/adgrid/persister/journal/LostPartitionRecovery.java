@@ -108,6 +108,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private final PartitionBatchCall call;
     private final DataSource dataSource;
     private final Clock clock;
+    private final com.hazelcast.cluster.Cluster cluster;
     private ScheduledExecutorService scheduler;
     private String lastLogged;
     private Set<Integer> unmarkedLastRound = Set.of();
@@ -122,6 +123,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
         this.call = new PartitionBatchCall(grid);
         this.dataSource = dataSource;
         this.clock = clock;
+        this.cluster = grid.getCluster();
     }
 
     /**
@@ -180,7 +182,9 @@ public final class LostPartitionRecovery implements AutoCloseable {
             partitions.addAll(unmarked);
             Set<String> awaiting = new TreeSet<>(loss.awaiting());
             awaiting.addAll(registered(life));
-            Loss grown = new Loss(partitions, awaiting, loss.isEmpty() ? clock.millis() : loss.sinceMillis());
+            // On the cluster's clock, which every member reads alike: a member whose own clock ran 220 s ahead
+            // once stamped a loss that held the others' replays back for as long (issue 18, seed 21).
+            Loss grown = new Loss(partitions, awaiting, loss.isEmpty() ? cluster.getClusterTime() : loss.sinceMillis());
             if (!replace(loss, grown)) {
                 return;
             }
@@ -189,7 +193,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
             loss = grown;
         }
         // Nothing journaled in this life (its first members still marking): nothing to replay, nothing to wait for.
-        if (loss.isEmpty() || (!loss.awaiting().isEmpty() && clock.millis() < loss.sinceMillis() + GRACE_MILLIS)) {
+        if (loss.isEmpty() || (!loss.awaiting().isEmpty() && cluster.getClusterTime() < loss.sinceMillis() + GRACE_MILLIS)) {
             return;
         }
         // A partition of the record that is marked was never lost in it: the record was made from a reading
