@@ -29,8 +29,7 @@ public final class GridQuorumHealth implements HealthIndicator {
         var members = grid.getCluster().getMembers();
         long voters = quorum.voters(members);
         Health.Builder health = voters >= quorum.minimum() ? Health.up()
-                : Health.down().withDetail("reason", "sees " + voters + " data member(s) at the addresses of ADGRID_MEMBERS, needs "
-                        + quorum.minimum() + " to count");
+                : Health.down().withDetail("reason", "sees " + voters + " voting data member(s), needs " + quorum.minimum() + " to count");
         return health.withDetail("dataMembers", members.stream().filter(m -> !m.isLiteMember()).count())
                 .withDetail("votingDataMembers", voters).withDetail("minMembers", quorum.minimum())
                 .withDetail("members", grid.getCluster().getMembers().stream().map(Member::getAddress).map(Object::toString).toList())

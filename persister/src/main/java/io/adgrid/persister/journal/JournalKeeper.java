@@ -260,23 +260,24 @@ public final class JournalKeeper implements AutoCloseable {
         }
         if (lives.size() == 1) {
             UUID held = UUID.fromString(lives.iterator().next());
-            if (!endedInPostgres(held)) {
+            if (endedBy(held) == null) {
                 return Optional.of(held);
             }
         }
         int dropped = grid.<Long, RouteState>getMap(GridMember.COUNTERS_MAP).executeOnEntries(new DropEntry()).size();
         lives.forEach(marks::remove);
-        log.warn("dropped {} counter entries and the partition marks of grid life(s) {}, ended in PostgreSQL: that life's "
-                + "journals, replayed by the next one, hold their counts", dropped, lives);
+        log.warn("dropped {} counter entries and the partition marks of grid life(s) {} (ended in PostgreSQL, or more than one): "
+                + "their journals, replayed by the next life, hold their counts", dropped, lives);
         return Optional.empty();
     }
 
-    private boolean endedInPostgres(UUID gridLife) {
+    /** The life that ended {@code gridLife} in PostgreSQL, or null while it lives. */
+    private String endedBy(UUID gridLife) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM grid_life WHERE id = ? AND ended_at IS NOT NULL")) {
+             PreparedStatement ps = c.prepareStatement("SELECT ended_by FROM grid_life WHERE id = ? AND ended_at IS NOT NULL")) {
             ps.setObject(1, gridLife);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
+                return rs.next() ? rs.getString(1) : null;
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read grid_life: " + e.getMessage(), e);
@@ -717,16 +718,7 @@ public final class JournalKeeper implements AutoCloseable {
      * and would close the living grid's gate), and {@link #onRestartNeeded} runs.
      */
     private boolean endedLife() {
-        String endedBy;
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT ended_by FROM grid_life WHERE id = ? AND ended_at IS NOT NULL")) {
-            ps.setObject(1, life);
-            try (ResultSet rs = ps.executeQuery()) {
-                endedBy = rs.next() ? rs.getString(1) : null;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read grid_life: " + e.getMessage(), e);
-        }
+        String endedBy = endedBy(life);
         if (endedBy == null) {
             return false;
         }

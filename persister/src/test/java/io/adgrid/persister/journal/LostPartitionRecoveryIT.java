@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.hazelcast.PartitionMarks;
@@ -159,14 +158,8 @@ class LostPartitionRecoveryIT {
         TestGrid.awaitClusterSize(survivor, 4, Duration.ofSeconds(120));
         Wait.until("the lost partitions replayed and marked again", Duration.ofSeconds(120), () -> marks.unmarked().isEmpty());
 
-        Map<Long, long[]> again = feeder.replay(sent);
-        Map<Long, Integer> positions = new java.util.HashMap<>();
-        int duplicates = 0;
-        for (GridEvent e : sent) {
-            int i = positions.merge(e.routeKey(), 1, Integer::sum) - 1;
-            duplicates += ApplyBatch.isDuplicate(again.get(e.routeKey()), i) ? 1 : 0;
-        }
-        assertThat(duplicates).as("every event sent before the crash, sent again, is a duplicate").isEqualTo(sent.size());
+        assertThat(feeder.duplicatesOnReplay(sent)).as("every event sent before the crash, sent again, is a duplicate")
+                .isEqualTo(sent.size());
         new WriteBehind(survivor, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
         assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
     }

@@ -92,6 +92,18 @@ public final class GridEventFeeder {
         return send(new BatchId(gateway, nextBatch.incrementAndGet()), events);
     }
 
+    /** Sends events again in a new batch (as {@link #replay}) and counts those the grid answered as duplicates. */
+    public int duplicatesOnReplay(List<GridEvent> events) {
+        Map<Long, long[]> answer = replay(events);
+        Map<Long, Integer> positions = new HashMap<>();
+        int duplicates = 0;
+        for (GridEvent e : events) {
+            int i = positions.merge(e.routeKey(), 1, Integer::sum) - 1;
+            duplicates += ApplyBatch.isDuplicate(answer.get(e.routeKey()), i) ? 1 : 0;
+        }
+        return duplicates;
+    }
+
     private Map<Long, long[]> send(BatchId batch, List<GridEvent> events) {
         Map<Long, List<GridEvent>> byKey = new HashMap<>();
         for (GridEvent e : events) {
