@@ -2,6 +2,8 @@ package io.adgrid.app.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import io.adgrid.grid.member.DataMembersAtLeast;
+import io.adgrid.grid.member.GridSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.NotBlank;
@@ -36,6 +38,17 @@ public record AdGridProperties(
         @NotNull @Valid Rollup rollup,
         @NotNull @Valid Pacing pacing,
         @Valid Reporting reporting) {
+
+    /** A split-brain minimum that is not a majority of the listed members is refused at start, in one line. */
+    public AdGridProperties {
+        if (members != null && grid != null) {
+            String problem = DataMembersAtLeast.notAMajority(GridSettings.parseMembers(members),
+                    grid.kubernetesServiceDns() != null && !grid.kubernetesServiceDns().isBlank(), grid.minMembers());
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+        }
+    }
 
     /**
      * @param embeddedPort      port of the embedded PostgreSQL ({@code ./adgrid run}); 0: any free port

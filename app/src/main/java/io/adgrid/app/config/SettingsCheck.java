@@ -121,6 +121,11 @@ public final class SettingsCheck {
         } catch (BindException e) {
             ConfigurationProperty p = e.getProperty();
             Throwable cause = e.getCause() != null && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
+            if (cause instanceof IllegalArgumentException refused && refused.getMessage() != null && refused.getMessage().contains("ADGRID_")) {
+                // A check across settings (a record's constructor) names them itself.
+                problems.add(refused.getMessage());
+                return;
+            }
             String why = cause == null ? "cannot be read" : "cannot be read (" + cause.getMessage() + ")";
             problems.add(p != null ? shown(p) + ": " + why : prefix + ": " + why);
             return;

@@ -45,6 +45,14 @@ class SettingsCheckTest {
     }
 
     @Test
+    void aSplitBrainMinimumThatIsNotAMajorityOfTheMembersIsOneLineBeforeAnythingStarts() {
+        assertThat(String.join("\n", problems(Map.of("ADGRID_MEMBERS", "h1:5701,h2:5701,h3:5701,h4:5701", "ADGRID_GRID_MINMEMBERS", "2"))))
+                .contains("ADGRID_GRID_MINMEMBERS=2 is not a majority of the 4 data member addresses").contains("set it to 3")
+                .doesNotContain("\tat ");
+        assertThat(problems(Map.of("ADGRID_MEMBERS", "h1:5701,h2:5701,h3:5701,h4:5701", "ADGRID_GRID_MINMEMBERS", "3"))).isEmpty();
+    }
+
+    @Test
     void aMisspeltFlagNamesTheClosestValidOne() {
         assertThat(problems(Map.of(), "--adgrid.gateway.prot=9090"))
                 .containsExactly("--adgrid.gateway.prot: unknown setting; did you mean --adgrid.gateway.port?");

@@ -32,18 +32,32 @@ public record DataMembersAtLeast(int minimum, List<String> seats) implements Spl
     }
 
     /**
-     * The protection a member with {@code settings} applies. With a list, {@code minMembers} above 1 must
-     * be a majority of it: with 2 of 4, both halves of a split would count.
+     * The protection a member with {@code settings} applies (see {@link #notAMajority} for what is refused).
      */
     public static DataMembersAtLeast of(GridSettings settings) {
-        boolean listed = !settings.kubernetesDiscovery() && settings.members().stream().allMatch(DataMembersAtLeast::plain);
-        int seats = settings.members().size();
-        if (listed && settings.minMembers() > 1 && settings.minMembers() <= seats / 2) {
-            throw new IllegalArgumentException("ADGRID_GRID_MINMEMBERS=" + settings.minMembers() + " is not a majority of the " + seats
-                    + " data member addresses in ADGRID_MEMBERS (" + String.join(",", settings.members()) + "): set it to "
-                    + (seats / 2 + 1) + ", or to 1 to turn the split-brain protection off");
+        String problem = notAMajority(settings.members(), settings.kubernetesDiscovery(), settings.minMembers());
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
-        return new DataMembersAtLeast(settings.minMembers(), listed ? settings.members() : List.of());
+        return new DataMembersAtLeast(settings.minMembers(), listed(settings.members(), settings.kubernetesDiscovery())
+                ? settings.members() : List.of());
+    }
+
+    /**
+     * Why {@code minMembers} cannot protect the listed members, or null: with a list, a minimum above 1
+     * must be a majority of it (with 2 of 4, both halves of a split would count).
+     */
+    public static String notAMajority(List<String> members, boolean kubernetesDiscovery, int minMembers) {
+        int seats = members.size();
+        if (!listed(members, kubernetesDiscovery) || minMembers <= 1 || minMembers > seats / 2) {
+            return null;
+        }
+        return "ADGRID_GRID_MINMEMBERS=" + minMembers + " is not a majority of the " + seats + " data member addresses in ADGRID_MEMBERS ("
+                + String.join(",", members) + "): set it to " + (seats / 2 + 1) + ", or to 1 to turn the split-brain protection off";
+    }
+
+    private static boolean listed(List<String> members, boolean kubernetesDiscovery) {
+        return !kubernetesDiscovery && members.stream().allMatch(DataMembersAtLeast::plain);
     }
 
     /** An address this check reads: not one of Hazelcast's wildcards ({@code 10.0.0.*}) or ranges ({@code 10.0.0.1-9}). */
