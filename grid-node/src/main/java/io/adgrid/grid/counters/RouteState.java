@@ -62,6 +62,12 @@ public final class RouteState implements IdentifiedDataSerializable {
     private long forgottenBefore = Long.MIN_VALUE;
     /** Revenue taken per counter key while its minute is in the window: the per-key bound (see {@link MoneyBounds}). */
     private final Map<CounterKey, Long> revenueByKey = new HashMap<>();
+    /**
+     * How many changes this entry's life has taken (an event or identity taken, a batch sealed or
+     * acknowledged). Every replica applies the same changes in the same order, so of two copies of one
+     * epoch the one with more is the later: what a split's heal keeps ({@link LaterCopyMergePolicy}).
+     */
+    private long revision;
 
     public RouteState() {
     }
@@ -113,6 +119,7 @@ public final class RouteState implements IdentifiedDataSerializable {
         if (!seen.add(e.idHi() ^ e.type().code(), e.idLo())) {
             return Verdict.DUPLICATE;
         }
+        revision++;
         Counts c = pendingAt(e.counterKey());
         if (e.type() == EventType.IMPRESSION) {
             c.impressions++;
@@ -154,6 +161,7 @@ public final class RouteState implements IdentifiedDataSerializable {
             return Verdict.OVER_KEY_LIMIT;
         }
         orders.put(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), orderExpiry(e, expiresMinute, windowMinutes)));
+        revision++;
         revenueByKey.put(key, taken + e.amountMicros());
         pendingAt(key).addSale(e.amountMicros());
         return Verdict.COUNTED;
@@ -171,7 +179,11 @@ public final class RouteState implements IdentifiedDataSerializable {
 
     /** Remembers a beacon's identity without counting it (a recovery reloading a journal); false when it was known. */
     boolean rememberBeacon(GridEvent e) {
-        return noncesByMinute.computeIfAbsent(e.minute(), m -> new IdentitySet()).add(e.idHi() ^ e.type().code(), e.idLo());
+        if (!noncesByMinute.computeIfAbsent(e.minute(), m -> new IdentitySet()).add(e.idHi() ^ e.type().code(), e.idLo())) {
+            return false;
+        }
+        revision++;
+        return true;
     }
 
     /** Remembers a sale's order without counting it; false when it was known. */
@@ -180,6 +192,7 @@ public final class RouteState implements IdentifiedDataSerializable {
             return false;
         }
         revenueByKey.merge(e.counterKey(), e.amountMicros(), (a, b) -> a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b);
+        revision++;
         return true;
     }
 
@@ -221,6 +234,7 @@ public final class RouteState implements IdentifiedDataSerializable {
                     sealed = pending.removeBefore(cut);
                 }
                 sealedSeq = nextSeq++;
+                revision++;
                 if (pending.isEmpty()) {
                     // Everything pending went: a full batch, after which cuts may start low again.
                     sealedCut = Long.MAX_VALUE;
@@ -241,6 +255,7 @@ public final class RouteState implements IdentifiedDataSerializable {
             // The watermark the write left (CounterWriter): full_seq only grows, cut_minute is the batch's.
             ackedSeq = seq;
             ackedCut = sealedCut;
+            revision++;
             if (sealedCut == Long.MAX_VALUE) {
                 ackedFullSeq = seq;
             }
@@ -261,6 +276,11 @@ public final class RouteState implements IdentifiedDataSerializable {
     /** The life of this entry's write-behind batches: the key of its watermark. */
     java.util.UUID epoch() {
         return new java.util.UUID(epochHi, epochLo);
+    }
+
+    /** See {@link #revision}. */
+    long revision() {
+        return revision;
     }
 
     /** What a report must add to PostgreSQL's totals, unless the watermark shows it is already there. */
@@ -352,6 +372,7 @@ public final class RouteState implements IdentifiedDataSerializable {
             out.writeLong(k.publisherId());
             out.writeLong(e.getValue());
         }
+        out.writeLong(revision);
     }
 
     @Override
@@ -384,5 +405,6 @@ public final class RouteState implements IdentifiedDataSerializable {
         for (int i = 0; i < keys; i++) {
             revenueByKey.put(new CounterKey(in.readLong(), in.readLong(), in.readLong(), in.readLong()), in.readLong());
         }
+        revision = in.readLong();
     }
 }

@@ -2,6 +2,7 @@ package io.adgrid.grid.member;
 
 import java.util.List;
 import io.adgrid.grid.counters.GridSerialization;
+import io.adgrid.grid.counters.LaterCopyMergePolicy;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.hazelcast.GridOperations;
 import io.adgrid.grid.counters.ReplayWindow;
@@ -100,16 +101,15 @@ public final class GridMember {
                 .setAsyncBackupCount(0)
                 .setStatisticsEnabled(true);
         if (settings.minMembers() > 1) {
-            // A side of a split with fewer members refuses reads and writes, so only one side counts.
-            // On healing the smaller side's copy is dropped: DiscardMergePolicy keeps the bigger side's
-            // entry (Hazelcast merges the side with fewer data members into the other). Adding the two
-            // copies would count twice everything both inherited. A partition whose owner and backups were
-            // all on the smaller side comes out of the merge empty and unmarked on the bigger side, and
-            // the lost-partition recovery replays the journals for it. See docs/RELIABILITY.md, fault 5.
+            // A side of a split without the majority refuses reads and writes, so only one side counts.
+            // On healing, of two copies of an entry the later one stays, whichever side it was on
+            // (LaterCopyMergePolicy); adding them would count twice everything both inherited. A partition
+            // whose owner and backups were all on the side merged in comes out of the merge empty and
+            // unmarked, and the lost-partition recovery replays the journals for it. See docs/RELIABILITY.md.
             config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true)
                     .setFunctionImplementation(DataMembersAtLeast.of(settings)));
             counters.setSplitBrainProtectionName(MAJORITY);
-            counters.getMergePolicyConfig().setPolicy(DiscardMergePolicy.class.getName());
+            counters.getMergePolicyConfig().setPolicy(LaterCopyMergePolicy.class.getName());
         }
         // The journal protocol (the grid's life, the journals awaited, the partitions lost): a copy on every
         // member (it is tiny), so only the loss of every data member loses the life: two members killed
@@ -124,13 +124,16 @@ public final class GridMember {
         }
         config.addMapConfig(protocol);
         config.addMapConfig(counters);
-        // Replicated like the counters, so a partition that loses every replica of its counts loses its mark too;
-        // merged like them, so a partition the bigger side lost stays unmarked when the smaller side's copy of its
-        // counts is dropped: its journals are replayed for it (issue 18, two members cut off at once).
+        // Replicated like the counters, so a partition that loses every replica of its counts loses its mark too.
+        // With a majority set, a mark only the merging side has is dropped, like the counts it stood for: a
+        // partition the side merged into had lost stays unmarked, and its journals are replayed for it
+        // (issue 18, two members cut off at once).
         MapConfig marks = new MapConfig(io.adgrid.grid.hazelcast.PartitionMarks.MAP)
                 .setBackupCount(settings.backupCount())
                 .setAsyncBackupCount(0);
-        marks.getMergePolicyConfig().setPolicy(counters.getMergePolicyConfig().getPolicy());
+        if (settings.minMembers() > 1) {
+            marks.getMergePolicyConfig().setPolicy(DiscardMergePolicy.class.getName());
+        }
         config.addMapConfig(marks);
         return config;
     }

@@ -98,6 +98,7 @@ class GridSerializationIT {
         }
         assertThat(copy.getValue().rememberedNonces()).isEqualTo(2);
         assertThat(copy.getValue().pendingKeys()).isEqualTo(banner.getValue().pendingKeys());
+        assertThat(copy.getValue().revision()).as("revision, what a split's heal compares").isEqualTo(banner.getValue().revision()).isEqualTo(3);
         // Replays are still caught, by both identities.
         assertThat(positions(batch(3, BANNER_KEY, beacon, laterBeacon).process(copy))).containsExactly(0, 1);
         // The sealed batch is the same one, and the next one continues its sequence in the same epoch.
