@@ -6,11 +6,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One AdGrid process slot (m1, g1, r, …): the command it starts with, and the process running it
+ * One AdGrid process slot (m1, g1, r, …): the command it starts with, and the processes running it
  * now, if any. Each start appends to the slot's log file, so a run's logs show every life.
+ *
+ * <p>Under a launcher (faketime) the JVM is the launcher's child, and it can outlive it: a launcher
+ * that dies on SIGTERM leaves its JVM to init (issue 18, seed 23: a gateway taken for stopped held
+ * its catalog lock against every start after it). So a slot is alive while any process it started,
+ * or that one started, is; and it stops them all.
  */
 final class Proc {
 
@@ -18,6 +25,8 @@ final class Proc {
     private final List<String> command;
     private final Path log;
     private volatile Process process;
+    /** The processes of the current start seen so far: the launcher and whatever it started, orphaned or not. */
+    private final Set<ProcessHandle> tree = ConcurrentHashMap.newKeySet();
     private volatile boolean paused;
     private int starts;
 
@@ -29,7 +38,7 @@ final class Proc {
 
     /** Starts the slot's command, under {@code launcher} (e.g. faketime) when given. */
     synchronized void start(List<String> launcher, Map<String, String> env) throws IOException {
-        if (process != null && process.isAlive()) {
+        if (alive()) {
             throw new IllegalStateException(name + " is running");
         }
         List<String> c = new ArrayList<>(launcher);
@@ -39,6 +48,8 @@ final class Proc {
         ProcessBuilder pb = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         process = pb.start();
+        tree.clear();
+        tree.add(process.toHandle());
         paused = false;
     }
 
@@ -47,8 +58,17 @@ final class Proc {
     }
 
     boolean alive() {
+        return !living().isEmpty();
+    }
+
+    /** The slot's processes still running, after adding the launcher's descendants as they are now. */
+    private List<ProcessHandle> living() {
         Process p = process;
-        return p != null && p.isAlive();
+        if (p != null && p.isAlive()) {
+            p.descendants().forEach(tree::add);
+        }
+        tree.removeIf(h -> !h.isAlive());
+        return List.copyOf(tree);
     }
 
     /** How the process ended ("exit status N"), or "never started". */
@@ -72,44 +92,49 @@ final class Proc {
         }
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     Path log() {
         return log;
     }
 
     void kill() throws InterruptedException {
-        Process p = process;
-        if (p != null && p.isAlive()) {
+        List<ProcessHandle> running = living();
+        if (!running.isEmpty()) {
             if (paused) {
                 signal("CONT");
             }
-            // Under faketime the JVM is a child of the launcher: kill it, not only the launcher.
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
+            running.forEach(ProcessHandle::destroyForcibly);
+            awaitExit(running, 30);
         }
         paused = false;
     }
 
-    /** SIGTERM and waits; SIGKILL if it has not exited in time. */
+    /** SIGTERM to every process of the slot and waits; SIGKILL if any has not exited in time. */
     boolean terminate(long seconds) throws InterruptedException {
-        Process p = process;
-        if (p == null || !p.isAlive()) {
+        List<ProcessHandle> running = living();
+        if (running.isEmpty()) {
             return true;
         }
         if (paused) {
             resume();
         }
-        p.descendants().forEach(ProcessHandle::destroy);
-        p.destroy();
-        if (p.waitFor(seconds, TimeUnit.SECONDS)) {
+        running.forEach(ProcessHandle::destroy);
+        if (awaitExit(running, seconds)) {
             return true;
         }
         kill();
         return false;
+    }
+
+    private static boolean awaitExit(List<ProcessHandle> processes, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        for (ProcessHandle h : processes) {
+            try {
+                h.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void pause() {
@@ -132,8 +157,8 @@ final class Proc {
 
     private void signal(String sig) {
         try {
-            List<String> c = new ArrayList<>(List.of("kill", "-" + sig, Long.toString(process.pid())));
-            process.descendants().forEach(d -> c.add(Long.toString(d.pid())));
+            List<String> c = new ArrayList<>(List.of("kill", "-" + sig));
+            living().forEach(h -> c.add(Long.toString(h.pid())));
             new ProcessBuilder(c).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
