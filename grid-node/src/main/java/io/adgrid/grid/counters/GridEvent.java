@@ -9,10 +9,11 @@ import io.adgrid.event.EventType;
 /**
  * One validated event on its way into the grid.
  *
- * @param idHi   with {@code idLo}: the first 128 bits of the beacon's signature, its identity for
- *               replay dedup (an HMAC over every signed parameter, so equal only for the same beacon).
- *               The type is not a signed parameter, so a click and the impression of the same rendering
- *               (same b, p, ts, n) carry the same bits: that is how the grid finds a click's impression.
+ * @param idHi   with {@code idLo}: the first 128 bits of the rendering's identity, HMAC(key, v1 string)
+ *               ({@code BeaconSigner.verify}): the identity for replay dedup (the grid mixes the type in),
+ *               equal only for the same rendering (same b, p, ts, n). A click and the impression of one
+ *               rendering carry the same bits whatever their signatures: that is how the grid finds a
+ *               click's impression.
  * @param orderId the sale's order id, null for impressions and clicks
  * @param suspect a click the gateway already judged suspect (too many clicks from its client IP); the
  *                grid counts it in {@code suspectClicks} instead of {@code clicks}

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gathers events while earlier grid calls are in flight (group commit), splits them by partition
- * into {@link ApplyBatch} slices and sends them in one grid call per owner member, instead of one
+ * into {@link ApplyBatch} slices and sends them in one grid operation per partition, instead of one
  * call per event.
  * Callers get a future that completes when the batch is applied on the owner and its backup; no
  * thread waits for it. A request's events ({@link #submitAll}) travel in one batch and share one
@@ -110,7 +110,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
 
     public GridBatcher(HazelcastInstance grid, Settings settings, Clock clock, MeterRegistry metrics) {
         this.batchSize = DistributionSummary.builder("adgrid.grid.batch.size")
-                .description("Events per flush (sent in one grid call per owner member)").baseUnit("events")
+                .description("Events per flush (sent in one grid operation per partition)").baseUnit("events")
                 .publishPercentileHistogram().register(metrics);
         this.batchLatency = Timer.builder("adgrid.grid.batch.latency")
                 .description("Time from sending a batch to its application on the owner and backup")
