@@ -82,7 +82,7 @@ class ClientAddressTest {
             assertThat(ClientAddress.key(channel.remoteAddress(), (String) null, false)).isEqualTo(ClientAddress.UNKNOWN);
             assertThat(ClientAddress.key(null, (String) null, false)).isEqualTo(ClientAddress.UNKNOWN);
         } finally {
-            channel.finishAndReleaseAll();
+            assertThat(channel.finishAndReleaseAll()).as("messages left unread").isFalse();
         }
     }
 }

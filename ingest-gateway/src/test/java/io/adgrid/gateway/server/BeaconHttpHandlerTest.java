@@ -74,7 +74,7 @@ class BeaconHttpHandlerTest {
 
     @AfterEach
     void closeChannel() {
-        channel.finishAndReleaseAll();
+        assertThat(channel.finishAndReleaseAll()).as("messages left unread").isFalse();
     }
 
     // ---- impressions ---------------------------------------------------------------------------

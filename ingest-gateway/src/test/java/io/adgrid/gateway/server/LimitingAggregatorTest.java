@@ -48,7 +48,7 @@ class LimitingAggregatorTest {
 
     @AfterEach
     void close() {
-        channel.finishAndReleaseAll();
+        assertThat(channel.finishAndReleaseAll()).as("messages left unread").isFalse();
     }
 
     @Test

@@ -43,7 +43,7 @@ class SlowClientsTest {
 
     @AfterEach
     void close() {
-        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        channels.forEach(c -> assertThat(c.finishAndReleaseAll()).as("messages left unread").isFalse());
     }
 
     private EmbeddedChannel connection() {
