@@ -79,8 +79,8 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     private final JournalCodec.RecordBuffer buffer = new JournalCodec.RecordBuffer();
     private volatile long bytesWritten;
     private FileChannel lockChannel;
-    /** Set by {@link #stopAppending}: records are dropped from then on. */
-    private boolean retired;
+    /** Set by {@link #stopAppending}: records are dropped, and batches that count refused, from then on. */
+    private volatile boolean retired;
     /** Run once, before the first record is written: registers the directory (a never-written one is never waited for). */
     private Runnable beforeFirstRecord = () -> { };
     private volatile boolean holdsRecords;
@@ -203,6 +203,11 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
      */
     @Override
     public String refusalBeforeApply() {
+        if (retired) {
+            // Its records are dropped: a batch it took as owner would be acknowledged in no journal if its
+            // backups had stopped journaling too (issue 18, seed 25: two members stopping at once).
+            return "this member has stopped journaling (it is leaving the grid)";
+        }
         if (!holdsRecords) {
             synchronized (this) {
                 if (!holdsRecords) {
@@ -621,9 +626,9 @@ public final class MemberJournal implements SliceJournal, AutoCloseable {
     }
 
     /**
-     * From now on records are dropped (a member leaving gracefully, once it has written its own
-     * entries): what still arrives is also journaled by the partitions' other replicas, and what this
-     * journal holds can then be checked against PostgreSQL and deleted.
+     * From now on records are dropped and batches that count are refused (a member that has left the
+     * grid gracefully, so holds no copy any more): what this journal holds can then be checked against
+     * PostgreSQL and deleted.
      */
     public synchronized void stopAppending() {
         retired = true;

@@ -4,6 +4,7 @@ import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
 import static io.adgrid.grid.counters.TestEvents.impression;
 import static io.adgrid.grid.counters.TestEvents.ts;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
 import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.counters.JournalUnavailableException;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SealPending;
@@ -125,6 +127,25 @@ class JournaledGridIT {
         assertThat(sealed.seq()).isEqualTo(1);
         assertThat(seqOf).containsEntry(before, 1L).containsEntry(after, 2L);
         assertThat(journaled(0).get(0).epoch()).isEqualTo(sealed.epoch());
+    }
+
+    /**
+     * Issue 18, seed 25: two members stopping gracefully at once had both stopped journaling while they
+     * still held a partition's copies; batches they took then were acknowledged and journaled nowhere, and
+     * a later loss of the whole grid lost them (counts, and the identities that make a click clean).
+     */
+    @Test
+    void aBatchIsRefusedNotAcknowledgedUnjournaledWhenItsReplicasHaveStoppedJournaling() throws Exception {
+        GridEvent first = impression(1, 10, 100, ts(BASE_MINUTE, 1), 1);
+        GridEvent later = impression(1, 10, 100, ts(BASE_MINUTE, 2), 2);
+        apply(new ApplyBatch(new BatchId(5, 1), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(first))));
+        journals.forEach(MemberJournal::stopAppending);
+
+        assertThatThrownBy(() -> apply(new ApplyBatch(new BatchId(5, 2), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(later)))))
+                .hasRootCauseInstanceOf(JournalUnavailableException.class);
+        IMap<Long, RouteState> counters = members.get(0).getMap(GridMember.COUNTERS_MAP);
+        assertThat(TestEvents.total(TestEvents.unpersisted(new java.util.AbstractMap.SimpleEntry<>(first.routeKey(),
+                counters.get(first.routeKey())))).impressions).as("counted").isEqualTo(1);
     }
 
     @Test
