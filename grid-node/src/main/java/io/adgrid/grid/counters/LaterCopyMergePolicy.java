@@ -23,15 +23,21 @@ public final class LaterCopyMergePolicy implements SplitBrainMergePolicy<RouteSt
 
     @Override
     public Object merge(MergingValue<RouteState> merging, MergingValue<RouteState> existing) {
-        if (existing == null || merging == null) {
-            return existing == null ? null : existing.getRawValue();
+        if (existing == null) {
+            return null;
+        }
+        if (merging == null) {
+            return existing.getRawValue();
         }
         RouteState theirs = merging.getDeserializedValue();
         RouteState ours = existing.getDeserializedValue();
         return later(theirs, ours) ? merging.getRawValue() : existing.getRawValue();
     }
 
-    /** Whether {@code candidate} descends from {@code kept}: the same epoch, further on. */
+    /**
+     * Whether {@code candidate} is the later copy: the same epoch, more changes. Two copies that both went
+     * on from a split are not told apart (docs/RELIABILITY.md, Known limits).
+     */
     static boolean later(RouteState candidate, RouteState kept) {
         return candidate.epoch().equals(kept.epoch()) && candidate.revision() > kept.revision();
     }
