@@ -29,8 +29,6 @@ import org.junit.jupiter.api.Test;
  */
 class LaterCopyMergeIT {
 
-    private static final String MERGE_DELAY = "hazelcast.merge.first.run.delay.seconds";
-    private static final String MERGE_PERIOD = "hazelcast.merge.next.run.delay.seconds";
     private static final long GATEWAY = 0x5EED_0022L;
     private static final long CAMPAIGN = 3;
     private static final long AHEAD_ON_THE_SMALLER_SIDE = 13;
@@ -41,8 +39,7 @@ class LaterCopyMergeIT {
     @AfterEach
     void stop() {
         TestGrid.terminate(members);
-        System.clearProperty(MERGE_DELAY);
-        System.clearProperty(MERGE_PERIOD);
+        TestGrid.defaultMergeSearch();
     }
 
     @Test
@@ -50,8 +47,7 @@ class LaterCopyMergeIT {
         // Two clusters of one name, as after a split, each with a majority of its own list so both can
         // count: the bigger side (three members) looks for the smaller side's addresses from 20 s after
         // its start, and the smaller side (two members, listing only themselves) forms in between.
-        System.setProperty(MERGE_DELAY, "20");
-        System.setProperty(MERGE_PERIOD, "2");
+        TestGrid.mergeSearchFrom(20);
         int biggerBase = TestGrid.freePortBase();
         int smallerBase = TestGrid.freePortBase();
         String cluster = TestGrid.uniqueClusterName(getClass());

@@ -22,16 +22,13 @@ import org.junit.jupiter.api.Test;
  */
 class PartitionMarksMergeIT {
 
-    private static final String MERGE_DELAY = "hazelcast.merge.first.run.delay.seconds";
-    private static final String MERGE_PERIOD = "hazelcast.merge.next.run.delay.seconds";
 
     private final List<HazelcastInstance> members = new ArrayList<>();
 
     @AfterEach
     void stop() {
         TestGrid.terminate(members);
-        System.clearProperty(MERGE_DELAY);
-        System.clearProperty(MERGE_PERIOD);
+        TestGrid.defaultMergeSearch();
     }
 
     @Test
@@ -39,8 +36,7 @@ class PartitionMarksMergeIT {
         // The bigger side looks for the smaller one's address from 20 s after its start; the smaller side,
         // started in between and alone on its own list, is a cluster of its own until then: two clusters
         // of one name, as after a split.
-        System.setProperty(MERGE_DELAY, "20");
-        System.setProperty(MERGE_PERIOD, "2");
+        TestGrid.mergeSearchFrom(20);
         int base = TestGrid.freePortBase();
         String cluster = TestGrid.uniqueClusterName(getClass());
         GridSettings bigger = new GridSettings(cluster, List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1),

@@ -82,6 +82,21 @@ public final class TestGrid {
         Wait.until("cluster safe", timeout, () -> member.getPartitionService().isClusterSafe());
     }
 
+    /**
+     * Members started from now on look for another cluster of their name (a split's other side) from
+     * {@code firstSeconds} after their start, then every 2 s: a side started in between, alone on its own
+     * list, stays a cluster of its own until then. Undone by {@link #defaultMergeSearch}.
+     */
+    public static void mergeSearchFrom(int firstSeconds) {
+        System.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(firstSeconds));
+        System.setProperty("hazelcast.merge.next.run.delay.seconds", "2");
+    }
+
+    public static void defaultMergeSearch() {
+        System.clearProperty("hazelcast.merge.first.run.delay.seconds");
+        System.clearProperty("hazelcast.merge.next.run.delay.seconds");
+    }
+
     /** Stops members at once (no graceful migration: tests do not need it). */
     public static void terminate(List<HazelcastInstance> members) {
         for (HazelcastInstance m : members) {
