@@ -21,6 +21,8 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
     private int windowMinutes;
     private long sealBeforeMinute;
     private java.util.UUID life;
+    /** Set by the owner only (never serialized): see {@link #withheld()}. */
+    private boolean withheld;
 
     public SealPending() {
     }
@@ -48,10 +50,27 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
         return copy;
     }
 
+    /**
+     * A copy that seals nothing and changes nothing, on owner and backup alike: what the owner runs on a
+     * partition without its mark, whose entries are old copies to be dropped (issue 18, seed 26). Sealed
+     * and written, such a copy's batch would take a number the other line had used, and PostgreSQL's
+     * watermark would then hold that line's journaled counts for written.
+     */
+    public SealPending withheld() {
+        SealPending copy = inLife(life);
+        copy.withheld = true;
+        return copy;
+    }
+
+    @Override
+    public EntryProcessor<Long, RouteState, SealedBatch> getBackupProcessor() {
+        return withheld ? null : this;
+    }
+
     @Override
     public SealedBatch process(Map.Entry<Long, RouteState> entry) {
         RouteState state = entry.getValue();
-        if (state == null) {
+        if (state == null || withheld) {
             return null;
         }
         state.expire(nowMinute, windowMinutes);

@@ -59,6 +59,10 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
         if (journal != null && entryProcessor instanceof SealPending seal) {
             // The owner's life on what it seals: PostgreSQL refuses an ended life's batches (SealedBatch#life).
             entryProcessor = seal.inLife(journal.life());
+            if (journal.partitionMarksEnforced() && !PartitionMarks.marked(mapServiceContext, getPartitionId())) {
+                // Its entries are leftovers until the journals are replayed for it (LostPartitionRecovery).
+                entryProcessor = seal.withheld();
+            }
         }
         // Enforced here, on the member, whoever sends the batch: a gateway whose gate reading is old,
         // or its re-send of a batch that failed before every member died (issue 17.2).
@@ -71,10 +75,11 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
                 throw new CountingRefusedException(refusal);
             }
             // Checked here, on the partition thread: a partition that lost its owner and backups
-            // together is empty, its mark included, before any batch can reach it (issue 17.5).
+            // together is empty, its mark included, before any batch can reach it (issue 17.5); a side
+            // that lost the majority removed its marks (issue 18, seed 26).
             if (journal.partitionMarksEnforced() && !PartitionMarks.marked(mapServiceContext, getPartitionId())) {
-                throw new CountingRefusedException("partition " + getPartitionId() + " lost its owner and backup together: "
-                        + "it counts again once the dead members' journals are replayed for it");
+                throw new CountingRefusedException("partition " + getPartitionId() + " lost its owner and backup together (or "
+                        + "was held by a side without the majority): it counts again once the journals are replayed for it");
             }
             String cannotJournal = journal.refusalBeforeApply();
             if (cannotJournal != null) {

@@ -130,6 +130,26 @@ class JournaledGridIT {
     }
 
     /**
+     * Issue 18, seed 26: entries of a partition without its mark are old copies until the journals are
+     * replayed for it. Sealed and written meanwhile, such a copy's batch would take a number the line that
+     * went on had used, and PostgreSQL's watermark would then hold that line's journaled counts for written.
+     */
+    @Test
+    void aPartitionWithoutItsMarkSealsNothingUntilMarked() throws Exception {
+        GridEvent counted = impression(1, 10, 100, ts(BASE_MINUTE, 1), 1);
+        apply(new ApplyBatch(new BatchId(5, 1), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(counted))));
+        journals.forEach(MemberJournal::enforcePartitionMarks);
+        java.util.Set<Long> key = java.util.Set.of(counted.routeKey());
+
+        assertThat(call.<SealedBatch>execute(call.slices(key, k -> new SealPending(BASE_MINUTE + 1, 17))).join())
+                .as("sealed on a partition without its mark").isEmpty();
+        io.adgrid.grid.hazelcast.PartitionMarks marks = new io.adgrid.grid.hazelcast.PartitionMarks(members.get(0));
+        marks.mark(List.of(call.partitionOf(counted.routeKey())), UUID.randomUUID().toString());
+        Map<Long, SealedBatch> sealed = call.<SealedBatch>execute(call.slices(key, k -> new SealPending(BASE_MINUTE + 1, 17))).join();
+        assertThat(sealed.get(counted.routeKey()).seq()).as("the first batch, once marked").isEqualTo(1);
+    }
+
+    /**
      * Issue 18, seed 25: two members stopping gracefully at once had both stopped journaling while they
      * still held a partition's copies; batches they took then were acknowledged and journaled nowhere, and
      * a later loss of the whole grid lost them (counts, and the identities that make a click clean).

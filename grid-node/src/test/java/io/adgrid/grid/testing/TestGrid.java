@@ -97,6 +97,27 @@ public final class TestGrid {
         System.clearProperty("hazelcast.merge.next.run.delay.seconds");
     }
 
+    /**
+     * Cuts {@code lone} off from {@code others} as a network split or a long pause would: each side
+     * takes the other for dead and goes on as a cluster of its own (until Hazelcast's merge search
+     * finds the other side, see {@link #mergeSearchFrom}).
+     */
+    public static void cutOff(HazelcastInstance lone, List<HazelcastInstance> others, Duration timeout) {
+        // The others first, all of them, so they agree on a master among themselves; then the lone one.
+        others.forEach(other -> suspect(other, lone));
+        Wait.until("the others without it", timeout, () -> others.stream().allMatch(o -> o.getCluster().getMembers().size() == others.size()));
+        others.forEach(other -> suspect(lone, other));
+        Wait.until("the lone member on its own", timeout, () -> lone.getCluster().getMembers().size() == 1);
+    }
+
+    /** {@code member} takes {@code other} for dead, as after missed heartbeats. */
+    private static void suspect(HazelcastInstance member, HazelcastInstance other) {
+        UUID id = other.getCluster().getLocalMember().getUuid();
+        member.getCluster().getMembers().stream().filter(m -> m.getUuid().equals(id)).findFirst().ifPresent(m ->
+                ((com.hazelcast.instance.impl.HazelcastInstanceProxy) member).getOriginal().node.getClusterService()
+                        .suspectMember(m, "cut off by the test", true));
+    }
+
     /** Stops members at once (no graceful migration: tests do not need it). */
     public static void terminate(List<HazelcastInstance> members) {
         for (HazelcastInstance m : members) {

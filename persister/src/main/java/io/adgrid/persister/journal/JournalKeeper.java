@@ -333,7 +333,7 @@ public final class JournalKeeper implements AutoCloseable {
         return quorum.apply(grid.getCluster().getMembers());
     }
 
-    private long dataMembersSeen() {
+    long dataMembersSeen() {
         return quorum.voters(grid.getCluster().getMembers());
     }
 

@@ -47,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * crossed off too. When none is left, the partitions are marked and count again.
  *
  * <p>Only a member that sees the majority of data members does any of this (see {@link #reconcile}).
+ * A member that loses the majority removes every mark its side holds (issue 18, seed 26): its copies
+ * stop where the cut left them while the majority may count on, so once it has the majority again
+ * without a merge (the other side emptied and its members, started again, joined this one) those
+ * copies are leftovers like a lost partition's, dropped and rebuilt from the journals. On a merge the
+ * side with more data members (the majority) is merged into and keeps its own marks
+ * ({@code DiscardMergePolicy}), so dropping them costs nothing there.
  *
  * <p>Slices of the other partitions are not touched: their counts still live in a surviving replica.
  * Every step can be repeated; a loss noticed during a recovery joins it.
@@ -111,6 +117,9 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private final com.hazelcast.cluster.Cluster cluster;
     private ScheduledExecutorService scheduler;
     private String lastLogged;
+    /** Whether this member removed its side's marks since it last saw the majority. */
+    private boolean marksRemovedWithoutMajority;
+    private UUID membershipListener;
     private Set<Integer> unmarkedLastRound = Set.of();
     private long lastLoggedAt;
 
@@ -142,13 +151,23 @@ public final class LostPartitionRecovery implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        scheduler.scheduleWithFixedDelay(() -> {
+        Runnable round = () -> {
             try {
                 reconcile(life);
             } catch (RuntimeException e) {
                 log.warn("lost-partition recovery round failed, trying again: {}", e.toString());
             }
-        }, 1, 1, TimeUnit.SECONDS);
+        };
+        scheduler.scheduleWithFixedDelay(round, 1, 1, TimeUnit.SECONDS);
+        // At once, not at the next round: the marks must be gone before this side can have the majority again.
+        membershipListener = cluster.addMembershipListener(new com.hazelcast.cluster.MembershipAdapter() {
+            @Override
+            public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+                if (!keeper.hasMajority()) {
+                    scheduler.execute(round);
+                }
+            }
+        });
         return this;
     }
 
@@ -165,8 +184,10 @@ public final class LostPartitionRecovery implements AutoCloseable {
         // counters do) and is recovered then, with the majority (issue 18, two members cut off at once).
         if (!keeper.hasMajority()) {
             unmarkedLastRound = Set.of();
+            removeMarksOnce();
             return;
         }
+        marksRemovedWithoutMajority = false;
         // Unmarked in two readings a round apart: a reading taken while partitions move cannot start a replay.
         Set<Integer> unmarked = new TreeSet<>(marks.unmarked());
         Set<Integer> seenBefore = unmarkedLastRound;
@@ -188,8 +209,8 @@ public final class LostPartitionRecovery implements AutoCloseable {
             if (!replace(loss, grown)) {
                 return;
             }
-            log.warn("partitions {} lost their owner and backup together: they answer 503 recovering until these journals are "
-                    + "replayed for them: {}", grown.partitions(), grown.awaiting());
+            log.warn("partitions {} lost their owner and backup together (or were held by a side without the majority): they "
+                    + "answer 503 recovering until these journals are replayed for them: {}", grown.partitions(), grown.awaiting());
             loss = grown;
         }
         // Nothing journaled in this life (its first members still marking): nothing to replay, nothing to wait for.
@@ -245,6 +266,17 @@ public final class LostPartitionRecovery implements AutoCloseable {
                 lastLogged = what;
                 lastLoggedAt = clock.millis();
             }
+        }
+    }
+
+    /** See the class comment: a side without the majority keeps no mark. Retried every round until it succeeds. */
+    private void removeMarksOnce() {
+        if (!marksRemovedWithoutMajority) {
+            marks.removeAll();
+            marksRemovedWithoutMajority = true;
+            log.warn("this member sees {} voting data member(s), fewer than the majority: the other side may count on without "
+                    + "it, so this side's partition marks are removed; with the majority again, its partitions count once their "
+                    + "journals are replayed", keeper.dataMembersSeen());
         }
     }
 
@@ -322,6 +354,9 @@ public final class LostPartitionRecovery implements AutoCloseable {
 
     @Override
     public void close() {
+        if (membershipListener != null) {
+            cluster.removeMembershipListener(membershipListener);
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
         }

@@ -74,6 +74,7 @@ class LostPartitionRecoveryIT {
     void stop() {
         keepers.forEach(JournalKeeper::close);
         TestGrid.terminate(members);
+        TestGrid.defaultMergeSearch();
     }
 
     private void member(String host) {
@@ -271,6 +272,48 @@ class LostPartitionRecoveryIT {
 
         feeder.apply(List.of(feeder.impression(1, banner, 3, Instant.now()), feeder.impression(1, banner, 3, Instant.now())));
         writeBehind.flushAll();
+        assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
+    }
+
+    /**
+     * Issue 18, seed 26: a member cut off alone (a pause) keeps its copies as they were; the others count
+     * on and write. Then the other side empties (its members die) and, started again, they join the lone
+     * member: its copies are the grid's again, marked, and they number their next batches as the other
+     * line already had, so PostgreSQL's watermark takes them for written. A member that lost the majority
+     * must not count on its copies again before the journals are replayed for them.
+     */
+    @Test
+    void aLoneMemberThatLostTheMajorityCountsOnItsOldCopiesOnlyAfterTheJournalsAreReplayed() throws Exception {
+        // No merge: the other side is gone before Hazelcast would look for it.
+        TestGrid.mergeSearchFrom(600);
+        settings = TestGrid.settings(settings.clusterName(), PORT_BASE, 3).withMinMembers(2);
+        for (String host : List.of("host-a", "host-b", "host-c")) {
+            member(host);
+        }
+        HazelcastInstance lone = members.get(0);
+        TestGrid.awaitClusterSize(lone, 3, Duration.ofSeconds(120));
+        GridEventFeeder feeder = new GridEventFeeder(members.get(1));
+        WriteBehind majoritySide = new WriteBehind(members.get(1), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW);
+        feeder.apply(events(feeder, 60, Instant.now()));
+        majoritySide.flushAll();
+        feeder.apply(events(feeder, 60, Instant.now()));
+
+        TestGrid.cutOff(lone, List.of(members.get(1), members.get(2)), Duration.ofSeconds(60));
+        // The other line goes on: written (batches the lone copies will number alike), then only journaled.
+        feeder.apply(events(feeder, 60, Instant.now()));
+        majoritySide.flushAll();
+        feeder.apply(events(feeder, 60, Instant.now()));
+        crashTogether(1, 2);
+        member("host-b");
+        member("host-c");
+        TestGrid.awaitClusterSize(lone, 3, Duration.ofSeconds(120));
+
+        PartitionMarks marks = new PartitionMarks(lone);
+        Wait.until("every partition counting", Duration.ofSeconds(120), () -> marks.unmarked().isEmpty()
+                && keepers.stream().skip(3).allMatch(JournalKeeper::counting));
+        feeder.sendThrough(lone);
+        feeder.apply(events(feeder, 60, Instant.now()));
+        new WriteBehind(lone, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
         assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
     }
 

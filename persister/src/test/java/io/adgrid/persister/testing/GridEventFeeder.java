@@ -26,7 +26,7 @@ import com.hazelcast.core.HazelcastInstance;
  */
 public final class GridEventFeeder {
 
-    private final PartitionBatchCall call;
+    private volatile PartitionBatchCall call;
     private final long gateway = ThreadLocalRandom.current().nextLong();
     private final long idHi = ThreadLocalRandom.current().nextLong();
     private final AtomicLong nextId = new AtomicLong();
@@ -36,6 +36,11 @@ public final class GridEventFeeder {
     private final Set<List<Long>> impressions = new HashSet<>();
 
     public GridEventFeeder(HazelcastInstance grid) {
+        this.call = new PartitionBatchCall(grid);
+    }
+
+    /** Sends through {@code grid} from now on (the member it used is gone); identities and expectations go on. */
+    public void sendThrough(HazelcastInstance grid) {
         this.call = new PartitionBatchCall(grid);
     }
 
