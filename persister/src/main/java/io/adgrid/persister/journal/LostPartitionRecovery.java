@@ -163,8 +163,12 @@ public final class LostPartitionRecovery implements AutoCloseable {
         membershipListener = cluster.addMembershipListener(new com.hazelcast.cluster.MembershipAdapter() {
             @Override
             public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
-                if (!keeper.hasMajority()) {
-                    scheduler.execute(round);
+                if (!keeper.hasMajority() && !scheduler.isShutdown()) {
+                    try {
+                        scheduler.execute(round);
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        // Closed meanwhile: nothing of this member counts any more.
+                    }
                 }
             }
         });
