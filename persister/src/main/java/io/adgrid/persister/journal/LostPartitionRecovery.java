@@ -117,8 +117,19 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private final com.hazelcast.cluster.Cluster cluster;
     private ScheduledExecutorService scheduler;
     private String lastLogged;
-    /** Whether this member removed its side's marks since it last saw the majority. */
-    private boolean marksRemovedWithoutMajority;
+    /** Whether a recovery round saw this member without the majority since it last had it. */
+    private boolean minoritySeen;
+    /** Set whenever this member is seen without the majority; reset only by a removal of the marks that succeeded. */
+    private volatile boolean marksRemovalOwed;
+    /**
+     * Removes the marks on a thread of its own: a recovery round can take minutes (a replay, PostgreSQL
+     * unreachable), and the marks must be gone before this side can have the majority again.
+     */
+    private final ScheduledExecutorService marksRemover = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "adgrid-marks-removal");
+        t.setDaemon(true);
+        return t;
+    });
     private UUID membershipListener;
     private Set<Integer> unmarkedLastRound = Set.of();
     private long lastLoggedAt;
@@ -151,24 +162,19 @@ public final class LostPartitionRecovery implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Runnable round = () -> {
+        scheduler.scheduleWithFixedDelay(() -> {
             try {
                 reconcile(life);
             } catch (RuntimeException e) {
                 log.warn("lost-partition recovery round failed, trying again: {}", e.toString());
             }
-        };
-        scheduler.scheduleWithFixedDelay(round, 1, 1, TimeUnit.SECONDS);
-        // At once, not at the next round: the marks must be gone before this side can have the majority again.
+        }, 1, 1, TimeUnit.SECONDS);
+        // At once, not at the next round.
         membershipListener = cluster.addMembershipListener(new com.hazelcast.cluster.MembershipAdapter() {
             @Override
             public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
-                if (!keeper.hasMajority() && !scheduler.isShutdown()) {
-                    try {
-                        scheduler.execute(round);
-                    } catch (java.util.concurrent.RejectedExecutionException closing) {
-                        // Closed meanwhile: nothing of this member counts any more.
-                    }
+                if (!keeper.hasMajority()) {
+                    oweMarksRemoval();
                 }
             }
         });
@@ -188,10 +194,18 @@ public final class LostPartitionRecovery implements AutoCloseable {
         // counters do) and is recovered then, with the majority (issue 18, two members cut off at once).
         if (!keeper.hasMajority()) {
             unmarkedLastRound = Set.of();
-            removeMarksOnce();
+            if (!minoritySeen) {
+                minoritySeen = true;
+                oweMarksRemoval();
+            }
             return;
         }
-        marksRemovedWithoutMajority = false;
+        minoritySeen = false;
+        if (marksRemovalOwed) {
+            // Seen without the majority and back since: the marks go first, whatever this round would read.
+            removeMarksIfOwed();
+            return;
+        }
         // Unmarked in two readings a round apart: a reading taken while partitions move cannot start a replay.
         Set<Integer> unmarked = new TreeSet<>(marks.unmarked());
         Set<Integer> seenBefore = unmarkedLastRound;
@@ -273,14 +287,35 @@ public final class LostPartitionRecovery implements AutoCloseable {
         }
     }
 
-    /** See the class comment: a side without the majority keeps no mark. Retried every round until it succeeds. */
-    private void removeMarksOnce() {
-        if (!marksRemovedWithoutMajority) {
-            marks.removeAll();
-            marksRemovedWithoutMajority = true;
-            log.warn("this member sees {} voting data member(s), fewer than the majority: the other side may count on without "
-                    + "it, so this side's partition marks are removed; with the majority again, its partitions count once their "
-                    + "journals are replayed", keeper.dataMembersSeen());
+    /** See the class comment: a side without the majority keeps no mark. */
+    private void oweMarksRemoval() {
+        marksRemovalOwed = true;
+        try {
+            marksRemover.execute(this::removeMarksIfOwed);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // Closed: nothing of this member counts any more.
+        }
+    }
+
+    /** Removes every mark this side holds if that is owed, retried each second until it succeeds. */
+    private void removeMarksIfOwed() {
+        synchronized (marksRemover) {
+            if (!marksRemovalOwed) {
+                return;
+            }
+            try {
+                marks.removeAll();
+                marksRemovalOwed = false;
+                log.warn("this member saw fewer voting data members than the majority: the other side may count on without it, so "
+                        + "this side's partition marks are removed; with the majority, its partitions count once their journals are replayed");
+            } catch (RuntimeException e) {
+                log.warn("removing this side's partition marks failed, trying again in 1 s: {}", e.toString());
+                try {
+                    marksRemover.schedule(this::removeMarksIfOwed, 1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // Closed meanwhile.
+                }
+            }
         }
     }
 
@@ -358,8 +393,13 @@ public final class LostPartitionRecovery implements AutoCloseable {
 
     @Override
     public void close() {
+        marksRemover.shutdownNow();
         if (membershipListener != null) {
-            cluster.removeMembershipListener(membershipListener);
+            try {
+                cluster.removeMembershipListener(membershipListener);
+            } catch (RuntimeException e) {
+                log.debug("membership listener not removed: {}", e.toString());
+            }
         }
         if (scheduler != null) {
             scheduler.shutdownNow();

@@ -18,6 +18,8 @@ import java.util.function.Consumer;
 import io.adgrid.grid.counters.AcknowledgeBatches;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
+import io.adgrid.grid.hazelcast.PartitionMarks;
+import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SealPending;
 import io.adgrid.grid.counters.SealedBatch;
@@ -63,6 +65,8 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
     }
 
     private final IMap<Long, RouteState> counters;
+    private final IMap<String, String> protocol;
+    private final PartitionMarks marks;
     private final PartitionBatchCall call;
     private final CounterWriter writer;
     private final Clock clock;
@@ -97,6 +101,8 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
     public WriteBehind(HazelcastInstance grid, CounterWriter writer, Clock clock, int replayWindowMinutes, boolean holdOpenMinute) {
         this.holdOpenMinute = holdOpenMinute;
         this.counters = grid.getMap(GridMember.COUNTERS_MAP);
+        this.protocol = grid.getMap(RecoveryGate.MAP);
+        this.marks = new PartitionMarks(grid);
         this.call = new PartitionBatchCall(grid);
         this.writer = writer;
         this.clock = clock;
@@ -216,7 +222,22 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
                 break;
             }
         }
+        if (!ownOnly) {
+            Set<Integer> recovering = recovering();
+            if (!recovering.isEmpty()) {
+                throw new IllegalStateException("partitions " + recovering + " are being recovered: their counts reach PostgreSQL by the "
+                        + "replay of their journals, not by a flush; flush again once they count");
+            }
+        }
         return total;
+    }
+
+    /**
+     * The partitions without their mark in a grid that journals (it has a life; without journals there are
+     * no marks): the write-behind seals nothing there until the lost-partition recovery has replayed them.
+     */
+    private Set<Integer> recovering() {
+        return protocol.get(RecoveryGate.LIFE) == null ? Set.of() : marks.unmarked();
     }
 
     /** One cycle over {@code keys}: everything pending, or with {@code holdOpenMinute} the closed minutes. */

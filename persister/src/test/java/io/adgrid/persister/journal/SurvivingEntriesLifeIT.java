@@ -86,6 +86,23 @@ class SurvivingEntriesLifeIT {
         assertCountedOnceAndKnown(c);
     }
 
+    /**
+     * Issue 18, seed 23: the same member, but its side had lost the majority, so it had removed every
+     * partition mark (fix 17). Without a mark nothing says which life the entries belong to: they are
+     * leftovers, dropped, and the next life replays their journals. Marked by the new life, they had
+     * written the counts the replay wrote too.
+     */
+    @Test
+    void entriesWithoutMarksAreDroppedAndTheNextLifeReplaysTheirJournals() throws Exception {
+        HazelcastInstance c = leftWithEntriesButNoLifeEntry();
+        UUID first = keepers.get(0).life();
+        new io.adgrid.grid.hazelcast.PartitionMarks(c).removeAll();
+
+        JournalKeeper keeperC = keeperOf(c);
+        assertThat(keeperC.life()).as("a new life: no mark names the old one").isNotEqualTo(first);
+        assertCountedOnceAndKnown(c);
+    }
+
     private MemberJournal journalC;
 
     /**
