@@ -225,8 +225,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
         if (!ownOnly) {
             Set<Integer> recovering = recovering();
             if (!recovering.isEmpty()) {
-                throw new IllegalStateException("partitions " + recovering + " are being recovered: their counts reach PostgreSQL by the "
-                        + "replay of their journals, not by a flush; flush again once they count");
+                throw new RecoveringPartitionsException(recovering);
             }
         }
         return total;

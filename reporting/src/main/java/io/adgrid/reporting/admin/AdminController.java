@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Map;
 import io.adgrid.persister.rollup.RollupJob;
+import io.adgrid.persister.writebehind.RecoveringPartitionsException;
 import io.adgrid.persister.writebehind.WriteBehind;
 import io.adgrid.reporting.web.ApiErrors;
 import io.swagger.v3.oas.annotations.Operation;
@@ -40,6 +41,10 @@ public class AdminController {
         WriteBehind.CycleResult r;
         try {
             r = writeBehind.flushAll();
+        } catch (RecoveringPartitionsException e) {
+            log.warn("admin flush did not complete: {}", e.getMessage());
+            ResponseEntity<Map<String, Object>> body = ApiErrors.error(HttpStatus.SERVICE_UNAVAILABLE, "recovering", e.getMessage());
+            return ResponseEntity.status(body.getStatusCode()).header(HttpHeaders.RETRY_AFTER, "5").body(body.getBody());
         } catch (RuntimeException e) {
             // Nothing is lost: what was not written stays in the grid, and the next flush or cycle writes it.
             log.warn("admin flush did not complete: {}", e.toString());

@@ -25,7 +25,8 @@ import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
 /**
  * The admin endpoints with PostgreSQL down, on the handler (no socket): an operator's flush or
- * rollup gets a 503 with Retry-After in the API's error shape, never a 500, and the counts stay in the grid.
+ * rollup gets a 503 with Retry-After in the API's error shape, never a 500, and the counts stay in the grid; so
+ * does a flush while partitions are recovered.
  */
 class AdminFlushIT {
 
@@ -56,5 +57,22 @@ class AdminFlushIT {
                 .andExpect(header().exists("Retry-After")).andExpect(jsonPath("$.error").value("database_unavailable"));
         mvc.perform(post("/api/v1/admin/rollup")).andExpect(status().isServiceUnavailable())
                 .andExpect(header().exists("Retry-After")).andExpect(jsonPath("$.error").value("database_unavailable"));
+    }
+
+    /** Counts of partitions being recovered reach PostgreSQL by a replay: a flush cannot say everything accepted is there. */
+    @Test
+    void aFlushWhilePartitionsAreRecoveredIsA503Recovering() throws Exception {
+        members = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestGrid.freePortBase()), 1);
+        // A grid that journals (it has a life) with no partition marked, as while the recovery replays them.
+        members.get(0).getMap(io.adgrid.grid.journal.RecoveryGate.MAP).put(io.adgrid.grid.journal.RecoveryGate.LIFE,
+                java.util.UUID.randomUUID().toString());
+        nowhere = Database.pool(new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + TestGrid.freePortBase() + "/adgrid?connectTimeout=1",
+                "adgrid", "adgrid"), "nowhere", 1);
+        WriteBehind writeBehind = new WriteBehind(members.get(0), new CounterWriter(nowhere), Clock.systemUTC(), 17);
+        MockMvc mvc = MockMvcBuilders.standaloneSetup(new AdminController(writeBehind, new RollupJob(nowhere, RollupJob.Settings.DEFAULT)))
+                .setControllerAdvice(new ApiErrors()).build();
+
+        mvc.perform(post("/api/v1/admin/flush")).andExpect(status().isServiceUnavailable())
+                .andExpect(header().exists("Retry-After")).andExpect(jsonPath("$.error").value("recovering"));
     }
 }
