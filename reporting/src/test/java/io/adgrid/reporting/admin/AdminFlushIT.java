@@ -46,12 +46,7 @@ class AdminFlushIT {
         members = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestGrid.freePortBase()), 1);
         GridEventFeeder feeder = new GridEventFeeder(members.get(0));
         feeder.apply(List.of(feeder.impression(1, 11, 1, Instant.now())));
-        // A port nothing listens on: every connection is refused.
-        nowhere = Database.pool(new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + TestGrid.freePortBase() + "/adgrid?connectTimeout=1",
-                "adgrid", "adgrid"), "nowhere", 1);
-        WriteBehind writeBehind = new WriteBehind(members.get(0), new CounterWriter(nowhere), Clock.systemUTC(), 17);
-        MockMvc mvc = MockMvcBuilders.standaloneSetup(new AdminController(writeBehind, new RollupJob(nowhere, RollupJob.Settings.DEFAULT)))
-                .setControllerAdvice(new ApiErrors()).build();
+        MockMvc mvc = adminWithPostgresDown();
 
         mvc.perform(post("/api/v1/admin/flush")).andExpect(status().isServiceUnavailable())
                 .andExpect(header().exists("Retry-After")).andExpect(jsonPath("$.error").value("database_unavailable"));
@@ -66,13 +61,18 @@ class AdminFlushIT {
         // A grid that journals (it has a life) with no partition marked, as while the recovery replays them.
         members.get(0).getMap(io.adgrid.grid.journal.RecoveryGate.MAP).put(io.adgrid.grid.journal.RecoveryGate.LIFE,
                 java.util.UUID.randomUUID().toString());
-        nowhere = Database.pool(new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + TestGrid.freePortBase() + "/adgrid?connectTimeout=1",
-                "adgrid", "adgrid"), "nowhere", 1);
-        WriteBehind writeBehind = new WriteBehind(members.get(0), new CounterWriter(nowhere), Clock.systemUTC(), 17);
-        MockMvc mvc = MockMvcBuilders.standaloneSetup(new AdminController(writeBehind, new RollupJob(nowhere, RollupJob.Settings.DEFAULT)))
-                .setControllerAdvice(new ApiErrors()).build();
+        MockMvc mvc = adminWithPostgresDown();
 
         mvc.perform(post("/api/v1/admin/flush")).andExpect(status().isServiceUnavailable())
                 .andExpect(header().exists("Retry-After")).andExpect(jsonPath("$.error").value("recovering"));
+    }
+
+    /** The admin endpoints on the first member, with PostgreSQL at a port nothing listens on: every connection is refused. */
+    private MockMvc adminWithPostgresDown() {
+        nowhere = Database.pool(new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + TestGrid.freePortBase() + "/adgrid?connectTimeout=1",
+                "adgrid", "adgrid"), "nowhere", 1);
+        WriteBehind writeBehind = new WriteBehind(members.get(0), new CounterWriter(nowhere), Clock.systemUTC(), 17);
+        return MockMvcBuilders.standaloneSetup(new AdminController(writeBehind, new RollupJob(nowhere, RollupJob.Settings.DEFAULT)))
+                .setControllerAdvice(new ApiErrors()).build();
     }
 }
