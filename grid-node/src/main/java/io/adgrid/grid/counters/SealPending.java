@@ -52,7 +52,7 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
 
     /**
      * A copy that seals nothing and changes nothing, on owner and backup alike: what the owner runs on a
-     * partition without its mark, whose entries are old copies to be dropped (issue 18, seed 26). Sealed
+     * partition without its mark, whose entries are old copies to be dropped (issue 18, seeds 4 and 26). Sealed
      * and written, such a copy's batch would take a number the other line had used, and PostgreSQL's
      * watermark would then hold that line's journaled counts for written.
      */

@@ -251,9 +251,9 @@ public final class JournalKeeper implements AutoCloseable {
      * like the counters, so they survive wherever counter entries do); empty when no partition is marked.
      * Marks of a life PostgreSQL has ended (or of several lives) are dropped with every counter entry:
      * PostgreSQL refuses that life's writes, and the journals replayed by the next life hold its counts.
-     * Entries without any mark are dropped too: a side that lost the majority removed its marks (issue 18,
-     * seed 23), so nothing names their life, and marked by the next one they would write what its replay
-     * of their journals writes.
+     * Entries without any mark are dropped too: nothing names their life (their marks were removed, as a
+     * side without the majority did under fix 17, issue 18 seed 23), and marked by the next one they would
+     * write what its replay of their journals writes.
      */
     private Optional<UUID> lifeOfTheMarks() {
         PartitionMarks marks = new PartitionMarks(grid);
@@ -261,8 +261,8 @@ public final class JournalKeeper implements AutoCloseable {
         if (lives.isEmpty()) {
             int dropped = grid.<Long, RouteState>getMap(GridMember.COUNTERS_MAP).executeOnEntries(new DropEntry()).size();
             if (dropped > 0) {
-                log.warn("dropped {} counter entries that no partition mark names a life for (their side had lost the majority): "
-                        + "their journals, replayed by the next life, hold their counts", dropped);
+                log.warn("dropped {} counter entries that no partition mark names a life for: their journals, replayed by the "
+                        + "next life, hold their counts", dropped);
             }
             return Optional.empty();
         }

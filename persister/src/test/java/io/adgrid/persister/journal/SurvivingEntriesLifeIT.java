@@ -87,8 +87,8 @@ class SurvivingEntriesLifeIT {
     }
 
     /**
-     * Issue 18, seed 23: the same member, but its side had lost the majority, so it had removed every
-     * partition mark (fix 17). Without a mark nothing says which life the entries belong to: they are
+     * Issue 18, seed 23: the same member, but every partition mark removed (as a side without the majority
+     * did under fix 17, since reverted). Without a mark nothing says which life the entries belong to: they are
      * leftovers, dropped, and the next life replays their journals. Marked by the new life, they had
      * written the counts the replay wrote too.
      */
