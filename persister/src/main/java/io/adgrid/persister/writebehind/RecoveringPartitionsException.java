@@ -4,8 +4,8 @@ import java.util.Set;
 
 /**
  * A flush could not write everything accepted: these partitions are being recovered (their owner and
- * backup were lost together, or their side had lost the majority), and their counts reach PostgreSQL by
- * the replay of their journals, not by the write-behind. Nothing is lost; flush again once they count.
+ * backup were lost together), and their counts reach PostgreSQL by the replay of their journals, not
+ * by the write-behind. Nothing is lost; flush again once they count.
  */
 public final class RecoveringPartitionsException extends IllegalStateException {
 
