@@ -130,7 +130,7 @@ class JournaledGridIT {
     }
 
     /**
-     * Issue 18, seed 26: entries of a partition without its mark are old copies until the journals are
+     * Issue 18, seeds 4 and 26: entries of a partition without its mark are old copies until the journals are
      * replayed for it. Sealed and written meanwhile, such a copy's batch would take a number the line that
      * went on had used, and PostgreSQL's watermark would then hold that line's journaled counts for written.
      */

@@ -251,9 +251,9 @@ public final class JournalKeeper implements AutoCloseable {
      * like the counters, so they survive wherever counter entries do); empty when no partition is marked.
      * Marks of a life PostgreSQL has ended (or of several lives) are dropped with every counter entry:
      * PostgreSQL refuses that life's writes, and the journals replayed by the next life hold its counts.
-     * Entries without any mark are dropped too: nothing names their life (their marks were removed, as a
-     * side without the majority did under fix 17, issue 18 seed 23), and marked by the next one they would
-     * write what its replay of their journals writes.
+     * Entries without any mark are dropped too: nothing names their life, and marked by the next one they
+     * would write what its replay of their journals writes (issue 18, seed 23: a since reverted change
+     * removed the marks of a side without the majority and left its entries).
      */
     private Optional<UUID> lifeOfTheMarks() {
         PartitionMarks marks = new PartitionMarks(grid);

@@ -96,7 +96,7 @@ class SurvivingEntriesLifeIT {
     void entriesWithoutMarksAreDroppedAndTheNextLifeReplaysTheirJournals() throws Exception {
         HazelcastInstance c = leftWithEntriesButNoLifeEntry();
         UUID first = keepers.get(0).life();
-        new io.adgrid.grid.hazelcast.PartitionMarks(c).removeAll();
+        c.getMap(io.adgrid.grid.hazelcast.PartitionMarks.MAP).clear();
 
         JournalKeeper keeperC = keeperOf(c);
         assertThat(keeperC.life()).as("a new life: no mark names the old one").isNotEqualTo(first);
