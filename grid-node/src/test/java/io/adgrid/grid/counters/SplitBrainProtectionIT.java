@@ -36,6 +36,8 @@ class SplitBrainProtectionIT {
 
     private final List<HazelcastInstance> members = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong();
+    /** Impressions the grid answered as counted. */
+    private final AtomicLong accepted = new AtomicLong();
 
     @AfterEach
     void stop() {
@@ -68,8 +70,10 @@ class SplitBrainProtectionIT {
         members.add(GridMember.start(settings));
         TestGrid.awaitClusterSize(survivor, 3, Duration.ofSeconds(60));
         Wait.until("counting again", Duration.ofSeconds(60), () -> apply(call) == null);
-        // Counted: before, with two members, and once back; every refused impression left no trace.
-        assertThat(counted(survivor)).isEqualTo(3);
+        // Counted: before, with two members, once back, and any the survivor answered before it noticed it
+        // was alone (on a busy box, a poll or two of the wait above); every refused impression left no trace.
+        assertThat(accepted.get()).isGreaterThanOrEqualTo(3);
+        assertThat(counted(survivor)).isEqualTo(accepted.get());
     }
 
     @Test
@@ -92,7 +96,7 @@ class SplitBrainProtectionIT {
         members.add(GridMember.start(settings));
         TestGrid.awaitClusterSize(gateway, 4, Duration.ofSeconds(60));
         Wait.until("counting with two listed members", Duration.ofSeconds(60), () -> apply(call) == null);
-        assertThat(counted(members.get(0))).isEqualTo(1);
+        assertThat(counted(members.get(0))).isEqualTo(accepted.get()).isEqualTo(1);
     }
 
     /** Sends one new impression; null when counted, else the failure's cause. */
@@ -102,6 +106,7 @@ class SplitBrainProtectionIT {
         try {
             call.execute(call.slices(List.of(key), keys -> new ApplyBatch(new BatchId(7, ids.get()), BASE_MINUTE + 600,
                     Map.of(key, List.of(e))))).get(30, TimeUnit.SECONDS);
+            accepted.incrementAndGet();
             return null;
         } catch (ExecutionException failed) {
             return failed.getCause();

@@ -63,17 +63,22 @@ public final class LostPartitionRecovery implements AutoCloseable {
      */
     static final long GRACE_MILLIS = 5_000;
 
-    /** A loss being recovered: partitions without their mark, and the journal directories still to replay for them. */
-    record Loss(Set<Integer> partitions, Set<String> awaiting, long sinceMillis) {
+    /**
+     * A loss being recovered: partitions without their mark, the journal directories still to replay
+     * for them, and the data members that hold the copies the replays fill. Should any of those leave,
+     * the copies (and the identities replayed into them) may be gone: the recovery starts over in a new
+     * {@code generation}, and a replay done in an earlier one crosses nothing off.
+     */
+    record Loss(Set<Integer> partitions, Set<String> awaiting, long sinceMillis, Set<String> members, long generation) {
 
-        static final Loss NONE = new Loss(Set.of(), Set.of(), 0);
+        static final Loss NONE = new Loss(Set.of(), Set.of(), 0, Set.of(), 0);
 
         boolean isEmpty() {
             return partitions.isEmpty();
         }
 
         String encode() {
-            return join(partitions) + "|" + join(awaiting) + "|" + sinceMillis;
+            return join(partitions) + "|" + join(awaiting) + "|" + sinceMillis + "|" + join(members) + "|" + generation;
         }
 
         static Loss decode(String value) {
@@ -82,13 +87,26 @@ public final class LostPartitionRecovery implements AutoCloseable {
             }
             String[] parts = value.split("\\|", -1);
             Set<Integer> partitions = split(parts[0]).stream().map(Integer::valueOf).collect(Collectors.toCollection(TreeSet::new));
-            return new Loss(partitions, split(parts[1]), Long.parseLong(parts[2]));
+            // A record of a version before members and generations: no member known, generation 0.
+            return parts.length < 5 ? new Loss(partitions, split(parts[1]), Long.parseLong(parts[2]), Set.of(), 0)
+                    : new Loss(partitions, split(parts[1]), Long.parseLong(parts[2]), split(parts[3]), Long.parseLong(parts[4]));
         }
 
         Loss without(String directory) {
             Set<String> rest = new TreeSet<>(awaiting);
             rest.remove(directory);
-            return new Loss(partitions, rest, sinceMillis);
+            return new Loss(partitions, rest, sinceMillis, members, generation);
+        }
+
+        Loss withMembers(Set<String> present) {
+            return new Loss(partitions, awaiting, sinceMillis, new TreeSet<>(present), generation);
+        }
+
+        /** Members of the record that are not {@code present}. */
+        Set<String> gone(Set<String> present) {
+            Set<String> gone = new TreeSet<>(members);
+            gone.removeAll(present);
+            return gone;
         }
 
         private static String join(Set<?> values) {
@@ -172,7 +190,15 @@ public final class LostPartitionRecovery implements AutoCloseable {
         Set<Integer> seenBefore = unmarkedLastRound;
         unmarkedLastRound = Set.copyOf(unmarked);
         unmarked.retainAll(seenBefore);
+        Set<String> present = dataMembers();
         Loss loss = current();
+        if (!loss.isEmpty() && !loss.gone(present).isEmpty()) {
+            startOver(loss, present, life);
+            return;
+        }
+        if (!loss.isEmpty() && !present.equals(loss.members()) && replace(loss, loss.withMembers(present))) {
+            loss = loss.withMembers(present);
+        }
         if (!unmarked.isEmpty() && !loss.partitions().containsAll(unmarked)) {
             Set<Integer> fresh = new TreeSet<>(unmarked);
             fresh.removeAll(loss.partitions());
@@ -184,7 +210,8 @@ public final class LostPartitionRecovery implements AutoCloseable {
             awaiting.addAll(registered(life));
             // On the cluster's clock, which every member reads alike: a member whose own clock ran 220 s ahead
             // once stamped a loss that held the others' replays back for as long (issue 18, seed 21).
-            Loss grown = new Loss(partitions, awaiting, loss.isEmpty() ? cluster.getClusterTime() : loss.sinceMillis());
+            Loss grown = new Loss(partitions, awaiting, loss.isEmpty() ? cluster.getClusterTime() : loss.sinceMillis(), present,
+                    loss.generation());
             if (!replace(loss, grown)) {
                 return;
             }
@@ -205,33 +232,34 @@ public final class LostPartitionRecovery implements AutoCloseable {
             Set<Integer> rest = new TreeSet<>(loss.partitions());
             rest.removeAll(marked);
             boolean dropped = rest.isEmpty() ? protocol.remove(KEY, loss.encode())
-                    : replace(loss, new Loss(rest, loss.awaiting(), loss.sinceMillis()));
+                    : replace(loss, new Loss(rest, loss.awaiting(), loss.sinceMillis(), loss.members(), loss.generation()));
             if (dropped) {
                 log.info("partitions {} are marked: not lost, left out of the recovery", marked);
             }
             return;
         }
         Set<String> stillRegistered = registered(life);
+        Loss replaying = loss;
         for (String id : loss.awaiting()) {
             if (!stillRegistered.contains(id)) {
                 log.info("journal {} is no longer registered (given up, or everything in it written): not awaited", id);
-                crossOff(id, null);
+                crossOff(id, null, replaying.generation());
             } else if (id.equals(journal.id())) {
-                replay(id, journal.directory(), loss.partitions());
+                replay(id, journal.directory(), replaying);
             } else {
                 Path dir = journal.root().resolve(id);
                 if (Files.isDirectory(dir) && !MemberJournal.inUse(dir)) {
-                    Set<Integer> partitions = loss.partitions();
                     journal.whileHoldingRootLock(() -> {
                         if (Files.isDirectory(dir) && current().awaiting().contains(id)) {
-                            replay(id, dir, partitions);
+                            replay(id, dir, replaying);
                         }
                     });
                 }
             }
         }
         loss = current();
-        if (!loss.isEmpty() && loss.awaiting().isEmpty()) {
+        // Not if a member holding the copies the replays filled left meanwhile: the next round starts over.
+        if (!loss.isEmpty() && loss.awaiting().isEmpty() && loss.gone(dataMembers()).isEmpty()) {
             marks.mark(loss.partitions(), life);
             if (protocol.remove(KEY, loss.encode())) {
                 log.info("partitions {} replayed from every journal that may hold them: they count again", loss.partitions());
@@ -246,6 +274,29 @@ public final class LostPartitionRecovery implements AutoCloseable {
                 lastLoggedAt = clock.millis();
             }
         }
+    }
+
+    /**
+     * A member of the record left (killed, cut off, merged away): the copies it held, with the identities
+     * replayed into them, may be gone, though no partition is newly unmarked. Drops what is left and waits
+     * again for every directory registered in this life, those already crossed off included (issue 18,
+     * seed 23).
+     */
+    private void startOver(Loss loss, Set<String> present, String life) {
+        dropLeftovers(loss.partitions());
+        Set<String> awaiting = new TreeSet<>(loss.awaiting());
+        awaiting.addAll(registered(life));
+        Loss again = new Loss(loss.partitions(), awaiting, loss.sinceMillis(), present, loss.generation() + 1);
+        if (replace(loss, again)) {
+            log.warn("members {} that held copies of lost partitions {} left before the recovery ended: it starts over and awaits "
+                    + "the replay of journals {}", loss.gone(present), loss.partitions(), awaiting);
+        }
+    }
+
+    /** The data members of the cluster as this member sees it (gateways hold no copy). */
+    private Set<String> dataMembers() {
+        return cluster.getMembers().stream().filter(m -> !m.isLiteMember()).map(m -> m.getUuid().toString())
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -266,25 +317,27 @@ public final class LostPartitionRecovery implements AutoCloseable {
         }
     }
 
-    private void replay(String id, Path dir, Set<Integer> partitions) {
+    private void replay(String id, Path dir, Loss loss) {
+        Set<Integer> partitions = loss.partitions();
         long began = System.nanoTime();
         JournalKeeper.Recovery r = keeper.replay(UUID.fromString(id), dir,
                 slice -> partitions.contains(call.partitionOf(slice.routeKey())));
         log.info("replayed journal {} for lost partitions {} in {} ms: {} slices, {} added to PostgreSQL ({} events), {} already "
                         + "there; {} identities remembered", dir, partitions, (System.nanoTime() - began) / 1_000_000, r.slices(),
                 r.slicesAddedToPostgres(), r.eventsCounted(), r.slicesAlreadyThere(), r.identitiesRemembered());
-        crossOff(id, partitions);
+        crossOff(id, partitions, loss.generation());
     }
 
     /**
      * Removes a directory from the loss's awaited ones (a compare-and-set, retried while others change
-     * the loss), unless {@code replayedFor} is given and partitions were lost since: the next round
-     * replays it for them too.
+     * the loss), unless the recovery started over since ({@code generation}) or {@code replayedFor} is
+     * given and partitions were lost since: the next round replays it again.
      */
-    private void crossOff(String id, Set<Integer> replayedFor) {
+    private void crossOff(String id, Set<Integer> replayedFor, long generation) {
         for (int attempt = 0; attempt < 100; attempt++) {
             Loss loss = current();
-            if (!loss.awaiting().contains(id) || (replayedFor != null && !replayedFor.containsAll(loss.partitions()))) {
+            if (!loss.awaiting().contains(id) || loss.generation() != generation
+                    || (replayedFor != null && !replayedFor.containsAll(loss.partitions()))) {
                 return;
             }
             if (replace(loss, loss.without(id))) {

@@ -52,6 +52,7 @@ class LostPartitionRecoveryIT {
     private GridSettings settings;
     private final List<HazelcastInstance> members = new ArrayList<>();
     private final List<JournalKeeper> keepers = new ArrayList<>();
+    private final List<MemberJournal> journals = new ArrayList<>();
 
     @BeforeAll
     static void database() {
@@ -83,6 +84,7 @@ class LostPartitionRecoveryIT {
 
     private void member(String host, Clock clock) {
         MemberJournal journal = new MemberJournal(root.resolve(host), WINDOW);
+        journals.add(journal);
         HazelcastInstance member = GridMember.start(settings, journal);
         members.add(member);
         keepers.add(new JournalKeeper(journal, member, db.dataSource(), clock, DataMembersAtLeast.of(settings)).start());
@@ -163,6 +165,86 @@ class LostPartitionRecoveryIT {
                 .isEqualTo(sent.size());
         new WriteBehind(survivor, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
         assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
+    }
+
+    /**
+     * Issue 18, seed 23: a loss is recorded over every partition (as when a side that lost the majority
+     * gave up its marks) while one member is dead; the four living ones replay their journals into the
+     * partitions' new copies and are crossed off. Then the two members that hold both copies of some
+     * partitions crash: those copies, and the identities replayed into them, are gone, though no
+     * partition is newly unmarked. The record must start over, waiting for every registered journal
+     * again, rather than mark every partition once the first dead member is back.
+     */
+    @Test
+    void aRecordWhosePartitionsLoseTheirReplayedCopiesWaitsForEveryJournalAgain() throws Exception {
+        settings = TestGrid.settings(settings.clusterName(), PORT_BASE, 5).withMinMembers(3);
+        List<String> hosts = List.of("host-a", "host-b", "host-c", "host-d", "host-e");
+        hosts.forEach(this::member);
+        TestGrid.awaitClusterSize(members.get(4), 5, Duration.ofSeconds(120));
+        GridEventFeeder feeder = new GridEventFeeder(members.get(4));
+        List<GridEvent> sent = new ArrayList<>(events(feeder, 200, Instant.now()));
+        feeder.apply(sent);
+        new WriteBehind(members.get(4), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        keepers.get(0).close();
+        members.get(0).getLifecycleService().terminate();
+        TestGrid.awaitClusterSize(members.get(4), 4, Duration.ofSeconds(60));
+        Wait.until("every partition with its backup again", Duration.ofSeconds(60), () -> members.get(4).getPartitionService().isClusterSafe());
+        List<GridEvent> journaledByTheFour = events(feeder, 200, Instant.now());
+        feeder.apply(journaledByTheFour);
+        sent.addAll(journaledByTheFour);
+
+        // The two living members that hold both copies of the most partitions; one of the other two looks on.
+        int[] pair = pairHoldingMostPartitionsTogether(List.of(1, 2, 3, 4));
+        int onlooker = java.util.stream.IntStream.of(1, 2, 3, 4).filter(i -> i != pair[0] && i != pair[1]).findFirst().orElseThrow();
+        HazelcastInstance survivor = members.get(onlooker);
+        survivor.getMap(PartitionMarks.MAP).clear();
+        Set<String> deadJournal = Set.of(journals.get(0).id());
+        Wait.until("a loss of every partition recorded, the four living journals replayed and crossed off",
+                Duration.ofSeconds(120), () -> {
+                    LostPartitionRecovery.Loss loss = LostPartitionRecovery.Loss.decode(
+                            (String) survivor.getMap(RecoveryGate.MAP).get(LostPartitionRecovery.KEY));
+                    return loss.partitions().size() == settings.partitionCount() && loss.awaiting().equals(deadJournal);
+                });
+
+        crashTogether(pair[0], pair[1]);
+        member(hosts.get(0));
+        member(hosts.get(pair[0]));
+        member(hosts.get(pair[1]));
+        TestGrid.awaitClusterSize(survivor, 5, Duration.ofSeconds(120));
+        PartitionMarks marks = new PartitionMarks(survivor);
+        Wait.until("every partition replayed and marked again", Duration.ofSeconds(180), () -> marks.unmarked().isEmpty());
+
+        feeder.sendThrough(survivor);
+        assertThat(feeder.duplicatesOnReplay(sent)).as("every event sent before the crashes, sent again, is a duplicate")
+                .isEqualTo(sent.size());
+        new WriteBehind(survivor, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
+    }
+
+    /** Of the members at {@code candidates}, the two that hold owner and backup of the most partitions together. */
+    private int[] pairHoldingMostPartitionsTogether(List<Integer> candidates) {
+        com.hazelcast.internal.partition.InternalPartitionService partitions =
+                ((com.hazelcast.instance.impl.HazelcastInstanceProxy) members.get(candidates.get(0))).getOriginal().node.getPartitionService();
+        Map<Set<java.util.UUID>, Integer> together = new java.util.HashMap<>();
+        for (int p = 0; p < settings.partitionCount(); p++) {
+            com.hazelcast.internal.partition.InternalPartition partition = partitions.getPartition(p);
+            together.merge(Set.of(partition.getReplica(0).uuid(), partition.getReplica(1).uuid()), 1, Integer::sum);
+        }
+        int[] best = null;
+        int most = 0;
+        for (int i : candidates) {
+            for (int j : candidates) {
+                java.util.UUID a = members.get(i).getCluster().getLocalMember().getUuid();
+                java.util.UUID b = members.get(j).getCluster().getLocalMember().getUuid();
+                int n = i < j ? together.getOrDefault(Set.of(a, b), 0) : 0;
+                if (n > most) {
+                    most = n;
+                    best = new int[] {i, j};
+                }
+            }
+        }
+        assertThat(best).as("two members holding both copies of a partition").isNotNull();
+        return best;
     }
 
     /**
@@ -328,9 +410,13 @@ class LostPartitionRecoveryIT {
     @Test
     void aLossRecordSurvivesItsEncoding() {
         LostPartitionRecovery.Loss loss = new LostPartitionRecovery.Loss(new java.util.TreeSet<>(Set.of(3, 17)),
-                new java.util.TreeSet<>(Set.of("b", "a")), 42);
+                new java.util.TreeSet<>(Set.of("b", "a")), 42, new java.util.TreeSet<>(Set.of("m2", "m1")), 7);
         assertThat(LostPartitionRecovery.Loss.decode(loss.encode())).isEqualTo(loss);
         assertThat(LostPartitionRecovery.Loss.decode(null).isEmpty()).isTrue();
         assertThat(LostPartitionRecovery.Loss.decode(loss.without("a").encode()).awaiting()).containsExactly("b");
+        assertThat(loss.gone(Set.of("m1", "m3"))).containsExactly("m2");
+        // Written by a version before members and generations (a rolling upgrade).
+        assertThat(LostPartitionRecovery.Loss.decode("3,17|a|42")).isEqualTo(new LostPartitionRecovery.Loss(
+                new java.util.TreeSet<>(Set.of(3, 17)), new java.util.TreeSet<>(Set.of("a")), 42, Set.of(), 0));
     }
 }
