@@ -75,10 +75,11 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
                 throw new CountingRefusedException(refusal);
             }
             // Checked here, on the partition thread: a partition that lost its owner and backups
-            // together is empty, its mark included, before any batch can reach it (issue 17.5).
+            // together is empty, its mark included, before any batch can reach it (issue 17.5); a side
+            // that lost the majority removed its marks (issue 18, seeds 26 and 30).
             if (journal.partitionMarksEnforced() && !PartitionMarks.marked(mapServiceContext, getPartitionId())) {
-                throw new CountingRefusedException("partition " + getPartitionId() + " lost its owner and backup together: "
-                        + "it counts again once the dead members' journals are replayed for it");
+                throw new CountingRefusedException("partition " + getPartitionId() + " lost its owner and backup together (or "
+                        + "was held by a side without the majority): it counts again once the journals are replayed for it");
             }
             String cannotJournal = journal.refusalBeforeApply();
             if (cannotJournal != null) {

@@ -81,6 +81,11 @@ public final class PartitionMarks {
         marks.removeAll(Predicates.equal("this", life));
     }
 
+    /** Removes every mark this side of the grid holds: each of its partitions is then recovered before it counts again. */
+    public void removeAll() {
+        marks.clear();
+    }
+
     /** Marks the given partitions: they count again. */
     public void mark(Collection<Integer> partitionIds, String value) {
         Map<String, String> entries = new HashMap<>();

@@ -186,7 +186,7 @@ public final class JournalKeeper implements AutoCloseable {
             close();
             throw e;
         }
-        if (hasMajority()) {
+        if (mayJoinLife()) {
             joinLife();
         } else {
             // In the background: the process must start (and a Kubernetes pod become ready, so that the
@@ -252,8 +252,8 @@ public final class JournalKeeper implements AutoCloseable {
      * Marks of a life PostgreSQL has ended (or of several lives) are dropped with every counter entry:
      * PostgreSQL refuses that life's writes, and the journals replayed by the next life hold its counts.
      * Entries without any mark are dropped too: nothing names their life, and marked by the next one they
-     * would write what its replay of their journals writes (issue 18, seed 23: a since reverted change
-     * removed the marks of a side without the majority and left its entries).
+     * would write what its replay of their journals writes (issue 18, seed 23: a side without the majority
+     * removes its marks and leaves its entries).
      */
     private Optional<UUID> lifeOfTheMarks() {
         PartitionMarks marks = new PartitionMarks(grid);
@@ -341,6 +341,16 @@ public final class JournalKeeper implements AutoCloseable {
         return quorum.apply(grid.getCluster().getMembers());
     }
 
+    /**
+     * The majority, as Hazelcast's split-brain protection (which guards the journal protocol map) sees
+     * it too: it applies the same function, but only at membership events, so just after a join it can
+     * still refuse the protocol map to a member that sees the majority.
+     */
+    private boolean mayJoinLife() {
+        return hasMajority() && (!grid.getConfig().getSplitBrainProtectionConfigs().containsKey(GridMember.MAJORITY)
+                || grid.getSplitBrainProtectionService().getSplitBrainProtection(GridMember.MAJORITY).hasMinimumSize());
+    }
+
     private long dataMembersSeen() {
         return quorum.voters(grid.getCluster().getMembers());
     }
@@ -356,7 +366,7 @@ public final class JournalKeeper implements AutoCloseable {
         long nextLog = 0;
         while (!closed) {
             long seen = dataMembersSeen();
-            if (seen >= quorum.minimum()) {
+            if (mayJoinLife()) {
                 synchronized (this) {
                     if (closed) {
                         return;

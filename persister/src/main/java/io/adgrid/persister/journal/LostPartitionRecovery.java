@@ -47,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * crossed off too. When none is left, the partitions are marked and count again.
  *
  * <p>Only a member that sees the majority of data members does any of this (see {@link #reconcile}).
+ * A member that loses the majority removes every mark its side holds (issue 18, seeds 26 and 30): its
+ * copies stop where the cut left them while the majority may count on, so once it has the majority
+ * again without a merge (the other side emptied and its members, started again, joined this one)
+ * those copies are leftovers like a lost partition's, dropped and rebuilt from the journals. On a
+ * merge the side with more data members (the majority) is merged into and keeps its own marks
+ * ({@code DiscardMergePolicy}), so dropping them costs nothing there.
  *
  * <p>Slices of the other partitions are not touched: their counts still live in a surviving replica.
  * Every step can be repeated; a loss noticed during a recovery joins it.
@@ -129,6 +135,20 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private final com.hazelcast.cluster.Cluster cluster;
     private ScheduledExecutorService scheduler;
     private String lastLogged;
+    /** Whether a recovery round saw this member without the majority since it last had it. */
+    private boolean minoritySeen;
+    /** Set whenever this member is seen without the majority; reset only by a removal of the marks that succeeded. */
+    private volatile boolean marksRemovalOwed;
+    /**
+     * Removes the marks on a thread of its own: a recovery round can take minutes (a replay, PostgreSQL
+     * unreachable), and the marks must be gone before this side can have the majority again.
+     */
+    private final ScheduledExecutorService marksRemover = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "adgrid-marks-removal");
+        t.setDaemon(true);
+        return t;
+    });
+    private UUID membershipListener;
     private Set<Integer> unmarkedLastRound = Set.of();
     private long lastLoggedAt;
 
@@ -167,6 +187,15 @@ public final class LostPartitionRecovery implements AutoCloseable {
                 log.warn("lost-partition recovery round failed, trying again: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
+        // At once, not at the next round.
+        membershipListener = cluster.addMembershipListener(new com.hazelcast.cluster.MembershipAdapter() {
+            @Override
+            public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+                if (!keeper.hasMajority()) {
+                    oweMarksRemoval();
+                }
+            }
+        });
         return this;
     }
 
@@ -183,6 +212,16 @@ public final class LostPartitionRecovery implements AutoCloseable {
         // counters do) and is recovered then, with the majority (issue 18, two members cut off at once).
         if (!keeper.hasMajority()) {
             unmarkedLastRound = Set.of();
+            if (!minoritySeen) {
+                minoritySeen = true;
+                oweMarksRemoval();
+            }
+            return;
+        }
+        minoritySeen = false;
+        if (marksRemovalOwed) {
+            // Seen without the majority and back since: the marks go first, whatever this round would read.
+            removeMarksIfOwed();
             return;
         }
         // Unmarked in two readings a round apart: a reading taken while partitions move cannot start a replay.
@@ -215,8 +254,8 @@ public final class LostPartitionRecovery implements AutoCloseable {
             if (!replace(loss, grown)) {
                 return;
             }
-            log.warn("partitions {} lost their owner and backup together: they answer 503 recovering until these journals are "
-                    + "replayed for them: {}", grown.partitions(), grown.awaiting());
+            log.warn("partitions {} lost their owner and backup together (or were held by a side without the majority): they "
+                    + "answer 503 recovering until these journals are replayed for them: {}", grown.partitions(), grown.awaiting());
             loss = grown;
         }
         // Nothing journaled in this life (its first members still marking): nothing to replay, nothing to wait for.
@@ -272,6 +311,38 @@ public final class LostPartitionRecovery implements AutoCloseable {
                         + "(same journal directory); if a disk is lost for good, ./adgrid journal give-up <id>", loss.partitions(), what);
                 lastLogged = what;
                 lastLoggedAt = clock.millis();
+            }
+        }
+    }
+
+    /** See the class comment: a side without the majority keeps no mark. */
+    private void oweMarksRemoval() {
+        marksRemovalOwed = true;
+        try {
+            marksRemover.execute(this::removeMarksIfOwed);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // Closed: nothing of this member counts any more.
+        }
+    }
+
+    /** Removes every mark this side holds if that is owed, retried each second until it succeeds. */
+    private void removeMarksIfOwed() {
+        synchronized (marksRemover) {
+            if (!marksRemovalOwed) {
+                return;
+            }
+            try {
+                marks.removeAll();
+                marksRemovalOwed = false;
+                log.warn("this member saw fewer voting data members than the majority: the other side may count on without it, so "
+                        + "this side's partition marks are removed; with the majority, its partitions count once their journals are replayed");
+            } catch (RuntimeException e) {
+                log.warn("removing this side's partition marks failed, trying again in 1 s: {}", e.toString());
+                try {
+                    marksRemover.schedule(this::removeMarksIfOwed, 1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // Closed meanwhile.
+                }
             }
         }
     }
@@ -375,6 +446,14 @@ public final class LostPartitionRecovery implements AutoCloseable {
 
     @Override
     public void close() {
+        marksRemover.shutdownNow();
+        if (membershipListener != null) {
+            try {
+                cluster.removeMembershipListener(membershipListener);
+            } catch (RuntimeException e) {
+                log.debug("membership listener not removed: {}", e.toString());
+            }
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
         }

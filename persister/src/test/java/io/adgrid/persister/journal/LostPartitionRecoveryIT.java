@@ -364,15 +364,10 @@ class LostPartitionRecoveryIT {
      * on and write. Then the other side empties (its members die) and, started again, they join the lone
      * member: its copies are the grid's again, marked, and they number their next batches as the other
      * line already had, so PostgreSQL's watermark takes them for written. A member that lost the majority
-     * must not count on its copies again before the journals are replayed for them.
-     *
-     * <p>Open: fixed once by removing every mark of a side without the majority (fix 17, which made this
-     * pass), reverted because every majority loss then opened a recovery of every partition, and a
-     * recovery whose partitions lose their copies again before it ends loses identities (seed 23;
-     * docs/RELIABILITY.md, Known limits). Both are to be fixed together.
+     * must not count on its copies again before the journals are replayed for them (seed 30 lost and
+     * doubled counts the same way).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("open, issue 18 seed 26: see the comment and docs/RELIABILITY.md Known limits")
     void aLoneMemberThatLostTheMajorityCountsOnItsOldCopiesOnlyAfterTheJournalsAreReplayed() throws Exception {
         // No merge: the other side is gone before Hazelcast would look for it.
         TestGrid.mergeSearchFrom(600);

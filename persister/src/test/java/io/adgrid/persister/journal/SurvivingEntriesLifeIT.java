@@ -88,7 +88,7 @@ class SurvivingEntriesLifeIT {
 
     /**
      * Issue 18, seed 23: the same member, but every partition mark removed (as a side without the majority
-     * did under fix 17, since reverted). Without a mark nothing says which life the entries belong to: they are
+     * does). Without a mark nothing says which life the entries belong to: they are
      * leftovers, dropped, and the next life replays their journals. Marked by the new life, they had
      * written the counts the replay wrote too.
      */
