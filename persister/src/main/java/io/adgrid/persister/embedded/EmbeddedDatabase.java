@@ -50,6 +50,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             Path data = varDir.resolve("pgdata");
             Path sockets = varDir.resolve("pgsock");
             Files.createDirectories(sockets);
+            refuseIfInUse(data);
             stopOrphan(data);
             // The product's server asks for a password (scram-sha-256) on TCP and on its socket: a local
             // user must not read the signing secrets or run COPY ... TO PROGRAM as this user. A throwaway
@@ -93,6 +94,36 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded PostgreSQL under " + varDir.toAbsolutePath(), e);
         }
+    }
+
+    /** The var directory's server is held by another live process: this one must not start on it. */
+    public static final class InUseException extends IllegalStateException {
+        InUseException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The library holds a lock on {@code epg-lock} in the data directory while its process lives: held,
+     * the server there is another live process's (a second {@code adgrid run} on the same var
+     * directory), not an orphan to stop.
+     */
+    private static void refuseIfInUse(Path data) throws IOException {
+        Path lockFile = data.resolve("epg-lock");
+        if (!Files.exists(lockFile)) {
+            return;
+        }
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock lock = channel.tryLock();
+            if (lock != null) {
+                lock.release();
+                return;
+            }
+        } catch (java.nio.channels.OverlappingFileLockException heldInThisProcess) {
+            // Fall through: held all the same.
+        }
+        throw new InUseException("the embedded PostgreSQL in " + data.toAbsolutePath() + " is in use by another AdGrid process: "
+                + "stop that one first, or give this one its own var directory with ADGRID_VAR_DIR");
     }
 
     /**

@@ -60,6 +60,21 @@ class EmbeddedDatabaseIT {
         }
     }
 
+    /**
+     * A second start on a var directory whose server runs (a second {@code ./adgrid run --demo}) took
+     * the running server for one a killed process left behind and stopped it under the first process;
+     * it must refuse in one clear sentence and leave the running server alone.
+     */
+    @Test
+    void aSecondStartOnADirectoryInUseRefusesAndLeavesTheRunningServerAlone() throws Exception {
+        Path varDir = Files.createTempDirectory("adgrid-embedded-twice");
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(varDir, 0)) {
+            assertThatThrownBy(() -> EmbeddedDatabase.start(varDir, 0)).isInstanceOf(EmbeddedDatabase.InUseException.class)
+                    .hasMessageContaining("is in use by another AdGrid process").hasMessageContaining("ADGRID_VAR_DIR");
+            assertThat(setting(db, "fsync")).as("the first server still answers").isEqualTo("on");
+        }
+    }
+
     private static String setting(EmbeddedDatabase db, String name) throws Exception {
         try (Connection c = DriverManager.getConnection(db.settings().url(), "postgres", db.settings().password());
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW " + name)) {
