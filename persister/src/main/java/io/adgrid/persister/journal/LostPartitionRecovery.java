@@ -150,6 +150,8 @@ public final class LostPartitionRecovery implements AutoCloseable {
     });
     private UUID membershipListener;
     private Set<Integer> unmarkedLastRound = Set.of();
+    /** Reads the partitions without their mark (a test makes it answer late, as a slow {@code getAll} did). */
+    java.util.function.Supplier<Set<Integer>> unmarkedReading;
     private long lastLoggedAt;
 
     LostPartitionRecovery(JournalKeeper keeper, MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
@@ -157,6 +159,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
         this.journal = journal;
         this.protocol = grid.getMap(RecoveryGate.MAP);
         this.marks = new PartitionMarks(grid);
+        this.unmarkedReading = marks::unmarked;
         this.counters = grid.getMap(GridMember.COUNTERS_MAP);
         this.call = new PartitionBatchCall(grid);
         this.dataSource = dataSource;
@@ -225,7 +228,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
             return;
         }
         // Unmarked in two readings a round apart: a reading taken while partitions move cannot start a replay.
-        Set<Integer> unmarked = new TreeSet<>(marks.unmarked());
+        Set<Integer> unmarked = new TreeSet<>(unmarkedReading.get());
         Set<Integer> seenBefore = unmarkedLastRound;
         unmarkedLastRound = Set.copyOf(unmarked);
         unmarked.retainAll(seenBefore);
@@ -380,7 +383,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private void dropLeftovers(Set<Integer> partitions) {
         int dropped = 0;
         for (int p : partitions) {
-            dropped += counters.executeOnEntries(new DropEntry(), Predicates.partitionPredicate(marks.keyOf(p), Predicates.alwaysTrue())).size();
+            dropped += counters.executeOnEntries(DropEntry.unlessMarked(), Predicates.partitionPredicate(marks.keyOf(p), Predicates.alwaysTrue())).size();
         }
         if (dropped > 0) {
             log.warn("dropped {} counter entries left in partitions {} as they were found lost: an older copy; the journals "
