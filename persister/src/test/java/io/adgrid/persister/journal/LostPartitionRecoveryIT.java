@@ -337,6 +337,7 @@ class LostPartitionRecoveryIT {
             member(host);
         }
         TestGrid.awaitClusterSize(members.get(3), 4, Duration.ofSeconds(120));
+        awaitMajority(members);
         HazelcastInstance survivor = members.get(3);
         GridEventFeeder feeder = new GridEventFeeder(survivor);
         feeder.apply(events(feeder, 200, Instant.now()));
