@@ -2,18 +2,12 @@ package io.adgrid.grid.counters;
 
 import java.io.IOException;
 import java.util.Map;
-import io.adgrid.grid.hazelcast.PartitionMarks;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
-import com.hazelcast.instance.impl.HazelcastInstanceImpl;
-import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.map.impl.MapService;
-import com.hazelcast.map.impl.MapServiceContext;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
-import com.hazelcast.spi.impl.NodeEngine;
 
 /**
  * Removes a counter entry, on its owner and its backups; answers true when there was one. Only for
@@ -52,10 +46,8 @@ public final class DropEntry implements EntryProcessor<Long, RouteState, Boolean
     }
 
     private boolean markedHere(Long key) {
-        HazelcastInstance instance = member instanceof HazelcastInstanceProxy proxy ? proxy.getOriginal() : member;
-        NodeEngine engine = ((HazelcastInstanceImpl) instance).node.getNodeEngine();
-        MapServiceContext context = engine.<MapService>getService(MapService.SERVICE_NAME).getMapServiceContext();
-        return PartitionMarks.marked(context, engine.getPartitionService().getPartitionId(key));
+        MarkedPartitions marks = (MarkedPartitions) member.getUserContext().get(MarkedPartitions.USER_CONTEXT_KEY);
+        return marks.markedHere(member, key);
     }
 
     @Override

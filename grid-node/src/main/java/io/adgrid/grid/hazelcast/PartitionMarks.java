@@ -45,6 +45,15 @@ public final class PartitionMarks {
         return store != null && !store.isEmpty();
     }
 
+    /** {@link #marked} for the partition of a key, on a member (an entry processor's, on its partition thread). */
+    public static final io.adgrid.grid.counters.MarkedPartitions ON_THE_PARTITION_THREAD = (member, key) -> {
+        HazelcastInstance instance = member instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy ? proxy.getOriginal() : member;
+        com.hazelcast.spi.impl.NodeEngine engine = ((com.hazelcast.instance.impl.HazelcastInstanceImpl) instance).node.getNodeEngine();
+        MapServiceContext context = engine.<com.hazelcast.map.impl.MapService>getService(com.hazelcast.map.impl.MapService.SERVICE_NAME)
+                .getMapServiceContext();
+        return marked(context, engine.getPartitionService().getPartitionId(key));
+    };
+
     public int partitionCount() {
         return keys.length;
     }

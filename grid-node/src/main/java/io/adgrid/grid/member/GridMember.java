@@ -55,6 +55,8 @@ public final class GridMember {
 
     public static Config config(GridSettings settings) {
         Config config = new Config();
+        config.getUserContext().put(io.adgrid.grid.counters.MarkedPartitions.USER_CONTEXT_KEY,
+                io.adgrid.grid.hazelcast.PartitionMarks.ON_THE_PARTITION_THREAD);
         config.setClusterName(settings.clusterName());
         config.setLiteMember(settings.liteMember());
         config.setProperty("hazelcast.phone.home.enabled", "false");
