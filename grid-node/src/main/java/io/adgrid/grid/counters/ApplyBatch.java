@@ -35,6 +35,11 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
     public static final int OVER_KEY_LIMIT = 4;
     private static final int BITS = 3;
 
+    /** What a batch does, in one byte on the wire. */
+    private static final byte COUNTING = 0;
+    private static final byte JOURNALED_IDENTITIES = 1;
+    private static final byte UNJOURNALED_IDENTITIES = 2;
+
     /** Not stamped by an owner (a processor run directly, as in unit tests): no ts refusal. */
     private static final long UNSTAMPED = Long.MIN_VALUE;
 
@@ -42,6 +47,8 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
     private long batchSequence;
     private long orderExpiresMinute;
     private boolean identitiesOnly;
+    /** Whether the members journal the identities an identities-only batch loads (see {@link #identitiesOnly}). */
+    private boolean journalIdentities;
     private Map<Long, List<GridEvent>> eventsByKey;
     /** The owner's clock when it ran the batch, and its window; see {@link #stamped}. */
     private long ownerNowMillis = UNSTAMPED;
@@ -52,29 +59,43 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
     }
 
     public ApplyBatch(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey) {
-        this(batch, orderExpiresMinute, eventsByKey, false);
+        this(batch, orderExpiresMinute, eventsByKey, false, false);
     }
 
-    private ApplyBatch(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey, boolean identitiesOnly) {
+    private ApplyBatch(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey, boolean identitiesOnly,
+                       boolean journalIdentities) {
         this.batchGateway = batch.gateway();
         this.batchSequence = batch.sequence();
         this.orderExpiresMinute = orderExpiresMinute;
         this.eventsByKey = eventsByKey;
         this.identitiesOnly = identitiesOnly;
+        this.journalIdentities = journalIdentities;
     }
 
     /**
      * A batch that makes the grid remember the events' identities (beacon signatures, sale orders)
      * without counting them: how a recovery hands a new grid the replay window of a dead one whose
-     * counts it wrote to PostgreSQL itself.
+     * counts it wrote to PostgreSQL itself. The members journal every identity loaded, known or not:
+     * the journal it came from is deleted once loaded, and an entry that knew it may be gone tomorrow
+     * (issue 18, seed 21).
      */
     public static ApplyBatch identitiesOnly(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey) {
-        return new ApplyBatch(batch, orderExpiresMinute, eventsByKey, true);
+        return new ApplyBatch(batch, orderExpiresMinute, eventsByKey, true, true);
+    }
+
+    /**
+     * As {@link #identitiesOnly}, for identities whose journal stays on disk, registered, until they
+     * leave their window (a lost-partition recovery within the grid's life): the members journal none
+     * of them. Journaled again, each recovery round would load every earlier round's copies too, and
+     * the journals would grow about threefold a round until their disks were full (issue 18, seed 34).
+     */
+    public static ApplyBatch identitiesStillJournaled(BatchId batch, long orderExpiresMinute, Map<Long, List<GridEvent>> eventsByKey) {
+        return new ApplyBatch(batch, orderExpiresMinute, eventsByKey, true, false);
     }
 
     @Override
     public ApplyBatch stamped(long nowMillis, ReplayWindow window) {
-        ApplyBatch copy = new ApplyBatch(batchId(), orderExpiresMinute, eventsByKey, identitiesOnly);
+        ApplyBatch copy = new ApplyBatch(batchId(), orderExpiresMinute, eventsByKey, identitiesOnly, journalIdentities);
         copy.ownerNowMillis = nowMillis;
         copy.maxAgeMillis = window.maxAge().toMillis();
         copy.windowMinutes = window.minutes();
@@ -117,7 +138,7 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         long refuseBefore = ownerNowMillis == UNSTAMPED || identitiesOnly ? Long.MIN_VALUE : ownerNowMillis - maxAgeMillis;
         BitSet answer = null;
         Set<String> orders = null;
-        List<GridEvent> taken = SliceRecorder.active() ? new ArrayList<>(n) : null;
+        List<GridEvent> taken = SliceRecorder.active() && (journalIdentities || !identitiesOnly) ? new ArrayList<>(n) : null;
         for (int i = 0; i < n; i++) {
             GridEvent e = events.get(i);
             RouteState.Verdict verdict;
@@ -133,8 +154,7 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
             } else {
                 verdict = state.recordBeacon(e, refuseBefore);
             }
-            // An identity loaded again is journaled even when known: the journal it came from is deleted once
-            // loaded, and an entry that knew it may be gone tomorrow (issue 18, seed 21).
+            // An identity loaded is journaled even when known (see identitiesOnly).
             if (taken != null && (identitiesOnly || verdict == RouteState.Verdict.COUNTED || verdict == RouteState.Verdict.SUSPECT)) {
                 taken.add(verdict == RouteState.Verdict.SUSPECT && !e.suspect() ? e.asSuspect() : e);
             }
@@ -208,7 +228,8 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         out.writeLong(batchGateway);
         out.writeLong(batchSequence);
         out.writeLong(orderExpiresMinute);
-        out.writeBoolean(identitiesOnly);
+        // One byte, as the boolean it was: a member of the version before reads 2 as identities only.
+        out.writeByte(identitiesOnly ? (journalIdentities ? JOURNALED_IDENTITIES : UNJOURNALED_IDENTITIES) : COUNTING);
         out.writeLong(ownerNowMillis);
         out.writeLong(maxAgeMillis);
         out.writeInt(windowMinutes);
@@ -227,7 +248,9 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         batchGateway = in.readLong();
         batchSequence = in.readLong();
         orderExpiresMinute = in.readLong();
-        identitiesOnly = in.readBoolean();
+        byte kind = in.readByte();
+        identitiesOnly = kind != COUNTING;
+        journalIdentities = kind == JOURNALED_IDENTITIES;
         ownerNowMillis = in.readLong();
         maxAgeMillis = in.readLong();
         windowMinutes = in.readInt();

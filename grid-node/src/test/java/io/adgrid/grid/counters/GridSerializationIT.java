@@ -194,6 +194,25 @@ class GridSerializationIT {
     }
 
     @Test
+    void anIdentitiesOnlyBatchKeepsWhetherItIsJournaledAfterARoundTrip() {
+        Map<Long, List<GridEvent>> events = Map.of(BANNER_KEY, List.of(impression(CAMPAIGN, BANNER, 7, ts(BASE_MINUTE, 1), 1)));
+        for (boolean journaled : new boolean[] {true, false}) {
+            ApplyBatch original = journaled ? ApplyBatch.identitiesOnly(new BatchId(GATEWAY, 78), ORDER_EXPIRY, events)
+                    : ApplyBatch.identitiesStillJournaled(new BatchId(GATEWAY, 78), ORDER_EXPIRY, events);
+            ApplyBatch copy = roundTrip(original);
+            assertThat(copy.identitiesOnly()).isTrue();
+            SliceRecorder.begin();
+            List<AppliedSlice> recorded;
+            try {
+                copy.process(emptyEntry(BANNER_KEY));
+            } finally {
+                recorded = SliceRecorder.end();
+            }
+            assertThat(recorded).as("slices journaled by an identities-only batch, journaled: %s", journaled).hasSize(journaled ? 1 : 0);
+        }
+    }
+
+    @Test
     void sealedBatchAndMemorySnapshotKeepTheirCountsAfterARoundTrip() {
         CounterDeltas deltas = new CounterDeltas();
         deltas.add(new CounterKey(BASE_MINUTE, CAMPAIGN, BANNER, 7), new Counts(1, 2, 3, Long.MAX_VALUE));

@@ -468,19 +468,30 @@ public final class JournalKeeper implements AutoCloseable {
     }
 
     private Recovery recover(UUID id, Path dir) {
-        Recovery r = replay(id, dir, slice -> true);
+        Recovery r = replay(id, dir, slice -> true, this::notInPostgres, Identities.JOURNALED_AGAIN);
         unregister(id);
         MemberJournal.deleteDirectory(dir);
         return r;
     }
 
     /**
-     * Replays the slices of a journal directory that {@code which} selects, as after the death of
-     * the whole grid: the counts PostgreSQL lacks (each slice once, however many journals hold it),
-     * then the identities still in their window. Leaves the directory as it is; can be repeated.
+     * Replays the slices of a journal directory of this life that {@code which} selects, as after the
+     * death of the whole grid: the counts PostgreSQL lacks (each slice once, however many journals
+     * hold it), then the identities still in their window, which the directory keeps as long as they
+     * matter. Leaves the directory as it is; can be repeated.
      */
     Recovery replay(UUID id, Path dir, Predicate<AppliedSlice> which) {
-        return replay(id, dir, which, this::notInPostgres, true);
+        return replay(id, dir, which, this::notInPostgres, Identities.LOADED);
+    }
+
+    /** What a replay does with the identities it reads. */
+    private enum Identities {
+        /** Not loaded: the entries they belong to live on (lost writes). */
+        NONE,
+        /** Loaded and journaled by the members that take them: their directory is deleted once replayed (a dead life's). */
+        JOURNALED_AGAIN,
+        /** Loaded, not journaled again: their directory stays registered until they leave their window (this life's). */
+        LOADED
     }
 
     /** Picks, from a chunk of journaled slices that count, the counts PostgreSQL lacks and the key each is recorded under. */
@@ -501,7 +512,7 @@ public final class JournalKeeper implements AutoCloseable {
         return missing;
     }
 
-    private Recovery replay(UUID id, Path dir, Predicate<AppliedSlice> which, Lacking lacking, boolean identities) {
+    private Recovery replay(UUID id, Path dir, Predicate<AppliedSlice> which, Lacking lacking, Identities identities) {
         List<Path> files = MemberJournal.files(dir);
         long bytes = 0;
         for (Path file : files) {
@@ -522,8 +533,8 @@ public final class JournalKeeper implements AutoCloseable {
                 totals[1] += added[0];
                 totals[2] += added[1];
                 totals[3] += added[2];
-                if (identities) {
-                    totals[4] += rememberIdentities(slices);
+                if (identities != Identities.NONE) {
+                    totals[4] += rememberIdentities(slices, identities == Identities.JOURNALED_AGAIN);
                 }
             });
         }
@@ -610,7 +621,7 @@ public final class JournalKeeper implements AutoCloseable {
     }
 
     /** Makes the new grid remember the identities still inside their window; returns how many it took. */
-    private long rememberIdentities(List<FileSlice> slices) {
+    private long rememberIdentities(List<FileSlice> slices, boolean journalAgain) {
         long nowMinute = Math.floorDiv(clock.millis(), 60_000L);
         PartitionBatchCall call = new PartitionBatchCall(grid);
         long gateway = ThreadLocalRandom.current().nextLong();
@@ -627,15 +638,20 @@ public final class JournalKeeper implements AutoCloseable {
             inBatch += s.slice().events().size();
             orderExpires = Math.max(orderExpires, s.slice().orderExpiresMinute());
             if (inBatch >= EVENTS_PER_CALL) {
-                remembered += remember(call, ApplyBatch.identitiesOnly(new BatchId(gateway, ++sequence), orderExpires, batch), inBatch);
+                remembered += remember(call, identitiesOnly(journalAgain, new BatchId(gateway, ++sequence), orderExpires, batch), inBatch);
                 batch = new HashMap<>();
                 inBatch = 0;
             }
         }
         if (inBatch > 0) {
-            remembered += remember(call, ApplyBatch.identitiesOnly(new BatchId(gateway, ++sequence), orderExpires, batch), inBatch);
+            remembered += remember(call, identitiesOnly(journalAgain, new BatchId(gateway, ++sequence), orderExpires, batch), inBatch);
         }
         return remembered;
+    }
+
+    private static ApplyBatch identitiesOnly(boolean journalAgain, BatchId batch, long orderExpires, Map<Long, List<GridEvent>> events) {
+        return journalAgain ? ApplyBatch.identitiesOnly(batch, orderExpires, events)
+                : ApplyBatch.identitiesStillJournaled(batch, orderExpires, events);
     }
 
     /**
@@ -916,7 +932,7 @@ public final class JournalKeeper implements AutoCloseable {
         for (Path dir : dirs) {
             Optional<UUID> id = directoryId(dir);
             if (id.isPresent() && Files.isDirectory(dir)) {
-                Recovery r = replay(id.get(), dir, slice -> acknowledged.containsKey(slice.epoch()), lost, false);
+                Recovery r = replay(id.get(), dir, slice -> acknowledged.containsKey(slice.epoch()), lost, Identities.NONE);
                 totals[0] += r.slices();
                 totals[1] += r.slicesAddedToPostgres();
                 totals[2] += r.eventsCounted();

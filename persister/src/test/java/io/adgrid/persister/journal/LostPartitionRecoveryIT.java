@@ -3,6 +3,9 @@ package io.adgrid.persister.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.hazelcast.PartitionMarks;
@@ -450,6 +454,75 @@ class LostPartitionRecoveryIT {
         feeder.apply(events(feeder, 60, Instant.now()));
         new WriteBehind(lone, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
         assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
+    }
+
+    /**
+     * Issue 18, seed 34: each round of a lost-partition recovery journaled again every identity it
+     * loaded into the new copies, on the owner and the backup, and the next round loaded those too, so
+     * the journals grew about threefold a round until their disks were full. Within one life the
+     * journals replayed stay registered and on disk for as long as their identities matter, so a
+     * recovery of the same life journals nothing it loads; identities still outlive the next loss and
+     * the death of the whole grid.
+     */
+    @Test
+    void recoveriesWithinALifeDoNotJournalTheIdentitiesTheyLoadAgain() throws Exception {
+        settings = TestGrid.settings(settings.clusterName(), PORT_BASE, 3).withMinMembers(2);
+        for (String host : List.of("host-a", "host-b", "host-c")) {
+            member(host);
+        }
+        TestGrid.awaitClusterSize(members.get(2), 3, Duration.ofSeconds(120));
+        awaitMajority(members);
+        HazelcastInstance first = members.get(0);
+        GridEventFeeder feeder = new GridEventFeeder(first);
+        List<GridEvent> sent = events(feeder, 300, Instant.now());
+        feeder.apply(sent);
+        long[] journaled = journaledEvents();
+        PartitionMarks marks = new PartitionMarks(first);
+        for (int round = 1; round <= 3; round++) {
+            // What a side that lost its majority does: every partition is recovered from the journals.
+            marks.removeAll();
+            Wait.until("round " + round + ": every partition replayed and marked again", Duration.ofSeconds(120),
+                    () -> marks.unmarked().isEmpty() && first.getMap(RecoveryGate.MAP).get(LostPartitionRecovery.KEY) == null);
+        }
+        assertThat(journaledEvents()).as("events journaled (counted, identities only) after three recoveries")
+                .containsExactly(journaled);
+        assertThat(feeder.duplicatesOnReplay(sent)).as("every event sent, sent again after the recoveries").isEqualTo(sent.size());
+
+        // The whole grid dies: the next life loads the identities from the journals as they were.
+        for (int i = 0; i < 3; i++) {
+            keepers.get(i).close();
+            members.get(i).getLifecycleService().terminate();
+        }
+        for (String host : List.of("host-a", "host-b", "host-c")) {
+            member(host);
+        }
+        HazelcastInstance next = members.get(5);
+        TestGrid.awaitClusterSize(next, 3, Duration.ofSeconds(120));
+        awaitMajority(members.subList(3, 6));
+        Wait.until("the dead life's journals replayed", Duration.ofSeconds(120),
+                () -> keepers.subList(3, 6).stream().allMatch(k -> !k.recoveries().isEmpty()));
+        GridEventFeeder again = new GridEventFeeder(next);
+        assertThat(again.duplicatesOnReplay(sent)).as("every event sent, sent again in the next life").isEqualTo(sent.size());
+        new WriteBehind(next, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
+    }
+
+    /** The events journaled under every member's root: counted, and loaded as identities only. */
+    private long[] journaledEvents() throws IOException {
+        long[] events = new long[2];
+        try (Stream<Path> dirs = Files.list(root).flatMap(LostPartitionRecoveryIT::subdirectories)) {
+            dirs.flatMap(dir -> MemberJournal.files(dir).stream()).flatMap(file -> MemberJournal.read(file).stream())
+                    .forEach(slice -> events[slice.identitiesOnly() ? 1 : 0] += slice.events().size());
+        }
+        return events;
+    }
+
+    private static Stream<Path> subdirectories(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(Files::isDirectory).toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
