@@ -5,6 +5,7 @@ import java.util.Set;
 import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.CountingRefusedException;
+import io.adgrid.grid.counters.FreezeFence;
 import io.adgrid.grid.counters.JournalUnavailableException;
 import io.adgrid.grid.counters.OwnerStamped;
 import io.adgrid.grid.counters.ReplayWindow;
@@ -73,6 +74,12 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
             String refusal = journal.countingRefusal();
             if (refusal != null) {
                 throw new CountingRefusedException(refusal);
+            }
+            // A batch queued before a freeze long enough for the cluster to remove this member (issue 18, seed 34).
+            String frozen = getNodeEngine().getConfig().getUserContext().get(FreezeFence.USER_CONTEXT_KEY) instanceof FreezeFence fence
+                    ? fence.refusal() : null;
+            if (frozen != null) {
+                throw new CountingRefusedException(frozen);
             }
             // Checked here, on the partition thread: a partition that lost its owner and backups
             // together is empty, its mark included, before any batch can reach it (issue 17.5); a side

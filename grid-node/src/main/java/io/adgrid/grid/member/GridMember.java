@@ -1,6 +1,8 @@
 package io.adgrid.grid.member;
 
+import java.time.Duration;
 import java.util.List;
+import io.adgrid.grid.counters.FreezeFence;
 import io.adgrid.grid.counters.GridSerialization;
 import io.adgrid.grid.counters.LaterCopyMergePolicy;
 import io.adgrid.grid.counters.RouteState;
@@ -16,6 +18,7 @@ import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.spi.merge.DiscardMergePolicy;
+import com.hazelcast.spi.properties.ClusterProperty;
 
 /** Builds and starts a Hazelcast member configured for AdGrid. */
 public final class GridMember {
@@ -53,10 +56,19 @@ public final class GridMember {
         return Hazelcast.newHazelcastInstance(config);
     }
 
+    /** After how long without a heartbeat the cluster removes a member (Hazelcast's property, 60 s unless set). */
+    private static Duration heartbeatTimeout(Config config) {
+        String name = ClusterProperty.MAX_NO_HEARTBEAT_SECONDS.getName();
+        String seconds = config.getProperty(name) != null ? config.getProperty(name)
+                : System.getProperty(name, ClusterProperty.MAX_NO_HEARTBEAT_SECONDS.getDefaultValue());
+        return Duration.ofSeconds(Long.parseLong(seconds.trim()));
+    }
+
     public static Config config(GridSettings settings) {
         Config config = new Config();
         config.getUserContext().put(io.adgrid.grid.counters.MarkedPartitions.USER_CONTEXT_KEY,
                 io.adgrid.grid.hazelcast.PartitionMarks.ON_THE_PARTITION_THREAD);
+        config.getUserContext().put(FreezeFence.USER_CONTEXT_KEY, FreezeFence.watchingThisJvm(heartbeatTimeout(config)));
         config.setClusterName(settings.clusterName());
         config.setLiteMember(settings.liteMember());
         config.setProperty("hazelcast.phone.home.enabled", "false");

@@ -14,9 +14,13 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
 import io.adgrid.grid.counters.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.BatchId;
+import io.adgrid.grid.counters.CountingRefusedException;
+import io.adgrid.grid.counters.FreezeFence;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.grid.counters.JournalUnavailableException;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
@@ -166,6 +170,33 @@ class JournaledGridIT {
         IMap<Long, RouteState> counters = members.get(0).getMap(GridMember.COUNTERS_MAP);
         assertThat(TestEvents.total(TestEvents.unpersisted(new java.util.AbstractMap.SimpleEntry<>(first.routeKey(),
                 counters.get(first.routeKey())))).impressions).as("counted").isEqualTo(1);
+    }
+
+    /**
+     * Issue 18, seed 34: a member paused past the heartbeat timeout woke with its old member list and
+     * applied a batch queued before the pause as the owner of a partition the cluster had given to
+     * another member, which counted the gateway's re-send again.
+     */
+    @Test
+    void aMemberFrozenForHalfTheHeartbeatTimeoutRefusesCountingUntilItsViewIsCurrent() throws Exception {
+        AtomicLong nanos = new AtomicLong();
+        FreezeFence.Watch watch = new FreezeFence.Watch(nanos::get);
+        members.forEach(m -> m.getConfig().getUserContext().put(FreezeFence.USER_CONTEXT_KEY, new FreezeFence(watch, Duration.ofSeconds(20))));
+        GridEvent queued = impression(1, 10, 100, ts(BASE_MINUTE, 1), 1);
+        nanos.addAndGet(Duration.ofSeconds(12).toNanos());
+
+        assertThatThrownBy(() -> apply(new ApplyBatch(new BatchId(7, 1), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(queued)))))
+                .hasRootCauseInstanceOf(CountingRefusedException.class).rootCause().hasMessageContaining("frozen for 12000 ms");
+        IMap<Long, RouteState> counters = members.get(0).getMap(GridMember.COUNTERS_MAP);
+        assertThat(counters.get(queued.routeKey())).as("nothing applied").isNull();
+
+        for (int tick = 0; tick < 210; tick++) {
+            nanos.addAndGet(Duration.ofMillis(100).toNanos());
+            watch.tick();
+        }
+        apply(new ApplyBatch(new BatchId(7, 2), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(queued))));
+        assertThat(TestEvents.total(TestEvents.unpersisted(new java.util.AbstractMap.SimpleEntry<>(queued.routeKey(),
+                counters.get(queued.routeKey())))).impressions).as("counted once the fence is over").isEqualTo(1);
     }
 
     @Test
