@@ -73,6 +73,7 @@ public final class FreezeFence {
 
         private static final long TICK_MILLIS = 100;
         private static final long RECORDED_NANOS = Duration.ofSeconds(1).toNanos();
+        private static final long LOGGED_NANOS = Duration.ofSeconds(5).toNanos();
         private static final long KEPT_NANOS = Duration.ofMinutes(10).toNanos();
         private static final int KEPT_AT_MOST = 32;
 
@@ -99,7 +100,10 @@ public final class FreezeFence {
                 }
                 kept.add(0, new Freeze(gap, now));
                 freezes = List.copyOf(kept);
-                log.warn("this JVM ran nothing for {} ms (frozen, or starved of CPU)", gap / 1_000_000);
+                // A second now and then is a busy box, not news; the fence itself reads every recorded freeze.
+                if (gap >= LOGGED_NANOS) {
+                    log.warn("this JVM ran nothing for {} ms (frozen, or starved of CPU)", gap / 1_000_000);
+                }
             }
             lastTickNanos = now;
         }
