@@ -13,6 +13,7 @@ import io.adgrid.grid.counters.SealPending;
 import io.adgrid.grid.counters.SliceJournal;
 import io.adgrid.grid.counters.SliceRecorder;
 import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.cluster.memberselector.MemberSelectors;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.impl.operation.MultipleEntryOperation;
 import com.hazelcast.spi.exception.RetryableHazelcastException;
@@ -76,7 +77,9 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
                 throw new CountingRefusedException(refusal);
             }
             // A batch queued before a freeze long enough for the cluster to remove this member (issue 18, seed 34).
+            // A member alone in its view was removed by nobody (a laptop that slept under `adgrid run`).
             String frozen = getNodeEngine().getConfig().getUserContext().get(FreezeFence.USER_CONTEXT_KEY) instanceof FreezeFence fence
+                    && getNodeEngine().getClusterService().getMembers(MemberSelectors.DATA_MEMBER_SELECTOR).size() > 1
                     ? fence.refusal() : null;
             if (frozen != null) {
                 throw new CountingRefusedException(frozen);
@@ -95,10 +98,13 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
         }
     }
 
-    /** A full journal disk is logged once by the journal, not per refused call (the gateway answers 503). */
+    /**
+     * A full journal disk is logged once by the journal, a refusal to count by what decided it (the
+     * recovery, the freeze watch), not per refused call (the gateway answers 503).
+     */
     @Override
     public void logError(Throwable e) {
-        if (e instanceof JournalUnavailableException) {
+        if (e instanceof JournalUnavailableException || e instanceof CountingRefusedException) {
             getLogger().finest(e.getMessage());
             return;
         }

@@ -197,6 +197,15 @@ class JournaledGridIT {
         apply(new ApplyBatch(new BatchId(7, 2), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(queued))));
         assertThat(TestEvents.total(TestEvents.unpersisted(new java.util.AbstractMap.SimpleEntry<>(queued.routeKey(),
                 counters.get(queued.routeKey())))).impressions).as("counted once the fence is over").isEqualTo(1);
+
+        // Alone in its view, a member was removed by nobody: a freeze does not stop it counting.
+        members.remove(1).getLifecycleService().terminate();
+        TestGrid.awaitClusterSize(members.get(0), 1, Duration.ofSeconds(60));
+        nanos.addAndGet(Duration.ofSeconds(12).toNanos());
+        GridEvent alone = impression(1, 10, 100, ts(BASE_MINUTE, 2), 2);
+        apply(new ApplyBatch(new BatchId(7, 3), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(alone))));
+        assertThat(TestEvents.total(TestEvents.unpersisted(new java.util.AbstractMap.SimpleEntry<>(alone.routeKey(),
+                counters.get(alone.routeKey())))).impressions).as("counted by a lone member after a freeze").isEqualTo(2);
     }
 
     @Test
