@@ -110,6 +110,11 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
         return identitiesOnly;
     }
 
+    /** Whether this batch's identities must be journaled where it is applied (see {@link #identitiesOnly}). */
+    public boolean journalsIdentities() {
+        return identitiesOnly && journalIdentities;
+    }
+
     public Set<Long> keys() {
         return eventsByKey.keySet();
     }

@@ -66,6 +66,14 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
                 entryProcessor = seal.withheld();
             }
         }
+        // A dead journal's identities are deleted from it once loaded: where they cannot be journaled (a
+        // journal stopped as its member leaves, a full disk) they would live in memory only (issue 18, seed 31).
+        if (journal != null && entryProcessor instanceof ApplyBatch load && load.journalsIdentities()) {
+            String cannotJournal = journal.refusalBeforeApply();
+            if (cannotJournal != null) {
+                throw new JournalUnavailableException(cannotJournal);
+            }
+        }
         // Enforced here, on the member, whoever sends the batch: a gateway whose gate reading is old,
         // or its re-send of a batch that failed before every member died (issue 17.2).
         if (journal != null && entryProcessor instanceof ApplyBatch batch && !batch.identitiesOnly()) {

@@ -173,6 +173,26 @@ class JournaledGridIT {
     }
 
     /**
+     * Issue 18, seed 31 (after fix 21): a dead journal's identities were loaded into copies whose owner
+     * had stopped journaling (it was leaving the grid); the load was taken and journaled nowhere, the
+     * dead journal was deleted as loaded, and the identities died with those copies: re-sent events
+     * counted again. A load that must be journaled is refused like a counting batch; one whose journal
+     * stays on disk (a recovery within the life) is not.
+     */
+    @Test
+    void aDeadJournalsIdentitiesAreRefusedWhereTheyCannotBeJournaled() throws Exception {
+        GridEvent known = impression(1, 10, 100, ts(BASE_MINUTE, 1), 1);
+        journals.forEach(MemberJournal::stopAppending);
+
+        assertThatThrownBy(() -> apply(ApplyBatch.identitiesOnly(new BatchId(8, 1), BASE_MINUTE + 1440,
+                TestEvents.byRouteKey(List.of(known))))).hasRootCauseInstanceOf(JournalUnavailableException.class);
+        IMap<Long, RouteState> counters = members.get(0).getMap(GridMember.COUNTERS_MAP);
+        assertThat(counters.get(known.routeKey())).as("nothing remembered").isNull();
+        apply(ApplyBatch.identitiesStillJournaled(new BatchId(8, 2), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(known))));
+        assertThat(counters.get(known.routeKey())).as("remembered: its journal keeps it").isNotNull();
+    }
+
+    /**
      * Issue 18, seed 34: a member paused past the heartbeat timeout woke with its old member list and
      * applied a batch queued before the pause as the owner of a partition the cluster had given to
      * another member, which counted the gateway's re-send again.
