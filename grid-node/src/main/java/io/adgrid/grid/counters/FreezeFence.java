@@ -75,7 +75,6 @@ public final class FreezeFence {
         private static final long RECORDED_NANOS = Duration.ofSeconds(1).toNanos();
         private static final long LOGGED_NANOS = Duration.ofSeconds(5).toNanos();
         private static final long KEPT_NANOS = Duration.ofMinutes(10).toNanos();
-        private static final int KEPT_AT_MOST = 32;
 
         private final LongSupplier nanoTime;
         private volatile long lastTickNanos;
@@ -94,7 +93,8 @@ public final class FreezeFence {
             if (gap >= RECORDED_NANOS) {
                 List<Freeze> kept = new ArrayList<>();
                 for (Freeze f : freezes) {
-                    if (now - f.endedAtNanos() < KEPT_NANOS && kept.size() < KEPT_AT_MOST - 1) {
+                    // By time only: a busy box's many one-second gaps must not push out a long freeze still fenced.
+                    if (now - f.endedAtNanos() < KEPT_NANOS) {
                         kept.add(f);
                     }
                 }

@@ -62,6 +62,18 @@ class FreezeFenceTest {
     }
 
     @Test
+    void manyShortFreezesAfterALongOneDoNotLiftItsFence() {
+        run(Duration.ofSeconds(5));
+        freeze(Duration.ofSeconds(40));
+        watch.tick();
+        for (int i = 0; i < 50; i++) {
+            freeze(Duration.ofMillis(1_100));
+            watch.tick();
+        }
+        assertThat(fence.refusal()).contains("frozen for 40000 ms");
+    }
+
+    @Test
     void aShortFreezeAfterALongOneDoesNotLiftItsFence() {
         run(Duration.ofSeconds(5));
         freeze(Duration.ofSeconds(40));
