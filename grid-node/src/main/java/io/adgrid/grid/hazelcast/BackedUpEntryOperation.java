@@ -87,9 +87,9 @@ public final class BackedUpEntryOperation extends MultipleEntryOperation {
             // A batch queued before a freeze long enough for the cluster to remove this member (issue 18, seed 34).
             // A member alone in its view was removed by nobody (a laptop that slept under `adgrid run`).
             String frozen = getNodeEngine().getConfig().getUserContext().get(FreezeFence.USER_CONTEXT_KEY) instanceof FreezeFence fence
-                    && getNodeEngine().getClusterService().getMembers(MemberSelectors.DATA_MEMBER_SELECTOR).size() > 1
                     ? fence.refusal() : null;
-            if (frozen != null) {
+            // The member list only when fenced: it is filtered anew on each call, and this runs for every batch.
+            if (frozen != null && getNodeEngine().getClusterService().getMembers(MemberSelectors.DATA_MEMBER_SELECTOR).size() > 1) {
                 throw new CountingRefusedException(frozen);
             }
             // Checked here, on the partition thread: a partition that lost its owner and backups
