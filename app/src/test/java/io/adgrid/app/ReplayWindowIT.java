@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 17, item 3: one replay window for the cluster, whatever the other processes' settings and
  * clocks. A data member ({@code adgrid node}, window 15 min back), a gateway configured with a
- * 60-minute window, and a reporting process whose clock runs 7 minutes ahead ({@code faketime}),
+ * 60-minute window, and a reporting process whose clock runs 7 minutes ahead (libfaketime),
  * each its own JVM. Before, the gateway counted a 30-minute-old beacon, and the reporting
  * process's admin flush made the member forget identities by its own clock; both beacons were
  * counted again when replayed. Now the member decides on its own clock: the old beacon is answered
@@ -39,7 +39,6 @@ class ReplayWindowIT {
     private static final String TOKEN = "window-admin-token";
     /** The reporting process's clock runs this far ahead (tolerated: any skew of non-data members). */
     private static final Duration SKEW = Duration.ofSeconds(420);
-    private static final String REPORTING_SKEW = "+" + SKEW.toSeconds() + "s";
     private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -48,7 +47,7 @@ class ReplayWindowIT {
 
     @BeforeAll
     static void installFaketime() throws Exception {
-        assertThat(DebianPackages.ensure(List.of("faketime"), Path.of("/usr/bin/faketime")))
+        assertThat(DebianPackages.ensure(List.of(SkewedClock.PACKAGE), Path.of("/usr/bin/faketime")))
                 .as("faketime is needed for the skewed clock: apt-get install faketime").isTrue();
     }
 
@@ -73,9 +72,7 @@ class ReplayWindowIT {
                 // Its overload guard off: on a busy box it may answer 503 (retry later), which is not what this test is about.
                 "--adgrid.gateway.max-request-delay=0");
         int reportingPort = AdGridProcess.freePort();
-        // faketime fakes the monotonic clock too (the same constant offset, harmless to a JVM's nanoTime):
-        // FAKETIME_DONT_FAKE_MONOTONIC=1 made this JVM burn 8x the CPU in libfaketime and take minutes to start on a busy box.
-        AdGridProcess reportingProcess = start(List.of("faketime", "-f", REPORTING_SKEW),
+        AdGridProcess reportingProcess = start(SkewedClock.launcher(SKEW),
                 "reporting", grid, "--adgrid.grid.port=6920", "--server.port=" + reportingPort, "--adgrid.admin.token=" + TOKEN);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         String reporting = "http://127.0.0.1:" + reportingPort;
@@ -103,7 +100,7 @@ class ReplayWindowIT {
         assertThat(gatewayProcess.log()).contains("differs from the cluster's");
         System.out.printf("replay window: 4 impressions sent (2 beacons, each twice) through a gateway with a 60 min window, "
                 + "members 15 min, a flush from a reporting clock %s; 1 acknowledged as counted (the old one 422 twice, the recent "
-                + "one's replay a duplicate); 1 live, after flush and in SQL%n", REPORTING_SKEW);
+                + "one's replay a duplicate); 1 live, after flush and in SQL%n", "+" + SKEW.toSeconds() + "s");
     }
 
 

@@ -222,7 +222,7 @@ public final class FaultRunner {
     /**
      * Starts again a member or gateway that exited on its own, outside any step (a start that met
      * PostgreSQL stopped, a member whose grid life was ended), as Kubernetes or systemd would. A
-     * process a step holds (killed, restarting, under faketime) is the step's to start.
+     * process a step holds (killed, restarting, with a skewed clock) is the step's to start.
      */
     private static void supervise(Cluster cluster, Map<String, ReentrantLock> locks, History history, java.io.PrintStream out) {
         Map<String, Proc> slots = new java.util.LinkedHashMap<>(cluster.members);

@@ -77,9 +77,11 @@ final class Nemeses {
             case CLOCK_SKEW -> {
                 Proc p = targets.get(0);
                 String offset = (step.param() > 0 ? "+" : "") + step.param() + "s";
+                // libfaketime preloaded, not Debian's faketime wrapper: a wrapper killed by a signal leaves a
+                // semaphore named after its pid in /dev/shm, and a later one with that pid refuses to start.
                 // Monotonic clocks shifted by the same constant harm no JVM; FAKETIME_DONT_FAKE_MONOTONIC=1
                 // made libfaketime 0.9.10 burn 8x the CPU (a skewed member took 96 % of a core: docs/TESTING.md).
-                restart(p, List.of("faketime", "-f", offset), Map.of(), out);
+                restart(p, List.of(), Map.of("LD_PRELOAD", Tools.libfaketime().toString(), "FAKETIME", offset), out);
                 awaitBack(cluster, targets, out);
                 TimeUnit.SECONDS.sleep(step.holdSeconds());
                 restart(p, List.of(), Map.of(), out);

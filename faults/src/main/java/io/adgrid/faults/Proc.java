@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * One AdGrid process slot (m1, g1, r, …): the command it starts with, and the processes running it
  * now, if any. Each start appends to the slot's log file, so a run's logs show every life.
  *
- * <p>Under a launcher (faketime) the JVM is the launcher's child, and it can outlive it: a launcher
+ * <p>Under a launcher that forks (as Debian's faketime wrapper did) the JVM is the launcher's child, and it can outlive it: a launcher
  * that dies on SIGTERM leaves its JVM to init (issue 18, seed 23: a gateway taken for stopped held
  * its catalog lock against every start after it). So a slot is alive while any process it started,
  * or that one started, is; and it stops them all.
@@ -36,14 +36,15 @@ final class Proc {
         this.log = log;
     }
 
-    /** Starts the slot's command, under {@code launcher} (e.g. faketime) when given. */
+    /** Starts the slot's command, under {@code launcher} (e.g. {@code ip netns exec}) when given. */
     synchronized void start(List<String> launcher, Map<String, String> env) throws IOException {
         if (alive()) {
             throw new IllegalStateException(name + " is running");
         }
         List<String> c = new ArrayList<>(launcher);
         c.addAll(command);
-        Files.writeString(log, "\n=== start " + (++starts) + " of " + name + (launcher.isEmpty() ? "" : " under " + launcher) + " at "
+        Files.writeString(log, "\n=== start " + (++starts) + " of " + name + (launcher.isEmpty() ? "" : " under " + launcher)
+                + (env.isEmpty() ? "" : " with " + env) + " at "
                 + java.time.Instant.now() + " ===\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         ProcessBuilder pb = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);

@@ -28,7 +28,7 @@ record Schedule(long seed, int minutes, int members, List<Step> steps) {
         RESTART("graceful restart (SIGTERM, start) of one data member"),
         ROLLING_RESTART("graceful restart of every data member in turn"),
         POSTGRES_STOP("PostgreSQL stopped (fast or immediate), started again after the hold"),
-        CLOCK_SKEW("one data member or gateway restarted under faketime, minutes off, for the hold"),
+        CLOCK_SKEW("one data member or gateway restarted with libfaketime, minutes off, for the hold"),
         DISK_FULL("the journal tmpfs of one data member filled up for the hold"),
         START_FAILS("an extra data member killed midway through its start (issue 27)"),
         SHARED_JOURNAL_ROOT("another deployment (own database and cluster) on a member's journal root for the hold (issue 27)"),

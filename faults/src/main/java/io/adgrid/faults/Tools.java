@@ -19,6 +19,7 @@ final class Tools {
         boolean skews = schedule.steps().stream().anyMatch(s -> s.nemesis() == Schedule.Nemesis.CLOCK_SKEW);
         if (skews) {
             ensure("faketime", Path.of("/usr/bin/faketime"), out);
+            libfaketime();
         }
         if (schedule.nemesesUsed().contains(Schedule.Nemesis.PARTITION) && !Network.available()) {
             throw new IllegalStateException("this schedule partitions the network, which needs root and iproute2 (ip netns):"
@@ -28,6 +29,14 @@ final class Tools {
                 && (!"root".equals(System.getProperty("user.name")) || !Files.isExecutable(Postgres.BIN.resolve("pg_basebackup")))) {
             throw new IllegalStateException("this schedule promotes a PostgreSQL standby, which needs root and " + Postgres.BIN.resolve("pg_basebackup")
                     + ": run as root, or leave promote out with --nemeses");
+        }
+    }
+
+    /** libfaketime, in whichever multiarch directory Debian's faketime package put it. */
+    static Path libfaketime() throws IOException {
+        try (java.util.stream.Stream<Path> dirs = Files.list(Path.of("/usr/lib"))) {
+            return dirs.map(d -> d.resolve("faketime/libfaketime.so.1")).filter(Files::isRegularFile).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("libfaketime.so.1 is missing under /usr/lib: apt-get install faketime"));
         }
     }
 
