@@ -125,6 +125,8 @@ public final class JournalKeeper implements AutoCloseable {
     private final Object repairLock = new Object();
     /** Called once when this member can no longer take part in the grid without a new start (the app exits). */
     private volatile Runnable onRestartNeeded = () -> { };
+    /** Runs in {@link #joinLife} once the journal is open, before the lost-partition recovery starts (a test acts there). */
+    Runnable journalOpened = () -> { };
     private volatile boolean lifeEnded;
 
     public JournalKeeper(MemberJournal journal, HazelcastInstance grid, DataSource dataSource, Clock clock) {
@@ -218,9 +220,16 @@ public final class JournalKeeper implements AutoCloseable {
             log.info("grid life {} ({}); journal {}", life, named ? "new: no member held data"
                     : kept ? "kept: the grid holds its counts, its life entry was lost" : "joined", journal.directory());
             endOtherLives(life);
+            // Enforced before the journal is ready, which its first operation waits for: from then on a seal
+            // on a partition without its mark is withheld. No partition ever counts unmarked, so an unmarked
+            // partition whose journals hold counts was lost, never merely not marked yet. Enforced only once
+            // the recovery started, a member that joined while the grid held unmarked copies (a stale side
+            // merged into) sealed and wrote them over their replay (issue 18, seed 23 on 1025044).
+            journal.enforcePartitionMarks();
             // Registered before its first record, not now: a process that fails before it journals
             // anything leaves nothing for a later life to wait for (issue 27).
             journal.open(life, database, () -> register(journal.id(), life));
+            journalOpened.run();
             // Partitions lost with every replica while the grid lives on refuse counting until replayed (issue 17.5).
             lostPartitions = new LostPartitionRecovery(this, journal, grid, dataSource, clock).start(named, life.toString());
             // Another member's keeper that found nothing awaited opens this member too, at once

@@ -168,13 +168,10 @@ public final class LostPartitionRecovery implements AutoCloseable {
     }
 
     /**
-     * Marks every partition if this member started a new grid life, then enforces the marks on this
-     * member and checks for lost partitions every second.
+     * Marks every partition if this member started a new grid life, then checks for lost partitions
+     * every second. The keeper made the journal enforce the marks before it opened it.
      */
     LostPartitionRecovery start(boolean newLife, String life) {
-        // Enforced before marking: no partition ever counts unmarked, so an unmarked partition whose
-        // journals hold counts was lost, never merely not marked yet.
-        journal.enforcePartitionMarks();
         if (newLife) {
             marks.markAll(life);
         }

@@ -329,6 +329,46 @@ class LostPartitionRecoveryIT {
     }
 
     /**
+     * Issue 18, seed 23 (on 1025044): a member joined the grid's life while the grid still held copies of
+     * partitions without their mark (the stale side of a split had been merged into, and the other side
+     * had replayed those partitions' journals into PostgreSQL). Its journal was open, so the write-behind's
+     * seal, retried until then, ran on the partitions it owned, but its keeper had not yet made it enforce
+     * the marks: the seal was not withheld, and the copies' batches were written over the replay (banners
+     * 48, 81 and 2 counted twice, live, after the flush and in SQL).
+     */
+    @Test
+    void aMemberJoiningTheLifeWithholdsTheSealOfAnUnmarkedCopyFromItsFirstOperation() throws Exception {
+        settings = TestGrid.settings(settings.clusterName(), PORT_BASE, 2);
+        member("host-a");
+        HazelcastInstance a = members.get(0);
+        Wait.until("host-a counting", Duration.ofSeconds(60), keepers.get(0)::counting);
+        GridEventFeeder feeder = new GridEventFeeder(a);
+        feeder.apply(events(feeder, 60, Instant.now()));
+        // What the other side's recovery did: every journaled count into PostgreSQL, once.
+        keepers.get(0).replay(java.util.UUID.fromString(journals.get(0).id()), journals.get(0).directory(), slice -> true);
+        assertThat(db.counterRows().asMap()).as("PostgreSQL after the replay").isEqualTo(feeder.expected().asMap());
+
+        // host-b joins the cluster before its keeper joins the life, and takes partitions with their entries.
+        MemberJournal journalB = new MemberJournal(root.resolve("host-b"), WINDOW);
+        journals.add(journalB);
+        HazelcastInstance b = GridMember.start(settings, journalB);
+        members.add(b);
+        com.hazelcast.map.IMap<Long, ?> countersB = b.getMap(GridMember.COUNTERS_MAP);
+        Wait.until("host-b owns entries, every partition's copies in place", Duration.ofSeconds(120),
+                () -> !countersB.localKeySet().isEmpty() && a.getPartitionService().isClusterSafe());
+        JournalKeeper keeperB = new JournalKeeper(journalB, b, db.dataSource(), Clock.systemUTC(), DataMembersAtLeast.of(settings));
+        keepers.add(keeperB);
+        keeperB.journalOpened = () -> {
+            // Unmarked only now: host-a's recovery, which reads the marks twice a round apart, cannot drop the entries first.
+            new PartitionMarks(a).removeAll();
+            new WriteBehind(b, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushOwnEntries();
+        };
+        keeperB.start();
+
+        assertThat(db.counterRows().asMap()).as("PostgreSQL: every count once").isEqualTo(feeder.expected().asMap());
+    }
+
+    /**
      * Issue 18, seed 5: a side without the majority cannot tell a lost partition from one whose replicas
      * live on the other side of a split, so it must not replay journals for it (into PostgreSQL, while
      * the other side may still hold and later write those counts). Here two of four members (majority
