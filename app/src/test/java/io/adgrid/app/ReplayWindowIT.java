@@ -7,7 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -15,7 +14,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import io.adgrid.grid.testing.DebianPackages;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
@@ -47,8 +45,7 @@ class ReplayWindowIT {
 
     @BeforeAll
     static void installFaketime() throws Exception {
-        assertThat(DebianPackages.ensure(List.of(SkewedClock.PACKAGE), Path.of("/usr/bin/faketime")))
-                .as("faketime is needed for the skewed clock: apt-get install faketime").isTrue();
+        SkewedClock.install();
     }
 
     @AfterEach

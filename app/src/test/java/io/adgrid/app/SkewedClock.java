@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import io.adgrid.grid.testing.DebianPackages;
 
 /**
  * A launcher that runs a command with its clock moved by a constant: libfaketime (Debian's faketime
@@ -20,9 +21,14 @@ import java.util.stream.Stream;
  */
 final class SkewedClock {
 
-    static final String PACKAGE = "faketime";
-
     private SkewedClock() {
+    }
+
+    /** Installs Debian's faketime package (as root, like the tests' other tools); fails the test, naming it, if it cannot. */
+    static void install() throws IOException, InterruptedException {
+        if (!DebianPackages.ensure(List.of("faketime"), Path.of("/usr/bin/faketime")) || library().isEmpty()) {
+            throw new IllegalStateException("libfaketime is needed for a skewed clock: apt-get install faketime");
+        }
     }
 
     /** libfaketime, wherever the machine's multiarch directory is, once the package is installed. */
@@ -34,7 +40,7 @@ final class SkewedClock {
 
     /** What to run a command under for its clock to read {@code skew} away from the true one. */
     static List<String> launcher(Duration skew) throws IOException {
-        Path library = library().orElseThrow(() -> new IllegalStateException("libfaketime is missing: apt-get install " + PACKAGE));
+        Path library = library().orElseThrow(() -> new IllegalStateException("libfaketime is missing: apt-get install faketime"));
         return List.of("env", "LD_PRELOAD=" + library, "FAKETIME=" + (skew.isNegative() ? "" : "+") + skew.toSeconds() + "s");
     }
 }

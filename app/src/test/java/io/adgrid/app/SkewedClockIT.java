@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import io.adgrid.grid.testing.DebianPackages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +25,7 @@ class SkewedClockIT {
 
     @BeforeAll
     static void installFaketime() throws Exception {
-        assertThat(DebianPackages.ensure(List.of(SkewedClock.PACKAGE), Path.of("/usr/bin/faketime")))
-                .as("faketime is needed for a skewed clock: apt-get install faketime").isTrue();
+        SkewedClock.install();
     }
 
     @Test
