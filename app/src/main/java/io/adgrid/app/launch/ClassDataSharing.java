@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * Class data sharing (the JDK's AppCDS, as Spring Boot documents it for its jars) for tools that
@@ -85,10 +86,12 @@ public final class ClassDataSharing {
     private static boolean train(Path jar, Path archive, List<String> jvmOptions, PrintStream out) throws IOException, InterruptedException {
         int gatewayPort = freePort();
         int gridPort = freePort();
+        // Its PostgreSQL and journals (about 200 MB), deleted once it has stopped: kept only to diagnose a failed training.
+        Path varDir = Files.createTempDirectory("adgrid-cds-training");
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(jvmOptions);
         command.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-jar", jar.toString(), "run", "--demo",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-cds-training"), "--adgrid.gateway.port=" + gatewayPort,
+                "--adgrid.var-dir=" + varDir, "--adgrid.gateway.port=" + gatewayPort,
                 "--server.port=" + freePort(), "--adgrid.grid.port=" + gridPort, "--adgrid.members=127.0.0.1:" + gridPort,
                 "--adgrid.grid.cluster-name=cds-training-" + UUID.randomUUID()));
         Path log = Files.createTempFile("adgrid-cds-training", ".log");
@@ -103,9 +106,14 @@ public final class ClassDataSharing {
                 return false;
             }
             p.destroy();
-            boolean written = p.waitFor(2, TimeUnit.MINUTES) && Files.isRegularFile(archive) && Files.size(archive) > 0;
+            boolean stopped = p.waitFor(2, TimeUnit.MINUTES);
+            boolean written = stopped && Files.isRegularFile(archive) && Files.size(archive) > 0;
             out.println(written ? "class data sharing: archive " + archive + " (" + (Files.size(archive) >> 20) + " MB)"
                     : "class data sharing not used: the training run wrote no archive, log " + log);
+            if (written) {
+                FileSystemUtils.deleteRecursively(varDir);
+                Files.delete(log);
+            }
             return written;
         } finally {
             p.destroyForcibly();

@@ -12,13 +12,26 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The product's own PostgreSQL keeps what it committed across a power cut: fsync is on. */
 class EmbeddedDatabaseIT {
 
+    @TempDir
+    Path varDir;
+
+    /** Every test's server left its 44 MB directory in /tmp: a CI box kept them all. */
+    @Test
+    void aTemporaryServerDeletesItsDirectoryWhenClosed() throws Exception {
+        EmbeddedDatabase db = EmbeddedDatabase.startTemporary();
+        Path dir = Path.of(setting(db, "data_directory")).getParent();
+        assertThat(dir.resolve("pgdata")).isDirectory();
+        db.close();
+        assertThat(dir).doesNotExist();
+    }
+
     @Test
     void theProductsServerSyncsItsWritesToDisk() throws Exception {
-        Path varDir = Files.createTempDirectory("adgrid-embedded-it");
         try (EmbeddedDatabase db = EmbeddedDatabase.start(varDir, 0)) {
             assertThat(setting(db, "fsync")).isEqualTo("on");
             assertThat(setting(db, "synchronous_commit")).isEqualTo("on");
@@ -30,7 +43,6 @@ class EmbeddedDatabaseIT {
     /** Issue 20: initdb's trust let any local user in; the product's server asks for its generated password. */
     @Test
     void theProductsServerRefusesAConnectionWithoutItsPasswordAndListensOnLoopback() throws Exception {
-        Path varDir = Files.createTempDirectory("adgrid-embedded-auth");
         try (EmbeddedDatabase db = EmbeddedDatabase.start(varDir, 0)) {
             String url = db.settings().url();
             assertThatThrownBy(() -> DriverManager.getConnection(url, "postgres", "").close())
@@ -47,7 +59,6 @@ class EmbeddedDatabaseIT {
     /** A data directory made by an earlier version (trust) asks for the password once restarted. */
     @Test
     void aDataDirectoryCreatedWithTrustAsksForThePasswordAfterARestart() throws Exception {
-        Path varDir = Files.createTempDirectory("adgrid-embedded-upgrade");
         try (EmbeddedDatabase db = EmbeddedDatabase.start(varDir, 0)) {
             assertThat(db.port()).isPositive();
         }
@@ -67,7 +78,6 @@ class EmbeddedDatabaseIT {
      */
     @Test
     void aSecondStartOnADirectoryInUseRefusesAndLeavesTheRunningServerAlone() throws Exception {
-        Path varDir = Files.createTempDirectory("adgrid-embedded-twice");
         try (EmbeddedDatabase db = EmbeddedDatabase.start(varDir, 0)) {
             assertThatThrownBy(() -> EmbeddedDatabase.start(varDir, 0)).isInstanceOf(EmbeddedDatabase.InUseException.class)
                     .hasMessageContaining("is in use by another AdGrid process").hasMessageContaining("ADGRID_VAR_DIR");

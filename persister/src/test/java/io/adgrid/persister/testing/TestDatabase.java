@@ -1,16 +1,10 @@
 package io.adgrid.persister.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
@@ -29,13 +23,10 @@ public final class TestDatabase implements AutoCloseable {
 
     private final EmbeddedDatabase server;
     private final HikariDataSource pool;
-    /** The temporary directory startTemporary() made (data, sockets, log): deleted on close. */
-    private final Path serverDir;
 
-    private TestDatabase(EmbeddedDatabase server, HikariDataSource pool, Path serverDir) {
+    private TestDatabase(EmbeddedDatabase server, HikariDataSource pool) {
         this.server = server;
         this.pool = pool;
-        this.serverDir = serverDir;
     }
 
     /** Starts a fresh server and migrates it (schema plus the partitions around today). */
@@ -45,7 +36,7 @@ public final class TestDatabase implements AutoCloseable {
         try {
             pool = Database.pool(server.settings(), "test-db", 8);
             Database.migrate(pool);
-            return new TestDatabase(server, pool, serverDir(pool));
+            return new TestDatabase(server, pool);
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -156,36 +147,12 @@ public final class TestDatabase implements AutoCloseable {
         return ps;
     }
 
-    private static Path serverDir(DataSource pool) {
-        try (Connection c = pool.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SHOW data_directory")) {
-            rs.next();
-            Path dir = Path.of(rs.getString(1)).getParent();
-            // Only ever delete what startTemporary() made.
-            return dir != null && dir.getFileName().toString().startsWith("adgrid-pg") ? dir : null;
-        } catch (SQLException e) {
-            return null;
-        }
-    }
-
     @Override
     public void close() {
         try {
             pool.close();
         } finally {
             server.close();
-            deleteServerDir();
-        }
-    }
-
-    private void deleteServerDir() {
-        if (serverDir == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(serverDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
-            // a leftover temporary directory is harmless
         }
     }
 }
