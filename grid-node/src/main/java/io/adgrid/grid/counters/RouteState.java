@@ -77,8 +77,12 @@ public final class RouteState implements IdentifiedDataSerializable {
         this.epochLo = epochLo;
     }
 
-    /** What became of a beacon in {@link #recordBeacon}. */
-    enum Verdict { DUPLICATE, COUNTED, SUSPECT, TOO_OLD, OVER_KEY_LIMIT }
+    /**
+     * What became of an event in {@link #recordBeacon} or {@link #recordSale}. {@code COUNTED_BY_THIS_BATCH}: the
+     * sale of a batch sent again, counted (and journaled) when the batch was first applied; answered as counted,
+     * it takes nothing now.
+     */
+    enum Verdict { DUPLICATE, COUNTED, SUSPECT, TOO_OLD, OVER_KEY_LIMIT, COUNTED_BY_THIS_BATCH }
 
     /**
      * Whether an event must be refused because its replay could not be recognised: its ts is before
@@ -150,7 +154,7 @@ public final class RouteState implements IdentifiedDataSerializable {
         OrderMark mark = orders.get(e.orderId());
         if (mark != null && !PLANTED_BUG_SKIP_ORDER_DEDUP) {
             return firstInBatch && mark.batchGateway() == batch.gateway() && mark.batchSequence() == batch.sequence()
-                    ? Verdict.COUNTED : Verdict.DUPLICATE;
+                    ? Verdict.COUNTED_BY_THIS_BATCH : Verdict.DUPLICATE;
         }
         if (tooOld(e, refuseBeforeMillis)) {
             return Verdict.TOO_OLD;

@@ -134,6 +134,35 @@ class JournaledGridIT {
     }
 
     /**
+     * Issue 18, seed 2 (FaultScheduleIT in CI, on 1025044): the owner and backup applied a gateway's batch, but the
+     * backup's acknowledgement came too late, so the gateway sent the partition again with the same batch id, after
+     * the write-behind had sealed the entry. The re-send found the sale's order marked by its own batch and answered
+     * it counted without counting it, but both members journaled the sale again, tagged with the entry's next batch;
+     * a replay after the grid lost its majority added that copy to PostgreSQL, whose watermark held only the batch
+     * the sale was sealed in (campaign 4, 151.80, counted twice).
+     */
+    @Test
+    void aSaleOfABatchSentAgainAfterASealIsJournaledOnceUnderTheBatchThatHoldsIt() throws Exception {
+        GridEvent sale = TestEvents.sale(4, 14, 13, ts(BASE_MINUTE, 21), "o6293", 151_800_000);
+        ApplyBatch batch = new ApplyBatch(new BatchId(5, 4104), BASE_MINUTE + 1440, TestEvents.byRouteKey(List.of(sale)));
+        apply(batch);
+        IMap<Long, RouteState> counters = members.get(0).getMap(GridMember.COUNTERS_MAP);
+        SealedBatch sealed = counters.executeOnKey(sale.routeKey(), new SealPending(BASE_MINUTE, 17));
+
+        Map<Long, long[]> again = call.<long[]>execute(call.slices(batch.keys(), keys -> batch)).get(30, TimeUnit.SECONDS);
+
+        assertThat(again.get(sale.routeKey()) == null ? ApplyBatch.COUNTED : ApplyBatch.verdict(again.get(sale.routeKey()), 0))
+                .as("answered as the first send").isEqualTo(ApplyBatch.COUNTED);
+        for (int member = 0; member < 2; member++) {
+            assertThat(journaled(member)).as("member %d journals the sale once, under the batch it was sealed in", member)
+                    .singleElement().satisfies(slice -> {
+                        assertThat(slice.events()).containsExactly(sale);
+                        assertThat(slice.seq()).isEqualTo(sealed.seq());
+                    });
+        }
+    }
+
+    /**
      * Issue 18, seeds 4 and 26: entries of a partition without its mark are old copies until the journals are
      * replayed for it. Sealed and written meanwhile, such a copy's batch would take a number the line that
      * went on had used, and PostgreSQL's watermark would then hold that line's journaled counts for written.
