@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.springframework.util.FileSystemUtils;
 
 /**
  * Class data sharing (the JDK's AppCDS, as Spring Boot documents it for its jars) for tools that
@@ -111,12 +110,21 @@ public final class ClassDataSharing {
             out.println(written ? "class data sharing: archive " + archive + " (" + (Files.size(archive) >> 20) + " MB)"
                     : "class data sharing not used: the training run wrote no archive, log " + log);
             if (written) {
-                FileSystemUtils.deleteRecursively(varDir);
+                deleteTree(varDir);
                 Files.delete(log);
             }
             return written;
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    /** Plain Java: the fault runner carries this class without Spring on its class path. */
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

@@ -34,6 +34,11 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAnyPackage("io.adgrid.gateway..")
             .because("the reporting process must not be able to accept or count an event");
 
+    /** The fault runner's jar carries the launch classes, without the app's dependencies. */
+    static final ArchRule LAUNCH_WITHOUT_SPRING = noClasses().that().resideInAPackage("io.adgrid.app.launch..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
+            .because("the fault runner carries io.adgrid.app.launch without Spring (a Spring class there failed every run's start)");
+
     @Test
     void hazelcastInternalsStayInTheGridPortsImplementation() {
         HAZELCAST_INTERNALS_CONFINED.check(ADGRID);
@@ -50,6 +55,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void theLaunchClassesNeedNoSpring() {
+        LAUNCH_WITHOUT_SPRING.check(ADGRID);
+    }
+
+    @Test
     void eachRuleCatchesAPlantedViolation() {
         // Hazelcast's own map service stands in for a class outside the port that uses Hazelcast's internals:
         // a planted AdGrid source doing so would itself be what the rule forbids in the tree.
@@ -62,5 +72,8 @@ class ArchitectureTest {
         JavaClasses reporting = new ClassFileImporter().importPackages("io.adgrid.reporting.planted");
         assertThatThrownBy(() -> REPORTING_OFF_THE_WRITE_PATH.check(reporting)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("ReportingThatCounts");
+        JavaClasses launch = new ClassFileImporter().importPackages("io.adgrid.app.launch.planted");
+        assertThatThrownBy(() -> LAUNCH_WITHOUT_SPRING.check(launch)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("LaunchWithSpring");
     }
 }
