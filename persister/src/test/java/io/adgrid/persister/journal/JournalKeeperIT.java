@@ -147,6 +147,29 @@ class JournalKeeperIT {
         return member.<String, String>getMap(RecoveryGate.MAP).get(RecoveryGate.AWAITING);
     }
 
+    /**
+     * Issue 18, seed 2 (fix 25): a gateway sent a batch again (same id) whose answer it never got, after the
+     * write-behind had written the batch holding its sale. The sale, answered counted but journaled again under
+     * the entry's next batch, was added to PostgreSQL a second time by the journals' replay.
+     */
+    @Test
+    void aSaleSentAgainInItsBatchAfterThatWasWrittenIsReplayedOnce() {
+        GridEventFeeder feeder = feederOnTwoMembers();
+        List<GridEvent> sale = List.of(feeder.sale(4, 14, 13, Instant.now(), 151_800_000));
+        feeder.apply(sale);
+        new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
+        assertThat(db.counterTotals()).as("written by the write-behind").isEqualTo(feeder.expectedTotal());
+        assertThat(feeder.resendLastBatch(sale).get(sale.get(0).routeKey())).as("answered counted, as the first time").isNull();
+
+        killEveryMember();
+        member("host-a", Clock.systemUTC());
+        member("host-b", Clock.systemUTC());
+        TestGrid.awaitClusterSize(members.get(0), 2, Duration.ofSeconds(60));
+        assertThat(gate(members.get(0))).as("gate once both are replayed").isEmpty();
+
+        assertThat(db.counterTotals()).as("PostgreSQL after the replay: the sale once").isEqualTo(feeder.expectedTotal());
+    }
+
     @Test
     void aGridKilledWholeIsReplayedFromItsMembersJournalsExactlyOnce() {
         GridEventFeeder feeder = feederOnTwoMembers();

@@ -97,6 +97,11 @@ public final class GridEventFeeder {
         return send(new BatchId(gateway, nextBatch.incrementAndGet()), events);
     }
 
+    /** Sends events again under the last {@link #apply}'s batch id, as a gateway re-sends a partition whose answer it never got. */
+    public Map<Long, long[]> resendLastBatch(List<GridEvent> events) {
+        return send(new BatchId(gateway, nextBatch.get()), events);
+    }
+
     /** Sends events again in a new batch (as {@link #replay}) and counts those the grid answered as duplicates. */
     public int duplicatesOnReplay(List<GridEvent> events) {
         Map<Long, long[]> answer = replay(events);
