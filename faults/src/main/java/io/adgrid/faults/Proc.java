@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * One AdGrid process slot (m1, g1, r, …): the command it starts with, and the processes running it
  * now, if any. Each start appends to the slot's log file, so a run's logs show every life.
  *
- * <p>Under a launcher that forks (as Debian's faketime wrapper did) the JVM is the launcher's child, and it can outlive it: a launcher
- * that dies on SIGTERM leaves its JVM to init (issue 18, seed 23: a gateway taken for stopped held
- * its catalog lock against every start after it). So a slot is alive while any process it started,
+ * <p>Under a launcher that forks (as Debian's faketime wrapper did) the JVM is the launcher's child,
+ * and it can outlive it: a launcher that dies on SIGTERM leaves its JVM to init (issue 18, seed 23: a
+ * gateway taken for stopped held its catalog lock against every start after it). So a slot is alive while any process it started,
  * or that one started, is; and it stops them all.
  */
 final class Proc {

@@ -19,7 +19,7 @@ final class Tools {
         boolean skews = schedule.steps().stream().anyMatch(s -> s.nemesis() == Schedule.Nemesis.CLOCK_SKEW);
         if (skews) {
             ensure("faketime", Path.of("/usr/bin/faketime"), out);
-            libfaketime();
+            libfaketime(); // found now, or the run stops before it begins rather than at its first CLOCK_SKEW
         }
         if (schedule.nemesesUsed().contains(Schedule.Nemesis.PARTITION) && !Network.available()) {
             throw new IllegalStateException("this schedule partitions the network, which needs root and iproute2 (ip netns):"

@@ -110,8 +110,8 @@ public final class ClassDataSharing {
             out.println(written ? "class data sharing: archive " + archive + " (" + (Files.size(archive) >> 20) + " MB)"
                     : "class data sharing not used: the training run wrote no archive, log " + log);
             if (written) {
-                deleteTree(varDir);
-                Files.delete(log);
+                deleteQuietly(varDir);
+                deleteQuietly(log);
             }
             return written;
         } finally {
@@ -119,12 +119,17 @@ public final class ClassDataSharing {
         }
     }
 
-    /** Plain Java: the fault runner carries this class without Spring on its class path. */
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
+    /**
+     * Deletes a file or a directory tree; a leftover costs disk, not the archive, so a failure is ignored.
+     * Plain Java: the fault runner carries this class without Spring on its class path.
+     */
+    private static void deleteQuietly(Path path) {
+        try (var paths = Files.walk(path)) {
             for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);
             }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // left in the temporary directory
         }
     }
 
