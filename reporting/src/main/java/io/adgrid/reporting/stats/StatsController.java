@@ -16,7 +16,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 import io.adgrid.pricing.Budget;
 import io.adgrid.pricing.BudgetLedger;
 import io.adgrid.pricing.Micros;
@@ -160,23 +159,15 @@ public class StatsController {
             @RequestParam(required = false) String format,
             @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
         Dimension d = Dimension.parse(dimension);
-        Function<Tally, BigInteger> value = switch (metric) {
-            case "impressions" -> t -> BigInteger.valueOf(t.counts().impressions);
-            case "clicks" -> t -> BigInteger.valueOf(t.counts().clicks);
-            case "conversions" -> t -> BigInteger.valueOf(t.counts().conversions);
-            case "revenue" -> t -> BigInteger.valueOf(t.counts().revenueMicros);
-            case "suspect_clicks" -> t -> BigInteger.valueOf(t.counts().suspectClicks);
-            case "spend" -> Tally::spendMicros;
-            default -> throw new BadQueryException("metric must be impressions, clicks, conversions, revenue, suspect_clicks or spend");
-        };
+        Metric m = Metric.parse(metric);
         int n = (int) number("limit", limit, 1, MAX_LIMIT);
         boolean csv = csv(format, accept);
         boolean live = live(source);
         Selection selection = selection(null, null, null, from, to, zone(tz));
-        Map<Object, Tally> totals = stats.tallies(selection, new Grouping.ById(d), live);
+        Map<Object, Tally> totals = stats.topCandidates(selection, d, m, n, live);
         List<StatsRow> rows = totals.entrySet().stream()
-                .filter(e -> value.apply(e.getValue()).signum() > 0)
-                .sorted(Comparator.<Map.Entry<Object, Tally>, BigInteger>comparing(e -> value.apply(e.getValue())).reversed()
+                .filter(e -> m.of(e.getValue()).signum() > 0)
+                .sorted(Comparator.<Map.Entry<Object, Tally>, BigInteger>comparing(e -> m.of(e.getValue())).reversed()
                         .thenComparingLong(e -> (Long) e.getKey()))
                 .limit(n)
                 .map(e -> StatsRow.of(null, (Long) e.getKey(), e.getValue()))

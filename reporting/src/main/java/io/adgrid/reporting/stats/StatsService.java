@@ -4,8 +4,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
@@ -35,7 +37,7 @@ public final class StatsService {
     /** The counts and spend per group. @param live false reads only PostgreSQL ({@code source=db}) */
     public Map<Object, Tally> tallies(Selection selection, Grouping grouping, boolean live) {
         List<MemorySnapshot> memory = live ? grid.snapshot(selection.toFilter()) : List.of();
-        return merged(selection, grouping, memory);
+        return merged(selection, grouping, memory, null);
     }
 
     /** The counts per group, without spend. @param live false reads only PostgreSQL ({@code source=db}) */
@@ -43,6 +45,25 @@ public final class StatsService {
         Map<Object, Counts> out = new HashMap<>();
         tallies(selection, grouping, live).forEach((k, v) -> out.put(k, v.counts()));
         return out;
+    }
+
+    /**
+     * The tallies of every id that can be among the first {@code n} by {@code metric}, and maybe more:
+     * for a count, PostgreSQL ranks its own totals and returns its first n plus every id the grid holds
+     * counts for. A count in the grid only adds to an id's total, so no other id can rank above all of
+     * those n (issue 22: a day's top banners read 100 rows, not every banner of the day).
+     */
+    public Map<Object, Tally> topCandidates(Selection selection, Dimension dimension, Metric metric, int n, boolean live) {
+        Grouping grouping = new Grouping.ById(dimension);
+        List<MemorySnapshot> memory = live ? grid.snapshot(selection.toFilter()) : List.of();
+        if (metric.column == null) {
+            return merged(selection, grouping, memory, null);
+        }
+        Set<Long> inGrid = new HashSet<>();
+        for (MemorySnapshot s : memory) {
+            s.unpersisted(Watermark.NONE).asMap().keySet().forEach(k -> inGrid.add((Long) grouping.keyOf(k)));
+        }
+        return merged(selection, grouping, memory, new StatsRepository.Ranking(metric.column, n, inGrid));
     }
 
     /**
@@ -55,16 +76,18 @@ public final class StatsService {
         Map<Dimension, Map<Long, Tally>> out = new EnumMap<>(Dimension.class);
         for (Dimension d : dimensions) {
             Map<Long, Tally> byId = new HashMap<>();
-            merged(selection, new Grouping.ById(d), memory).forEach((k, v) -> byId.put((Long) k, v));
+            merged(selection, new Grouping.ById(d), memory, null).forEach((k, v) -> byId.put((Long) k, v));
             out.put(d, byId);
         }
         return out;
     }
 
-    private Map<Object, Tally> merged(Selection selection, Grouping grouping, List<MemorySnapshot> memory) {
+    /** @param ranking null for every group, else only the groups PostgreSQL ranks first and those it names */
+    private Map<Object, Tally> merged(Selection selection, Grouping grouping, List<MemorySnapshot> memory,
+                                      StatsRepository.Ranking ranking) {
         StatsRepository.DbRead db;
         try {
-            db = database.read(selection, grouping, memory.stream().map(MemorySnapshot::epoch).toList());
+            db = database.read(selection, grouping, memory.stream().map(MemorySnapshot::epoch).toList(), ranking);
         } catch (SQLException e) {
             throw new DatabaseUnavailableException(e);
         }

@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
@@ -95,6 +96,51 @@ class RollupReportsIT {
         assertThat(afterDrop).isEqualTo(without(beforeDrop, "hour Kolkata"));
         assertThatThrownBy(() -> read(DAY1.plusSeconds(3600), new Grouping.ByTime(Granularity.HOUR, ZoneId.of("Asia/Kolkata"))))
                 .isInstanceOf(BadQueryException.class).hasMessageContaining("minute detail before");
+    }
+
+    @Test
+    void aTopListRanksTheSumOverEveryPieceNotEachPieceAlone() throws SQLException {
+        db.truncateCounters();
+        db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?",
+                Timestamp.from(DAY1), Timestamp.from(DAY1));
+        db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf("2026-01-10"));
+        // Banner 13 leads no piece (minutes, days, hours, minutes) but leads their sum: 18, then 14 (12), 11 and 12 (10 each).
+        long minutesFirst = M1 + 40;
+        long dayPiece = M1 + 24 * 60 + 600;
+        long hourPiece = M1 + 2 * 24 * 60 + 300;
+        long minutesLast = M1 + 2 * 24 * 60 + 1200;
+        CounterDeltas deltas = new CounterDeltas();
+        deltas.add(new CounterKey(minutesFirst, 1, 14, 1), new Counts(6, 0, 0, 0, 0));
+        deltas.add(new CounterKey(minutesFirst, 1, 13, 1), new Counts(5, 0, 0, 0, 0));
+        deltas.add(new CounterKey(dayPiece, 1, 11, 1), new Counts(10, 0, 0, 0, 0));
+        deltas.add(new CounterKey(dayPiece, 1, 13, 2), new Counts(4, 0, 0, 0, 0));
+        deltas.add(new CounterKey(hourPiece, 1, 14, 1), new Counts(6, 0, 0, 0, 0));
+        deltas.add(new CounterKey(hourPiece, 1, 13, 1), new Counts(5, 0, 0, 0, 0));
+        deltas.add(new CounterKey(minutesLast, 1, 12, 1), new Counts(10, 0, 0, 0, 0));
+        deltas.add(new CounterKey(minutesLast, 1, 13, 1), new Counts(4, 0, 0, 0, 0));
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            CounterWriter.addCounts(c, deltas);
+            c.commit();
+        }
+        RollupJob job = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ZERO));
+        while (job.run(DAY1.plus(Duration.ofDays(2)).plus(Duration.ofHours(13))).hoursRolled() > 0) {
+            // two days of hours a run
+        }
+        assertThat(db.tableTotals("banner_day", "true").impressions).as("days 1 and 2 rolled").isEqualTo(6 + 5 + 10 + 4);
+
+        assertThat(ranked(2, Set.of())).containsOnlyKeys(13L, 14L).containsEntry(13L, 18L).containsEntry(14L, 12L);
+        assertThat(ranked(3, Set.of())).as("ties by id").containsOnlyKeys(13L, 14L, 11L);
+        assertThat(ranked(1, Set.of(12L, 99L))).as("and the ids asked for").containsOnlyKeys(13L, 12L).containsEntry(12L, 10L);
+    }
+
+    /** Impressions per banner of the ids a top-n list by impressions over [FROM, TO) reads. */
+    private static Map<Object, Long> ranked(int n, Set<Long> alsoIds) throws SQLException {
+        Map<Object, Long> out = new java.util.HashMap<>();
+        reports.read(new Selection(null, 0, FROM, TO), new Grouping.ById(Dimension.BANNER), List.of(),
+                new StatsRepository.Ranking(Metric.IMPRESSIONS.column, n, alsoIds)).groups()
+                .forEach((k, v) -> out.put(k, v.counts().impressions));
+        return out;
     }
 
     @Test

@@ -336,6 +336,32 @@ class StatsServiceIT {
     }
 
     @Test
+    void aBannerTheGridLiftsPastPostgresqlsFirstEntersTheTopList() {
+        Instant t = Instant.parse("2026-03-10T12:00:00Z");
+        long[] written = {0, 5, 4, 3}; // banners 1..3 in PostgreSQL
+        List<GridEvent> events = new ArrayList<>();
+        for (int banner = 1; banner <= 3; banner++) {
+            for (int i = 0; i < written[banner]; i++) {
+                events.add(feeder.impression(1, banner, 1, t.plusSeconds(i)));
+            }
+        }
+        feeder.apply(events);
+        writeBehind.cycle(map.keySet());
+        // only in the grid: banner 3 goes from third to first, banner 4 is new
+        feeder.apply(List.of(feeder.impression(1, 3, 2, t), feeder.impression(1, 3, 2, t.plusSeconds(1)),
+                feeder.impression(1, 3, 2, t.plusSeconds(2)), feeder.impression(1, 4, 2, t)));
+        StatsController controller = new StatsController(stats, Clock.systemUTC());
+
+        StatsController.StatsAnswer live = (StatsController.StatsAnswer) controller.top(
+                "banner", "impressions", "2026-03-10", "2026-03-11", "2", "UTC", "live", null, null).getBody();
+        StatsController.StatsAnswer db = (StatsController.StatsAnswer) controller.top(
+                "banner", "impressions", "2026-03-10", "2026-03-11", "2", "UTC", "db", null, null).getBody();
+
+        assertThat(live.rows()).extracting(StatsRow::id, StatsRow::impressions).containsExactly(tuple(3L, 6L), tuple(1L, 5L));
+        assertThat(db.rows()).extracting(StatsRow::id, StatsRow::impressions).containsExactly(tuple(1L, 5L), tuple(2L, 4L));
+    }
+
+    @Test
     void suspectClicksAreReportedApartFromCleanClicksLiveAndFromTheDatabase() {
         Instant t = Instant.parse("2026-03-10T12:00:30Z");
         List<GridEvent> shown = new ArrayList<>();
