@@ -55,30 +55,19 @@ class RollupReportsIT {
 
     @Test
     void rolledUpReportsAnswerAsMinutesDidThroughLateCountsAndDroppedPartitions() throws SQLException {
-        db.truncateCounters();
-        db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?",
-                Timestamp.from(DAY1), Timestamp.from(DAY1));
-        db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf("2026-01-10"));
+        nothingRolledFromDay1();
         addTraffic();
         Map<String, Map<Object, Counts>> fromMinutes = answers(FROM);
 
         // Hours rolled up to the middle of the third day, days up to its start: minute, hour and day pieces.
-        RollupJob job = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ZERO));
-        Instant midThirdDay = DAY1.plus(Duration.ofDays(2)).plus(Duration.ofHours(13));
-        while (job.run(midThirdDay).hoursRolled() > 0) {
-            // two days of hours a run
-        }
+        rollUntil(DAY1.plus(Duration.ofDays(2)).plus(Duration.ofHours(13)));
         assertThat(db.tableTotals("counter_day", "true").impressions).isPositive();
         assertThat(answers(FROM)).isEqualTo(fromMinutes);
 
         // A late count for a rolled hour is in every answer at once.
         CounterDeltas late = new CounterDeltas();
         late.add(new CounterKey(M1 + 24 * 60 + 75, 1, 2, 2), new Counts(4, 1, 1, 3_000_000, 0));
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            CounterWriter.addCounts(c, late);
-            c.commit();
-        }
+        write(late);
         Map<String, Map<Object, Counts>> withLate = answers(FROM);
         assertThat(total(withLate, "total UTC")).isEqualTo(total(fromMinutes, "total UTC").copy().add(new Counts(4, 1, 1, 3_000_000, 0)));
         withLate.keySet().stream().filter(q -> !q.contains(" 1 ") && !q.contains(" 2 "))
@@ -100,10 +89,7 @@ class RollupReportsIT {
 
     @Test
     void aTopListRanksTheSumOverEveryPieceNotEachPieceAlone() throws SQLException {
-        db.truncateCounters();
-        db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?",
-                Timestamp.from(DAY1), Timestamp.from(DAY1));
-        db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf("2026-01-10"));
+        nothingRolledFromDay1();
         // Banner 13 leads no piece (minutes, days, hours, minutes) but leads their sum: 18, then 14 (12), 11 and 12 (10 each).
         long minutesFirst = M1 + 40;
         long dayPiece = M1 + 24 * 60 + 600;
@@ -118,20 +104,38 @@ class RollupReportsIT {
         deltas.add(new CounterKey(hourPiece, 1, 13, 1), new Counts(5, 0, 0, 0, 0));
         deltas.add(new CounterKey(minutesLast, 1, 12, 1), new Counts(10, 0, 0, 0, 0));
         deltas.add(new CounterKey(minutesLast, 1, 13, 1), new Counts(4, 0, 0, 0, 0));
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            CounterWriter.addCounts(c, deltas);
-            c.commit();
-        }
-        RollupJob job = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ZERO));
-        while (job.run(DAY1.plus(Duration.ofDays(2)).plus(Duration.ofHours(13))).hoursRolled() > 0) {
-            // two days of hours a run
-        }
+        write(deltas);
+        rollUntil(DAY1.plus(Duration.ofDays(2)).plus(Duration.ofHours(13)));
         assertThat(db.tableTotals("banner_day", "true").impressions).as("days 1 and 2 rolled").isEqualTo(6 + 5 + 10 + 4);
 
         assertThat(ranked(2, Set.of())).containsOnlyKeys(13L, 14L).containsEntry(13L, 18L).containsEntry(14L, 12L);
         assertThat(ranked(3, Set.of())).as("ties by id").containsOnlyKeys(13L, 14L, 11L);
         assertThat(ranked(1, Set.of(12L, 99L))).as("and the ids asked for").containsOnlyKeys(13L, 12L).containsEntry(12L, 10L);
+    }
+
+    /** No counts, minute partitions for the four days from DAY1 on, and nothing rolled up. */
+    private static void nothingRolledFromDay1() {
+        db.truncateCounters();
+        db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?",
+                Timestamp.from(DAY1), Timestamp.from(DAY1));
+        db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf("2026-01-10"));
+    }
+
+    /** Adds counts as the write-behind does. */
+    private static void write(CounterDeltas deltas) throws SQLException {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            CounterWriter.addCounts(c, deltas);
+            c.commit();
+        }
+    }
+
+    /** Runs the rollup job (retention ten years) until it has rolled every hour ended by {@code now}. */
+    private static void rollUntil(Instant now) throws SQLException {
+        RollupJob job = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ZERO));
+        while (job.run(now).hoursRolled() > 0) {
+            // two days of hours a run
+        }
     }
 
     /** Impressions per banner of the ids a top-n list by impressions over [FROM, TO) reads. */
@@ -156,15 +160,8 @@ class RollupReportsIT {
                 "2026-10-25T01:20:00Z", "2026-10-25T02:00:00Z")) {
             deltas.add(new CounterKey(Instant.parse(t).getEpochSecond() / 60, 1, 7, 2), new Counts(1, 0, 0, 0, 0));
         }
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            CounterWriter.addCounts(c, deltas);
-            c.commit();
-        }
-        RollupJob job = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ZERO));
-        while (job.run(Instant.parse("2026-10-27T00:00:00Z")).hoursRolled() > 0) {
-            // two days of hours a run
-        }
+        write(deltas);
+        rollUntil(Instant.parse("2026-10-27T00:00:00Z"));
         assertThat(db.sqlString("SELECT count(*)::text FROM counter_hour WHERE hour >= '2026-10-24T23:00Z' AND hour < '2026-10-25T03:00Z'"))
                 .isEqualTo("4");
         StatsController controller = new StatsController(new StatsService(reports, null), java.time.Clock.systemUTC());
@@ -254,10 +251,6 @@ class RollupReportsIT {
                         new Counts(pair, m % 2, m % 3 == 0 ? 1 : 0, m % 3 == 0 ? 1_250_000L * pair : 0, m % 5 == 0 ? 1 : 0));
             }
         }
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            CounterWriter.addCounts(c, deltas);
-            c.commit();
-        }
+        write(deltas);
     }
 }
