@@ -1,4 +1,4 @@
-// AdGrid ops dashboard: polls /api/v1/ops/overview every second and draws what it answers.
+// AdGrid ops dashboard: polls /api/v1/ops/overview and /api/v1/pacing every second and draws what they answer.
 'use strict';
 
 (function () {
@@ -229,6 +229,65 @@
     }
   }
 
+  // Budgets: GET /api/v1/pacing, the pacing monitor's latest state of every budgeted campaign.
+  function bar(share) {
+    const b = document.createElement('span');
+    b.className = 'spent';
+    const fill = document.createElement('i');
+    fill.style.width = Math.max(0, Math.min(100, Math.round(share * 100))) + '%';
+    b.appendChild(fill);
+    return b;
+  }
+
+  // "billed of budget" with a bar, for a money pair given as decimal strings ("12.50").
+  function ofBudget(billed, budget) {
+    const td = document.createElement('td');
+    td.className = 'text';
+    if (budget === undefined || budget === null) { td.textContent = '–'; return td; }
+    const b = Number(budget);
+    td.appendChild(bar(b > 0 ? Number(billed || 0) / b : 1));
+    td.appendChild(document.createTextNode((billed || '0') + ' of ' + budget));
+    return td;
+  }
+
+  function drawBudgets(list) {
+    const rows = list.campaigns.map(p => {
+      const tr = document.createElement('tr');
+      tr.className = p.state;
+      tr.dataset.campaign = p.campaign;
+      tr.appendChild(cell(String(p.campaign)));
+      tr.appendChild(cell(p.state, 'text'));
+      const today = ofBudget(p.billed_today, p.daily_budget);
+      if (p.daily_budget === undefined) today.textContent = p.day + ': no daily budget';
+      else today.insertBefore(document.createTextNode(p.day + ' '), today.firstChild);
+      tr.appendChild(today);
+      tr.appendChild(cell(p.billed_today));
+      tr.appendChild(cell(num(p.over_budget_today)));
+      tr.appendChild(ofBudget(p.billed, p.total_budget));
+      tr.appendChild(cell(p.remaining === undefined ? '–' : p.remaining));
+      tr.appendChild(cell(p.rate_micros_per_second === undefined ? '–' : (p.rate_micros_per_second / 1e6).toFixed(4)));
+      tr.appendChild(cell(p.exhausts_at ? new Date(p.exhausts_at).toISOString().replace('T', ' ').slice(0, 19) + ' UTC'
+        : p.state === 'exhausted' ? 'now' : '–', 'text'));
+      return tr;
+    });
+    $('budgets').replaceChildren(...rows);
+    $('budgets-none').hidden = rows.length > 0;
+    const exhausted = list.campaigns.filter(p => p.state === 'exhausted').length;
+    $('budgets-summary').textContent = list.campaigns.length + ' with a budget · ' + exhausted + ' exhausted';
+    $('budgets-error').hidden = true;
+  }
+
+  async function pollBudgets(signal) {
+    try {
+      const r = await fetch('/api/v1/pacing', { signal, cache: 'no-store' });
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      drawBudgets(await r.json());
+    } catch (e) {
+      $('budgets-error').hidden = false;
+      $('budgets-error').textContent = 'Budgets unavailable: ' + (e.name === 'AbortError' ? 'timeout' : e.message);
+    }
+  }
+
   function draw(o) {
     o.series.forEach(p => { if (p.t > lastT) { points.push(p); lastT = p.t; } });
     drawStatus(o);
@@ -242,6 +301,7 @@
   async function poll() {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), 5000);
+    const budgets = pollBudgets(abort.signal);
     try {
       const r = await fetch('/api/v1/ops/overview?since=' + lastT, { signal: abort.signal, cache: 'no-store' });
       if (!r.ok) throw new Error('HTTP ' + r.status);
@@ -250,6 +310,7 @@
       setStatus('red', 'Cannot reach the reporting API (' + (e.name === 'AbortError' ? 'timeout' : e.message) + ')', []);
       $('updated').textContent = 'not updated since ' + (lastT ? clock(lastT) : 'start');
     } finally {
+      await budgets;
       clearTimeout(timer);
       setTimeout(poll, POLL_MS);
     }

@@ -36,6 +36,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -220,6 +221,42 @@ class DashboardBrowserIT {
 
     @Test
     @Order(5)
+    void theBudgetsPanelTurnsACampaignRedOnceItsBudgetIsSpent() throws IOException {
+        browser.get(reporting + "/");
+        // the demo's budgets: campaign 5 (20.00 a day in New York) and 10 (1,000.00 in all)
+        await("the demo's budgeted campaigns", () -> budgetRow(5) != null && budgetRow(10) != null);
+        assertThat(budgetRow(5).getText()).contains("pacing").contains("of 20.00");
+
+        // Campaign 4 (the demo's CPM 2.50: 0.0025 an impression) gets 0.01 a day: four impressions.
+        HttpResponse<String> set = send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/catalog/campaigns/4/budget"))
+                .header("Authorization", "Bearer dashboard-test-token").header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"daily_micros\":10000,\"time_zone\":\"UTC\"}")).build());
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        await("campaign 4 pacing", () -> budgetRow(4) != null && budgetRow(4).getText().contains("pacing"));
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 5; i++) {
+            assertThat(get(gateway + "/i?" + Beacons.beacon(4 + 10 * i, 1, now, "dash-budget-" + i)).statusCode()).isEqualTo(200);
+        }
+
+        await("campaign 4 exhausted", () -> "exhausted".equals(budgetRow(4).getDomAttribute("class")));
+        WebElement row = budgetRow(4);
+        assertThat(row.getText()).contains("0.01 of 0.01").contains("now");
+        assertThat(row.findElements(By.tagName("td")).get(4).getText()).as("over budget today").isEqualTo("1");
+        assertThat(row.findElement(By.tagName("td")).getCssValue("color")).as("red").isEqualTo("rgba(180, 35, 24, 1)");
+        assertThat(budgetRow(5).getDomAttribute("class")).isEqualTo("pacing");
+        assertThat(text("budgets-summary")).isEqualTo("3 with a budget · 1 exhausted");
+        assertThat(consoleErrors()).as("browser console errors").isEmpty();
+        fullPageScreenshot("dashboard-budgets.png");
+    }
+
+    /** The budgets panel's row of a campaign, or null. */
+    private static WebElement budgetRow(long campaign) {
+        List<WebElement> rows = browser.findElements(By.cssSelector("#budgets tr[data-campaign='" + campaign + "']"));
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    @Test
+    @Order(6)
     void dashboardFitsAPhoneSizedWindow() throws IOException {
         browser.manage().window().setSize(new Dimension(390, 844));
         try {
@@ -235,7 +272,7 @@ class DashboardBrowserIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void stoppingPostgreSqlTurnsTheDashboardRed() throws IOException {
         browser.get(reporting + "/");
         await("a green status", () -> "ok".equals(attribute("status", "data-level")));

@@ -3,6 +3,7 @@ package io.adgrid.reporting.pacing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.regex.Pattern;
 import io.adgrid.reporting.stats.CampaignDays;
 import io.adgrid.reporting.web.ApiErrors;
@@ -63,6 +64,24 @@ public class PacingController {
         Instant now = clock.instant();
         CampaignDays.Read read = days.read(campaign, b -> Instant.EPOCH, now.plus(Duration.ofDays(2)), true);
         return ResponseEntity.ok(Pacing.of(read, campaign, now, true, monitor.rate(campaign)));
+    }
+
+    /** Every budgeted campaign's pacing. */
+    @Schema(description = "Every campaign with a budget, by id")
+    public record PacingList(List<Pacing> campaigns) {
+    }
+
+    @Operation(summary = "Every budgeted campaign's pacing as the monitor last computed it (every 100-250 ms): the states the stream "
+            + "sends, for an ad server that starts up or polls instead of subscribing, and for the dashboard",
+            description = "Each entry is as on the stream: spend, billed and over_budget over all days only for a campaign with a "
+                    + "total budget; for exact figures of one campaign, GET /api/v1/campaigns/{id}/pacing. Empty until the "
+                    + "monitor's first refresh after start.",
+            operationId = "getPacingList",
+            responses = @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = PacingList.class))))
+    @GetMapping(value = "/pacing", produces = MediaType.APPLICATION_JSON_VALUE)
+    public PacingList all() {
+        return new PacingList(monitor.latest());
     }
 
     @Operation(summary = "Server-sent events: a campaign's pacing each time its state changes (pacing, exhausted, no_budget)",

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -45,6 +46,7 @@ public final class PacingMonitor implements AutoCloseable {
     private final Duration interval;
     private final SpendRate rates = new SpendRate();
     private final Map<Long, String> states = new HashMap<>();
+    private volatile List<Pacing> latest = List.of();
     private final AtomicLong lastRefreshNanos = new AtomicLong(-1);
     private final AtomicLong refreshes = new AtomicLong();
     private ScheduledExecutorService scheduler;
@@ -160,6 +162,8 @@ public final class PacingMonitor implements AutoCloseable {
             rates.forget(campaign);
             changes.add(Pacing.budgetRemoved(campaign, now));
         }
+        latest.sort(Comparator.comparingLong(Pacing::campaign));
+        this.latest = List.copyOf(latest);
         events.update(latest, changes, gone);
         long took = System.nanoTime() - started;
         lastRefreshNanos.set(took);
@@ -178,6 +182,11 @@ public final class PacingMonitor implements AutoCloseable {
             return LocalDate.ofInstant(now, budget.zone()).atStartOfDay(budget.zone()).toInstant();
         }
         return Instant.EPOCH;
+    }
+
+    /** Every budgeted campaign's pacing as of the last refresh, by campaign id (empty before the first). */
+    public List<Pacing> latest() {
+        return latest;
     }
 
     /** Spend micros a second of the campaign, or null while unknown. */

@@ -217,6 +217,17 @@ class PacingIT {
         // yesterday's 3 were billed first, then 1 of today's 3
         assertThat(p.get("billed_today").asText()).isEqualTo("0.0025");
         assertThat(p.get("over_budget_today").asLong()).isEqualTo(2);
+        // the list of every budgeted campaign (the dashboard's budgets panel) says the same after the monitor's refresh
+        monitor.refresh();
+        HttpResponse<String> all = get("/pacing");
+        assertThat(all.statusCode()).isEqualTo(200);
+        List<JsonNode> listed = new ArrayList<>();
+        JSON.readTree(all.body()).get("campaigns").forEach(listed::add);
+        assertThat(listed).extracting(n -> n.get("campaign").asLong()).isSorted().contains(1L);
+        JsonNode one = listed.stream().filter(n -> n.get("campaign").asLong() == 1).findFirst().orElseThrow();
+        assertThat(one.get("state").asText()).isEqualTo("exhausted");
+        assertThat(one.get("billed").asText()).isEqualTo("0.01");
+        assertThat(one.get("over_budget").asLong()).isEqualTo(2);
         writeBehind.flushAll();
         assertThat(dayRows(1, "UTC", "db")).extracting(StatsRow::billed, StatsRow::overBudget)
                 .containsExactly(org.assertj.core.api.Assertions.tuple("0.0075", 0L), org.assertj.core.api.Assertions.tuple("0.0025", 2L));
