@@ -63,4 +63,17 @@ final class Beacons {
         return query(signed(EventType.SALE, Map.of("b", Long.toString(banner), "p", Long.toString(publisher), "ts", Long.toString(ts),
                 "order", order, "amount", amount)));
     }
+
+    /** The agclid a click's redirect gave its landing page (issue 21). */
+    static String clickIdOf(String location) {
+        return new QueryStringDecoder(location).parameters().get("agclid").get(0);
+    }
+
+    /** The form of a sale an advertiser's server posts by click id, signed with the key of the click's campaign. */
+    static String saleByClick(String clickId, long ts, String order, String amount) {
+        long campaign = io.adgrid.attribution.ClickId.header(clickId).campaign();
+        TreeMap<String, String> params = new TreeMap<>(Map.of("click", clickId, "ts", Long.toString(ts), "order", order, "amount", amount));
+        params.put(CanonicalString.SIGNATURE_PARAM, BeaconSigner.sign(BeaconSigner.key(DemoCatalog.secretOf(campaign)), EventType.SALE, params));
+        return query(params);
+    }
 }

@@ -150,7 +150,9 @@ class RestartRemembersIT {
         String sale = Beacons.sale(7, 3, ts, order, "12.50");
 
         assertThat(answered(() -> get(gateway + "/i?" + rendering)).statusCode()).isEqualTo(200);
-        assertThat(answered(() -> get(gateway + "/c?" + clickQuery)).statusCode()).isEqualTo(302);
+        HttpResponse<String> click = answered(() -> get(gateway + "/c?" + clickQuery));
+        assertThat(click.statusCode()).isEqualTo(302);
+        String clickId = Beacons.clickIdOf(click.headers().firstValue("Location").orElseThrow());
         HttpResponse<String> first = answered(() -> postSale(gateway, sale));
         assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
 
@@ -165,13 +167,23 @@ class RestartRemembersIT {
         awaitHealthy(gateway);
 
         assertThat(answered(() -> get(gateway + "/i?" + rendering)).statusCode()).isEqualTo(200);
-        assertThat(answered(() -> get(gateway + "/c?" + clickQuery)).statusCode()).isEqualTo(302);
+        HttpResponse<String> clickAgain = answered(() -> get(gateway + "/c?" + clickQuery));
+        assertThat(clickAgain.statusCode()).isEqualTo(302);
+        assertThat(Beacons.clickIdOf(clickAgain.headers().firstValue("Location").orElseThrow())).as("the same click's id").isEqualTo(clickId);
         HttpResponse<String> again = answered(() -> postSale(gateway, sale));
         assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
         assertThat(again.body()).contains("\"duplicate\":true");
+        // The advertiser's postback by the id its landing page got before the restart: attributed, then a duplicate.
+        String postback = Beacons.saleByClick(clickId, System.currentTimeMillis(), "postback-" + order, "7.50");
+        HttpResponse<String> byClick = answered(() -> postSale(gateway, postback));
+        assertThat(byClick.statusCode()).as(byClick.body()).isEqualTo(202);
+        assertThat(answered(() -> postSale(gateway, postback)).body()).contains("\"duplicate\":true");
 
         assertThat(adgrid.terminate(60)).as("exited within 60 s of SIGTERM").isTrue();
-        assertThat(sqlTotals()).as("impressions, clicks, conversions in PostgreSQL").containsExactly(1L, 1L, 1L);
+        assertThat(sqlTotals()).as("impressions, clicks, conversions in PostgreSQL").containsExactly(1L, 1L, 2L);
+        assertThat(sql("SELECT banner_id || '/' || publisher_id || '/' || sum(revenue_micros) FROM counter_minute"
+                + " WHERE conversions > 0 GROUP BY banner_id, publisher_id")).as("both sales on the click's banner and publisher")
+                .containsExactly("7/3/20000000");
     }
 
     /** A request a client sends until it is not answered 503 with Retry-After (overloaded, recovering): never counted. */
@@ -207,6 +219,17 @@ class RestartRemembersIT {
                      + "coalesce(sum(conversions), 0) FROM counter_minute")) {
             rs.next();
             return List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+        }
+    }
+
+    private List<String> sql(String query) throws Exception {
+        try (HikariDataSource ds = Database.pool(database.settings(), "test-check", 1);
+             Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
         }
     }
 }

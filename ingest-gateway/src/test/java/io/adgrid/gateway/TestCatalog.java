@@ -117,6 +117,19 @@ public final class TestCatalog {
     }
 
     /** A copy of {@code params} with {@code sig} added, signed (v2, impression or sale) with a raw secret. */
+    /**
+     * Where the gateway redirects a click signed with the campaign's key {@code kid} (these signed params): the
+     * banner's landing URL with the click's id in {@code agclid} (issue 21).
+     */
+    public static String landingOf(Banner banner, Campaign campaign, String kid, Map<String, String> signedClick) {
+        Map<String, String> rendering = new LinkedHashMap<>(signedClick);
+        rendering.remove("sig");
+        byte[] identity = BeaconSigner.mac(campaign.key(kid).spec(), io.adgrid.signing.CanonicalString.v1(rendering));
+        String id = io.adgrid.attribution.ClickId.of(campaign.key(kid).spec(), campaign.id(), kid, banner.id(),
+                Long.parseLong(signedClick.get("p")), Long.parseLong(signedClick.get("ts")), identity);
+        return banner.landingUrl() + (banner.landingUrl().contains("?") ? "&" : "?") + "agclid=" + id;
+    }
+
     public static Map<String, String> signedWith(String secret, Map<String, String> params) {
         Map<String, String> out = new LinkedHashMap<>(params);
         out.remove("sig");

@@ -34,6 +34,7 @@ public record AdGridProperties(
         @NotNull @Valid WriteBehind writeBehind,
         @NotNull @Valid Admin admin,
         @NotNull @Valid Fraud fraud,
+        @NotNull @Valid Attribution attribution,
         @NotNull @Valid Journal journal,
         @NotNull @Valid Rollup rollup,
         @NotNull @Valid Pacing pacing,
@@ -225,5 +226,18 @@ public record AdGridProperties(
      *                                {@code X-Forwarded-For} ({@code ADGRID_FRAUD_TRUSTEDPROXY}); off: the header is ignored
      */
     public record Fraud(@Range(min = 0, max = 1_000_000) int maxClicksPerIpPerMinute, boolean trustedProxy) {
+    }
+
+    /**
+     * Click ids and sales posted by them (issue 21, docs/API.md "Click ids and postbacks").
+     *
+     * @param clickParam the landing-URL parameter the {@code /c} redirect puts a click's id in
+     *                   ({@code ADGRID_ATTRIBUTION_CLICKPARAM}); empty: the landing URL as registered, no id
+     * @param window     how long after its click a sale posted with the click's id is attributed to it
+     *                   ({@code ADGRID_ATTRIBUTION_WINDOW}); later, {@code 422 outside_window}
+     */
+    public record Attribution(@NotNull @jakarta.validation.constraints.Pattern(regexp = "[A-Za-z0-9_]{0,32}",
+            message = "must be up to 32 letters, digits or _ (empty: no click id)") String clickParam,
+                              @NotNull @DurationMin(minutes = 1) @DurationMax(days = 366) Duration window) {
     }
 }

@@ -67,7 +67,8 @@ public class GatewayConfiguration {
     BeaconService beaconService(CatalogCache catalog, GridBatcher batcher, RecoveryGate gate, HazelcastInstance grid,
                                 AdGridProperties props, Clock clock, MeterRegistry metrics) {
         BeaconValidator validator = new BeaconValidator(catalog.view(), clock,
-                new ValidationSettings(props.gateway().maxAge(), props.gateway().maxAhead()));
+                new ValidationSettings(props.gateway().maxAge(), props.gateway().maxAhead(), props.attribution().clickParam(),
+                        props.attribution().window()));
         // Ready means this gateway can answer: not "the cluster is safe", which is false on every
         // gateway at once while partitions migrate (and Hazelcast retries calls through that).
         AdGridProperties.Fraud fraud = props.fraud();

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import io.adgrid.attribution.ClickId;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.event.EventType;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
@@ -39,6 +40,7 @@ public final class SignCommand {
     static final String USAGE = """
             usage: ./adgrid sign TYPE b=BANNER p=PUBLISHER [ts=MILLIS] [n=NONCE] [order=ID amount=DECIMAL] [kid=KEY] [--gateway URL]
                    ./adgrid sign c --of "IMPRESSION_URL" [--gateway URL]
+                   ./adgrid sign s click=CLICK_ID amount=DECIMAL [order=ID] [ts=MILLIS] [kid=KEY]   (an advertiser's sale by click id)
               TYPE     i|impression, c|click or s|sale
               kid      which of the campaign's keys signs (it is then part of the URL); default: its newest active key
               --of     the click of that impression's rendering (its b, p, ts, n and key): a clean click once the impression is counted
@@ -140,7 +142,20 @@ public final class SignCommand {
         if (gateway == null) {
             gateway = gatewayUrl(env, settings);
         }
-        if (!params.containsKey("b") || !params.containsKey("p")) {
+        // A sale by click id (issue 21) names no banner: the campaign whose key signs is in the id.
+        Long clickCampaign = null;
+        if (type == EventType.SALE && params.containsKey("click")) {
+            ClickId.Header header = ClickId.header(params.get("click"));
+            if (header == null) {
+                err.println("click= is not a click id (the agclid=… a click's landing URL got)");
+                return 2;
+            }
+            if (params.containsKey("b") || params.containsKey("p")) {
+                err.println("a sale by click id gives no b= or p=: its click says them");
+                return 2;
+            }
+            clickCampaign = header.campaign();
+        } else if (!params.containsKey("b") || !params.containsKey("p")) {
             err.println("b= (banner) and p= (publisher) are required\n" + USAGE);
             return 2;
         }
@@ -154,29 +169,31 @@ public final class SignCommand {
         } else {
             params.putIfAbsent("n", random(16));
         }
-        long banner;
-        try {
-            banner = Long.parseLong(params.get("b"));
-        } catch (NumberFormatException e) {
-            err.println("b must be a banner id");
-            return 2;
+        long banner = 0;
+        if (clickCampaign == null) {
+            try {
+                banner = Long.parseLong(params.get("b"));
+            } catch (NumberFormatException e) {
+                err.println("b must be a banner id");
+                return 2;
+            }
         }
         // The key is part of the rendering: an impression without kid was signed with kid 0, and so is its click.
         String kid = params.getOrDefault("kid", of != null ? "0" : null);
         Secret secret;
         try {
-            secret = secretOfBanner(banner, kid, env, settings, err);
+            secret = secretOf(clickCampaign == null ? Selector.banner(banner) : Selector.campaign(clickCampaign), kid, env, settings, err);
         } catch (IllegalStateException | SQLException e) {
             err.println("cannot read the catalog: " + e.getMessage());
             return 1;
         }
         if (secret == null) {
-            err.println("banner " + banner + " is not in the catalog");
+            err.println(clickCampaign == null ? "banner " + banner + " is not in the catalog" : "campaign " + clickCampaign + " is not in the catalog");
             return 1;
         }
+        String whose = "campaign " + secret.campaign() + (clickCampaign == null ? " of banner " + banner : "");
         if (secret.value() == null) {
-            err.println(kid == null ? "campaign " + secret.campaign() + " of banner " + banner + " has no active key"
-                    : "campaign " + secret.campaign() + " of banner " + banner + " has no key kid=" + kid);
+            err.println(kid == null ? whose + " has no active key" : whose + " has no key kid=" + kid);
             return 1;
         }
         if (secret.retired()) {
@@ -219,18 +236,29 @@ public final class SignCommand {
         }
     }
 
-    private static Secret secretOfBanner(long banner, String kid, Map<String, String> env, Map<String, String> settings,
-                                         PrintStream err) throws SQLException {
+    /** Whose key signs: a banner's campaign, or a campaign named directly (a sale by click id). */
+    private record Selector(String from, long id) {
+        static Selector banner(long id) {
+            return new Selector("(SELECT campaign_id FROM banner WHERE id = ?)", id);
+        }
+
+        static Selector campaign(long id) {
+            return new Selector("(SELECT id AS campaign_id FROM campaign WHERE id = ?)", id);
+        }
+    }
+
+    private static Secret secretOf(Selector campaign, String kid, Map<String, String> env, Map<String, String> settings,
+                                   PrintStream err) throws SQLException {
         String url = settings.getOrDefault("adgrid.db.url", env.get("ADGRID_DB_URL"));
         if (url != null && !url.isBlank()) {
             return query(new DatabaseSettings(url, settings.getOrDefault("adgrid.db.user", env.getOrDefault("ADGRID_DB_USER", "postgres")),
-                    settings.getOrDefault("adgrid.db.password", env.getOrDefault("ADGRID_DB_PASSWORD", ""))), banner, kid);
+                    settings.getOrDefault("adgrid.db.password", env.getOrDefault("ADGRID_DB_PASSWORD", ""))), campaign, kid);
         }
         Path var = Path.of(settings.getOrDefault("adgrid.var-dir", env.getOrDefault("ADGRID_VAR_DIR", "./var")));
         Path portFile = var.resolve(EmbeddedDatabase.PORT_FILE);
         if (Files.exists(portFile)) {
             try {
-                return query(EmbeddedDatabase.running(var), banner, kid); // with the password in var/
+                return query(EmbeddedDatabase.running(var), campaign, kid); // with the password in var/
             } catch (java.io.IOException | NumberFormatException | SQLException e) {
                 // A port file left by a process that is gone: read the files below instead.
             }
@@ -246,32 +274,29 @@ public final class SignCommand {
         err.println("sign: reading the catalog of the local database in " + var.toAbsolutePath().normalize()
                 + " (not running: started briefly); set ADGRID_DB_URL to sign for a cluster");
         try (EmbeddedDatabase embedded = EmbeddedDatabase.start(var, 0)) {
-            return query(embedded.settings(), banner, kid);
+            return query(embedded.settings(), campaign, kid);
         }
     }
 
-    /** The key {@code kid} of the banner's campaign, or with kid null its newest active key. */
-    private static Secret query(DatabaseSettings db, long banner, String kid) throws SQLException {
+    /** The key {@code kid} of the selected campaign, or with kid null its newest active key. */
+    private static Secret query(DatabaseSettings db, Selector campaign, String kid) throws SQLException {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(db.url());
         ds.setUser(db.user());
         ds.setPassword(db.password());
         String sql = kid != null ? """
                 SELECT b.campaign_id, s.kid, s.secret, s.retired_at IS NOT NULL AND s.retired_at <= now()
-                FROM banner b LEFT JOIN campaign_secret s ON s.campaign_id = b.campaign_id AND s.kid = ?
-                WHERE b.id = ?""" : """
+                FROM %s b LEFT JOIN campaign_secret s ON s.campaign_id = b.campaign_id AND s.kid = ?""".formatted(campaign.from()) : """
                 SELECT b.campaign_id, s.kid, s.secret, false
-                FROM banner b LEFT JOIN LATERAL (
+                FROM %s b LEFT JOIN LATERAL (
                     SELECT kid, secret FROM campaign_secret
                     WHERE campaign_id = b.campaign_id AND (retired_at IS NULL OR retired_at > now())
-                    ORDER BY created_at DESC, kid DESC LIMIT 1) s ON true
-                WHERE b.id = ?""";
+                    ORDER BY created_at DESC, kid DESC LIMIT 1) s ON true""".formatted(campaign.from());
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
+            ps.setLong(1, campaign.id());
             if (kid != null) {
-                ps.setString(i++, kid);
+                ps.setString(2, kid);
             }
-            ps.setLong(i, banner);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new Secret(rs.getLong(1), rs.getString(2) == null ? kid : rs.getString(2), rs.getString(3), rs.getBoolean(4)) : null;
             }

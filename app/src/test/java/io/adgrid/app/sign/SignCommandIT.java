@@ -104,6 +104,21 @@ class SignCommandIT {
     }
 
     @Test
+    void aSaleByClickIdIsSignedWithTheKeyOfTheClicksCampaignAndNamesNoBanner() {
+        String clickId = io.adgrid.attribution.ClickId.of(BeaconSigner.key("demo-secret-3"), 3, "0", 13, 2, System.currentTimeMillis(),
+                new byte[16]);
+
+        Run r = sign(env, "s", "click=" + clickId, "amount=19.90");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("http://localhost:8080/s?");
+        assertThat(r.params()).containsOnlyKeys("click", "amount", "order", "ts", "sig").containsEntry("click", clickId);
+        assertThat(signedFor(EventType.SALE, r.params(), "demo-secret-3")).isTrue();
+        assertThat(sign(env, "s", "click=" + clickId, "b=13", "amount=1").err()).contains("gives no b= or p=");
+        assertThat(sign(env, "s", "click=not-an-id", "amount=1").err()).contains("is not a click id");
+    }
+
+    @Test
     void withoutKidItSignsWithTheNewestActiveKeyAlsoAfterARetirement() {
         CatalogAdmin admin = new CatalogAdmin(pool);
         admin.addKey(4, "k2", new CatalogAdmin.Secret("campaign-4-rotated-secret"));

@@ -172,7 +172,7 @@ public final class Attempt {
                 if (location.isEmpty()) {
                     throw new IllegalStateException("click: 302 without Location");
                 }
-                if (landing != null && !landing.equals(location)) {
+                if (landing != null && !isLanding(location)) {
                     ledger.violation(event.id() + " redirected to " + location + ", expected " + landing);
                     throw new IllegalStateException("click: redirected to a URL that is not the banner's landing page");
                 }
@@ -200,5 +200,11 @@ public final class Attempt {
         if (event != null && (s == 0 || s >= 500)) {
             ledger.pending(event);
         }
+    }
+
+    /** The banner's landing URL, as registered or with the click's id added (issue 21: {@code agclid}). */
+    private boolean isLanding(String location) {
+        return location.equals(landing)
+                || location.matches(java.util.regex.Pattern.quote(landing) + (landing.contains("?") ? "&" : "\\?") + "agclid=[A-Za-z0-9_-]+");
     }
 }

@@ -48,6 +48,15 @@ class AttemptTest {
     }
 
     @Test
+    void aClickMayCarryItsIdToTheLandingPageButNothingElse() {
+        View v = renderer.view(17);
+        answer(counted(renderer.click(v), false), 302, "https://example.com/landing/17?agclid=AQAAAAAAAAAHATDc-_x", "");
+        Attempt other = counted(renderer.click(renderer.view(17)), false);
+        assertThatThrownBy(() -> answer(other, 302, "https://example.com/landing/17?agclid=x&next=https://evil.example/", ""))
+                .hasMessageContaining("landing");
+    }
+
+    @Test
     void aClickRedirectedElsewhereFailsAndIsAViolation() {
         Attempt a = counted(renderer.click(renderer.view(17)), false);
         assertThatThrownBy(() -> answer(a, 302, "https://evil.example/", "")).hasMessageContaining("landing");

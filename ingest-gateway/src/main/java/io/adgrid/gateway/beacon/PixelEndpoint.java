@@ -13,7 +13,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 
 /**
  * {@code GET /i} and {@code GET /c}: a signed beacon in the query string, answered with the pixel
- * or with a redirect to the banner's landing page. A click from a client (IP address) that made
+ * or with a redirect to the banner's landing page, which gets the click's id (issue 21). A click from a client (IP address) that made
  * more than the limit of clicks this minute is sent to the grid flagged suspect; it is answered
  * like any click (302) and counted once, in {@code suspect_clicks} instead of {@code clicks}.
  */
@@ -50,12 +50,12 @@ final class PixelEndpoint {
         }
         Validation.Accepted accepted = (Validation.Accepted) v;
         if (type == EventType.CLICK && !accepted.unboundType() && client != ClientAddress.UNKNOWN && clickRate.overLimit(client)) {
-            accepted = new Validation.Accepted(accepted.event().asSuspect(), accepted.banner());
+            accepted = accepted.asSuspect();
         }
         Validation.Accepted event = accepted;
         // A replay is answered like the original: the browser that reloads sees no error.
         return sink.submit(event).thenApply(outcome -> outcome.refused() ? HttpAnswers.rejection(GridRefusals.refusedByGrid(outcome))
-                : type == EventType.CLICK ? HttpAnswers.redirect(event.banner().landingUrl())
+                : type == EventType.CLICK ? HttpAnswers.redirect(Landing.withClickId(event.banner().landingUrl(), validator.clickParam(), event.clickId()))
                 : HttpAnswers.pixel());
     }
 }

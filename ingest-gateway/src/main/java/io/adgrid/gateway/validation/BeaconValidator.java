@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import io.adgrid.attribution.ClickId;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.SigningKey;
 import io.adgrid.event.EventType;
@@ -45,8 +46,15 @@ public final class BeaconValidator {
     /** Only these may appear: anything else (a redirect target, a cache buster) is refused, not ignored. */
     private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "kid", "sig"));
     private static final Set<String> SALE_PARAMS = new TreeSet<>(List.of("b", "p", "order", "amount", "ts", "n", "kid", "sig"));
+    /** A sale posted by an advertiser's server with the click id its landing page got (issue 21): the click names b and p. */
+    private static final Set<String> POSTBACK_PARAMS = new TreeSet<>(List.of("click", "order", "amount", "ts", "n", "kid", "sig"));
+    public static final String CLICK_PARAM = "click";
     private static final BigDecimal MAX_AMOUNT = BigDecimal.valueOf(MoneyBounds.MAX_EVENT_MICROS, 6);
     private static final Pattern DECIMAL = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
+    private static final Rejection BAD_TS = Rejection.malformed("bad_ts", "parameter ts must be epoch milliseconds");
+    private static final Rejection BAD_NONCE = Rejection.malformed("bad_nonce", "parameter n must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+    private static final Rejection BAD_KID = Rejection.malformed("bad_kid", "parameter kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+    private static final Rejection BAD_SIG = Rejection.malformed("bad_sig", "parameter sig must be 43 characters of base64url");
 
     private static final ThreadLocal<BannerEntry> BANNER = ThreadLocal.withInitial(BannerEntry::new);
 
@@ -61,11 +69,18 @@ public final class BeaconValidator {
     }
 
     public Validation validate(EventType type, Map<String, String> params) {
-        Set<String> allowed = type == EventType.SALE ? SALE_PARAMS : BEACON_PARAMS;
+        boolean byClick = type == EventType.SALE && params.containsKey(CLICK_PARAM);
+        Set<String> allowed = byClick ? POSTBACK_PARAMS : type == EventType.SALE ? SALE_PARAMS : BEACON_PARAMS;
         for (String name : params.keySet()) {
+            if (byClick && (name.equals("b") || name.equals("p"))) {
+                return reject(Rejection.malformed("click_with_banner", "a sale by click id gives no b or p: its click says them"));
+            }
             if (!allowed.contains(name)) {
                 return reject(Rejection.malformed("unknown_parameter", "unknown parameter (allowed: " + String.join(", ", allowed) + ")"));
             }
+        }
+        if (byClick) {
+            return validatePostback(params);
         }
         long banner = positiveId(params.get("b"));
         if (banner < 0) {
@@ -77,34 +92,27 @@ public final class BeaconValidator {
         }
         long ts = digits(params.get("ts"), MAX_TS_DIGITS);
         if (ts < 0) {
-            return reject(Rejection.malformed("bad_ts", "parameter ts must be epoch milliseconds"));
+            return reject(BAD_TS);
         }
         String orderId = null;
         BigDecimal amount = null;
         if (type == EventType.SALE) {
+            Rejection malformed = malformedSale(params);
+            if (malformed != null) {
+                return reject(malformed);
+            }
             orderId = params.get("order");
-            if (!isToken(orderId, MAX_ORDER_LENGTH)) {
-                return reject(Rejection.malformed("bad_order", "parameter order must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
-            }
-            String rawAmount = params.get("amount");
-            // Any plain decimal is well formed; too many digits or decimals is a 422 below, once signed.
-            if (rawAmount == null || !DECIMAL.matcher(rawAmount).matches()) {
-                return reject(Rejection.malformed("bad_amount", "parameter amount must be a decimal number like 12.50"));
-            }
-            amount = new BigDecimal(rawAmount);
-            if (params.containsKey("n") && !isToken(params.get("n"), MAX_NONCE_LENGTH)) {
-                return reject(Rejection.malformed("bad_nonce", "parameter n must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
-            }
+            amount = new BigDecimal(params.get("amount"));
         } else if (!isToken(params.get("n"), MAX_NONCE_LENGTH)) {
-            return reject(Rejection.malformed("bad_nonce", "parameter n must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
+            return reject(BAD_NONCE);
         }
         String kid = params.getOrDefault("kid", Campaign.FIRST_KID);
         if (!isToken(kid, MAX_KID_LENGTH)) {
-            return reject(Rejection.malformed("bad_kid", "parameter kid must be 1-32 characters of A-Z a-z 0-9 . _ : -"));
+            return reject(BAD_KID);
         }
         byte[] sig = BeaconSigner.decode(params.get(CanonicalString.SIGNATURE_PARAM));
         if (sig == null) {
-            return reject(Rejection.malformed("bad_sig", "parameter sig must be 43 characters of base64url"));
+            return reject(BAD_SIG);
         }
 
         BannerEntry b = BANNER.get();
@@ -138,21 +146,119 @@ public final class BeaconValidator {
         }
         long amountMicros = 0;
         if (amount != null) {
-            if (amount.signum() < 0) {
-                return reject(Rejection.NEGATIVE_AMOUNT);
-            }
-            if (amount.scale() > 6) {
-                return reject(Rejection.AMOUNT_PRECISION);
-            }
-            if (amount.compareTo(MAX_AMOUNT) > 0) {
-                return reject(Rejection.AMOUNT_TOO_LARGE);
+            Rejection bad = badAmount(amount);
+            if (bad != null) {
+                return reject(bad);
             }
             amountMicros = amount.movePointRight(6).longValueExact();
         }
         ByteBuffer id = ByteBuffer.wrap(verified.identity());
         GridEvent event = new GridEvent(type, campaign.id(), banner, publisher, ts, id.getLong(), id.getLong(), orderId, amountMicros);
         boolean unboundType = type == EventType.CLICK && verified.version() == BeaconSigner.Version.V1;
-        return new Validation.Accepted(unboundType ? event.asSuspect() : event, b.toBanner(banner), unboundType);
+        String clickId = type == EventType.CLICK && !settings.clickParam().isEmpty()
+                ? ClickId.of(key.spec(), campaign.id(), kid, banner, publisher, ts, verified.identity()) : null;
+        return new Validation.Accepted(unboundType ? event.asSuspect() : event, b.toBanner(banner), unboundType, clickId);
+    }
+
+    /**
+     * {@code POST /s click=&order=&amount=&ts=&sig=}: a sale the advertiser's server posts with the id
+     * its landing page got, signed (v2) with the campaign's key. It counts for the click's banner and
+     * publisher when its {@code ts} falls within the attribution window after the click's.
+     */
+    private Validation validatePostback(Map<String, String> params) {
+        long ts = digits(params.get("ts"), MAX_TS_DIGITS);
+        if (ts < 0) {
+            return reject(BAD_TS);
+        }
+        Rejection malformed = malformedSale(params);
+        if (malformed != null) {
+            return reject(malformed);
+        }
+        String kid = params.getOrDefault("kid", Campaign.FIRST_KID);
+        if (!isToken(kid, MAX_KID_LENGTH)) {
+            return reject(BAD_KID);
+        }
+        byte[] sig = BeaconSigner.decode(params.get(CanonicalString.SIGNATURE_PARAM));
+        if (sig == null) {
+            return reject(BAD_SIG);
+        }
+        ClickId.Header header = ClickId.header(params.get(CLICK_PARAM));
+        Campaign campaign = header == null ? null : catalog.campaign(header.campaign());
+        if (campaign == null) {
+            return reject(Rejection.UNKNOWN_CLICK);
+        }
+        SigningKey key = campaign.key(kid);
+        if (key == null) {
+            return reject(Rejection.UNKNOWN_KEY);
+        }
+        long now = clock.millis();
+        if (key.isRetiredAt(now)) {
+            return reject(Rejection.RETIRED_KEY);
+        }
+        // v2 only: a postback is newer than contract v2, so no sender has a v1 habit to keep
+        BeaconSigner.Verified verified = BeaconSigner.verify(key.spec(), EventType.SALE, params, sig, false);
+        if (verified == null) {
+            return reject(Rejection.BAD_SIGNATURE);
+        }
+        // The click's own key may have been retired since: its ids stay good for their window.
+        ClickId.Click click = ClickId.read(params.get(CLICK_PARAM), (c, k) -> {
+            SigningKey sealing = campaign.key(k);
+            return sealing == null ? null : sealing.spec();
+        });
+        BannerEntry b = BANNER.get();
+        if (click == null || !catalog.banner(click.banner(), b) || b.campaignId() != campaign.id() || !catalog.hasPublisher(click.publisher())) {
+            return reject(Rejection.UNKNOWN_CLICK);
+        }
+        if (ts < now - settings.maxAge().toMillis()) {
+            return reject(Rejection.TS_TOO_OLD);
+        }
+        if (ts > now + settings.maxAhead().toMillis()) {
+            return reject(Rejection.TS_IN_FUTURE);
+        }
+        if (ts < click.ts() || ts - click.ts() > settings.attributionWindow().toMillis()) {
+            return reject(Rejection.OUTSIDE_WINDOW);
+        }
+        BigDecimal amount = new BigDecimal(params.get("amount"));
+        Rejection bad = badAmount(amount);
+        if (bad != null) {
+            return reject(bad);
+        }
+        ByteBuffer id = ByteBuffer.wrap(verified.identity());
+        GridEvent event = new GridEvent(EventType.SALE, campaign.id(), click.banner(), click.publisher(), ts, id.getLong(), id.getLong(),
+                params.get("order"), amount.movePointRight(6).longValueExact());
+        return new Validation.Accepted(event, b.toBanner(click.banner()));
+    }
+
+    /** A sale's own fields, well formed (order, amount, an optional n), or why not. */
+    private static Rejection malformedSale(Map<String, String> params) {
+        if (!isToken(params.get("order"), MAX_ORDER_LENGTH)) {
+            return Rejection.malformed("bad_order", "parameter order must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+        }
+        String amount = params.get("amount");
+        // Any plain decimal is well formed; too many digits or decimals is a 422 (badAmount), once signed.
+        if (amount == null || !DECIMAL.matcher(amount).matches()) {
+            return Rejection.malformed("bad_amount", "parameter amount must be a decimal number like 12.50");
+        }
+        if (params.containsKey("n") && !isToken(params.get("n"), MAX_NONCE_LENGTH)) {
+            return BAD_NONCE;
+        }
+        return null;
+    }
+
+    /** A signed sale's amount that cannot be counted, or null. */
+    private static Rejection badAmount(BigDecimal amount) {
+        if (amount.signum() < 0) {
+            return Rejection.NEGATIVE_AMOUNT;
+        }
+        if (amount.scale() > 6) {
+            return Rejection.AMOUNT_PRECISION;
+        }
+        return amount.compareTo(MAX_AMOUNT) > 0 ? Rejection.AMOUNT_TOO_LARGE : null;
+    }
+
+    /** The landing-URL parameter a click's id goes in; empty when none is added. */
+    public String clickParam() {
+        return settings.clickParam();
     }
 
     private static Validation reject(Rejection r) {

@@ -15,6 +15,9 @@ public record Rejection(int status, String code, String reason) {
     public static final Rejection RETIRED_KEY = new Rejection(403, "retired_key", "retired key");
     public static final Rejection UNKNOWN_BANNER = new Rejection(404, "unknown_banner", "unknown banner");
     public static final Rejection UNKNOWN_PUBLISHER = new Rejection(404, "unknown_publisher", "unknown publisher");
+    public static final Rejection UNKNOWN_CLICK = new Rejection(404, "unknown_click", "unknown click id");
+    public static final Rejection OUTSIDE_WINDOW = new Rejection(422, "outside_window",
+            "the sale is not within the attribution window after its click");
     public static final Rejection TS_TOO_OLD = new Rejection(422, "ts_too_old", "ts is older than the accepted window");
     public static final Rejection TS_IN_FUTURE = new Rejection(422, "ts_in_future", "ts is too far in the future");
     public static final Rejection NEGATIVE_AMOUNT = new Rejection(422, "negative_amount", "amount must not be negative");

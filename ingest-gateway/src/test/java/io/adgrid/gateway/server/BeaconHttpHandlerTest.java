@@ -175,19 +175,26 @@ class BeaconHttpHandlerTest {
     // ---- clicks --------------------------------------------------------------------------------
 
     @Test
-    void clickRedirectsToTheBannersLandingUrlExactly() {
-        Answer a = exchange(get("/c", signed(EventType.CLICK, CAMPAIGN_2, beacon(8, 4, TS, "abc"))));
+    void clickRedirectsToTheBannersLandingUrlWithTheClicksIdAndNothingElse() {
+        Map<String, String> click = signed(EventType.CLICK, CAMPAIGN_2, beacon(8, 4, TS, "abc"));
+        Answer a = exchange(get("/c", click));
 
         assertThat(a.status()).isEqualTo(302);
-        assertThat(a.header(HttpHeaderNames.LOCATION)).isEqualTo(BANNER_8.landingUrl());
+        // the registered URL keeps its own query; the id goes after it
+        assertThat(a.header(HttpHeaderNames.LOCATION)).isEqualTo(TestCatalog.landingOf(BANNER_8, CAMPAIGN_2, "0", click))
+                .startsWith(BANNER_8.landingUrl() + "&agclid=");
+        String id = a.header(HttpHeaderNames.LOCATION).substring((BANNER_8.landingUrl() + "&agclid=").length());
+        assertThat(io.adgrid.attribution.ClickId.read(id, (c, kid) -> CAMPAIGN_2.key(kid).spec()))
+                .isEqualTo(new io.adgrid.attribution.ClickId.Click(2, "0", 8, 4, TS));
         assertThat(a.header(HttpHeaderNames.CACHE_CONTROL)).isEqualTo("no-store");
         assertThat(a.body()).isEmpty();
         assertThat(sink.counted()).singleElement().satisfies(e -> assertThat(e.type()).isEqualTo(EventType.CLICK));
     }
 
     @Test
-    void replayedClickRedirectsAgainAndIsCountedOnce() {
-        FullHttpRequest first = get("/c", signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "abc")));
+    void replayedClickRedirectsAgainWithTheSameIdAndIsCountedOnce() {
+        Map<String, String> click = signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "abc"));
+        FullHttpRequest first = get("/c", click);
         FullHttpRequest replay = first.copy();
 
         Answer a = exchange(first);
@@ -195,7 +202,8 @@ class BeaconHttpHandlerTest {
 
         assertThat(a.status()).isEqualTo(302);
         assertThat(b.status()).isEqualTo(302);
-        assertThat(b.header(HttpHeaderNames.LOCATION)).isEqualTo(BANNER_7.landingUrl());
+        assertThat(b.header(HttpHeaderNames.LOCATION)).isEqualTo(a.header(HttpHeaderNames.LOCATION))
+                .isEqualTo(TestCatalog.landingOf(BANNER_7, CAMPAIGN_1, "0", click));
         assertThat(sink.counted()).hasSize(1);
     }
 
@@ -255,6 +263,30 @@ class BeaconHttpHandlerTest {
             assertThat(e.type()).isEqualTo(EventType.SALE);
             assertThat(e.orderId()).isEqualTo("order-1");
             assertThat(e.amountMicros()).isEqualTo(12_500_000L);
+        });
+    }
+
+    @Test
+    void aSalePostedByTheIdAClicksLandingPageGotCountsForThatClicksBannerAndPublisherOnce() {
+        Answer click = exchange(get("/c", signed(EventType.CLICK, CAMPAIGN_2, beacon(8, 4, TS, "abc"))));
+        String id = click.header(HttpHeaderNames.LOCATION).replaceAll(".*[?&]agclid=", "");
+        Map<String, String> postback = new java.util.LinkedHashMap<>(Map.of("click", id, "order", "o-9", "amount", "30", "ts", Long.toString(TS)));
+
+        Answer first = exchange(post("/s", FORM, form(signed(EventType.SALE, CAMPAIGN_2, postback))));
+        Answer again = exchange(post("/s", JSON, "{\"click\":\"" + id + "\",\"order\":\"o-9\",\"amount\":\"30\",\"ts\":" + TS
+                + ",\"sig\":\"" + signed(EventType.SALE, CAMPAIGN_2, postback).get("sig") + "\"}"));
+        Answer forged = exchange(post("/s", FORM, form(signed(EventType.SALE, CAMPAIGN_2, with(postback, "click", id.substring(0, id.length() - 2) + "AA")))));
+
+        assertThat(first.status()).as(first.json().toString()).isEqualTo(202);
+        assertThat(again.status()).as(again.json().toString()).isEqualTo(200);
+        assertThat(again.json()).containsEntry("duplicate", true);
+        assertThat(forged.status()).isEqualTo(404);
+        assertThat(forged.json()).containsEntry("error", "unknown_click");
+        assertThat(sink.counted()).filteredOn(e -> e.type() == EventType.SALE).singleElement().satisfies(e -> {
+            assertThat(e.campaignId()).isEqualTo(2);
+            assertThat(e.bannerId()).isEqualTo(8);
+            assertThat(e.publisherId()).isEqualTo(4);
+            assertThat(e.amountMicros()).isEqualTo(30_000_000L);
         });
     }
 
@@ -530,7 +562,7 @@ class BeaconHttpHandlerTest {
         assertThat(first.status()).isEqualTo(200);
         assertThat(first.header(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("image/gif");
         assertThat(second.status()).isEqualTo(302);
-        assertThat(second.header(HttpHeaderNames.LOCATION)).isEqualTo(BANNER_7.landingUrl());
+        assertThat(second.header(HttpHeaderNames.LOCATION)).startsWith(BANNER_7.landingUrl() + "?agclid=");
         assertThat((Object) channel.readOutbound()).isNull();
     }
 

@@ -613,8 +613,12 @@ final class HostileCases {
         };
     }
 
+    /** The banner's landing URL with the click's id (issue 21). */
     static String landing(List<String[]> pairs) {
-        return TestCatalog.CATALOG.banner(Long.parseLong(value(pairs, "b"))).landingUrl();
+        io.adgrid.catalog.Banner banner = TestCatalog.CATALOG.banner(Long.parseLong(value(pairs, "b")));
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        pairs.forEach(p -> params.put(p[0], p[1]));
+        return TestCatalog.landingOf(banner, TestCatalog.CATALOG.campaign(banner.campaignId()), params.getOrDefault("kid", "0"), params);
     }
 
     static String value(List<String[]> pairs, String name) {

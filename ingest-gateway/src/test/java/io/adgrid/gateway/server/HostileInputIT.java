@@ -147,10 +147,10 @@ class HostileInputIT {
             assertThat(http.exchange(RawHttp.ascii("GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")).status()).isEqualTo(200);
             Counts before = gateway.totals();
             HostileCases one = new HostileCases(System.currentTimeMillis());
-            String query = HostileCases.query(HostileCases.pairs(one.validParams(EventType.CLICK, 8, 4)), false);
-            Answer a = http.exchange(RawHttp.ascii("GET /c?" + query + " HTTP/1.1\r\nHost: gw\r\n\r\n"));
+            java.util.List<String[]> click = HostileCases.pairs(one.validParams(EventType.CLICK, 8, 4));
+            Answer a = http.exchange(RawHttp.ascii("GET /c?" + HostileCases.query(click, false) + " HTTP/1.1\r\nHost: gw\r\n\r\n"));
             assertThat(a.status()).isEqualTo(302);
-            assertThat(a.header("location")).isEqualTo("https://shop.example.org/p?id=8&utm_source=adgrid");
+            assertThat(a.header("location")).isEqualTo(HostileCases.landing(click)).startsWith("https://shop.example.org/p?id=8&utm_source=adgrid&agclid=");
             assertThat(gateway.totals().clicks).isEqualTo(before.clicks + 1);
         }
     }
