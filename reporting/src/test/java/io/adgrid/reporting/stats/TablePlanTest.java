@@ -74,6 +74,22 @@ class TablePlanTest {
                 .isInstanceOf(BadQueryException.class);
     }
 
+    /** Days before days_from were dropped with the day retention: a range reaching there is refused, whatever its grain. */
+    @Test
+    void aRangeReachingBeforeTheDayRetentionIsRefusedAndOneAfterItIsRead() {
+        long year = Instant.parse("2026-01-01T00:00:00Z").getEpochSecond() / 60;
+        RollupBoundaries daysDropped = new RollupBoundaries(D + DAY, D, D + 2 * DAY, D + 2 * DAY, year);
+        for (CounterTable grain : CounterTable.values()) {
+            assertThatThrownBy(() -> TablePlan.of(year - DAY, D + 2 * DAY, grain, daysDropped))
+                    .isInstanceOf(BadQueryException.class)
+                    .hasMessageContaining("counts before 2026-01-01T00:00:00Z were dropped (day retention)");
+            assertThatThrownBy(() -> TablePlan.of(year - 1, year + 1, grain, daysDropped)).isInstanceOf(BadQueryException.class);
+        }
+        assertThat(TablePlan.of(year, D + 2 * DAY, CounterTable.DAY, daysDropped).pieces()).containsExactly(
+                new Piece(CounterTable.DAY, year, D + 2 * DAY));
+        assertThat(TablePlan.of(year - DAY, year - DAY, CounterTable.DAY, daysDropped).pieces()).as("an empty range reads nothing").isEmpty();
+    }
+
     @Test
     void bucketsInAZoneUseATableWhoseRowsFallWholeIntoThem() {
         Instant from = DAY1;
