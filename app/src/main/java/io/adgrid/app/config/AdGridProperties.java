@@ -201,13 +201,39 @@ public record AdGridProperties(
      *
      * @param interval        how often a data member runs the job (one process at a time does the work)
      * @param minuteRetention minute rows kept this long (whole UTC days), then only their hours
-     * @param hourRetention   hour rows kept this long (whole UTC months), then only their days (kept forever)
+     * @param hourRetention   hour rows kept this long (whole UTC months), then only their days
      * @param hourDelay       an hour is rolled this long after it ends (late counts are added to it anyway)
+     * @param dayRetention    day rows and their summaries kept this long (whole UTC years, dropped once they end
+     *                        before it), then nothing; empty (null): forever. At least the hour and minute retentions
      */
     public record Rollup(@NotNull @DurationMin(seconds = 1) @DurationMax(days = 1) Duration interval,
                          @NotNull @DurationMin(days = 1) @DurationMax(days = 36_500) Duration minuteRetention,
                          @NotNull @DurationMin(days = 31) @DurationMax(days = 36_500) Duration hourRetention,
-                         @NotNull @DurationMin(seconds = 0) @DurationMax(days = 1) Duration hourDelay) {
+                         @NotNull @DurationMin(seconds = 0) @DurationMax(days = 1) Duration hourDelay,
+                         @DurationMax(days = 36_500) Duration dayRetention) {
+
+        /**
+         * Hours are dropped only once their days are rolled up, and days only once no finer table holds
+         * their time: a day retention shorter than the others is refused at start, in one line.
+         */
+        public Rollup {
+            if (dayRetention != null && hourRetention != null && minuteRetention != null) {
+                boolean hours = hourRetention.compareTo(minuteRetention) >= 0;
+                Duration longest = hours ? hourRetention : minuteRetention;
+                if (dayRetention.compareTo(longest) < 0) {
+                    throw new IllegalArgumentException("adgrid.rollup.day-retention (ADGRID_ROLLUP_DAYRETENTION) is " + shown(dayRetention)
+                            + ", shorter than the " + (hours ? "hour retention " : "minute retention ") + shown(longest)
+                            + (hours ? " (ADGRID_ROLLUP_HOURRETENTION)" : " (ADGRID_ROLLUP_MINUTERETENTION)")
+                            + ": days are dropped only after the hours and minutes they sum, so they must be kept at least as long."
+                            + " Set it to at least " + shown(longest) + ", or leave it empty to keep days forever");
+                }
+            }
+        }
+
+        /** {@code 400d} for whole days, else the ISO form ({@code PT36H}). */
+        private static String shown(Duration d) {
+            return d.toSeconds() % 86_400 == 0 && d.getNano() == 0 ? d.toDays() + "d" : d.toString();
+        }
     }
 
     public record Admin(String token) {

@@ -43,7 +43,7 @@ public class PersistenceConfiguration {
     @Bean
     RollupJob rollupJob(HikariDataSource dataSource, AdGridProperties props) {
         AdGridProperties.Rollup r = props.rollup();
-        return new RollupJob(dataSource, new RollupJob.Settings(r.minuteRetention(), r.hourRetention(), r.hourDelay()));
+        return new RollupJob(dataSource, new RollupJob.Settings(r.minuteRetention(), r.hourRetention(), r.hourDelay(), r.dayRetention()));
     }
 
     /** Rollups and retention, run by every data member (an advisory lock lets one at a time do the work). */

@@ -44,6 +44,26 @@ class SettingsCheckTest {
         assertThat(problems(Map.of("ADGRID_GATEWAY_ORDERRETENTION", "16m"))).as("max-age 15m + max-ahead 1m").isEmpty();
     }
 
+    /** "A year of data": days are kept forever unless a day retention is set, and one shorter than the hours' is refused. */
+    @Test
+    void aDayRetentionIsEmptyForForeverAndNeverShorterThanTheHourOrMinuteRetention() {
+        assertThat(problems(Map.of("ADGRID_ROLLUP_DAYRETENTION", ""))).isEmpty();
+        assertThat(problems(Map.of("ADGRID_ROLLUP_DAYRETENTION", "400d"))).as("the hour retention's default").isEmpty();
+        assertThat(problems(Map.of("ADGRID_ROLLUP_DAYRETENTION", "1095d"))).isEmpty();
+        assertThat(problems(Map.of("ADGRID_ROLLUP_DAYRETENTION", "45d", "ADGRID_ROLLUP_HOURRETENTION", "40d"))).isEmpty();
+
+        assertThat(problems(Map.of("ADGRID_ROLLUP_DAYRETENTION", "365d"))).singleElement().asString()
+                .contains("ADGRID_ROLLUP_DAYRETENTION").contains("is 365d, shorter than the hour retention 400d (ADGRID_ROLLUP_HOURRETENTION)")
+                .contains("Set it to at least 400d, or leave it empty to keep days forever").doesNotContain("\tat ");
+        assertThat(String.join("\n", problems(Map.of("ADGRID_ROLLUP_DAYRETENTION", "0"))))
+                .as("0 is no retention at all, not 'forever'").contains("shorter than the hour retention");
+        assertThat(String.join("\n", problems(Map.of("ADGRID_ROLLUP_DAYRETENTION", "100d", "ADGRID_ROLLUP_MINUTERETENTION", "200d",
+                "ADGRID_ROLLUP_HOURRETENTION", "40d"))))
+                .contains("is 100d, shorter than the minute retention 200d (ADGRID_ROLLUP_MINUTERETENTION)");
+        assertThat(problems(Map.of(), "--adgrid.rollup.day-retention=40000d")).singleElement().asString()
+                .startsWith("--adgrid.rollup.day-retention=40000d: must be shorter than or equal to 36500 days");
+    }
+
     @Test
     void aSplitBrainMinimumThatIsNotAMajorityOfTheMembersIsOneLineBeforeAnythingStarts() {
         assertThat(String.join("\n", problems(Map.of("ADGRID_MEMBERS", "h1:5701,h2:5701,h3:5701,h4:5701", "ADGRID_GRID_MINMEMBERS", "2"))))

@@ -9,15 +9,17 @@ import java.time.Instant;
 
 /**
  * Where each counter table is complete (the {@code rollup_state} row), in epoch minutes:
- * {@code counter_day} before {@link #daysUntil}, {@code counter_hour} in [{@link #hoursFrom},
- * {@link #hoursUntil}), {@code counter_minute} from {@link #minutesFrom} on.
+ * {@code counter_day} in [{@link #daysFrom}, {@link #daysUntil}), {@code counter_hour} in
+ * [{@link #hoursFrom}, {@link #hoursUntil}), {@code counter_minute} from {@link #minutesFrom} on.
+ * Before {@link #daysFrom} (the day retention, V15) no table holds anything: those counts were dropped.
  */
-public record RollupBoundaries(long minutesFrom, long hoursFrom, long hoursUntil, long daysUntil) {
+public record RollupBoundaries(long minutesFrom, long hoursFrom, long hoursUntil, long daysUntil, long daysFrom) {
 
     /** No rollup yet: everything is in minutes. */
-    public static final RollupBoundaries NONE = new RollupBoundaries(Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE);
+    public static final RollupBoundaries NONE = new RollupBoundaries(Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE,
+            Long.MIN_VALUE);
 
-    private static final String READ = "SELECT minutes_from, hours_from, hours_until, days_until FROM rollup_state WHERE id = 1";
+    private static final String READ = "SELECT minutes_from, hours_from, hours_until, days_until, days_from FROM rollup_state WHERE id = 1";
 
     /**
      * Reads the boundaries and holds them for the caller's transaction: the rollup job cannot move
@@ -38,7 +40,7 @@ public record RollupBoundaries(long minutesFrom, long hoursFrom, long hoursUntil
                 return NONE;
             }
             return new RollupBoundaries(minute(rs.getTimestamp(1)), minute(rs.getTimestamp(2)),
-                    minute(rs.getTimestamp(3)), minute(rs.getTimestamp(4)));
+                    minute(rs.getTimestamp(3)), minute(rs.getTimestamp(4)), minute(rs.getTimestamp(5)));
         }
     }
 
@@ -51,7 +53,12 @@ public record RollupBoundaries(long minutesFrom, long hoursFrom, long hoursUntil
     }
 
     public boolean inDays(long minute) {
-        return minute < daysUntil;
+        return minute >= daysFrom && minute < daysUntil;
+    }
+
+    /** Whether a count of {@code minute} was dropped with its day (older than the day retention): no table holds that time. */
+    public boolean dropped(long minute) {
+        return minute < daysFrom;
     }
 
     static long minute(Timestamp t) {

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rolls closed hours of counter_minute up into counter_hour, closed days of counter_hour into
- * counter_day, and drops the partitions of detail older than its retention (issue 22).
+ * counter_day, and drops the partitions of detail older than its retention (issue 22): minutes by
+ * the UTC day, hours by the month and, with a day retention, days by the year.
  *
  * <p>Each hour or day is rolled in one transaction that also moves its boundary in
  * {@code rollup_state}, holding that row {@code FOR UPDATE}: a write-behind transaction holds it
@@ -39,16 +40,27 @@ public final class RollupJob {
 
     /**
      * @param minuteRetention how long minute detail is kept (days, whole UTC days dropped)
-     * @param hourRetention   how long hour rows are kept (whole UTC months dropped); days stay forever
+     * @param hourRetention   how long hour rows are kept (whole UTC months dropped)
      * @param hourDelay       how long after an hour ends it is rolled (late counts are added anyway)
+     * @param dayRetention    how long day rows and their summaries are kept (whole UTC years dropped, once they
+     *                        end before it); null: forever. At least the hour and the minute retention
      */
-    public record Settings(Duration minuteRetention, Duration hourRetention, Duration hourDelay) {
+    public record Settings(Duration minuteRetention, Duration hourRetention, Duration hourDelay, Duration dayRetention) {
         public static final Settings DEFAULT = new Settings(Duration.ofDays(7), Duration.ofDays(400), Duration.ofMinutes(5));
 
         public Settings {
             if (minuteRetention.compareTo(Duration.ofDays(1)) < 0 || hourRetention.compareTo(Duration.ofDays(31)) < 0) {
                 throw new IllegalArgumentException("minute retention must be at least 1 day and hour retention at least 31 days");
             }
+            if (dayRetention != null && (dayRetention.compareTo(hourRetention) < 0 || dayRetention.compareTo(minuteRetention) < 0)) {
+                throw new IllegalArgumentException("day retention " + dayRetention + " must be at least the hour retention " + hourRetention
+                        + " and the minute retention " + minuteRetention + " (or null: days kept forever)");
+            }
+        }
+
+        /** Days (and their summaries) kept forever. */
+        public Settings(Duration minuteRetention, Duration hourRetention, Duration hourDelay) {
+            this(minuteRetention, hourRetention, hourDelay, null);
         }
     }
 
@@ -58,7 +70,7 @@ public final class RollupJob {
     }
 
     /** The job's state as the dashboard shows it. */
-    public record Status(Instant hoursUntil, Instant daysUntil, Instant minutesFrom, Instant hoursFrom,
+    public record Status(Instant hoursUntil, Instant daysUntil, Instant minutesFrom, Instant hoursFrom, Instant daysFrom,
                          Instant lastRun, long rowsRolled, long partitionsDropped) {
         /** How far the hour rollup is behind: the time since the oldest hour not rolled yet ended. */
         public Duration lag(Instant now) {
@@ -107,6 +119,7 @@ public final class RollupJob {
             b = current(c);
         }
         int dropped = dropMinutes(c, now, b) + dropHours(c, now, b);
+        dropped += dropDays(c, now, current(c));
         c.setAutoCommit(true);
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE rollup_state SET last_run = now(), rows_rolled = rows_rolled + ?, partitions_dropped = partitions_dropped + ? WHERE id = 1")) {
@@ -176,6 +189,27 @@ public final class RollupJob {
         int dropped = dropPartitions(c, CounterTable.HOUR.table, Math.max(keepFrom, b.hoursFrom()));
         for (Summary summary : Summary.of(CounterTable.HOUR)) {
             dropped += dropPartitions(c, summary.table, Math.max(keepFrom, b.hoursFrom()));
+        }
+        return dropped;
+    }
+
+    /**
+     * Drops counter_day years, and its summaries', before the day retention (none without one) and
+     * before every finer table's boundary, so that no table holds anything before {@code days_from}.
+     */
+    private int dropDays(Connection c, Instant now, RollupBoundaries b) throws SQLException {
+        if (settings.dayRetention() != null) {
+            long keepFrom = Math.min(startOfYear(now.minus(settings.dayRetention())),
+                    Math.min(startOfYear(b.daysUntil()), Math.min(startOfYear(b.hoursFrom()), startOfYear(b.minutesFrom()))));
+            if (keepFrom > b.daysFrom()) {
+                moveBoundary(c, "days_from", keepFrom);
+                b = current(c);
+            }
+        }
+        // Before days_from only: a year whose drop waited too long for its readers is dropped at the next run.
+        int dropped = dropPartitions(c, CounterTable.DAY.table, b.daysFrom());
+        for (Summary summary : Summary.of(CounterTable.DAY)) {
+            dropped += dropPartitions(c, summary.table, b.daysFrom());
         }
         return dropped;
     }
@@ -267,14 +301,15 @@ public final class RollupJob {
 
     public static Status status(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT hours_until, days_until, minutes_from, hours_from, last_run, rows_rolled, partitions_dropped FROM rollup_state WHERE id = 1");
+                "SELECT hours_until, days_until, minutes_from, hours_from, days_from, last_run, rows_rolled, partitions_dropped"
+                        + " FROM rollup_state WHERE id = 1");
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return null;
             }
             return new Status(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(),
-                    rs.getTimestamp(4).toInstant(), rs.getTimestamp(5) == null ? null : rs.getTimestamp(5).toInstant(),
-                    rs.getLong(6), rs.getLong(7));
+                    rs.getTimestamp(4).toInstant(), rs.getTimestamp(5).toInstant(), rs.getTimestamp(6) == null ? null : rs.getTimestamp(6).toInstant(),
+                    rs.getLong(7), rs.getLong(8));
         }
     }
 
@@ -314,6 +349,16 @@ public final class RollupJob {
     private static long startOfMonth(Instant t) {
         ZonedDateTime month = t.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1);
         return month.toEpochSecond() / 60;
+    }
+
+    /** The start of the UTC year holding {@code minute} (epoch minutes). */
+    private static long startOfYear(long minute) {
+        ZonedDateTime year = Instant.ofEpochSecond(minute * 60).atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfYear(1);
+        return year.toEpochSecond() / 60;
+    }
+
+    private static long startOfYear(Instant t) {
+        return startOfYear(Math.floorDiv(t.getEpochSecond(), 60));
     }
 
     private static String quoteIdent(String name) {

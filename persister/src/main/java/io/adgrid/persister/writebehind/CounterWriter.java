@@ -270,14 +270,25 @@ public final class CounterWriter {
      * a constraint) is undone to its savepoint and split in halves until the refused rows are found;
      * those go to {@code counter_quarantine} (logged), every other row is added. A minute row set
      * aside is kept out of the hour and day tables too. Any other error (connection, deadlock) fails
-     * the call as before.
+     * the call as before. A count for a time the day retention dropped (before {@code days_from}, V15)
+     * goes to no table, as none holds that time any more (reports refuse it): it is logged, not added.
      */
     public static Added addCounts(Connection c, CounterDeltas deltas) throws SQLException {
         RollupBoundaries bounds = RollupBoundaries.readForShare(c);
         CounterDeltas minutes = new CounterDeltas();
         Map<CounterTable, List<Map.Entry<CounterKey, Counts>>> rolled = new EnumMap<>(CounterTable.class);
+        Counts expired = new Counts();
+        int expiredRows = 0;
         for (Map.Entry<CounterKey, Counts> e : deltas.asMap().entrySet()) {
             long m = e.getKey().minute();
+            if (bounds.dropped(m)) {
+                expiredRows++;
+                try {
+                    expired.add(e.getValue());
+                } catch (ArithmeticException tooLarge) {
+                    // only logged: the sum shown stops short, the write goes on
+                }
+            }
             if (bounds.inMinutes(m)) {
                 minutes.add(e.getKey(), e.getValue());
             }
@@ -287,6 +298,12 @@ public final class CounterWriter {
             if (bounds.inDays(m)) {
                 rolled.computeIfAbsent(CounterTable.DAY, t -> new ArrayList<>()).add(e);
             }
+        }
+        if (expiredRows > 0) {
+            log.warn("{} counter row(s) for times before {} are not written: the day retention (ADGRID_ROLLUP_DAYRETENTION) dropped"
+                            + " that time from every table (impressions {}, clicks {}, suspect clicks {}, conversions {}, revenue micros {})",
+                    expiredRows, java.time.Instant.ofEpochSecond(bounds.daysFrom() * 60), expired.impressions, expired.clicks,
+                    expired.suspectClicks, expired.conversions, expired.revenueMicros);
         }
         // Partitions first, before this transaction holds any counter row (a rolled month's exist already).
         for (Map.Entry<CounterTable, List<Map.Entry<CounterKey, Counts>>> t : rolled.entrySet()) {

@@ -27,6 +27,7 @@ class RollupIT {
     /** Three whole UTC days of traffic, long enough ago that the job rolls all of it. */
     private static final Instant DAY1 = Instant.parse("2026-01-10T00:00:00Z");
     private static final long M1 = DAY1.getEpochSecond() / 60;
+    private static final Instant NEW_YEAR = Instant.parse("2026-01-01T00:00:00Z");
     private static final RollupJob.Settings KEEP_ALL = new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ofMinutes(5));
 
     private static TestDatabase db;
@@ -48,7 +49,7 @@ class RollupIT {
         db.truncateCounters();
         // Boundaries as the migration sets them on a database whose first counts are on DAY1.
         db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?,"
-                + " rows_rolled = 0, partitions_dropped = 0", java.sql.Timestamp.from(DAY1), java.sql.Timestamp.from(DAY1));
+                + " days_from = 'epoch', rows_rolled = 0, partitions_dropped = 0", java.sql.Timestamp.from(DAY1), java.sql.Timestamp.from(DAY1));
         db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf("2026-01-10"));
     }
 
@@ -216,6 +217,90 @@ class RollupIT {
     }
 
     /**
+     * "A year of data": with a day retention, whole UTC years of counter_day and its summaries go once
+     * they end before it (after the hours and minutes of that time went), days_from says so, and a late
+     * count for a dropped time is written nowhere rather than bring back part of a dropped year.
+     */
+    @Test
+    void daysPastTheDayRetentionAreDroppedByTheYearWithTheirSummariesAndALateCountThereIsWrittenNowhere() throws SQLException {
+        Counts sent = yearEndTraffic();
+        Counts of2026 = db.tableTotals("counter_minute", "minute >= ?", java.sql.Timestamp.from(NEW_YEAR));
+        assertThat(of2026.impressions).isPositive().isLessThan(sent.impressions);
+        Instant fiveWeeksLater = NEW_YEAR.plus(Duration.ofDays(35));
+        RollupJob keep31Days = job(new RollupJob.Settings(Duration.ofDays(7), Duration.ofDays(31), Duration.ofMinutes(5), Duration.ofDays(31)));
+        while (keep31Days.run(fiveWeeksLater).hoursRolled() > 0) {
+            // catch up, two days of hours a run; 2025 goes as soon as its hours and minutes went
+        }
+        for (String table : new String[] {"counter_day", "campaign_day", "banner_day"}) {
+            assertThat(db.sqlString("SELECT to_regclass('" + table + "_2025')::text")).as(table + " 2025").isNull();
+            assertThat(db.sqlString("SELECT to_regclass('" + table + "_2026')::text")).as(table + " 2026").isNotNull();
+        }
+        assertThat(db.sqlString("SELECT days_from FROM rollup_state")).startsWith("2026-01-01 00:00");
+        assertThat(db.sqlString("SELECT hours_from FROM rollup_state")).startsWith("2026-01-01 00:00");
+        assertThat(keep31Days.status().daysFrom()).isEqualTo(NEW_YEAR);
+        assertThat(totals("counter_day")).as("2025 gone, 2026 whole").isEqualTo(of2026);
+        assertThat(totals("counter_hour")).isEqualTo(of2026);
+        assertThat(totals("campaign_day")).isEqualTo(of2026);
+        assertThat(totals("banner_day")).isEqualTo(of2026);
+        assertSummariesMatchTheirTables();
+        // Run again: nothing more to drop.
+        assertThat(keep31Days.run(fiveWeeksLater).partitionsDropped()).isZero();
+
+        // A count that comes back now (a journal replayed late) for the dropped year is added nowhere and
+        // brings no 2025 partition back; one for a kept day goes to its hour and day as before.
+        CounterDeltas late = new CounterDeltas();
+        late.add(new CounterKey(NEW_YEAR.getEpochSecond() / 60 - 30, 1, 1, 1), new Counts(3, 1, 0, 0, 0));
+        late.add(new CounterKey(NEW_YEAR.getEpochSecond() / 60 + 30, 1, 1, 1), new Counts(2, 0, 0, 0, 0));
+        write(late);
+        of2026.add(new Counts(2, 0, 0, 0, 0));
+        for (String table : new String[] {"counter_day", "campaign_day", "banner_day", "counter_hour", "campaign_hour"}) {
+            assertThat(db.sqlString("SELECT to_regclass('" + table + "_2025')::text")).as(table).isNull();
+            assertThat(db.sqlString("SELECT to_regclass('" + table + "_202512')::text")).as(table).isNull();
+        }
+        assertThat(totals("counter_day")).isEqualTo(of2026);
+        assertThat(totals("counter_hour")).isEqualTo(of2026);
+        assertThat(totals("counter_minute")).isEqualTo(new Counts());
+        assertSummariesMatchTheirTables();
+        assertThat(keep31Days.run(fiveWeeksLater).partitionsDropped()).isZero();
+    }
+
+    @Test
+    void withoutADayRetentionNoDayIsEverDropped() throws SQLException {
+        Counts sent = yearEndTraffic();
+        // Hours of December dropped (31 days), days kept: the default of ADGRID_ROLLUP_DAYRETENTION.
+        RollupJob keepDaysForever = job(new RollupJob.Settings(Duration.ofDays(7), Duration.ofDays(31), Duration.ofMinutes(5)));
+        while (keepDaysForever.run(NEW_YEAR.plus(Duration.ofDays(35))).hoursRolled() > 0) {
+            // catch up, two days of hours a run
+        }
+        assertThat(db.sqlString("SELECT to_regclass('counter_hour_202512')::text")).isNull();
+        for (String table : new String[] {"counter_day", "campaign_day", "banner_day"}) {
+            assertThat(db.sqlString("SELECT to_regclass('" + table + "_2025')::text")).as(table).isNotNull();
+        }
+        assertThat(db.sqlString("SELECT days_from FROM rollup_state")).startsWith("1970-01-01 00:00");
+        assertThat(totals("counter_day")).isEqualTo(sent);
+        assertThat(totals("banner_day")).isEqualTo(sent);
+        assertSummariesMatchTheirTables();
+        assertThat(RollupJob.Settings.DEFAULT.dayRetention()).isNull();
+
+        // A day retention set later: the next run drops the year, and counts its three partitions where the others are.
+        long droppedBefore = db.sqlLong("SELECT partitions_dropped FROM rollup_state");
+        RollupJob.Result r = job(new RollupJob.Settings(Duration.ofDays(7), Duration.ofDays(31), Duration.ofMinutes(5), Duration.ofDays(31)))
+                .run(NEW_YEAR.plus(Duration.ofDays(35)));
+        assertThat(r.partitionsDropped()).as("counter_day, campaign_day, banner_day of 2025").isEqualTo(3);
+        assertThat(db.sqlLong("SELECT partitions_dropped FROM rollup_state")).isEqualTo(droppedBefore + 3);
+        assertThat(db.sqlString("SELECT to_regclass('counter_day_2025')::text")).isNull();
+        assertThat(totals("counter_day")).isEqualTo(db.tableTotals("counter_hour", "true"));
+    }
+
+    /** Traffic over the new year 2026 (two days each side), rollup boundaries at its start as the migration sets them. */
+    private Counts yearEndTraffic() throws SQLException {
+        Instant start = NEW_YEAR.minus(Duration.ofDays(2));
+        db.sql("UPDATE rollup_state SET hours_until = ?, days_until = ?", java.sql.Timestamp.from(start), java.sql.Timestamp.from(start));
+        db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf("2025-12-30"));
+        return addTraffic(start.getEpochSecond() / 60, 4 * 24 * 60, 17);
+    }
+
+    /**
      * Each summary (V14) row for row equal to its rollup table summed: the same keys with the same
      * counts, none more, none less.
      */
@@ -233,13 +318,17 @@ class RollupIT {
 
     /** Counts in every {@code every}-th minute of [DAY1, DAY1 + minutes) on three banner/publisher pairs, written by the write-behind's path. */
     private Counts addTraffic(int minutes, int every) throws SQLException {
+        return addTraffic(M1, minutes, every);
+    }
+
+    private Counts addTraffic(long firstMinute, int minutes, int every) throws SQLException {
         CounterDeltas deltas = new CounterDeltas();
         Counts total = new Counts();
         for (int m = 0; m < minutes; m += every) {
             for (int pair = 1; pair <= 3; pair++) {
                 Counts c = new Counts(pair, m % 2, m % 3 == 0 ? 1 : 0, m % 3 == 0 ? 1_250_000L * pair : 0, m % 5 == 0 ? 1 : 0);
                 // campaign 1 has banners 1 and 2, campaign 2 banner 3: a summary sums several rows
-                deltas.add(new CounterKey(M1 + m, pair == 3 ? 2 : 1, pair, pair), c);
+                deltas.add(new CounterKey(firstMinute + m, pair == 3 ? 2 : 1, pair, pair), c);
                 total.add(c);
             }
         }

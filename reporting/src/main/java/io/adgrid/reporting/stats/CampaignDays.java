@@ -198,12 +198,13 @@ public final class CampaignDays {
      * One campaign's sums per local day and price period, from the coarsest tables whose rows lie whole
      * in a local day. Where retention dropped that detail (hours after ADGRID_ROLLUP_HOURRETENTION, minutes
      * after ADGRID_ROLLUP_MINUTERETENTION, for a zone whose days are not whole UTC days or hours), only UTC
-     * days are left: that older history is summed per UTC date instead.
+     * days are left: that older history is summed per UTC date instead. Where the day retention
+     * (ADGRID_ROLLUP_DAYRETENTION) dropped the days too, nothing is left: the sums start at its boundary.
      */
     private static void readDatabase(Connection c, long campaign, Scope scope, Instant from, Instant to, RollupBoundaries bounds,
                                      Map<PartKey, Sum> out) throws SQLException {
         Grouping.ByTime days = new Grouping.ByTime(Granularity.DAY, scope.zone());
-        long fromMinute = scope.fromMinute();
+        long fromMinute = Math.max(scope.fromMinute(), bounds.daysFrom());
         long toMinute = ceilMinute(to);
         CounterTable coarsest = TablePlan.coarsest(days, from, to);
         long exactFrom = switch (coarsest) {

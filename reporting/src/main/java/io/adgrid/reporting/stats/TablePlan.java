@@ -15,7 +15,8 @@ import io.adgrid.persister.rollup.Summary;
  * Which counter table answers which part of a report's range (issue 22): the coarsest one that
  * holds that time completely and whose rows fall whole into the answer's buckets. A range is
  * split into at most five pieces: minutes, hours, days, hours, minutes. Each piece is read from
- * the smallest summary of its table that answers the report ({@link #table}).
+ * the smallest summary of its table that answers the report ({@link #table}). A range reaching
+ * before the day retention's boundary ({@link RollupBoundaries#daysFrom}) is refused: no table holds that time.
  *
  * @param pieces in time order, covering [from, to) exactly once
  */
@@ -26,6 +27,11 @@ record TablePlan(List<Piece> pieces) {
     }
 
     static TablePlan of(long from, long to, CounterTable coarsest, RollupBoundaries bounds) {
+        if (from < to && bounds.dropped(from)) {
+            Instant kept = Instant.ofEpochSecond(bounds.daysFrom() * 60);
+            throw new BadQueryException("counts before " + kept + " were dropped (day retention): nothing is kept before then;"
+                    + " ask for a range from " + kept + " on");
+        }
         List<Piece> pieces = new ArrayList<>();
         cover(from, to, coarsest, bounds, pieces);
         pieces.sort(Comparator.comparingLong(Piece::from));

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ import io.adgrid.grid.counters.Counts;
 import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.persister.writebehind.CounterWriter;
+import io.adgrid.pricing.BudgetLedger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Reports read the coarsest table that answers them (issue 22) and give the same answers as from
  * minutes: across rollup boundaries, after a late count into a rolled hour, and after minute
- * partitions were dropped.
+ * partitions were dropped; a range reaching before the days a day retention dropped is refused.
  */
 class RollupReportsIT {
 
@@ -113,12 +115,62 @@ class RollupReportsIT {
         assertThat(ranked(1, Set.of(12L, 99L))).as("and the ids asked for").containsOnlyKeys(13L, 12L).containsEntry(12L, 10L);
     }
 
+    /**
+     * "A year of data": once a day retention dropped 2025, a report reaching into it is a 400 naming
+     * where counts start, whatever table would have answered it; one from 2026 on answers as before,
+     * and a campaign's billing (total budgets count from the start) sums what is kept instead of failing.
+     */
+    @Test
+    void aReportReachingIntoDroppedDaysIsRefusedAndOnesAfterThemAnswerAsBefore() throws SQLException {
+        Instant newYear = Instant.parse("2026-01-01T00:00:00Z");
+        Instant start = newYear.minus(Duration.ofDays(2));
+        Instant end = newYear.plus(Duration.ofDays(2));
+        nothingRolledFrom(start);
+        addTraffic(start.getEpochSecond() / 60, 4 * 24 * 60);
+        rollUntil(end);
+        Map<String, Map<Object, Counts>> of2026 = answers(newYear, end);
+        Instant lastDayOf2025 = newYear.minus(Duration.ofDays(1));
+        assertThat(total(answers(lastDayOf2025, end), "total UTC").impressions).isGreaterThan(total(of2026, "total UTC").impressions);
+        Counts campaign1 = total(of2026, "campaign 1 day UTC");
+
+        // Days kept 31 days (hours too), five weeks later: 2025 is gone from every table.
+        RollupJob keep31Days = new RollupJob(db.dataSource(),
+                new RollupJob.Settings(Duration.ofDays(7), Duration.ofDays(31), Duration.ZERO, Duration.ofDays(31)));
+        while (keep31Days.run(newYear.plus(Duration.ofDays(35))).hoursRolled() > 0) {
+            // two days of hours a run
+        }
+        assertThat(db.sqlString("SELECT to_regclass('counter_day_2025')::text")).isNull();
+        assertThat(db.sqlString("SELECT days_from FROM rollup_state")).startsWith("2026-01-01 00:00");
+
+        // Minutes were dropped too (7 days): Kolkata's hours cannot be answered any more, as before this change.
+        assertThat(answers(newYear, end, "hour Kolkata")).isEqualTo(without(of2026, "hour Kolkata"));
+        for (Grouping g : List.of(new Grouping.ByTime(Granularity.TOTAL, ZoneOffset.UTC), new Grouping.ByTime(Granularity.HOUR, ZoneOffset.UTC),
+                new Grouping.ByTime(Granularity.DAY, ZoneId.of("Europe/Paris")), new Grouping.ById(Dimension.BANNER))) {
+            assertThatThrownBy(() -> read(lastDayOf2025, end, new Query(g))).as(g.toString())
+                    .isInstanceOf(BadQueryException.class)
+                    .hasMessage("counts before 2026-01-01T00:00:00Z were dropped (day retention): nothing is kept before then;"
+                            + " ask for a range from 2026-01-01T00:00:00Z on");
+        }
+        assertThatThrownBy(() -> read(newYear.minusSeconds(60), newYear.plusSeconds(60), new Query(new Grouping.ByTime(Granularity.MINUTE, ZoneOffset.UTC))))
+                .isInstanceOf(BadQueryException.class).hasMessageContaining("counts before 2026-01-01T00:00:00Z were dropped");
+
+        CampaignDays.Read billing = new CampaignDays(db.dataSource(), null).read(1L, b -> Instant.EPOCH, end, false);
+        assertThat(billing.parts().get(1L)).extracting(BudgetLedger.Part::day)
+                .containsExactlyInAnyOrder(LocalDate.parse("2026-01-01"), LocalDate.parse("2026-01-02"));
+        assertThat(billing.parts().get(1L).stream().mapToLong(BudgetLedger.Part::impressions).sum()).isEqualTo(campaign1.impressions);
+    }
+
     /** No counts, minute partitions for the four days from DAY1 on, and nothing rolled up. */
     private static void nothingRolledFromDay1() {
+        nothingRolledFrom(DAY1);
+    }
+
+    /** No counts, minute partitions for the four days from {@code day} on, and nothing rolled up or dropped. */
+    private static void nothingRolledFrom(Instant day) {
         db.truncateCounters();
-        db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?",
-                Timestamp.from(DAY1), Timestamp.from(DAY1));
-        db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf("2026-01-10"));
+        db.sql("UPDATE rollup_state SET minutes_from = 'epoch', hours_from = 'epoch', hours_until = ?, days_until = ?, days_from = 'epoch'",
+                Timestamp.from(day), Timestamp.from(day));
+        db.sql("SELECT ensure_counter_partitions(?::date, 4)", java.sql.Date.valueOf(LocalDate.ofInstant(day, ZoneOffset.UTC)));
     }
 
     /** Adds counts as the write-behind does. */
@@ -185,6 +237,10 @@ class RollupReportsIT {
      * publisher, by time or by id, so that every summary (V14) and every rollup table is read.
      */
     private static Map<String, Map<Object, Counts>> answers(Instant from, String... leaveOut) {
+        return answers(from, TO, leaveOut);
+    }
+
+    private static Map<String, Map<Object, Counts>> answers(Instant from, Instant to, String... leaveOut) {
         Map<String, Map<Object, Counts>> out = new LinkedHashMap<>();
         Map<String, Query> queries = new LinkedHashMap<>();
         Grouping hourUtc = new Grouping.ByTime(Granularity.HOUR, ZoneOffset.UTC);
@@ -206,20 +262,20 @@ class RollupReportsIT {
         queries.put("publisher 1 by campaign", new Query(Dimension.PUBLISHER, 1, new Grouping.ById(Dimension.CAMPAIGN)));
         queries.forEach((name, query) -> {
             if (!List.of(leaveOut).contains(name)) {
-                out.put(name, read(from, query));
+                out.put(name, read(from, to, query));
             }
         });
         return out;
     }
 
     private static Map<Object, Counts> read(Instant from, Grouping grouping) {
-        return read(from, new Query(grouping));
+        return read(from, TO, new Query(grouping));
     }
 
-    private static Map<Object, Counts> read(Instant from, Query query) {
+    private static Map<Object, Counts> read(Instant from, Instant to, Query query) {
         try {
             Map<Object, Counts> counts = new java.util.HashMap<>();
-            reports.read(new Selection(query.dimension(), query.id(), from, TO), query.grouping(), List.of()).groups()
+            reports.read(new Selection(query.dimension(), query.id(), from, to), query.grouping(), List.of()).groups()
                     .forEach((k, v) -> counts.put(k, v.counts()));
             return counts;
         } catch (SQLException e) {
@@ -240,14 +296,19 @@ class RollupReportsIT {
     }
 
     /**
-     * Counts in every 7th minute of three days: campaign 1 with banners 1 and 2, campaign 2 with
+     * Counts in every 7th minute of three days from DAY1: campaign 1 with banners 1 and 2, campaign 2 with
      * banner 3, on publishers 1, 2 and 1; so summaries sum several rows and publisher 1 spans campaigns.
      */
     private static void addTraffic() throws SQLException {
+        addTraffic(M1, 3 * 24 * 60);
+    }
+
+    /** The same traffic over {@code minutes} from {@code firstMinute}. */
+    private static void addTraffic(long firstMinute, int minutes) throws SQLException {
         CounterDeltas deltas = new CounterDeltas();
-        for (int m = 0; m < 3 * 24 * 60; m += 7) {
+        for (int m = 0; m < minutes; m += 7) {
             for (int pair = 1; pair <= 3; pair++) {
-                deltas.add(new CounterKey(M1 + m, pair == 3 ? 2 : 1, pair, pair == 3 ? 1 : pair),
+                deltas.add(new CounterKey(firstMinute + m, pair == 3 ? 2 : 1, pair, pair == 3 ? 1 : pair),
                         new Counts(pair, m % 2, m % 3 == 0 ? 1 : 0, m % 3 == 0 ? 1_250_000L * pair : 0, m % 5 == 0 ? 1 : 0));
             }
         }

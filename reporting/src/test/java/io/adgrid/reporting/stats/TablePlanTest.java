@@ -18,7 +18,7 @@ class TablePlanTest {
     private static final long H = 60;
     private static final long DAY = 24 * 60;
     /** Hours rolled up to 05:00 of the third day, days up to the third day, nothing dropped. */
-    private static final RollupBoundaries ROLLED = new RollupBoundaries(0, 0, D + 2 * DAY + 5 * H, D + 2 * DAY);
+    private static final RollupBoundaries ROLLED = new RollupBoundaries(0, 0, D + 2 * DAY + 5 * H, D + 2 * DAY, 0);
 
     @Test
     void aRangeIsReadFromTheCoarsestTableThatHoldsEachPart() {
@@ -50,7 +50,7 @@ class TablePlanTest {
 
     @Test
     void nothingRolledMeansMinutesOnly() {
-        RollupBoundaries none = new RollupBoundaries(0, 0, D, D);
+        RollupBoundaries none = new RollupBoundaries(0, 0, D, D, 0);
         assertThat(TablePlan.of(D, D + 2 * DAY, CounterTable.DAY, none).pieces())
                 .containsExactly(new Piece(CounterTable.MINUTE, D, D + 2 * DAY));
     }
@@ -64,7 +64,7 @@ class TablePlanTest {
 
     @Test
     void droppedMinutesCanOnlyBeAnsweredInWholeHoursOrDays() {
-        RollupBoundaries dropped = new RollupBoundaries(D + DAY, 0, D + 2 * DAY, D + 2 * DAY);
+        RollupBoundaries dropped = new RollupBoundaries(D + DAY, 0, D + 2 * DAY, D + 2 * DAY, 0);
         assertThat(TablePlan.of(D, D + 2 * DAY + 10, CounterTable.HOUR, dropped).pieces()).containsExactly(
                 new Piece(CounterTable.HOUR, D, D + 2 * DAY),
                 new Piece(CounterTable.MINUTE, D + 2 * DAY, D + 2 * DAY + 10));
@@ -72,6 +72,22 @@ class TablePlanTest {
                 .isInstanceOf(BadQueryException.class).hasMessageContaining("minute detail before 2026-01-11T00:00:00Z");
         assertThatThrownBy(() -> TablePlan.of(D, D + 2 * DAY, CounterTable.MINUTE, dropped))
                 .isInstanceOf(BadQueryException.class);
+    }
+
+    /** Days before days_from were dropped with the day retention: a range reaching there is refused, whatever its grain. */
+    @Test
+    void aRangeReachingBeforeTheDayRetentionIsRefusedAndOneAfterItIsRead() {
+        long year = Instant.parse("2026-01-01T00:00:00Z").getEpochSecond() / 60;
+        RollupBoundaries daysDropped = new RollupBoundaries(D + DAY, D, D + 2 * DAY, D + 2 * DAY, year);
+        for (CounterTable grain : CounterTable.values()) {
+            assertThatThrownBy(() -> TablePlan.of(year - DAY, D + 2 * DAY, grain, daysDropped))
+                    .isInstanceOf(BadQueryException.class)
+                    .hasMessageContaining("counts before 2026-01-01T00:00:00Z were dropped (day retention)");
+            assertThatThrownBy(() -> TablePlan.of(year - 1, year + 1, grain, daysDropped)).isInstanceOf(BadQueryException.class);
+        }
+        assertThat(TablePlan.of(year, D + 2 * DAY, CounterTable.DAY, daysDropped).pieces()).containsExactly(
+                new Piece(CounterTable.DAY, year, D + 2 * DAY));
+        assertThat(TablePlan.of(year - DAY, year - DAY, CounterTable.DAY, daysDropped).pieces()).as("an empty range reads nothing").isEmpty();
     }
 
     @Test
