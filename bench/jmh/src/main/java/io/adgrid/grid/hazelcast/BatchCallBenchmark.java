@@ -54,6 +54,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * The grid's batch call against public-API variants doing the same work ("One room per concern"):
@@ -81,6 +83,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * Once per trial, {@link #probeBackupWait} tells whether the variant answers before its backup has applied
  * the processor (a backup held for a second). Param {@code journal}: whether the members journal
  * ({@link MemberJournal}, as the product's data members do); only {@code baseline} journals anything.
+ *
+ * <p>{@code interleaved}: the four in turn, {@value #TURN} batches each, in one trial, each call timed
+ * on its own, so that all four see the same moments of a shared box (trials run one after another, minutes
+ * apart); its per-variant events/s and ratios are printed after each iteration and at the end of the
+ * trial (JMH's own score for it is the mix, barriers included). Between turns every partition thread of
+ * both members runs a no-op first, so an asynchronous backup's backlog is not charged to the next variant.
+ * One JMH thread only.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -123,6 +132,17 @@ public class BatchCallBenchmark {
     private String variant;
     private String probe;
     private int iteration;
+    /** {@code interleaved}: whose turn it is, how many batches of the turn are done, and each variant's time and events. */
+    private int turn;
+    private int inTurn;
+    private final long[] turnNanos = new long[VARIANTS.length];
+    private final long[] turnEvents = new long[VARIANTS.length];
+    private final long[] measuredNanos = new long[VARIANTS.length];
+    private final long[] measuredEvents = new long[VARIANTS.length];
+
+    static final String[] VARIANTS = {"baseline", "executeOnKeys", "submitToKeysByPartition", "submitToKeyEach"};
+    /** Batches a variant sends in a row in {@code interleaved}. */
+    static final int TURN = 10;
 
     @Setup(Level.Trial)
     public void start(BenchmarkParams params) throws Exception {
@@ -151,12 +171,21 @@ public class BatchCallBenchmark {
         map = caller.getMap(RouteState.MAP);
         call = new PartitionBatchCall(caller);
         publicPartitions = caller.getPartitionService();
-        probe = probeBackupWait();
-        System.out.println("[" + variant + " journal=" + journal + "] " + probe);
+        List<String> probed = variant.equals("interleaved") ? List.of(VARIANTS) : List.of(variant);
+        StringBuilder probes = new StringBuilder();
+        for (String v : probed) {
+            probes.append("[").append(v).append(" journal=").append(journal).append("] ").append(probeBackupWait(v)).append('\n');
+        }
+        probe = probes.toString();
+        System.out.print(probe);
     }
 
     @TearDown(Level.Trial)
     public void stop() {
+        if (variant.equals("interleaved")) {
+            System.out.print("\n" + probe + rates("[interleaved journal=" + journal + ", all measurement iterations]",
+                    measuredNanos, measuredEvents));
+        }
         for (HazelcastInstance m : members) {
             if (m.getLifecycleService().isRunning()) {
                 m.getLifecycleService().terminate();
@@ -281,6 +310,28 @@ public class BatchCallBenchmark {
         return answered(List.of(byKey), answers);
     }
 
+    /** All four in turn; see the class comment. */
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public Map<Long, long[]> interleaved(Batch batch) throws Exception {
+        int v = turn;
+        long start = System.nanoTime();
+        Map<Long, long[]> answers = switch (v) {
+            case 0 -> baseline(batch);
+            case 1 -> executeOnKeys(batch);
+            case 2 -> submitToKeysByPartition(batch);
+            default -> submitToKeyEach(batch);
+        };
+        turnNanos[v] += System.nanoTime() - start;
+        turnEvents[v] += EVENTS;
+        if (++inTurn == TURN) {
+            inTurn = 0;
+            turn = (turn + 1) % VARIANTS.length;
+            barrier();
+        }
+        return answers;
+    }
+
     static Map<Long, List<GridEvent>> byKey(List<GridEvent> events) {
         Map<Long, List<GridEvent>> byKey = new HashMap<>();
         for (GridEvent e : events) {
@@ -326,8 +377,21 @@ public class BatchCallBenchmark {
      * The variants whose backups are asynchronous get up to 60 s for their backups to catch up.
      */
     @TearDown(Level.Iteration)
-    public void verifyAndClear() throws Exception {
+    public void verifyAndClear(IterationParams params) throws Exception {
         iteration++;
+        if (variant.equals("interleaved")) {
+            boolean measured = params.getType() == IterationType.MEASUREMENT;
+            System.out.printf(Locale.ROOT, "%n%s", rates("[interleaved journal=" + journal + " iteration " + iteration
+                    + (measured ? "" : ", warm-up") + "]", turnNanos, turnEvents));
+            for (int v = 0; v < VARIANTS.length; v++) {
+                if (measured) {
+                    measuredNanos[v] += turnNanos[v];
+                    measuredEvents[v] += turnEvents[v];
+                }
+                turnNanos[v] = 0;
+                turnEvents[v] = 0;
+            }
+        }
         long beacons = sentBeacons.sumThenReset();
         long sales = sentSales.sumThenReset();
         long refused = notCounted.sumThenReset();
@@ -360,6 +424,45 @@ public class BatchCallBenchmark {
             long[] t = replicaTotals();
             return t[0] == 0 && t[1] == 0 && t[2] == 0 && t[3] == 0;
         });
+    }
+
+    /** Each variant's events per second of its own calls' time, and its ratio to {@code baseline}'s. */
+    static String rates(String title, long[] nanos, long[] events) {
+        StringBuilder out = new StringBuilder(title).append('\n');
+        double base = nanos[0] == 0 ? Double.NaN : events[0] * 1e9 / nanos[0];
+        for (int v = 0; v < VARIANTS.length; v++) {
+            double rate = nanos[v] == 0 ? Double.NaN : events[v] * 1e9 / nanos[v];
+            out.append(String.format(Locale.ROOT, "  %-24s %,12.0f events/s  %8.2f x baseline  (%,d events in %,.1f s)%n",
+                    VARIANTS[v], rate, rate / base, events[v], nanos[v] / 1e9));
+        }
+        return out.toString();
+    }
+
+    /** Waits until every partition thread of both members has run what was queued before (a no-op behind it). */
+    void barrier() throws InterruptedException {
+        for (HazelcastInstance member : members) {
+            NodeEngine engine = ((HazelcastInstanceProxy) member).getOriginal().node.getNodeEngine();
+            OperationServiceImpl operations = (OperationServiceImpl) engine.getOperationService();
+            int count = engine.getPartitionService().getPartitionCount();
+            CountDownLatch done = new CountDownLatch(count);
+            for (int p = 0; p < count; p++) {
+                int partition = p;
+                operations.execute(new PartitionSpecificRunnable() {
+                    @Override
+                    public int getPartitionId() {
+                        return partition;
+                    }
+
+                    @Override
+                    public void run() {
+                        done.countDown();
+                    }
+                });
+            }
+            if (!done.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the partition threads did not run the barrier in 60 s");
+            }
+        }
     }
 
     /**
@@ -443,8 +546,8 @@ public class BatchCallBenchmark {
         }
     }
 
-    /** Sends the probe by this trial's variant with the backup held for a second: answered before the backup applied it, or not. */
-    private String probeBackupWait() throws Exception {
+    /** Sends the probe by {@code variant} with the backup held for a second: answered before the backup applied it, or not. */
+    private String probeBackupWait(String variant) throws Exception {
         backupHeld = new CountDownLatch(1);
         Probe p = new Probe();
         Set<Long> keys = Set.of(PROBE_KEY);
