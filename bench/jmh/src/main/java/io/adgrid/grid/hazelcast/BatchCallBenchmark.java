@@ -87,9 +87,9 @@ import org.openjdk.jmh.runner.IterationType;
  * <p>{@code interleaved}: the four in turn, {@value #TURN} batches each, in one trial, each call timed
  * on its own, so that all four see the same moments of a shared box (trials run one after another, minutes
  * apart); its per-variant events/s and ratios are printed after each iteration and at the end of the
- * trial (JMH's own score for it is the mix, barriers included). Between turns every partition thread of
- * both members runs a no-op first, so an asynchronous backup's backlog is not charged to the next variant.
- * One JMH thread only.
+ * trial (JMH's own score for it is the mix, barriers included), with the process's CPU time per event of
+ * each variant's whole turns. Between turns every partition thread of both members runs a no-op first, so an
+ * asynchronous backup's backlog is charged to its own variant's CPU time, not to the next. One JMH thread only.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -139,6 +139,14 @@ public class BatchCallBenchmark {
     private final long[] turnEvents = new long[VARIANTS.length];
     private final long[] measuredNanos = new long[VARIANTS.length];
     private final long[] measuredEvents = new long[VARIANTS.length];
+    /** The process's CPU time over each whole turn (its calls and the barrier after them), and the events of those turns. */
+    private long turnCpuStart;
+    private final long[] cpuNanos = new long[VARIANTS.length];
+    private final long[] cpuEvents = new long[VARIANTS.length];
+    private final long[] measuredCpuNanos = new long[VARIANTS.length];
+    private final long[] measuredCpuEvents = new long[VARIANTS.length];
+    private final com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     static final String[] VARIANTS = {"baseline", "executeOnKeys", "submitToKeysByPartition", "submitToKeyEach"};
     /** Batches a variant sends in a row in {@code interleaved}. */
@@ -184,7 +192,7 @@ public class BatchCallBenchmark {
     public void stop() {
         if (variant.equals("interleaved")) {
             System.out.print("\n" + probe + rates("[interleaved journal=" + journal + ", all measurement iterations]",
-                    measuredNanos, measuredEvents));
+                    measuredNanos, measuredEvents, measuredCpuNanos, measuredCpuEvents));
         }
         for (HazelcastInstance m : members) {
             if (m.getLifecycleService().isRunning()) {
@@ -315,6 +323,9 @@ public class BatchCallBenchmark {
     @OperationsPerInvocation(EVENTS)
     public Map<Long, long[]> interleaved(Batch batch) throws Exception {
         int v = turn;
+        if (inTurn == 0) {
+            turnCpuStart = os.getProcessCpuTime();
+        }
         long start = System.nanoTime();
         Map<Long, long[]> answers = switch (v) {
             case 0 -> baseline(batch);
@@ -328,6 +339,8 @@ public class BatchCallBenchmark {
             inTurn = 0;
             turn = (turn + 1) % VARIANTS.length;
             barrier();
+            cpuNanos[v] += os.getProcessCpuTime() - turnCpuStart;
+            cpuEvents[v] += (long) TURN * EVENTS;
         }
         return answers;
     }
@@ -382,15 +395,22 @@ public class BatchCallBenchmark {
         if (variant.equals("interleaved")) {
             boolean measured = params.getType() == IterationType.MEASUREMENT;
             System.out.printf(Locale.ROOT, "%n%s", rates("[interleaved journal=" + journal + " iteration " + iteration
-                    + (measured ? "" : ", warm-up") + "]", turnNanos, turnEvents));
+                    + (measured ? "" : ", warm-up") + "]", turnNanos, turnEvents, cpuNanos, cpuEvents));
             for (int v = 0; v < VARIANTS.length; v++) {
                 if (measured) {
                     measuredNanos[v] += turnNanos[v];
                     measuredEvents[v] += turnEvents[v];
+                    measuredCpuNanos[v] += cpuNanos[v];
+                    measuredCpuEvents[v] += cpuEvents[v];
                 }
                 turnNanos[v] = 0;
                 turnEvents[v] = 0;
+                cpuNanos[v] = 0;
+                cpuEvents[v] = 0;
             }
+            // The next iteration starts a new turn: the CPU of a turn cut by the iteration's end (and of this check) is not counted.
+            inTurn = 0;
+            turn = (turn + 1) % VARIANTS.length;
         }
         long beacons = sentBeacons.sumThenReset();
         long sales = sentSales.sumThenReset();
@@ -426,14 +446,21 @@ public class BatchCallBenchmark {
         });
     }
 
-    /** Each variant's events per second of its own calls' time, and its ratio to {@code baseline}'s. */
-    static String rates(String title, long[] nanos, long[] events) {
+    /**
+     * Each variant's events per second of its own calls' time and its ratio to {@code baseline}'s; and the
+     * events per CPU-second of the whole process (caller and both members, backups included) over its whole
+     * turns, and that ratio: what a saturated box could take, and less disturbed by other load than the time.
+     */
+    static String rates(String title, long[] nanos, long[] events, long[] cpu, long[] cpuEvents) {
         StringBuilder out = new StringBuilder(title).append('\n');
         double base = nanos[0] == 0 ? Double.NaN : events[0] * 1e9 / nanos[0];
+        double cpuBase = cpu[0] == 0 ? Double.NaN : cpuEvents[0] * 1e9 / cpu[0];
         for (int v = 0; v < VARIANTS.length; v++) {
             double rate = nanos[v] == 0 ? Double.NaN : events[v] * 1e9 / nanos[v];
-            out.append(String.format(Locale.ROOT, "  %-24s %,12.0f events/s  %8.2f x baseline  (%,d events in %,.1f s)%n",
-                    VARIANTS[v], rate, rate / base, events[v], nanos[v] / 1e9));
+            double perCpu = cpu[v] == 0 ? Double.NaN : cpuEvents[v] * 1e9 / cpu[v];
+            out.append(String.format(Locale.ROOT, "  %-24s %,9.0f events/s %5.2f x baseline (%,d events in %,.1f s) | "
+                            + "%,9.0f events/CPU-s %5.2f x baseline (%,d events)%n",
+                    VARIANTS[v], rate, rate / base, events[v], nanos[v] / 1e9, perCpu, perCpu / cpuBase, cpuEvents[v]));
         }
         return out.toString();
     }
