@@ -69,12 +69,24 @@ import org.openjdk.jmh.runner.IterationType;
  * <ul>
  *   <li>{@code baseline}: the product's call, {@link PartitionBatchCall} as {@code GridBatcher} uses it: the
  *       events grouped by partition, one {@link BackedUpEntryOperation} per partition with only that
- *       partition's keys and events, answered after the backup applied (and journaled) them.
- *   <li>{@code executeOnKeys}: {@code IMap.executeOnKeys(all keys, one ApplyBatch of all events)}.
+ *       partition's keys and events, answered after the backup applied (and journaled) them; the owner
+ *       stamps the batch with its clock and ts window and refuses it where the member may not count.
+ *   <li>{@code executeOnKeys}: {@code IMap.executeOnKeys(all keys, one ApplyBatch of all events)}: Hazelcast's
+ *       {@code MultipleEntryOperation} on every partition touched, each given every key (it hashes them all to
+ *       skip the others') and each backup carrying the whole batch. Its backups are asynchronous (sync backup
+ *       count 0 in Hazelcast 5.7): answered on the owner alone.
  *   <li>{@code submitToKeysByPartition}: the events grouped by partition with the public
- *       {@link PartitionService}, one {@code IMap.submitToKeys} per partition with only its events, joined.
- *   <li>{@code submitToKeyEach}: one {@code IMap.submitToKey} per key with only that key's events, joined.
+ *       {@link PartitionService}, one {@code IMap.submitToKeys} per partition with only its events, joined:
+ *       the same operation as {@code executeOnKeys}, given only its own keys; backups asynchronous.
+ *   <li>{@code submitToKeyEach}: one {@code IMap.submitToKey} per key with only that key's events, joined:
+ *       Hazelcast's {@code EntryOperation}, whose backups are synchronous (the map's backup count), failing on
+ *       a missing acknowledgement like the product's call ({@code fail.on.indeterminate.state}).
  * </ul>
+ *
+ * <p>None of the public variants journals, stamps the batch with the owner's clock and window (their events
+ * are never refused as too old), or refuses a batch where the product's operation would (journal not ready or
+ * full, counting state unknown or refused, frozen member, unmarked partition). Dedup by identity is the
+ * processor's own ({@code RouteState}) and holds in all four.
  *
  * <p>Each variant runs the product's processor ({@link ApplyBatch}: one {@code process} per key with that
  * key's events; the backup runs the same processor). Every iteration ends with a check
