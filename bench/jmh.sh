@@ -3,7 +3,9 @@
 # replay dedup, pre-aggregation, batch encoding, each against a baseline in its class. Builds
 # bench/jmh/target/benchmarks.jar first when it is missing.
 #
-#   bench/jmh.sh                          # all of them: -f 1 -wi 3 -i 5 -w 2s -r 2s
+#   bench/jmh.sh                          # all of them: -f 1 -wi 3 -i 5 -w 2s -r 2s (not BatchCallBenchmark)
+#   bench/jmh.sh BatchCallBenchmark.interleaved -w 10s -r 10s   # the grid's batch call against Hazelcast's
+#                                                               # public API, two members in the JVM (minutes)
 #   bench/jmh.sh Dedup -i 10              # a regexp picks benchmarks; any JMH option overrides a default
 #   bench/jmh.sh -h                       # JMH's options
 #
@@ -35,6 +37,8 @@ add_default -w 2s
 add_default -r 2s
 add_default -rf json
 add_default -rff bench/jmh/target/jmh-result.json
+# The batch-call comparison starts grid members and runs for minutes: only when asked for by name.
+(( $# > 0 )) || defaults+=(-e BatchCallBenchmark)
 
 # The product's JVM flags (the parent pom's adgrid.jvm.flags), so the forks run as AdGrid does.
 read -r -a jvm_flags <<< "$(sed -n 's:.*<adgrid.jvm.flags>\(.*\)</adgrid.jvm.flags>.*:\1:p' pom.xml)"
