@@ -15,6 +15,8 @@
 # statements are run again under EXPLAIN (ANALYZE, BUFFERS) (bench/report-explain.py; plans in PLANS,
 # default /tmp/report-size-plans.txt): rows read and buffers per query, and how much of the API's time is SQL.
 #   KEEP=1  leave the started AdGrid and its database running at the end (prints how to reach and stop it)
+#   FILL_ONLY=1  stop after the fill: print each table's rows, seconds and rows/s, bytes and bytes per row (with KEEP=1
+#           the database stays up for a look)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=bench/lib.sh
@@ -29,6 +31,14 @@ export PGHOST=127.0.0.1 PGPORT="$(pg_port)" PGUSER=postgres PGPASSWORD="$(db_pas
 : > "$PLANS"
 
 sql() { psql_value "$1"; }
+now_ms() { date +%s%3N; }
+# Runs one fill statement and says how many rows it wrote, in how long: fill_rows TABLE SQL
+fill_rows() {
+  local t=$(now_ms) n
+  n=$(psql -d postgres -Atc "$2" | awk '{ print $NF }')
+  t=$(( $(now_ms) - t ))
+  bench_log "$1: $n rows in $(awk -v t="$t" 'BEGIN { printf "%.1f", t / 1000 }') s, $(( n * 1000 / (t > 0 ? t : 1) )) rows/s"
+}
 today=$(date -u +%F)
 first=$(date -u -d "$today - $DAYS days" +%F)
 year_ago=$(date -u -d "$today - 365 days" +%F)
@@ -36,23 +46,33 @@ bench_log "filling: $DAYS days of minutes ($MROWS rows a day) from $first, hours
 t0=$SECONDS
 sql "SELECT ensure_counter_partitions('$first'::date, $DAYS + 1)" >/dev/null
 # Zipf-like ids: exp(random * ln N) is log-uniform, so id k is drawn with probability about 1/(k ln N).
-sql "INSERT INTO counter_minute (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
+fill_rows counter_minute "INSERT INTO counter_minute (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
      SELECT m, (b - 1) % 1000 + 1, b, p, 1 + (random() * 40)::int, (random() < 0.3)::int, (random() < 0.02)::int,
             (random() < 0.02)::int * 12500000
      FROM (SELECT '$first'::timestamptz + (n % ($DAYS * 1440)) * interval '1 minute' AS m,
                   floor(exp(random() * ln($BANNERS)))::bigint AS b, floor(exp(random() * ln($PUBLISHERS)))::bigint AS p
            FROM generate_series(0, $DAYS::bigint * $MROWS - 1) n) r
-     ON CONFLICT DO NOTHING" >/dev/null
+     ON CONFLICT DO NOTHING"
 sql "SELECT ensure_rollup_partition('counter_hour', m) FROM generate_series('$year_ago'::timestamptz, '$first'::timestamptz, interval '1 month') m" >/dev/null
 sql "SELECT ensure_rollup_partition('counter_hour', '$first'::timestamptz)" >/dev/null
-sql "INSERT INTO counter_hour (hour, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
+fill_rows counter_hour "INSERT INTO counter_hour (hour, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
      SELECT '$year_ago'::timestamptz + (n % ((365 - $DAYS) * 24)) * interval '1 hour', (b - 1) % 1000 + 1, b, p,
             1 + (random() * 400)::int, (random() < 0.9)::int * 3, (random() < 0.1)::int, (random() < 0.1)::int * 12500000
      FROM (SELECT n, floor(exp(random() * ln($BANNERS)))::bigint AS b, floor(exp(random() * ln($PUBLISHERS)))::bigint AS p
            FROM generate_series(0, (365 - $DAYS)::bigint * $HROWS - 1) n) r
-     ON CONFLICT DO NOTHING" >/dev/null
+     ON CONFLICT DO NOTHING"
 sql "ANALYZE" >/dev/null
-bench_log "filled in $((SECONDS - t0)) s: $(sql "SELECT count(*) FROM counter_minute") minute rows, $(sql "SELECT count(*) FROM counter_hour") hour rows"
+declare -A filled=([counter_minute]=$(sql "SELECT count(*) FROM counter_minute") [counter_hour]=$(sql "SELECT count(*) FROM counter_hour"))
+bench_log "filled in $((SECONDS - t0)) s: ${filled[counter_minute]} minute rows, ${filled[counter_hour]} hour rows"
+if [[ "${FILL_ONLY:-0}" == 1 ]]; then
+  for t in counter_minute counter_hour; do
+    rows=${filled[$t]}
+    bytes=$(sql "SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '$t'")
+    bench_log "$t: $rows rows, $bytes bytes with indexes, $(( rows > 0 ? bytes / rows : 0 )) bytes a row"
+  done
+  [[ "${KEEP:-0}" == 1 && -n "$STARTED_VAR" ]] && bench_log "kept running (KEEP=1): AdGrid pid $ADGRID_PID, var $VAR_DIR, psql -h 127.0.0.1 -p $PGPORT -U postgres; stop it with: kill -TERM $ADGRID_PID; then rm -rf $VAR_DIR"
+  exit 0
+fi
 
 campaign=$(sql "SELECT campaign_id FROM counter_minute GROUP BY 1 ORDER BY sum(impressions) DESC LIMIT 1")
 now_hour=$(date -u +%Y-%m-%dT%H:00:00Z)
