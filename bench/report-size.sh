@@ -9,19 +9,24 @@
 # Prints per query p50/p99 over RUNS requests, then bytes per row of each table and the storage arithmetic of docs/SCALING.md.
 #
 # usage: BENCH_START=1 bench/report-size.sh        (starts a private AdGrid; see bench/lib.sh)
-#   DAYS=90 MINUTE_ROWS_PER_DAY=300000 HOUR_ROWS_PER_DAY=200000 BANNERS=100000 PUBLISHERS=1000 RUNS=30
-# The issue's full size is MINUTE_ROWS_PER_DAY=14000000 with DAYS=7 (100 M minute rows): hours of filling
-# on a 2-core box, so the defaults are smaller; the figures say which size they were measured at.
+#   DAYS=90 MINUTE_ROWS_PER_DAY=300000 HOUR_ROWS_PER_DAY=200000 BANNERS=100000 PUBLISHERS=1000 RUNS=30 SEED=22
+# The ROWS_PER_DAY are draws: a (banner, publisher) pair drawn again in its minute or hour is written once,
+# so the issue's full size, 100 M minute rows in DAYS=7, takes MINUTE_ROWS_PER_DAY=16750000 (14000000 gives
+# 85 M). The fill is COPY from bench/ReportFill.java: about 85,000 minute rows/s and 145,000 hour rows/s on
+# the 2-core box, so that size fills in about 20 min (22 GB) plus 7 min for the year of hours at 200,000 a day
+# (62 M rows, 13 GB); the defaults are smaller, and the figures say which size they were measured at.
 # After each timing, one request of each query is run with PostgreSQL logging its statements, and those
 # statements are run again under EXPLAIN (ANALYZE, BUFFERS) (bench/report-explain.py; plans in PLANS,
 # default /tmp/report-size-plans.txt): rows read and buffers per query, and how much of the API's time is SQL.
 #   KEEP=1  leave the started AdGrid and its database running at the end (prints how to reach and stop it)
+#   FILL_ONLY=1  stop after the fill: print each table's rows, seconds and rows/s, bytes and bytes per row (with KEEP=1
+#           the database stays up for a look)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 DAYS="${DAYS:-90}"; MROWS="${MINUTE_ROWS_PER_DAY:-300000}"; HROWS="${HOUR_ROWS_PER_DAY:-200000}"
-BANNERS="${BANNERS:-100000}"; PUBLISHERS="${PUBLISHERS:-1000}"; RUNS="${RUNS:-30}"
+BANNERS="${BANNERS:-100000}"; PUBLISHERS="${PUBLISHERS:-1000}"; RUNS="${RUNS:-30}"; SEED="${SEED:-22}"
 export BENCH_ADGRID_ENV="${BENCH_ADGRID_ENV:-ADGRID_ROLLUP_INTERVAL=24h}"   # the script runs the job itself
 PLANS="${PLANS:-/tmp/report-size-plans.txt}"
 trap '[[ "${KEEP:-0}" == 1 ]] || adgrid_down' EXIT
@@ -30,30 +35,44 @@ export PGHOST=127.0.0.1 PGPORT="$(pg_port)" PGUSER=postgres PGPASSWORD="$(db_pas
 : > "$PLANS"
 
 sql() { psql_value "$1"; }
+now_ms() { date +%s%3N; }
+# Fills a table with COPY from bench/ReportFill.java (its arguments after the table) and says how many rows
+# it wrote, in how long: fill_rows TABLE TIME_COLUMN REPORTFILL_ARGS...
+fill_rows() {
+  local table="$1" column="$2" t n; shift 2
+  t=$(now_ms)
+  n=$(java "$here/ReportFill.java" "$@" --banners "$BANNERS" --publishers "$PUBLISHERS" \
+      | psql -d postgres -Atc "COPY $table ($column, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
+                               FROM STDIN (FORMAT csv)" | awk '{ print $NF }')
+  t=$(( $(now_ms) - t ))
+  bench_log "$table: $n rows in $(awk -v t="$t" 'BEGIN { printf "%.1f", t / 1000 }') s, $(( n * 1000 / (t > 0 ? t : 1) )) rows/s"
+}
 today=$(date -u +%F)
 first=$(date -u -d "$today - $DAYS days" +%F)
 year_ago=$(date -u -d "$today - 365 days" +%F)
 bench_log "filling: $DAYS days of minutes ($MROWS rows a day) from $first, hours from $year_ago ($HROWS rows a day)"
 t0=$SECONDS
 sql "SELECT ensure_counter_partitions('$first'::date, $DAYS + 1)" >/dev/null
-# Zipf-like ids: exp(random * ln N) is log-uniform, so id k is drawn with probability about 1/(k ln N).
-sql "INSERT INTO counter_minute (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
-     SELECT m, (b - 1) % 1000 + 1, b, p, 1 + (random() * 40)::int, (random() < 0.3)::int, (random() < 0.02)::int,
-            (random() < 0.02)::int * 12500000
-     FROM (SELECT '$first'::timestamptz + (n % ($DAYS * 1440)) * interval '1 minute' AS m,
-                  floor(exp(random() * ln($BANNERS)))::bigint AS b, floor(exp(random() * ln($PUBLISHERS)))::bigint AS p
-           FROM generate_series(0, $DAYS::bigint * $MROWS - 1) n) r
-     ON CONFLICT DO NOTHING" >/dev/null
+# Zipf-like ids: exp(random * ln N) is log-uniform, so id k is drawn with probability about 1/(k ln N) (ReportFill.java:
+# the distributions, and each minute's and hour's repeated (banner, publisher) pairs written once, as COPY has no ON CONFLICT).
+# In time order: COPY fills one day partition after the other (the old INSERT cycled through every day's indexes).
+fill_rows counter_minute minute --table minute --from "${first}T00:00:00Z" --slots $((DAYS * 1440)) --rows $((DAYS * MROWS)) --seed "$SEED"
 sql "SELECT ensure_rollup_partition('counter_hour', m) FROM generate_series('$year_ago'::timestamptz, '$first'::timestamptz, interval '1 month') m" >/dev/null
 sql "SELECT ensure_rollup_partition('counter_hour', '$first'::timestamptz)" >/dev/null
-sql "INSERT INTO counter_hour (hour, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros)
-     SELECT '$year_ago'::timestamptz + (n % ((365 - $DAYS) * 24)) * interval '1 hour', (b - 1) % 1000 + 1, b, p,
-            1 + (random() * 400)::int, (random() < 0.9)::int * 3, (random() < 0.1)::int, (random() < 0.1)::int * 12500000
-     FROM (SELECT n, floor(exp(random() * ln($BANNERS)))::bigint AS b, floor(exp(random() * ln($PUBLISHERS)))::bigint AS p
-           FROM generate_series(0, (365 - $DAYS)::bigint * $HROWS - 1) n) r
-     ON CONFLICT DO NOTHING" >/dev/null
+fill_rows counter_hour hour --table hour --from "${year_ago}T00:00:00Z" --slots $(((365 - DAYS) * 24)) --rows $(((365 - DAYS) * HROWS)) \
+  --seed $((SEED + 1))
 sql "ANALYZE" >/dev/null
-bench_log "filled in $((SECONDS - t0)) s: $(sql "SELECT count(*) FROM counter_minute") minute rows, $(sql "SELECT count(*) FROM counter_hour") hour rows"
+declare -A filled=([counter_minute]=$(sql "SELECT count(*) FROM counter_minute") [counter_hour]=$(sql "SELECT count(*) FROM counter_hour"))
+bench_log "filled in $((SECONDS - t0)) s: ${filled[counter_minute]} minute rows, ${filled[counter_hour]} hour rows"
+if [[ "${FILL_ONLY:-0}" == 1 ]]; then
+  for t in counter_minute counter_hour; do
+    rows=${filled[$t]}
+    bytes=$(sql "SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '$t'")
+    bench_log "$t: $rows rows, $bytes bytes with indexes, $(( rows > 0 ? bytes / rows : 0 )) bytes a row"
+  done
+  [[ "${KEEP:-0}" == 1 && -n "$STARTED_VAR" ]] && bench_log "kept running (KEEP=1): AdGrid pid $ADGRID_PID, var $VAR_DIR, psql -h 127.0.0.1 -p $PGPORT -U postgres; stop it with: kill -TERM $ADGRID_PID; then rm -rf $VAR_DIR"
+  exit 0
+fi
 
 campaign=$(sql "SELECT campaign_id FROM counter_minute GROUP BY 1 ORDER BY sum(impressions) DESC LIMIT 1")
 now_hour=$(date -u +%Y-%m-%dT%H:00:00Z)
