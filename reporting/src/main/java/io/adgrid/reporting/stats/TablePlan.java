@@ -55,6 +55,8 @@ record TablePlan(List<Piece> pieces) {
      * The table a piece is read from: the smallest summary of its rollup table (V14) that keeps every
      * id the report filters or groups by, else the rollup table itself. A summary holds the same
      * times as its table, so the choice never changes an answer, only how many rows are read.
+     *
+     * @param grouping null or a grouping by time: no id is grouped by
      */
     static String table(CounterTable grain, Dimension selected, Grouping grouping) {
         Dimension grouped = grouping instanceof Grouping.ById byId ? byId.dimension() : null;

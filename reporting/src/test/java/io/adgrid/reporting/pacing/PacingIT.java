@@ -319,8 +319,13 @@ class PacingIT {
         // only UTC days are left before 2026-03-05 (hours and minutes dropped by retention): New York days cannot be told there
         Timestamp cut = Timestamp.from(Instant.parse("2026-03-05T00:00:00Z"));
         db.sql("UPDATE rollup_state SET minutes_from = ?, hours_from = ?, hours_until = ?, days_until = ?", cut, cut, cut, cut);
-        db.sql("SELECT ensure_rollup_partition('counter_day', '2026-03-01T00:00:00Z')");
+        // a rolled day as the rollup job leaves it: its counter row and its summaries (V14)
+        for (String table : List.of("counter_day", "campaign_day", "banner_day")) {
+            db.sql("SELECT ensure_rollup_partition(?, '2026-03-01T00:00:00Z')", table);
+        }
         db.sql("INSERT INTO counter_day (day, campaign_id, banner_id, publisher_id, impressions, clicks) VALUES ('2026-03-01T00:00:00Z', 2, 12, 1, 3, 3)");
+        db.sql("INSERT INTO campaign_day (day, campaign_id, impressions, clicks) VALUES ('2026-03-01T00:00:00Z', 2, 3, 3)");
+        db.sql("INSERT INTO banner_day (day, banner_id, campaign_id, impressions, clicks) VALUES ('2026-03-01T00:00:00Z', 12, 2, 3, 3)");
         prices.set(2, PricingModel.CPC, 400_000, null);
         budgets.set(2, null, 2_000_000L, "America/New_York");  // 5 clicks in all: 3 of them on March 1st
         clicks(2, 4, T.minusSeconds(60));
