@@ -480,27 +480,7 @@ public class BatchCallBenchmark {
     /** Waits until every partition thread of both members has run what was queued before (a no-op behind it). */
     void barrier() throws InterruptedException {
         for (HazelcastInstance member : members) {
-            NodeEngine engine = ((HazelcastInstanceProxy) member).getOriginal().node.getNodeEngine();
-            OperationServiceImpl operations = (OperationServiceImpl) engine.getOperationService();
-            int count = engine.getPartitionService().getPartitionCount();
-            CountDownLatch done = new CountDownLatch(count);
-            for (int p = 0; p < count; p++) {
-                int partition = p;
-                operations.execute(new PartitionSpecificRunnable() {
-                    @Override
-                    public int getPartitionId() {
-                        return partition;
-                    }
-
-                    @Override
-                    public void run() {
-                        done.countDown();
-                    }
-                });
-            }
-            if (!done.await(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the partition threads did not run the barrier in 60 s");
-            }
+            onEveryPartitionThread(member, "run the barrier", partition -> { });
         }
     }
 
@@ -514,44 +494,53 @@ public class BatchCallBenchmark {
         for (HazelcastInstance member : members) {
             NodeEngine engine = ((HazelcastInstanceProxy) member).getOriginal().node.getNodeEngine();
             MapServiceContext context = engine.<MapService>getService(MapService.SERVICE_NAME).getMapServiceContext();
-            OperationServiceImpl operations = (OperationServiceImpl) engine.getOperationService();
-            int count = engine.getPartitionService().getPartitionCount();
-            CountDownLatch done = new CountDownLatch(count);
-            for (int p = 0; p < count; p++) {
-                int partition = p;
-                operations.execute(new PartitionSpecificRunnable() {
-                    @Override
-                    public int getPartitionId() {
-                        return partition;
-                    }
-
-                    @Override
-                    public void run() {
-                        try {
-                            RecordStore store = context.getExistingRecordStore(partition, RouteState.MAP);
-                            if (store == null) {
-                                return;
-                            }
-                            boolean owner = engine.getPartitionService().getPartition(partition).isLocal();
-                            long[] t = new long[2];
-                            store.forEach((java.util.function.BiConsumer<Data, Record>) (key, record) ->
-                                    ReplicaCounts.addTo((RouteState) record.getValue(), t), !owner);
-                            synchronized (totals) {
-                                totals[owner ? 0 : 2] += t[ReplicaCounts.BEACONS];
-                                totals[owner ? 1 : 3] += t[ReplicaCounts.SALES];
-                            }
-                        } finally {
-                            done.countDown();
-                        }
-                    }
-                });
-            }
-            if (!done.await(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the partition threads did not answer the count in 60 s");
-            }
+            onEveryPartitionThread(member, "answer the count", partition -> {
+                RecordStore store = context.getExistingRecordStore(partition, RouteState.MAP);
+                if (store == null) {
+                    return;
+                }
+                boolean owner = engine.getPartitionService().getPartition(partition).isLocal();
+                long[] t = new long[2];
+                store.forEach((java.util.function.BiConsumer<Data, Record>) (key, record) ->
+                        ReplicaCounts.addTo((RouteState) record.getValue(), t), !owner);
+                synchronized (totals) {
+                    totals[owner ? 0 : 2] += t[ReplicaCounts.BEACONS];
+                    totals[owner ? 1 : 3] += t[ReplicaCounts.SALES];
+                }
+            });
         }
         synchronized (totals) {
             return totals.clone();
+        }
+    }
+
+    /** Runs {@code work} on every partition thread of {@code member} and waits for all of them (60 s at most). */
+    private static void onEveryPartitionThread(HazelcastInstance member, String what, java.util.function.IntConsumer work)
+            throws InterruptedException {
+        NodeEngine engine = ((HazelcastInstanceProxy) member).getOriginal().node.getNodeEngine();
+        OperationServiceImpl operations = (OperationServiceImpl) engine.getOperationService();
+        int count = engine.getPartitionService().getPartitionCount();
+        CountDownLatch done = new CountDownLatch(count);
+        for (int p = 0; p < count; p++) {
+            int partition = p;
+            operations.execute(new PartitionSpecificRunnable() {
+                @Override
+                public int getPartitionId() {
+                    return partition;
+                }
+
+                @Override
+                public void run() {
+                    try {
+                        work.accept(partition);
+                    } finally {
+                        done.countDown();
+                    }
+                }
+            });
+        }
+        if (!done.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the partition threads did not " + what + " in 60 s");
         }
     }
 
