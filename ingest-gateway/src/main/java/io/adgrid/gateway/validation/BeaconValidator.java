@@ -124,12 +124,10 @@ public final class BeaconValidator {
             return reject(Rejection.UNKNOWN_BANNER);
         }
         SigningKey key = campaign.key(kid);
-        if (key == null) {
-            return reject(Rejection.UNKNOWN_KEY);
-        }
         long now = clock.millis();
-        if (key.isRetiredAt(now)) {
-            return reject(Rejection.RETIRED_KEY);
+        Rejection refused = keyRefusal(key, now);
+        if (refused != null) {
+            return reject(refused);
         }
         BeaconSigner.Verified verified = BeaconSigner.verify(key.spec(), type, params, sig, key.legacy());
         if (verified == null) {
@@ -188,12 +186,10 @@ public final class BeaconValidator {
             return reject(Rejection.UNKNOWN_CLICK);
         }
         SigningKey key = campaign.key(kid);
-        if (key == null) {
-            return reject(Rejection.UNKNOWN_KEY);
-        }
         long now = clock.millis();
-        if (key.isRetiredAt(now)) {
-            return reject(Rejection.RETIRED_KEY);
+        Rejection refused = keyRefusal(key, now);
+        if (refused != null) {
+            return reject(refused);
         }
         // v2 only: a postback is newer than contract v2, so no sender has a v1 habit to keep
         BeaconSigner.Verified verified = BeaconSigner.verify(key.spec(), EventType.SALE, params, sig, false);
@@ -243,6 +239,11 @@ public final class BeaconValidator {
             return BAD_NONCE;
         }
         return null;
+    }
+
+    /** Why a campaign's key may not sign now (none by that kid, or retired), or null. */
+    private static Rejection keyRefusal(SigningKey key, long now) {
+        return key == null ? Rejection.UNKNOWN_KEY : key.isRetiredAt(now) ? Rejection.RETIRED_KEY : null;
     }
 
     /** A signed sale's amount that cannot be counted, or null. */
