@@ -166,7 +166,9 @@
       + '), ' + num(t.duplicates) + ' duplicates, ' + num(t.rejected) + ' rejected, ' + num(t.flushedRows) + ' rows written, '
       + num(t.writeFailures) + ' failed writes. Suspect clicks: '
       + (Object.keys(t.suspectByReason || {}).length === 0 ? 'none'
-        : Object.entries(t.suspectByReason).map(([reason, n]) => num(n) + ' ' + reason.replace('_', ' ')).join(', ')) + '.';
+        : Object.entries(t.suspectByReason).map(([reason, n]) => num(n) + ' ' + reason.replace('_', ' ')).join(', '))
+      + '. Invalid (known robots, never billed): ' + (Object.keys(t.invalidByReason || {}).length === 0 ? 'none'
+        : Object.entries(t.invalidByReason).map(([reason, n]) => num(n) + ' ' + reason.replace('_', ' ')).join(', ')) + '.';
     $('totals').dataset.accepted = t.accepted;
   }
 

@@ -81,7 +81,7 @@
    * from the first row to the last.
    */
   function filled(rows, granularity, fromMs, toMs, tz) {
-    const zero = b => ({ bucket: b, impressions: 0, clicks: 0, conversions: 0, revenue: '0.00', ctr: 0, cvr: 0, suspect_clicks: 0, spend: '0.00' });
+    const zero = b => ({ bucket: b, impressions: 0, clicks: 0, conversions: 0, revenue: '0.00', ctr: 0, cvr: 0, suspect_clicks: 0, invalid: 0, spend: '0.00' });
     const known = fromMs !== null && toMs !== null;
     if (!rows.length && !known) return [];
     if (granularity === 'day') {
@@ -161,6 +161,7 @@
       $('t-cvr-sub').textContent = 'conversions / clean clicks; ' + (allClicks ? pct(r.conversions / allClicks) : '–') + ' of all clicks'
         + (r.cvr > 1 ? ' (over 100 %: conversions after suspect clicks)' : '');
       $('t-suspect').textContent = nf.format(r.suspect_clicks);
+      $('t-invalid').textContent = nf.format(r.invalid);
       $('t-spend').textContent = r.spend;
       const custom = $('range').value === 'custom';
       const rows = filled(s.rows, granularity, custom ? null : Date.parse(p.get('from')), custom ? null : Date.parse(p.get('to')), tz);
@@ -176,7 +177,7 @@
       $('rows').replaceChildren(...s.rows.slice().reverse().map(x => {
         const tr = document.createElement('tr');
         [x.bucket, nf.format(x.impressions), nf.format(x.clicks), nf.format(x.conversions), x.revenue, pct(x.ctr), pct(x.cvr),
-          nf.format(x.suspect_clicks), x.spend]
+          nf.format(x.suspect_clicks), nf.format(x.invalid), x.spend]
           .forEach(v => tr.appendChild(cell(v)));
         return tr;
       }));

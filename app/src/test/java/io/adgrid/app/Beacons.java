@@ -1,6 +1,8 @@
 package io.adgrid.app;
 
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,7 +15,18 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 /** Signs beacons (contract v2) for the demo catalog the way an ad server would. */
 final class Beacons {
 
+    /**
+     * What the tests' requests say they are: beacons come from browsers, and the gateway counts a
+     * known robot's (Java's own HttpClient is one: {@code Java-http-client/17}) as invalid.
+     */
+    static final String BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
     private Beacons() {
+    }
+
+    /** A request as a browser sends it (its User-Agent a browser's). */
+    static HttpRequest.Builder request(URI uri) {
+        return HttpRequest.newBuilder(uri).header("User-Agent", BROWSER);
     }
 
     /** Signed for {@code type} with the demo secret of the banner's campaign. */

@@ -183,7 +183,7 @@ class CatalogAdminEndToEndIT {
         assertThat(v1Click.headers().firstValue("Location").orElse("")).startsWith(LANDING + "&agclid=");
         Map<String, String> v1Sale = new TreeMap<>(Map.of("b", Long.toString(banner), "p", "178", "ts", Long.toString(System.currentTimeMillis()),
                 "order", "legacy-1", "amount", "3.50"));
-        HttpResponse<String> sale = http.send(HttpRequest.newBuilder(URI.create(gateway + "/s?" + Beacons.query(resigned(null, secret, v1Sale))))
+        HttpResponse<String> sale = http.send(Beacons.request(URI.create(gateway + "/s?" + Beacons.query(resigned(null, secret, v1Sale))))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(sale.statusCode()).isEqualTo(202);
 
@@ -289,7 +289,7 @@ class CatalogAdminEndToEndIT {
     }
 
     private static HttpResponse<String> admin(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/catalog" + path))
+        HttpRequest.Builder b = Beacons.request(URI.create(reporting + "/api/v1/admin/catalog" + path))
                 .header("Authorization", "Bearer " + TOKEN)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
@@ -302,7 +302,7 @@ class CatalogAdminEndToEndIT {
 
     private static HttpResponse<String> get(String url) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+            return http.send(Beacons.request(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {
             throw new AssertionError(url, e);

@@ -213,7 +213,7 @@ class DashboardBrowserIT {
         assertThat(csvUrl).contains("campaign=3").contains("format=csv").contains("granularity=minute");
         HttpResponse<String> csv = get(csvUrl);
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
-        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n");
+        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend\n");
         assertThat(csv.body().lines().skip(1).mapToLong(l -> Long.parseLong(l.split(",")[1])).sum()).isEqualTo(40);
         assertThat(consoleErrors()).as("browser console errors").isEmpty();
         fullPageScreenshot("report.png");
@@ -228,7 +228,7 @@ class DashboardBrowserIT {
         assertThat(budgetRow(5).getText()).contains("pacing").contains("of 20.00");
 
         // Campaign 4 (the demo's CPM 2.50: 0.0025 an impression) gets 0.01 a day: four impressions.
-        HttpResponse<String> set = send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/catalog/campaigns/4/budget"))
+        HttpResponse<String> set = send(Beacons.request(URI.create(reporting + "/api/v1/admin/catalog/campaigns/4/budget"))
                 .header("Authorization", "Bearer dashboard-test-token").header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString("{\"daily_micros\":10000,\"time_zone\":\"UTC\"}")).build());
         assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
@@ -351,11 +351,11 @@ class DashboardBrowserIT {
     }
 
     private static HttpResponse<String> get(String url) {
-        return send(HttpRequest.newBuilder(URI.create(url)).GET().build());
+        return send(Beacons.request(URI.create(url)).GET().build());
     }
 
     private static HttpResponse<String> post(String url) {
-        return send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody()).build());
+        return send(Beacons.request(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
     private static HttpResponse<String> send(HttpRequest request) {

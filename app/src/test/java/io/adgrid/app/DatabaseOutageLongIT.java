@@ -200,7 +200,7 @@ class DatabaseOutageLongIT {
 
     private JsonNode overview(String reporting) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/ops/overview"))
+            HttpResponse<String> r = http.send(Beacons.request(URI.create(reporting + "/api/v1/ops/overview"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? json.readTree(r.body()) : null;
         } catch (InterruptedException e) {

@@ -173,7 +173,7 @@ class EndToEndIT {
                 ndjson.append(JSON.writeValueAsString(withType(forged, "impression"))).append('\n');
             }
         }
-        HttpResponse<String> batch = http.send(HttpRequest.newBuilder(URI.create(gateway + "/events"))
+        HttpResponse<String> batch = http.send(Beacons.request(URI.create(gateway + "/events"))
                 .POST(HttpRequest.BodyPublishers.ofString(ndjson.toString())).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(batch.statusCode()).isEqualTo(200);
         JsonNode summary = JSON.readTree(batch.body());
@@ -189,11 +189,11 @@ class EndToEndIT {
     @Test
     @Order(2)
     void adminFlushPutsEverythingInPostgreSql() throws Exception {
-        HttpResponse<String> denied = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
+        HttpResponse<String> denied = http.send(Beacons.request(URI.create(reporting + "/api/v1/admin/flush"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(denied.statusCode()).isEqualTo(401);
 
-        HttpResponse<String> flushed = http.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
+        HttpResponse<String> flushed = http.send(Beacons.request(URI.create(reporting + "/api/v1/admin/flush"))
                 .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(flushed.statusCode()).isEqualTo(200);
@@ -235,7 +235,7 @@ class EndToEndIT {
     void reportingAnswersCsvTopListsAndDocuments() throws Exception {
         HttpResponse<String> csv = get(reporting + "/api/v1/stats?campaign=1&format=csv&from=" + from() + "&to=" + to());
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
-        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n");
+        assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend\n");
         assertThat(csv.body().lines()).hasSize(2);
 
         JsonNode top = JSON.readTree(get(reporting + "/api/v1/top?dimension=campaign&metric=impressions&limit=3&from=" + from() + "&to=" + to()).body());
@@ -308,11 +308,11 @@ class EndToEndIT {
     }
 
     private static HttpResponse<String> get(String url) {
-        return send(HttpRequest.newBuilder(URI.create(url)).GET().build());
+        return send(Beacons.request(URI.create(url)).GET().build());
     }
 
     private static HttpResponse<String> post(String pathAndQuery) {
-        return send(HttpRequest.newBuilder(URI.create(gateway + pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody()).build());
+        return send(Beacons.request(URI.create(gateway + pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
     private static HttpResponse<String> send(HttpRequest request) {

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Fraud signals (issue 3) through the whole product: the real gateway, grid, persister and reporting
  * API. Clicks with and without their impression, clicks over the per-IP rate and replays of all of
  * them go in over HTTP; every click is answered 302, and lands in exactly one of clicks and
- * suspect_clicks, live, from PostgreSQL after a flush, and in SQL.
+ * suspect_clicks, live, from PostgreSQL after a flush, and in SQL. Beacons whose User-Agent is a
+ * known robot's (issue 21) are answered alike and counted once, in invalid only.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FraudSignalsIT {
@@ -38,6 +39,7 @@ class FraudSignalsIT {
     private static final String TOKEN = "fraud-admin-token";
     private static final int PORT = 6200;
     private static final int LIMIT = 5;
+    private static final String GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -53,6 +55,7 @@ class FraudSignalsIT {
     private static long cleanClicks;
     private static long suspectNoImpression;
     private static long suspectIpRate;
+    private static long invalid;
     private static final List<String> clickQueries = new ArrayList<>();
     private static int nextAddress;
 
@@ -122,10 +125,23 @@ class FraudSignalsIT {
             click(q, newAddress());
             click(q, busy);
         }
+        // A crawler's impression and click, and an impression from Java's own HttpClient (a known robot by its
+        // default User-Agent), each sent twice: answered as usual, counted once each, as invalid only.
+        String crawled = Beacons.beacon(40, 3, now, "fr-bot-1");
+        String scripted = Beacons.beacon(41, 3, now, "fr-bot-2");
+        for (int replay = 0; replay < 2; replay++) {
+            assertThat(send(Beacons.request(URI.create(gateway + "/i?" + crawled)).setHeader("User-Agent", GOOGLEBOT).build()).statusCode())
+                    .isEqualTo(200);
+            assertThat(send(Beacons.request(URI.create(gateway + "/c?" + Beacons.clickOf(crawled)))
+                    .setHeader("User-Agent", GOOGLEBOT).build()).statusCode()).isEqualTo(302);
+            assertThat(send(HttpRequest.newBuilder(URI.create(gateway + "/i?" + scripted)).build()).statusCode()).isEqualTo(200);
+        }
+        invalid += 3;
 
         assertTotals("live");
         assertThat(suspectMetric("ip_rate")).isEqualTo(suspectIpRate);
         assertThat(suspectMetric("no_impression")).isEqualTo(suspectNoImpression);
+        assertThat(metric("adgrid_gateway_invalid_events_total", "robot")).isEqualTo(invalid);
     }
 
     @Test
@@ -150,7 +166,7 @@ class FraudSignalsIT {
         String range = "&from=" + from() + "&to=" + to();
         HttpResponse<String> csv = get(reporting + "/api/v1/stats?format=csv" + range);
         assertThat(csv.body().lines().toList()).hasSize(2);
-        assertThat(csv.body().lines().findFirst()).contains("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend");
+        assertThat(csv.body().lines().findFirst()).contains("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend");
         String[] row = csv.body().lines().skip(1).findFirst().orElseThrow().split(",");
         assertThat(Long.parseLong(row[2])).isEqualTo(cleanClicks);
         assertThat(Long.parseLong(row[7])).isEqualTo(suspectNoImpression + suspectIpRate);
@@ -199,15 +215,20 @@ class FraudSignalsIT {
         assertThat(row.get("impressions").asLong()).as("impressions (%s)", source).isEqualTo(impressions);
         assertThat(row.get("clicks").asLong()).as("clean clicks (%s)", source).isEqualTo(cleanClicks);
         assertThat(row.get("suspect_clicks").asLong()).as("suspect clicks (%s)", source).isEqualTo(suspectNoImpression + suspectIpRate);
+        assertThat(row.get("invalid").asLong()).as("invalid (%s)", source).isEqualTo(invalid);
     }
 
     /** adgrid_gateway_suspect_clicks_total{...,reason="REASON"} from the Prometheus endpoint. */
     private static long suspectMetric(String reason) {
+        return metric("adgrid_gateway_suspect_clicks_total", reason);
+    }
+
+    private static long metric(String name, String reason) {
         String body = get(reporting + "/actuator/prometheus").body();
-        return body.lines().filter(l -> l.startsWith("adgrid_gateway_suspect_clicks_total{") && l.contains("reason=\"" + reason + "\""))
+        return body.lines().filter(l -> l.startsWith(name + "{") && l.contains("reason=\"" + reason + "\""))
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no suspect clicks metric for " + reason + " in\n"
-                        + body.lines().filter(l -> l.contains("suspect")).toList()));
+                .findFirst().orElseThrow(() -> new AssertionError("no " + name + " for " + reason + " in\n"
+                        + body.lines().filter(l -> l.contains(name)).toList()));
     }
 
     private static String from() {
@@ -219,11 +240,11 @@ class FraudSignalsIT {
     }
 
     private static HttpResponse<String> send(String pathAndQuery, String client) {
-        return send(HttpRequest.newBuilder(URI.create(gateway + pathAndQuery)).header("X-Forwarded-For", "192.0.2.1, " + client).GET().build());
+        return send(Beacons.request(URI.create(gateway + pathAndQuery)).header("X-Forwarded-For", "192.0.2.1, " + client).GET().build());
     }
 
     private static HttpResponse<String> get(String url) {
-        return send(HttpRequest.newBuilder(URI.create(url)).GET().build());
+        return send(Beacons.request(URI.create(url)).GET().build());
     }
 
     private static HttpResponse<String> send(HttpRequest request) {

@@ -99,7 +99,7 @@ class HealthIT {
 
     private static Answer get(String url) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+            HttpResponse<String> r = HTTP.send(Beacons.request(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return new Answer(r.statusCode(), JSON.readTree(r.body()));
         } catch (InterruptedException e) {

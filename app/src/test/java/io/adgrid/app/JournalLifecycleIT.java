@@ -129,7 +129,7 @@ class JournalLifecycleIT {
     private static int send(String url) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(Beacons.request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 503 || !r.body().contains("overloaded") || System.nanoTime() > deadline) {
                 return r.statusCode();
             }
@@ -139,7 +139,7 @@ class JournalLifecycleIT {
 
     private static String healthz(String gateway) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return HTTP.send(Beacons.request(URI.create(gateway + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (Exception e) {
             return "";
         }

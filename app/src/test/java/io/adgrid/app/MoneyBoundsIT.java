@@ -181,12 +181,12 @@ class MoneyBoundsIT {
     }
 
     private HttpResponse<String> post(String pathAndQuery, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(app.gateway + pathAndQuery)).header("Content-Type", "application/x-ndjson")
+        return http.send(Beacons.request(URI.create(app.gateway + pathAndQuery)).header("Content-Type", "application/x-ndjson")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private int get(String pathAndQuery) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(app.gateway + pathAndQuery)).build(), HttpResponse.BodyHandlers.discarding())
+        return http.send(Beacons.request(URI.create(app.gateway + pathAndQuery)).build(), HttpResponse.BodyHandlers.discarding())
                 .statusCode();
     }
 
@@ -195,6 +195,6 @@ class MoneyBoundsIT {
     }
 
     private static String body(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(Beacons.request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 }

@@ -92,7 +92,7 @@ class NetworkSplitLongIT {
         while (loneRefused < 20) {
             assertThat(System.nanoTime()).as("the lone side refused 20 beacons within 4 minutes").isLessThan(deadline);
             String beacon = "/i?" + next("split-lone");
-            String answer = ns.exec(List.of("curl", "-s", "-o", "/dev/null", "-D", "-", "--max-time", "10",
+            String answer = ns.exec(List.of("curl", "-s", "-o", "/dev/null", "-D", "-", "--max-time", "10", "-A", Beacons.BROWSER,
                     "http://127.0.0.1:18080" + beacon));
             if (answer.startsWith("HTTP/1.1 2")) {
                 loneCounted++;

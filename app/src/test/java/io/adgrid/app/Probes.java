@@ -25,7 +25,7 @@ final class Probes {
     /** The HTTP status of a GET, or -1 when nothing answers (a process starting or just killed). */
     static int status(String url) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+            return HTTP.send(Beacons.request(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -38,7 +38,7 @@ final class Probes {
     /** All impressions the reporting API counts ({@code source} live or db), or -1 when it cannot answer. */
     static long impressions(String reporting, String source) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(reporting
+            HttpResponse<String> r = HTTP.send(Beacons.request(URI.create(reporting
                     + "/api/v1/stats?from=2000-01-01&to=2100-01-01&source=" + source)).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? JSON.readTree(r.body()).get("rows").get(0).get("impressions").asLong() : -1;
         } catch (InterruptedException e) {
@@ -52,7 +52,7 @@ final class Probes {
     /** {@code POST /api/v1/admin/flush} with the admin token: its HTTP status, or -1 when nothing answers. */
     static int flush(String reporting, String token) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/admin/flush"))
+            return HTTP.send(Beacons.request(URI.create(reporting + "/api/v1/admin/flush"))
                     .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (InterruptedException e) {
@@ -66,7 +66,7 @@ final class Probes {
     /** The data members the ops overview lists, or -1 when it cannot answer. */
     static int dataMembers(String reporting) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/api/v1/ops/overview")).build(),
+            HttpResponse<String> r = HTTP.send(Beacons.request(URI.create(reporting + "/api/v1/ops/overview")).build(),
                     HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? JSON.readTree(r.body()).get("cluster").get("members").size() : -1;
         } catch (InterruptedException e) {

@@ -127,7 +127,7 @@ class ReplayWindowIT {
      */
     private static void assertClockAhead(String url, Duration skew) throws Exception {
         Instant before = Instant.now();
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
+        HttpResponse<Void> r = http.send(Beacons.request(URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
                 HttpResponse.BodyHandlers.discarding());
         Instant after = Instant.now();
         String date = r.headers().firstValue("Date").orElseThrow();
@@ -137,6 +137,6 @@ class ReplayWindowIT {
     }
 
     private static int status(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return http.send(Beacons.request(URI.create(url)).timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

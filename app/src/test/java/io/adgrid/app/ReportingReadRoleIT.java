@@ -91,6 +91,6 @@ class ReportingReadRoleIT {
     }
 
     private static HttpResponse<String> get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(Beacons.request(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -204,11 +204,11 @@ class RestartRemembersIT {
     }
 
     private static HttpResponse<String> get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(Beacons.request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> postSale(String gateway, String form) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/s")).header("Content-Type", "application/x-www-form-urlencoded")
+        return HTTP.send(Beacons.request(URI.create(gateway + "/s")).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

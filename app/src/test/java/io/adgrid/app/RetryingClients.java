@@ -110,7 +110,7 @@ final class RetryingClients {
 
     private boolean answeredOk(String url) {
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse<Void> r = http.send(Beacons.request(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.discarding());
             if (r.statusCode() / 100 == 2) {
                 return true;

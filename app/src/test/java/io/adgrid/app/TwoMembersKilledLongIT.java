@@ -209,7 +209,7 @@ class TwoMembersKilledLongIT {
     private static HttpResponse<String> resend(HttpClient http, String gateway, String ndjson) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (true) {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(gateway + "/events")).timeout(Duration.ofSeconds(60))
+            HttpResponse<String> answer = http.send(Beacons.request(URI.create(gateway + "/events")).timeout(Duration.ofSeconds(60))
                     .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build(), HttpResponse.BodyHandlers.ofString());
             boolean retry = answer.statusCode() == 503 || answer.body().contains("\"status\":503");
             if (!retry || System.nanoTime() > deadline) {

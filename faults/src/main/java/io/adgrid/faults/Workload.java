@@ -90,6 +90,9 @@ final class Workload {
         threads.shutdownNow();
     }
 
+    /** Beacons come from browsers: the gateway counts a known robot's (Java's HttpClient is one) as invalid. */
+    private static final String BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
     private final class Client {
         private final int id;
         private final Random random;
@@ -223,7 +226,7 @@ final class Workload {
                 String gateway = gateways.get(random.nextInt(gateways.size()));
                 String request = id + "/" + requests.incrementAndGet();
                 HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(gateway + path + (path.equals("/s") ? "" : "?" + query)))
-                        .timeout(Duration.ofSeconds(10));
+                        .timeout(Duration.ofSeconds(10)).header("User-Agent", BROWSER);
                 if (path.equals("/s")) {
                     rb.header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(query));
                 }

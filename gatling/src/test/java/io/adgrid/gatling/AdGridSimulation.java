@@ -82,7 +82,8 @@ public abstract class AdGridSimulation extends Simulation {
                 .disableFollowRedirect() // a click's 302 goes to the advertiser's landing page: check it, never follow it
                 .disableWarmUp()
                 .shareConnections()      // ad servers and CDNs keep connections to the gateway, browsers come and go
-                .userAgentHeader("adgrid-gatling")
+                // beacons come from browsers: the gateway counts a known robot's (Yauaa calls "adgrid-gatling" one) as invalid
+                .userAgentHeader("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0 adgrid-gatling")
                 .acceptHeader("*/*");
     }
 

@@ -250,8 +250,10 @@ public record AdGridProperties(
      *                                are suspect ({@code ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE}); 0 turns the limit off
      * @param trustedProxy            the gateway is behind a proxy that appends the client's address to
      *                                {@code X-Forwarded-For} ({@code ADGRID_FRAUD_TRUSTEDPROXY}); off: the header is ignored
+     * @param knownRobots             impressions and clicks whose User-Agent is a known robot's are counted as
+     *                                {@code invalid}, never billed ({@code ADGRID_FRAUD_KNOWNROBOTS}); off: none is judged
      */
-    public record Fraud(@Range(min = 0, max = 1_000_000) int maxClicksPerIpPerMinute, boolean trustedProxy) {
+    public record Fraud(@Range(min = 0, max = 1_000_000) int maxClicksPerIpPerMinute, boolean trustedProxy, boolean knownRobots) {
     }
 
     /**

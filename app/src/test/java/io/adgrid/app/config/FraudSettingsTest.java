@@ -33,13 +33,16 @@ class FraudSettingsTest {
 
         assertThat(fraud.maxClicksPerIpPerMinute()).isEqualTo(30);
         assertThat(fraud.trustedProxy()).isFalse();
+        assertThat(fraud.knownRobots()).isTrue();
     }
 
     @Test
     void environmentVariablesOverrideThem() throws Exception {
-        AdGridProperties.Fraud fraud = bind(Map.of("ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE", "7", "ADGRID_FRAUD_TRUSTEDPROXY", "true"));
+        AdGridProperties.Fraud fraud = bind(Map.of("ADGRID_FRAUD_MAXCLICKSPERIPPERMINUTE", "7", "ADGRID_FRAUD_TRUSTEDPROXY", "true",
+                "ADGRID_FRAUD_KNOWNROBOTS", "false"));
 
         assertThat(fraud.maxClicksPerIpPerMinute()).isEqualTo(7);
         assertThat(fraud.trustedProxy()).isTrue();
+        assertThat(fraud.knownRobots()).isFalse();
     }
 }

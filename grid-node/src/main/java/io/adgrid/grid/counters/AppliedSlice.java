@@ -14,7 +14,7 @@ import java.util.UUID;
  * @param identitiesOnly the events were remembered for dedup but not counted (a recovery loading
  *                       the identities of a journal into a new grid)
  * @param events         the events the entry took (duplicates left out); a click counted as
- *                       suspect carries {@code suspect}
+ *                       suspect carries {@code suspect}, a robot's beacon {@code invalid}
  */
 public record AppliedSlice(long routeKey, long batchGateway, long batchSequence, long epochHi, long epochLo, long seq,
                            boolean identitiesOnly, long orderExpiresMinute, List<GridEvent> events) {
@@ -58,6 +58,10 @@ public record AppliedSlice(long routeKey, long batchGateway, long batchSequence,
                     continue;
                 }
                 Counts c = deltas.at(e.counterKey());
+                if (e.invalid()) {
+                    c.invalid++;
+                    continue;
+                }
                 switch (e.type()) {
                     case IMPRESSION -> c.impressions++;
                     case CLICK -> {

@@ -7,7 +7,8 @@ import com.hazelcast.nio.ObjectDataOutput;
 
 /**
  * Mutable counter values. Revenue is in micros (10^-6 of the campaign's currency unit): exact, never a double.
- * Every counted click is in exactly one of {@code clicks} (clean) and {@code suspectClicks} (fraud signals).
+ * Every counted click is in exactly one of {@code clicks} (clean), {@code suspectClicks} (fraud signals)
+ * and {@code invalid} (known robots, with their impressions).
  */
 public final class Counts {
     public long impressions;
@@ -16,6 +17,8 @@ public final class Counts {
     public long revenueMicros;
     /** Clicks without a recorded impression, or over the per-IP rate: answered like clicks, counted apart. */
     public long suspectClicks;
+    /** Impressions and clicks from known robots (general invalid traffic): counted once, never billed. */
+    public long invalid;
 
     public Counts() {
     }
@@ -32,6 +35,11 @@ public final class Counts {
         this.suspectClicks = suspectClicks;
     }
 
+    public Counts(long impressions, long clicks, long conversions, long revenueMicros, long suspectClicks, long invalid) {
+        this(impressions, clicks, conversions, revenueMicros, suspectClicks);
+        this.invalid = invalid;
+    }
+
     /** Adds {@code other}; a sum past a long throws {@link ArithmeticException} rather than wrap. */
     public Counts add(Counts other) {
         impressions = Math.addExact(impressions, other.impressions);
@@ -39,6 +47,7 @@ public final class Counts {
         conversions = Math.addExact(conversions, other.conversions);
         revenueMicros = Math.addExact(revenueMicros, other.revenueMicros);
         suspectClicks = Math.addExact(suspectClicks, other.suspectClicks);
+        invalid = Math.addExact(invalid, other.invalid);
         return this;
     }
 
@@ -49,11 +58,11 @@ public final class Counts {
     }
 
     public Counts copy() {
-        return new Counts(impressions, clicks, conversions, revenueMicros, suspectClicks);
+        return new Counts(impressions, clicks, conversions, revenueMicros, suspectClicks, invalid);
     }
 
     public boolean isZero() {
-        return impressions == 0 && clicks == 0 && conversions == 0 && revenueMicros == 0 && suspectClicks == 0;
+        return impressions == 0 && clicks == 0 && conversions == 0 && revenueMicros == 0 && suspectClicks == 0 && invalid == 0;
     }
 
     void writeTo(ObjectDataOutput out) throws IOException {
@@ -62,26 +71,28 @@ public final class Counts {
         out.writeLong(conversions);
         out.writeLong(revenueMicros);
         out.writeLong(suspectClicks);
+        out.writeLong(invalid);
     }
 
     static Counts readFrom(ObjectDataInput in) throws IOException {
-        return new Counts(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
+        return new Counts(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Counts c && c.impressions == impressions && c.clicks == clicks
-                && c.conversions == conversions && c.revenueMicros == revenueMicros && c.suspectClicks == suspectClicks;
+                && c.conversions == conversions && c.revenueMicros == revenueMicros && c.suspectClicks == suspectClicks
+                && c.invalid == invalid;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(impressions, clicks, conversions, revenueMicros, suspectClicks);
+        return Objects.hash(impressions, clicks, conversions, revenueMicros, suspectClicks, invalid);
     }
 
     @Override
     public String toString() {
         return "Counts[i=" + impressions + ", c=" + clicks + ", s=" + conversions + ", rev=" + revenueMicros
-                + (suspectClicks == 0 ? "" : ", suspect=" + suspectClicks) + "]";
+                + (suspectClicks == 0 ? "" : ", suspect=" + suspectClicks) + (invalid == 0 ? "" : ", invalid=" + invalid) + "]";
     }
 }

@@ -17,18 +17,28 @@ import io.adgrid.event.EventType;
  * @param orderId the sale's order id, null for impressions and clicks
  * @param suspect a click the gateway already judged suspect (too many clicks from its client IP); the
  *                grid counts it in {@code suspectClicks} instead of {@code clicks}
+ * @param invalid an impression or click from a known robot (the gateway judged its User-Agent): the
+ *                grid deduplicates it like any beacon and counts it in {@code invalid}, never billed
  */
 public record GridEvent(EventType type, long campaignId, long bannerId, long publisherId, long tsMillis,
-                        long idHi, long idLo, String orderId, long amountMicros, boolean suspect) {
+                        long idHi, long idLo, String orderId, long amountMicros, boolean suspect, boolean invalid) {
+
+    private static final int SUSPECT = 1;
+    private static final int INVALID = 2;
 
     public GridEvent(EventType type, long campaignId, long bannerId, long publisherId, long tsMillis,
                      long idHi, long idLo, String orderId, long amountMicros) {
-        this(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, false);
+        this(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, false, false);
     }
 
     /** The same event, marked suspect by the gateway. */
     public GridEvent asSuspect() {
-        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, true);
+        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, true, invalid);
+    }
+
+    /** The same impression or click, from a known robot. */
+    public GridEvent asInvalid() {
+        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, suspect, true);
     }
 
     public long minute() {
@@ -44,7 +54,10 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
         return type == EventType.SALE ? RouteKeys.campaign(campaignId) : RouteKeys.banner(bannerId);
     }
 
-    /** The event's bytes, in the grid's operations and in the members' journals alike. */
+    /**
+     * The event's bytes, in the grid's operations and in the members' journals alike: an impression
+     * or a click ends with a byte of flags (suspect, invalid).
+     */
     public void writeTo(DataOutput out) throws IOException {
         out.writeByte(type.code());
         out.writeLong(campaignId);
@@ -58,12 +71,20 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
             out.writeInt(order.length);
             out.write(order);
             out.writeLong(amountMicros);
-        } else if (type == EventType.CLICK) {
-            out.writeBoolean(suspect);
+        } else {
+            out.writeByte((suspect ? SUSPECT : 0) | (invalid ? INVALID : 0));
         }
     }
 
     public static GridEvent readFrom(DataInput in) throws IOException {
+        return readFrom(in, false);
+    }
+
+    /**
+     * @param firstFormat the bytes of a journal written before invalid traffic, where an impression
+     *                    has no flags and a click only its suspect flag (a boolean: the same byte)
+     */
+    public static GridEvent readFrom(DataInput in, boolean firstFormat) throws IOException {
         EventType type = EventType.ofCode(in.readByte());
         long campaign = in.readLong();
         long banner = in.readLong();
@@ -73,15 +94,15 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
         long lo = in.readLong();
         String order = null;
         long amount = 0;
-        boolean suspect = false;
+        int flags = 0;
         if (type == EventType.SALE) {
             byte[] bytes = new byte[in.readInt()];
             in.readFully(bytes);
             order = new String(bytes, StandardCharsets.UTF_8);
             amount = in.readLong();
-        } else if (type == EventType.CLICK) {
-            suspect = in.readBoolean();
+        } else if (type == EventType.CLICK || !firstFormat) {
+            flags = in.readByte();
         }
-        return new GridEvent(type, campaign, banner, publisher, ts, hi, lo, order, amount, suspect);
+        return new GridEvent(type, campaign, banner, publisher, ts, hi, lo, order, amount, (flags & SUSPECT) != 0, (flags & INVALID) != 0);
     }
 }

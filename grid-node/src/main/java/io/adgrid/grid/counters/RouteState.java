@@ -125,6 +125,10 @@ public final class RouteState implements IdentifiedDataSerializable {
         }
         revision++;
         Counts c = pendingAt(e.counterKey());
+        if (e.invalid()) {
+            c.invalid++;
+            return Verdict.COUNTED;
+        }
         if (e.type() == EventType.IMPRESSION) {
             c.impressions++;
             return Verdict.COUNTED;

@@ -22,7 +22,9 @@ import io.adgrid.grid.counters.GridEvent;
  */
 final class JournalCodec {
 
-    private static final int FORMAT = 1;
+    /** 2 since invalid traffic: an impression's event carries flags too. Format 1 records still read. */
+    private static final int FORMAT = 2;
+    private static final int FIRST_FORMAT = 1;
     /** No record is larger: a batch is at most a few thousand events. Guards the reader against garbage lengths. */
     static final int MAX_PAYLOAD = 64 << 20;
 
@@ -108,8 +110,8 @@ final class JournalCodec {
 
     private static AppliedSlice decode(DataInputStream in) throws IOException {
         int format = in.readByte();
-        if (format != FORMAT) {
-            throw new IOException("journal record format " + format + " is not " + FORMAT);
+        if (format != FORMAT && format != FIRST_FORMAT) {
+            throw new IOException("journal record format " + format + " is neither " + FORMAT + " nor " + FIRST_FORMAT);
         }
         boolean identitiesOnly = in.readBoolean();
         long routeKey = in.readLong();
@@ -122,7 +124,7 @@ final class JournalCodec {
         int n = in.readInt();
         List<GridEvent> events = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            events.add(GridEvent.readFrom(in));
+            events.add(GridEvent.readFrom(in, format == FIRST_FORMAT));
         }
         return new AppliedSlice(routeKey, batchGateway, batchSequence, epochHi, epochLo, seq, identitiesOnly, orderExpires, events);
     }

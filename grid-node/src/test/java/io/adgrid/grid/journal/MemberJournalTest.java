@@ -55,14 +55,15 @@ class MemberJournalTest {
         MemberJournal journal = new MemberJournal(root, WINDOW);
         journal.open(UUID.randomUUID());
         GridEvent early = impression(1, 10, 100, ts(BASE_MINUTE, 5), 1);
+        GridEvent robot = impression(1, 10, 100, ts(BASE_MINUTE, 6), 3).asInvalid();
         GridEvent late = click(1, 10, 100, ts(BASE_MINUTE + 3, 5), 2).asSuspect();
         GridEvent order = sale(1, 10, 100, ts(BASE_MINUTE, 7), "order-é-1", 12_500_000);
-        journal.append(List.of(slice(10, 4, false, List.of(early, late)), slice(-1, 2, true, List.of(order))));
+        journal.append(List.of(slice(10, 4, false, List.of(early, robot, late)), slice(-1, 2, true, List.of(order))));
 
         List<Path> files = MemberJournal.files(journal.directory());
         assertThat(files).extracting(MemberJournal::keepUntilMinuteOf)
                 .containsExactly(BASE_MINUTE + WINDOW + 1, BASE_MINUTE + 3 + WINDOW + 1, BASE_MINUTE + 1440);
-        assertThat(MemberJournal.read(files.get(0))).containsExactly(slice(10, 4, false, List.of(early)));
+        assertThat(MemberJournal.read(files.get(0))).containsExactly(slice(10, 4, false, List.of(early, robot)));
         assertThat(MemberJournal.read(files.get(1))).containsExactly(slice(10, 4, false, List.of(late)));
         assertThat(MemberJournal.read(files.get(2))).containsExactly(slice(-1, 2, true, List.of(order)));
         assertThat(MemberJournal.lifeOf(journal.directory())).contains(journal.life());
@@ -167,5 +168,36 @@ class MemberJournalTest {
         assertThat(MemberJournal.files(journal.directory())).hasSize(1);
         journal.close();
         assertThat(Files.exists(journal.directory().resolve(MemberJournal.RESERVE_FILE))).as("a kept directory needs no room").isFalse();
+    }
+
+    /** A journal left by the release before invalid traffic (record format 1) replays after an upgrade. */
+    @Test
+    void aRecordOfTheFirstFormatReadsBackWithItsSuspectClicks() throws IOException {
+        var payload = new java.io.ByteArrayOutputStream();
+        var out = new java.io.DataOutputStream(payload);
+        out.writeByte(1);                       // format
+        out.writeBoolean(false);                // identities only
+        for (long v : new long[] {10, 7, 99, 11, 12, 4, BASE_MINUTE + 1440}) {
+            out.writeLong(v);                   // route key, batch gateway and sequence, epoch, seq, order expiry
+        }
+        out.writeInt(2);
+        GridEvent shown = impression(1, 10, 100, ts(BASE_MINUTE, 5), 1);
+        GridEvent clicked = click(1, 10, 100, ts(BASE_MINUTE, 6), 2).asSuspect();
+        for (GridEvent e : List.of(shown, clicked)) {
+            out.writeByte(e.type().code());
+            for (long v : new long[] {e.campaignId(), e.bannerId(), e.publisherId(), e.tsMillis(), e.idHi(), e.idLo()}) {
+                out.writeLong(v);
+            }
+            if (e == clicked) {
+                out.writeBoolean(true);         // format 1: a click's suspect flag, an impression nothing
+            }
+        }
+        byte[] bytes = payload.toByteArray();
+        var crc = new java.util.zip.CRC32C();
+        crc.update(bytes);
+        Path file = root.resolve("format-1.journal");
+        Files.write(file, java.nio.ByteBuffer.allocate(8 + bytes.length).putInt(bytes.length).putInt((int) crc.getValue()).put(bytes).array());
+
+        assertThat(MemberJournal.read(file)).containsExactly(slice(10, 4, false, List.of(shown, clicked)));
     }
 }

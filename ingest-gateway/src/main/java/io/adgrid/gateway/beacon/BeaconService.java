@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import io.adgrid.gateway.batching.EventSink;
 import io.adgrid.gateway.fraud.ClickRateLimiter;
+import io.adgrid.gateway.fraud.KnownRobots;
 import io.adgrid.gateway.route.Route;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,21 +42,28 @@ public final class BeaconService {
     private final EventsEndpoint events;
     private final HealthEndpoint health;
 
-    /** Without a per-IP click limit. */
+    /** Without a per-IP click limit, judging no User-Agent a robot's. */
     public BeaconService(BeaconValidator validator, EventSink sink, BooleanSupplier ready, MeterRegistry metrics) {
         this(validator, sink, ready, metrics, ClickRateLimiter.unlimited(), false);
+    }
+
+    /** Judging no User-Agent a robot's. */
+    public BeaconService(BeaconValidator validator, EventSink sink, BooleanSupplier ready, MeterRegistry metrics,
+                         ClickRateLimiter clickRate, boolean trustProxy) {
+        this(validator, sink, ready, metrics, clickRate, trustProxy, KnownRobots.off());
     }
 
     /**
      * @param clickRate  clicks per client IP and minute beyond which clicks are suspect
      * @param trustProxy the gateway sits behind a proxy that appends the client's address to
      *                   {@code X-Forwarded-For}; otherwise that header is ignored
+     * @param robots     judges the User-Agent of {@code /i} and {@code /c}: a known robot's beacons are invalid
      */
     public BeaconService(BeaconValidator validator, EventSink sink, BooleanSupplier ready, MeterRegistry metrics,
-                         ClickRateLimiter clickRate, boolean trustProxy) {
+                         ClickRateLimiter clickRate, boolean trustProxy, KnownRobots robots) {
         this.metrics = new GatewayMetrics(metrics);
         CountingSink counted = new CountingSink(sink, this.metrics);
-        this.pixel = new PixelEndpoint(validator, counted, this.metrics, clickRate, trustProxy);
+        this.pixel = new PixelEndpoint(validator, counted, this.metrics, clickRate, trustProxy, robots);
         this.sale = new SaleEndpoint(validator, counted, this.metrics);
         this.events = new EventsEndpoint(validator, sink, this.metrics);
         this.health = new HealthEndpoint(ready);

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Timer;
 /**
  * What the gateway counts: every outcome in {@code adgrid.gateway.events} by type, outcome and
  * reason code; clicks counted as suspect also in {@code adgrid.gateway.suspect.clicks} by reason;
+ * beacons of known robots counted as invalid also in {@code adgrid.gateway.invalid.events} by reason;
  * the time to each answer in {@code adgrid.gateway.latency} by endpoint. Tags are fixed strings or
  * codes, never taken from a request. The meters of the hot path are resolved once (by event type
  * and by route), not looked up by name per event.
@@ -87,6 +88,14 @@ final class GatewayMetrics {
         if (outcome == Outcome.SUSPECT) {
             (unboundType ? suspectUnboundType : event.suspect() ? suspectIpRate : suspectNoImpression).increment();
         }
+    }
+
+    /** A beacon of a known robot counted (once) as invalid; {@code reason} is one of a fixed set of device classes. */
+    void invalid(String reason) {
+        counters.computeIfAbsent("invalid|" + reason, k -> Counter.builder("adgrid.gateway.invalid.events")
+                .description("Impressions and clicks counted as invalid (never billed), by why: the device class of the known robot"
+                        + " their User-Agent names (robot, robot_mobile, robot_imitator, spy, hacker)")
+                .tag("reason", reason).register(registry)).increment();
     }
 
     /** Counts {@code rejection} under {@code type} and returns it. */

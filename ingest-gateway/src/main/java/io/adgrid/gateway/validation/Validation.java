@@ -24,6 +24,11 @@ public sealed interface Validation {
         public Accepted asSuspect() {
             return new Accepted(event.asSuspect(), banner, unboundType, clickId);
         }
+
+        /** The same, from a known robot: counted as invalid. */
+        public Accepted asInvalid() {
+            return new Accepted(event.asInvalid(), banner, unboundType, clickId);
+        }
     }
 
     record Rejected(Rejection rejection) implements Validation {

@@ -58,7 +58,7 @@ public final class InMemorySink implements EventSink {
                     ? new OrderKey(event.campaignId(), event.orderId())
                     : new BeaconKey(event.type(), event.idHi(), event.idLo());
             outcome = !seen.add(key) ? Outcome.DUPLICATE
-                    : event.type() == EventType.CLICK && (event.suspect()
+                    : event.type() == EventType.CLICK && !event.invalid() && (event.suspect()
                             || !seen.contains(new BeaconKey(EventType.IMPRESSION, event.idHi(), event.idLo()))) ? Outcome.SUSPECT
                     : Outcome.COUNTED;
             if (outcome != Outcome.DUPLICATE) {

@@ -577,7 +577,7 @@ public final class JournalKeeper implements AutoCloseable {
         long events() {
             long n = 0;
             for (Counts c : deltas.asMap().values()) {
-                n += c.impressions + c.clicks + c.suspectClicks + c.conversions;
+                n += c.impressions + c.clicks + c.suspectClicks + c.invalid + c.conversions;
             }
             return n;
         }

@@ -145,9 +145,9 @@ public final class RollupJob {
             ensurePartitions(c, to, LongStream.of(start));
             long rows;
             try (PreparedStatement ps = c.prepareStatement(("INSERT INTO %1$s (%2$s, campaign_id, banner_id, publisher_id,"
-                    + " impressions, clicks, conversions, revenue_micros, suspect_clicks)"
+                    + " impressions, clicks, conversions, revenue_micros, suspect_clicks, invalid)"
                     + " SELECT ?, campaign_id, banner_id, publisher_id, sum(impressions), sum(clicks), sum(conversions),"
-                    + " sum(revenue_micros), sum(suspect_clicks) FROM %3$s WHERE %4$s >= ? AND %4$s < ?"
+                    + " sum(revenue_micros), sum(suspect_clicks), sum(invalid) FROM %3$s WHERE %4$s >= ? AND %4$s < ?"
                     + " GROUP BY campaign_id, banner_id, publisher_id").formatted(to.table, to.column, from.table, from.column))) {
                 ps.setTimestamp(1, RollupBoundaries.timestamp(start));
                 ps.setTimestamp(2, RollupBoundaries.timestamp(start));

@@ -41,28 +41,31 @@ public enum Summary {
     /** Sums the source rows of one time row (parameter: its start) into this summary; the summary holds none of that time yet. */
     public String rollSql() {
         String keys = String.join(", ", ids);
-        return ("INSERT INTO %1$s (%2$s, %3$s, impressions, clicks, conversions, revenue_micros, suspect_clicks)"
-                + " SELECT %2$s, %3$s, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros), sum(suspect_clicks)"
+        return ("INSERT INTO %1$s (%2$s, %3$s, impressions, clicks, conversions, revenue_micros, suspect_clicks, invalid)"
+                + " SELECT %2$s, %3$s, sum(impressions), sum(clicks), sum(conversions), sum(revenue_micros), sum(suspect_clicks),"
+                + " sum(invalid)"
                 + " FROM %4$s WHERE %2$s = ? GROUP BY %2$s, %3$s").formatted(table, source.column, keys, source.table);
     }
 
     /**
      * Adds counts to summary rows (parameters: arrays of epoch minutes, campaign ids, banner ids,
-     * then the five counts; a summary without banners ignores that array).
+     * then the six counts; a summary without banners ignores that array).
      */
     public String addSql() {
         String keys = String.join(", ", ids);
         String values = String.join(", ", ids.stream().map(c -> c.equals("campaign_id") ? "cp" : "b").toList());
         return """
-                INSERT INTO %1$s AS s (%2$s, %3$s, impressions, clicks, conversions, revenue_micros, suspect_clicks)
-                SELECT to_timestamp(m * 60), %4$s, i, cl, cv, r, sc
-                FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
-                    AS t(m, cp, b, i, cl, cv, r, sc)
+                INSERT INTO %1$s AS s (%2$s, %3$s, impressions, clicks, conversions, revenue_micros, suspect_clicks, invalid)
+                SELECT to_timestamp(m * 60), %4$s, i, cl, cv, r, sc, iv
+                FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
+                        ?::bigint[])
+                    AS t(m, cp, b, i, cl, cv, r, sc, iv)
                 ON CONFLICT (%2$s, %3$s) DO UPDATE SET
                     impressions = s.impressions + EXCLUDED.impressions,
                     clicks = s.clicks + EXCLUDED.clicks,
                     conversions = s.conversions + EXCLUDED.conversions,
                     revenue_micros = s.revenue_micros + EXCLUDED.revenue_micros,
-                    suspect_clicks = s.suspect_clicks + EXCLUDED.suspect_clicks""".formatted(table, source.column, keys, values);
+                    suspect_clicks = s.suspect_clicks + EXCLUDED.suspect_clicks,
+                    invalid = s.invalid + EXCLUDED.invalid""".formatted(table, source.column, keys, values);
     }
 }

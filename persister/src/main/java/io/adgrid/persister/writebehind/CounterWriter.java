@@ -55,21 +55,23 @@ public final class CounterWriter {
     /** Adds rows to one counter table (its name and time column filled in from {@link CounterTable}). */
     private static final String ADD_COUNTS = """
             INSERT INTO %1$s AS c
-                (%2$s, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks)
-            SELECT to_timestamp(m * 60), cp, b, p, i, cl, cv, r, sc
-            FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
-                AS t(m, cp, b, p, i, cl, cv, r, sc)
+                (%2$s, campaign_id, banner_id, publisher_id, impressions, clicks, conversions, revenue_micros, suspect_clicks, invalid)
+            SELECT to_timestamp(m * 60), cp, b, p, i, cl, cv, r, sc, iv
+            FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
+                    ?::bigint[])
+                AS t(m, cp, b, p, i, cl, cv, r, sc, iv)
             ON CONFLICT (%2$s, banner_id, publisher_id) DO UPDATE SET
                 impressions = c.impressions + EXCLUDED.impressions,
                 clicks = c.clicks + EXCLUDED.clicks,
                 conversions = c.conversions + EXCLUDED.conversions,
                 revenue_micros = c.revenue_micros + EXCLUDED.revenue_micros,
-                suspect_clicks = c.suspect_clicks + EXCLUDED.suspect_clicks""";
+                suspect_clicks = c.suspect_clicks + EXCLUDED.suspect_clicks,
+                invalid = c.invalid + EXCLUDED.invalid""";
 
     private static final String QUARANTINE = """
             INSERT INTO counter_quarantine (minute, campaign_id, banner_id, publisher_id, impressions, clicks, conversions,
-                revenue_micros, suspect_clicks, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                revenue_micros, suspect_clicks, invalid, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     private static final Logger log = LoggerFactory.getLogger(CounterWriter.class);
 
@@ -301,9 +303,9 @@ public final class CounterWriter {
         }
         if (expiredRows > 0) {
             log.warn("{} counter row(s) for times before {} are not written: the day retention (ADGRID_ROLLUP_DAYRETENTION) dropped"
-                            + " that time from every table (impressions {}, clicks {}, suspect clicks {}, conversions {}, revenue micros {})",
+                            + " that time from every table (impressions {}, clicks {}, suspect clicks {}, invalid {}, conversions {}, revenue micros {})",
                     expiredRows, java.time.Instant.ofEpochSecond(bounds.daysFrom() * 60), expired.impressions, expired.clicks,
-                    expired.suspectClicks, expired.conversions, expired.revenueMicros);
+                    expired.suspectClicks, expired.invalid, expired.conversions, expired.revenueMicros);
         }
         // Partitions first, before this transaction holds any counter row (a rolled month's exist already).
         for (Map.Entry<CounterTable, List<Map.Entry<CounterKey, Counts>>> t : rolled.entrySet()) {
@@ -439,9 +441,9 @@ public final class CounterWriter {
         CounterKey k = q.key();
         Counts v = q.counts();
         log.error("PostgreSQL refused counter row (minute {}, campaign {}, banner {}, publisher {}): {}; its counts "
-                        + "(impressions {}, clicks {}, suspect clicks {}, conversions {}, revenue micros {}) are kept in counter_quarantine "
+                        + "(impressions {}, clicks {}, suspect clicks {}, invalid {}, conversions {}, revenue micros {}) are kept in counter_quarantine "
                         + "and every other row is written", k.minute(), k.campaignId(), k.bannerId(), k.publisherId(), q.reason(),
-                v.impressions, v.clicks, v.suspectClicks, v.conversions, v.revenueMicros);
+                v.impressions, v.clicks, v.suspectClicks, v.invalid, v.conversions, v.revenueMicros);
         try (PreparedStatement ps = c.prepareStatement(QUARANTINE)) {
             ps.setLong(1, k.minute());
             ps.setLong(2, k.campaignId());
@@ -452,7 +454,8 @@ public final class CounterWriter {
             ps.setLong(7, v.conversions);
             ps.setBigDecimal(8, java.math.BigDecimal.valueOf(v.revenueMicros));
             ps.setLong(9, v.suspectClicks);
-            ps.setString(10, q.reason().length() > 1000 ? q.reason().substring(0, 1000) : q.reason());
+            ps.setLong(10, v.invalid);
+            ps.setString(11, q.reason().length() > 1000 ? q.reason().substring(0, 1000) : q.reason());
             ps.executeUpdate();
         }
     }
@@ -464,13 +467,13 @@ public final class CounterWriter {
 
     /**
      * Binds {@code chunk} as one bigint array per column: minute, campaign, banner, (publisher,)
-     * impressions, clicks, conversions, revenue, suspect clicks; the summaries have no publisher.
+     * impressions, clicks, conversions, revenue, suspect clicks, invalid; the summaries have no publisher.
      */
     private static void bindColumns(Connection c, PreparedStatement ps, List<Map.Entry<CounterKey, Counts>> chunk,
                                     boolean withPublisher) throws SQLException {
         int n = chunk.size();
         int keys = withPublisher ? 4 : 3;
-        Long[][] cols = new Long[keys + 5][n];
+        Long[][] cols = new Long[keys + 6][n];
         for (int i = 0; i < n; i++) {
             CounterKey k = chunk.get(i).getKey();
             Counts v = chunk.get(i).getValue();
@@ -485,6 +488,7 @@ public final class CounterWriter {
             cols[keys + 2][i] = v.conversions;
             cols[keys + 3][i] = v.revenueMicros;
             cols[keys + 4][i] = v.suspectClicks;
+            cols[keys + 5][i] = v.invalid;
         }
         for (int col = 0; col < cols.length; col++) {
             Array array = c.createArrayOf("bigint", cols[col]);

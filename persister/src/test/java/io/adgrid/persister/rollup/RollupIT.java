@@ -305,8 +305,9 @@ class RollupIT {
      * counts, none more, none less.
      */
     private static void assertSummariesMatchTheirTables() {
-        String counts = "impressions, clicks, conversions, revenue_micros, suspect_clicks";
-        String sums = "sum(impressions)::bigint, sum(clicks)::bigint, sum(conversions)::bigint, sum(revenue_micros)::bigint, sum(suspect_clicks)::bigint";
+        String counts = "impressions, clicks, conversions, revenue_micros, suspect_clicks, invalid";
+        String sums = "sum(impressions)::bigint, sum(clicks)::bigint, sum(conversions)::bigint, sum(revenue_micros)::bigint,"
+                + " sum(suspect_clicks)::bigint, sum(invalid)::bigint";
         for (Summary s : Summary.values()) {
             String keys = s.source.column + ", " + String.join(", ", s.ids);
             String summed = "SELECT " + keys + ", " + sums + " FROM " + s.source.table + " GROUP BY " + keys;
@@ -326,7 +327,8 @@ class RollupIT {
         Counts total = new Counts();
         for (int m = 0; m < minutes; m += every) {
             for (int pair = 1; pair <= 3; pair++) {
-                Counts c = new Counts(pair, m % 2, m % 3 == 0 ? 1 : 0, m % 3 == 0 ? 1_250_000L * pair : 0, m % 5 == 0 ? 1 : 0);
+                Counts c = new Counts(pair, m % 2, m % 3 == 0 ? 1 : 0, m % 3 == 0 ? 1_250_000L * pair : 0, m % 5 == 0 ? 1 : 0,
+                        m % 7 == 0 ? 2 : 0);
                 // campaign 1 has banners 1 and 2, campaign 2 banner 3: a summary sums several rows
                 deltas.add(new CounterKey(firstMinute + m, pair == 3 ? 2 : 1, pair, pair), c);
                 total.add(c);

@@ -92,11 +92,12 @@ public final class TestDatabase implements AutoCloseable {
     /** Sums of a counter table (counter_minute, counter_hour, counter_day) over the rows matching {@code where}. */
     public Counts tableTotals(String table, String where, Object... params) {
         String sql = "SELECT coalesce(sum(impressions), 0), coalesce(sum(clicks), 0), coalesce(sum(conversions), 0),"
-                + " coalesce(sum(revenue_micros), 0), coalesce(sum(suspect_clicks), 0) FROM " + table + " WHERE " + where;
+                + " coalesce(sum(revenue_micros), 0), coalesce(sum(suspect_clicks), 0), coalesce(sum(invalid), 0) FROM " + table
+                + " WHERE " + where;
         try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, sql, params);
              ResultSet rs = ps.executeQuery()) {
             rs.next();
-            return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+            return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
         } catch (SQLException e) {
             throw new IllegalStateException(sql + ": " + e.getMessage(), e);
         }
@@ -105,12 +106,12 @@ public final class TestDatabase implements AutoCloseable {
     /** Every row of counter_minute, keyed as the grid keys counts (minute in epoch minutes). */
     public CounterDeltas counterRows() {
         String sql = "SELECT (extract(epoch FROM minute) / 60)::bigint, campaign_id, banner_id, publisher_id,"
-                + " impressions, clicks, conversions, revenue_micros, suspect_clicks FROM counter_minute";
+                + " impressions, clicks, conversions, revenue_micros, suspect_clicks, invalid FROM counter_minute";
         CounterDeltas rows = new CounterDeltas();
         try (Connection c = pool.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
                 rows.add(new CounterKey(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)),
-                        new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9)));
+                        new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10)));
             }
             return rows;
         } catch (SQLException e) {

@@ -239,6 +239,17 @@ class CounterWriterIT {
     }
 
     @Test
+    void invalidTrafficIsAddedApartFromTheBilledCounts() throws Exception {
+        CounterKey k = key(minute, 2, 22, 4);
+        UUID epoch = UUID.randomUUID();
+        writer.write(List.of(batch(epoch, 1, deltas(k, new Counts(10, 3, 0, 0, 2, 6)))));
+        writer.write(List.of(batch(epoch, 2, deltas(k, new Counts(1, 0, 0, 0, 0, 4)))));
+
+        assertThat(rowOf(k)).isEqualTo(new Counts(11, 3, 0, 0, 2, 10));
+        assertThat(db.sqlLong("SELECT invalid FROM counter_minute")).isEqualTo(10);
+    }
+
+    @Test
     void migrateRunTwiceIsHarmless() throws Exception {
         CounterKey k = key(minute, 7, 71, 5);
         writer.write(List.of(batch(UUID.randomUUID(), 1, deltas(k, new Counts(3, 2, 1, 10)))));

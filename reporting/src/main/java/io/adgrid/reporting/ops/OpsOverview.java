@@ -85,10 +85,12 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
 
     /**
      * Cumulative since each process started, summed over the processes alive now. {@code suspectByReason}:
-     * clicks counted as suspect, by reason (no_impression, ip_rate, unbound_type), the fraud view.
+     * clicks counted as suspect, by reason (no_impression, ip_rate, unbound_type), the fraud view;
+     * {@code invalidByReason}: impressions and clicks of known robots, by device class (robot, spy, ...).
      */
     public record Totals(Map<String, Long> acceptedByType, long accepted, long duplicates, Map<String, Long> rejectedByReason,
-                         long rejected, long flushedRows, long writeFailures, Map<String, Long> suspectByReason) {
+                         long rejected, long flushedRows, long writeFailures, Map<String, Long> suspectByReason,
+                         Map<String, Long> invalidByReason) {
     }
 
     public record WriteBehindView(Double lagSeconds, double lagAlarmSeconds, boolean failing, Long backlogEntries,
@@ -341,6 +343,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         Map<String, Long> accepted = new TreeMap<>();
         Map<String, Long> rejected = new TreeMap<>();
         Map<String, Long> suspect = new TreeMap<>();
+        Map<String, Long> invalid = new TreeMap<>();
         long duplicates = 0;
         long rows = 0;
         long failures = 0;
@@ -357,6 +360,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
                         }
                     }
                     case "adgrid.gateway.suspect.clicks" -> suspect.merge(s.tag("reason"), (long) s.count(), Long::sum);
+                    case "adgrid.gateway.invalid.events" -> invalid.merge(s.tag("reason"), (long) s.count(), Long::sum);
                     case OpsPoint.WRITE_ROWS -> rows += (long) s.total();
                     case OpsPoint.WRITE_FAILURES -> failures += (long) s.count();
                     default -> { }
@@ -364,7 +368,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             }
         }
         return new Totals(accepted, accepted.values().stream().mapToLong(Long::longValue).sum(), duplicates, rejected,
-                rejected.values().stream().mapToLong(Long::longValue).sum(), rows, failures, suspect);
+                rejected.values().stream().mapToLong(Long::longValue).sum(), rows, failures, suspect, invalid);
     }
 
     private Status status(Cluster cluster, WriteBehindView writeBehind) {
@@ -489,7 +493,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         Map<Long, Tally> sorted = new LinkedHashMap<>();
         byId.entrySet().stream()
                 .filter(e -> e.getValue().counts().impressions + e.getValue().counts().clicks + e.getValue().counts().conversions
-                        + e.getValue().counts().suspectClicks > 0)
+                        + e.getValue().counts().suspectClicks + e.getValue().counts().invalid > 0)
                 .sorted(Comparator.<Map.Entry<Long, Tally>>comparingLong(e -> e.getValue().counts().impressions).reversed()
                         .thenComparing(Comparator.<Map.Entry<Long, Tally>>comparingLong(e -> e.getValue().counts().conversions).reversed())
                         .thenComparingLong(Map.Entry::getKey))

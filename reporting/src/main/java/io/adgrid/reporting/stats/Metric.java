@@ -13,6 +13,7 @@ enum Metric {
     CONVERSIONS("conversions"),
     REVENUE("revenue_micros"),
     SUSPECT_CLICKS("suspect_clicks"),
+    INVALID("invalid"),
     SPEND(null);
 
     /** The counter tables' column of this count, or null for spend. Fixed here, never taken from a request. */
@@ -33,6 +34,7 @@ enum Metric {
             case CONVERSIONS -> BigInteger.valueOf(t.counts().conversions);
             case REVENUE -> BigInteger.valueOf(t.counts().revenueMicros);
             case SUSPECT_CLICKS -> BigInteger.valueOf(t.counts().suspectClicks);
+            case INVALID -> BigInteger.valueOf(t.counts().invalid);
             case SPEND -> t.spendMicros();
         };
     }
@@ -43,6 +45,6 @@ enum Metric {
                 return m;
             }
         }
-        throw new BadQueryException("metric must be impressions, clicks, conversions, revenue, suspect_clicks or spend");
+        throw new BadQueryException("metric must be impressions, clicks, conversions, revenue, suspect_clicks, invalid or spend");
     }
 }

@@ -62,16 +62,16 @@ public class StatsController {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @Schema(description = "Report rows; dimension and metric are set for top lists only")
     public record StatsAnswer(@Schema(allowableValues = {"banner", "publisher", "campaign"}) String dimension,
-                              @Schema(allowableValues = {"impressions", "clicks", "conversions", "revenue", "suspect_clicks", "spend"}) String metric,
+                              @Schema(allowableValues = {"impressions", "clicks", "conversions", "revenue", "suspect_clicks", "invalid", "spend"}) String metric,
                               @Schema(requiredMode = Schema.RequiredMode.REQUIRED) List<StatsRow> rows) {
     }
 
     private static final String CSV_EXAMPLE = """
-            bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend
-            2026-12-05T10:00:00Z,15100,10,2,59.80,0.000662,0.2,0,37.75
+            bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend
+            2026-12-05T10:00:00Z,15100,10,2,59.80,0.000662,0.2,0,31,37.75
             """;
 
-    @Operation(summary = "Impressions, clicks, conversions, revenue, CTR, CVR, suspect clicks and spend per time bucket",
+    @Operation(summary = "Impressions, clicks, conversions, revenue, CTR, CVR, suspect clicks, invalid traffic and spend per time bucket",
             description = "At most one of campaign, banner, publisher (none: all traffic). from inclusive, to exclusive; "
                     + "ISO-8601 instants, local date-times or dates (local ones in tz; a local time lived twice means its first "
                     + "occurrence). Defaults: the last 24 hours, granularity total. Each row's bucket is its start in tz with the UTC "
@@ -131,7 +131,7 @@ public class StatsController {
         return answer(new StatsAnswer(null, null, rows), csv, "bucket");
     }
 
-    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions, revenue, suspect clicks or spend",
+    @Operation(summary = "The campaigns, banners or publishers with the most impressions, clicks, conversions, revenue, suspect clicks, invalid traffic or spend",
             description = "Rows carry id instead of bucket, highest metric first (ties by id); items with 0 are left out.",
             operationId = "getTop",
             responses = @ApiResponse(responseCode = "200", description = "At most limit rows", content = {
@@ -142,7 +142,7 @@ public class StatsController {
             @Parameter(description = "what to rank", schema = @Schema(allowableValues = {"banner", "publisher", "campaign"}))
             @RequestParam String dimension,
             @Parameter(description = "what to rank by", schema = @Schema(allowableValues = {"impressions", "clicks", "conversions", "revenue",
-                    "suspect_clicks", "spend"}, defaultValue = "impressions"))
+                    "suspect_clicks", "invalid", "spend"}, defaultValue = "impressions"))
             @RequestParam(defaultValue = "impressions") String metric,
             @Parameter(description = "start, inclusive: an ISO-8601 instant, local date-time or date", example = "2026-12-05T00:00:00Z")
             @RequestParam(required = false) String from,
@@ -317,12 +317,12 @@ public class StatsController {
         if (!csv) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(answer);
         }
-        StringBuilder sb = new StringBuilder(keyColumn).append(",impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n");
+        StringBuilder sb = new StringBuilder(keyColumn).append(",impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend\n");
         for (StatsRow r : answer.rows()) {
             sb.append(r.bucket() != null ? r.bucket() : String.valueOf(r.id())).append(',')
                     .append(r.impressions()).append(',').append(r.clicks()).append(',').append(r.conversions()).append(',')
                     .append(r.revenue()).append(',').append(r.ctr()).append(',').append(r.cvr()).append(',')
-                    .append(r.suspectClicks()).append(',').append(r.spend()).append('\n');
+                    .append(r.suspectClicks()).append(',').append(r.invalid()).append(',').append(r.spend()).append('\n');
         }
         return ResponseEntity.ok().contentType(new MediaType("text", "csv", java.nio.charset.StandardCharsets.UTF_8)).body(sb.toString());
     }

@@ -121,7 +121,7 @@ public final class StatsRepository {
         String sql = "WITH price AS (SELECT campaign_id, model, price_micros, effective_from,"
                 + " lead(effective_from) OVER (PARTITION BY campaign_id ORDER BY effective_from) AS until FROM campaign_price)"
                 + " SELECT " + grouping.sql(time) + " AS g, sum(r.impressions), sum(r.clicks), sum(r.conversions), sum(r.revenue_micros),"
-                + " sum(r.suspect_clicks), p.model, p.price_micros"
+                + " sum(r.suspect_clicks), sum(r.invalid), p.model, p.price_micros"
                 + " FROM " + TablePlan.table(piece.table(), selection.dimension(), grouping) + " r LEFT JOIN price p ON p.campaign_id = r.campaign_id"
                 + " AND " + time + " >= p.effective_from AND (p.until IS NULL OR " + time + " < p.until)"
                 + " WHERE " + where(piece, selection) + (ids == null ? "" : " AND " + grouping.sql(time) + " = ANY(?)")
@@ -141,9 +141,9 @@ public final class StatsRepository {
                     // java.sql.Timestamp (which goes through the JVM's default zone and shifts times in its DST gaps).
                     Class<?> type = grouping instanceof Grouping.ByTime t ? t.sqlType() : null;
                     Object g = type == null ? rs.getObject(1) : rs.getObject(1, type);
-                    Counts counts = new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
-                    String model = rs.getString(7);
-                    Price price = model == null ? null : new Price(PricingModel.valueOf(model), rs.getLong(8));
+                    Counts counts = new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7));
+                    String model = rs.getString(8);
+                    Price price = model == null ? null : new Price(PricingModel.valueOf(model), rs.getLong(9));
                     out.computeIfAbsent(grouping.keyOf(g), k -> new Tally()).add(counts, price);
                 }
             }

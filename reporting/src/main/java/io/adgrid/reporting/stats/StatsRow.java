@@ -12,7 +12,8 @@ import io.adgrid.pricing.Micros;
  * One row of a report. Revenue is a decimal string (exact, at least two decimals); ctr is clicks
  * per impression and cvr conversions per click, 0 when the denominator is 0. {@code clicks} are the
  * clean clicks; {@code suspect_clicks} the fraud signals (no impression, or over the per-IP rate),
- * never counted in clicks, ctr or cvr. {@code spend} is computed from the exact counts at the
+ * never counted in clicks, ctr or cvr; {@code invalid} the impressions and clicks of known robots,
+ * never counted in impressions or clicks, never billed. {@code spend} is computed from the exact counts at the
  * campaigns' prices (issue 21), never accumulated in floating point.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,6 +34,9 @@ public record StatsRow(@Schema(description = "start of the bucket in tz, ISO-860
                                + "conversions come from clicks counted as suspect)", example = "0.2", requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal cvr,
                        @Schema(description = "clicks counted as suspect: no impression before them, or over the per-IP rate",
                                requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("suspect_clicks") long suspectClicks,
+                       @Schema(description = "impressions and clicks whose User-Agent is a known robot's (general invalid traffic): "
+                               + "counted once, in neither impressions nor clicks, never billed",
+                               requiredMode = Schema.RequiredMode.REQUIRED) long invalid,
                        @Schema(description = "what the row's counts cost the advertisers at their campaigns' prices (CPM: impressions, CPC: "
                                + "clean clicks, CPA: conversions), each counter at the price in force at its time; exact decimal of the "
                                + "currency as a string, at least two decimals, never rounded, e.g. \"37.75\"; \"0.00\" without a price",
@@ -46,19 +50,21 @@ public record StatsRow(@Schema(description = "start of the bucket in tz, ISO-860
                        @JsonProperty("over_budget") Long overBudget) {
 
     public StatsRow(String bucket, Long id, long impressions, long clicks, long conversions, String revenue, BigDecimal ctr,
-                    BigDecimal cvr, long suspectClicks, String spend) {
-        this(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, spend, null, null);
+                    BigDecimal cvr, long suspectClicks, long invalid, String spend) {
+        this(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, invalid, spend, null, null);
     }
 
     /** This row with what its campaign-day billed and how many of its events were over budget. */
     public StatsRow withBilling(String billedDecimal, long over) {
-        return new StatsRow(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, spend, billedDecimal, over);
+        return new StatsRow(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, invalid, spend, billedDecimal,
+                over);
     }
 
     public static StatsRow of(String bucket, Long id, Tally t) {
         Counts c = t.counts();
         return new StatsRow(bucket, id, c.impressions, c.clicks, c.conversions, revenue(c.revenueMicros),
-                ratio(c.clicks, c.impressions), ratio(c.conversions, c.clicks), c.suspectClicks, Micros.decimal(t.spendMicros()));
+                ratio(c.clicks, c.impressions), ratio(c.conversions, c.clicks), c.suspectClicks, c.invalid,
+                Micros.decimal(t.spendMicros()));
     }
 
     static String revenue(long micros) {

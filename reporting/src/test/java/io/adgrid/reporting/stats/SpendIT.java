@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Spend (issue 21) exact to the micro, against a real member and a real PostgreSQL: each pricing model
  * live before any flush, from PostgreSQL after it, and in every slice of a report (buckets, campaigns,
- * publishers, top lists, CSV); suspect clicks never billed; a price change applied from its UTC day,
- * also once the minutes are rolled up into hours and days.
+ * publishers, top lists, CSV); suspect clicks and known robots' beacons never billed; a price change
+ * applied from its UTC day, also once the minutes are rolled up into hours and days.
  */
 class SpendIT {
 
@@ -137,8 +137,8 @@ class SpendIT {
         assertThat(top("campaign", "spend")).extracting(StatsRow::id, StatsRow::spend)
                 .containsExactly(tuple(3L, c3), tuple(2L, c2), tuple(1L, c1));
         assertThat((String) controller.stats("2", null, null, "2026-03-10", "2026-03-11", "total", "UTC", "db", "csv", null).getBody())
-                .isEqualTo("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n"
-                        + "2026-03-10T00:00:00Z,5,3,1,1.00,0.6,0.333333,2,0.999999\n");
+                .isEqualTo("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend\n"
+                        + "2026-03-10T00:00:00Z,5,3,1,1.00,0.6,0.333333,2,0,0.999999\n");
     }
 
     @Test
@@ -179,6 +179,44 @@ class SpendIT {
         assertThat(spendByBucket("hour", "db").stream().map(r -> new java.math.BigDecimal(r.split(" ")[1]))
                 .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add)).isEqualByComparingTo("5.80");
         assertThat(spendByBucket("hour", "db")).contains("2026-03-11T00:00:00Z 1.00", "2026-03-12T00:00:00Z 3.00");
+    }
+
+    @Test
+    void knownRobotsBeaconsAreCountedAsInvalidLiveInPostgresqlAndRolledUpAndNeverBilled() throws SQLException {
+        prices.set(1, PricingModel.CPM, 1_000_000, null);  // 1,000 micros an impression
+        prices.set(2, PricingModel.CPC, 250_000, null);
+        List<GridEvent> events = new ArrayList<>();
+        GridEvent human = feeder.impression(1, 11, 1, T);
+        GridEvent crawled = feeder.impression(1, 11, 1, T.plusSeconds(1)).asInvalid();
+        events.addAll(List.of(human, crawled, feeder.impression(1, 11, 2, T.plusSeconds(2)).asInvalid()));
+        GridEvent shown = feeder.impression(2, 12, 1, T);
+        GridEvent botShown = feeder.impression(2, 12, 1, T.plusSeconds(3)).asInvalid();
+        // campaign 2: a clean click, and a robot's impression and click
+        events.addAll(List.of(shown, feeder.clickOf(shown), botShown, feeder.clickOf(botShown).asInvalid()));
+        feeder.apply(events);
+
+        for (String source : List.of("live", "flushed", "rolled up")) {
+            if (source.equals("flushed")) {
+                writeBehind.flushAll();
+            } else if (source.equals("rolled up")) {
+                RollupJob job = new RollupJob(db.dataSource(), new RollupJob.Settings(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ZERO));
+                while (job.run(DAY1.plus(Duration.ofDays(4))).hoursRolled() > 0) {
+                    // two days of hours a run
+                }
+                assertThat(db.tableTotals("counter_day", "true").invalid).isEqualTo(4);
+            }
+            String from = source.equals("live") ? "live" : "db";
+            StatsRow c1 = row("1", null, "total", from);
+            StatsRow c2 = row("2", null, "total", from);
+            assertThat(List.of(c1.impressions(), c1.invalid(), c2.impressions(), c2.clicks(), c2.invalid()))
+                    .as(source).containsExactly(1L, 2L, 1L, 1L, 2L);
+            assertThat(List.of(c1.spend(), c2.spend(), row(null, null, "total", from).spend())).as(source)
+                    .containsExactly("0.001", "0.25", "0.251");
+            assertThat(top("campaign", "invalid")).extracting(StatsRow::id, StatsRow::invalid).containsExactly(tuple(1L, 2L), tuple(2L, 2L));
+        }
+        assertThat((String) controller.stats("2", null, null, "2026-03-10", "2026-03-11", "total", "UTC", "db", "csv", null).getBody())
+                .isEqualTo("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend\n"
+                        + "2026-03-10T00:00:00Z,1,1,0,0.00,1,0,0,2,0.25\n");
     }
 
     private void assertSpends(String source, String c1, String c2, String c3, String c4, String all) {

@@ -264,16 +264,16 @@ class StatsServiceIT {
         ResponseEntity<?> csv = controller.stats(null, "7", null, "2026-03-10", "2026-03-12", "day", "Asia/Kolkata", "live", "csv", null);
 
         assertThat(((StatsController.StatsAnswer) json.getBody()).rows()).containsExactly(
-                new StatsRow("2026-03-10T00:00:00+05:30", null, 5, 5, 0, "0.00", BigDecimal.ONE, BigDecimal.ZERO, 0, "0.00"),
-                new StatsRow("2026-03-11T00:00:00+05:30", null, 2, 2, 0, "0.00", BigDecimal.ONE, BigDecimal.ZERO, 0, "0.00"));
+                new StatsRow("2026-03-10T00:00:00+05:30", null, 5, 5, 0, "0.00", BigDecimal.ONE, BigDecimal.ZERO, 0, 0, "0.00"),
+                new StatsRow("2026-03-11T00:00:00+05:30", null, 2, 2, 0, "0.00", BigDecimal.ONE, BigDecimal.ZERO, 0, 0, "0.00"));
         assertThat(((StatsController.StatsAnswer) dbOnly.getBody()).rows()).containsExactly(
-                new StatsRow("2026-03-10T00:00:00+05:30", null, 5, 0, 0, "0.00", BigDecimal.ZERO, BigDecimal.ZERO, 0, "0.00"),
-                new StatsRow("2026-03-11T00:00:00+05:30", null, 2, 0, 0, "0.00", BigDecimal.ZERO, BigDecimal.ZERO, 0, "0.00"));
+                new StatsRow("2026-03-10T00:00:00+05:30", null, 5, 0, 0, "0.00", BigDecimal.ZERO, BigDecimal.ZERO, 0, 0, "0.00"),
+                new StatsRow("2026-03-11T00:00:00+05:30", null, 2, 0, 0, "0.00", BigDecimal.ZERO, BigDecimal.ZERO, 0, 0, "0.00"));
         assertThat(csv.getHeaders().getContentType().toString()).startsWith("text/csv");
         assertThat((String) csv.getBody()).isEqualTo("""
-                bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend
-                2026-03-10T00:00:00+05:30,5,5,0,0.00,1,0,0,0.00
-                2026-03-11T00:00:00+05:30,2,2,0,0.00,1,0,0,0.00
+                bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend
+                2026-03-10T00:00:00+05:30,5,5,0,0.00,1,0,0,0,0.00
+                2026-03-11T00:00:00+05:30,2,2,0,0.00,1,0,0,0,0.00
                 """);
     }
 
@@ -381,10 +381,10 @@ class StatsServiceIT {
         assertThat(total(all(), true)).isEqualTo(new Counts(6, 3, 0, 0, 4)).isEqualTo(feeder.expectedTotal());
         StatsController.StatsAnswer json = (StatsController.StatsAnswer) controller.stats(
                 null, "7", null, "2026-03-10", "2026-03-11", "total", "UTC", "live", null, null).getBody();
-        assertThat(json.rows()).containsExactly(new StatsRow("2026-03-10T00:00:00Z", null, 6, 3, 0, "0.00", new BigDecimal("0.5"), BigDecimal.ZERO, 3, "0.00"));
+        assertThat(json.rows()).containsExactly(new StatsRow("2026-03-10T00:00:00Z", null, 6, 3, 0, "0.00", new BigDecimal("0.5"), BigDecimal.ZERO, 3, 0, "0.00"));
         assertThat((String) controller.stats(null, "7", null, "2026-03-10", "2026-03-11", "total", "UTC", "db", "csv", null).getBody())
-                .isEqualTo("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,spend\n"
-                        + "2026-03-10T00:00:00Z,6,1,0,0.00,0.166667,0,1,0.00\n");
+                .isEqualTo("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend\n"
+                        + "2026-03-10T00:00:00Z,6,1,0,0.00,0.166667,0,1,0,0.00\n");
         StatsController.StatsAnswer top = (StatsController.StatsAnswer) controller.top(
                 "banner", "suspect_clicks", "2026-03-10", "2026-03-11", "10", "UTC", "live", null, null).getBody();
         assertThat(top.rows()).extracting(StatsRow::id, StatsRow::suspectClicks).containsExactly(tuple(7L, 3L), tuple(8L, 1L));
