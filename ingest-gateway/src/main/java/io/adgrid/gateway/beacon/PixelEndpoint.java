@@ -55,7 +55,7 @@ final class PixelEndpoint {
         Validation.Accepted event = accepted;
         // A replay is answered like the original: the browser that reloads sees no error.
         return sink.submit(event).thenApply(outcome -> outcome.refused() ? HttpAnswers.rejection(GridRefusals.refusedByGrid(outcome))
-                : type == EventType.CLICK ? HttpAnswers.redirect(Landing.withClickId(event.banner().landingUrl(), validator.clickParam(), event.clickId()))
+                : type == EventType.CLICK ? HttpAnswers.redirect(Landing.withClickId(event.banner().landingUrl(), event.clickParam(), event.clickId()))
                 : HttpAnswers.pixel());
     }
 }
