@@ -202,6 +202,84 @@ class CatalogAdminEndToEndIT {
         assertThat(suspectMetric("unbound_type") - unboundBefore).isEqualTo(1);
     }
 
+    /**
+     * A campaign's own click attribution set through the admin API reaches the gateway without a restart:
+     * its clicks' ids go in its own parameter, and a postback meets the campaign's window as it is when the
+     * postback arrives: refused (422 outside_window) under a 1-minute window five minutes after the click,
+     * accepted once the window is cleared back to the deployment's 30 days; cleared, the parameter is agclid again.
+     */
+    @Test
+    void aCampaignsOwnClickParamAndWindowReachTheGatewayWithoutARestart() throws Exception {
+        long campaign = 502;
+        long banner = 5020;
+        String secret = "campaign-502-attribution";
+        String landing = "https://shop.example.com/spring";
+        assertThat(admin("PUT", "/campaigns/" + campaign, "{\"name\":\"Spring sale\",\"secret\":\"" + secret + "\"}").statusCode()).isEqualTo(201);
+        assertThat(admin("PUT", "/banners/" + banner, "{\"campaign\":" + campaign + ",\"landingUrl\":\"" + landing + "\"}").statusCode()).isEqualTo(201);
+        assertThat(admin("PUT", "/publishers/179", "{\"name\":\"Coupon site\"}").statusCode()).isEqualTo(201);
+        HttpResponse<String> set = admin("PUT", "/campaigns/" + campaign + "/attribution", "{\"click_param\":\"sale_ref\",\"window\":\"1m\"}");
+        assertThat(set.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(set.body()).get("attribution").toString()).isEqualTo("{\"click_param\":\"sale_ref\",\"window\":\"1m\"}");
+
+        // A click rendered five minutes ago (inside the ts window) redirects with its id in sale_ref once the gateway refreshed.
+        long clickTs = System.currentTimeMillis() - Duration.ofMinutes(5).toMillis();
+        String location = clickLocation(banner, secret, clickTs, landing + "?sale_ref=");
+        assertThat(location).doesNotContain("agclid");
+        String clickId = new io.netty.handler.codec.http.QueryStringDecoder(location).parameters().get("sale_ref").get(0);
+
+        // Five minutes after its click: outside the campaign's minute, though inside the deployment's 30 days.
+        HttpResponse<String> late = postback(clickId, secret, "spring-1");
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(422);
+        assertThat(late.body()).contains("outside_window");
+
+        // Cleared to the deployment's window (the parameter kept): the same postback counts from the next refresh.
+        assertThat(admin("PUT", "/campaigns/" + campaign + "/attribution", "{\"click_param\":\"sale_ref\"}").statusCode()).isEqualTo(200);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        HttpResponse<String> sale = postback(clickId, secret, "spring-1");
+        while (sale.statusCode() == 422) {
+            assertThat(sale.body()).contains("outside_window");
+            assertThat(System.nanoTime()).as("the deployment's window within %s", WAIT).isLessThan(deadline);
+            pause();
+            sale = postback(clickId, secret, "spring-1");
+        }
+        assertThat(sale.statusCode()).as(sale.body()).isEqualTo(202);
+        assertThat(sale.body()).contains("\"duplicate\":false");
+
+        // Both cleared: its clicks' ids go in the deployment's agclid again.
+        assertThat(admin("PUT", "/campaigns/" + campaign + "/attribution", "{}").statusCode()).isEqualTo(200);
+        clickLocation(banner, secret, System.currentTimeMillis(), landing + "?agclid=");
+
+        String window = "&granularity=total&from=" + Instant.now().minus(Duration.ofHours(1)) + "&to=" + Instant.now().plus(Duration.ofHours(1));
+        JsonNode row = JSON.readTree(get(reporting + "/api/v1/stats?banner=" + banner + window).body()).get("rows").get(0);
+        assertThat(row.get("conversions").asLong()).as("the refused postback not counted, the accepted one once").isEqualTo(1);
+        assertThat(row.get("revenue").asText()).isEqualTo("12.50");
+    }
+
+    /** Clicks (fresh renderings at {@code ts}) on banner by publisher 179 until the redirect starts with {@code expected}; its Location. */
+    private static String clickLocation(long banner, String secret, long ts, String expected) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            TreeMap<String, String> params = new TreeMap<>(Map.of("b", Long.toString(banner), "p", "179", "ts", Long.toString(ts),
+                    "n", "attribution-" + nonces.incrementAndGet()));
+            HttpResponse<String> click = get(gateway + "/c?" + Beacons.query(resigned(EventType.CLICK, secret, params)));
+            String location = click.headers().firstValue("Location").orElse("");
+            if (click.statusCode() == 302 && location.startsWith(expected)) {
+                return location;
+            }
+            assertThat(click.statusCode()).as("before the refresh: unknown banner, or the old parameter").isIn(302, 404);
+            assertThat(System.nanoTime()).as("%s within %s", expected, WAIT).isLessThan(deadline);
+            pause();
+        }
+    }
+
+    /** {@code POST /s click=…} as the advertiser's server sends it, signed with the campaign's key, 12.50 now. */
+    private static HttpResponse<String> postback(String clickId, String secret, String order) throws Exception {
+        TreeMap<String, String> params = new TreeMap<>(Map.of("click", clickId, "ts", Long.toString(System.currentTimeMillis()),
+                "order", order, "amount", "12.50"));
+        return http.send(HttpRequest.newBuilder(URI.create(gateway + "/s?" + Beacons.query(resigned(EventType.SALE, secret, params))))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static Map<String, String> rendering(long banner, String secret) {
         TreeMap<String, String> params = new TreeMap<>(Map.of("b", Long.toString(banner), "p", "178",
                 "ts", Long.toString(System.currentTimeMillis()), "n", "legacy-" + nonces.incrementAndGet()));

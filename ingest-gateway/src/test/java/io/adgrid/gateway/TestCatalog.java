@@ -35,6 +35,11 @@ public final class TestCatalog {
     /** Campaign 4 signs with a legacy key (it also accepts v1 signatures, CONTRACT section 4). */
     public static final Campaign CAMPAIGN_4_LEGACY = new Campaign(4, "EUR", Map.of(
             "0", SigningKey.of("0", "legacy-secret-4".getBytes(java.nio.charset.StandardCharsets.UTF_8), SigningKey.NEVER, true)));
+    /** Campaign 5 sets its own click attribution: ids in {@code ref}, sales counted up to an hour after their click. */
+    public static final Campaign CAMPAIGN_5_OWN_ATTRIBUTION = new Campaign(5, "USD",
+            Map.of("0", SigningKey.of("0", "demo-secret-5")), new io.adgrid.attribution.Attribution("ref", java.time.Duration.ofHours(1)));
+    /** Banner 50 of campaign 5 (its own attribution). */
+    public static final Banner BANNER_50 = new Banner(50, 5, "https://example.com/landing/50");
     /** Banner 40 of campaign 4 (legacy key). */
     public static final Banner BANNER_40_LEGACY = new Banner(40, 4, "https://example.com/landing/40");
     /** Banner 10 of campaign 3. */
@@ -49,7 +54,8 @@ public final class TestCatalog {
     public static final long PUBLISHER_4 = 4;
 
     public static final InMemoryCatalog CATALOG = new InMemoryCatalog(
-            List.of(CAMPAIGN_1, CAMPAIGN_2, CAMPAIGN_3, CAMPAIGN_4_LEGACY), List.of(BANNER_7, BANNER_8, BANNER_9_ORPHAN, BANNER_10, BANNER_40_LEGACY),
+            List.of(CAMPAIGN_1, CAMPAIGN_2, CAMPAIGN_3, CAMPAIGN_4_LEGACY, CAMPAIGN_5_OWN_ATTRIBUTION),
+            List.of(BANNER_7, BANNER_8, BANNER_9_ORPHAN, BANNER_10, BANNER_40_LEGACY, BANNER_50),
             List.of(PUBLISHER_3, PUBLISHER_4));
 
     private TestCatalog() {
@@ -119,15 +125,21 @@ public final class TestCatalog {
     /** A copy of {@code params} with {@code sig} added, signed (v2, impression or sale) with a raw secret. */
     /**
      * Where the gateway redirects a click signed with the campaign's key {@code kid} (these signed params): the
-     * banner's landing URL with the click's id in {@code agclid} (issue 21).
+     * banner's landing URL with the click's id in the campaign's parameter, else {@code agclid} (issue 21).
      */
     public static String landingOf(Banner banner, Campaign campaign, String kid, Map<String, String> signedClick) {
+        String own = campaign.attribution().clickParam();
+        return landingOf(banner, campaign, kid, signedClick, own == null ? "agclid" : own);
+    }
+
+    /** The same with the click's id in {@code param}. */
+    public static String landingOf(Banner banner, Campaign campaign, String kid, Map<String, String> signedClick, String param) {
         Map<String, String> rendering = new LinkedHashMap<>(signedClick);
         rendering.remove("sig");
         byte[] identity = BeaconSigner.mac(campaign.key(kid).spec(), io.adgrid.signing.CanonicalString.v1(rendering));
         String id = io.adgrid.attribution.ClickId.of(campaign.key(kid).spec(), campaign.id(), kid, banner.id(),
                 Long.parseLong(signedClick.get("p")), Long.parseLong(signedClick.get("ts")), identity);
-        return banner.landingUrl() + (banner.landingUrl().contains("?") ? "&" : "?") + "agclid=" + id;
+        return banner.landingUrl() + (banner.landingUrl().contains("?") ? "&" : "?") + param + "=" + id;
     }
 
     public static Map<String, String> signedWith(String secret, Map<String, String> params) {

@@ -257,7 +257,8 @@ public record AdGridProperties(
     }
 
     /**
-     * Click ids and sales posted by them (issue 21, docs/API.md "Click ids and postbacks").
+     * Click ids and sales posted by them (issue 21, docs/API.md "Click ids and postbacks"): the deployment's
+     * defaults, for campaigns that set no parameter or window of their own (admin API {@code …/attribution}).
      *
      * @param clickParam the landing-URL parameter the {@code /c} redirect puts a click's id in
      *                   ({@code ADGRID_ATTRIBUTION_CLICKPARAM}); empty: the landing URL as registered, no id

@@ -147,7 +147,7 @@ public final class SignCommand {
         if (type == EventType.SALE && params.containsKey("click")) {
             ClickId.Header header = ClickId.header(params.get("click"));
             if (header == null) {
-                err.println("click= is not a click id (the agclid=… a click's landing URL got)");
+                err.println("click= is not a click id (the agclid=…, or the campaign's own parameter, a click's landing URL got)");
                 return 2;
             }
             if (params.containsKey("b") || params.containsKey("p")) {

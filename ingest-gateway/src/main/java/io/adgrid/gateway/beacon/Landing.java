@@ -8,13 +8,14 @@ final class Landing {
 
     /**
      * {@code https://shop.example/p?x=1#top} with {@code agclid=ID} gives {@code https://shop.example/p?x=1&agclid=ID#top}.
-     * The id is base64url and the name a checked setting, so neither needs escaping; nothing of the request is used.
+     * The id is base64url and the name a checked setting or campaign value ({@code [A-Za-z0-9_]{1,32}}), so neither
+     * needs escaping; nothing of the request is used.
      *
-     * @param param the parameter's name, or empty: the landing URL as registered
+     * @param param the parameter's name (the campaign's, else the deployment's), or null or empty: the landing URL as registered
      * @param id    the click's id, or null: likewise
      */
     static String withClickId(String landing, String param, String id) {
-        if (id == null || param.isEmpty()) {
+        if (id == null || param == null || param.isEmpty()) {
             return landing;
         }
         int hash = landing.indexOf('#');

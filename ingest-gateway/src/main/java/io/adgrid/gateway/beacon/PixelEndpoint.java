@@ -68,7 +68,7 @@ final class PixelEndpoint {
                     metrics.invalid(judgement.reason());
                 }
                 return outcome.refused() ? HttpAnswers.rejection(GridRefusals.refusedByGrid(outcome))
-                        : type == EventType.CLICK ? HttpAnswers.redirect(Landing.withClickId(event.banner().landingUrl(), validator.clickParam(),
+                        : type == EventType.CLICK ? HttpAnswers.redirect(Landing.withClickId(event.banner().landingUrl(), event.clickParam(),
                         event.clickId()))
                         : HttpAnswers.pixel();
             });

@@ -153,15 +153,17 @@ public final class BeaconValidator {
         ByteBuffer id = ByteBuffer.wrap(verified.identity());
         GridEvent event = new GridEvent(type, campaign.id(), banner, publisher, ts, id.getLong(), id.getLong(), orderId, amountMicros);
         boolean unboundType = type == EventType.CLICK && verified.version() == BeaconSigner.Version.V1;
-        String clickId = type == EventType.CLICK && !settings.clickParam().isEmpty()
-                ? ClickId.of(key.spec(), campaign.id(), kid, banner, publisher, ts, verified.identity()) : null;
-        return new Validation.Accepted(unboundType ? event.asSuspect() : event, b.toBanner(banner), unboundType, clickId);
+        String clickParam = type == EventType.CLICK ? settings.clickParamOf(campaign) : "";
+        String clickId = clickParam.isEmpty() ? null : ClickId.of(key.spec(), campaign.id(), kid, banner, publisher, ts, verified.identity());
+        return new Validation.Accepted(unboundType ? event.asSuspect() : event, b.toBanner(banner), unboundType,
+                clickId == null ? null : clickParam, clickId);
     }
 
     /**
      * {@code POST /s click=&order=&amount=&ts=&sig=}: a sale the advertiser's server posts with the id
      * its landing page got, signed (v2) with the campaign's key. It counts for the click's banner and
-     * publisher when its {@code ts} falls within the attribution window after the click's.
+     * publisher when its {@code ts} falls within the campaign's attribution window (its own, else the
+     * deployment's, as the catalog holds it when the postback arrives) after the click's.
      */
     private Validation validatePostback(Map<String, String> params) {
         long ts = digits(params.get("ts"), MAX_TS_DIGITS);
@@ -211,7 +213,8 @@ public final class BeaconValidator {
         if (ts > now + settings.maxAhead().toMillis()) {
             return reject(Rejection.TS_IN_FUTURE);
         }
-        if (ts < click.ts() || ts - click.ts() > settings.attributionWindow().toMillis()) {
+        // The campaign's window as the catalog holds it now, not when the click was made: the id carries none.
+        if (ts < click.ts() || ts - click.ts() > settings.windowOf(campaign).toMillis()) {
             return reject(Rejection.OUTSIDE_WINDOW);
         }
         BigDecimal amount = new BigDecimal(params.get("amount"));
@@ -255,11 +258,6 @@ public final class BeaconValidator {
             return Rejection.AMOUNT_PRECISION;
         }
         return amount.compareTo(MAX_AMOUNT) > 0 ? Rejection.AMOUNT_TOO_LARGE : null;
-    }
-
-    /** The landing-URL parameter a click's id goes in; empty when none is added. */
-    public String clickParam() {
-        return settings.clickParam();
     }
 
     private static Validation reject(Rejection r) {

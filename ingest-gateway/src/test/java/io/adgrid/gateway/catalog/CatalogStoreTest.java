@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Map;
+import io.adgrid.attribution.Attribution;
 import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.SigningKey;
+import net.openhft.chronicle.bytes.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -174,6 +177,43 @@ class CatalogStoreTest {
             assertThat(again.campaign(2).key("k1").isRetiredAt(Long.MAX_VALUE - 1)).isFalse();
             assertThat(again.bannerCount()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aCampaignsOwnAttributionSurvivesAReopen() {
+        Campaign own = ROTATING.withAttribution(new Attribution("ref", Duration.ofHours(36)));
+        Campaign paramOnly = new Campaign(3, "USD", Map.of("0", SigningKey.of("0", "third-secret")), new Attribution("sale_ref", null));
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            store.campaign(own);
+            store.campaign(paramOnly);
+            store.markLoaded(7);
+        }
+
+        try (CatalogStore again = CatalogStore.open(dir, SMALL)) {
+            assertThat(again.campaign(2)).isEqualTo(own);
+            assertThat(again.campaign(3).attribution()).isEqualTo(new Attribution("sale_ref", null));
+        }
+    }
+
+    /** Files written before per-campaign attribution (format 2) hold no attribution: their campaigns take the deployment's. */
+    @Test
+    void anEntryOfTheFormatBeforeAttributionReadsAsTheDeploymentsSettings() {
+        Bytes<?> bytes = Bytes.allocateElasticOnHeap();
+        bytes.writeStopBit(2);
+        bytes.writeUtf8("EUR");
+        bytes.writeStopBit(1);
+        byte[] secret = "first-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        bytes.writeUtf8("0");
+        bytes.writeStopBit(secret.length);
+        bytes.write(secret);
+        bytes.writeLong(SigningKey.NEVER);
+        bytes.writeBoolean(false);
+
+        CampaignEntry entry = new CampaignEntry();
+        entry.readMarshallable(bytes);
+
+        assertThat(entry.toCampaign(2)).isEqualTo(new Campaign(2, "EUR", Map.of("0", SigningKey.of("0", "first-secret"))));
+        assertThat(entry.toCampaign(2).attribution()).isEqualTo(Attribution.DEFAULTS);
     }
 
     @Test

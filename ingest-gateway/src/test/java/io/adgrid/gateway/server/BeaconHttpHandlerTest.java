@@ -191,6 +191,21 @@ class BeaconHttpHandlerTest {
         assertThat(sink.counted()).singleElement().satisfies(e -> assertThat(e.type()).isEqualTo(EventType.CLICK));
     }
 
+    /** Campaign 5 names its own parameter ({@code ref}): its clicks' ids go there, other campaigns' stay in agclid. */
+    @Test
+    void aCampaignsOwnClickParameterCarriesTheIdOfItsClicks() {
+        Map<String, String> click = signed(EventType.CLICK, TestCatalog.CAMPAIGN_5_OWN_ATTRIBUTION, beacon(50, 4, TS, "abc"));
+        Answer a = exchange(get("/c", click));
+
+        assertThat(a.status()).isEqualTo(302);
+        assertThat(a.header(HttpHeaderNames.LOCATION))
+                .isEqualTo(TestCatalog.landingOf(TestCatalog.BANNER_50, TestCatalog.CAMPAIGN_5_OWN_ATTRIBUTION, "0", click, "ref"))
+                .startsWith("https://example.com/landing/50?ref=")
+                .doesNotContain("agclid");
+        Answer other = exchange(get("/c", signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "abc"))));
+        assertThat(other.header(HttpHeaderNames.LOCATION)).startsWith(BANNER_7.landingUrl() + "?agclid=");
+    }
+
     @Test
     void replayedClickRedirectsAgainWithTheSameIdAndIsCountedOnce() {
         Map<String, String> click = signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, TS, "abc"));

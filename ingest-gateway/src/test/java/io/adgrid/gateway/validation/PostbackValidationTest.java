@@ -2,6 +2,7 @@ package io.adgrid.gateway.validation;
 
 import static io.adgrid.gateway.TestCatalog.CAMPAIGN_1;
 import static io.adgrid.gateway.TestCatalog.CAMPAIGN_2;
+import static io.adgrid.gateway.TestCatalog.CAMPAIGN_5_OWN_ATTRIBUTION;
 import static io.adgrid.gateway.TestCatalog.NOW;
 import static io.adgrid.gateway.TestCatalog.beacon;
 import static io.adgrid.gateway.TestCatalog.signed;
@@ -10,10 +11,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import io.adgrid.attribution.Attribution;
 import io.adgrid.attribution.ClickId;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.event.EventType;
+import io.adgrid.gateway.InMemoryCatalog;
 import io.adgrid.gateway.TestCatalog;
 import io.adgrid.grid.counters.GridEvent;
 import io.adgrid.signing.BeaconSigner;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class PostbackValidationTest {
 
     private static final long DAY = Duration.ofDays(1).toMillis();
+    private static final long HOUR = Duration.ofHours(1).toMillis();
 
     private final BeaconValidator validator = new BeaconValidator(TestCatalog.CATALOG, TestCatalog.CLOCK, ValidationSettings.defaults());
 
@@ -63,6 +68,57 @@ class PostbackValidationTest {
                 .isInstanceOf(Validation.Accepted.class);
         assertThat(((Validation.Rejected) week.validate(EventType.SALE, postback(CAMPAIGN_1, idOfClickAt(NOW - 7 * DAY - 1), "o-2", "1", NOW)))
                 .rejection().code()).isEqualTo("outside_window");
+    }
+
+    /** Campaign 5 counts sales an hour after their click; campaign 1, without a window of its own, the deployment's 30 days. */
+    @Test
+    void aCampaignsOwnWindowDecidesNotTheDeployments() {
+        String hourOld = idOfClickAt(CAMPAIGN_5_OWN_ATTRIBUTION, 50, NOW - HOUR);
+        String older = idOfClickAt(CAMPAIGN_5_OWN_ATTRIBUTION, 50, NOW - HOUR - 1);
+
+        assertThat(accepted(postback(CAMPAIGN_5_OWN_ATTRIBUTION, hourOld, "o-1", "1", NOW)).bannerId()).isEqualTo(50);
+        assertRejected(postback(CAMPAIGN_5_OWN_ATTRIBUTION, older, "o-2", "1", NOW), 422, "outside_window");
+        // the deployment's window would have taken it
+        assertThat(accepted(postback(CAMPAIGN_1, idOfClickAt(NOW - HOUR - 1), "o-3", "1", NOW)).bannerId()).isEqualTo(7);
+    }
+
+    /**
+     * The id does not carry a window: a postback meets its campaign's window as the catalog holds it when
+     * the postback arrives, so a shorter window refuses clicks made under a longer one, and a cleared one
+     * gives them the deployment's again.
+     */
+    @Test
+    void theWindowIsTheCampaignsAtTheTimeOfThePostback() {
+        Campaign week = CAMPAIGN_1.withAttribution(new Attribution(null, Duration.ofDays(7)));
+        Campaign minute = CAMPAIGN_1.withAttribution(new Attribution(null, Duration.ofMinutes(1)));
+        String dayOld = idOfClickAt(NOW - DAY);
+
+        Map<String, String> sale = postback(CAMPAIGN_1, dayOld, "o-1", "1", NOW);
+
+        assertThat(validatorWith(week).validate(EventType.SALE, sale)).isInstanceOf(Validation.Accepted.class);
+        assertThat(validatorWith(minute).validate(EventType.SALE, sale))
+                .isEqualTo(new Validation.Rejected(Rejection.OUTSIDE_WINDOW));
+        assertThat(validatorWith(minute.withAttribution(Attribution.DEFAULTS)).validate(EventType.SALE, sale))
+                .isInstanceOf(Validation.Accepted.class);
+    }
+
+    @Test
+    void aClickOfACampaignWithItsOwnParameterHasItsIdNamedSo() {
+        Validation.Accepted own = (Validation.Accepted) validator.validate(EventType.CLICK,
+                signed(EventType.CLICK, CAMPAIGN_5_OWN_ATTRIBUTION, beacon(50, 3, NOW - 5_000, "abc")));
+        Validation.Accepted other = (Validation.Accepted) validator.validate(EventType.CLICK,
+                signed(EventType.CLICK, CAMPAIGN_1, beacon(7, 3, NOW - 5_000, "abc")));
+
+        assertThat(own.clickParam()).isEqualTo("ref");
+        assertThat(own.clickId()).isNotNull();
+        assertThat(other.clickParam()).isEqualTo("agclid");
+        // a campaign's own name beats a deployment that gives none
+        BeaconValidator none = new BeaconValidator(TestCatalog.CATALOG, TestCatalog.CLOCK,
+                new ValidationSettings(Duration.ofMinutes(15), Duration.ofMinutes(1), "", Duration.ofDays(30)));
+        Validation.Accepted ownWithoutDefault = (Validation.Accepted) none.validate(EventType.CLICK,
+                signed(EventType.CLICK, CAMPAIGN_5_OWN_ATTRIBUTION, beacon(50, 3, NOW - 5_000, "abc")));
+        assertThat(ownWithoutDefault.clickParam()).isEqualTo("ref");
+        assertThat(ownWithoutDefault.clickId()).isEqualTo(own.clickId());
     }
 
     @Test
@@ -123,9 +179,19 @@ class PostbackValidationTest {
 
     /** The id of a click on banner 7 by publisher 3 (campaign 1) rendered at {@code ts}. */
     private static String idOfClickAt(long ts) {
-        Campaign c = CAMPAIGN_1;
-        byte[] identity = BeaconSigner.mac(c.key("0").spec(), "b=7&n=n" + ts + "&p=3&ts=" + ts);
-        return ClickId.of(c.key("0").spec(), 1, "0", 7, 3, ts, identity);
+        return idOfClickAt(CAMPAIGN_1, 7, ts);
+    }
+
+    /** The id of a click on this banner of the campaign by publisher 3, rendered at {@code ts}. */
+    private static String idOfClickAt(Campaign c, long banner, long ts) {
+        byte[] identity = BeaconSigner.mac(c.key("0").spec(), "b=" + banner + "&n=n" + ts + "&p=3&ts=" + ts);
+        return ClickId.of(c.key("0").spec(), c.id(), "0", banner, 3, ts, identity);
+    }
+
+    /** The test catalog with campaign 1 as given: the catalog as a refresh left it. */
+    private static BeaconValidator validatorWith(Campaign campaign1) {
+        InMemoryCatalog catalog = new InMemoryCatalog(List.of(campaign1, CAMPAIGN_2, CAMPAIGN_5_OWN_ATTRIBUTION), List.of(TestCatalog.BANNER_7, TestCatalog.BANNER_50), List.of(TestCatalog.PUBLISHER_3));
+        return new BeaconValidator(catalog, TestCatalog.CLOCK, ValidationSettings.defaults());
     }
 
     private static Map<String, String> unsigned(String click, String order, String amount, long ts) {

@@ -12,12 +12,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import io.adgrid.attribution.Attribution;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the catalog for the admin API: campaigns, banners, publishers and the campaigns' signing
- * keys (schema V2). Every write is one transaction that first takes the advisory lock the version
+ * Writes the catalog for the admin API: campaigns (with their click attribution, V16), banners,
+ * publishers and the campaigns' signing keys (schema V2). Every write is one transaction that first takes the advisory lock the version
  * triggers take ({@code adgrid.catalog_version}), so admin writes are serialised with each other and
  * with every other catalog writer: a check ("does it exist?", "is another key left?") and the write
  * that depends on it see the same catalog. The triggers stamp each changed row with a new version,
@@ -69,7 +70,9 @@ public final class CatalogAdmin {
         }
     }
 
-    public record CampaignView(long id, String name, String currency, Instant createdAt, Instant updatedAt, List<Key> keys) {
+    /** @param attribution its own click parameter and window (V16); null fields are the deployment's */
+    public record CampaignView(long id, String name, String currency, Instant createdAt, Instant updatedAt, List<Key> keys,
+                               Attribution attribution) {
     }
 
     public record BannerView(long id, long campaignId, String landingUrl, Instant createdAt, Instant updatedAt) {
@@ -170,6 +173,27 @@ public final class CatalogAdmin {
 
     public Optional<CampaignView> campaign(long id) {
         return inTransaction("read campaign " + id, false, c -> campaign(c, id));
+    }
+
+    /**
+     * Sets the campaign's own click parameter and attribution window (issue 21), replaced whole: a null
+     * field gives it the deployment's setting back. Like a key, the change reaches the gateways at their
+     * next refresh (the campaign row's version); a postback meets the window in force when it arrives.
+     */
+    public CampaignView setAttribution(long campaignId, Attribution attribution) {
+        checkId(campaignId, "campaign");
+        return inTransaction("set the attribution of campaign " + campaignId, true, c -> {
+            requireCampaign(c, campaignId);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE campaign SET click_param = ?, attribution_window_seconds = ?, updated_at = now() WHERE id = ?")) {
+                ps.setString(1, attribution.clickParam());
+                ps.setObject(2, attribution.window() == null ? null : attribution.window().getSeconds(), java.sql.Types.BIGINT);
+                ps.setLong(3, campaignId);
+                ps.executeUpdate();
+            }
+            log.info("catalog: campaign {} attribution {}", campaignId, attribution.isDefault() ? "the deployment's" : attribution);
+            return campaign(c, campaignId).orElseThrow();
+        });
     }
 
     // ---- keys -----------------------------------------------------------------------------------
@@ -469,13 +493,15 @@ public final class CatalogAdmin {
     }
 
     private static Optional<CampaignView> campaign(Connection c, long id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT name, currency, created_at, updated_at FROM campaign WHERE id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT name, currency, created_at, updated_at, click_param, attribution_window_seconds FROM campaign WHERE id = ?")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new CampaignView(id, rs.getString(1), rs.getString(2).trim(), instant(rs, 3), instant(rs, 4), keys(c, id)));
+                return Optional.of(new CampaignView(id, rs.getString(1), rs.getString(2).trim(), instant(rs, 3), instant(rs, 4), keys(c, id),
+                        JdbcCatalogSource.attribution(rs, 5)));
             }
         }
     }

@@ -7,16 +7,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import io.adgrid.attribution.Attribution;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.CatalogChanges;
 import io.adgrid.catalog.CatalogSource;
 import io.adgrid.catalog.SigningKey;
 
 /**
- * Reads catalog changes from PostgreSQL (schema V2): rows whose {@code version} is newer than the
+ * Reads catalog changes from PostgreSQL (schema V2; a campaign's attribution, V16): rows whose {@code version} is newer than the
  * reader's, and the {@code catalog_deletion} rows as newer, all in one repeatable-read transaction
  * so the result is one consistent snapshot. Version 0 is a full load. Rows are streamed (fetch size
  * 10,000), never collected, so ten million banners cost no heap here.
@@ -27,7 +29,7 @@ public final class JdbcCatalogSource implements CatalogSource {
 
     /** Campaigns touched since the version: their own row, or one of their secrets (changed or deleted). */
     private static final String CHANGED_CAMPAIGNS = """
-            SELECT c.id, c.currency, s.kid, s.secret, s.retired_at, s.legacy
+            SELECT c.id, c.currency, s.kid, s.secret, s.retired_at, s.legacy, c.click_param, c.attribution_window_seconds
             FROM campaign c LEFT JOIN campaign_secret s ON s.campaign_id = c.id
             WHERE c.id IN (SELECT id FROM campaign WHERE version > ?
                            UNION SELECT campaign_id FROM campaign_secret WHERE version > ?
@@ -114,15 +116,17 @@ public final class JdbcCatalogSource implements CatalogSource {
             try (ResultSet rs = ps.executeQuery()) {
                 long current = -1;
                 String currency = null;
+                Attribution attribution = null;
                 Map<String, SigningKey> keys = new HashMap<>();
                 while (rs.next()) {
                     long id = rs.getLong(1);
                     if (id != current) {
                         if (current > 0) {
-                            into.campaign(new Campaign(current, currency, keys));
+                            into.campaign(new Campaign(current, currency, keys, attribution));
                         }
                         current = id;
                         currency = rs.getString(2).trim();
+                        attribution = attribution(rs, 7);
                         keys = new HashMap<>();
                     }
                     String kid = rs.getString(3);
@@ -133,10 +137,18 @@ public final class JdbcCatalogSource implements CatalogSource {
                     }
                 }
                 if (current > 0) {
-                    into.campaign(new Campaign(current, currency, keys));
+                    into.campaign(new Campaign(current, currency, keys, attribution));
                 }
             }
         }
+    }
+
+    /** A campaign's own click parameter and window (V16) from two columns starting at {@code column}; NULLs are the deployment's. */
+    static Attribution attribution(ResultSet rs, int column) throws SQLException {
+        String clickParam = rs.getString(column);
+        long seconds = rs.getLong(column + 1);
+        Duration window = rs.wasNull() ? null : Duration.ofSeconds(seconds);
+        return clickParam == null && window == null ? Attribution.DEFAULTS : new Attribution(clickParam, window);
     }
 
     private static void banners(Connection c, long since, CatalogChanges into) throws SQLException {

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import io.adgrid.attribution.Attribution;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.SigningKey;
 import io.adgrid.persister.catalog.CatalogAdmin.Key;
@@ -246,6 +248,50 @@ class CatalogAdminIT {
         RecordedChanges nothing = new RecordedChanges();
         source.changesSince(version, nothing);
         assertThat(nothing.rows).isEmpty();
+    }
+
+    /** A campaign's own click parameter and window (issue 21) reach the gateways like a key does; cleared, the deployment's again. */
+    @Test
+    void aCampaignsAttributionIsSetShownAndClearedAndSeenByTheGatewaysRefresh() {
+        admin.putCampaign(42, "Winter sale", "EUR", new Secret(SECRET));
+        assertThat(admin.campaign(42).orElseThrow().attribution()).isEqualTo(Attribution.DEFAULTS);
+        long version = source.changesSince(0, new RecordedChanges());
+
+        Attribution own = new Attribution("ref", Duration.ofDays(7));
+        assertThat(admin.setAttribution(42, own).attribution()).isEqualTo(own);
+        assertThat(admin.campaign(42).orElseThrow().attribution()).isEqualTo(own);
+        RecordedChanges set = new RecordedChanges();
+        version = source.changesSince(version, set);
+        assertThat(set.rows).containsExactly("campaign 42 EUR [0]");
+        assertThat(set.campaigns.get(0).attribution()).isEqualTo(own);
+        assertThat(set.campaigns.get(0).key("0")).isEqualTo(SigningKey.of("0", SECRET));
+
+        // an update of the campaign's name keeps it; only the attribution call changes it
+        admin.putCampaign(42, "Renamed", null, null);
+        assertThat(admin.campaign(42).orElseThrow().attribution()).isEqualTo(own);
+        admin.setAttribution(42, new Attribution(null, Duration.ofMinutes(1)));
+        RecordedChanges windowOnly = new RecordedChanges();
+        version = source.changesSince(version, windowOnly);
+        assertThat(windowOnly.campaigns).singleElement().extracting(Campaign::attribution)
+                .isEqualTo(new Attribution(null, Duration.ofMinutes(1)));
+
+        admin.setAttribution(42, Attribution.DEFAULTS);
+        RecordedChanges cleared = new RecordedChanges();
+        source.changesSince(version, cleared);
+        assertThat(cleared.campaigns).singleElement().extracting(Campaign::attribution).isEqualTo(Attribution.DEFAULTS);
+        assertThat(db.sqlLong("SELECT count(*) FROM campaign WHERE click_param IS NULL AND attribution_window_seconds IS NULL")).isEqualTo(1);
+
+        assertRefused(() -> admin.setAttribution(43, own), Problem.NOT_FOUND, "no campaign 43");
+    }
+
+    /** The schema holds the same rules as the API, so no other writer can give a gateway a name it would have to escape. */
+    @Test
+    void theSchemaRefusesAClickParamOrWindowTheApiWould() {
+        admin.putCampaign(42, "Winter sale", "EUR", new Secret(SECRET));
+        for (String bad : new String[] {"click_param = 'a.b'", "click_param = ''", "click_param = repeat('a', 33)",
+                "attribution_window_seconds = 59", "attribution_window_seconds = 366 * 86400 + 1"}) {
+            assertThatThrownBy(() -> db.sql("UPDATE campaign SET " + bad + " WHERE id = 42")).as(bad).hasMessageContaining("check");
+        }
     }
 
     @Test

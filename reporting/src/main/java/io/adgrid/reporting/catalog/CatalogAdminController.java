@@ -2,12 +2,14 @@ package io.adgrid.reporting.catalog;
 
 import java.math.BigInteger;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.regex.Pattern;
+import io.adgrid.attribution.Attribution;
 import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
@@ -41,7 +43,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The catalog's admin API, behind the admin bearer token: campaigns (with their prices), banners,
+ * The catalog's admin API, behind the admin bearer token: campaigns (with their prices, budgets and click attribution), banners,
  * publishers and the campaigns' signing keys. The token is checked by {@code AdminAuthorization} before this controller
  * reads anything (path ids, body), so a request without it learns nothing and costs nothing. Bodies are request records read by
  * {@link StrictJsonBodies}, bounded and strict; every refusal (theirs, this controller's and the catalog's) is answered by
@@ -118,13 +120,15 @@ public class CatalogAdminController {
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record CampaignInfo(long id, String name, String currency, @JsonProperty("created_at") String createdAt,
                                @JsonProperty("updated_at") String updatedAt, List<KeyInfo> keys,
+                               @Schema(description = "the campaign's own click parameter and attribution window; a null field is the deployment's setting")
+                               AttributionInfo attribution,
                                @Schema(description = "the price in force now; null: none (the campaign's spend is 0)", nullable = true) PriceInfo pricing,
                                @Schema(description = "every price of the campaign, oldest first (past, current and scheduled)") List<PriceInfo> prices,
                                @Schema(description = "the campaign's budget; null: none (it is never exhausted)", nullable = true) BudgetInfo budget) {
         static CampaignInfo of(CatalogAdmin.CampaignView c, List<PriceBook.Period> schedule, Budget budget) {
             PriceBook.Period now = CampaignPrices.inForce(schedule, Instant.now());
             return new CampaignInfo(c.id(), c.name(), c.currency(), c.createdAt().toString(), c.updatedAt().toString(),
-                    c.keys().stream().map(KeyInfo::of).toList(), now == null ? null : PriceInfo.of(now),
+                    c.keys().stream().map(KeyInfo::of).toList(), AttributionInfo.of(c.attribution()), now == null ? null : PriceInfo.of(now),
                     schedule.stream().map(PriceInfo::of).toList(), budget == null ? null : BudgetInfo.of(budget));
         }
     }
@@ -154,6 +158,28 @@ public class CatalogAdminController {
                              @JsonProperty("total_micros") @JsonBody.Expected("an integer (micros of the currency) or null") BigInteger totalMicros,
                              @Schema(description = "IANA region id of the budget's days; default UTC", example = "America/New_York")
                              @JsonProperty("time_zone") String timeZone) implements JsonBody {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @Schema(description = "A campaign's own click attribution (issue 21); a null field is the deployment's setting "
+            + "(ADGRID_ATTRIBUTION_CLICKPARAM, ADGRID_ATTRIBUTION_WINDOW)")
+    public record AttributionInfo(@Schema(description = "the landing-URL parameter its click ids go in; null: the deployment's (agclid by default)",
+                                          example = "sale_ref", nullable = true) @JsonProperty("click_param") String clickParam,
+                                  @Schema(description = "how long after its click a sale posted by click id counts, e.g. 7d, 36h, 90m; "
+                                          + "null: the deployment's (30d by default)", example = "7d", nullable = true) String window) {
+        static AttributionInfo of(Attribution a) {
+            return new AttributionInfo(a.clickParam(), a.window() == null ? null : Attribution.show(a.window()));
+        }
+    }
+
+    @Schema(description = "A campaign's own click attribution, replaced whole: a null or absent field gives it the deployment's setting back")
+    public record AttributionBody(@Schema(description = "the landing-URL parameter the /c redirect puts its click ids in; null: the deployment's",
+                                          example = "sale_ref", pattern = "^[A-Za-z0-9_]{1,32}$", maxLength = 32, nullable = true)
+                                  @JsonProperty("click_param") String clickParam,
+                                  @Schema(description = "how long after its click a sale posted by click id counts: 1m to 366d, whole seconds, "
+                                          + "as 30m, 36h, 7d, 90s or ISO-8601 (P7D, PT36H); null: the deployment's. "
+                                          + "A postback meets the window in force when it arrives", example = "7d", nullable = true)
+                                  String window) implements JsonBody {
     }
 
     @Schema(description = "A campaign's price from a UTC date")
@@ -264,6 +290,41 @@ public class CatalogAdminController {
         Budget budget = budgets.set(campaign, budgetMicros("daily_micros", body.dailyMicros()),
                 budgetMicros("total_micros", body.totalMicros()), body.timeZone()).orElse(null);
         return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), prices.schedule(campaign), budget));
+    }
+
+    @Operation(summary = "Set (200) a campaign's own click parameter and attribution window (issue 21), replaced whole: a null or absent "
+            + "field is the deployment's setting. Gateways apply it at their next catalog refresh; a sale posted by click id meets the "
+            + "window in force when it arrives, so a shorter window also refuses clicks made before the change",
+            security = @SecurityRequirement(name = "admin"),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the campaign with its attribution",
+                            content = @Content(schema = @Schema(implementation = CampaignInfo.class))),
+                    @ApiResponse(responseCode = "400", description = "bad JSON, an unknown field, a click_param or window that is not a string"),
+                    @ApiResponse(responseCode = "401", description = "no or wrong admin token"),
+                    @ApiResponse(responseCode = "404", description = "no such campaign"),
+                    @ApiResponse(responseCode = "422", description = "a click_param that is not 1-32 characters of A-Z a-z 0-9 _, a window "
+                            + "that is not a duration, not whole seconds, or outside 1m to 366d")})
+    @PutMapping("/campaigns/{id}/attribution")
+    public ResponseEntity<?> putAttribution(@Parameter(schema = @Schema(type = "integer", format = "int64")) @PathVariable("id") String id,
+                                            @RequestBody AttributionBody body) {
+        long campaign = id(id, "campaign");
+        String nameProblem = Attribution.clickParamProblem(body.clickParam());
+        if (nameProblem != null) {
+            throw invalid(nameProblem);
+        }
+        Duration window = null;
+        if (body.window() != null) {
+            window = Attribution.parseWindow(body.window());
+            if (window == null) {
+                throw invalid("window must be a duration like 30m, 36h, 7d or P7D (1m to 366d)");
+            }
+            String windowProblem = Attribution.windowProblem(window);
+            if (windowProblem != null) {
+                throw invalid(windowProblem);
+            }
+        }
+        CatalogAdmin.CampaignView saved = catalog.setAttribution(campaign, new Attribution(body.clickParam(), window));
+        return ResponseEntity.ok(CampaignInfo.of(saved, prices.schedule(campaign), budgets.get(campaign).orElse(null)));
     }
 
     private static PricingModel model(String text) {

@@ -420,6 +420,60 @@ class CatalogAdminControllerIT {
     }
 
     @Test
+    void aCampaignSetsItsOwnClickParamAndWindowAndNullGivesBackTheDeploymentsSettings() throws Exception {
+        admin("PUT", "/campaigns/42", "{\"name\":\"Winter sale\",\"currency\":\"EUR\",\"secret\":\"" + SECRET + "\"}");
+        assertThat(json(admin("GET", "/campaigns/42", null)).get("attribution").toString())
+                .as("the deployment's").isEqualTo("{\"click_param\":null,\"window\":null}");
+        long before = db.sqlLong("SELECT version FROM campaign WHERE id = 42");
+
+        HttpResponse<String> set = admin("PUT", "/campaigns/42/attribution", "{\"click_param\":\"sale_ref\",\"window\":\"7d\"}");
+        assertThat(set.statusCode()).isEqualTo(200);
+        assertThat(json(set).get("attribution").toString()).isEqualTo("{\"click_param\":\"sale_ref\",\"window\":\"7d\"}");
+        assertThat(json(set).get("keys").get(0).get("kid").asText()).as("the campaign as GET shows it").isEqualTo("0");
+        assertThat(json(admin("GET", "/campaigns/42", null)).get("attribution").get("click_param").asText()).isEqualTo("sale_ref");
+        // a new catalog version: the gateways' next incremental refresh brings it
+        assertThat(db.sqlLong("SELECT version FROM campaign WHERE id = 42")).isGreaterThan(before);
+
+        // replaced whole: an absent field is the deployment's; ISO-8601 is read too, and shown short
+        assertThat(json(admin("PUT", "/campaigns/42/attribution", "{\"window\":\"PT36H\"}")).get("attribution").toString())
+                .isEqualTo("{\"click_param\":null,\"window\":\"36h\"}");
+        assertThat(json(admin("PUT", "/campaigns/42/attribution", "{\"click_param\":\"ref\",\"window\":\"1m\"}")).get("attribution").toString())
+                .isEqualTo("{\"click_param\":\"ref\",\"window\":\"1m\"}");
+        assertThat(json(admin("PUT", "/campaigns/42/attribution", "{\"click_param\":null,\"window\":null}")).get("attribution").toString())
+                .isEqualTo("{\"click_param\":null,\"window\":null}");
+        assertThat(db.sqlLong("SELECT count(*) FROM campaign WHERE click_param IS NULL AND attribution_window_seconds IS NULL")).isEqualTo(1);
+        // renaming the campaign keeps what it set
+        admin("PUT", "/campaigns/42/attribution", "{\"click_param\":\"ref\",\"window\":\"366d\"}");
+        assertThat(json(admin("PUT", "/campaigns/42", "{\"name\":\"Renamed\"}")).get("attribution").toString())
+                .isEqualTo("{\"click_param\":\"ref\",\"window\":\"366d\"}");
+    }
+
+    @Test
+    void badAttributionIsRefusedWithAPrecise4xxAndChangesNothing() throws Exception {
+        admin("PUT", "/campaigns/42", "{\"name\":\"Winter sale\",\"secret\":\"" + SECRET + "\"}");
+        String p = "/campaigns/42/attribution";
+        String name = "click_param must be 1-32 characters of A-Z a-z 0-9 _";
+        for (String bad : new String[] {"order.ref", "order-ref", "", "a b", "a&b=c", "ref#x", "caf\\u00e9", "abcdefghijklmnopqrstuvwxyz0123456"}) {
+            assertError(admin("PUT", p, "{\"click_param\":\"" + bad + "\"}"), 422, "invalid", name);
+        }
+        for (String bad : new String[] {"59s", "0m", "367d", "PT-1H"}) {
+            assertError(admin("PUT", p, "{\"window\":\"" + bad + "\"}"), 422, "invalid", "window must be from 1m to 366d");
+        }
+        for (String bad : new String[] {"7", "7 days", "7D", "1w", "-1d", "", "P1Y"}) {
+            assertError(admin("PUT", p, "{\"window\":\"" + bad + "\"}"), 422, "invalid", "window must be a duration like 30m, 36h, 7d or P7D");
+        }
+        assertError(admin("PUT", p, "{\"window\":\"PT60.5S\"}"), 422, "invalid", "window must be whole seconds");
+        assertError(admin("PUT", p, "{\"window\":7}"), 400, "bad_request", "window must be a string");
+        assertError(admin("PUT", p, "{\"click_param\":true}"), 400, "bad_request", "click_param must be a string");
+        assertError(admin("PUT", p, "{\"clickParam\":\"ref\"}"), 400, "bad_request", "unknown field");
+        assertError(admin("PUT", p, "[1]"), 400, "bad_request", "JSON object");
+        assertError(admin("PUT", "/campaigns/43/attribution", "{\"click_param\":\"ref\"}"), 404, "not_found", "no campaign 43");
+        assertError(admin("PUT", "/campaigns/0/attribution", "{\"click_param\":\"ref\"}"), 400, "bad_request", "campaign id");
+        assertThat(send("PUT", p, "{\"click_param\":\"ref\"}", null).statusCode()).isEqualTo(401);
+        assertThat(db.sqlLong("SELECT count(*) FROM campaign WHERE click_param IS NULL AND attribution_window_seconds IS NULL")).isEqualTo(1);
+    }
+
+    @Test
     void theOpenApiDescriptionListsTheCatalogEndpointsBehindTheAdminToken() throws Exception {
         HttpResponse<String> docs = http.send(HttpRequest.newBuilder(URI.create(base.replace("/api/v1/admin/catalog", "/v3/api-docs"))).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -434,6 +488,9 @@ class CatalogAdminControllerIT {
         assertThat(paths.has("/api/v1/admin/catalog/publishers/{id}")).isTrue();
         assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}~1pricing/put/security/0").has("admin")).isTrue();
         assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}~1budget/put/security/0").has("admin")).isTrue();
+        assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}~1attribution/put/security/0").has("admin")).isTrue();
+        assertThat(api.at("/components/schemas/AttributionBody/properties/click_param/pattern").asText()).isEqualTo("^[A-Za-z0-9_]{1,32}$");
+        assertThat(api.at("/components/schemas/AttributionInfo/properties/window").isMissingNode()).isFalse();
         assertThat(api.at("/components/schemas/BudgetBody/properties/time_zone").isMissingNode()).isFalse();
         assertThat(api.at("/components/securitySchemes/admin/scheme").asText()).isEqualTo("bearer");
         assertThat(paths.at("/~1api~1v1~1admin~1catalog~1campaigns~1{id}/put/security/0").has("admin")).isTrue();
