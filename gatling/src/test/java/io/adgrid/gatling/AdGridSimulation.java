@@ -173,7 +173,7 @@ public abstract class AdGridSimulation extends Simulation {
         }
     }
 
-    private static void probe(HttpClient client, String url, String what) {
+    static void probe(HttpClient client, String url, String what) {
         try {
             HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.discarding());

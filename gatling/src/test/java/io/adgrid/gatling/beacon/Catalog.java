@@ -171,6 +171,11 @@ public final class Catalog {
         return 1 + random.nextInt(publishers);
     }
 
+    /** The campaign's banners, in id order (none when it has no banner). */
+    public long[] bannersOf(long campaign) {
+        return Arrays.stream(banners).filter(b -> campaignOfBanner.get(b) == campaign).toArray();
+    }
+
     /** Another banner of the same campaign, or any other banner when the campaign has only one. */
     public long otherBannerOfSameCampaign(long banner) {
         long campaign = campaignOf(banner);

@@ -33,6 +33,17 @@ class CatalogTest {
     }
 
     @Test
+    void bannersOfACampaignAreExactlyItsBannersInIdOrder() {
+        Catalog demo = Catalog.demo();
+        long[] ofOne = demo.bannersOf(1);
+        assertThat(ofOne).hasSize(100).startsWith(1, 11, 21).endsWith(991);
+        for (long b : ofOne) {
+            assertThat(demo.campaignOf(b)).isEqualTo(1);
+        }
+        assertThat(demo.bannersOf(11)).isEmpty();
+    }
+
+    @Test
     void anotherBannerOfTheSameCampaignIsADifferentBannerOfThatCampaign() {
         Catalog demo = Catalog.demo();
         long other = demo.otherBannerOfSameCampaign(997);
