@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the JMH benchmarks of the hot functions (bench/jmh): signature check, beacon validation,
-# replay dedup, pre-aggregation, batch encoding, each against a baseline in its class. Builds
-# bench/jmh/target/benchmarks.jar first when it is missing.
+# known-robot detection, replay dedup, pre-aggregation, batch encoding, each against a baseline in
+# its class. Builds bench/jmh/target/benchmarks.jar first when it is missing.
 #
 #   bench/jmh.sh                          # all of them: -f 1 -wi 3 -i 5 -w 2s -r 2s (not BatchCallBenchmark)
 #   bench/jmh.sh BatchCallBenchmark.interleaved -w 10s -r 10s   # the grid's batch call against Hazelcast's
 #                                                               # public API, two members in the JVM (minutes)
 #   bench/jmh.sh Dedup -i 10              # a regexp picks benchmarks; any JMH option overrides a default
+#   bench/jmh.sh 'KnownRobots|ValidationBenchmark' -wi 8 -w 3s   # known robots per beacon (issue 21): cache
+#                                         # hit, Yauaa's miss, beside validation; the longer warm-up because
+#                                         # Yauaa's misses still got faster after the default 3 x 2 s
 #   bench/jmh.sh -h                       # JMH's options
 #
 # Prints JMH's table, then each score against its class's baseline and the sizes (bytes per
