@@ -202,6 +202,30 @@ class EndToEndIT {
         assertSqlTotals();
     }
 
+    /** Issue 21: impressions carrying u, by GET /i and by POST /events, give the campaign its unique reach, live and after a flush. */
+    @Test
+    @Order(3)
+    void uniqueReachCountsEachUserOnceLiveAndAfterAFlush() throws Exception {
+        long banner = 9;   // campaign 9: earlier impressions carried no u, so they reach no one known
+        long now = System.currentTimeMillis();
+        for (String[] seen : new String[][] {{"r1", "alice"}, {"r2", "bob"}, {"r3", "alice"}}) {
+            Map<String, String> p = Map.of("b", Long.toString(banner), "p", "2", "ts", Long.toString(now), "n", seen[0], "u", seen[1]);
+            assertThat(get(gateway + "/i?" + Beacons.query(Beacons.signed(p))).statusCode()).isEqualTo(200);
+        }
+        Map<String, String> line = Beacons.signed(Map.of("b", Long.toString(banner), "p", "2", "ts", Long.toString(now), "n", "r4", "u", "carol"));
+        assertThat(http.send(Beacons.request(URI.create(gateway + "/events"))
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(withType(line, "impression")))).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("\"accepted\":1");
+        impressions.addAndGet((int) DemoCatalog.campaignOf(banner) - 1, 4);
+        String stats = reporting + "/api/v1/stats?campaign=" + DemoCatalog.campaignOf(banner) + "&from=" + from() + "&to=" + to() + "&source=";
+
+        assertThat(JSON.readTree(get(stats + "live").body()).at("/rows/0/reach").asLong()).isEqualTo(3);
+        assertThat(Probes.flush(reporting, TOKEN)).isEqualTo(200);
+        assertThat(JSON.readTree(get(stats + "db").body()).at("/rows/0/reach").asLong()).isEqualTo(3);
+        assertThat(JSON.readTree(get(stats + "live").body()).at("/rows/0/reach").asLong()).isEqualTo(3);
+        assertTotals("live");
+    }
+
     /** Issue 26, item 4: what a client generator needs is in the document. */
     private static void assertOpenApiFitForClients(JsonNode api) {
         assertThat(api.at("/info/title").asText()).isEqualTo("AdGrid reporting API");
@@ -231,7 +255,7 @@ class EndToEndIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void reportingAnswersCsvTopListsAndDocuments() throws Exception {
         HttpResponse<String> csv = get(reporting + "/api/v1/stats?campaign=1&format=csv&from=" + from() + "&to=" + to());
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
@@ -260,7 +284,7 @@ class EndToEndIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void gracefulShutdownWritesWhatWasAcceptedSinceTheLastFlush() throws Exception {
         long now = System.currentTimeMillis();
         List<Runnable> work = new ArrayList<>();

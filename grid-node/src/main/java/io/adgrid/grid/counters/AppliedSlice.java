@@ -2,6 +2,8 @@ package io.adgrid.grid.counters;
 
 import java.util.List;
 import java.util.UUID;
+import io.adgrid.grid.reach.Reach;
+import io.adgrid.grid.reach.ReachSketch;
 
 /**
  * What one {@link ApplyBatch} recorded in one grid entry, in the form a member's journal keeps it:
@@ -21,6 +23,26 @@ public record AppliedSlice(long routeKey, long batchGateway, long batchSequence,
 
     public UUID epoch() {
         return new UUID(epochHi, epochLo);
+    }
+
+    /**
+     * The users this slice's counted impressions reached (issue 21), a sketch per banner and UTC day; none
+     * when {@code identitiesOnly}. A journal replay adds them to PostgreSQL's reach by union, so a slice
+     * PostgreSQL partly holds adds no user twice.
+     */
+    public List<ReachSketch> reach() {
+        java.util.Map<List<Long>, org.apache.datasketches.hll.HllSketch> sketches = new java.util.TreeMap<>(
+                java.util.Comparator.<List<Long>>comparingLong(k -> k.get(0)).thenComparingLong(k -> k.get(1)).thenComparingLong(k -> k.get(2)));
+        if (!identitiesOnly) {
+            for (GridEvent e : events) {
+                if (e.type() == io.adgrid.event.EventType.IMPRESSION && !e.invalid() && e.user() != 0) {
+                    sketches.computeIfAbsent(List.of(e.bannerId(), e.day(), e.campaignId()), k -> Reach.newSketch()).update(e.user());
+                }
+            }
+        }
+        List<ReachSketch> out = new java.util.ArrayList<>();
+        sketches.forEach((k, s) -> out.add(new ReachSketch(k.get(0), k.get(2), k.get(1), s.toCompactByteArray())));
+        return out;
     }
 
     /** The increments these events made (none when {@code identitiesOnly}). */

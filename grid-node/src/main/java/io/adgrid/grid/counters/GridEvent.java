@@ -19,26 +19,39 @@ import io.adgrid.event.EventType;
  *                grid counts it in {@code suspectClicks} instead of {@code clicks}
  * @param invalid an impression or click from a known robot (the gateway judged its User-Agent): the
  *                grid deduplicates it like any beacon and counts it in {@code invalid}, never billed
+ * @param user    the hash of the impression's pseudonymous user id ({@code u}, {@code Reach#userHash}) for
+ *                unique reach; 0 without one
  */
 public record GridEvent(EventType type, long campaignId, long bannerId, long publisherId, long tsMillis,
-                        long idHi, long idLo, String orderId, long amountMicros, boolean suspect, boolean invalid) {
+                        long idHi, long idLo, String orderId, long amountMicros, boolean suspect, boolean invalid, long user) {
 
     private static final int SUSPECT = 1;
     private static final int INVALID = 2;
+    private static final int HAS_USER = 4;
 
     public GridEvent(EventType type, long campaignId, long bannerId, long publisherId, long tsMillis,
                      long idHi, long idLo, String orderId, long amountMicros) {
-        this(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, false, false);
+        this(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, false, false, 0);
     }
 
     /** The same event, marked suspect by the gateway. */
     public GridEvent asSuspect() {
-        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, true, invalid);
+        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, true, invalid, user);
     }
 
     /** The same impression or click, from a known robot. */
     public GridEvent asInvalid() {
-        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, suspect, true);
+        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, suspect, true, user);
+    }
+
+    /** The same impression, seen by the user whose id hashes to {@code userHash} (0: none). */
+    public GridEvent withUser(long userHash) {
+        return new GridEvent(type, campaignId, bannerId, publisherId, tsMillis, idHi, idLo, orderId, amountMicros, suspect, invalid, userHash);
+    }
+
+    /** The UTC day (epoch day) of the event's ts. */
+    public long day() {
+        return Math.floorDiv(tsMillis, 86_400_000L);
     }
 
     public long minute() {
@@ -56,7 +69,7 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
 
     /**
      * The event's bytes, in the grid's operations and in the members' journals alike: an impression
-     * or a click ends with a byte of flags (suspect, invalid).
+     * or a click ends with a byte of flags (suspect, invalid, has a user), then the user's hash if any.
      */
     public void writeTo(DataOutput out) throws IOException {
         out.writeByte(type.code());
@@ -72,7 +85,10 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
             out.write(order);
             out.writeLong(amountMicros);
         } else {
-            out.writeByte((suspect ? SUSPECT : 0) | (invalid ? INVALID : 0));
+            out.writeByte((suspect ? SUSPECT : 0) | (invalid ? INVALID : 0) | (user != 0 ? HAS_USER : 0));
+            if (user != 0) {
+                out.writeLong(user);
+            }
         }
     }
 
@@ -95,6 +111,7 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
         String order = null;
         long amount = 0;
         int flags = 0;
+        long user = 0;
         if (type == EventType.SALE) {
             byte[] bytes = new byte[in.readInt()];
             in.readFully(bytes);
@@ -102,7 +119,11 @@ public record GridEvent(EventType type, long campaignId, long bannerId, long pub
             amount = in.readLong();
         } else if (type == EventType.CLICK || !firstFormat) {
             flags = in.readByte();
+            if ((flags & HAS_USER) != 0) {
+                user = in.readLong();
+            }
         }
-        return new GridEvent(type, campaign, banner, publisher, ts, hi, lo, order, amount, (flags & SUSPECT) != 0, (flags & INVALID) != 0);
+        return new GridEvent(type, campaign, banner, publisher, ts, hi, lo, order, amount, (flags & SUSPECT) != 0, (flags & INVALID) != 0,
+                user);
     }
 }

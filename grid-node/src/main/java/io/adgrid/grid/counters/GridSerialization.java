@@ -19,6 +19,8 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int ACKNOWLEDGED_WATERMARK = 12;
     static final int SNAPSHOT_CAMPAIGN_SUMS = 13;
     static final int DROP_ENTRY = 14;
+    static final int SNAPSHOT_REACH = 15;
+    static final int REACH_SKETCHES = 16;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -34,6 +36,8 @@ public final class GridSerialization implements DataSerializableFactory {
             case ACKNOWLEDGED_WATERMARK -> new AcknowledgedWatermark();
             case SNAPSHOT_CAMPAIGN_SUMS -> new SnapshotCampaignSums();
             case DROP_ENTRY -> new DropEntry();
+            case SNAPSHOT_REACH -> new SnapshotReach();
+            case REACH_SKETCHES -> new ReachSketches();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

@@ -1,6 +1,7 @@
 package io.adgrid.grid.counters;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -8,6 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import io.adgrid.event.EventType;
+import io.adgrid.grid.reach.Reach;
+import io.adgrid.grid.reach.ReachSketch;
+import org.apache.datasketches.hll.HllSketch;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
@@ -33,6 +37,10 @@ public final class RouteState implements IdentifiedDataSerializable {
 
     /** Who recorded an order first, and until when it is remembered. */
     record OrderMark(long batchGateway, long batchSequence, long expiresMinute) {
+    }
+
+    /** The users a banner's impressions reached on one day since the entry's last seal. */
+    private record DayReach(long banner, long campaign, HllSketch users) {
     }
 
     private long epochHi;
@@ -68,6 +76,14 @@ public final class RouteState implements IdentifiedDataSerializable {
      * epoch the one with more is the later: what a split's heal keeps ({@link LaterCopyMergePolicy}).
      */
     private long revision;
+    /**
+     * Unique reach (issue 21): the users of impressions counted since the last seal, by UTC day. A seal
+     * moves them into the batch, which writes them to PostgreSQL by union (idempotent), so the grid
+     * never holds more than a cycle's users, however long the day.
+     */
+    private final TreeMap<Long, DayReach> reach = new TreeMap<>();
+    /** The reach the sealed batch carries, until it is acknowledged. */
+    private List<ReachSketch> sealedReach = List.of();
 
     public RouteState() {
     }
@@ -131,6 +147,9 @@ public final class RouteState implements IdentifiedDataSerializable {
         }
         if (e.type() == EventType.IMPRESSION) {
             c.impressions++;
+            if (e.user() != 0) {
+                reach.computeIfAbsent(e.day(), d -> new DayReach(e.bannerId(), e.campaignId(), Reach.newSketch())).users().update(e.user());
+            }
             return Verdict.COUNTED;
         }
         if (e.suspect() || !seen.contains(e.idHi() ^ EventType.IMPRESSION.code(), e.idLo())) {
@@ -242,6 +261,7 @@ public final class RouteState implements IdentifiedDataSerializable {
                     sealed = pending.removeBefore(cut);
                 }
                 sealedSeq = nextSeq++;
+                sealedReach = takeReach();
                 revision++;
                 if (pending.isEmpty()) {
                     // Everything pending went: a full batch, after which cuts may start low again.
@@ -255,7 +275,37 @@ public final class RouteState implements IdentifiedDataSerializable {
                 }
             }
         }
-        return sealed == null ? null : new SealedBatch(epochHi, epochLo, sealedSeq, sealedCut, sealed, acknowledged());
+        return sealed == null ? null : new SealedBatch(epochHi, epochLo, sealedSeq, sealedCut, sealed, acknowledged(), sealedReach);
+    }
+
+    private List<ReachSketch> takeReach() {
+        List<ReachSketch> out = new ArrayList<>(reach.size());
+        reach.forEach((day, r) -> out.add(new ReachSketch(r.banner(), r.campaign(), day, r.users().toCompactByteArray())));
+        reach.clear();
+        return out;
+    }
+
+    /**
+     * The users this entry reached in [fromDay, toDay] that PostgreSQL may not hold yet (since the last
+     * acknowledged batch), for a report; {@code campaign} and {@code banner} 0 match any.
+     */
+    List<ReachSketch> reachOf(long campaign, long banner, long fromDay, long toDay) {
+        List<ReachSketch> out = new ArrayList<>();
+        for (ReachSketch r : sealedReach) {
+            if (matches(r.campaignId(), r.bannerId(), r.day(), campaign, banner, fromDay, toDay)) {
+                out.add(r);
+            }
+        }
+        reach.subMap(fromDay, true, toDay, true).forEach((day, r) -> {
+            if (matches(r.campaign(), r.banner(), day, campaign, banner, fromDay, toDay)) {
+                out.add(new ReachSketch(r.banner(), r.campaign(), day, r.users().toCompactByteArray()));
+            }
+        });
+        return out;
+    }
+
+    private static boolean matches(long c, long b, long day, long campaign, long banner, long fromDay, long toDay) {
+        return (campaign == 0 || c == campaign) && (banner == 0 || b == banner) && day >= fromDay && day <= toDay;
     }
 
     void acknowledge(long seq) {
@@ -268,6 +318,7 @@ public final class RouteState implements IdentifiedDataSerializable {
                 ackedFullSeq = seq;
             }
             sealed = null;
+            sealedReach = List.of();
         }
     }
 
@@ -278,7 +329,8 @@ public final class RouteState implements IdentifiedDataSerializable {
 
     boolean isEmpty() {
         // Dropped with its acknowledged watermark: every identity left its window, so did the journal's records.
-        return pending.isEmpty() && sealed == null && noncesByMinute.isEmpty() && orders.isEmpty() && revenueByKey.isEmpty();
+        return pending.isEmpty() && sealed == null && noncesByMinute.isEmpty() && orders.isEmpty() && revenueByKey.isEmpty()
+                && reach.isEmpty();
     }
 
     /** The life of this entry's write-behind batches: the key of its watermark. */
@@ -381,6 +433,14 @@ public final class RouteState implements IdentifiedDataSerializable {
             out.writeLong(e.getValue());
         }
         out.writeLong(revision);
+        out.writeInt(reach.size());
+        for (Map.Entry<Long, DayReach> e : reach.entrySet()) {
+            new ReachSketch(e.getValue().banner(), e.getValue().campaign(), e.getKey(), e.getValue().users().toUpdatableByteArray()).writeTo(out);
+        }
+        out.writeInt(sealedReach.size());
+        for (ReachSketch r : sealedReach) {
+            r.writeTo(out);
+        }
     }
 
     @Override
@@ -414,5 +474,16 @@ public final class RouteState implements IdentifiedDataSerializable {
             revenueByKey.put(new CounterKey(in.readLong(), in.readLong(), in.readLong(), in.readLong()), in.readLong());
         }
         revision = in.readLong();
+        int days = in.readInt();
+        for (int i = 0; i < days; i++) {
+            ReachSketch r = ReachSketch.readFrom(in);
+            reach.put(r.day(), new DayReach(r.bannerId(), r.campaignId(), Reach.read(r.sketch())));
+        }
+        int sealedDays = in.readInt();
+        List<ReachSketch> sealedList = new ArrayList<>(sealedDays);
+        for (int i = 0; i < sealedDays; i++) {
+            sealedList.add(ReachSketch.readFrom(in));
+        }
+        sealedReach = sealedList;
     }
 }

@@ -1,14 +1,18 @@
 package io.adgrid.grid.counters;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import io.adgrid.grid.reach.ReachSketch;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * Counts sealed for writing: batch {@code seq} of the grid entry whose life is {@code epoch}, holding
- * its pending counts of the minutes before {@code cutMinute} ({@link Long#MAX_VALUE}: all it had).
+ * its pending counts of the minutes before {@code cutMinute} ({@link Long#MAX_VALUE}: all it had),
+ * and the users its impressions reached since the batch before ({@link #reach}).
  */
 public final class SealedBatch implements IdentifiedDataSerializable {
 
@@ -19,6 +23,7 @@ public final class SealedBatch implements IdentifiedDataSerializable {
     private CounterDeltas deltas;
     private Watermark acknowledged = Watermark.NONE;
     private UUID life;
+    private List<ReachSketch> reach = List.of();
 
     public SealedBatch() {
     }
@@ -35,6 +40,17 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         this.cutMinute = cutMinute;
         this.deltas = deltas;
         this.acknowledged = acknowledged;
+    }
+
+    public SealedBatch(long epochHi, long epochLo, long seq, long cutMinute, CounterDeltas deltas, Watermark acknowledged,
+                       List<ReachSketch> reach) {
+        this(epochHi, epochLo, seq, cutMinute, deltas, acknowledged);
+        this.reach = reach;
+    }
+
+    /** Users reached since the entry's batch before, by banner and day: PostgreSQL takes their union (written twice, the same). */
+    public List<ReachSketch> reach() {
+        return reach;
     }
 
     /**
@@ -106,6 +122,10 @@ public final class SealedBatch implements IdentifiedDataSerializable {
             out.writeLong(life.getMostSignificantBits());
             out.writeLong(life.getLeastSignificantBits());
         }
+        out.writeInt(reach.size());
+        for (ReachSketch r : reach) {
+            r.writeTo(out);
+        }
     }
 
     @Override
@@ -117,5 +137,11 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         deltas = CounterDeltas.readFrom(in);
         acknowledged = new Watermark(in.readLong(), in.readLong(), in.readLong());
         life = in.readBoolean() ? new UUID(in.readLong(), in.readLong()) : null;
+        int n = in.readInt();
+        List<ReachSketch> sketches = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            sketches.add(ReachSketch.readFrom(in));
+        }
+        reach = sketches;
     }
 }

@@ -15,6 +15,7 @@ import io.adgrid.event.EventType;
 import io.adgrid.gateway.catalog.BannerEntry;
 import io.adgrid.gateway.catalog.CatalogView;
 import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.reach.Reach;
 import io.adgrid.grid.counters.MoneyBounds;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
@@ -44,7 +45,8 @@ public final class BeaconValidator {
     private static final int MAX_ID_DIGITS = 18;
     private static final int MAX_TS_DIGITS = 15;
     /** Only these may appear: anything else (a redirect target, a cache buster) is refused, not ignored. */
-    private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "kid", "sig"));
+    /** {@code u}: the pseudonymous user the ad server rendered for, signed like the rest; impressions count it in unique reach. */
+    private static final Set<String> BEACON_PARAMS = new TreeSet<>(List.of("b", "p", "ts", "n", "kid", "u", "sig"));
     private static final Set<String> SALE_PARAMS = new TreeSet<>(List.of("b", "p", "order", "amount", "ts", "n", "kid", "sig"));
     /** A sale posted by an advertiser's server with the click id its landing page got (issue 21): the click names b and p. */
     private static final Set<String> POSTBACK_PARAMS = new TreeSet<>(List.of("click", "order", "amount", "ts", "n", "kid", "sig"));
@@ -54,6 +56,8 @@ public final class BeaconValidator {
     private static final Rejection BAD_TS = Rejection.malformed("bad_ts", "parameter ts must be epoch milliseconds");
     private static final Rejection BAD_NONCE = Rejection.malformed("bad_nonce", "parameter n must be 1-64 characters of A-Z a-z 0-9 . _ : -");
     private static final Rejection BAD_KID = Rejection.malformed("bad_kid", "parameter kid must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+    private static final Rejection BAD_USER = Rejection.malformed("bad_user",
+            "parameter u must be 1-" + Reach.MAX_USER_LENGTH + " characters of A-Z a-z 0-9 . _ : -");
     private static final Rejection BAD_SIG = Rejection.malformed("bad_sig", "parameter sig must be 43 characters of base64url");
 
     private static final ThreadLocal<BannerEntry> BANNER = ThreadLocal.withInitial(BannerEntry::new);
@@ -106,6 +110,10 @@ public final class BeaconValidator {
         } else if (!isToken(params.get("n"), MAX_NONCE_LENGTH)) {
             return reject(BAD_NONCE);
         }
+        String user = params.get("u");
+        if (user != null && !isToken(user, Reach.MAX_USER_LENGTH)) {
+            return reject(BAD_USER);
+        }
         String kid = params.getOrDefault("kid", Campaign.FIRST_KID);
         if (!isToken(kid, MAX_KID_LENGTH)) {
             return reject(BAD_KID);
@@ -152,6 +160,9 @@ public final class BeaconValidator {
         }
         ByteBuffer id = ByteBuffer.wrap(verified.identity());
         GridEvent event = new GridEvent(type, campaign.id(), banner, publisher, ts, id.getLong(), id.getLong(), orderId, amountMicros);
+        if (user != null && type == EventType.IMPRESSION) {
+            event = event.withUser(Reach.userHash(user));
+        }
         boolean unboundType = type == EventType.CLICK && verified.version() == BeaconSigner.Version.V1;
         String clickParam = type == EventType.CLICK ? settings.clickParamOf(campaign) : "";
         String clickId = clickParam.isEmpty() ? null : ClickId.of(key.spec(), campaign.id(), kid, banner, publisher, ts, verified.identity());

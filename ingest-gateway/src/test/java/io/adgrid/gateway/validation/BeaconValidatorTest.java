@@ -68,6 +68,34 @@ class BeaconValidatorTest {
         assertRejected(type, signedV1(CAMPAIGN_1, params), 403, "bad_signature");
     }
 
+    /** Unique reach (issue 21): an impression's u reaches the grid as its hash; it is signed like every parameter. */
+    @Test
+    void anImpressionsUserGoesToTheGridAsItsHashAndIsSigned() {
+        Map<String, String> seen = with(beacon(7, 3, TS, "abc"), "u", "user-42.a:b_c");
+        assertThat(accepted(EventType.IMPRESSION, signed(EventType.IMPRESSION, CAMPAIGN_1, seen)).user())
+                .isEqualTo(io.adgrid.grid.reach.Reach.userHash("user-42.a:b_c")).isNotZero();
+        assertThat(accepted(EventType.IMPRESSION, signed(EventType.IMPRESSION, CAMPAIGN_1, beacon(7, 3, TS, "abd"))).user()).isZero();
+        assertThat(accepted(EventType.CLICK, signed(EventType.CLICK, CAMPAIGN_1, seen)).user()).as("clicks reach no one").isZero();
+        // u added after signing, or changed: not what the ad server signed
+        assertRejected(EventType.IMPRESSION, with(signed(EventType.IMPRESSION, CAMPAIGN_1, beacon(7, 3, TS, "abe")), "u", "someone"),
+                403, "bad_signature");
+        assertRejected(EventType.IMPRESSION, with(signed(EventType.IMPRESSION, CAMPAIGN_1, seen), "u", "user-43"), 403, "bad_signature");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "a b", "é", "<script>", "https://evil.example/"})
+    void aMalformedUserIsA400(String user) {
+        assertRejected(EventType.IMPRESSION, signed(EventType.IMPRESSION, CAMPAIGN_1, with(beacon(7, 3, TS, "abc"), "u", user)), 400, "bad_user");
+    }
+
+    @Test
+    void aUserLongerThan128CharactersIsA400() {
+        assertRejected(EventType.IMPRESSION, signed(EventType.IMPRESSION, CAMPAIGN_1, with(beacon(7, 3, TS, "abc"), "u", "x".repeat(129))),
+                400, "bad_user");
+        assertThat(accepted(EventType.IMPRESSION, signed(EventType.IMPRESSION, CAMPAIGN_1, with(beacon(7, 3, TS, "abc"), "u", "x".repeat(128))))
+                .user()).isNotZero();
+    }
+
     @Test
     void aLegacyKeyAcceptsV1ImpressionsAndSalesAsBefore() {
         Validation impression = validator.validate(EventType.IMPRESSION, signedV1(CAMPAIGN_4_LEGACY, beacon(40, 3, TS, "abc")));
@@ -514,7 +542,7 @@ class BeaconValidatorTest {
 
     @ParameterizedTest(name = "{0}=\"{1}\"")
     @CsvSource(value = {
-        "u|https://evil.example/",
+        "to|https://evil.example/",
         "url|",
         "url|https://evil.example/",
         "redirect|https://evil.example/",

@@ -616,8 +616,13 @@ public final class JournalKeeper implements AutoCloseable {
                     }
                 }
                 CounterDeltas deltas = new CounterDeltas();
-                inserted.forEach(m -> deltas.addAll(m.deltas()));
+                List<io.adgrid.grid.reach.ReachSketch> reach = new ArrayList<>();
+                inserted.forEach(m -> {
+                    deltas.addAll(m.deltas());
+                    reach.addAll(m.file().slice().reach());
+                });
                 CounterWriter.addCounts(c, deltas);
+                CounterWriter.addReach(c, reach);
                 c.commit();
                 return inserted;
             } catch (SQLException | RuntimeException e) {

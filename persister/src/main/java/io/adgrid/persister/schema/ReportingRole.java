@@ -18,7 +18,8 @@ public final class ReportingRole {
 
     /** Every table a report, the campaign list or the dashboard reads (partitions are read through these). */
     public static final List<String> TABLES = List.of("counter_minute", "counter_hour", "counter_day", "campaign_hour", "campaign_day",
-            "banner_day", "flush_watermark", "rollup_state", "campaign", "counter_quarantine", "campaign_price", "campaign_budget");
+            "banner_day", "flush_watermark", "rollup_state", "campaign", "counter_quarantine", "campaign_price", "campaign_budget",
+            "reach_banner_day", "reach_campaign_day");
 
     /** The privileges, as an operator runs them on an external database (after CREATE ROLE ... LOGIN PASSWORD). */
     public static final String GRANTS = "GRANT USAGE ON SCHEMA public TO " + NAME + ";\n"

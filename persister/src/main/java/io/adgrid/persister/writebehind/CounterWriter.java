@@ -24,6 +24,7 @@ import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
 import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.grid.reach.ReachSketch;
 import io.adgrid.grid.counters.Watermark;
 import io.adgrid.persister.rollup.CounterTable;
 import io.adgrid.persister.rollup.RollupBoundaries;
@@ -113,9 +114,11 @@ public final class CounterWriter {
                 refuseOverLostWrites(c, batches);
                 Set<UUID> advanced = advanceWatermarks(c, batches);
                 List<CounterDeltas> fresh = new ArrayList<>();
+                List<ReachSketch> reach = new ArrayList<>();
                 for (SealedBatch b : batches) {
                     if (advanced.contains(b.epoch())) {
                         fresh.add(b.deltas());
+                        reach.addAll(b.reach());
                     }
                 }
                 int rows = 0;
@@ -125,6 +128,7 @@ public final class CounterWriter {
                     rows += added.rows();
                     quarantined.addAll(added.quarantined());
                 }
+                ReachWriter.add(c, reach);
                 c.commit();
                 return new Result(batches.size(), fresh.size(), rows, quarantined);
             } catch (SQLException | RuntimeException e) {
@@ -275,6 +279,11 @@ public final class CounterWriter {
      * the call as before. A count for a time the day retention dropped (before {@code days_from}, V15)
      * goes to no table, as none holds that time any more (reports refuse it): it is logged, not added.
      */
+    /** Adds users to PostgreSQL's reach by union, in the caller's transaction (a journal replay's; see {@link ReachWriter}). */
+    public static void addReach(Connection c, java.util.Collection<ReachSketch> sketches) throws SQLException {
+        ReachWriter.add(c, sketches);
+    }
+
     public static Added addCounts(Connection c, CounterDeltas deltas) throws SQLException {
         RollupBoundaries bounds = RollupBoundaries.readForShare(c);
         CounterDeltas minutes = new CounterDeltas();

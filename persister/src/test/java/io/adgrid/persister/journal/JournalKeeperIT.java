@@ -135,6 +135,16 @@ class JournalKeeperIT {
         return events;
     }
 
+    /** The events, each impression seen by one of {@code users} users from "u<first>" on, in turn (issue 21: unique reach). */
+    private static List<GridEvent> seenBy(List<GridEvent> events, int first, int users) {
+        List<GridEvent> out = new ArrayList<>();
+        int i = 0;
+        for (GridEvent e : events) {
+            out.add(e.type() == io.adgrid.event.EventType.IMPRESSION ? e.withUser(io.adgrid.grid.reach.Reach.userHash("u" + (first + i++ % users))) : e);
+        }
+        return out;
+    }
+
     /** Two journaled members, host-a and host-b, in one grid, and a feeder applying events to it. */
     private GridEventFeeder feederOnTwoMembers() {
         member("host-a", Clock.systemUTC());
@@ -173,13 +183,14 @@ class JournalKeeperIT {
     @Test
     void aGridKilledWholeIsReplayedFromItsMembersJournalsExactlyOnce() {
         GridEventFeeder feeder = feederOnTwoMembers();
-        List<GridEvent> written = someEvents(feeder, 300);
+        List<GridEvent> written = seenBy(someEvents(feeder, 300), 0, 200);       // users u0..u199
         feeder.apply(written);
         new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW).flushAll();
-        List<GridEvent> inMemoryOnly = someEvents(feeder, 200);
+        List<GridEvent> inMemoryOnly = seenBy(someEvents(feeder, 200), 150, 100); // users u150..u249: 50 new
         feeder.apply(inMemoryOnly);
         Counts written300 = db.counterTotals();
         assertThat(written300.impressions).isEqualTo(300);
+        assertThat(db.reach("reach_campaign_day", "campaign_id = 1")).as("unique reach written").isEqualTo(200);
 
         killEveryMember();
 
@@ -191,6 +202,7 @@ class JournalKeeperIT {
 
         assertThat(db.counterRows().asMap()).as("PostgreSQL after the replay: every event once")
                 .isEqualTo(feeder.expected().asMap());
+        assertThat(db.reach("reach_campaign_day", "campaign_id = 1")).as("unique reach after the replay (issue 21)").isEqualTo(250);
         JournalKeeper.Recovery a = first.recoveries().get(0);
         JournalKeeper.Recovery b = second.recoveries().get(0);
         assertThat(a.slicesAddedToPostgres()).as("host-a added what PostgreSQL lacked").isPositive();

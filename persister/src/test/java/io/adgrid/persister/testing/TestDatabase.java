@@ -103,6 +103,20 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /** The union of the reach sketches of the rows matching {@code where} in a reach table, estimated (issue 21). */
+    public long reach(String table, String where, Object... params) {
+        String sql = "SELECT sketch FROM " + table + " WHERE sketch IS NOT NULL AND " + where;
+        java.util.List<byte[]> sketches = new java.util.ArrayList<>();
+        try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                sketches.add(rs.getBytes(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+        return io.adgrid.grid.reach.Reach.estimate(sketches);
+    }
+
     /** Every row of counter_minute, keyed as the grid keys counts (minute in epoch minutes). */
     public CounterDeltas counterRows() {
         String sql = "SELECT (extract(epoch FROM minute) / 60)::bigint, campaign_id, banner_id, publisher_id,"
@@ -128,7 +142,8 @@ public final class TestDatabase implements AutoCloseable {
     public void truncateCounters() {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
-                st.execute("TRUNCATE counter_minute, counter_hour, counter_day, campaign_hour, campaign_day, banner_day, flush_watermark");
+                st.execute("TRUNCATE counter_minute, counter_hour, counter_day, campaign_hour, campaign_day, banner_day, flush_watermark,"
+                        + " reach_banner_day, reach_campaign_day");
                 return;
             } catch (SQLException e) {
                 // A report reading both tables meanwhile can deadlock with TRUNCATE's locks; PostgreSQL

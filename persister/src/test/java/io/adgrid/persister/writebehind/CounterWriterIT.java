@@ -249,6 +249,62 @@ class CounterWriterIT {
         assertThat(db.sqlLong("SELECT invalid FROM counter_minute")).isEqualTo(10);
     }
 
+    /** Issue 21: each write merges its batches' users into the banner-day and campaign-day rows by union. */
+    @Test
+    void reachIsTheUnionOfEveryBatchsUsersAndABatchWrittenTwiceAddsNone() throws Exception {
+        long day = Math.floorDiv(minute, 1440);
+        CounterKey k = key(minute, 3, 31, 4);
+        UUID epoch = UUID.randomUUID();
+        SealedBatch first = batch(epoch, 1, deltas(k, new Counts(3, 0, 0, 0)), List.of(reach(31, 3, day, 0, 300), reach(31, 3, day + 1, 0, 10)));
+        writer.write(List.of(first));
+        writer.write(List.of(first));
+        // users 200..499 again on banner 31 and 450..599 on banner 32 of the same campaign, from another entry
+        writer.write(List.of(batch(epoch, 2, deltas(k, new Counts(1, 0, 0, 0)), List.of(reach(31, 3, day, 200, 500))),
+                batch(UUID.randomUUID(), 1, deltas(key(minute, 3, 32, 4), new Counts(1, 0, 0, 0)), List.of(reach(32, 3, day, 450, 600)))));
+
+        assertThat(db.reach("reach_banner_day", "banner_id = 31 AND day = ?::date", LocalDate.ofEpochDay(day).toString())).isEqualTo(500);
+        assertThat(db.reach("reach_banner_day", "banner_id = 32")).isEqualTo(150);
+        assertThat(db.reach("reach_campaign_day", "campaign_id = 3 AND day = ?::date", LocalDate.ofEpochDay(day).toString())).isEqualTo(600);
+        assertThat(db.reach("reach_campaign_day", "campaign_id = 3")).as("both days: the same users").isEqualTo(600);
+        assertThat(db.sqlLong("SELECT count(*) FROM reach_campaign_day")).isEqualTo(2);
+    }
+
+    @Test
+    void writersOfOneCampaignDayAtOnceLoseNoUser() throws Exception {
+        long day = Math.floorDiv(minute, 1440);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> writes = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                int from = w * 1_000;
+                writes.add(pool.submit(() -> writer.write(List.of(batch(UUID.randomUUID(), 1,
+                        deltas(key(minute, 4, 40 + from / 1_000, 4), new Counts(1, 0, 0, 0)), List.of(reach(40 + from / 1_000, 4, day, from, from + 1_000)))))));
+            }
+            for (Future<?> f : writes) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long reach = db.reach("reach_campaign_day", "campaign_id = 4");
+        assertThat(Math.abs(reach - 8_000) / 8_000.0).as("8,000 users, estimated %d", reach).isLessThan(0.02);
+        assertThat(db.reach("reach_banner_day", "campaign_id = 4")).isEqualTo(reach);
+    }
+
+    /** A sketch of users "u<from>" .. "u<to - 1>" of a banner's day. */
+    private static io.adgrid.grid.reach.ReachSketch reach(long banner, long campaign, long day, int from, int to) {
+        org.apache.datasketches.hll.HllSketch s = io.adgrid.grid.reach.Reach.newSketch();
+        for (int u = from; u < to; u++) {
+            s.update(io.adgrid.grid.reach.Reach.userHash("u" + u));
+        }
+        return new io.adgrid.grid.reach.ReachSketch(banner, campaign, day, s.toCompactByteArray());
+    }
+
+    private static SealedBatch batch(UUID epoch, long seq, CounterDeltas deltas, List<io.adgrid.grid.reach.ReachSketch> reach) {
+        return new SealedBatch(epoch.getMostSignificantBits(), epoch.getLeastSignificantBits(), seq, Long.MAX_VALUE, deltas, Watermark.NONE,
+                reach);
+    }
+
     @Test
     void migrateRunTwiceIsHarmless() throws Exception {
         CounterKey k = key(minute, 7, 71, 5);

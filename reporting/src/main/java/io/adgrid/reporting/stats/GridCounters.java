@@ -7,6 +7,10 @@ import io.adgrid.grid.counters.MemorySnapshot;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SnapshotCampaignSums;
 import io.adgrid.grid.counters.SnapshotCounters;
+import io.adgrid.grid.counters.SnapshotReach;
+import io.adgrid.grid.counters.ReachSketches;
+import io.adgrid.grid.counters.RouteKeys;
+import io.adgrid.grid.reach.ReachSketch;
 import io.adgrid.grid.member.GridMember;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -31,6 +35,24 @@ public final class GridCounters {
         }
         long[] ids = campaigns.stream().mapToLong(Long::longValue).toArray();
         return collect(counters.executeOnEntries(new SnapshotCampaignSums(ids, fromMinute, toMinute)).values());
+    }
+
+    /**
+     * The reach sketches the grid holds that PostgreSQL may not (issue 21) for a campaign or a banner
+     * (0: any), by UTC day in [fromDay, toDay]. A banner's are read from its one entry.
+     */
+    public List<ReachSketch> reach(long campaign, long banner, long fromDay, long toDay) {
+        SnapshotReach read = new SnapshotReach(campaign, banner, fromDay, toDay);
+        java.util.Collection<ReachSketches> answers = banner != 0
+                ? java.util.Collections.singletonList(counters.executeOnKey(RouteKeys.banner(banner), read))
+                : counters.executeOnEntries(read).values();
+        List<ReachSketch> out = new ArrayList<>();
+        for (ReachSketches a : answers) {
+            if (a != null) {
+                out.addAll(a.sketches());
+            }
+        }
+        return out;
     }
 
     private static List<MemorySnapshot> collect(java.util.Collection<MemorySnapshot> answers) {

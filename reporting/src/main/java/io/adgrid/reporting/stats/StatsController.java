@@ -128,6 +128,10 @@ public class StatsController {
         if (g == Granularity.DAY && selection.dimension() == Dimension.CAMPAIGN && campaignDays != null) {
             billed(rows, selection, zone, live);
         }
+        if (!csv && (selection.dimension() == Dimension.CAMPAIGN || selection.dimension() == Dimension.BANNER)
+                && (g == Granularity.TOTAL || g == Granularity.DAY && isUtc(zone))) {
+            reach(rows, selection, g, live);
+        }
         return answer(new StatsAnswer(null, null, rows), csv, "bucket");
     }
 
@@ -197,6 +201,31 @@ public class StatsController {
                 rows.set(i, rows.get(i).withBilling(Micros.decimal(d.billedMicros()), d.overBudget()));
             }
         }
+    }
+
+    /**
+     * Adds unique reach (issue 21) to the rows: a total's is the union of every UTC day its range touches;
+     * a day row's, its day's. Reach is kept per UTC day, so other zones' days have none. Without any
+     * beacon carrying {@code u} in the range, rows stay as they were.
+     */
+    private void reach(List<StatsRow> rows, Selection selection, Granularity g, boolean live) {
+        Map<Long, List<byte[]>> byDay = stats.reachByDay(selection, live);
+        if (byDay.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            List<byte[]> sketches;
+            if (g == Granularity.TOTAL) {
+                sketches = byDay.values().stream().flatMap(List::stream).toList();
+            } else {
+                sketches = byDay.getOrDefault(OffsetDateTime.parse(rows.get(i).bucket()).toLocalDate().toEpochDay(), List.of());
+            }
+            rows.set(i, rows.get(i).withReach(io.adgrid.grid.reach.Reach.estimate(sketches)));
+        }
+    }
+
+    private static boolean isUtc(ZoneId zone) {
+        return zone.getRules().isFixedOffset() && zone.getRules().getOffset(Instant.EPOCH).getTotalSeconds() == 0;
     }
 
     private Selection selection(String campaign, String banner, String publisher, String from, String to, ZoneId zone) {

@@ -44,6 +44,28 @@ public final class StatsRepository {
         this.dataSource = dataSource;
     }
 
+    /**
+     * The reach sketches PostgreSQL holds for one campaign or banner, by UTC epoch day in [fromDay, toDay]
+     * (issue 21): one sketch a day, the union of everything written.
+     */
+    public Map<Long, byte[]> reachSketches(Dimension dimension, long id, long fromDay, long toDay) throws SQLException {
+        String table = dimension == Dimension.CAMPAIGN ? "reach_campaign_day" : "reach_banner_day";
+        Map<Long, byte[]> out = new java.util.TreeMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT day, sketch FROM " + table + " WHERE " + dimension.column
+                     + " = ? AND day BETWEEN ?::date AND ?::date AND sketch IS NOT NULL")) {
+            ps.setLong(1, id);
+            ps.setString(2, java.time.LocalDate.ofEpochDay(fromDay).toString());
+            ps.setString(3, java.time.LocalDate.ofEpochDay(toDay).toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getObject(1, java.time.LocalDate.class).toEpochDay(), rs.getBytes(2));
+                }
+            }
+        }
+        return out;
+    }
+
     public DbRead read(Selection selection, Grouping grouping, Collection<UUID> epochs) throws SQLException {
         return read(selection, grouping, epochs, null);
     }

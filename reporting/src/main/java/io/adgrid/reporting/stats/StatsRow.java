@@ -47,17 +47,27 @@ public record StatsRow(@Schema(description = "start of the bucket in tz, ISO-860
                                pattern = "^[0-9]+\\.[0-9]{2,6}$", nullable = true) String billed,
                        @Schema(description = "billable events of the day (impressions under CPM, clean clicks under CPC, conversions "
                                + "under CPA) counted after the budget was reached, never billed; present with billed", nullable = true)
-                       @JsonProperty("over_budget") Long overBudget) {
+                       @JsonProperty("over_budget") Long overBudget,
+                       @Schema(description = "unique reach (issue 21): distinct users (the beacons' u) of the row's impressions, "
+                               + "estimated by an HLL sketch (relative error about 0.8 %); present only in stats of campaign=ID or "
+                               + "banner=ID, at granularity total (every UTC day the range touches) or day with tz UTC", nullable = true)
+                       Long reach) {
 
     public StatsRow(String bucket, Long id, long impressions, long clicks, long conversions, String revenue, BigDecimal ctr,
                     BigDecimal cvr, long suspectClicks, long invalid, String spend) {
-        this(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, invalid, spend, null, null);
+        this(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, invalid, spend, null, null, null);
     }
 
     /** This row with what its campaign-day billed and how many of its events were over budget. */
     public StatsRow withBilling(String billedDecimal, long over) {
         return new StatsRow(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, invalid, spend, billedDecimal,
-                over);
+                over, reach);
+    }
+
+    /** This row with its unique reach. */
+    public StatsRow withReach(long users) {
+        return new StatsRow(bucket, id, impressions, clicks, conversions, revenue, ctr, cvr, suspectClicks, invalid, spend, billed,
+                overBudget, users);
     }
 
     public static StatsRow of(String bucket, Long id, Tally t) {

@@ -104,6 +104,30 @@ public final class StatsService {
         return out;
     }
 
+    /**
+     * Unique reach (issue 21) of a campaign or banner selection, per UTC day its range touches: the
+     * sketches PostgreSQL holds and, live, those the grid holds too (their union counts a user once).
+     */
+    public Map<Long, List<byte[]>> reachByDay(Selection selection, boolean live) {
+        long fromDay = Math.floorDiv(selection.from().toEpochMilli(), 86_400_000L);
+        long toDay = Math.floorDiv(selection.to().toEpochMilli() - 1, 86_400_000L);
+        Map<Long, List<byte[]>> out = new java.util.TreeMap<>();
+        if (live) {
+            long campaign = selection.dimension() == Dimension.CAMPAIGN ? selection.id() : 0;
+            long banner = selection.dimension() == Dimension.BANNER ? selection.id() : 0;
+            for (io.adgrid.grid.reach.ReachSketch r : grid.reach(campaign, banner, fromDay, toDay)) {
+                out.computeIfAbsent(r.day(), d -> new java.util.ArrayList<>()).add(r.sketch());
+            }
+        }
+        try {
+            database.reachSketches(selection.dimension(), selection.id(), fromDay, toDay)
+                    .forEach((day, sketch) -> out.computeIfAbsent(day, d -> new java.util.ArrayList<>()).add(sketch));
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException(e);
+        }
+        return out;
+    }
+
     /** PostgreSQL could not be read; the API answers 503. */
     public static final class DatabaseUnavailableException extends RuntimeException {
         DatabaseUnavailableException(SQLException cause) {
