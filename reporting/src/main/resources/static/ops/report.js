@@ -162,6 +162,10 @@
         + (r.cvr > 1 ? ' (over 100 %: conversions after suspect clicks)' : '');
       $('t-suspect').textContent = nf.format(r.suspect_clicks);
       $('t-invalid').textContent = nf.format(r.invalid);
+      // reach is an HLL estimate over the UTC days the range touches, present once impressions carried u
+      $('t-reach').textContent = r.reach === undefined ? '–' : nf.format(r.reach);
+      $('t-reach-sub').textContent = r.reach === undefined ? 'no impression here carried u'
+        : 'distinct users (u) of the impressions, ±0.8 %, over whole UTC days';
       $('t-spend').textContent = r.spend;
       const custom = $('range').value === 'custom';
       const rows = filled(s.rows, granularity, custom ? null : Date.parse(p.get('from')), custom ? null : Date.parse(p.get('to')), tz);

@@ -204,17 +204,28 @@ class DashboardBrowserIT {
     @Order(4)
     void reportPageShowsACampaignOverTimeAndOffersItsCsv() throws IOException {
         browser.get(reporting + "/report.html?campaign=3&range=1h&granularity=minute&tz=UTC");
-
         await("campaign 3's impressions", () -> text("t-impressions").equals("40"));
+        assertThat(text("t-reach")).as("no impression carried u yet").isEqualTo("–");
+        // five impressions of three users (issue 21): the report shows the campaign's unique reach
+        long now = System.currentTimeMillis();
+        String[] users = {"ann", "ben", "cy", "ann", "ben"};
+        for (int i = 0; i < users.length; i++) {
+            java.util.Map<String, String> p = java.util.Map.of("b", "23", "p", "4", "ts", Long.toString(now), "n", "dash-reach-" + i, "u", users[i]);
+            assertThat(get(gateway + "/i?" + Beacons.query(Beacons.signed(p))).statusCode()).isEqualTo(200);
+        }
+        browser.navigate().refresh();
+
+        await("campaign 3's impressions", () -> text("t-impressions").equals("45"));
+        await("campaign 3's reach", () -> text("t-reach").equals("3"));
         assertThat(text("t-clicks")).isEqualTo("6");
-        assertThat(text("t-ctr")).isEqualTo("15.00 %");
+        assertThat(text("t-ctr")).isEqualTo("13.33 %");
         assertThat(text("t-spend")).as("one sale at the demo's CPA 5.00 for campaign 3").isEqualTo("5.00");
         String csvUrl = browser.findElement(By.id("csv")).getDomProperty("href");
         assertThat(csvUrl).contains("campaign=3").contains("format=csv").contains("granularity=minute");
         HttpResponse<String> csv = get(csvUrl);
         assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
         assertThat(csv.body()).startsWith("bucket,impressions,clicks,conversions,revenue,ctr,cvr,suspect_clicks,invalid,spend\n");
-        assertThat(csv.body().lines().skip(1).mapToLong(l -> Long.parseLong(l.split(",")[1])).sum()).isEqualTo(40);
+        assertThat(csv.body().lines().skip(1).mapToLong(l -> Long.parseLong(l.split(",")[1])).sum()).isEqualTo(45);
         assertThat(consoleErrors()).as("browser console errors").isEmpty();
         fullPageScreenshot("report.png");
     }
