@@ -87,6 +87,7 @@ class EndToEndIT {
                 "--adgrid.demo=true",
                 // Every request comes from 127.0.0.1: no per-IP click limit here (FraudSignalsIT tests it).
                 "--adgrid.fraud.max-clicks-per-ip-per-minute=0",
+                "--spring.lifecycle.timeout-per-shutdown-phase=10m",
                 "--adgrid.admin.token=" + TOKEN);
         gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();
         reporting = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
@@ -285,6 +286,7 @@ class EndToEndIT {
 
     @Test
     @Order(5)
+    @org.junit.jupiter.api.Timeout(value = 3, unit = java.util.concurrent.TimeUnit.MINUTES)
     void gracefulShutdownWritesWhatWasAcceptedSinceTheLastFlush() throws Exception {
         long now = System.currentTimeMillis();
         List<Runnable> work = new ArrayList<>();
@@ -294,11 +296,27 @@ class EndToEndIT {
             work.add(() -> expectBeacon("/i?" + q, 200, banner, impressions));
         }
         runConcurrently(work);
+        // An ad server listening on the pacing stream: a shutdown ends its stream (it reconnects to
+        // another process) instead of waiting for it, which held the web server's graceful stop for
+        // its whole timeout (set to 10 minutes here, so that a held stream fails the test's timeout).
+        java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> stream = http.sendAsync(
+                Beacons.request(URI.create(reporting + "/api/v1/pacing/stream")).build(), HttpResponse.BodyHandlers.ofLines());
+        java.util.Iterator<String> lines = stream.get(30, java.util.concurrent.TimeUnit.SECONDS).body().iterator();
+        assertThat(lines.next()).as("the stream's first line").isNotNull();
+        java.util.concurrent.CompletableFuture<Long> rest = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            long n = 0;
+            while (lines.hasNext()) {
+                lines.next();
+                n++;
+            }
+            return n;
+        });
         // The second member leaves gracefully (its partitions move to the all-in-one member), then
         // the all-in-one process shuts down: what it accepted must be in PostgreSQL when it is gone.
         secondMember.shutdown();
         app.close();
         app = null;
+        assertThat(rest).as("the pacing stream ended").succeedsWithin(Duration.ofSeconds(30));
         assertSqlTotals();
     }
 

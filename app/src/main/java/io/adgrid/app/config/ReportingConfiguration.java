@@ -55,6 +55,17 @@ public class ReportingConfiguration {
         return new PacingMonitor(days, events, clock, props.pacing().interval(), metrics);
     }
 
+    /**
+     * Ends the pacing streams as soon as the process starts to stop, before the web server's graceful
+     * stop: that stop waits for open requests, and a stream stays open for 30 minutes (clients
+     * reconnect to another process with Last-Event-ID).
+     */
+    @Bean
+    org.springframework.context.ApplicationListener<org.springframework.context.event.ContextClosedEvent> endPacingStreamsOnStop(
+            PacingMonitor monitor) {
+        return closed -> monitor.close();
+    }
+
     @Bean
     CatalogAdmin catalogAdmin(HikariDataSource dataSource) {
         return new CatalogAdmin(dataSource);
