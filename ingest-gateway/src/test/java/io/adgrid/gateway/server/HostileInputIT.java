@@ -33,7 +33,8 @@ class HostileInputIT {
             "bad_json", "unknown_parameter", "bad_banner_id", "bad_publisher_id", "bad_ts", "bad_order", "bad_amount", "bad_nonce", "bad_sig",
             "unknown_banner", "unknown_publisher", "bad_signature", "ts_too_old", "ts_in_future", "negative_amount", "amount_precision",
             "amount_too_large", "bad_type", "not_found", "method_not_allowed", "uri_too_long", "headers_too_large", "body_too_large",
-            "too_many_lines", "bad_http", "unsupported_media_type", "ambiguous_parameters", "bad_kid", "unknown_key", "retired_key");
+            "too_many_lines", "bad_http", "unsupported_media_type", "ambiguous_parameters", "bad_kid", "unknown_key", "retired_key",
+            "bad_user");
     private static final Pattern ERROR = Pattern.compile("\"error\":\"([^\"]*)\"");
     private static final Pattern FIRST_LINE_STATUS = Pattern.compile("\"errors\":\\[\\{\"line\":\\d+,\"status\":(\\d+)");
     private static final Pattern REJECTED = Pattern.compile("\"rejected\":(\\d+)");
