@@ -61,7 +61,9 @@ echo "demo-smoke: ready after ${SECONDS} s"
 # The sign tool's output format may change: the URL is its last line of stdout that starts with http.
 url=$(./adgrid sign i b=7 p=3 | grep '^http' | tail -n 1)
 [ -n "$url" ] || fail "./adgrid sign printed no URL"
-status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+# as a browser sends it: curl's own User-Agent is a known robot's, counted as invalid, not as an impression
+browser='Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+status=$(curl -s -o /dev/null -w '%{http_code}' -A "$browser" "$url")
 [ "$status" = 200 ] || fail "signed impression answered $status, not 200 ($url)"
 
 impressions() {  # campaign 7's impressions in the stats of the last 24 hours ($1: extra parameters)

@@ -99,7 +99,7 @@ if [ "$beacons" -gt 0 ]; then
   ok=0
   for i in $(seq 1 "$beacons"); do
     ts=$(( $(date +%s%N) / 1000000 ))
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$gateway/i?$(sign $(( i % 1000 + 1 )) $(( i % 100 + 1 )) "$ts" "promcheck-$$-$i")")
+    code=$(curl -s -o /dev/null -w '%{http_code}' -A 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' "$gateway/i?$(sign $(( i % 1000 + 1 )) $(( i % 100 + 1 )) "$ts" "promcheck-$$-$i")")
     [ "$code" = 200 ] && ok=$((ok + 1))
     sleep 0.25
   done
