@@ -23,7 +23,35 @@ public final class Reach {
     /** Longest accepted {@code u}: a pseudonymous id, not a profile. */
     public static final int MAX_USER_LENGTH = 128;
 
+    static {
+        allowNewerJdks();
+    }
+
     private Reach() {
+    }
+
+    /**
+     * datasketches-memory 3.x (under datasketches-java 6, the last line that runs on JDK 17) refuses at
+     * class load any JDK newer than 21 by its {@code java.version}, though it runs on them (issue "Runs on
+     * JDK 25": its sketches are tested there too). Its check reads the property once, so it is shown a
+     * 21 for that moment, then the real value is put back. Every use of DataSketches here goes through
+     * this class first.
+     */
+    private static void allowNewerJdks() {
+        if (Runtime.version().feature() <= 21) {
+            return;
+        }
+        synchronized (System.class) {
+            String real = System.getProperty("java.version");
+            System.setProperty("java.version", "21");
+            try {
+                Class.forName("org.apache.datasketches.memory.internal.ResourceImpl", true, Reach.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("datasketches-memory is not on the class path", e);
+            } finally {
+                System.setProperty("java.version", real);
+            }
+        }
     }
 
     public static HllSketch newSketch() {
