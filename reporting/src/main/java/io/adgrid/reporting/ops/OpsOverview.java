@@ -224,14 +224,9 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             long deadline = System.nanoTime() + settings.memberTimeout().toNanos();
             for (Future<ArrayList<OpsPoint>> f : answers.values()) {
                 try {
-                    // One point per member and second (a late tick can put two in one second; its rates are per second anyway).
-                    Map<Long, OpsPoint> memberSeconds = new TreeMap<>();
-                    for (OpsPoint p : f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                        if (p.t() < now) {
-                            memberSeconds.put(p.t() / 1000, p);
-                        }
-                    }
-                    memberSeconds.forEach((second, p) -> bySecond.computeIfAbsent(second, k -> new ArrayList<>()).add(p));
+                    List<OpsPoint> before = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).stream()
+                            .filter(p -> p.t() < now).toList();
+                    OpsPoint.bySecond(before).forEach((second, p) -> bySecond.computeIfAbsent(second, k -> new ArrayList<>()).add(p));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return List.of();

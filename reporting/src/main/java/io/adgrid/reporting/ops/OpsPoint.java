@@ -1,6 +1,7 @@
 package io.adgrid.reporting.ops;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +145,35 @@ public record OpsPoint(long t, Map<String, Double> acceptedPerSecond, double acc
         }
         return new OpsPoint(t, accepted, sum(accepted), duplicates, rejected, sum(rejected), p50, p99, lag, backlog,
                 rows, writes, failures, batchMean, batchP99);
+    }
+
+    /**
+     * One process's points (oldest first), one per second (epoch second → point). A late tick, or a
+     * finer sampling, can put several in one second: they cover consecutive slices of it, so its rates
+     * are their mean, its gauges the latest reading, its latencies the largest.
+     */
+    static Map<Long, OpsPoint> bySecond(List<OpsPoint> points) {
+        Map<Long, List<OpsPoint>> seconds = new TreeMap<>();
+        for (OpsPoint p : points) {
+            seconds.computeIfAbsent(p.t() / 1000, k -> new ArrayList<>()).add(p);
+        }
+        Map<Long, OpsPoint> one = new TreeMap<>();
+        seconds.forEach((second, inSecond) -> one.put(second, inSecond.size() == 1 ? inSecond.get(0) : meanOf(inSecond)));
+        return one;
+    }
+
+    private static OpsPoint meanOf(List<OpsPoint> slices) {
+        OpsPoint sum = merge(0, slices);
+        OpsPoint latest = slices.get(slices.size() - 1);
+        double n = slices.size();
+        Map<String, Double> accepted = new TreeMap<>(sum.acceptedPerSecond());
+        Map<String, Double> rejected = new TreeMap<>(sum.rejectedPerSecond());
+        accepted.replaceAll((k, v) -> v / n);
+        rejected.replaceAll((k, v) -> v / n);
+        return new OpsPoint(latest.t(), accepted, sum(accepted), sum.duplicatesPerSecond() / n, rejected, sum(rejected),
+                sum.latencyP50Ms(), sum.latencyP99Ms(), latest.lagSeconds(), latest.backlogKeys(),
+                sum.flushRowsPerSecond() / n, sum.flushWritesPerSecond() / n, sum.writeFailuresPerSecond() / n,
+                sum.gridBatchSizeMean(), sum.gridBatchP99Ms());
     }
 
     private static Double max(Double a, Double b) {

@@ -105,6 +105,31 @@ class OpsPointTest {
         assertThat(p.gridBatchSizeMean()).isEqualTo(25.0);
     }
 
+    @Test
+    void aProcessThatSampledSeveralTimesInOneSecondChartsTheSecondsMeanRateAndItsLatestGauges() {
+        OpsPoint quiet = point(10_100, 0, 5.0, 3L);
+        OpsPoint busy = point(10_350, 1_600, 6.0, 4L);
+        OpsPoint quietAgain = point(10_600, 0, 2.0, 1L);
+        OpsPoint next = point(11_050, 8, 1.0, 0L);
+
+        Map<Long, OpsPoint> seconds = OpsPoint.bySecond(List.of(quiet, busy, quietAgain, next));
+
+        assertThat(seconds).containsOnlyKeys(10L, 11L);
+        OpsPoint ten = seconds.get(10L);
+        assertThat(ten.t()).isEqualTo(10_600);
+        assertThat(ten.acceptedPerSecond().get("click")).as("the busy quarter is not lost to the quiet one after it")
+                .isCloseTo(1_600 / 3.0, within(1e-9));
+        assertThat(ten.acceptedTotalPerSecond()).isCloseTo(1_600 / 3.0, within(1e-9));
+        assertThat(ten.lagSeconds()).as("a gauge is as last read").isEqualTo(2.0);
+        assertThat(ten.backlogKeys()).isEqualTo(1L);
+        assertThat(seconds.get(11L)).isSameAs(next);
+    }
+
+    private static OpsPoint point(long t, double clicksPerSecond, Double lag, Long backlog) {
+        return new OpsPoint(t, Map.of("click", clicksPerSecond), clicksPerSecond, 0, Map.of(), 0, null, null, lag, backlog,
+                0, 0, 0, null, null);
+    }
+
     private static ClusterSample sample(long time, MemberSnapshot... members) {
         return new ClusterSample(time, List.of(members), Map.of());
     }
