@@ -58,13 +58,12 @@ until grep -q '=== AdGrid run is ready ===' "$log"; do
 done
 echo "demo-smoke: ready after ${SECONDS} s"
 
-# The sign tool's output format may change: the URL is its last line of stdout that starts with http.
-url=$(./adgrid sign i b=7 p=3 | grep '^http' | tail -n 1)
-[ -n "$url" ] || fail "./adgrid sign printed no URL"
-# as a browser sends it: curl's own User-Agent is a known robot's, counted as invalid, not as an impression
-browser='Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
-status=$(curl -s -o /dev/null -w '%{http_code}' -A "$browser" "$url")
-[ "$status" = 200 ] || fail "signed impression answered $status, not 200 ($url)"
+# The banner's own "try:" line, run as a newcomer pastes it (its curl sends a browser's User-Agent:
+# curl's own is a known robot's, counted as invalid, not as an impression).
+try=$(sed -n 's/^  demo *try: //p' "$log" | head -n 1)
+[ -n "$try" ] || fail "the ready banner shows no try: line"
+status=$(eval "$try -s -o /dev/null -w '%{http_code}'")
+[ "$status" = 200 ] || fail "the banner's try line answered $status, not 200 ($try)"
 
 impressions() {  # campaign 7's impressions in the stats of the last 24 hours ($1: extra parameters)
   curl -s "$reporting/api/v1/stats?campaign=7&granularity=total$1" | grep -o '"impressions":[0-9]*' | cut -d: -f2 | head -n 1
@@ -75,7 +74,7 @@ curl -sf -X POST -H "Authorization: Bearer $ADGRID_ADMIN_TOKEN" "$reporting/api/
   || fail "admin flush refused"
 in_db=$(impressions "&source=db")
 [ "$in_db" = 1 ] || fail "PostgreSQL holds ${in_db:-no} impressions for campaign 7 after the flush, not 1"
-echo "demo-smoke: one signed impression counted (live: $live, in PostgreSQL after a flush: $in_db)"
+echo "demo-smoke: the banner's signed impression counted (live: $live, in PostgreSQL after a flush: $in_db)"
 
 kill -TERM "$pid"
 stop_deadline=$((SECONDS + 120))

@@ -42,7 +42,7 @@ class StartupReport implements ApplicationListener<ApplicationReadyEvent> {
             sb.append("  admin token ").append(configured ? "from ADGRID_ADMIN_TOKEN" : "in " + var.resolve(AdminToken.FILE)).append('\n');
         }
         if (props.demo()) {
-            sb.append("  demo        try: curl -i \"$(./adgrid sign i b=7 p=3)\"\n");
+            sb.append("  demo        try: curl -i -A Mozilla/5.0 \"$(./adgrid sign i b=7 p=3)\"\n");
         }
         System.out.println(sb);
     }

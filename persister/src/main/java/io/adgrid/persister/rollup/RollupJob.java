@@ -211,7 +211,31 @@ public final class RollupJob {
         for (Summary summary : Summary.of(CounterTable.DAY)) {
             dropped += dropPartitions(c, summary.table, b.daysFrom());
         }
+        deleteReachBefore(c, b.daysFrom());
         return dropped;
+    }
+
+    /**
+     * Deletes the reach of the days before {@code days_from} (epoch minutes). Its tables are not
+     * partitioned (a row per banner and day), so the rows go by bounded deletes, each its own
+     * transaction; writers add no reach before days_from once the boundary has moved.
+     */
+    private static void deleteReachBefore(Connection c, long daysFrom) throws SQLException {
+        c.setAutoCommit(true);
+        java.sql.Date before = java.sql.Date.valueOf(LocalDate.ofEpochDay(Math.floorDiv(daysFrom, 24 * 60)));
+        long deleted = 0;
+        for (String table : new String[] {"reach_banner_day", "reach_campaign_day"}) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE ctid IN (SELECT ctid FROM " + table
+                    + " WHERE day < ? LIMIT 10000)")) {
+                ps.setDate(1, before);
+                for (int n = ps.executeUpdate(); n > 0; n = ps.executeUpdate()) {
+                    deleted += n;
+                }
+            }
+        }
+        if (deleted > 0) {
+            log.info("rollup: {} reach row(s) of days before {} deleted with their days", deleted, before);
+        }
     }
 
     private static void moveBoundary(Connection c, String boundary, long minute) throws SQLException {

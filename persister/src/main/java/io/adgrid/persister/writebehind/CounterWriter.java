@@ -269,6 +269,11 @@ public final class CounterWriter {
         }
     }
 
+    /** Adds users to PostgreSQL's reach by union, in the caller's transaction (a journal replay's; see {@link ReachWriter}). */
+    public static void addReach(Connection c, java.util.Collection<ReachSketch> sketches) throws SQLException {
+        ReachWriter.add(c, sketches);
+    }
+
     /**
      * Adds {@code deltas} within the caller's transaction to every counter table that holds their
      * time: counter_minute, and counter_hour / counter_day for a late count whose hour or day was
@@ -279,11 +284,6 @@ public final class CounterWriter {
      * the call as before. A count for a time the day retention dropped (before {@code days_from}, V15)
      * goes to no table, as none holds that time any more (reports refuse it): it is logged, not added.
      */
-    /** Adds users to PostgreSQL's reach by union, in the caller's transaction (a journal replay's; see {@link ReachWriter}). */
-    public static void addReach(Connection c, java.util.Collection<ReachSketch> sketches) throws SQLException {
-        ReachWriter.add(c, sketches);
-    }
-
     public static Added addCounts(Connection c, CounterDeltas deltas) throws SQLException {
         RollupBoundaries bounds = RollupBoundaries.readForShare(c);
         CounterDeltas minutes = new CounterDeltas();

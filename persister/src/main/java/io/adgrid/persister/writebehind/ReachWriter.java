@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import io.adgrid.grid.reach.Reach;
 import io.adgrid.grid.reach.ReachSketch;
+import io.adgrid.persister.rollup.RollupBoundaries;
 
 /**
  * Adds the users of write-behind batches to PostgreSQL's reach (issue 21), in the caller's
@@ -38,10 +39,14 @@ final class ReachWriter {
         if (sketches.isEmpty()) {
             return;
         }
+        RollupBoundaries bounds = RollupBoundaries.readForShare(c);
         Map<Key, List<byte[]>> byBanner = new TreeMap<>();
         Map<Key, Long> campaignOfBanner = new TreeMap<>();
         Map<Key, List<byte[]>> byCampaign = new TreeMap<>();
         for (ReachSketch s : sketches) {
+            if (bounds.dropped(s.day() * 24 * 60)) {
+                continue; // a day the day retention dropped (a journal replayed late): as its counts, kept nowhere
+            }
             Key banner = new Key(s.bannerId(), s.day());
             byBanner.computeIfAbsent(banner, k -> new ArrayList<>()).add(s.sketch());
             campaignOfBanner.put(banner, s.campaignId());

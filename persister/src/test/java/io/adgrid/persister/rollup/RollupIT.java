@@ -13,9 +13,12 @@ import java.util.concurrent.TimeUnit;
 import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.reach.Reach;
+import io.adgrid.grid.reach.ReachSketch;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.persister.writebehind.CounterWriter;
+import org.apache.datasketches.hll.HllSketch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -226,6 +229,8 @@ class RollupIT {
         Counts sent = yearEndTraffic();
         Counts of2026 = db.tableTotals("counter_minute", "minute >= ?", java.sql.Timestamp.from(NEW_YEAR));
         assertThat(of2026.impressions).isPositive().isLessThan(sent.impressions);
+        long dec31 = NEW_YEAR.getEpochSecond() / 86_400 - 1;
+        writeReach(reach(1, dec31, "a", "b"), reach(1, dec31 + 2, "c"));
         Instant fiveWeeksLater = NEW_YEAR.plus(Duration.ofDays(35));
         RollupJob keep31Days = job(new RollupJob.Settings(Duration.ofDays(7), Duration.ofDays(31), Duration.ofMinutes(5), Duration.ofDays(31)));
         while (keep31Days.run(fiveWeeksLater).hoursRolled() > 0) {
@@ -243,6 +248,10 @@ class RollupIT {
         assertThat(totals("campaign_day")).isEqualTo(of2026);
         assertThat(totals("banner_day")).isEqualTo(of2026);
         assertSummariesMatchTheirTables();
+        for (String table : new String[] {"reach_banner_day", "reach_campaign_day"}) {
+            assertThat(db.sqlString("SELECT string_agg(day::text, ',') FROM " + table)).as("the reach of 2025 goes with its days")
+                    .isEqualTo("2026-01-02");
+        }
         // Run again: nothing more to drop.
         assertThat(keep31Days.run(fiveWeeksLater).partitionsDropped()).isZero();
 
@@ -252,7 +261,10 @@ class RollupIT {
         late.add(new CounterKey(NEW_YEAR.getEpochSecond() / 60 - 30, 1, 1, 1), new Counts(3, 1, 0, 0, 0));
         late.add(new CounterKey(NEW_YEAR.getEpochSecond() / 60 + 30, 1, 1, 1), new Counts(2, 0, 0, 0, 0));
         write(late);
+        writeReach(reach(1, dec31, "d"), reach(1, dec31 + 2, "e"));
         of2026.add(new Counts(2, 0, 0, 0, 0));
+        assertThat(db.sqlLong("SELECT count(*) FROM reach_campaign_day WHERE day < '2026-01-01'")).as("late users of a dropped day").isZero();
+        assertThat(db.sqlLong("SELECT count(*) FROM reach_campaign_day")).isEqualTo(1);
         for (String table : new String[] {"counter_day", "campaign_day", "banner_day", "counter_hour", "campaign_hour"}) {
             assertThat(db.sqlString("SELECT to_regclass('" + table + "_2025')::text")).as(table).isNull();
             assertThat(db.sqlString("SELECT to_regclass('" + table + "_202512')::text")).as(table).isNull();
@@ -342,6 +354,23 @@ class RollupIT {
         try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             CounterWriter.addCounts(c, deltas);
+            c.commit();
+        }
+    }
+
+    /** Users reached on {@code day} (UTC epoch day) by banner 1 of {@code campaign}. */
+    private static ReachSketch reach(long campaign, long day, String... users) {
+        HllSketch sketch = Reach.newSketch();
+        for (String u : users) {
+            sketch.update(Reach.userHash(u));
+        }
+        return new ReachSketch(1, campaign, day, sketch.toCompactByteArray());
+    }
+
+    private static void writeReach(ReachSketch... sketches) throws SQLException {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            CounterWriter.addReach(c, java.util.List.of(sketches));
             c.commit();
         }
     }
