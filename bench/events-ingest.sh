@@ -14,6 +14,7 @@
 #   sig, 60 without, in its own heap: BENCH_CLIENT_XMX, default 3g), then posts them for at most `seconds`:
 #   size `events` so that the bodies last the whole run (the client says when they ran out). The client
 #   shares the box, so read the per-core figure (AdGrid's own CPU time from /proc/PID/stat), not events/s.
+#   BENCH_JFR_RUN=N with BENCH_JFR_FILE=path records run N with JFR (settings=profile) into that file.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=bench/lib.sh
@@ -46,6 +47,11 @@ for mode in $modes; do
   run=$((run + 1))
   bench_log "run $run ($mode-signed): $events events, $per a request, $conns connections, at most ${secs}s"
   extra=(); [[ $mode == request ]] && extra=("${sender_args[@]}")
+  if [[ "${BENCH_JFR_RUN:-0}" == "$run" ]]; then
+    # started once the client has made its bodies (a few seconds), so the recording covers the sending
+    (sleep "${BENCH_JFR_DELAY:-8}"; jcmd "$ADGRID_PID" JFR.start name=bench settings=profile duration="${secs}s" \
+      filename="$BENCH_JFR_FILE" > /dev/null) &
+  fi
   java -Xmx"${BENCH_CLIENT_XMX:-3g}" "$here/NdjsonLoad.java" --url "$GATEWAY" --seconds "$secs" --connections "$conns" \
     --per-request "$per" --events "$events" --pid "$ADGRID_PID" --mode "$mode" "${extra[@]}" | tee "$work/load-$run.txt" || true
   echo "$mode $(tail -1 "$work/load-$run.txt")" >> "$work/runs.txt"
