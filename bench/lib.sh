@@ -54,7 +54,9 @@ adgrid_up() {
         --add-opens=java.management/sun.management=ALL-UNNAMED --add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED
         -Dhazelcast.phone.home.enabled=false -Dchronicle.analytics.disable=true
         -Djna.tmpdir="$VAR_DIR/tmp/jna" -Djava.util.prefs.userRoot="$VAR_DIR/tmp/prefs" -XX:+ExitOnOutOfMemoryError
-        -jar "$bench_root/app/target/adgrid-exec.jar" run --demo "--adgrid.var-dir=$VAR_DIR")
+        -jar "$VAR_DIR/adgrid.jar" run --demo "--adgrid.var-dir=$VAR_DIR")
+      # a copy, as the launcher runs one: a build meanwhile must not change the jar under the JVM
+      cp "$bench_root/app/target/adgrid-exec.jar" "$VAR_DIR/adgrid.jar"
     fi
     # shellcheck disable=SC2086
     (cd "$bench_root" && exec env ADGRID_VAR_DIR="$VAR_DIR" ADGRID_GATEWAY_PORT="$GATEWAY_PORT" \
