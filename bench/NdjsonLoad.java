@@ -27,7 +27,12 @@ import javax.crypto.spec.SecretKeySpec;
  * <pre>
  *   java -Xmx2g bench/NdjsonLoad.java [--url http://127.0.0.1:8080] [--seconds 10] [--connections 4]
  *        [--per-request 5000] [--events 4000000] [--banners 1000] [--publishers 100] [--pid PID]
+ *        [--mode line|request] [--sender-kid KID --sender-secret-file FILE]
  * </pre>
+ * {@code --mode line} (the default) signs every line on its own ({@code sig}, contract v2). {@code --mode request}
+ * (issue 23) leaves the lines without {@code sig} and signs each request whole with the sender key
+ * {@code --sender-kid} (secret read from {@code --sender-secret-file}, so it is not on a command line): the
+ * {@code X-AdGrid-Signature} header is made just before each request is sent, with ts = now.
  * First it signs {@code --events} distinct impressions (fresh nonces, ts = now; banner b = 1 + i % banners,
  * publisher 1 + (i / banners) % publishers, campaign ((b-1) % 10) + 1 with secret demo-secret-c) into
  * bodies of {@code --per-request} lines, all in memory (about 110 bytes an event: size -Xmx). Then
@@ -52,10 +57,15 @@ public class NdjsonLoad {
         int banners = Integer.parseInt(opt.getOrDefault("banners", "1000"));
         int publishers = Integer.parseInt(opt.getOrDefault("publishers", "100"));
         String pid = opt.get("pid");
+        boolean requestSigned = "request".equals(opt.getOrDefault("mode", "line"));
+        String senderKid = opt.get("sender-kid");
+        SecretKeySpec senderKey = requestSigned
+                ? new SecretKeySpec(Files.readString(Path.of(opt.get("sender-secret-file"))).strip().getBytes(StandardCharsets.UTF_8), "HmacSHA256")
+                : null;
 
         int requests = (int) Math.max(1, events / perRequest);
         long t0 = System.nanoTime();
-        byte[][] bodies = sign(requests, perRequest, banners, publishers);
+        byte[][] bodies = sign(requests, perRequest, banners, publishers, !requestSigned);
         System.err.printf("signed %,d events in %,d bodies of %,d lines (%,d MB) in %.1f s%n", (long) requests * perRequest,
                 requests, perRequest, Arrays.stream(bodies).mapToLong(b -> b.length).sum() >> 20, (System.nanoTime() - t0) / 1e9);
 
@@ -78,9 +88,13 @@ public class NdjsonLoad {
                 int n = 0;
                 int i;
                 while (System.nanoTime() < deadline && (i = next.getAndIncrement()) < requests) {
-                    HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
                             .header("Content-Type", "application/x-ndjson")
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(bodies[i])).build();
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(bodies[i]));
+                    if (requestSigned) {
+                        rb.header("X-AdGrid-Signature", requestSignature(senderKey, senderKid, System.currentTimeMillis(), bodies[i]));
+                    }
+                    HttpRequest req = rb.build();
                     long s = System.nanoTime();
                     sent.addAndGet(perRequest);
                     try {
@@ -146,8 +160,20 @@ public class NdjsonLoad {
         System.exit(failedRequests.get() == 0 && unexplained.get() == 0 ? 0 : 1);
     }
 
-    /** Bodies of distinct signed impressions, made in parallel. */
-    static byte[][] sign(int requests, int perRequest, int banners, int publishers) {
+    /** The whole-request signature (issue 23): HMAC-SHA256 over "AGS1\nPOST\n/events\n" + kid + "\n" + ts + "\n" + the body. */
+    static String requestSignature(SecretKeySpec key, String kid, long ts, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            mac.update(("AGS1\nPOST\n/events\n" + kid + "\n" + ts + "\n").getBytes(StandardCharsets.US_ASCII));
+            return "kid=" + kid + ", ts=" + ts + ", sig=" + Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(body));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Bodies of distinct impressions, each line signed on its own when {@code lineSigs}, made in parallel. */
+    static byte[][] sign(int requests, int perRequest, int banners, int publishers, boolean lineSigs) {
         long ts = System.currentTimeMillis();
         String run = Long.toString(ts, 36) + Long.toString(ProcessHandle.current().pid(), 36);
         byte[][] bodies = new byte[requests][];
@@ -165,10 +191,14 @@ public class NdjsonLoad {
                     long b = 1 + i % banners;
                     long p = 1 + (i / banners) % publishers;
                     String nonce = run + "-" + i;
-                    String canonical = "/i?b=" + b + "&n=" + nonce + "&p=" + p + "&ts=" + ts; // contract v2: type path first
-                    String sig = b64.encodeToString(macs[(int) ((b - 1) % 10)].doFinal(canonical.getBytes(StandardCharsets.UTF_8)));
                     sb.append("{\"type\":\"i\",\"b\":").append(b).append(",\"p\":").append(p).append(",\"ts\":").append(ts)
-                            .append(",\"n\":\"").append(nonce).append("\",\"sig\":\"").append(sig).append("\"}\n");
+                            .append(",\"n\":\"").append(nonce);
+                    if (lineSigs) {
+                        String canonical = "/i?b=" + b + "&n=" + nonce + "&p=" + p + "&ts=" + ts; // contract v2: type path first
+                        String sig = b64.encodeToString(macs[(int) ((b - 1) % 10)].doFinal(canonical.getBytes(StandardCharsets.UTF_8)));
+                        sb.append("\",\"sig\":\"").append(sig);
+                    }
+                    sb.append("\"}\n");
                 }
                 bodies[r] = sb.toString().getBytes(StandardCharsets.US_ASCII);
             } catch (Exception e) {

@@ -5,6 +5,8 @@
 #   BENCH_START=1            start a private './adgrid run --demo' from this checkout (temporary var dir,
 #                            private cluster name, grid port ADGRID_GRID_PORT or 6700) and stop it at exit;
 #                            otherwise use the one already running on the ports below
+#   BENCH_START=jar          the same from app/target/adgrid-exec.jar as it is, without the launcher (which
+#                            builds and installs when sources changed): for a box where Maven's repository is shared
 #   ADGRID_GATEWAY_PORT      beacon port (default 8080)
 #   ADGRID_REPORTING_PORT    reporting port (default 8081)
 #   ADGRID_VAR_DIR           var dir of a running AdGrid (default ./var): admin.token, postgres.port
@@ -36,17 +38,31 @@ warm_up() { # rate connections wrk-threads
 
 # Starts (BENCH_START=1) or finds AdGrid; sets ADGRID_PID, VAR_DIR, ADMIN_TOKEN.
 adgrid_up() {
-  if [[ "${BENCH_START:-0}" == 1 ]]; then
+  if [[ "${BENCH_START:-0}" == 1 || "${BENCH_START:-0}" == jar ]]; then
     STARTED_VAR="$(mktemp -d /tmp/adgrid-bench.XXXXXX)"
     VAR_DIR="$STARTED_VAR"
     local grid_port="${ADGRID_GRID_PORT:-6700}"
     ADMIN_TOKEN="bench-$$"
     bench_log "starting ./adgrid run --demo (var $VAR_DIR, gateway $GATEWAY_PORT, reporting $REPORTING_PORT, grid $grid_port)"
+    local launch=(./adgrid run --demo)
+    if [[ "${BENCH_START}" == jar ]]; then
+      # The launcher's JVM flags (./adgrid), on the jar as built.
+      launch=(java --add-modules java.se --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+        --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+        --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED
+        --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+        --add-opens=java.management/sun.management=ALL-UNNAMED --add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED
+        -Dhazelcast.phone.home.enabled=false -Dchronicle.analytics.disable=true
+        -Djna.tmpdir="$VAR_DIR/tmp/jna" -Djava.util.prefs.userRoot="$VAR_DIR/tmp/prefs" -XX:+ExitOnOutOfMemoryError
+        -jar "$VAR_DIR/adgrid.jar" run --demo "--adgrid.var-dir=$VAR_DIR")
+      # a copy, as the launcher runs one: a build meanwhile must not change the jar under the JVM
+      cp "$bench_root/app/target/adgrid-exec.jar" "$VAR_DIR/adgrid.jar"
+    fi
     # shellcheck disable=SC2086
     (cd "$bench_root" && exec env ADGRID_VAR_DIR="$VAR_DIR" ADGRID_GATEWAY_PORT="$GATEWAY_PORT" \
         ADGRID_REPORTING_PORT="$REPORTING_PORT" ADGRID_GRID_PORT="$grid_port" ADGRID_MEMBERS="127.0.0.1:$grid_port" \
         ADGRID_GRID_CLUSTERNAME="bench-$$-$RANDOM" ADGRID_ADMIN_TOKEN="$ADMIN_TOKEN" ${BENCH_ADGRID_ENV:-} \
-        ./adgrid run --demo) > "$VAR_DIR/adgrid.log" 2>&1 &
+        "${launch[@]}") > "$VAR_DIR/adgrid.log" 2>&1 &
     ADGRID_PID=$!   # the launcher execs java, so this is the JVM
     local deadline=$((SECONDS + ${BENCH_START_TIMEOUT:-300}))
     until grep -q "AdGrid run is ready" "$VAR_DIR/adgrid.log" 2>/dev/null; do

@@ -1,5 +1,7 @@
 package io.adgrid.catalog;
 
+import java.util.Collection;
+
 /** What a {@link CatalogSource} streams: upserts and removals, applied in the order given. */
 public interface CatalogChanges {
 
@@ -18,4 +20,10 @@ public interface CatalogChanges {
     void publisher(long id);
 
     void publisherRemoved(long id);
+
+    /**
+     * Replaces every sender key (issue 23): a source streams them whole on every call, since they are
+     * few and a reader that starts from a catalog file must learn them all, whatever its version.
+     */
+    void senderKeys(Collection<SenderKey> all);
 }

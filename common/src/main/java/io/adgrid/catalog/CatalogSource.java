@@ -10,7 +10,8 @@ public interface CatalogSource {
 
     /**
      * Streams every change newer than {@code sinceVersion} into {@code into}, from one consistent
-     * snapshot: removals first, then campaigns, banners and publishers. {@code sinceVersion} 0 is a
+     * snapshot: removals first, then campaigns, banners and publishers, then every sender key whole
+     * ({@link CatalogChanges#senderKeys}, whatever {@code sinceVersion} is). {@code sinceVersion} 0 is a
      * full load. When the source has never handed out {@code sinceVersion} (a new, empty or restored
      * database), it calls {@link CatalogChanges#reset()} and streams everything.
      *

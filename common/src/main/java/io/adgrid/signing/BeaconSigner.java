@@ -108,6 +108,27 @@ public final class BeaconSigner {
     }
 
     /**
+     * The identity {@link #verify} gives a beacon whose signature matched as v2, computed without a
+     * signature: for the lines of a request-signed {@code POST /events} body (issue 23), whose request
+     * signature vouches for them. One HMAC: the rendering's HMAC(key, v1 string) for an impression or
+     * a click, HMAC(key, v2 string) for a sale. So a line counts against the same identity whether it
+     * came signed on its own or in a signed request, and a replay in either form is a duplicate.
+     */
+    public static byte[] identity(SecretKeySpec key, EventType type, Map<String, String> params) {
+        byte[] body = CanonicalString.v1(params).getBytes(StandardCharsets.UTF_8);
+        Mac mac = MAC.get();
+        try {
+            mac.init(key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC key rejected", e);
+        }
+        if (type == EventType.SALE) {
+            mac.update(PATHS[type.ordinal()]);
+        }
+        return mac.doFinal(body);
+    }
+
+    /**
      * Decodes a {@code sig} parameter; returns null when it is not base64url of 32 bytes, so a
      * malformed signature can be told apart from a wrong one.
      */

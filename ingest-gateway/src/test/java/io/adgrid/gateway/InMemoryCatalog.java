@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SenderKey;
 import io.adgrid.gateway.catalog.BannerEntry;
 import io.adgrid.gateway.catalog.CatalogView;
 
@@ -16,6 +17,7 @@ public final class InMemoryCatalog implements CatalogView {
     private final Map<Long, Campaign> campaigns = new HashMap<>();
     private final Map<Long, Banner> banners = new HashMap<>();
     private final Set<Long> publishers;
+    private volatile Map<String, SenderKey> senderKeys = new HashMap<>();
 
     public InMemoryCatalog(Collection<Campaign> campaigns, Collection<Banner> banners, Collection<Long> publishers) {
         campaigns.forEach(c -> this.campaigns.put(c.id(), c));
@@ -46,5 +48,28 @@ public final class InMemoryCatalog implements CatalogView {
     @Override
     public Campaign campaign(long id) {
         return campaigns.get(id);
+    }
+
+    @Override
+    public SenderKey senderKey(String kid) {
+        return senderKeys == null ? null : senderKeys.get(kid);
+    }
+
+    @Override
+    public boolean senderKeysLoaded() {
+        return senderKeys != null;
+    }
+
+    /** Replaces the sender keys, as a catalog refresh does (null: none read yet). */
+    public InMemoryCatalog senderKeys(SenderKey... keys) {
+        if (keys == null) {
+            senderKeys = null;
+        } else {
+            senderKeys = new HashMap<>();
+            for (SenderKey k : keys) {
+                senderKeys.put(k.kid(), k);
+            }
+        }
+        return this;
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SenderKey;
 import io.adgrid.catalog.SigningKey;
 import io.adgrid.event.EventType;
 import io.adgrid.signing.BeaconSigner;
@@ -53,10 +54,21 @@ public final class TestCatalog {
     public static final long PUBLISHER_3 = 3;
     public static final long PUBLISHER_4 = 4;
 
+    /** A sender key (issue 23) that may send campaigns 1 and 2. */
+    public static final String SENDER_SECRET = "sender-secret-1-0123456789";
+    public static final SenderKey SENDER_1 = new SenderKey("s1", SENDER_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, 0,
+            false, List.of(1L, 2L));
+    /** A sender key that may send campaign 1 only. */
+    public static final SenderKey SENDER_CAMPAIGN_1 = new SenderKey("s-c1", SENDER_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            null, 0, false, List.of(1L));
+    /** A disabled sender key. */
+    public static final SenderKey SENDER_DISABLED = new SenderKey("s-off", SENDER_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            null, 0, true, List.of(1L, 2L));
+
     public static final InMemoryCatalog CATALOG = new InMemoryCatalog(
             List.of(CAMPAIGN_1, CAMPAIGN_2, CAMPAIGN_3, CAMPAIGN_4_LEGACY, CAMPAIGN_5_OWN_ATTRIBUTION),
             List.of(BANNER_7, BANNER_8, BANNER_9_ORPHAN, BANNER_10, BANNER_40_LEGACY, BANNER_50),
-            List.of(PUBLISHER_3, PUBLISHER_4));
+            List.of(PUBLISHER_3, PUBLISHER_4)).senderKeys(SENDER_1, SENDER_CAMPAIGN_1, SENDER_DISABLED);
 
     private TestCatalog() {
     }

@@ -5,10 +5,12 @@ import java.time.Duration;
 import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
+import io.adgrid.persister.catalog.SenderKeys;
 import io.adgrid.reporting.admin.AdminAuthorization;
 import io.adgrid.reporting.admin.AdminController;
 import io.adgrid.reporting.admin.AdminToken;
 import io.adgrid.reporting.catalog.CatalogAdminController;
+import io.adgrid.reporting.senders.SenderKeysController;
 import io.adgrid.reporting.pacing.PacingController;
 import io.adgrid.reporting.pacing.PacingEvents;
 import io.adgrid.reporting.pacing.PacingMonitor;
@@ -29,7 +31,7 @@ import org.springframework.context.annotation.Import;
 
 /** The reporting API (8081): stats and top lists merged from PostgreSQL and the grid, and the admin endpoints (flush, catalog). */
 @Configuration(proxyBeanMethods = false)
-@Import({StatsController.class, AdminController.class, CatalogAdminController.class, PacingController.class, ApiErrors.class,
+@Import({StatsController.class, AdminController.class, CatalogAdminController.class, SenderKeysController.class, PacingController.class, ApiErrors.class,
         StrictJsonBodies.class, OpenApiDocs.class})
 public class ReportingConfiguration {
 
@@ -69,6 +71,11 @@ public class ReportingConfiguration {
     @Bean
     CatalogAdmin catalogAdmin(HikariDataSource dataSource) {
         return new CatalogAdmin(dataSource);
+    }
+
+    @Bean
+    SenderKeys senderKeys(HikariDataSource dataSource) {
+        return new SenderKeys(dataSource);
     }
 
     @Bean

@@ -6,13 +6,17 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import io.adgrid.catalog.SenderKey;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink;
 import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.gateway.validation.BeaconValidator;
+import io.adgrid.gateway.route.Route;
 import io.adgrid.gateway.validation.Rejection;
+import io.adgrid.gateway.validation.SignedRequests;
 import io.adgrid.gateway.validation.Validation;
 import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.signing.RequestSignature;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -23,6 +27,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * not the user, so clicks here are not rate-limited by IP). Every line is validated, then the
  * accepted ones go to the grid in one {@link EventSink#submitAll}; the answer counts them and lists
  * the first refused lines.
+ *
+ * <p>A body may instead be signed whole (issue 23): {@code X-AdGrid-Signature: kid=…, ts=…, sig=…}
+ * ({@link SignedRequests}). Its lines then carry no {@code sig}; each is still validated and counted
+ * once by rendering, and a line of a campaign the sender key does not list is refused on its own.
+ * The same signed request again is refused whole (409, {@link RequestReplays}).
  */
 final class EventsEndpoint {
 
@@ -33,6 +42,12 @@ final class EventsEndpoint {
     private final BeaconValidator validator;
     private final EventSink sink;
     private final GatewayMetrics metrics;
+    private final RequestReplays replays = new RequestReplays();
+
+    /** The same signed request again (issue 23): it was answered, with every line's verdict, when it was first taken. */
+    static final Rejection REPLAYED_REQUEST = new Rejection(409, "replayed_request",
+            "this signed request (kid, ts, body) was already taken and answered; to send its lines again sign them again "
+                    + "with a new ts (a line counted before is answered as a duplicate)");
 
     EventsEndpoint(BeaconValidator validator, EventSink sink, GatewayMetrics metrics) {
         this.validator = validator;
@@ -52,6 +67,31 @@ final class EventsEndpoint {
         if (lines > MAX_LINES) {
             return CompletableFuture.completedFuture(HttpAnswers.rejection(metrics.count("unknown", HttpRejections.TOO_MANY_LINES)));
         }
+        List<String> signature = request.headers().getAll(RequestSignature.HEADER);
+        if (signature.isEmpty()) {
+            return events(body, lines, null, null);
+        }
+        SignedRequests requests = validator.requests();
+        SignedRequests.Verdict verdict = requests.check("POST", Route.EVENTS.path(), signature, body, 0, body.length);
+        if (verdict instanceof SignedRequests.Refused r) {
+            metrics.count("unknown", r.rejection());
+            return CompletableFuture.completedFuture(r.rejection().status() == 503
+                    ? HttpAnswers.retryLater(r.rejection().code(), r.rejection().reason()) : HttpAnswers.rejection(r.rejection()));
+        }
+        SignedRequests.Signed signed = (SignedRequests.Signed) verdict;
+        String key = RequestReplays.key(signed.key().kid(), signed.header().sig());
+        if (!replays.claim(key, requests.windowEndMillis(signed.header().ts()), requests.now())) {
+            return CompletableFuture.completedFuture(HttpAnswers.rejection(metrics.count("unknown", REPLAYED_REQUEST)));
+        }
+        return events(body, lines, signed.key(), key);
+    }
+
+    /**
+     * The lines of a body, each signed on its own ({@code sender} null) or vouched for by the request's
+     * signature; a request-signed body whose events the grid could not take is forgotten by the replay
+     * guard, so that the sender may send it again as it is.
+     */
+    private CompletableFuture<FullHttpResponse> events(byte[] body, int lines, SenderKey sender, String replayKey) {
         List<LineError> refused = new ArrayList<>();
         List<GridEvent> events = new ArrayList<>();
         BitSet unboundType = new BitSet();
@@ -69,7 +109,7 @@ final class EventsEndpoint {
                 len--;
             }
             if (len > 0) {
-                Validation verdict = eventLine(body, start, len);
+                Validation verdict = eventLine(body, start, len, sender);
                 if (verdict instanceof Validation.Accepted a) {
                     unboundType.set(events.size(), a.unboundType());
                     eventLines[events.size()] = line;
@@ -80,7 +120,12 @@ final class EventsEndpoint {
             }
             start = end + 1;
         }
-        return sink.submitAll(events).handle((outcomes, error) -> answer(refused, events, unboundType, eventLines, outcomes, error));
+        return sink.submitAll(events).handle((outcomes, error) -> {
+            if (error != null && replayKey != null) {
+                replays.release(replayKey);
+            }
+            return answer(refused, events, unboundType, eventLines, outcomes, error);
+        });
     }
 
     /** The answer: counts, and the first refused lines in line order (all accepted lines too when the grid failed). */
@@ -163,7 +208,7 @@ final class EventsEndpoint {
     }
 
     /** A line's verdict; a rejection is counted here. */
-    private Validation eventLine(byte[] body, int offset, int length) {
+    private Validation eventLine(byte[] body, int offset, int length, SenderKey sender) {
         EventType type = null;
         try {
             Map<String, String> params = RequestParams.fromJson(body, offset, length);
@@ -171,7 +216,7 @@ final class EventsEndpoint {
             if (type == null) {
                 return new Validation.Rejected(metrics.count("unknown", Rejection.malformed("bad_type", "type must be impression, click or sale")));
             }
-            Validation v = validator.validate(type, params);
+            Validation v = validator.validate(type, params, sender);
             if (v instanceof Validation.Rejected r) {
                 metrics.count(type.name(), r.rejection());
             }

@@ -5,7 +5,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.Collection;
 import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SenderKey;
 import io.adgrid.catalog.CatalogChanges;
 import io.adgrid.catalog.CatalogSource;
 import io.micrometer.core.instrument.Counter;
@@ -223,6 +225,12 @@ public final class CatalogCache implements AutoCloseable {
         public void publisherRemoved(long id) {
             rows++;
             to.publisherRemoved(id);
+        }
+
+        /** Streamed whole on every refresh: not counted as changes. */
+        @Override
+        public void senderKeys(Collection<SenderKey> all) {
+            to.senderKeys(all);
         }
     }
 }

@@ -14,7 +14,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Properties;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SenderKey;
 import io.adgrid.catalog.CatalogChanges;
 import net.openhft.chronicle.core.Jvm;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -71,6 +75,8 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     private CatalogMaps writing;
     private volatile long version;
     private volatile boolean loaded;
+    /** Sender keys by kid (issue 23), replaced whole by each refresh; null until the first. Not in the files: see {@link #senderKeys(Collection)}. */
+    private volatile Map<String, SenderKey> senderKeys;
 
     private CatalogStore(Path dir, CatalogLimits limits, FileChannel lockChannel, FileLock lock, CatalogMaps maps,
                          long version, boolean loaded) {
@@ -194,6 +200,30 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     @Override
     public Campaign campaign(long id) {
         return serving.campaigns.get(id);
+    }
+
+    @Override
+    public SenderKey senderKey(String kid) {
+        Map<String, SenderKey> keys = senderKeys;
+        return keys == null ? null : keys.get(kid);
+    }
+
+    @Override
+    public boolean senderKeysLoaded() {
+        return senderKeys != null;
+    }
+
+    /**
+     * Kept on heap only, never in the catalog files: a sender key signs whole requests, so a gateway
+     * that started from its files without the database answers request-signed bodies 503 until its first
+     * refresh (per-line signed beacons are served from the files as before). Sender keys are few, and
+     * a refresh streams them all, so nothing here depends on the version the files hold.
+     */
+    @Override
+    public void senderKeys(Collection<SenderKey> all) {
+        Map<String, SenderKey> keys = new HashMap<>();
+        all.forEach(k -> keys.put(k.kid(), k));
+        senderKeys = Map.copyOf(keys);
     }
 
     public long bannerCount() {

@@ -1,6 +1,7 @@
 package io.adgrid.gateway.catalog;
 
 import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SenderKey;
 
 /** What validation reads from the catalog. Lookups never touch the database. */
 public interface CatalogView {
@@ -12,4 +13,10 @@ public interface CatalogView {
 
     /** The campaign with its signing keys (held on heap: campaigns are few), or null. */
     Campaign campaign(long id);
+
+    /** The sender key with this kid (issue 23), disabled or not, or null. */
+    SenderKey senderKey(String kid);
+
+    /** Whether the sender keys were read from the source since this process started (else no kid is known yet). */
+    boolean senderKeysLoaded();
 }

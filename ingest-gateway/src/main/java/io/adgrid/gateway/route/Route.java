@@ -45,6 +45,11 @@ public enum Route {
         return UNKNOWN;
     }
 
+    /** The path, without a query: what a request signature (issue 23) signs as the path. */
+    public String path() {
+        return path;
+    }
+
     /** The beacon type of {@code /i}, {@code /c} and {@code /s}; null for the others. */
     public EventType eventType() {
         return eventType;

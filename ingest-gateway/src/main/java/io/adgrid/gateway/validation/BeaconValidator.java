@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import io.adgrid.attribution.ClickId;
 import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SenderKey;
 import io.adgrid.catalog.SigningKey;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.catalog.BannerEntry;
@@ -66,16 +67,40 @@ public final class BeaconValidator {
     private final Clock clock;
     private final ValidationSettings settings;
 
+    private final SignedRequests requests;
+
     public BeaconValidator(CatalogView catalog, Clock clock, ValidationSettings settings) {
         this.catalog = catalog;
         this.clock = clock;
         this.settings = settings;
+        this.requests = new SignedRequests(catalog, clock, settings);
+    }
+
+    /** The check of a request-signed {@code POST /events} body's signature, on the same catalog, clock and window. */
+    public SignedRequests requests() {
+        return requests;
     }
 
     public Validation validate(EventType type, Map<String, String> params) {
+        return validate(type, params, null);
+    }
+
+    /**
+     * A line of a request-signed {@code POST /events} body (issue 23) when {@code sender} is not null:
+     * the request's signature vouches for it, so it carries no {@code sig}; it is checked as a signed
+     * beacon is (ids, catalog, the campaign's {@code kid}, {@code ts}, amounts), its banner's campaign must
+     * be on the sender key's list (403), and its identity is the one its own signature would have given
+     * it ({@link BeaconSigner#identity}), so it is deduplicated with the same rendering sent either way.
+     *
+     * @param sender the verified sender key of the request, or null for a beacon signed on its own
+     */
+    public Validation validate(EventType type, Map<String, String> params, SenderKey sender) {
         boolean byClick = type == EventType.SALE && params.containsKey(CLICK_PARAM);
         Set<String> allowed = byClick ? POSTBACK_PARAMS : type == EventType.SALE ? SALE_PARAMS : BEACON_PARAMS;
         for (String name : params.keySet()) {
+            if (sender != null && name.equals(CanonicalString.SIGNATURE_PARAM)) {
+                return reject(Rejection.SIG_IN_SIGNED_REQUEST);
+            }
             if (byClick && (name.equals("b") || name.equals("p"))) {
                 return reject(Rejection.malformed("click_with_banner", "a sale by click id gives no b or p: its click says them"));
             }
@@ -84,7 +109,7 @@ public final class BeaconValidator {
             }
         }
         if (byClick) {
-            return validatePostback(params);
+            return validatePostback(params, sender);
         }
         long banner = positiveId(params.get("b"));
         if (banner < 0) {
@@ -118,9 +143,12 @@ public final class BeaconValidator {
         if (!isToken(kid, MAX_KID_LENGTH)) {
             return reject(BAD_KID);
         }
-        byte[] sig = BeaconSigner.decode(params.get(CanonicalString.SIGNATURE_PARAM));
-        if (sig == null) {
-            return reject(BAD_SIG);
+        byte[] sig = null;
+        if (sender == null) {
+            sig = BeaconSigner.decode(params.get(CanonicalString.SIGNATURE_PARAM));
+            if (sig == null) {
+                return reject(BAD_SIG);
+            }
         }
 
         BannerEntry b = BANNER.get();
@@ -131,13 +159,17 @@ public final class BeaconValidator {
         if (campaign == null) {
             return reject(Rejection.UNKNOWN_BANNER);
         }
+        if (sender != null && !sender.allows(campaign.id())) {
+            return reject(Rejection.CAMPAIGN_NOT_ALLOWED);
+        }
         SigningKey key = campaign.key(kid);
         long now = clock.millis();
         Rejection refused = keyRefusal(key, now);
         if (refused != null) {
             return reject(refused);
         }
-        BeaconSigner.Verified verified = BeaconSigner.verify(key.spec(), type, params, sig, key.legacy());
+        BeaconSigner.Verified verified = sender == null ? BeaconSigner.verify(key.spec(), type, params, sig, key.legacy())
+                : new BeaconSigner.Verified(BeaconSigner.Version.V2, BeaconSigner.identity(key.spec(), type, params));
         if (verified == null) {
             return reject(Rejection.BAD_SIGNATURE);
         }
@@ -176,7 +208,7 @@ public final class BeaconValidator {
      * publisher when its {@code ts} falls within the campaign's attribution window (its own, else the
      * deployment's, as the catalog holds it when the postback arrives) after the click's.
      */
-    private Validation validatePostback(Map<String, String> params) {
+    private Validation validatePostback(Map<String, String> params, SenderKey sender) {
         long ts = digits(params.get("ts"), MAX_TS_DIGITS);
         if (ts < 0) {
             return reject(BAD_TS);
@@ -189,14 +221,20 @@ public final class BeaconValidator {
         if (!isToken(kid, MAX_KID_LENGTH)) {
             return reject(BAD_KID);
         }
-        byte[] sig = BeaconSigner.decode(params.get(CanonicalString.SIGNATURE_PARAM));
-        if (sig == null) {
-            return reject(BAD_SIG);
+        byte[] sig = null;
+        if (sender == null) {
+            sig = BeaconSigner.decode(params.get(CanonicalString.SIGNATURE_PARAM));
+            if (sig == null) {
+                return reject(BAD_SIG);
+            }
         }
         ClickId.Header header = ClickId.header(params.get(CLICK_PARAM));
         Campaign campaign = header == null ? null : catalog.campaign(header.campaign());
         if (campaign == null) {
             return reject(Rejection.UNKNOWN_CLICK);
+        }
+        if (sender != null && !sender.allows(campaign.id())) {
+            return reject(Rejection.CAMPAIGN_NOT_ALLOWED);
         }
         SigningKey key = campaign.key(kid);
         long now = clock.millis();
@@ -205,7 +243,8 @@ public final class BeaconValidator {
             return reject(refused);
         }
         // v2 only: a postback is newer than contract v2, so no sender has a v1 habit to keep
-        BeaconSigner.Verified verified = BeaconSigner.verify(key.spec(), EventType.SALE, params, sig, false);
+        BeaconSigner.Verified verified = sender == null ? BeaconSigner.verify(key.spec(), EventType.SALE, params, sig, false)
+                : new BeaconSigner.Verified(BeaconSigner.Version.V2, BeaconSigner.identity(key.spec(), EventType.SALE, params));
         if (verified == null) {
             return reject(Rejection.BAD_SIGNATURE);
         }

@@ -13,6 +13,12 @@ public record Rejection(int status, String code, String reason) {
     public static final Rejection BAD_SIGNATURE = new Rejection(403, "bad_signature", "signature does not match");
     public static final Rejection UNKNOWN_KEY = new Rejection(403, "unknown_key", "unknown key id (kid)");
     public static final Rejection RETIRED_KEY = new Rejection(403, "retired_key", "retired key");
+    /** A line of a request-signed body (issue 23) for a campaign its sender key does not list. */
+    public static final Rejection CAMPAIGN_NOT_ALLOWED = new Rejection(403, "campaign_not_allowed",
+            "the request's sender key may not send events of this banner's campaign");
+    /** A line of a request-signed body that carries its own sig: the request's signature covers it, so none is read. */
+    public static final Rejection SIG_IN_SIGNED_REQUEST = malformed("sig_in_signed_request",
+            "a line of a request-signed body carries no sig (X-AdGrid-Signature covers it)");
     public static final Rejection UNKNOWN_BANNER = new Rejection(404, "unknown_banner", "unknown banner");
     public static final Rejection UNKNOWN_PUBLISHER = new Rejection(404, "unknown_publisher", "unknown publisher");
     public static final Rejection UNKNOWN_CLICK = new Rejection(404, "unknown_click", "unknown click id");

@@ -105,6 +105,17 @@ final class TestGateway implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POSTs an NDJSON body to {@code /events}, with {@code X-AdGrid-Signature: signature} when it is not null. */
+    HttpResponse<String> postEvents(String body, String signature) throws IOException, InterruptedException {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/events"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (signature != null) {
+            r.header(io.adgrid.signing.RequestSignature.HEADER, signature);
+        }
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     double refreshFailures(String reason) {
         return metrics.get("adgrid.catalog.refresh.failures").tag("reason", reason).counter().count();
     }

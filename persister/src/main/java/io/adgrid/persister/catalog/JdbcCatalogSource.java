@@ -8,18 +8,22 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import io.adgrid.attribution.Attribution;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.catalog.CatalogChanges;
 import io.adgrid.catalog.CatalogSource;
+import io.adgrid.catalog.SenderKey;
 import io.adgrid.catalog.SigningKey;
 
 /**
  * Reads catalog changes from PostgreSQL (schema V2; a campaign's attribution, V16): rows whose {@code version} is newer than the
- * reader's, and the {@code catalog_deletion} rows as newer, all in one repeatable-read transaction
+ * reader's, and the {@code catalog_deletion} rows as newer, then every sender key whole (V19), all in one repeatable-read transaction
  * so the result is one consistent snapshot. Version 0 is a full load. Rows are streamed (fetch size
  * 10,000), never collected, so ten million banners cost no heap here.
  */
@@ -62,6 +66,7 @@ public final class JdbcCatalogSource implements CatalogSource {
             campaigns(c, since, into);
             banners(c, since, into);
             publishers(c, since, into);
+            senderKeys(c, into);
             c.commit();
             return Math.max(since, latest);
         } catch (SQLException e) {
@@ -161,6 +166,26 @@ public final class JdbcCatalogSource implements CatalogSource {
                 }
             }
         }
+    }
+
+    /** Every sender key with its campaigns (V19), whole on every call: they are few, and carry no version. */
+    private static void senderKeys(Connection c, CatalogChanges into) throws SQLException {
+        List<SenderKey> keys = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                SELECT k.kid, k.secret, k.previous_secret, k.previous_until, k.disabled_at IS NOT NULL,
+                       coalesce(array_agg(kc.campaign_id) FILTER (WHERE kc.campaign_id IS NOT NULL), '{}')
+                FROM sender_key k LEFT JOIN sender_key_campaign kc ON kc.kid = k.kid
+                GROUP BY k.kid ORDER BY k.kid""")) {
+            while (rs.next()) {
+                String previous = rs.getString(3);
+                Timestamp until = rs.getTimestamp(4);
+                Long[] campaigns = (Long[]) rs.getArray(6).getArray();
+                keys.add(new SenderKey(rs.getString(1), rs.getString(2).getBytes(StandardCharsets.UTF_8),
+                        previous == null ? null : previous.getBytes(StandardCharsets.UTF_8), until == null ? 0 : until.getTime(),
+                        rs.getBoolean(5), Arrays.asList(campaigns)));
+            }
+        }
+        into.senderKeys(keys);
     }
 
     private static void publishers(Connection c, long since, CatalogChanges into) throws SQLException {

@@ -10,6 +10,7 @@ final class RecordedChanges implements CatalogChanges {
 
     final List<String> rows = new ArrayList<>();
     final List<Campaign> campaigns = new ArrayList<>();
+    List<io.adgrid.catalog.SenderKey> senderKeys = List.of();
 
     @Override
     public void reset() {
@@ -45,5 +46,11 @@ final class RecordedChanges implements CatalogChanges {
     @Override
     public void publisherRemoved(long id) {
         rows.add("-publisher " + id);
+    }
+
+    /** Sender keys are streamed whole on every call: kept apart from the rows, the last call's. */
+    @Override
+    public void senderKeys(java.util.Collection<io.adgrid.catalog.SenderKey> all) {
+        senderKeys = List.copyOf(all);
     }
 }
