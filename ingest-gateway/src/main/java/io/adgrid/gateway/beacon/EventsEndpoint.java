@@ -12,7 +12,7 @@ import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.Rejection;
 import io.adgrid.gateway.validation.Validation;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;

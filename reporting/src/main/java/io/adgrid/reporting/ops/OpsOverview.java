@@ -24,7 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.reporting.stats.Dimension;
