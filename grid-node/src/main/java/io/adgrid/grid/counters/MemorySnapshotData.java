@@ -15,8 +15,13 @@ public final class MemorySnapshotData extends MemorySnapshot implements Identifi
     public MemorySnapshotData() {
     }
 
-    MemorySnapshotData(MemorySnapshot value) {
+    private MemorySnapshotData(MemorySnapshot value) {
         super(value);
+    }
+
+    /** {@code value} in its wire form; null for null (an entry that holds nothing answers nothing). */
+    public static MemorySnapshotData of(MemorySnapshot value) {
+        return value == null ? null : new MemorySnapshotData(value);
     }
 
     @Override

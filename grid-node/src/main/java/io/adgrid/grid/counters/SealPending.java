@@ -78,7 +78,7 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
         state.expire(nowMinute, windowMinutes);
         SealedBatch batch = state.seal(sealBeforeMinute);
         entry.setValue(state.isEmpty() ? null : state);
-        return batch == null ? null : new SealedBatchData(batch.inLife(life));
+        return batch == null ? null : SealedBatchData.of(batch.inLife(life));
     }
 
     @Override

@@ -15,8 +15,13 @@ public final class SealedBatchData extends SealedBatch implements IdentifiedData
     public SealedBatchData() {
     }
 
-    SealedBatchData(SealedBatch value) {
+    private SealedBatchData(SealedBatch value) {
         super(value);
+    }
+
+    /** {@code value} in its wire form; null for null (an entry that holds nothing answers nothing). */
+    public static SealedBatchData of(SealedBatch value) {
+        return value == null ? null : new SealedBatchData(value);
     }
 
     @Override

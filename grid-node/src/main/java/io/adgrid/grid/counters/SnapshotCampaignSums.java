@@ -36,7 +36,7 @@ public final class SnapshotCampaignSums
     @Override
     public MemorySnapshotData process(Map.Entry<Long, RouteState> entry) {
         RouteState state = entry.getValue();
-        return state == null ? null : new MemorySnapshotData(state.campaignSums(campaigns, fromMinute, toMinute));
+        return state == null ? null : MemorySnapshotData.of(state.campaignSums(campaigns, fromMinute, toMinute));
     }
 
     @Override

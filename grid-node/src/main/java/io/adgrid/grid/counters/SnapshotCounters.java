@@ -26,7 +26,7 @@ public final class SnapshotCounters
     @Override
     public MemorySnapshotData process(Map.Entry<Long, RouteState> entry) {
         RouteState state = entry.getValue();
-        return state == null ? null : new MemorySnapshotData(state.snapshot(filter));
+        return state == null ? null : MemorySnapshotData.of(state.snapshot(filter));
     }
 
     @Override
