@@ -94,6 +94,7 @@ public final class GridMember {
         }
         config.getSerializationConfig().addDataSerializableFactory(GridSerialization.FACTORY_ID, new GridSerialization());
         config.getSerializationConfig().addDataSerializableFactory(GridOperations.FACTORY_ID, new GridOperations());
+        config.getSerializationConfig().addDataSerializableFactory(MemberSerialization.FACTORY_ID, new MemberSerialization());
 
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(100);

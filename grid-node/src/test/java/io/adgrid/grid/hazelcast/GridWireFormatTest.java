@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import io.adgrid.grid.counters.GridSerialization;
 import io.adgrid.grid.counters.MemorySnapshotData;
 import io.adgrid.grid.counters.SealedBatchData;
+import io.adgrid.grid.member.MemberSerialization;
+import io.adgrid.grid.member.MemberSnapshot;
+import io.adgrid.grid.member.MemberSnapshotTask;
+import io.adgrid.grid.member.MeterSample;
 import io.adgrid.grid.port.CounterDeltas;
 import io.adgrid.grid.port.CounterKey;
 import io.adgrid.grid.port.Counts;
@@ -41,7 +46,8 @@ class GridWireFormatTest {
             + "1f000000000000002000000000000000210000000000000022";
 
     private final SerializationService serialization = new DefaultSerializationServiceBuilder()
-            .addDataSerializableFactory(GridSerialization.FACTORY_ID, new GridSerialization()).build();
+            .addDataSerializableFactory(GridSerialization.FACTORY_ID, new GridSerialization())
+            .addDataSerializableFactory(MemberSerialization.FACTORY_ID, new MemberSerialization()).build();
 
     @Test
     void aSealedBatchCrossesTheNetworkInTheBytesItHadBeforeThePort() {
@@ -76,6 +82,23 @@ class GridWireFormatTest {
         assertThat(read).isInstanceOf(MemorySnapshotData.class);
         assertThat(read.epoch()).isEqualTo(new UUID(1, 2));
         assertThat(read.unpersisted(Watermark.NONE).asMap()).isEqualTo(snapshot.unpersisted(Watermark.NONE).asMap());
+    }
+
+    /** The ops overview's member snapshot is a grid type now (it was a Java-serialized reporting class): all of it arrives. */
+    @Test
+    void aMemberSnapshotArrivesWithItsMeters() {
+        MeterSample timer = new MeterSample("adgrid.grid.batch.latency", Map.of("k", "v"), MeterSample.Kind.TIMER, 3, 0.5, 0.25,
+                new double[] {0.1, 1}, new double[] {2, 3}, new double[] {0.99}, new double[] {0.2});
+        MeterSample gauge = new MeterSample("adgrid.writebehind.lag", Map.of(), MeterSample.Kind.GAUGE, 0, 0, 1.5,
+                MeterSample.NONE, MeterSample.NONE, MeterSample.NONE, MeterSample.NONE);
+        MemberSnapshot sent = new MemberSnapshot("uuid-1", "[127.0.0.1]:5701", true, 7, 8, 9, 10, 11, 12, List.of(timer, gauge));
+        Object task = serialization.toObject(serialization.toData(new MemberSnapshotTask()));
+        assertThat(task).isInstanceOf(MemberSnapshotTask.class);
+
+        MemberSnapshot read = ((MemberSnapshotTask.Answer) serialization.toObject(serialization.toData(new MemberSnapshotTask.Answer(sent)))).snapshot();
+        assertThat(read).usingRecursiveComparison().isEqualTo(sent);
+        assertThat(read.meters().get(0).bucketCounts()).containsExactly(2, 3);
+        assertThat(read.meters().get(0).percentileValues()).containsExactly(0.2);
     }
 
     private static CounterDeltas deltas() {
