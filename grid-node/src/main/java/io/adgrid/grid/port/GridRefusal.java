@@ -11,14 +11,4 @@ public interface GridRefusal {
     default boolean untilReplayed() {
         return false;
     }
-
-    /** The refusal in {@code failure}'s cause chain, or null. */
-    static GridRefusal in(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof GridRefusal r) {
-                return r;
-            }
-        }
-        return null;
-    }
 }
