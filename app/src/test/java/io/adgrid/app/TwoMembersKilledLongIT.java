@@ -17,7 +17,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import io.adgrid.app.config.Role;
-import io.adgrid.grid.counters.RouteKeys;
+import io.adgrid.grid.port.RouteKeys;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;

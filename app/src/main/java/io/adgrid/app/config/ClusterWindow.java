@@ -2,7 +2,7 @@ package io.adgrid.app.config;
 
 import java.time.Duration;
 import java.util.function.UnaryOperator;
-import io.adgrid.grid.counters.ReplayWindow;
+import io.adgrid.grid.port.ReplayWindow;
 import io.adgrid.grid.member.SettingWrites;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;

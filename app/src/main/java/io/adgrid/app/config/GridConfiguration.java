@@ -2,7 +2,7 @@ package io.adgrid.app.config;
 
 import java.time.Clock;
 import io.adgrid.app.health.GridQuorumHealth;
-import io.adgrid.grid.counters.ReplayWindow;
+import io.adgrid.grid.port.ReplayWindow;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.DataMembersAtLeast;

@@ -1,7 +1,7 @@
 package io.adgrid.app.config;
 
 import java.time.Clock;
-import io.adgrid.grid.counters.SliceJournal;
+import io.adgrid.grid.journal.SliceJournal;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.DataMembersAtLeast;
 import io.adgrid.grid.member.GridSettings;

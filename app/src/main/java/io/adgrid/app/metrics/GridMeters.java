@@ -2,7 +2,7 @@ package io.adgrid.app.metrics;
 
 import io.adgrid.app.config.Role;
 import io.adgrid.grid.member.GridMember;
-import io.adgrid.reporting.ops.MemberSnapshotTask;
+import io.adgrid.reporting.ops.MeterSamples;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.partition.Partition;
@@ -27,7 +27,7 @@ final class GridMeters implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        grid.getUserContext().put(MemberSnapshotTask.METER_REGISTRY, registry);
+        MeterSamples.publish(grid, registry);
         Gauge.builder("adgrid.process.role", () -> 1).tag("role", role.command())
                 .description("1, tagged with the role of this process (run, node, gateway, reporting)").register(registry);
         Gauge.builder("adgrid.grid.members", grid, g -> running(g) ? g.getCluster().getMembers().size() : 0)

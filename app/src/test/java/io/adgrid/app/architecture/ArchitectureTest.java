@@ -1,5 +1,6 @@
 package io.adgrid.app.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -34,6 +35,26 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAnyPackage("io.adgrid.gateway..")
             .because("the reporting process must not be able to accept or count an event");
 
+    /**
+     * Above grid-node, the grid is its port ({@code io.adgrid.grid.port}): neither the entries' mutable state and
+     * entry processors ({@code grid.counters}) nor the Hazelcast implementation ({@code grid.hazelcast}) is used.
+     */
+    static final ArchRule GRID_USED_THROUGH_ITS_PORT = noClasses().that().resideOutsideOfPackage("io.adgrid.grid..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.adgrid.grid.counters..", "io.adgrid.grid.hazelcast..")
+            .because("a change to the grid's state or to its Hazelcast implementation must not reach the gateway, persister or reports");
+
+    /** Code that runs on a partition's entries is the grid's own: written, serialized and versioned in grid-node. */
+    static final ArchRule ENTRY_PROCESSORS_IN_THE_GRID = noClasses()
+            .that().resideOutsideOfPackages("io.adgrid.grid.counters..", "io.adgrid.grid.hazelcast..")
+            .should().dependOnClassesThat().areAssignableTo(com.hazelcast.map.EntryProcessor.class)
+            .because("an entry processor sees RouteState and crosses the network; its wire form must be the grid's");
+
+    /** The port's types depend on nothing but themselves, reach sketches and the event types. */
+    static final ArchRule PORT_STANDS_ALONE = classes().that().resideInAPackage("io.adgrid.grid.port..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("io.adgrid.grid.port..", "io.adgrid.grid.reach..", "io.adgrid.event..",
+                    "java..")
+            .because("the port is what other modules compile against: no Hazelcast, no grid machinery");
+
     /** The fault runner's jar carries the launch classes, without the app's dependencies. */
     static final ArchRule LAUNCH_WITHOUT_SPRING = noClasses().that().resideInAPackage("io.adgrid.app.launch..")
             .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
@@ -55,6 +76,21 @@ class ArchitectureTest {
     }
 
     @Test
+    void otherModulesUseTheGridThroughItsPort() {
+        GRID_USED_THROUGH_ITS_PORT.check(ADGRID);
+    }
+
+    @Test
+    void entryProcessorsLiveInTheGrid() {
+        ENTRY_PROCESSORS_IN_THE_GRID.check(ADGRID);
+    }
+
+    @Test
+    void thePortStandsAlone() {
+        PORT_STANDS_ALONE.check(ADGRID);
+    }
+
+    @Test
     void theLaunchClassesNeedNoSpring() {
         LAUNCH_WITHOUT_SPRING.check(ADGRID);
     }
@@ -72,6 +108,15 @@ class ArchitectureTest {
         JavaClasses reporting = new ClassFileImporter().importPackages("io.adgrid.reporting.planted");
         assertThatThrownBy(() -> REPORTING_OFF_THE_WRITE_PATH.check(reporting)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("ReportingThatCounts");
+        JavaClasses gateway = new ClassFileImporter().importPackages("io.adgrid.gateway.planted");
+        assertThatThrownBy(() -> GRID_USED_THROUGH_ITS_PORT.check(gateway)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("GatewayOnTheEntries");
+        JavaClasses persister = new ClassFileImporter().importPackages("io.adgrid.persister.planted");
+        assertThatThrownBy(() -> ENTRY_PROCESSORS_IN_THE_GRID.check(persister)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("ProcessorOutsideTheGrid");
+        JavaClasses port = new ClassFileImporter().importPackages("io.adgrid.grid.port.planted");
+        assertThatThrownBy(() -> PORT_STANDS_ALONE.check(port)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("PortOnHazelcast");
         JavaClasses launch = new ClassFileImporter().importPackages("io.adgrid.app.launch.planted");
         assertThatThrownBy(() -> LAUNCH_WITHOUT_SPRING.check(launch)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("LaunchWithSpring");

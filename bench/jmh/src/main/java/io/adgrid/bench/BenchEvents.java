@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import io.adgrid.event.EventType;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 
 /** Validated impressions at demo cardinality (1,000 banners, 100 publishers, two minutes), with random identities. */
 public final class BenchEvents {

@@ -1,5 +1,6 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.Watermark;
 import java.util.Map;
 import java.util.UUID;
 

@@ -1,5 +1,10 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.journal.SliceRecorder;
+import io.adgrid.grid.port.Verdicts;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.ReplayWindow;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -28,12 +33,12 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]>, IdentifiedDataSerializable, OwnerStamped {
 
     /** Verdict codes in the answer, 3 bits per event. */
-    public static final int COUNTED = 0;
-    public static final int DUPLICATE = 1;
-    public static final int SUSPECT = 2;
-    public static final int TOO_OLD = 3;
-    public static final int OVER_KEY_LIMIT = 4;
-    private static final int BITS = 3;
+    public static final int COUNTED = Verdicts.COUNTED;
+    public static final int DUPLICATE = Verdicts.DUPLICATE;
+    public static final int SUSPECT = Verdicts.SUSPECT;
+    public static final int TOO_OLD = Verdicts.TOO_OLD;
+    public static final int OVER_KEY_LIMIT = Verdicts.OVER_KEY_LIMIT;
+    private static final int BITS = Verdicts.BITS;
 
     /** What a batch does, in one byte on the wire. */
     private static final byte COUNTING = 0;
@@ -196,13 +201,7 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
 
     /** The verdict code ({@link #COUNTED}, {@link #DUPLICATE}, ...) the answer of {@link #process} gives event {@code i} of the entry. */
     public static int verdict(long[] answer, int i) {
-        int code = 0;
-        for (int bit = 0; bit < BITS; bit++) {
-            if (isSet(answer, BITS * i + bit)) {
-                code |= 1 << bit;
-            }
-        }
-        return code;
+        return Verdicts.of(answer, i);
     }
 
     /** Whether the answer of {@link #process} says event {@code i} of the entry was a duplicate. */
@@ -213,11 +212,6 @@ public final class ApplyBatch implements EntryProcessor<Long, RouteState, long[]
     /** Whether the answer of {@link #process} says event {@code i} of the entry was counted as a suspect click. */
     public static boolean isSuspect(long[] answer, int i) {
         return verdict(answer, i) == SUSPECT;
-    }
-
-    private static boolean isSet(long[] bits, int bit) {
-        int word = bit >>> 6;
-        return bits != null && word < bits.length && (bits[word] & (1L << bit)) != 0;
     }
 
     @Override

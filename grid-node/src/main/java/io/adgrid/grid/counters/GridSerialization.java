@@ -1,5 +1,7 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.port.SealedBatch;
 import com.hazelcast.nio.serialization.DataSerializableFactory;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
@@ -21,6 +23,8 @@ public final class GridSerialization implements DataSerializableFactory {
     static final int DROP_ENTRY = 14;
     static final int SNAPSHOT_REACH = 15;
     static final int REACH_SKETCHES = 16;
+    /** Was a Java-serialized class of the persister until the grid port (issue 19). */
+    static final int BACKLOG_PROBE = 17;
 
     @Override
     public IdentifiedDataSerializable create(int classId) {
@@ -30,14 +34,15 @@ public final class GridSerialization implements DataSerializableFactory {
             case SEAL_PENDING -> new SealPending();
             case ACKNOWLEDGE_BATCHES -> new AcknowledgeBatches();
             case SNAPSHOT_COUNTERS -> new SnapshotCounters();
-            case SEALED_BATCH -> new SealedBatch();
-            case MEMORY_SNAPSHOT -> new MemorySnapshot();
+            case SEALED_BATCH -> new SealedBatchData();
+            case MEMORY_SNAPSHOT -> new MemorySnapshotData();
             case ENTRY_EPOCH -> new EntryEpoch();
             case ACKNOWLEDGED_WATERMARK -> new AcknowledgedWatermark();
             case SNAPSHOT_CAMPAIGN_SUMS -> new SnapshotCampaignSums();
             case DROP_ENTRY -> new DropEntry();
             case SNAPSHOT_REACH -> new SnapshotReach();
             case REACH_SKETCHES -> new ReachSketches();
+            case BACKLOG_PROBE -> new BacklogProbe();
             default -> throw new IllegalArgumentException("unknown AdGrid class id " + classId);
         };
     }

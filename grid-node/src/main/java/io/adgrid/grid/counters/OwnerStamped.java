@@ -1,5 +1,6 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.ReplayWindow;
 import com.hazelcast.map.EntryProcessor;
 
 /**

@@ -1,5 +1,16 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.journal.AppliedSlice;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.CounterKey;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.port.MoneyBounds;
+import io.adgrid.grid.port.SealedBatch;
+import io.adgrid.grid.port.Watermark;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,7 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.ReplayWindow;
+import io.adgrid.grid.port.SealedBatch;
 import java.io.IOException;
 import java.util.Map;
 import com.hazelcast.map.EntryProcessor;
@@ -15,7 +17,7 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * caller's minute and window with its own clock and window ({@link OwnerStamped}), so a caller
  * with another clock or configuration (a reporting process's admin flush) forgets nothing early.
  */
-public final class SealPending implements EntryProcessor<Long, RouteState, SealedBatch>, IdentifiedDataSerializable, OwnerStamped {
+public final class SealPending implements EntryProcessor<Long, RouteState, SealedBatchData>, IdentifiedDataSerializable, OwnerStamped {
 
     private long nowMinute;
     private int windowMinutes;
@@ -63,12 +65,12 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
     }
 
     @Override
-    public EntryProcessor<Long, RouteState, SealedBatch> getBackupProcessor() {
+    public EntryProcessor<Long, RouteState, SealedBatchData> getBackupProcessor() {
         return withheld ? null : this;
     }
 
     @Override
-    public SealedBatch process(Map.Entry<Long, RouteState> entry) {
+    public SealedBatchData process(Map.Entry<Long, RouteState> entry) {
         RouteState state = entry.getValue();
         if (state == null || withheld) {
             return null;
@@ -76,7 +78,7 @@ public final class SealPending implements EntryProcessor<Long, RouteState, Seale
         state.expire(nowMinute, windowMinutes);
         SealedBatch batch = state.seal(sealBeforeMinute);
         entry.setValue(state.isEmpty() ? null : state);
-        return batch == null ? null : batch.inLife(life);
+        return batch == null ? null : SealedBatchData.of(batch.inLife(life));
     }
 
     @Override

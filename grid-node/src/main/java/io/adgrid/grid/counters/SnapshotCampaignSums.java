@@ -1,5 +1,6 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.MemorySnapshot;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
@@ -16,7 +17,7 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * publisher 0; the watermark test of {@link MemorySnapshot#unpersisted} needs only the minute.
  */
 public final class SnapshotCampaignSums
-        implements EntryProcessor<Long, RouteState, MemorySnapshot>, ReadOnly, IdentifiedDataSerializable {
+        implements EntryProcessor<Long, RouteState, MemorySnapshotData>, ReadOnly, IdentifiedDataSerializable {
 
     private long[] campaigns;
     private long fromMinute;
@@ -33,13 +34,13 @@ public final class SnapshotCampaignSums
     }
 
     @Override
-    public MemorySnapshot process(Map.Entry<Long, RouteState> entry) {
+    public MemorySnapshotData process(Map.Entry<Long, RouteState> entry) {
         RouteState state = entry.getValue();
-        return state == null ? null : state.campaignSums(campaigns, fromMinute, toMinute);
+        return state == null ? null : MemorySnapshotData.of(state.campaignSums(campaigns, fromMinute, toMinute));
     }
 
     @Override
-    public EntryProcessor<Long, RouteState, MemorySnapshot> getBackupProcessor() {
+    public EntryProcessor<Long, RouteState, MemorySnapshotData> getBackupProcessor() {
         return null;
     }
 

@@ -1,5 +1,7 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.MemorySnapshot;
 import java.io.IOException;
 import java.util.Map;
 import com.hazelcast.core.ReadOnly;
@@ -10,7 +12,7 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /** Reads the unpersisted counts a report asks for, on the partition thread so it never sees a half-applied batch. */
 public final class SnapshotCounters
-        implements EntryProcessor<Long, RouteState, MemorySnapshot>, ReadOnly, IdentifiedDataSerializable {
+        implements EntryProcessor<Long, RouteState, MemorySnapshotData>, ReadOnly, IdentifiedDataSerializable {
 
     private CounterFilter filter;
 
@@ -22,13 +24,13 @@ public final class SnapshotCounters
     }
 
     @Override
-    public MemorySnapshot process(Map.Entry<Long, RouteState> entry) {
+    public MemorySnapshotData process(Map.Entry<Long, RouteState> entry) {
         RouteState state = entry.getValue();
-        return state == null ? null : state.snapshot(filter);
+        return state == null ? null : MemorySnapshotData.of(state.snapshot(filter));
     }
 
     @Override
-    public EntryProcessor<Long, RouteState, MemorySnapshot> getBackupProcessor() {
+    public EntryProcessor<Long, RouteState, MemorySnapshotData> getBackupProcessor() {
         return null;
     }
 

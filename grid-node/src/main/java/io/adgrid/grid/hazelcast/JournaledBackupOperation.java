@@ -1,7 +1,7 @@
 package io.adgrid.grid.hazelcast;
 
 import java.util.Set;
-import io.adgrid.grid.counters.SliceJournal;
+import io.adgrid.grid.journal.SliceJournal;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.impl.operation.MultipleEntryBackupOperation;

@@ -12,8 +12,7 @@ import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
-import io.adgrid.grid.counters.AppliedSlice;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 
 /**
  * The journal's record format: {@code int length, int crc32c, payload}. A process killed while

@@ -19,9 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import io.adgrid.event.EventType;
-import io.adgrid.grid.counters.AppliedSlice;
-import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.SliceJournal;
+import io.adgrid.grid.port.GridEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

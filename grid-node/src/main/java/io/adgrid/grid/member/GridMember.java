@@ -7,8 +7,10 @@ import io.adgrid.grid.counters.GridSerialization;
 import io.adgrid.grid.counters.LaterCopyMergePolicy;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.hazelcast.GridOperations;
-import io.adgrid.grid.counters.ReplayWindow;
-import io.adgrid.grid.counters.SliceJournal;
+import io.adgrid.grid.hazelcast.HazelcastCounterGrid;
+import io.adgrid.grid.port.CounterGrid;
+import io.adgrid.grid.port.ReplayWindow;
+import io.adgrid.grid.journal.SliceJournal;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
@@ -29,6 +31,11 @@ public final class GridMember {
     public static final String MAJORITY = "adgrid-majority";
 
     private GridMember() {
+    }
+
+    /** The counters of the grid {@code member} belongs to (a data or lite member, never a client), through the port. */
+    public static CounterGrid counterGrid(HazelcastInstance member) {
+        return new HazelcastCounterGrid(member);
     }
 
     public static HazelcastInstance start(GridSettings settings) {
@@ -87,6 +94,7 @@ public final class GridMember {
         }
         config.getSerializationConfig().addDataSerializableFactory(GridSerialization.FACTORY_ID, new GridSerialization());
         config.getSerializationConfig().addDataSerializableFactory(GridOperations.FACTORY_ID, new GridOperations());
+        config.getSerializationConfig().addDataSerializableFactory(MemberSerialization.FACTORY_ID, new MemberSerialization());
 
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(100);

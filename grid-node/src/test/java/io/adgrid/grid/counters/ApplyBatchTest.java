@@ -1,5 +1,16 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.journal.AppliedSlice;
+import io.adgrid.grid.journal.SliceRecorder;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.CounterKey;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.MoneyBounds;
+import io.adgrid.grid.port.ReplayWindow;
+import io.adgrid.grid.port.RouteKeys;
+import io.adgrid.grid.port.SealedBatch;
 import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
 import static io.adgrid.grid.counters.TestEvents.click;
 import static io.adgrid.grid.counters.TestEvents.emptyEntry;

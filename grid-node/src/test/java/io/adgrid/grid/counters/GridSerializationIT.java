@@ -1,5 +1,17 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.journal.AppliedSlice;
+import io.adgrid.grid.journal.SliceRecorder;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.CounterKey;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.port.RouteKeys;
+import io.adgrid.grid.port.SealedBatch;
+import io.adgrid.grid.port.Watermark;
 import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
 import static io.adgrid.grid.counters.TestEvents.click;
 import static io.adgrid.grid.counters.TestEvents.emptyEntry;
@@ -14,7 +26,7 @@ import java.util.AbstractMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import io.adgrid.grid.counters.CounterFilter.Dimension;
+import io.adgrid.grid.port.CounterFilter.Dimension;
 import io.adgrid.grid.hazelcast.SerializationRoundTrip;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
@@ -222,8 +234,9 @@ class GridSerializationIT {
         pending.add(new CounterKey(BASE_MINUTE + 1, CAMPAIGN, BANNER, 7), new Counts(9, 0, 0, 0));
         MemorySnapshot snapshot = new MemorySnapshot(0x1234L, 0x5678L, 3, deltas, 4, pending);
 
-        SealedBatch sealedCopy = roundTrip(sealed);
-        MemorySnapshot snapshotCopy = roundTrip(snapshot);
+        // What crosses the network is their wire form (the port's values know no Hazelcast).
+        SealedBatch sealedCopy = roundTrip(SealedBatchData.of(sealed));
+        MemorySnapshot snapshotCopy = roundTrip(MemorySnapshotData.of(snapshot));
 
         assertThat(sealedCopy.epoch()).isEqualTo(new UUID(0x1234L, 0x5678L));
         assertThat(sealedCopy.seq()).isEqualTo(3);

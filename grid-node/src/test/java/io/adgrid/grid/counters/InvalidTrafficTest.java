@@ -1,5 +1,11 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.journal.AppliedSlice;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterKey;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.RouteKeys;
 import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
 import static io.adgrid.grid.counters.TestEvents.clickOf;
 import static io.adgrid.grid.counters.TestEvents.emptyEntry;

@@ -1,5 +1,14 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.CounterKey;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.port.RouteKeys;
+import io.adgrid.grid.port.SealedBatch;
+import io.adgrid.grid.port.Watermark;
 import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
 import static io.adgrid.grid.counters.TestEvents.emptyEntry;
 import static io.adgrid.grid.counters.TestEvents.impression;
@@ -9,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import io.adgrid.grid.counters.CounterFilter.Dimension;
+import io.adgrid.grid.port.CounterFilter.Dimension;
 import org.junit.jupiter.api.Test;
 
 class MemorySnapshotTest {

@@ -1,5 +1,15 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.journal.AppliedSlice;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.CounterKey;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.port.RouteKeys;
+import io.adgrid.grid.port.SealedBatch;
+import io.adgrid.grid.port.Watermark;
 import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
 import static io.adgrid.grid.counters.TestEvents.impression;
 import static io.adgrid.grid.counters.TestEvents.ts;

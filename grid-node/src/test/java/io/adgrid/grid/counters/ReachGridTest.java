@@ -1,5 +1,9 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.RouteKeys;
+import io.adgrid.grid.port.SealedBatch;
 import static io.adgrid.grid.counters.TestEvents.BASE_MINUTE;
 import static io.adgrid.grid.counters.TestEvents.clickOf;
 import static io.adgrid.grid.counters.TestEvents.emptyEntry;

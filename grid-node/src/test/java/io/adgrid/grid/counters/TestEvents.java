@@ -1,5 +1,11 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.port.Watermark;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import io.adgrid.grid.counters.AppliedSlice;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.journal.AppliedSlice;
+import io.adgrid.grid.port.GridEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -22,16 +22,16 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import io.adgrid.grid.counters.AcknowledgeBatches;
-import io.adgrid.grid.counters.Watermark;
+import io.adgrid.grid.port.Watermark;
 import io.adgrid.grid.counters.ApplyBatch;
-import io.adgrid.grid.counters.BatchId;
-import io.adgrid.grid.counters.CounterDeltas;
-import io.adgrid.grid.counters.CounterFilter;
-import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.MemorySnapshot;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.MemorySnapshot;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SealPending;
-import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.grid.port.SealedBatch;
 import io.adgrid.grid.counters.SnapshotCounters;
 import io.adgrid.grid.counters.TestEvents;
 import com.hazelcast.cluster.Member;
@@ -147,7 +147,7 @@ class GridClusterIT {
         List<GridEvent> events = workload(1);
         ApplyBatch batch = batch(1, events);
         submit(gateway, batch);
-        Map<Long, SealedBatch> sealed = counters(gateway).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
+        Map<Long, ? extends SealedBatch> sealed = counters(gateway).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
         assertThat(sealed.values()).allMatch(b -> b.seq() == 1);
         assertThat(sum(sealed)).isEqualTo(expected(events));
         List<GridEvent> fresh = workload(2);
@@ -158,7 +158,7 @@ class GridClusterIT {
         await("the gateway sees the member gone", () -> gateway.getCluster().getMembers().size() == 2);
 
         // The surviving replicas hand out the very batches PostgreSQL may already hold: same epoch, seq and counts.
-        Map<Long, SealedBatch> again = counters(gateway).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
+        Map<Long, ? extends SealedBatch> again = counters(gateway).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
         assertThat(again.keySet()).isEqualTo(sealed.keySet());
         sealed.forEach((key, b) -> {
             SealedBatch other = again.get(key);
@@ -173,7 +173,7 @@ class GridClusterIT {
         counters(gateway).executeOnKeys(sealed.keySet(), new AcknowledgeBatches(seqs(sealed)));
 
         assertThat(totals(gateway)).isEqualTo(expected(fresh));
-        Map<Long, SealedBatch> next = counters(gateway).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
+        Map<Long, ? extends SealedBatch> next = counters(gateway).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
         assertThat(sum(next)).isEqualTo(expected(fresh));
         next.forEach((key, b) -> {
             assertThat(b.seq()).isEqualTo(2);
@@ -187,7 +187,7 @@ class GridClusterIT {
         ApplyBatch batch = batch(1, events);
         submit(gateway, batch);
 
-        Map<Long, SealedBatch> sealed = counters(first).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
+        Map<Long, ? extends SealedBatch> sealed = counters(first).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
         assertThat(sealed.keySet()).containsExactlyInAnyOrderElementsOf(batch.keys());
         assertThat(sum(sealed)).isEqualTo(expected(events));
         // Until acknowledged, a report still sees the sealed counts.
@@ -264,19 +264,19 @@ class GridClusterIT {
 
     /** What a report adds to an empty database: every unpersisted part of every entry. */
     private static CounterDeltas totals(HazelcastInstance via) {
-        Map<Long, MemorySnapshot> snapshots = counters(via).executeOnEntries(new SnapshotCounters(CounterFilter.all()));
+        Map<Long, ? extends MemorySnapshot> snapshots = counters(via).executeOnEntries(new SnapshotCounters(CounterFilter.all()));
         CounterDeltas sum = new CounterDeltas();
         snapshots.values().stream().filter(Objects::nonNull).forEach(s -> sum.addAll(s.unpersisted(Watermark.full(0))));
         return sum;
     }
 
-    private static CounterDeltas sum(Map<Long, SealedBatch> batches) {
+    private static CounterDeltas sum(Map<Long, ? extends SealedBatch> batches) {
         CounterDeltas sum = new CounterDeltas();
         batches.values().stream().filter(Objects::nonNull).forEach(b -> sum.addAll(b.deltas()));
         return sum;
     }
 
-    private static Map<Long, Long> seqs(Map<Long, SealedBatch> batches) {
+    private static Map<Long, Long> seqs(Map<Long, ? extends SealedBatch> batches) {
         Map<Long, Long> out = new HashMap<>();
         batches.forEach((k, b) -> out.put(k, b.seq()));
         return out;

@@ -2,7 +2,7 @@ package io.adgrid.gateway.batching;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 
 /** Where accepted events go. Completes when the event is safely in the grid (and its backup). */
 public interface EventSink {

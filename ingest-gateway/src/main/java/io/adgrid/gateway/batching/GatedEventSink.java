@@ -3,7 +3,8 @@ package io.adgrid.gateway.batching;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.GridRefusal;
 
 /**
  * Takes events only while {@code open}: closed while the grid replays the journals of a dead life,
@@ -21,7 +22,7 @@ public final class GatedEventSink implements EventSink {
     /** Whether a member refused the batch because the grid still replays a dead life's journals (issue 17.2). */
     public static boolean refusedByRecovery(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.adgrid.grid.counters.CountingRefusedException) {
+            if (t instanceof GridRefusal r && r.untilReplayed()) {
                 return true;
             }
         }

@@ -17,12 +17,12 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import io.adgrid.grid.counters.ApplyBatch;
-import io.adgrid.grid.counters.BatchId;
-import io.adgrid.grid.counters.CountingRefusedException;
-import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.JournalUnavailableException;
-import io.adgrid.grid.hazelcast.PartitionBatchCall;
+import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterGrid;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.GridRefusal;
+import io.adgrid.grid.port.Verdicts;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.micrometer.core.instrument.Counter;
@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gathers events while earlier grid calls are in flight (group commit), splits them by partition
- * into {@link ApplyBatch} slices and sends them in one grid operation per partition, instead of one
+ * into {@code ApplyBatch} slices and sends them in one grid operation per partition, instead of one
  * call per event.
  * Callers get a future that completes when the batch is applied on the owner and its backup; no
  * thread waits for it. A request's events ({@link #submitAll}) travel in one batch and share one
@@ -83,7 +83,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private record OutcomeSlot(Pending pending, int index) {
     }
 
-    private final PartitionBatchCall call;
+    private final CounterGrid grid;
     private final Settings settings;
     private final Clock clock;
     private final long gatewayId = BatchId.newGatewayId();
@@ -117,7 +117,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 .publishPercentileHistogram().register(metrics);
         this.batchRetries = Counter.builder("adgrid.grid.batch.retries")
                 .description("Batches sent again after a failed grid call").register(metrics);
-        this.call = new PartitionBatchCall(grid);
+        this.grid = GridMember.counterGrid(grid);
         this.settings = settings;
         this.clock = clock;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "adgrid-batch-retry"));
@@ -228,7 +228,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
             for (int i = 0; i < list.size(); i++) {
                 GridEvent event = list.get(i);
                 long key = event.routeKey();
-                byPartition.computeIfAbsent(call.partitionOf(key), o -> new HashMap<>())
+                byPartition.computeIfAbsent(grid.partitionOf(key), o -> new HashMap<>())
                         .computeIfAbsent(key, k -> new ArrayList<>()).add(event);
                 byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(new OutcomeSlot(p, i));
             }
@@ -236,11 +236,8 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         }
         long orderExpiresMinute = Math.floorDiv(clock.millis() + settings.orderRetention().toMillis(), 60_000L);
         BatchId id = new BatchId(gatewayId, batchSequence.incrementAndGet());
-        Map<Integer, PartitionBatchCall.Slice> slices = new HashMap<>(byPartition.size() * 2);
-        byPartition.forEach((partition, group) ->
-                slices.put(partition, new PartitionBatchCall.Slice(group.keySet(), new ApplyBatch(id, orderExpiresMinute, group))));
         batchSize.record(events);
-        send(id, slices, drained, byKey, drained.get(0).enqueuedNanos(), 1, new HashSet<>());
+        send(id, orderExpiresMinute, byPartition, drained, byKey, drained.get(0).enqueuedNanos(), 1, new HashSet<>());
     }
 
     /** The first attempt's end frees the call slot; re-sends after a failure run outside the slots. */
@@ -256,17 +253,17 @@ public final class GridBatcher implements EventSink, AutoCloseable {
      * again (same batch id): the others applied their slice, and sending it again would answer their
      * events "duplicate" of themselves, or, if the batch were then given up, answer 503 for counted events.
      */
-    private void send(BatchId id, Map<Integer, PartitionBatchCall.Slice> slices, List<Pending> waiting,
+    private void send(BatchId id, long orderExpiresMinute, Map<Integer, Map<Long, List<GridEvent>>> slices, List<Pending> waiting,
                       Map<Long, List<OutcomeSlot>> byKey, long oldestEnqueuedNanos, int attempt, Set<Long> unknownKeys) {
         long start = System.nanoTime();
-        Map<Integer, CompletableFuture<Map<Long, long[]>>> calls = call.executeEach(slices);
+        Map<Integer, CompletableFuture<Map<Long, long[]>>> calls = grid.apply(id, orderExpiresMinute, slices);
         CompletableFuture.allOf(calls.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, anyError) -> {
             releaseSlotAfterFirstAttempt(attempt);
             shedder.batchAnswered(oldestEnqueuedNanos, System.nanoTime(), queued.get());
-            Map<Integer, PartitionBatchCall.Slice> failed = new HashMap<>();
+            Map<Integer, Map<Long, List<GridEvent>>> failed = new HashMap<>();
             Throwable error = null;
             for (Map.Entry<Integer, CompletableFuture<Map<Long, long[]>>> c : calls.entrySet()) {
-                PartitionBatchCall.Slice slice = slices.get(c.getKey());
+                Map<Long, List<GridEvent>> slice = slices.get(c.getKey());
                 Map<Long, long[]> answers;
                 try {
                     answers = c.getValue().join();
@@ -274,16 +271,16 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                     failed.put(c.getKey(), slice);
                     error = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                     if (!refusedBeforeApplying(error)) {
-                        unknownKeys.addAll(slice.keys()); // the owner may have applied it: later attempts cannot undo that
+                        unknownKeys.addAll(slice.keySet()); // the owner may have applied it: later attempts cannot undo that
                     }
                     continue;
                 }
-                for (Long key : slice.keys()) {
+                for (Long key : slice.keySet()) {
                     long[] answer = answers.get(key);
                     List<OutcomeSlot> slots = byKey.get(key);
                     for (int i = 0; i < slots.size(); i++) {
                         OutcomeSlot slot = slots.get(i);
-                        slot.pending().outcomes()[slot.index()] = outcome(ApplyBatch.verdict(answer, i));
+                        slot.pending().outcomes()[slot.index()] = outcome(Verdicts.of(answer, i));
                     }
                 }
             }
@@ -293,7 +290,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                 return;
             }
             Set<Long> unanswered = new HashSet<>();
-            failed.values().forEach(slice -> unanswered.addAll(slice.keys()));
+            failed.values().forEach(slice -> unanswered.addAll(slice.keySet()));
             List<Pending> stillWaiting = new ArrayList<>();
             for (Pending p : waiting) {
                 if (p.events().stream().anyMatch(e -> unanswered.contains(e.routeKey()))) {
@@ -307,7 +304,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
                         slices.size(), error.toString());
                 batchRetries.increment();
                 long backoffMillis = 50L << Math.min(attempt, 6);
-                retries.schedule(() -> send(id, failed, stillWaiting, byKey, oldestEnqueuedNanos, attempt + 1, unknownKeys), backoffMillis,
+                retries.schedule(() -> send(id, orderExpiresMinute, failed, stillWaiting, byKey, oldestEnqueuedNanos, attempt + 1, unknownKeys), backoffMillis,
                         TimeUnit.MILLISECONDS);
             } else {
                 Throwable cause = error;
@@ -335,8 +332,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
      */
     static boolean refusedBeforeApplying(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof SplitBrainProtectionException || t instanceof JournalUnavailableException
-                    || t instanceof CountingRefusedException) {
+            if (t instanceof SplitBrainProtectionException || t instanceof GridRefusal) {
                 return true;
             }
         }
@@ -345,11 +341,11 @@ public final class GridBatcher implements EventSink, AutoCloseable {
 
     private static Outcome outcome(int verdict) {
         return switch (verdict) {
-            case ApplyBatch.COUNTED -> Outcome.COUNTED;
-            case ApplyBatch.DUPLICATE -> Outcome.DUPLICATE;
-            case ApplyBatch.SUSPECT -> Outcome.SUSPECT;
-            case ApplyBatch.TOO_OLD -> Outcome.TOO_OLD;
-            case ApplyBatch.OVER_KEY_LIMIT -> Outcome.OVER_KEY_LIMIT;
+            case Verdicts.COUNTED -> Outcome.COUNTED;
+            case Verdicts.DUPLICATE -> Outcome.DUPLICATE;
+            case Verdicts.SUSPECT -> Outcome.SUSPECT;
+            case Verdicts.TOO_OLD -> Outcome.TOO_OLD;
+            case Verdicts.OVER_KEY_LIMIT -> Outcome.OVER_KEY_LIMIT;
             default -> throw new IllegalStateException("unknown grid verdict " + verdict);
         };
     }

@@ -4,7 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import io.adgrid.gateway.batching.EventSink;
 import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.gateway.validation.Validation;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 
 /** Hands one accepted beacon to the grid and counts what the grid made of it (the pixel and sale endpoints). */
 final class CountingSink {

@@ -15,7 +15,7 @@ import io.adgrid.gateway.route.Route;
 import io.adgrid.gateway.validation.Rejection;
 import io.adgrid.gateway.validation.SignedRequests;
 import io.adgrid.gateway.validation.Validation;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.signing.RequestSignature;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;

@@ -8,7 +8,7 @@ import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.gateway.route.Route;
 import io.adgrid.gateway.validation.Rejection;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -15,9 +15,9 @@ import io.adgrid.catalog.SigningKey;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.catalog.BannerEntry;
 import io.adgrid.gateway.catalog.CatalogView;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.reach.Reach;
-import io.adgrid.grid.counters.MoneyBounds;
+import io.adgrid.grid.port.MoneyBounds;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
 

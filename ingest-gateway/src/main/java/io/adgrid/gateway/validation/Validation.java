@@ -1,7 +1,7 @@
 package io.adgrid.gateway.validation;
 
 import io.adgrid.catalog.Banner;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 
 /** The verdict on one beacon: an event to count (with its banner, for the click redirect) or a rejection. */
 public sealed interface Validation {

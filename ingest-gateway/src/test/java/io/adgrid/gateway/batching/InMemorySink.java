@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import io.adgrid.event.EventType;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 
 /**
  * A test double of {@link EventSink} that deduplicates like the grid: beacons by (type, idHi,

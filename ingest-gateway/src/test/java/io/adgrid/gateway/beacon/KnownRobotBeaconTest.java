@@ -17,7 +17,7 @@ import io.adgrid.gateway.fraud.ClickRateLimiter;
 import io.adgrid.gateway.fraud.KnownRobots;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;

@@ -30,7 +30,7 @@ import io.adgrid.gateway.batching.OverloadedException;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;

@@ -18,7 +18,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Function;
 import io.adgrid.event.EventType;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

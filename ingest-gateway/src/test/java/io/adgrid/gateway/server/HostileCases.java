@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 import io.adgrid.catalog.Campaign;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.TestCatalog;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import io.adgrid.signing.BeaconSigner;
 
 /**

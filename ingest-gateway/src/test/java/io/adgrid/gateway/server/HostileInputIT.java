@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.server.HostileCases.Case;
 import io.adgrid.gateway.server.RawHttp.Answer;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.TestCatalog;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.signing.BeaconSigner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

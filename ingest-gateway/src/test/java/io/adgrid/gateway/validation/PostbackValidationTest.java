@@ -19,7 +19,7 @@ import io.adgrid.catalog.Campaign;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.InMemoryCatalog;
 import io.adgrid.gateway.TestCatalog;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.signing.BeaconSigner;
 import org.junit.jupiter.api.Test;
 

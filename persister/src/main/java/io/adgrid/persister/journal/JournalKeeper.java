@@ -27,17 +27,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
-import io.adgrid.grid.counters.AppliedSlice;
-import io.adgrid.grid.counters.ApplyBatch;
-import io.adgrid.grid.counters.BatchId;
-import io.adgrid.grid.counters.CounterDeltas;
-import io.adgrid.grid.counters.DropEntry;
-import io.adgrid.grid.counters.Counts;
-import io.adgrid.grid.counters.GridEvent;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.hazelcast.PartitionBatchCall;
-import io.adgrid.grid.hazelcast.PartitionMarks;
-import io.adgrid.grid.counters.Watermark;
+import io.adgrid.grid.journal.AppliedSlice;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.CounterGrid;
+import io.adgrid.grid.port.Watermark;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.grid.member.DataMembersAtLeast;
@@ -265,10 +261,10 @@ public final class JournalKeeper implements AutoCloseable {
      * removes its marks and leaves its entries).
      */
     private Optional<UUID> lifeOfTheMarks() {
-        PartitionMarks marks = new PartitionMarks(grid);
-        Set<String> lives = marks.lives();
+        CounterGrid counters = GridMember.counterGrid(grid);
+        Set<String> lives = counters.markLives();
         if (lives.isEmpty()) {
-            int dropped = grid.<Long, RouteState>getMap(GridMember.COUNTERS_MAP).executeOnEntries(new DropEntry()).size();
+            int dropped = counters.dropAll();
             if (dropped > 0) {
                 log.warn("dropped {} counter entries that no partition mark names a life for: their journals, replayed by the "
                         + "next life, hold their counts", dropped);
@@ -281,8 +277,8 @@ public final class JournalKeeper implements AutoCloseable {
                 return Optional.of(held);
             }
         }
-        int dropped = grid.<Long, RouteState>getMap(GridMember.COUNTERS_MAP).executeOnEntries(new DropEntry()).size();
-        lives.forEach(marks::remove);
+        int dropped = counters.dropAll();
+        lives.forEach(counters::removeMarks);
         log.warn("dropped {} counter entries and the partition marks of grid life(s) {} (ended in PostgreSQL, or more than one): "
                 + "their journals, replayed by the next life, hold their counts", dropped, lives);
         return Optional.empty();
@@ -637,7 +633,7 @@ public final class JournalKeeper implements AutoCloseable {
     /** Makes the new grid remember the identities still inside their window; returns how many it took. */
     private long rememberIdentities(List<FileSlice> slices, boolean journalAgain) {
         long nowMinute = Math.floorDiv(clock.millis(), 60_000L);
-        PartitionBatchCall call = new PartitionBatchCall(grid);
+        CounterGrid counters = GridMember.counterGrid(grid);
         long gateway = ThreadLocalRandom.current().nextLong();
         long sequence = 0;
         long remembered = 0;
@@ -652,20 +648,15 @@ public final class JournalKeeper implements AutoCloseable {
             inBatch += s.slice().events().size();
             orderExpires = Math.max(orderExpires, s.slice().orderExpiresMinute());
             if (inBatch >= EVENTS_PER_CALL) {
-                remembered += remember(call, identitiesOnly(journalAgain, new BatchId(gateway, ++sequence), orderExpires, batch), inBatch);
+                remembered += remember(counters, new BatchId(gateway, ++sequence), orderExpires, batch, journalAgain, inBatch);
                 batch = new HashMap<>();
                 inBatch = 0;
             }
         }
         if (inBatch > 0) {
-            remembered += remember(call, identitiesOnly(journalAgain, new BatchId(gateway, ++sequence), orderExpires, batch), inBatch);
+            remembered += remember(counters, new BatchId(gateway, ++sequence), orderExpires, batch, journalAgain, inBatch);
         }
         return remembered;
-    }
-
-    private static ApplyBatch identitiesOnly(boolean journalAgain, BatchId batch, long orderExpires, Map<Long, List<GridEvent>> events) {
-        return journalAgain ? ApplyBatch.identitiesOnly(batch, orderExpires, events)
-                : ApplyBatch.identitiesStillJournaled(batch, orderExpires, events);
     }
 
     /**
@@ -679,15 +670,12 @@ public final class JournalKeeper implements AutoCloseable {
     private static final Duration SETTING_PATIENCE = Duration.ofMinutes(2);
 
     /** Sends one identities-only batch; returns how many of its events were new to the grid. */
-    private static long remember(PartitionBatchCall call, ApplyBatch batch, int events) {
+    private static long remember(CounterGrid counters, BatchId batch, long orderExpires, Map<Long, List<GridEvent>> eventsByKey,
+                                 boolean journalAgain, int events) {
         long giveUpAt = System.nanoTime() + IDENTITY_LOAD_PATIENCE.toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
-                Map<Long, long[]> answers = call.<long[]>execute(call.slices(batch.keys(), keys -> batch)).get(5, TimeUnit.MINUTES);
-                long known = 0;
-                for (long[] answer : answers.values()) {
-                    known += answer == null ? 0 : java.util.BitSet.valueOf(answer).cardinality();
-                }
+                long known = counters.remember(batch, orderExpires, eventsByKey, journalAgain).get(5, TimeUnit.MINUTES);
                 return events - known;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -830,18 +818,7 @@ public final class JournalKeeper implements AutoCloseable {
 
     /** What this member's own entries know PostgreSQL holds, by epoch. */
     private Map<UUID, Watermark> acknowledgedWatermarks() {
-        IMap<Long, io.adgrid.grid.counters.RouteState> counters = grid.getMap(io.adgrid.grid.member.GridMember.COUNTERS_MAP);
-        Set<Long> own = counters.localKeySet();
-        Map<UUID, Watermark> out = new HashMap<>();
-        if (own.isEmpty()) {
-            return out;
-        }
-        for (long[] w : counters.executeOnKeys(own, new io.adgrid.grid.counters.AcknowledgedWatermark()).values()) {
-            if (w != null && w[2] > 0) {
-                out.put(new UUID(w[0], w[1]), new Watermark(w[2], w[3], w[4]));
-            }
-        }
-        return out;
+        return GridMember.counterGrid(grid).acknowledgedWatermarks();
     }
 
     /** The write-behind found PostgreSQL behind these entries: repairs them now, and checks every own entry next. */

@@ -17,16 +17,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
-import io.adgrid.grid.counters.DropEntry;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.hazelcast.PartitionBatchCall;
-import io.adgrid.grid.hazelcast.PartitionMarks;
+import io.adgrid.grid.port.CounterGrid;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.grid.member.GridMember;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.query.Predicates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * (issue 17.5): Hazelcast hands such a partition to a living member empty, its counts and
  * identities gone from memory, while the dead members' journals still hold them on disk.
  *
- * <p>Every data member, every second: the partitions without their {@link PartitionMarks mark} are
+ * <p>Every data member, every second: the partitions without their mark ({@link CounterGrid#unmarkedPartitions}) are
  * lost (members refuse counting batches on them, so clients get {@code 503 recovering}). The first
  * member to see a loss records it in the grid ({@link #KEY}: the lost partitions, and every journal
  * directory registered in this grid life, since any of them may hold slices of those partitions).
@@ -127,9 +123,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private final JournalKeeper keeper;
     private final MemberJournal journal;
     private final IMap<String, String> protocol;
-    private final PartitionMarks marks;
-    private final IMap<Long, RouteState> counters;
-    private final PartitionBatchCall call;
+    private final CounterGrid counters;
     private final DataSource dataSource;
     private final Clock clock;
     private final com.hazelcast.cluster.Cluster cluster;
@@ -158,10 +152,8 @@ public final class LostPartitionRecovery implements AutoCloseable {
         this.keeper = keeper;
         this.journal = journal;
         this.protocol = grid.getMap(RecoveryGate.MAP);
-        this.marks = new PartitionMarks(grid);
-        this.unmarkedReading = marks::unmarked;
-        this.counters = grid.getMap(GridMember.COUNTERS_MAP);
-        this.call = new PartitionBatchCall(grid);
+        this.counters = GridMember.counterGrid(grid);
+        this.unmarkedReading = counters::unmarkedPartitions;
         this.dataSource = dataSource;
         this.clock = clock;
         this.cluster = grid.getCluster();
@@ -173,7 +165,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
      */
     LostPartitionRecovery start(boolean newLife, String life) {
         if (newLife) {
-            marks.markAll(life);
+            counters.markAll(life);
         }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "adgrid-lost-partitions");
@@ -266,7 +258,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
         // taken just before another member finished the previous loss and marked it (it counts again, and
         // its journals now hold live counts). Nobody marks a partition of a record before its replays are done.
         Set<Integer> marked = new TreeSet<>(loss.partitions());
-        marked.removeAll(marks.unmarked());
+        marked.removeAll(counters.unmarkedPartitions());
         if (!marked.isEmpty()) {
             Set<Integer> rest = new TreeSet<>(loss.partitions());
             rest.removeAll(marked);
@@ -299,7 +291,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
         loss = current();
         // Not if a member holding the copies the replays filled left meanwhile: the next round starts over.
         if (!loss.isEmpty() && loss.awaiting().isEmpty() && loss.gone(dataMembers()).isEmpty()) {
-            marks.mark(loss.partitions(), life);
+            counters.mark(loss.partitions(), life);
             if (protocol.remove(KEY, loss.encode())) {
                 log.info("partitions {} replayed from every journal that may hold them: they count again", loss.partitions());
             }
@@ -332,7 +324,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
                 return;
             }
             try {
-                marks.removeAll();
+                counters.removeAllMarks();
                 marksRemovalOwed = false;
                 log.warn("this member saw fewer voting data members than the majority: the other side may count on without it, so "
                         + "this side's partition marks are removed; with the majority, its partitions count once their journals are replayed");
@@ -380,7 +372,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private void dropLeftovers(Set<Integer> partitions) {
         int dropped = 0;
         for (int p : partitions) {
-            dropped += counters.executeOnEntries(DropEntry.unlessMarked(), Predicates.partitionPredicate(marks.keyOf(p), Predicates.alwaysTrue())).size();
+            dropped += counters.dropUnmarked(p);
         }
         if (dropped > 0) {
             log.warn("dropped {} counter entries left in partitions {} as they were found lost: an older copy; the journals "
@@ -392,7 +384,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
         Set<Integer> partitions = loss.partitions();
         long began = System.nanoTime();
         JournalKeeper.Recovery r = keeper.replay(UUID.fromString(id), dir,
-                slice -> partitions.contains(call.partitionOf(slice.routeKey())));
+                slice -> partitions.contains(counters.partitionOf(slice.routeKey())));
         log.info("replayed journal {} for lost partitions {} in {} ms: {} slices, {} added to PostgreSQL ({} events), {} already "
                         + "there; {} identities remembered", dir, partitions, (System.nanoTime() - began) / 1_000_000, r.slices(),
                 r.slicesAddedToPostgres(), r.eventsCounted(), r.slicesAlreadyThere(), r.identitiesRemembered());

@@ -5,8 +5,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import io.adgrid.grid.counters.SliceJournal;
-import io.adgrid.grid.counters.Watermark;
+import io.adgrid.grid.journal.SliceJournal;
+import io.adgrid.grid.port.Watermark;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 

@@ -2,7 +2,7 @@ package io.adgrid.persister.rollup;
 
 import java.util.Arrays;
 import java.util.List;
-import io.adgrid.grid.counters.CounterKey;
+import io.adgrid.grid.port.CounterKey;
 
 /**
  * Summaries of the rollup tables (V14): a rollup table's rows summed over some of its ids, so a

@@ -5,10 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import io.adgrid.grid.hazelcast.PartitionBatchCall;
-import io.adgrid.grid.counters.RouteState;
-import com.hazelcast.map.IMap;
+import io.adgrid.grid.port.Backlog;
+import io.adgrid.grid.port.CounterGrid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,15 +32,13 @@ public final class LocalBacklog {
                           Instant takenAt) {
     }
 
-    private final IMap<Long, RouteState> counters;
-    private final PartitionBatchCall call;
+    private final CounterGrid counters;
     private final Clock clock;
     private final Duration maxAge;
     private Reading last;
 
-    public LocalBacklog(IMap<Long, RouteState> counters, PartitionBatchCall call, Clock clock, Duration maxAge) {
+    public LocalBacklog(CounterGrid counters, Clock clock, Duration maxAge) {
         this.counters = counters;
-        this.call = call;
         this.clock = clock;
         this.maxAge = maxAge;
     }
@@ -65,22 +61,20 @@ public final class LocalBacklog {
     }
 
     private Reading read(Instant now) {
-        List<Long> keys = new ArrayList<>(counters.localKeySet());
+        List<Long> keys = new ArrayList<>(counters.ownKeys());
         long unwrittenEntries = 0;
         long unwrittenKeys = 0;
         long identities = 0;
         long identityBytes = 0;
-        BacklogProbe probe = new BacklogProbe();
         for (int from = 0; from < keys.size(); from += KEYS_PER_CALL) {
             List<Long> chunk = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_CALL));
-            Map<Long, long[]> answers = call.<long[]>execute(call.slices(chunk, k -> probe)).join();
-            for (long[] a : answers.values()) {
-                if (a[0] > 0) {
+            for (Backlog a : counters.backlog(chunk).values()) {
+                if (a.unwrittenKeys() > 0) {
                     unwrittenEntries++;
-                    unwrittenKeys += a[0];
+                    unwrittenKeys += a.unwrittenKeys();
                 }
-                identities += a[1];
-                identityBytes += a[2];
+                identities += a.identities();
+                identityBytes += a.identityBytes();
             }
         }
         return new Reading(keys.size(), unwrittenEntries, unwrittenKeys, identities, identityBytes, now);

@@ -2,7 +2,7 @@ package io.adgrid.persister.writebehind;
 
 import java.util.Map;
 import java.util.UUID;
-import io.adgrid.grid.counters.Watermark;
+import io.adgrid.grid.port.Watermark;
 
 /**
  * PostgreSQL's watermark of an epoch is behind what the grid acknowledged: it lost write-behind

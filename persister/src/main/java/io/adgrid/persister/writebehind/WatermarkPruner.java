@@ -15,11 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import io.adgrid.grid.counters.EntryEpoch;
-import io.adgrid.grid.counters.RouteState;
+import io.adgrid.grid.port.CounterGrid;
 import io.adgrid.grid.member.GridMember;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +51,7 @@ public final class WatermarkPruner implements AutoCloseable {
         static final Result SKIPPED = new Result(0, 0, 0, false);
     }
 
-    private final IMap<Long, RouteState> counters;
+    private final CounterGrid counters;
     private final HazelcastInstance grid;
     private final DataSource dataSource;
     private final Duration minAge;
@@ -61,7 +59,7 @@ public final class WatermarkPruner implements AutoCloseable {
 
     public WatermarkPruner(HazelcastInstance grid, DataSource dataSource, Duration minAge) {
         this.grid = grid;
-        this.counters = grid.getMap(GridMember.COUNTERS_MAP);
+        this.counters = GridMember.counterGrid(grid);
         this.dataSource = dataSource;
         this.minAge = minAge;
     }
@@ -119,7 +117,7 @@ public final class WatermarkPruner implements AutoCloseable {
     /** The epoch of every entry the grid holds, idle ones included. */
     private Set<UUID> liveEpochs() {
         Set<UUID> out = new HashSet<>();
-        for (UUID epoch : counters.executeOnEntries(new EntryEpoch()).values()) {
+        for (UUID epoch : counters.epochs()) {
             if (epoch != null) {
                 out.add(epoch);
             }

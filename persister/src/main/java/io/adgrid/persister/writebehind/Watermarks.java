@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.UUID;
-import io.adgrid.grid.counters.Watermark;
+import io.adgrid.grid.port.Watermark;
 
 /** Reads the write-behind watermarks of grid entries' epochs ({@code flush_watermark}). */
 public final class Watermarks {

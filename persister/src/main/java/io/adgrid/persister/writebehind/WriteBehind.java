@@ -15,14 +15,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import io.adgrid.grid.counters.AcknowledgeBatches;
-import io.adgrid.grid.counters.Watermark;
-import io.adgrid.grid.hazelcast.PartitionBatchCall;
-import io.adgrid.grid.hazelcast.PartitionMarks;
+import io.adgrid.grid.port.Watermark;
 import io.adgrid.grid.journal.RecoveryGate;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.counters.SealPending;
-import io.adgrid.grid.counters.SealedBatch;
+import io.adgrid.grid.port.CounterGrid;
+import io.adgrid.grid.port.SealedBatch;
 import io.adgrid.grid.member.GridMember;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -64,10 +60,8 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
         }
     }
 
-    private final IMap<Long, RouteState> counters;
+    private final CounterGrid counters;
     private final IMap<String, String> protocol;
-    private final PartitionMarks marks;
-    private final PartitionBatchCall call;
     private final CounterWriter writer;
     private final Clock clock;
     private final int replayWindowMinutes;
@@ -100,10 +94,8 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
 
     public WriteBehind(HazelcastInstance grid, CounterWriter writer, Clock clock, int replayWindowMinutes, boolean holdOpenMinute) {
         this.holdOpenMinute = holdOpenMinute;
-        this.counters = grid.getMap(GridMember.COUNTERS_MAP);
+        this.counters = GridMember.counterGrid(grid);
         this.protocol = grid.getMap(RecoveryGate.MAP);
-        this.marks = new PartitionMarks(grid);
-        this.call = new PartitionBatchCall(grid);
         this.writer = writer;
         this.clock = clock;
         this.replayWindowMinutes = replayWindowMinutes;
@@ -149,7 +141,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
      */
     public synchronized void start(Duration interval) {
         writtenUpToMillis = clock.millis();
-        LocalBacklog backlog = new LocalBacklog(counters, call, clock, BACKLOG_READING_MAX_AGE);
+        LocalBacklog backlog = new LocalBacklog(counters, clock, BACKLOG_READING_MAX_AGE);
         Gauge.builder("adgrid.writebehind.lag", this, WriteBehind::lagSeconds).strongReference(true).baseUnit("seconds")
                 .description("Age of the oldest change to this member's own entries that may not be in PostgreSQL yet")
                 .register(meters);
@@ -179,7 +171,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
     private void cycleOwnEntries() {
         long started = clock.millis();
         try {
-            cycle(counters.localKeySet());
+            cycle(counters.ownKeys());
             covered(started);
         } catch (RuntimeException e) {
             notCovered();
@@ -211,7 +203,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
             long started = clock.millis();
             CycleResult r;
             try {
-                r = cycle(ownOnly ? counters.localKeySet() : counters.keySet(), true);
+                r = cycle(ownOnly ? counters.ownKeys() : counters.allKeys(), true);
             } catch (RuntimeException e) {
                 notCovered();
                 throw e;
@@ -236,7 +228,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
      * no marks): the write-behind seals nothing there until the lost-partition recovery has replayed them.
      */
     private Set<Integer> recovering() {
-        return protocol.get(RecoveryGate.LIFE) == null ? Set.of() : marks.unmarked();
+        return protocol.get(RecoveryGate.LIFE) == null ? Set.of() : counters.unmarkedPartitions();
     }
 
     /** One cycle over {@code keys}: everything pending, or with {@code holdOpenMinute} the closed minutes. */
@@ -268,8 +260,7 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
     private CycleResult cycleChunk(Set<Long> keys, boolean everything) throws java.sql.SQLException {
         long now = clock.millis();
         long sealBefore = everything ? Long.MAX_VALUE : Math.floorDiv(now - OPEN_MINUTE_GRACE.toMillis(), 60_000L);
-        SealPending seal = new SealPending(Math.floorDiv(now, 60_000L), replayWindowMinutes, sealBefore);
-        Map<Long, SealedBatch> sealed = call.<SealedBatch>execute(call.slices(keys, k -> seal)).join();
+        Map<Long, SealedBatch> sealed = counters.seal(keys, Math.floorDiv(now, 60_000L), replayWindowMinutes, sealBefore);
         if (sealed.isEmpty()) {
             return new CycleResult(0, 0, 0);
         }
@@ -296,14 +287,8 @@ public final class WriteBehind implements AutoCloseable, MeterBinder {
         rowsQuarantined.increment(written.quarantined().size());
         Map<Long, Long> seqByKey = new HashMap<>();
         sealed.forEach((k, b) -> seqByKey.put(k, b.seq()));
-        call.execute(call.slices(seqByKey.keySet(), k -> new AcknowledgeBatches(subMap(seqByKey, k)))).join();
+        counters.acknowledge(seqByKey);
         return new CycleResult(written.batches(), written.newBatches(), written.rows());
-    }
-
-    private static Map<Long, Long> subMap(Map<Long, Long> map, Set<Long> keys) {
-        Map<Long, Long> out = new HashMap<>(keys.size() * 2);
-        keys.forEach(k -> out.put(k, map.get(k)));
-        return out;
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;

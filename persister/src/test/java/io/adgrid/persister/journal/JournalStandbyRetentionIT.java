@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.testing.MovableClock;

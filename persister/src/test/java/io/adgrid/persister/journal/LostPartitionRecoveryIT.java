@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.hazelcast.PartitionMarks;
 import io.adgrid.grid.journal.MemberJournal;
@@ -426,7 +426,7 @@ class LostPartitionRecoveryIT {
         GridEventFeeder feeder = new GridEventFeeder(grid);
         WriteBehind writeBehind = new WriteBehind(grid, new CounterWriter(db.dataSource()), Clock.systemUTC(), WINDOW);
         long banner = 7;
-        long key = io.adgrid.grid.counters.RouteKeys.banner(banner);
+        long key = io.adgrid.grid.port.RouteKeys.banner(banner);
         com.hazelcast.map.IMap<Long, io.adgrid.grid.counters.RouteState> counters = grid.getMap(GridMember.COUNTERS_MAP);
         feeder.apply(List.of(feeder.impression(1, banner, 1, Instant.now())));
         writeBehind.flushAll();

@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.grid.member.GridMember;

@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import io.adgrid.event.EventType;
 import io.adgrid.grid.counters.ApplyBatch;
-import io.adgrid.grid.counters.BatchId;
-import io.adgrid.grid.counters.CounterDeltas;
-import io.adgrid.grid.counters.Counts;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.BatchId;
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import com.hazelcast.core.HazelcastInstance;
 

@@ -3,6 +3,7 @@ package io.adgrid.reporting.ops;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.adgrid.grid.member.MemberSnapshot;
 
 /**
  * Every member's snapshot at one instant.

@@ -24,7 +24,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.member.MemberSnapshot;
+import io.adgrid.grid.member.MeterSample;
+import io.adgrid.grid.member.MemberSnapshotTask;
+import io.adgrid.grid.port.Counts;
 import io.adgrid.grid.journal.RecoveryGate;
 import io.adgrid.persister.rollup.RollupJob;
 import io.adgrid.reporting.stats.Dimension;
@@ -247,7 +250,7 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
         long started = clock.millis();
         List<MemberSnapshot> members = new ArrayList<>();
         Map<String, String> unanswered = new TreeMap<>();
-        Map<Member, Future<MemberSnapshot>> answers;
+        Map<Member, Future<MemberSnapshotTask.Answer>> answers;
         try {
             answers = grid.getExecutorService(EXECUTOR).submitToAllMembers(new MemberSnapshotTask());
         } catch (RuntimeException e) {
@@ -257,9 +260,9 @@ public final class OpsOverview implements AutoCloseable, MeterBinder {
             return new ClusterSample(started, members, unanswered);
         }
         long deadline = System.nanoTime() + settings.memberTimeout().toNanos();
-        for (Map.Entry<Member, Future<MemberSnapshot>> e : answers.entrySet()) {
+        for (Map.Entry<Member, Future<MemberSnapshotTask.Answer>> e : answers.entrySet()) {
             try {
-                members.add(e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                members.add(e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).snapshot());
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 unanswered.put(e.getKey().getAddress().toString(), "interrupted");

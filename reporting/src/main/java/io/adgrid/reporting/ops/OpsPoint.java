@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import io.adgrid.grid.member.MemberSnapshot;
+import io.adgrid.grid.member.MeterSample;
 
 /**
  * What the dashboard charts at one instant: rates over the interval since the previous sample,

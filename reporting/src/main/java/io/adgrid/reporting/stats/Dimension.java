@@ -1,7 +1,7 @@
 package io.adgrid.reporting.stats;
 
 import java.util.Locale;
-import io.adgrid.grid.counters.CounterFilter;
+import io.adgrid.grid.port.CounterFilter;
 
 /** What a report is about. Column names are fixed here, never taken from a request. */
 public enum Dimension {

@@ -1,40 +1,34 @@
 package io.adgrid.reporting.stats;
 
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
-import io.adgrid.grid.counters.CounterFilter;
-import io.adgrid.grid.counters.MemorySnapshot;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.counters.SnapshotCampaignSums;
-import io.adgrid.grid.counters.SnapshotCounters;
-import io.adgrid.grid.counters.SnapshotReach;
-import io.adgrid.grid.counters.ReachSketches;
-import io.adgrid.grid.counters.RouteKeys;
-import io.adgrid.grid.reach.ReachSketch;
 import io.adgrid.grid.member.GridMember;
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.CounterGrid;
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.reach.ReachSketch;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 
-/** The counts the grid holds that may not be in PostgreSQL yet. */
+/** The counts the grid holds that may not be in PostgreSQL yet: the reports' read of the grid port. */
 public final class GridCounters {
 
-    private final IMap<Long, RouteState> counters;
+    private final CounterGrid grid;
 
-    public GridCounters(HazelcastInstance grid) {
-        this.counters = grid.getMap(GridMember.COUNTERS_MAP);
+    public GridCounters(HazelcastInstance member) {
+        this(GridMember.counterGrid(member));
+    }
+
+    public GridCounters(CounterGrid grid) {
+        this.grid = grid;
     }
 
     public List<MemorySnapshot> snapshot(CounterFilter filter) {
-        return collect(counters.executeOnEntries(new SnapshotCounters(filter)).values());
+        return grid.snapshot(filter);
     }
 
     /** The unpersisted counts of these campaigns in [fromMinute, toMinute), summed per campaign and minute by each entry. */
-    public List<MemorySnapshot> campaignSums(java.util.Collection<Long> campaigns, long fromMinute, long toMinute) {
-        if (campaigns.isEmpty()) {
-            return List.of();
-        }
-        long[] ids = campaigns.stream().mapToLong(Long::longValue).toArray();
-        return collect(counters.executeOnEntries(new SnapshotCampaignSums(ids, fromMinute, toMinute)).values());
+    public List<MemorySnapshot> campaignSums(Collection<Long> campaigns, long fromMinute, long toMinute) {
+        return grid.campaignSums(campaigns, fromMinute, toMinute);
     }
 
     /**
@@ -42,26 +36,6 @@ public final class GridCounters {
      * (0: any), by UTC day in [fromDay, toDay]. A banner's are read from its one entry.
      */
     public List<ReachSketch> reach(long campaign, long banner, long fromDay, long toDay) {
-        SnapshotReach read = new SnapshotReach(campaign, banner, fromDay, toDay);
-        java.util.Collection<ReachSketches> answers = banner != 0
-                ? java.util.Collections.singletonList(counters.executeOnKey(RouteKeys.banner(banner), read))
-                : counters.executeOnEntries(read).values();
-        List<ReachSketch> out = new ArrayList<>();
-        for (ReachSketches a : answers) {
-            if (a != null) {
-                out.addAll(a.sketches());
-            }
-        }
-        return out;
-    }
-
-    private static List<MemorySnapshot> collect(java.util.Collection<MemorySnapshot> answers) {
-        List<MemorySnapshot> out = new ArrayList<>();
-        answers.forEach(s -> {
-            if (s != null) {
-                out.add(s);
-            }
-        });
-        return out;
+        return grid.reach(campaign, banner, fromDay, toDay);
     }
 }

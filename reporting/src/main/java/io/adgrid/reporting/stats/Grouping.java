@@ -7,7 +7,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.List;
-import io.adgrid.grid.counters.CounterKey;
+import io.adgrid.grid.port.CounterKey;
 
 /**
  * How counters are grouped for an answer, said twice in one place: as SQL for what PostgreSQL

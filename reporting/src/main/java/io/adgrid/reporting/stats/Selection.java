@@ -1,7 +1,7 @@
 package io.adgrid.reporting.stats;
 
 import java.time.Instant;
-import io.adgrid.grid.counters.CounterFilter;
+import io.adgrid.grid.port.CounterFilter;
 
 /**
  * Which counters a report covers: those of one campaign, banner or publisher (or all, when

@@ -5,7 +5,7 @@ import java.math.RoundingMode;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.media.Schema;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import io.adgrid.pricing.Micros;
 
 /**

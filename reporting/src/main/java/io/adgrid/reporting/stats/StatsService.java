@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import io.adgrid.grid.counters.CounterKey;
-import io.adgrid.grid.counters.Counts;
-import io.adgrid.grid.counters.MemorySnapshot;
-import io.adgrid.grid.counters.Watermark;
+import io.adgrid.grid.port.CounterKey;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.port.Watermark;
 
 /**
  * Exact totals at any moment: what PostgreSQL holds plus what only the grid holds.

@@ -1,7 +1,7 @@
 package io.adgrid.reporting.stats;
 
 import java.math.BigInteger;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import io.adgrid.pricing.Price;
 
 /**

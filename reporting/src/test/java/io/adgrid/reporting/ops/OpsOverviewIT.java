@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.testing.TestGrid;
@@ -59,7 +59,7 @@ class OpsOverviewIT {
     static void start() {
         db = TestDatabase.start();
         members = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(OpsOverviewIT.class), PORT_BASE), 2);
-        members.get(0).getUserContext().put(MemberSnapshotTask.METER_REGISTRY, registry);
+        MeterSamples.publish(members.get(0), registry);
         writeBehind = new WriteBehind(members.get(0), new CounterWriter(db.dataSource()), Clock.systemUTC(), 10);
         writeBehind.bindTo(registry);
         // Publishes the lag and backlog gauges; the hour's interval keeps cycles out: the lag only grows.

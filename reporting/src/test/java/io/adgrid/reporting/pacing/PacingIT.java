@@ -18,7 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.testing.MovableClock;

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.reach.Reach;

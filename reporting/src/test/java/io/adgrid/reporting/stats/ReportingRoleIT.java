@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.rollup.RollupJob;

@@ -11,7 +11,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.testing.TestGrid;

@@ -10,7 +10,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,5 +1,9 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.CounterKey;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

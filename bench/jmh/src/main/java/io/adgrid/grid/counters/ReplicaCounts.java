@@ -1,5 +1,10 @@
 package io.adgrid.grid.counters;
 
+import io.adgrid.grid.port.CounterFilter;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.MemorySnapshot;
+import io.adgrid.grid.port.Watermark;
+
 /**
  * What one replica of a grid entry has counted, for the batch-call benchmark's exactness check
  * (in this package for {@link RouteState#snapshot}, which is package-private). Read it on the

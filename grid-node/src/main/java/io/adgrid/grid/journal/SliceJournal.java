@@ -1,9 +1,9 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.journal;
 
 import java.util.List;
 
 /**
- * A member's durable record of what {@link ApplyBatch} changed on it, as owner or backup. The
+ * A member's durable record of what {@code ApplyBatch} changed on it, as owner or backup. The
  * member finds it in its Hazelcast user context under {@link #USER_CONTEXT_KEY}; without one,
  * nothing is journaled (a grid without a local disk, most tests).
  */

@@ -1,12 +1,16 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.journal;
 
+import io.adgrid.grid.port.CounterDeltas;
+import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.port.GridEvent;
+import io.adgrid.grid.port.Watermark;
 import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.reach.Reach;
 import io.adgrid.grid.reach.ReachSketch;
 
 /**
- * What one {@link ApplyBatch} recorded in one grid entry, in the form a member's journal keeps it:
+ * What one {@code ApplyBatch} recorded in one grid entry, in the form a member's journal keeps it:
  * enough to add the counts to PostgreSQL and to remember the identities again after every member
  * has died.
  *

@@ -1,9 +1,9 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
 import java.io.IOException;
 import java.util.Objects;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
+import java.io.DataInput;
+import java.io.DataOutput;
 
 /**
  * Mutable counter values. Revenue is in micros (10^-6 of the campaign's currency unit): exact, never a double.
@@ -65,7 +65,7 @@ public final class Counts {
         return impressions == 0 && clicks == 0 && conversions == 0 && revenueMicros == 0 && suspectClicks == 0 && invalid == 0;
     }
 
-    void writeTo(ObjectDataOutput out) throws IOException {
+    public void writeTo(DataOutput out) throws IOException {
         out.writeLong(impressions);
         out.writeLong(clicks);
         out.writeLong(conversions);
@@ -74,7 +74,7 @@ public final class Counts {
         out.writeLong(invalid);
     }
 
-    static Counts readFrom(ObjectDataInput in) throws IOException {
+    public static Counts readFrom(DataInput in) throws IOException {
         return new Counts(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
     }
 

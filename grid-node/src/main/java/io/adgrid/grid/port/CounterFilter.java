@@ -1,8 +1,8 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
 import java.io.IOException;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
+import java.io.DataInput;
+import java.io.DataOutput;
 
 /** Which counters a report wants: one campaign, banner or publisher (or all), in [fromMinute, toMinute). */
 public record CounterFilter(Dimension dimension, long id, long fromMinute, long toMinute) {
@@ -25,14 +25,14 @@ public record CounterFilter(Dimension dimension, long id, long fromMinute, long 
         };
     }
 
-    void writeTo(ObjectDataOutput out) throws IOException {
+    public void writeTo(DataOutput out) throws IOException {
         out.writeByte(dimension.ordinal());
         out.writeLong(id);
         out.writeLong(fromMinute);
         out.writeLong(toMinute);
     }
 
-    static CounterFilter readFrom(ObjectDataInput in) throws IOException {
+    public static CounterFilter readFrom(DataInput in) throws IOException {
         return new CounterFilter(Dimension.values()[in.readByte()], in.readLong(), in.readLong(), in.readLong());
     }
 }

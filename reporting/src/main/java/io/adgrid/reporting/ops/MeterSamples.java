@@ -1,14 +1,21 @@
 package io.adgrid.reporting.ops;
 
-import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import io.adgrid.grid.member.MemberMeters;
+import io.adgrid.grid.member.MemberSnapshotTask;
+import io.adgrid.grid.member.MeterSample;
+import com.hazelcast.core.HazelcastInstance;
+import io.adgrid.grid.member.MeterSample.Kind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
@@ -16,30 +23,32 @@ import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
-/**
- * One meter of one process, as the ops overview needs it: a counter's count, a gauge's value, a
- * timer's or summary's count, total and cumulative histogram buckets (timers in seconds).
- *
- * @param bucketBounds upper bounds of the histogram buckets (seconds for timers); empty when the meter publishes none
- * @param bucketCounts samples at or below each bound since the process started
- * @param percentiles  client-side percentiles the meter publishes (e.g. 0.5, 0.99), with {@code percentileValues}
- */
-public record MeterSample(String name, Map<String, String> tags, Kind kind, double count, double total, double value,
-                          double[] bucketBounds, double[] bucketCounts, double[] percentiles, double[] percentileValues)
-        implements Serializable {
+/** A process's Micrometer meters as the {@link MeterSample}s its grid member answers the ops overview with. */
+public final class MeterSamples {
 
-    private static final long serialVersionUID = 1L;
-    private static final double[] NONE = new double[0];
+    private static final double[] NONE = MeterSample.NONE;
 
-    public enum Kind { COUNTER, GAUGE, TIMER, SUMMARY }
-
-    public String tag(String key) {
-        return tags.getOrDefault(key, "");
+    private MeterSamples() {
     }
 
-    /** Identity of the meter within its process: name and tags. */
-    public String id() {
-        return name + tags;
+    /** Makes {@code member}'s snapshots carry the meters of {@code registry}, this process's ({@link MemberSnapshotTask}). */
+    public static void publish(HazelcastInstance member, MeterRegistry registry) {
+        member.getUserContext().put(MemberSnapshotTask.METERS, (MemberMeters) () -> of(registry));
+    }
+
+    /** The AdGrid and GC pause meters of {@code registry}. */
+    public static List<MeterSample> of(MeterRegistry registry) {
+        List<MeterSample> out = new ArrayList<>();
+        for (Meter m : registry.getMeters()) {
+            String name = m.getId().getName();
+            if (name.startsWith("adgrid.") || name.equals("jvm.gc.pause")) {
+                MeterSample s = of(m);
+                if (s != null) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
     }
 
     /** The sample of a meter, or null for kinds the overview does not use. */

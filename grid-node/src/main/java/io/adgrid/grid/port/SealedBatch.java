@@ -1,20 +1,19 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.reach.ReachSketch;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * Counts sealed for writing: batch {@code seq} of the grid entry whose life is {@code epoch}, holding
  * its pending counts of the minutes before {@code cutMinute} ({@link Long#MAX_VALUE}: all it had),
  * and the users its impressions reached since the batch before ({@link #reach}).
  */
-public final class SealedBatch implements IdentifiedDataSerializable {
+public class SealedBatch {
 
     private long epochHi;
     private long epochLo;
@@ -25,7 +24,14 @@ public final class SealedBatch implements IdentifiedDataSerializable {
     private UUID life;
     private List<ReachSketch> reach = List.of();
 
-    public SealedBatch() {
+    /** For the grid's wire form, which fills it with {@link #readFields}. */
+    protected SealedBatch() {
+    }
+
+    /** A copy of {@code batch}. */
+    protected SealedBatch(SealedBatch batch) {
+        this(batch.epochHi, batch.epochLo, batch.seq, batch.cutMinute, batch.deltas, batch.acknowledged, batch.reach);
+        this.life = batch.life;
     }
 
     public SealedBatch(long epochHi, long epochLo, long seq, long cutMinute, CounterDeltas deltas) {
@@ -97,18 +103,8 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         return deltas;
     }
 
-    @Override
-    public int getFactoryId() {
-        return GridSerialization.FACTORY_ID;
-    }
-
-    @Override
-    public int getClassId() {
-        return GridSerialization.SEALED_BATCH;
-    }
-
-    @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    /** The batch's bytes in the grid's answers (grid class id 6: unchanged, a rolling restart mixes versions). */
+    public void writeTo(DataOutput out) throws IOException {
         out.writeLong(epochHi);
         out.writeLong(epochLo);
         out.writeLong(seq);
@@ -128,8 +124,8 @@ public final class SealedBatch implements IdentifiedDataSerializable {
         }
     }
 
-    @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    /** Reads what {@link #writeTo} wrote into this (new) batch. */
+    protected void readFields(DataInput in) throws IOException {
         epochHi = in.readLong();
         epochLo = in.readLong();
         seq = in.readLong();

@@ -1,4 +1,4 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
 /**
  * Bounds on revenue, in micros, so that no sum of it wraps: a long holds 9.2 * 10^18 micros

@@ -1,10 +1,10 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
+import java.io.DataInput;
+import java.io.DataOutput;
 
 /** Increments per counter key, the unit that moves from the grid to PostgreSQL. */
 public final class CounterDeltas {
@@ -89,7 +89,7 @@ public final class CounterDeltas {
         return out;
     }
 
-    void writeTo(ObjectDataOutput out) throws IOException {
+    public void writeTo(DataOutput out) throws IOException {
         out.writeInt(deltas.size());
         for (Map.Entry<CounterKey, Counts> e : deltas.entrySet()) {
             CounterKey k = e.getKey();
@@ -101,7 +101,7 @@ public final class CounterDeltas {
         }
     }
 
-    static CounterDeltas readFrom(ObjectDataInput in) throws IOException {
+    public static CounterDeltas readFrom(DataInput in) throws IOException {
         int n = in.readInt();
         Map<CounterKey, Counts> map = new HashMap<>(Math.max(16, n * 2));
         for (int i = 0; i < n; i++) {

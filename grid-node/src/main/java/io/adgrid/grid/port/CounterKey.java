@@ -1,4 +1,4 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
 /**
  * What AdGrid counts by: one UTC minute (epoch minutes) of one banner shown on one publisher.

@@ -1,11 +1,11 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
 /**
  * What PostgreSQL holds of one grid entry's epoch: the last write-behind batch written
  * ({@code lastSeq}), the minutes that batch and every partial one before it since {@code fullSeq}
  * covered (those before {@code cutMinute}), and the last batch that took all pending counts.
  *
- * <p>A count the entry took while its next batch was {@code seq} (see {@link RouteState#seal}) is in
+ * <p>A count the entry took while its next batch was {@code seq} (see {@code RouteState.seal}) is in
  * PostgreSQL exactly when {@link #holds}: either a batch at or after {@code seq} took everything
  * and is written, or the written batches since {@code seq} have passed the count's minute. The
  * second rule needs the cuts of partial batches to grow between two full ones, which RouteState keeps.

@@ -1,19 +1,13 @@
-package io.adgrid.persister.writebehind;
+package io.adgrid.grid.counters;
 
-import java.io.Serializable;
 import java.util.Map;
-import io.adgrid.grid.counters.RouteState;
-import com.hazelcast.core.ReadOnly;
-import com.hazelcast.map.EntryProcessor;
 
 /**
  * Reads, on the partition thread, how much one grid entry holds that PostgreSQL does not: its
  * unwritten counter keys (pending and sealed) and the event identities it remembers for dedup.
  * Read-only: it changes nothing and makes no backup operation.
  */
-final class BacklogProbe implements EntryProcessor<Long, RouteState, long[]>, ReadOnly, Serializable {
-
-    private static final long serialVersionUID = 1L;
+public final class BacklogProbe extends StatelessEntryRead<long[]> {
 
     @Override
     public long[] process(Map.Entry<Long, RouteState> entry) {
@@ -22,7 +16,7 @@ final class BacklogProbe implements EntryProcessor<Long, RouteState, long[]>, Re
     }
 
     @Override
-    public EntryProcessor<Long, RouteState, long[]> getBackupProcessor() {
-        return null;
+    public int getClassId() {
+        return GridSerialization.BACKLOG_PROBE;
     }
 }

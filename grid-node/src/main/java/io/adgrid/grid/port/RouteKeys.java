@@ -1,4 +1,4 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
 /**
  * Keys of the counter map. Beacons live under their banner, sales under their campaign; both are

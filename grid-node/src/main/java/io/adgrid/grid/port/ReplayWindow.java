@@ -1,4 +1,4 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
 import java.time.Clock;
 import java.time.Duration;

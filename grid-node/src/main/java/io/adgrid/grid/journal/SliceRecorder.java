@@ -1,10 +1,10 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.journal;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Collects on a partition thread the slices {@link ApplyBatch} applies during one operation, so the
+ * Collects on a partition thread the slices {@code ApplyBatch} applies during one operation, so the
  * operation hands them to the journal in one write before it answers.
  */
 public final class SliceRecorder {
@@ -19,14 +19,14 @@ public final class SliceRecorder {
     }
 
     /** Records a slice if an operation with a journal is running on this thread. */
-    static void record(AppliedSlice slice) {
+    public static void record(AppliedSlice slice) {
         List<AppliedSlice> slices = CURRENT.get();
         if (slices != null) {
             slices.add(slice);
         }
     }
 
-    static boolean active() {
+    public static boolean active() {
         return CURRENT.get() != null;
     }
 

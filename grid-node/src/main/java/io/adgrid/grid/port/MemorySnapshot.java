@@ -1,17 +1,16 @@
-package io.adgrid.grid.counters;
+package io.adgrid.grid.port;
 
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.UUID;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * The not-yet-persisted counts of one grid entry, for a live report: the sealed batch (if any)
  * and the pending counts, taken while the next batch was {@code pendingSeq}. A count belongs in the
  * report only if PostgreSQL's {@link Watermark} for {@code epoch} does not hold it.
  */
-public final class MemorySnapshot implements IdentifiedDataSerializable {
+public class MemorySnapshot {
 
     private long epochHi;
     private long epochLo;
@@ -20,10 +19,16 @@ public final class MemorySnapshot implements IdentifiedDataSerializable {
     private long pendingSeq;
     private CounterDeltas pending;
 
-    public MemorySnapshot() {
+    /** For the grid's wire form, which fills it with {@link #readFields}. */
+    protected MemorySnapshot() {
     }
 
-    MemorySnapshot(long epochHi, long epochLo, long sealedSeq, CounterDeltas sealed, long pendingSeq, CounterDeltas pending) {
+    /** A copy of {@code snapshot}. */
+    protected MemorySnapshot(MemorySnapshot snapshot) {
+        this(snapshot.epochHi, snapshot.epochLo, snapshot.sealedSeq, snapshot.sealed, snapshot.pendingSeq, snapshot.pending);
+    }
+
+    public MemorySnapshot(long epochHi, long epochLo, long sealedSeq, CounterDeltas sealed, long pendingSeq, CounterDeltas pending) {
         this.epochHi = epochHi;
         this.epochLo = epochLo;
         this.sealedSeq = sealedSeq;
@@ -52,18 +57,8 @@ public final class MemorySnapshot implements IdentifiedDataSerializable {
         });
     }
 
-    @Override
-    public int getFactoryId() {
-        return GridSerialization.FACTORY_ID;
-    }
-
-    @Override
-    public int getClassId() {
-        return GridSerialization.MEMORY_SNAPSHOT;
-    }
-
-    @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    /** The snapshot's bytes in the grid's answers (grid class id 7: unchanged, a rolling restart mixes versions). */
+    public void writeTo(DataOutput out) throws IOException {
         out.writeLong(epochHi);
         out.writeLong(epochLo);
         out.writeLong(sealedSeq);
@@ -72,8 +67,8 @@ public final class MemorySnapshot implements IdentifiedDataSerializable {
         pending.writeTo(out);
     }
 
-    @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    /** Reads what {@link #writeTo} wrote into this (new) snapshot. */
+    protected void readFields(DataInput in) throws IOException {
         epochHi = in.readLong();
         epochLo = in.readLong();
         sealedSeq = in.readLong();
