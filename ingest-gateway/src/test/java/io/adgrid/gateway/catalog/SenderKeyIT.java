@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.catalog.SenderKeys;

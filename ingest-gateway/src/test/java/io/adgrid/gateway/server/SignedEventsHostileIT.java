@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import io.adgrid.gateway.TestCatalog;
 import io.adgrid.gateway.server.RawHttp.Answer;
-import io.adgrid.grid.counters.Counts;
+import io.adgrid.grid.port.Counts;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.RequestSignature;
 import org.junit.jupiter.api.AfterAll;

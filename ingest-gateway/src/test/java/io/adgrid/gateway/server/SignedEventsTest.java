@@ -27,7 +27,7 @@ import io.adgrid.gateway.batching.OverloadedException;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
-import io.adgrid.grid.counters.GridEvent;
+import io.adgrid.grid.port.GridEvent;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.RequestSignature;
 import io.micrometer.core.instrument.Counter;
