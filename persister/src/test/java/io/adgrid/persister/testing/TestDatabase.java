@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import io.adgrid.grid.counters.CounterDeltas;
 import io.adgrid.grid.counters.CounterKey;
 import io.adgrid.grid.counters.Counts;
+import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.schema.DatabaseSettings;
@@ -41,6 +42,22 @@ public final class TestDatabase implements AutoCloseable {
             if (pool != null) {
                 pool.close();
             }
+            server.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A fresh server, migrated and holding the demo catalog, for AdGrid processes that reach it by
+     * its URL and make their own pools. The caller closes it.
+     */
+    public static EmbeddedDatabase startDemoServer() {
+        EmbeddedDatabase server = EmbeddedDatabase.startTemporary();
+        try (HikariDataSource pool = Database.pool(server.settings(), "test-seed", 2)) {
+            Database.migrate(pool);
+            DemoCatalog.seedIfEmpty(pool);
+            return server;
+        } catch (RuntimeException e) {
             server.close();
             throw e;
         }
