@@ -61,7 +61,7 @@ class CatalogReloadIT {
 
     @Test
     void validBeaconsAreCountedThroughWholeCatalogReloads() throws Exception {
-        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.truncateCatalog();
         DemoCatalog.seedIfEmpty(db.dataSource());
         long full = DemoCatalog.CAMPAIGNS + DemoCatalog.BANNERS + DemoCatalog.PUBLISHERS;
         try (TestGateway gateway = TestGateway.start(dir, CatalogLimits.defaults(), db.dataSource(), grid.get(0), Duration.ofHours(1))) {

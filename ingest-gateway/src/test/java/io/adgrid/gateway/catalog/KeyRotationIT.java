@@ -56,7 +56,7 @@ class KeyRotationIT {
 
     @BeforeEach
     void startGateway() {
-        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.truncateCatalog();
         DemoCatalog.seedIfEmpty(db.dataSource());
         gateway = TestGateway.start(dir, CatalogLimits.defaults(), db.dataSource(), grid.get(0), Duration.ofHours(1));
     }

@@ -172,6 +172,16 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /** Empties the catalog (campaigns with their keys, prices and budgets, banners, publishers, deletions). */
+    public void truncateCatalog() {
+        sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+    }
+
+    /** Empties the journal registrations, the replayed-slice ledger and the write-behind watermarks (grid lives stay). */
+    public void truncateJournals() {
+        sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
+    }
+
     private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
         for (int i = 0; i < params.length; i++) {
