@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import static io.adgrid.app.ProcessCluster.dataMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -10,16 +11,11 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import io.adgrid.grid.testing.Wait;
-import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import io.adgrid.persister.schema.Database;
-import io.adgrid.app.config.Role;
 import com.hazelcast.core.HazelcastInstance;
-import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Issue "Nothing lost, nothing doubled", fault 4: every AdGrid process killed at once under load.
@@ -41,37 +37,19 @@ class EverythingKilledIT {
     private static final int EVENTS_AFTER_RESTART = 600;
     private static final Pattern REPLAYED = Pattern.compile("replayed journal .*? (\\d+) added to PostgreSQL \\((\\d+) events\\)");
 
-    private final List<AdGridProcess> processes = new ArrayList<>();
-    private EmbeddedDatabase database;
-    private ConfigurableApplicationContext reporting;
-    private RetryingClients clients;
+    private final ProcessCluster cluster = new ProcessCluster();
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (clients != null) {
-            clients.abandon();
-        }
-        if (reporting != null) {
-            reporting.close();
-        }
-        for (AdGridProcess p : processes) {
-            p.close();
-        }
-        if (database != null) {
-            database.close();
-        }
+        cluster.close();
     }
 
     @Test
     void killingEveryProcessAtOnceUnderLoadLosesNothingAcknowledged() throws Exception {
         long started = System.nanoTime();
-        database = EmbeddedDatabase.startTemporary();
-        try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {
-            Database.migrate(pool);
-            DemoCatalog.seedIfEmpty(pool);
-        }
-        String cluster = "killed-" + UUID.randomUUID();
-        List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + cluster,
+        EmbeddedDatabase database = cluster.startDatabase();
+        String clusterName = "killed-" + UUID.randomUUID();
+        List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + clusterName,
                 "--adgrid.members=127.0.0.1:6300,127.0.0.1:6301,127.0.0.1:6302",
                 "--adgrid.ops.metrics-port=0", "--adgrid.write-behind.interval=20s",
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-killed"));
@@ -80,12 +58,12 @@ class EverythingKilledIT {
 
         List<String> reportingFlags = new ArrayList<>(grid);
         reportingFlags.addAll(List.of("--adgrid.grid.port=6320", "--server.port=0", "--adgrid.admin.token=" + TOKEN));
-        reporting = AdGrid.start(Role.REPORTING, reportingFlags.toArray(String[]::new));
-        HazelcastInstance view = reporting.getBean(HazelcastInstance.class);
-        String reportingUrl = "http://127.0.0.1:" + reporting.getEnvironment().getProperty("local.server.port");
+        cluster.startReporting(reportingFlags);
+        HazelcastInstance view = cluster.view();
+        String reportingUrl = cluster.reportingUrl();
         String gateway = "http://127.0.0.1:" + gatewayPort;
 
-        clients = new RetryingClients(gateway, CLIENTS, "killed");
+        RetryingClients clients = cluster.startClients(gateway, CLIENTS, "killed");
         Wait.until("load before the kill", Duration.ofSeconds(120), () -> clients.sent() >= EVENTS_BEFORE_KILL);
         long inPostgresBeforeKill = Probes.sqlImpressions(database.settings());
         AdGridProcess.killAll(dead);
@@ -108,7 +86,7 @@ class EverythingKilledIT {
             }
         }
         Wait.until("reporting sees the new grid", Duration.ofSeconds(180),
-                () -> view.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count() == 3);
+                () -> dataMembers(view) == 3);
 
         long expected = clients.sent();
         assertThat(clients.otherAnswers()).as("answers other than 2xx and 503 with Retry-After").isEmpty();
@@ -130,16 +108,14 @@ class EverythingKilledIT {
         for (int n = 0; n < 3; n++) {
             List<String> flags = new ArrayList<>(grid);
             flags.add("--adgrid.grid.port=6300");
-            started.add(AdGridProcess.start("node", flags));
+            // Registered at once: a test that fails below must not leave members running into the next one.
+            started.add(cluster.start("node", flags));
         }
-        // Registered at once: a test that fails below must not leave members running into the next one.
-        processes.addAll(started);
         AdGridProcess.awaitDataMembers(started, Duration.ofSeconds(180));
         List<String> gatewayFlags = new ArrayList<>(grid);
         gatewayFlags.addAll(List.of("--adgrid.grid.port=6310", "--adgrid.gateway.port=" + gatewayPort));
-        AdGridProcess gatewayProcess = AdGridProcess.start("gateway", gatewayFlags);
+        AdGridProcess gatewayProcess = cluster.start("gateway", gatewayFlags);
         started.add(gatewayProcess);
-        processes.add(gatewayProcess);
         Wait.until("the gateway answers /healthz", Duration.ofSeconds(180),
                 () -> gatewayProcess.assertRunning() && Probes.status("http://127.0.0.1:" + gatewayPort + "/healthz") == 200);
         return started;

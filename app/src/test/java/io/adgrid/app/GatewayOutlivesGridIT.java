@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import static io.adgrid.app.ProcessCluster.dataMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -8,15 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.testing.Wait;
-import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import io.adgrid.persister.schema.Database;
-import io.adgrid.app.config.Role;
 import com.hazelcast.core.HazelcastInstance;
-import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Issue 17, item 2: a separate {@code adgrid gateway} stays up while every data member is killed
@@ -37,34 +33,16 @@ class GatewayOutlivesGridIT {
     private static final List<String> PROMPT_MERGE = List.of("-Dhazelcast.merge.first.run.delay.seconds=3",
             "-Dhazelcast.merge.next.run.delay.seconds=3");
 
-    private final List<AdGridProcess> processes = new ArrayList<>();
-    private EmbeddedDatabase database;
-    private ConfigurableApplicationContext reporting;
-    private RetryingClients clients;
+    private final ProcessCluster cluster = new ProcessCluster();
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (clients != null) {
-            clients.abandon();
-        }
-        if (reporting != null) {
-            reporting.close();
-        }
-        for (AdGridProcess p : processes) {
-            p.close();
-        }
-        if (database != null) {
-            database.close();
-        }
+        cluster.close();
     }
 
     @Test
     void aGatewayThatOutlivesEveryMemberCountsNothingTwice() throws Exception {
-        database = EmbeddedDatabase.startTemporary();
-        try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {
-            Database.migrate(pool);
-            DemoCatalog.seedIfEmpty(pool);
-        }
+        EmbeddedDatabase database = cluster.startDatabase();
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.grid.cluster-name=outlives-" + UUID.randomUUID(),
                 "--adgrid.members=127.0.0.1:45740,127.0.0.1:45741", "--adgrid.ops.metrics-port=0",
@@ -73,19 +51,18 @@ class GatewayOutlivesGridIT {
         int gatewayPort = AdGridProcess.freePort();
         List<String> gatewayFlags = new ArrayList<>(grid);
         gatewayFlags.addAll(List.of("--adgrid.grid.port=45745", "--adgrid.gateway.port=" + gatewayPort));
-        AdGridProcess gatewayProcess = AdGridProcess.start(List.of(), PROMPT_MERGE, "gateway", gatewayFlags);
-        processes.add(gatewayProcess);
+        AdGridProcess gatewayProcess = cluster.start(PROMPT_MERGE, "gateway", gatewayFlags);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         Wait.until("the gateway answers /healthz", Duration.ofSeconds(180),
                 () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
 
         List<String> reportingFlags = new ArrayList<>(grid);
         reportingFlags.addAll(List.of("--adgrid.grid.port=45746", "--server.port=0", "--adgrid.admin.token=" + TOKEN));
-        reporting = AdGrid.start(Role.REPORTING, reportingFlags.toArray(String[]::new));
-        HazelcastInstance view = reporting.getBean(HazelcastInstance.class);
-        String reportingUrl = "http://127.0.0.1:" + reporting.getEnvironment().getProperty("local.server.port");
+        cluster.startReporting(reportingFlags);
+        HazelcastInstance view = cluster.view();
+        String reportingUrl = cluster.reportingUrl();
 
-        clients = new RetryingClients(gateway, CLIENTS, "outlives");
+        RetryingClients clients = cluster.startClients(gateway, CLIENTS, "outlives");
         Wait.until("load before the kill", Duration.ofSeconds(120), () -> clients.sent() >= 1_000);
         AdGridProcess.killAll(nodes);
         long acknowledgedAtKill = clients.sent();
@@ -99,7 +76,7 @@ class GatewayOutlivesGridIT {
         Wait.until("load after the restart", Duration.ofSeconds(120), () -> clients.sent() >= afterRestart + 400);
         clients.stop();
         Wait.until("reporting sees the new grid", Duration.ofSeconds(180),
-                () -> view.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count() == 2);
+                () -> dataMembers(view) == 2);
 
         long expected = clients.sent();
         assertThat(clients.otherAnswers()).as("answers other than 2xx and 503 with Retry-After").isEmpty();
@@ -117,9 +94,8 @@ class GatewayOutlivesGridIT {
         for (int n = 0; n < 2; n++) {
             List<String> flags = new ArrayList<>(grid);
             flags.add("--adgrid.grid.port=45740");
-            started.add(AdGridProcess.start(List.of(), PROMPT_MERGE, "node", flags));
+            started.add(cluster.start(PROMPT_MERGE, "node", flags));
         }
-        processes.addAll(started);
         AdGridProcess.awaitDataMembers(started, Duration.ofSeconds(180));
         return started;
     }

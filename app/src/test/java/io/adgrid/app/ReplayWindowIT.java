@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -15,10 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.testing.Wait;
-import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import io.adgrid.persister.schema.Database;
-import com.zaxxer.hikari.HikariDataSource;
+import io.adgrid.persister.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,11 +99,7 @@ class ReplayWindowIT {
 
 
     private List<String> startDatabase(String name, int gridPort) throws Exception {
-        database = EmbeddedDatabase.startTemporary();
-        try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {
-            Database.migrate(pool);
-            DemoCatalog.seedIfEmpty(pool);
-        }
+        database = TestDatabase.startDemoServer();
         return List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + name + "-" + UUID.randomUUID(),
                 "--adgrid.members=127.0.0.1:" + gridPort, "--adgrid.ops.metrics-port=0",
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-" + name));

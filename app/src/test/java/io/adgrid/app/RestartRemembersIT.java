@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
+import io.adgrid.persister.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -70,11 +71,7 @@ class RestartRemembersIT {
     @Test
     @Tag("faults") // -Pfaults only: seven member starts; the default suite has the graceful stop and the kill above
     void beaconsAndSaleSentAgainAfterARollingRestartOfEveryMemberAndACrashAreDuplicates() throws Exception {
-        database = EmbeddedDatabase.startTemporary();
-        try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {
-            Database.migrate(pool);
-            io.adgrid.persister.catalog.DemoCatalog.seedIfEmpty(pool);
-        }
+        database = TestDatabase.startDemoServer();
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.grid.cluster-name=rolling-remembers-" + UUID.randomUUID(),
                 "--adgrid.members=127.0.0.1:45791,127.0.0.1:45792", "--adgrid.ops.metrics-port=0",

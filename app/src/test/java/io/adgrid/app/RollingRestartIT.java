@@ -1,5 +1,7 @@
 package io.adgrid.app;
 
+import static io.adgrid.app.ProcessCluster.dataMembers;
+import static io.adgrid.app.ProcessCluster.safe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -8,16 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.testing.Wait;
-import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import io.adgrid.persister.schema.Database;
-import io.adgrid.app.config.Role;
 import com.hazelcast.core.HazelcastInstance;
-import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Issue "Nothing lost, nothing doubled", fault 2: a rolling restart under load. Three data members
@@ -37,37 +34,19 @@ class RollingRestartIT {
     /** Events sent before each step and after the last one, so that every step happens under load. */
     private static final int EVENTS_PER_STEP = 600;
 
-    private final List<AdGridProcess> processes = new ArrayList<>();
-    private EmbeddedDatabase database;
-    private ConfigurableApplicationContext reporting;
-    private RetryingClients clients;
+    private final ProcessCluster cluster = new ProcessCluster();
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (clients != null) {
-            clients.abandon();
-        }
-        if (reporting != null) {
-            reporting.close();
-        }
-        for (AdGridProcess p : processes) {
-            p.close();
-        }
-        if (database != null) {
-            database.close();
-        }
+        cluster.close();
     }
 
     @Test
     void restartingEveryMemberInTurnUnderLoadLosesAndDoublesNothing() throws Exception {
         long started = System.nanoTime();
-        database = EmbeddedDatabase.startTemporary();
-        try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {
-            Database.migrate(pool);
-            DemoCatalog.seedIfEmpty(pool);
-        }
-        String cluster = "rolling-" + UUID.randomUUID();
-        List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + cluster,
+        EmbeddedDatabase database = cluster.startDatabase();
+        String clusterName = "rolling-" + UUID.randomUUID();
+        List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + clusterName,
                 "--adgrid.members=127.0.0.1:6300,127.0.0.1:6301,127.0.0.1:6302",
                 "--adgrid.ops.metrics-port=0", "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-rolling"));
         AdGridProcess[] nodes = new AdGridProcess[3];
@@ -81,20 +60,19 @@ class RollingRestartIT {
         // Lite members take their grid port from 6310 up, so that the data members keep 6300..6302.
         List<String> gatewayFlags = new ArrayList<>(grid);
         gatewayFlags.addAll(List.of("--adgrid.grid.port=6310", "--adgrid.gateway.port=" + gatewayPort));
-        AdGridProcess gatewayProcess = AdGridProcess.start("gateway", gatewayFlags);
-        processes.add(gatewayProcess);
+        AdGridProcess gatewayProcess = cluster.start("gateway", gatewayFlags);
         List<String> reportingFlags = new ArrayList<>(grid);
         reportingFlags.addAll(List.of("--adgrid.grid.port=6310", "--server.port=0", "--adgrid.admin.token=" + TOKEN));
-        reporting = AdGrid.start(Role.REPORTING, reportingFlags.toArray(String[]::new));
-        HazelcastInstance view = reporting.getBean(HazelcastInstance.class);
-        String reportingUrl = "http://127.0.0.1:" + reporting.getEnvironment().getProperty("local.server.port");
+        cluster.startReporting(reportingFlags);
+        HazelcastInstance view = cluster.view();
+        String reportingUrl = cluster.reportingUrl();
         String gateway = "http://127.0.0.1:" + gatewayPort;
 
         Wait.until("three data members and a safe cluster", Duration.ofSeconds(180), () -> dataMembers(view) == 3 && safe(view));
         Wait.until("the gateway answers /healthz", Duration.ofSeconds(180),
                 () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
 
-        clients = new RetryingClients(gateway, CLIENTS, "roll");
+        RetryingClients clients = cluster.startClients(gateway, CLIENTS, "roll");
         List<String> steps = new ArrayList<>();
         for (int n = 0; n < 3; n++) {
             long before = clients.sent();
@@ -131,21 +109,8 @@ class RollingRestartIT {
     private AdGridProcess node(List<String> grid) throws Exception {
         List<String> flags = new ArrayList<>(grid);
         flags.add("--adgrid.grid.port=6300");
-        AdGridProcess p = AdGridProcess.start("node", flags);
-        processes.add(p);
+        AdGridProcess p = cluster.start("node", flags);
         System.out.println("rolling restart: node log " + p.logFile());
         return p;
-    }
-
-    private static long dataMembers(HazelcastInstance view) {
-        return view.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
-    }
-
-    private static boolean safe(HazelcastInstance view) {
-        try {
-            return view.getPartitionService().isClusterSafe();
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import static io.adgrid.app.ProcessCluster.dataMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -16,20 +17,15 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import io.adgrid.app.config.Role;
 import io.adgrid.grid.port.RouteKeys;
 import io.adgrid.grid.testing.Wait;
-import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
-import io.adgrid.persister.schema.Database;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.core.HazelcastInstance;
-import com.zaxxer.hikari.HikariDataSource;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Issue 17, item 5: a partition's owner and its backup killed together while other members live.
@@ -55,37 +51,19 @@ class TwoMembersKilledLongIT {
     private static final int REPORTING_GRID_PORT = 47120;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final List<AdGridProcess> processes = new ArrayList<>();
-    private EmbeddedDatabase database;
-    private ConfigurableApplicationContext reporting;
-    private RetryingClients clients;
+    private final ProcessCluster cluster = new ProcessCluster();
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (clients != null) {
-            clients.abandon();
-        }
-        if (reporting != null) {
-            reporting.close();
-        }
-        for (AdGridProcess p : processes) {
-            p.close();
-        }
-        if (database != null) {
-            database.close();
-        }
+        cluster.close();
     }
 
     @Test
     void killingAPartitionsOwnerAndBackupTogetherLosesAndDoublesNothing() throws Exception {
         long started = System.nanoTime();
-        database = EmbeddedDatabase.startTemporary();
-        try (HikariDataSource pool = Database.pool(database.settings(), "test-seed", 2)) {
-            Database.migrate(pool);
-            DemoCatalog.seedIfEmpty(pool);
-        }
-        String cluster = "two-killed-" + UUID.randomUUID();
-        List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + cluster,
+        EmbeddedDatabase database = cluster.startDatabase();
+        String clusterName = "two-killed-" + UUID.randomUUID();
+        List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + clusterName,
                 "--adgrid.members=" + MEMBERS, "--adgrid.ops.metrics-port=0", "--adgrid.write-behind.interval=20s");
         List<Path> varDirs = new ArrayList<>();
         for (int n = 0; n < 4; n++) {
@@ -101,8 +79,7 @@ class TwoMembersKilledLongIT {
         List<String> gatewayFlags = new ArrayList<>(grid);
         gatewayFlags.addAll(List.of("--adgrid.grid.port=" + GATEWAY_GRID_PORT, "--adgrid.gateway.port=" + gatewayPort,
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-two-killed-gw")));
-        AdGridProcess gatewayProcess = AdGridProcess.start("gateway", gatewayFlags);
-        processes.add(gatewayProcess);
+        AdGridProcess gatewayProcess = cluster.start("gateway", gatewayFlags);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         Wait.until("the gateway answers /healthz", Duration.ofSeconds(600),
                 () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
@@ -110,9 +87,9 @@ class TwoMembersKilledLongIT {
         List<String> reportingFlags = new ArrayList<>(grid);
         reportingFlags.addAll(List.of("--adgrid.grid.port=" + REPORTING_GRID_PORT, "--server.port=0", "--adgrid.admin.token=" + TOKEN,
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-two-killed-rep")));
-        reporting = AdGrid.start(Role.REPORTING, reportingFlags.toArray(String[]::new));
-        HazelcastInstance view = reporting.getBean(HazelcastInstance.class);
-        String reportingUrl = "http://127.0.0.1:" + reporting.getEnvironment().getProperty("local.server.port");
+        cluster.startReporting(reportingFlags);
+        HazelcastInstance view = cluster.view();
+        String reportingUrl = cluster.reportingUrl();
         Set<Integer> lostPartitions = ConcurrentHashMap.newKeySet();
         view.getPartitionService().addPartitionLostListener(e -> {
             if (e.getLostBackupCount() >= 1) {
@@ -120,7 +97,7 @@ class TwoMembersKilledLongIT {
             }
         });
 
-        clients = new RetryingClients(gateway, CLIENTS, "two-killed");
+        RetryingClients clients = cluster.startClients(gateway, CLIENTS, "two-killed");
         Wait.until("load before the kill", Duration.ofSeconds(180), () -> clients.sent() >= EVENTS_BEFORE_KILL);
         long inPostgresBeforeKill = Probes.sqlImpressions(database.settings());
         // Any two of four members together hold both replicas of some partitions (backup count 1).
@@ -144,7 +121,7 @@ class TwoMembersKilledLongIT {
         Wait.until("load after the restart", Duration.ofSeconds(600), () -> clients.sent() >= afterRestart + EVENTS_AFTER_RESTART);
         clients.stop();
         Wait.until("reporting sees four data members", Duration.ofSeconds(180),
-                () -> view.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count() == 4);
+                () -> dataMembers(view) == 4);
 
         long expected = clients.sent();
         long live = Probes.impressions(reportingUrl, "live");
@@ -199,10 +176,8 @@ class TwoMembersKilledLongIT {
     private AdGridProcess startNode(List<String> grid, Path varDir) throws Exception {
         List<String> flags = new ArrayList<>(grid);
         flags.addAll(List.of("--adgrid.grid.port=" + MEMBER_PORT, "--adgrid.var-dir=" + varDir));
-        AdGridProcess node = AdGridProcess.start("node", flags);
         // Registered at once: a test that fails below must not leave members running into the next one.
-        processes.add(node);
-        return node;
+        return cluster.start("node", flags);
     }
 
     /** Posts one /events batch, again while the answer is a 503 (the grid may still be recovering). */

@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import io.adgrid.event.EventType;
 import io.adgrid.persister.catalog.CatalogAdmin;
-import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.signing.BeaconSigner;
+import io.adgrid.persister.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import org.junit.jupiter.api.AfterAll;
@@ -32,10 +32,8 @@ class SignCommandIT {
 
     @BeforeAll
     static void catalog() {
-        database = EmbeddedDatabase.startTemporary();
+        database = TestDatabase.startDemoServer();
         pool = Database.pool(database.settings(), "sign-it", 2);
-        Database.migrate(pool);
-        DemoCatalog.seedIfEmpty(pool);
         env = Map.of("ADGRID_DB_URL", database.settings().url(), "ADGRID_DB_USER", database.settings().user(),
                 "ADGRID_DB_PASSWORD", database.settings().password(), "ADGRID_VAR_DIR", "/nonexistent-adgrid-var");
     }

@@ -22,20 +22,14 @@ import java.util.concurrent.TimeUnit;
 import io.adgrid.grid.journal.AppliedSlice;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.port.BatchId;
-import io.adgrid.grid.port.CounterDeltas;
-import io.adgrid.grid.port.CounterFilter;
-import io.adgrid.grid.port.Counts;
 import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.counters.SnapshotCounters;
 import io.adgrid.grid.counters.TestEvents;
-import io.adgrid.grid.port.Watermark;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.GridTotals;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,16 +142,7 @@ class JournalDiskFullIT {
     }
 
     private long total() {
-        IMap<Long, RouteState> map = members.get(0).getMap(GridMember.COUNTERS_MAP);
-        CounterDeltas all = new CounterDeltas();
-        map.executeOnEntries(new SnapshotCounters(CounterFilter.all())).values().forEach(s -> {
-            if (s != null) {
-                all.addAll(s.unpersisted(Watermark.full(0)));
-            }
-        });
-        Counts sum = new Counts();
-        all.asMap().values().forEach(sum::add);
-        return sum.impressions;
+        return GridTotals.sum(members.get(0)).impressions;
     }
 
     private static void fill(Path ballast) throws IOException {

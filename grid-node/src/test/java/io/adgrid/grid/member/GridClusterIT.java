@@ -22,18 +22,15 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import io.adgrid.grid.counters.AcknowledgeBatches;
-import io.adgrid.grid.port.Watermark;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.port.BatchId;
 import io.adgrid.grid.port.CounterDeltas;
-import io.adgrid.grid.port.CounterFilter;
 import io.adgrid.grid.port.GridEvent;
-import io.adgrid.grid.port.MemorySnapshot;
 import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.counters.SealPending;
 import io.adgrid.grid.port.SealedBatch;
-import io.adgrid.grid.counters.SnapshotCounters;
 import io.adgrid.grid.counters.TestEvents;
+import io.adgrid.grid.testing.GridTotals;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -88,8 +85,8 @@ class GridClusterIT {
         // Hazelcast leaves null answers (no duplicates) out of the result map.
         assertThat(batch.keys()).containsAll(answer.keySet());
         assertThat(duplicates(answer)).isEmpty();
-        assertThat(totals(gateway)).isEqualTo(expected(events));
-        assertThat(totals(first)).isEqualTo(expected(events));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(events));
+        assertThat(GridTotals.byKey(first)).isEqualTo(expected(events));
         // The keys really are spread: both data members own some of them, and each has a backup.
         Set<Member> owners = new HashSet<>();
         batch.keys().forEach(k -> owners.add(gateway.getPartitionService().getPartition(k).getOwner()));
@@ -107,7 +104,7 @@ class GridClusterIT {
         Map<Long, long[]> again = submit(gateway, batch);
         Map<Long, long[]> viaDataMember = submit(first, batch(1, events));
 
-        assertThat(totals(gateway)).isEqualTo(expected(events));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(events));
         for (Map<Long, long[]> answer : List.of(again, viaDataMember)) {
             Map<Long, List<Integer>> duplicates = duplicates(answer);
             // Sales live under odd (campaign) keys: none of them is a duplicate; replayed beacons are.
@@ -119,13 +116,13 @@ class GridClusterIT {
     void countsAndIdentitiesSurviveTheAbruptLossOfADataMember() throws Exception {
         List<GridEvent> events = workload(1);
         submit(gateway, batch(1, events));
-        assertThat(totals(gateway)).isEqualTo(expected(events));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(events));
 
         first.getLifecycleService().terminate();
         awaitClusterSafe(second, 2);
         await("the gateway sees the member gone", () -> gateway.getCluster().getMembers().size() == 2);
 
-        assertThat(totals(gateway)).isEqualTo(expected(events));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(events));
         // Every beacon and every order sent again (in a new batch) is recognised by the promoted backups.
         ApplyBatch replay = batch(2, events);
         Map<Long, long[]> answer = submit(gateway, replay);
@@ -133,13 +130,13 @@ class GridClusterIT {
         assertThat(duplicates(answer).keySet()).containsExactlyInAnyOrderElementsOf(byKey.keySet());
         byKey.forEach((key, list) -> assertThat(positions(answer.get(key)))
                 .as("duplicates of key %d", key).isEqualTo(IntStream.range(0, list.size()).boxed().toList()));
-        assertThat(totals(gateway)).isEqualTo(expected(events));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(events));
         // New events still count.
         List<GridEvent> fresh = workload(2);
         assertThat(duplicates(submit(gateway, batch(3, fresh)))).isEmpty();
         List<GridEvent> all = new ArrayList<>(events);
         all.addAll(fresh);
-        assertThat(totals(gateway)).isEqualTo(expected(all));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(all));
     }
 
     @Test
@@ -168,11 +165,11 @@ class GridClusterIT {
         });
         List<GridEvent> all = new ArrayList<>(events);
         all.addAll(fresh);
-        assertThat(totals(gateway)).isEqualTo(expected(all));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(all));
 
         counters(gateway).executeOnKeys(sealed.keySet(), new AcknowledgeBatches(seqs(sealed)));
 
-        assertThat(totals(gateway)).isEqualTo(expected(fresh));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(fresh));
         Map<Long, ? extends SealedBatch> next = counters(gateway).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2));
         assertThat(sum(next)).isEqualTo(expected(fresh));
         next.forEach((key, b) -> {
@@ -191,10 +188,10 @@ class GridClusterIT {
         assertThat(sealed.keySet()).containsExactlyInAnyOrderElementsOf(batch.keys());
         assertThat(sum(sealed)).isEqualTo(expected(events));
         // Until acknowledged, a report still sees the sealed counts.
-        assertThat(totals(gateway)).isEqualTo(expected(events));
+        assertThat(GridTotals.byKey(gateway)).isEqualTo(expected(events));
         counters(second).executeOnKeys(sealed.keySet(), new AcknowledgeBatches(seqs(sealed)));
 
-        assertThat(totals(gateway).isEmpty()).isTrue();
+        assertThat(GridTotals.byKey(gateway).isEmpty()).isTrue();
         assertThat(counters(gateway).executeOnKeys(batch.keys(), sealPending(BASE_MINUTE + 2)).values())
                 .allMatch(Objects::isNull);
         // The entries stay for their identities: replays are still caught.
@@ -260,14 +257,6 @@ class GridClusterIT {
             }
         });
         return out;
-    }
-
-    /** What a report adds to an empty database: every unpersisted part of every entry. */
-    private static CounterDeltas totals(HazelcastInstance via) {
-        Map<Long, ? extends MemorySnapshot> snapshots = counters(via).executeOnEntries(new SnapshotCounters(CounterFilter.all()));
-        CounterDeltas sum = new CounterDeltas();
-        snapshots.values().stream().filter(Objects::nonNull).forEach(s -> sum.addAll(s.unpersisted(Watermark.full(0))));
-        return sum;
     }
 
     private static CounterDeltas sum(Map<Long, ? extends SealedBatch> batches) {

@@ -15,23 +15,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.adgrid.event.EventType;
 import io.adgrid.gateway.batching.EventSink.Outcome;
 import io.adgrid.grid.journal.AppliedSlice;
-import io.adgrid.grid.port.CounterDeltas;
-import io.adgrid.grid.port.Watermark;
-import io.adgrid.grid.port.CounterFilter;
-import io.adgrid.grid.port.Counts;
 import io.adgrid.grid.port.GridEvent;
-import io.adgrid.grid.counters.RouteState;
 import io.adgrid.grid.journal.SliceJournal;
-import io.adgrid.grid.counters.SnapshotCounters;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
+import io.adgrid.grid.testing.GridTotals;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -80,7 +74,7 @@ class GridBatcherIT {
         // Kill a data member: its backups on the other take over, nothing is lost or doubled.
         members.get(0).getLifecycleService().terminate();
         TestGrid.awaitClusterSize(gateway, 2, Duration.ofSeconds(60));
-        assertThat(totals(gateway).impressions).isEqualTo(1000);
+        assertThat(GridTotals.sum(gateway).impressions).isEqualTo(1000);
         sendAndCheck(1, gateway);
     }
 
@@ -106,7 +100,7 @@ class GridBatcherIT {
             return !again.isCompletedExceptionally();
         });
         assertThat(accepted.get().get(30, TimeUnit.SECONDS)).isEqualTo(Outcome.COUNTED);
-        assertThat(totals(member).impressions).as("the shed event was never counted").isEqualTo(3);
+        assertThat(GridTotals.sum(member).impressions).as("the shed event was never counted").isEqualTo(3);
     }
 
     @Test
@@ -138,7 +132,7 @@ class GridBatcherIT {
             assertThat(outcomes[size]).as("request %d's replay", r).isEqualTo(Outcome.DUPLICATE);
             distinct += size;
         }
-        assertThat(totals(member).impressions).isEqualTo(distinct);
+        assertThat(GridTotals.sum(member).impressions).isEqualTo(distinct);
         assertThat(batcher.inFlight()).isZero();
     }
 
@@ -157,7 +151,7 @@ class GridBatcherIT {
         assertThatThrownBy(tooMany::join).hasCauseInstanceOf(OverloadedException.class);
         assertThat(batcher.inFlight()).isZero();
         assertThat(batcher.submitAll(events.subList(0, 50)).get(30, TimeUnit.SECONDS)).containsOnly(Outcome.COUNTED);
-        assertThat(totals(member).impressions).isEqualTo(50);
+        assertThat(GridTotals.sum(member).impressions).isEqualTo(50);
     }
 
     /**
@@ -188,7 +182,7 @@ class GridBatcherIT {
         }
         assertThat(refusing.refusals.get()).isPositive();
         assertThat(counted).isPositive().isLessThan(events.size());
-        assertThat(totals(gateway).impressions).as("counted exactly the events answered counted").isEqualTo(counted);
+        assertThat(GridTotals.sum(gateway).impressions).as("counted exactly the events answered counted").isEqualTo(counted);
         assertThat(batcher.inFlight()).isZero();
     }
 
@@ -205,7 +199,7 @@ class GridBatcherIT {
             assertThat(answers.get(i).get(60, TimeUnit.SECONDS)).as("event %d, sent once", i).isEqualTo(Outcome.COUNTED);
         }
         assertThat(refusing.refusals.get()).isEqualTo(1);
-        assertThat(totals(gateway).impressions).isEqualTo(events.size());
+        assertThat(GridTotals.sum(gateway).impressions).isEqualTo(events.size());
     }
 
     /**
@@ -242,7 +236,7 @@ class GridBatcherIT {
         }
         stalling.release();
         assertThat(unknown).as("events given up after an unknown outcome").isPositive();
-        assertThat(totals(gateway).impressions).as("every event applied by its owner, once").isEqualTo(events.size());
+        assertThat(GridTotals.sum(gateway).impressions).as("every event applied by its owner, once").isEqualTo(events.size());
         assertThat(batcher.inFlight()).isZero();
     }
 
@@ -357,7 +351,7 @@ class GridBatcherIT {
 
     /** Sends 1000 new impressions over 300 banners plus a replay of each; round {@code r} uses fresh ids. */
     private void sendAndCheck(int round, HazelcastInstance grid) throws Exception {
-        long before = totals(grid).impressions;
+        long before = GridTotals.sum(grid).impressions;
         long now = System.currentTimeMillis();
         List<CompletableFuture<Outcome>> first = new ArrayList<>();
         List<CompletableFuture<Outcome>> replays = new ArrayList<>();
@@ -373,20 +367,7 @@ class GridBatcherIT {
 
         assertThat(first).allSatisfy(f -> assertThat(f.join()).isEqualTo(Outcome.COUNTED));
         assertThat(replays).allSatisfy(f -> assertThat(f.join()).isEqualTo(Outcome.DUPLICATE));
-        assertThat(totals(grid).impressions - before).isEqualTo(1000);
+        assertThat(GridTotals.sum(grid).impressions - before).isEqualTo(1000);
         assertThat(batcher.inFlight()).isZero();
-    }
-
-    private static Counts totals(HazelcastInstance grid) {
-        IMap<Long, RouteState> map = grid.getMap(GridMember.COUNTERS_MAP);
-        CounterDeltas all = new CounterDeltas();
-        map.executeOnEntries(new SnapshotCounters(CounterFilter.all())).values().forEach(s -> {
-            if (s != null) {
-                all.addAll(s.unpersisted(Watermark.full(0)));
-            }
-        });
-        Counts sum = new Counts();
-        all.asMap().values().forEach(sum::add);
-        return sum;
     }
 }

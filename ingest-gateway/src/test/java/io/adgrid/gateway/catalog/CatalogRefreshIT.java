@@ -50,7 +50,7 @@ class CatalogRefreshIT {
 
     @BeforeEach
     void demoCatalog() {
-        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.truncateCatalog();
         DemoCatalog.seedIfEmpty(db.dataSource());
     }
 

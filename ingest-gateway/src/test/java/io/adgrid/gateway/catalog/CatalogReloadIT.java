@@ -1,6 +1,5 @@
 package io.adgrid.gateway.catalog;
 
-import static io.adgrid.gateway.catalog.TestGateway.gridTotals;
 import static io.adgrid.gateway.catalog.TestGateway.impression;
 import static io.adgrid.gateway.catalog.TestGateway.signed;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.grid.testing.GridTotals;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,11 +61,11 @@ class CatalogReloadIT {
 
     @Test
     void validBeaconsAreCountedThroughWholeCatalogReloads() throws Exception {
-        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.truncateCatalog();
         DemoCatalog.seedIfEmpty(db.dataSource());
         long full = DemoCatalog.CAMPAIGNS + DemoCatalog.BANNERS + DemoCatalog.PUBLISHERS;
         try (TestGateway gateway = TestGateway.start(dir, CatalogLimits.defaults(), db.dataSource(), grid.get(0), Duration.ofHours(1))) {
-            long before = gridTotals(grid.get(0)).impressions;
+            long before = GridTotals.sum(grid.get(0)).impressions;
             // As after a restore: the sequence is behind the version the gateway holds, so every refresh reloads it whole.
             db.sql("SELECT setval('catalog_version', 1)");
 
@@ -111,7 +111,7 @@ class CatalogReloadIT {
             assertThat(gateway.refreshFailures("source_unavailable") + gateway.refreshFailures("catalog_full")).isZero();
             assertThat(sent.get()).as("beacons sent during the reloads").isGreaterThan(CLIENTS);
             assertThat(statuses.keySet()).as("every valid beacon answered 200 during the reloads: " + statuses).containsOnly(200);
-            assertThat(gridTotals(grid.get(0)).impressions - before).as("each counted once").isEqualTo(sent.get());
+            assertThat(GridTotals.sum(grid.get(0)).impressions - before).as("each counted once").isEqualTo(sent.get());
             assertThat(gateway.catalog.store().bannerCount()).isEqualTo(DemoCatalog.BANNERS);
         }
     }

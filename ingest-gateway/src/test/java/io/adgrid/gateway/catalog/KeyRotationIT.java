@@ -1,6 +1,5 @@
 package io.adgrid.gateway.catalog;
 
-import static io.adgrid.gateway.catalog.TestGateway.gridTotals;
 import static io.adgrid.gateway.catalog.TestGateway.impression;
 import static io.adgrid.gateway.catalog.TestGateway.signed;
 import static io.adgrid.gateway.catalog.TestGateway.signedClick;
@@ -15,6 +14,7 @@ import java.util.Map;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.grid.testing.GridTotals;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -56,7 +56,7 @@ class KeyRotationIT {
 
     @BeforeEach
     void startGateway() {
-        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.truncateCatalog();
         DemoCatalog.seedIfEmpty(db.dataSource());
         gateway = TestGateway.start(dir, CatalogLimits.defaults(), db.dataSource(), grid.get(0), Duration.ofHours(1));
     }
@@ -68,7 +68,7 @@ class KeyRotationIT {
 
     @Test
     void oldAndNewKeysBothCountDuringTheOverlapAndTheOldIsRefusedOnceRetired() throws Exception {
-        long before = gridTotals(grid.get(0)).impressions;
+        long before = GridTotals.sum(grid.get(0)).impressions;
         db.sql("INSERT INTO campaign_secret (campaign_id, kid, secret) VALUES (?, 'k1', ?)", CAMPAIGN, NEW);
         gateway.catalog.refresh();
 
@@ -92,8 +92,8 @@ class KeyRotationIT {
         assertThat(gateway.get("/i", signed(OLD, impression(BANNER, 3, "old-4", "0"))).statusCode()).isEqualTo(403);
         assertThat(gateway.get("/i", signed(NEW, impression(BANNER, 3, "new-3", "k1"))).statusCode()).isEqualTo(200);
 
-        assertThat(gridTotals(grid.get(0)).impressions - before).as("the 4 impressions answered 200").isEqualTo(4);
-        assertThat(gridTotals(grid.get(0)).clicks + gridTotals(grid.get(0)).suspectClicks).as("the click, suspect: no impression was shown first").isEqualTo(1);
+        assertThat(GridTotals.sum(grid.get(0)).impressions - before).as("the 4 impressions answered 200").isEqualTo(4);
+        assertThat(GridTotals.sum(grid.get(0)).clicks + GridTotals.sum(grid.get(0)).suspectClicks).as("the click, suspect: no impression was shown first").isEqualTo(1);
         assertThat(eventCount("retired_key")).isEqualTo(2);
     }
 
@@ -102,7 +102,7 @@ class KeyRotationIT {
         // k1 is a key of another campaign (8), not of banner 7's.
         db.sql("INSERT INTO campaign_secret (campaign_id, kid, secret) VALUES (8, 'k1', ?)", NEW);
         gateway.catalog.refresh();
-        long before = gridTotals(grid.get(0)).impressions;
+        long before = GridTotals.sum(grid.get(0)).impressions;
 
         HttpResponse<String> unknown = gateway.get("/i", signed(OLD, impression(BANNER, 3, "u-1", "k9")));
         HttpResponse<String> otherCampaignsKid = gateway.get("/i", signed(NEW, impression(BANNER, 3, "u-2", "k1")));
@@ -110,7 +110,7 @@ class KeyRotationIT {
         assertThat(unknown.statusCode()).isEqualTo(403);
         assertThat(unknown.body()).contains("unknown key");
         assertThat(otherCampaignsKid.statusCode()).isEqualTo(403);
-        assertThat(gridTotals(grid.get(0)).impressions).isEqualTo(before);
+        assertThat(GridTotals.sum(grid.get(0)).impressions).isEqualTo(before);
         assertThat(eventCount("unknown_key")).isEqualTo(2);
     }
 

@@ -1,6 +1,5 @@
 package io.adgrid.gateway.catalog;
 
-import static io.adgrid.gateway.catalog.TestGateway.gridTotals;
 import static io.adgrid.gateway.catalog.TestGateway.impression;
 import static io.adgrid.gateway.catalog.TestGateway.signed;
 import static io.adgrid.gateway.catalog.TestGateway.signedClick;
@@ -15,6 +14,7 @@ import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.schema.DatabaseSettings;
 import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.grid.testing.GridTotals;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -80,8 +80,8 @@ class RestartWithoutDatabaseIT {
                 () -> gateway.refreshFailures("source_unavailable") >= 1);
         assertThat(gateway.get("/i", signed("demo-secret-2", impression(2, 1, "still", null))).statusCode()).isEqualTo(200);
 
-        assertThat(gridTotals(grid.get(0)).impressions).isEqualTo(4);
-        assertThat(gridTotals(grid.get(0)).clicks + gridTotals(grid.get(0)).suspectClicks).as("the click, suspect: no impression was shown first").isEqualTo(1);
+        assertThat(GridTotals.sum(grid.get(0)).impressions).isEqualTo(4);
+        assertThat(GridTotals.sum(grid.get(0)).clicks + GridTotals.sum(grid.get(0)).suspectClicks).as("the click, suspect: no impression was shown first").isEqualTo(1);
     }
 
     private record HttpCheck(int status, String location) {

@@ -1,6 +1,6 @@
 package io.adgrid.gateway.catalog;
 
-import static io.adgrid.gateway.catalog.TestGateway.gridTotals;
+import static io.adgrid.grid.testing.GridTotals.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -79,12 +79,12 @@ class SenderKeyIT {
         assertThat(before.body()).contains("unknown_sender_key");
 
         String secret = keys.create("ad-server-1", null, List.of(CAMPAIGN_7)).secret().value();
-        Counts start = gridTotals(grid.get(0));
+        Counts start = sum(grid.get(0));
         HttpResponse<String> first = awaitNot403(body, "ad-server-1", secret);
 
         assertThat(first.statusCode()).isEqualTo(200);
         assertThat(first.body()).contains("\"accepted\":500", "\"duplicates\":0", "\"rejected\":0");
-        assertThat(gridTotals(grid.get(0)).impressions - start.impressions).isEqualTo(500);
+        assertThat(sum(grid.get(0)).impressions - start.impressions).isEqualTo(500);
 
         long again = System.currentTimeMillis() + 1;
         HttpResponse<String> resigned = gateway.postEvents(body, sign("ad-server-1", secret, again, body));
@@ -93,7 +93,7 @@ class SenderKeyIT {
         HttpResponse<String> replay = gateway.postEvents(body, sign("ad-server-1", secret, again, body));
         assertThat(replay.statusCode()).isEqualTo(409);
         assertThat(replay.body()).contains("replayed_request");
-        assertThat(gridTotals(grid.get(0)).impressions - start.impressions).as("re-sent and replayed: counted once").isEqualTo(500);
+        assertThat(sum(grid.get(0)).impressions - start.impressions).as("re-sent and replayed: counted once").isEqualTo(500);
     }
 
     @Test
@@ -101,14 +101,14 @@ class SenderKeyIT {
         String secret = keys.create("ad-server-2", null, List.of(CAMPAIGN_7)).secret().value();
         gateway.catalog.refresh();
         String body = impressions(7, 3, "mixed") + impressions(8, 2, "other") + impressions(17, 1, "mixed-17");
-        Counts start = gridTotals(grid.get(0));
+        Counts start = sum(grid.get(0));
 
         HttpResponse<String> a = gateway.postEvents(body, sign("ad-server-2", secret, System.currentTimeMillis(), body));
 
         assertThat(a.statusCode()).isEqualTo(200);
         assertThat(a.body()).contains("\"accepted\":4", "\"rejected\":2",
                 "{\"line\":4,\"status\":403,\"error\":\"campaign_not_allowed\"", "{\"line\":5,\"status\":403,\"error\":\"campaign_not_allowed\"");
-        assertThat(gridTotals(grid.get(0)).impressions - start.impressions).isEqualTo(4);
+        assertThat(sum(grid.get(0)).impressions - start.impressions).isEqualTo(4);
 
         // The list grows: from the next refresh campaign 8's lines count too.
         keys.setCampaigns("ad-server-2", List.of(CAMPAIGN_7, CAMPAIGN_8));
@@ -116,7 +116,7 @@ class SenderKeyIT {
         String more = impressions(8, 2, "now-allowed");
         HttpResponse<String> b = gateway.postEvents(more, sign("ad-server-2", secret, System.currentTimeMillis(), more));
         assertThat(b.body()).contains("\"accepted\":2", "\"rejected\":0");
-        assertThat(gridTotals(grid.get(0)).impressions - start.impressions).isEqualTo(6);
+        assertThat(sum(grid.get(0)).impressions - start.impressions).isEqualTo(6);
     }
 
     @Test
@@ -124,7 +124,7 @@ class SenderKeyIT {
         String first = keys.create("ad-server-3", null, List.of(CAMPAIGN_7)).secret().value();
         String second = keys.rotate("ad-server-3", null, Duration.ofMinutes(5)).secret().value();
         gateway.catalog.refresh();
-        Counts start = gridTotals(grid.get(0));
+        Counts start = sum(grid.get(0));
 
         String a = impressions(7, 2, "old");
         assertThat(gateway.postEvents(a, sign("ad-server-3", first, System.currentTimeMillis(), a)).body()).contains("\"accepted\":2");
@@ -137,7 +137,7 @@ class SenderKeyIT {
         HttpResponse<String> refused = gateway.postEvents(c, sign("ad-server-3", second, System.currentTimeMillis(), c));
         assertThat(refused.statusCode()).isEqualTo(403);
         assertThat(refused.body()).contains("disabled_sender_key");
-        assertThat(gridTotals(grid.get(0)).impressions - start.impressions).isEqualTo(4);
+        assertThat(sum(grid.get(0)).impressions - start.impressions).isEqualTo(4);
     }
 
     @Test
@@ -145,13 +145,13 @@ class SenderKeyIT {
         keys.create("ad-server-4", null, List.of(CAMPAIGN_7));
         gateway.catalog.refresh();
         String body = impressions(7, 2, "unsigned");
-        Counts start = gridTotals(grid.get(0));
+        Counts start = sum(grid.get(0));
 
         HttpResponse<String> a = gateway.postEvents(body, null);
 
         assertThat(a.statusCode()).isEqualTo(200);
         assertThat(a.body()).contains("\"accepted\":0", "\"rejected\":2", "bad_sig");
-        assertThat(gridTotals(grid.get(0)).impressions).isEqualTo(start.impressions);
+        assertThat(sum(grid.get(0)).impressions).isEqualTo(start.impressions);
     }
 
     /** Sends until the gateway's scheduled refresh knows the key (no call to refresh: the gateway finds it on its own). */

@@ -18,17 +18,9 @@ import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
-import io.adgrid.grid.port.CounterDeltas;
-import io.adgrid.grid.port.Watermark;
-import io.adgrid.grid.port.CounterFilter;
-import io.adgrid.grid.port.Counts;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.counters.SnapshotCounters;
-import io.adgrid.grid.member.GridMember;
 import io.adgrid.persister.catalog.JdbcCatalogSource;
 import io.adgrid.signing.BeaconSigner;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
@@ -118,20 +110,6 @@ final class TestGateway implements AutoCloseable {
 
     double refreshFailures(String reason) {
         return metrics.get("adgrid.catalog.refresh.failures").tag("reason", reason).counter().count();
-    }
-
-    /** Everything the grid holds (not yet written anywhere: these tests run no write-behind). */
-    static Counts gridTotals(HazelcastInstance grid) {
-        IMap<Long, RouteState> map = grid.getMap(GridMember.COUNTERS_MAP);
-        CounterDeltas all = new CounterDeltas();
-        map.executeOnEntries(new SnapshotCounters(CounterFilter.all())).values().forEach(s -> {
-            if (s != null) {
-                all.addAll(s.unpersisted(Watermark.full(0)));
-            }
-        });
-        Counts sum = new Counts();
-        all.asMap().values().forEach(sum::add);
-        return sum;
     }
 
     @Override

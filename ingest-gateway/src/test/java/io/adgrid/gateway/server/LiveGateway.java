@@ -10,17 +10,12 @@ import io.adgrid.gateway.batching.GridBatcher;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.adgrid.gateway.validation.ValidationSettings;
-import io.adgrid.grid.port.CounterDeltas;
-import io.adgrid.grid.port.Watermark;
-import io.adgrid.grid.port.CounterFilter;
 import io.adgrid.grid.port.Counts;
-import io.adgrid.grid.counters.RouteState;
-import io.adgrid.grid.counters.SnapshotCounters;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.GridTotals;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -65,15 +60,7 @@ final class LiveGateway implements AutoCloseable {
      * checked here is that a click is counted once or not at all, not how it is classified.
      */
     Counts totals() {
-        IMap<Long, RouteState> map = member.getMap(GridMember.COUNTERS_MAP);
-        CounterDeltas all = new CounterDeltas();
-        map.executeOnEntries(new SnapshotCounters(CounterFilter.all())).values().forEach(s -> {
-            if (s != null) {
-                all.addAll(s.unpersisted(Watermark.full(0)));
-            }
-        });
-        Counts sum = new Counts();
-        all.asMap().values().forEach(sum::add);
+        Counts sum = GridTotals.sum(member);
         sum.clicks += sum.suspectClicks;
         sum.suspectClicks = 0;
         return sum;

@@ -2,13 +2,8 @@ package io.adgrid.persister.journal;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -37,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * directory registered in this grid life, since any of them may hold slices of those partitions).
  * Each member replays, for the lost partitions only, its own directory and the directories of dead
  * processes on its journal root (a dead member's comes back when it restarts on its volume), exactly
- * as after a total loss ({@link JournalKeeper#replay}: counts PostgreSQL lacks by the watermarks,
+ * as after a total loss ({@link JournalReplay#replay(UUID, Path, java.util.function.Predicate)}: counts PostgreSQL lacks by the watermarks,
  * each slice once however many journals hold it; then identities), and crosses them off. A
  * directory that is no longer registered (given up, or swept once everything in it was written) is
  * crossed off too. When none is left, the partitions are marked and count again.
@@ -124,7 +119,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private final MemberJournal journal;
     private final IMap<String, String> protocol;
     private final CounterGrid counters;
-    private final DataSource dataSource;
+    private final JournalRegistry registry;
     private final Clock clock;
     private final com.hazelcast.cluster.Cluster cluster;
     private ScheduledExecutorService scheduler;
@@ -154,7 +149,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
         this.protocol = grid.getMap(RecoveryGate.MAP);
         this.counters = GridMember.counterGrid(grid);
         this.unmarkedReading = counters::unmarkedPartitions;
-        this.dataSource = dataSource;
+        this.registry = new JournalRegistry(dataSource);
         this.clock = clock;
         this.cluster = grid.getCluster();
     }
@@ -238,7 +233,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
             Set<Integer> partitions = new TreeSet<>(loss.partitions());
             partitions.addAll(unmarked);
             Set<String> awaiting = new TreeSet<>(loss.awaiting());
-            awaiting.addAll(registered(life));
+            awaiting.addAll(registry.registeredIn(life));
             // On the cluster's clock, which every member reads alike: a member whose own clock ran 220 s ahead
             // once stamped a loss that held the others' replays back for as long (issue 18, seed 21).
             Loss grown = new Loss(partitions, awaiting, loss.isEmpty() ? cluster.getClusterTime() : loss.sinceMillis(), present,
@@ -269,7 +264,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
             }
             return;
         }
-        Set<String> stillRegistered = registered(life);
+        Set<String> stillRegistered = registry.registeredIn(life);
         Loss replaying = loss;
         for (String id : loss.awaiting()) {
             if (!stillRegistered.contains(id)) {
@@ -348,7 +343,7 @@ public final class LostPartitionRecovery implements AutoCloseable {
     private void startOver(Loss loss, Set<String> present, String life) {
         dropLeftovers(loss.partitions());
         Set<String> awaiting = new TreeSet<>(loss.awaiting());
-        awaiting.addAll(registered(life));
+        awaiting.addAll(registry.registeredIn(life));
         Loss again = new Loss(loss.partitions(), awaiting, loss.sinceMillis(), present, loss.generation() + 1);
         if (replace(loss, again)) {
             log.warn("members {} that held copies of lost partitions {} left before the recovery ended: it starts over and awaits "
@@ -415,25 +410,6 @@ public final class LostPartitionRecovery implements AutoCloseable {
             return protocol.putIfAbsent(KEY, next.encode()) == null;
         }
         return protocol.replace(KEY, old.encode(), next.encode());
-    }
-
-    /** The journal directories registered in this grid life whose slices may still be needed. */
-    private Set<String> registered(String life) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("""
-                     SELECT id FROM journal_directory
-                     WHERE grid_life = ? AND NOT (coalesce(counts_in_postgres, false) AND needed_until < now())""")) {
-            ps.setObject(1, UUID.fromString(life));
-            Set<String> ids = new HashSet<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getString(1));
-                }
-            }
-            return ids;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the journal directories: " + e.getMessage(), e);
-        }
     }
 
     @Override

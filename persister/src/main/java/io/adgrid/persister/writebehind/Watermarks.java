@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.UUID;
+import javax.sql.DataSource;
 import io.adgrid.grid.port.Watermark;
 
 /** Reads the write-behind watermarks of grid entries' epochs ({@code flush_watermark}). */
@@ -33,5 +34,14 @@ public final class Watermarks {
             }
         }
         return out;
+    }
+
+    /** As {@link #read(Connection, Collection)}, on a connection of its own. */
+    public static Map<UUID, Watermark> read(DataSource dataSource, Collection<UUID> epochs) {
+        try (Connection c = dataSource.getConnection()) {
+            return read(c, epochs);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read write-behind watermarks: " + e.getMessage(), e);
+        }
     }
 }

@@ -55,7 +55,7 @@ class CatalogAdminIT {
 
     @BeforeEach
     void emptyCatalog() {
-        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.truncateCatalog();
         admin = new CatalogAdmin(db.dataSource());
         source = new JdbcCatalogSource(db.dataSource());
         logs.start();

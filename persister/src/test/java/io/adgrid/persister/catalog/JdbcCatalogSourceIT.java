@@ -38,7 +38,7 @@ class JdbcCatalogSourceIT {
 
     @BeforeEach
     void emptyCatalog() {
-        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.truncateCatalog();
         source = new JdbcCatalogSource(db.dataSource());
     }
 

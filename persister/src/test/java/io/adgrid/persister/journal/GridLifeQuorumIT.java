@@ -71,7 +71,7 @@ class GridLifeQuorumIT {
 
     @Test
     void aMemberThatStartsAloneJoinsTheLivingGridsLifeInsteadOfDeclaringItsOwn() throws Exception {
-        db.sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
+        db.truncateJournals();
         int base = TestGrid.freePortBase();
         GridSettings cluster = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), base).withMinMembers(2);
         // Two members of a living grid, journaling (so their directories are registered).

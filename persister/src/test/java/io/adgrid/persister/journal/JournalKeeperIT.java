@@ -66,7 +66,7 @@ class JournalKeeperIT {
     @BeforeEach
     void clean() {
         db.truncateCounters();
-        db.sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
+        db.truncateJournals();
         settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE);
     }
 

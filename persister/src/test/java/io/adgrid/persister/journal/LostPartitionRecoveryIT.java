@@ -71,7 +71,7 @@ class LostPartitionRecoveryIT {
     @BeforeEach
     void clean() {
         db.truncateCounters();
-        db.sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
+        db.truncateJournals();
         settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE, 4);
     }
 

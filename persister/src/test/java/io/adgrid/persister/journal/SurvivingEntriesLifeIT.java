@@ -112,7 +112,7 @@ class SurvivingEntriesLifeIT {
      */
     private HazelcastInstance leftWithEntriesButNoLifeEntry() {
         db.truncateCounters();
-        db.sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
+        db.truncateJournals();
         GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestGrid.freePortBase());
         MemberJournal journalA = new MemberJournal(root, WINDOW);
         HazelcastInstance a = GridMember.start(settings, journalA);

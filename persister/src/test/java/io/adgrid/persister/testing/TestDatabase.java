@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import io.adgrid.grid.port.CounterDeltas;
 import io.adgrid.grid.port.CounterKey;
 import io.adgrid.grid.port.Counts;
+import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.schema.DatabaseSettings;
@@ -41,6 +42,22 @@ public final class TestDatabase implements AutoCloseable {
             if (pool != null) {
                 pool.close();
             }
+            server.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A fresh server, migrated and holding the demo catalog, for AdGrid processes that reach it by
+     * its URL and make their own pools. The caller closes it.
+     */
+    public static EmbeddedDatabase startDemoServer() {
+        EmbeddedDatabase server = EmbeddedDatabase.startTemporary();
+        try (HikariDataSource pool = Database.pool(server.settings(), "test-seed", 2)) {
+            Database.migrate(pool);
+            DemoCatalog.seedIfEmpty(pool);
+            return server;
+        } catch (RuntimeException e) {
             server.close();
             throw e;
         }
@@ -153,6 +170,16 @@ public final class TestDatabase implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Empties the catalog (campaigns with their keys, prices and budgets, banners, publishers, deletions). */
+    public void truncateCatalog() {
+        sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+    }
+
+    /** Empties the journal registrations, the replayed-slice ledger and the write-behind watermarks (grid lives stay). */
+    public void truncateJournals() {
+        sql("TRUNCATE journal_directory, journal_recovered_slice, flush_watermark");
     }
 
     private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {

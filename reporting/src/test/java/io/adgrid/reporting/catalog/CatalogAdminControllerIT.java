@@ -110,7 +110,7 @@ class CatalogAdminControllerIT {
 
     @BeforeEach
     void emptyCatalog() {
-        db.sql("TRUNCATE campaign_budget, campaign_price, campaign_secret, banner, publisher, campaign, catalog_deletion");
+        db.truncateCatalog();
     }
 
     @AfterEach
