@@ -45,12 +45,7 @@ public final class BeaconSigner {
     }
 
     public static byte[] mac(SecretKeySpec key, String canonical) {
-        Mac mac = MAC.get();
-        try {
-            mac.init(key);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC key rejected", e);
-        }
+        Mac mac = macOf(key);
         return mac.doFinal(canonical.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -87,12 +82,7 @@ public final class BeaconSigner {
      */
     public static Verified verify(SecretKeySpec key, EventType type, Map<String, String> params, byte[] sig, boolean acceptV1) {
         byte[] body = CanonicalString.v1(params).getBytes(StandardCharsets.UTF_8);
-        Mac mac = MAC.get();
-        try {
-            mac.init(key);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC key rejected", e);
-        }
+        Mac mac = macOf(key);
         mac.update(PATHS[type.ordinal()]);
         byte[] v2 = mac.doFinal(body);
         if (matches(v2, sig)) {
@@ -107,6 +97,17 @@ public final class BeaconSigner {
         return null;
     }
 
+    /** This thread's HMAC, keyed with {@code key}. */
+    private static Mac macOf(SecretKeySpec key) {
+        Mac mac = MAC.get();
+        try {
+            mac.init(key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC key rejected", e);
+        }
+        return mac;
+    }
+
     /**
      * The identity {@link #verify} gives a beacon whose signature matched as v2, computed without a
      * signature: for the lines of a request-signed {@code POST /events} body (issue 23), whose request
@@ -116,12 +117,7 @@ public final class BeaconSigner {
      */
     public static byte[] identity(SecretKeySpec key, EventType type, Map<String, String> params) {
         byte[] body = CanonicalString.v1(params).getBytes(StandardCharsets.UTF_8);
-        Mac mac = MAC.get();
-        try {
-            mac.init(key);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC key rejected", e);
-        }
+        Mac mac = macOf(key);
         if (type == EventType.SALE) {
             mac.update(PATHS[type.ordinal()]);
         }

@@ -83,7 +83,7 @@ public final class RequestSignature {
         if (kid == null || ts == null || sig == null) {
             throw new MalformedException(HEADER + " needs kid, ts and sig");
         }
-        if (!isKid(kid)) {
+        if (!Tokens.isToken(kid, MAX_KID_LENGTH)) {
             throw new MalformedException(HEADER + " kid must be 1-" + MAX_KID_LENGTH + " characters of A-Z a-z 0-9 . _ : -");
         }
         long millis = digits(ts);
@@ -142,21 +142,6 @@ public final class RequestSignature {
             throw new MalformedException(HEADER + " repeats " + name);
         }
         return value;
-    }
-
-    private static boolean isKid(String s) {
-        if (s.isEmpty() || s.length() > MAX_KID_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-                    || ch == '-' || ch == '_' || ch == '.' || ch == ':';
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static long digits(String s) {

@@ -19,6 +19,7 @@ import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.reach.Reach;
 import io.adgrid.grid.port.MoneyBounds;
 import io.adgrid.signing.BeaconSigner;
+import io.adgrid.signing.Tokens;
 import io.adgrid.signing.CanonicalString;
 
 /**
@@ -132,15 +133,15 @@ public final class BeaconValidator {
             }
             orderId = params.get("order");
             amount = new BigDecimal(params.get("amount"));
-        } else if (!isToken(params.get("n"), MAX_NONCE_LENGTH)) {
+        } else if (!Tokens.isToken(params.get("n"), MAX_NONCE_LENGTH)) {
             return reject(BAD_NONCE);
         }
         String user = params.get("u");
-        if (user != null && !isToken(user, Reach.MAX_USER_LENGTH)) {
+        if (user != null && !Tokens.isToken(user, Reach.MAX_USER_LENGTH)) {
             return reject(BAD_USER);
         }
         String kid = params.getOrDefault("kid", Campaign.FIRST_KID);
-        if (!isToken(kid, MAX_KID_LENGTH)) {
+        if (!Tokens.isToken(kid, MAX_KID_LENGTH)) {
             return reject(BAD_KID);
         }
         byte[] sig = null;
@@ -218,7 +219,7 @@ public final class BeaconValidator {
             return reject(malformed);
         }
         String kid = params.getOrDefault("kid", Campaign.FIRST_KID);
-        if (!isToken(kid, MAX_KID_LENGTH)) {
+        if (!Tokens.isToken(kid, MAX_KID_LENGTH)) {
             return reject(BAD_KID);
         }
         byte[] sig = null;
@@ -280,7 +281,7 @@ public final class BeaconValidator {
 
     /** A sale's own fields, well formed (order, amount, an optional n), or why not. */
     private static Rejection malformedSale(Map<String, String> params) {
-        if (!isToken(params.get("order"), MAX_ORDER_LENGTH)) {
+        if (!Tokens.isToken(params.get("order"), MAX_ORDER_LENGTH)) {
             return Rejection.malformed("bad_order", "parameter order must be 1-128 characters of A-Z a-z 0-9 . _ : -");
         }
         String amount = params.get("amount");
@@ -288,7 +289,7 @@ public final class BeaconValidator {
         if (amount == null || !DECIMAL.matcher(amount).matches()) {
             return Rejection.malformed("bad_amount", "parameter amount must be a decimal number like 12.50");
         }
-        if (params.containsKey("n") && !isToken(params.get("n"), MAX_NONCE_LENGTH)) {
+        if (params.containsKey("n") && !Tokens.isToken(params.get("n"), MAX_NONCE_LENGTH)) {
             return BAD_NONCE;
         }
         return null;
@@ -333,20 +334,5 @@ public final class BeaconValidator {
             v = v * 10 + (ch - '0');
         }
         return v;
-    }
-
-    static boolean isToken(String s, int maxLength) {
-        if (s == null || s.isEmpty() || s.length() > maxLength) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-                    || ch == '-' || ch == '_' || ch == '.' || ch == ':';
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 }
