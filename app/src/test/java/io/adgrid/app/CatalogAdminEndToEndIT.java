@@ -353,6 +353,24 @@ class CatalogAdminEndToEndIT {
         return params;
     }
 
+    @Test
+    void aBudgetSetIsInThePacingListAtOnceAndItsRemovalToo() throws Exception {
+        long campaign = 503;
+        assertThat(admin("PUT", "/campaigns/" + campaign, "{\"name\":\"Paced\",\"currency\":\"EUR\",\"secret\":\"" + SECRET_0 + "\"}")
+                .statusCode()).isEqualTo(201);
+        for (int round = 0; round < 5; round++) {
+            assertThat(admin("PUT", "/campaigns/" + campaign + "/budget", "{\"daily_micros\":5000000,\"time_zone\":\"UTC\"}")
+                    .statusCode()).isEqualTo(200);
+            // read your write: the very next read of this process's pacing list knows the budget (the README does this)
+            assertThat(JSON.readTree(get(reporting + "/api/v1/pacing").body()).at("/campaigns").findValuesAsText("campaign"))
+                    .as("round " + round + ": the list right after the budget was set").contains(String.valueOf(campaign));
+            assertThat(admin("PUT", "/campaigns/" + campaign + "/budget", "{\"daily_micros\":null,\"total_micros\":null}")
+                    .statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(get(reporting + "/api/v1/pacing").body()).at("/campaigns").findValuesAsText("campaign"))
+                    .as("round " + round + ": the list right after the budget was removed").doesNotContain(String.valueOf(campaign));
+        }
+    }
+
     /** The same rendering signed for another type (v2), or with the v1 string when {@code type} is null. */
     private static Map<String, String> resigned(EventType type, String secret, Map<String, String> params) {
         TreeMap<String, String> out = new TreeMap<>(params);

@@ -14,6 +14,7 @@ import io.adgrid.persister.catalog.CampaignBudgets;
 import io.adgrid.persister.catalog.CampaignPrices;
 import io.adgrid.persister.catalog.CatalogAdmin;
 import io.adgrid.pricing.Budget;
+import io.adgrid.reporting.pacing.PacingMonitor;
 import io.adgrid.pricing.Micros;
 import io.adgrid.pricing.Price;
 import io.adgrid.pricing.PriceBook;
@@ -31,6 +32,9 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -56,14 +60,18 @@ public class CatalogAdminController {
 
     private static final Pattern ID = Pattern.compile("[1-9][0-9]{0,17}");
 
+    private static final Logger log = LoggerFactory.getLogger(CatalogAdminController.class);
     private final CatalogAdmin catalog;
     private final CampaignPrices prices;
     private final CampaignBudgets budgets;
+    private final ObjectProvider<PacingMonitor> pacing;
 
-    public CatalogAdminController(CatalogAdmin catalog, CampaignPrices prices, CampaignBudgets budgets) {
+    public CatalogAdminController(CatalogAdmin catalog, CampaignPrices prices, CampaignBudgets budgets,
+                                  ObjectProvider<PacingMonitor> pacing) {
         this.catalog = catalog;
         this.prices = prices;
         this.budgets = budgets;
+        this.pacing = pacing;
     }
 
     // ---- the JSON the API speaks ----------------------------------------------------------------
@@ -289,6 +297,7 @@ public class CatalogAdminController {
         long campaign = id(id, "campaign");
         Budget budget = budgets.set(campaign, budgetMicros("daily_micros", body.dailyMicros()),
                 budgetMicros("total_micros", body.totalMicros()), body.timeZone()).orElse(null);
+        refreshPacing();
         return ResponseEntity.ok(CampaignInfo.of(catalog.campaign(campaign).orElseThrow(), prices.schedule(campaign), budget));
     }
 
@@ -506,5 +515,22 @@ public class CatalogAdminController {
             throw invalid(field + " must be from 0 to " + Budget.MAX_MICROS);
         }
         return micros.longValue();
+    }
+
+    /**
+     * Recomputes this process's pacing now, so that its list and stream know a budget just set or
+     * removed when this answer leaves (other reporting processes see it at their next refresh,
+     * ADGRID_PACING_INTERVAL). The budget is stored either way: a refresh that fails is logged.
+     */
+    private void refreshPacing() {
+        PacingMonitor monitor = pacing.getIfAvailable();
+        if (monitor == null) {
+            return;
+        }
+        try {
+            monitor.refresh();
+        } catch (RuntimeException e) {
+            log.warn("pacing: refresh after a budget change failed, the next scheduled one retries: {}", e.toString());
+        }
     }
 }
