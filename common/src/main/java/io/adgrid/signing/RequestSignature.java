@@ -86,7 +86,7 @@ public final class RequestSignature {
         if (!Tokens.isToken(kid, MAX_KID_LENGTH)) {
             throw new MalformedException(HEADER + " kid must be 1-" + MAX_KID_LENGTH + " characters of A-Z a-z 0-9 . _ : -");
         }
-        long millis = digits(ts);
+        long millis = Tokens.digits(ts, MAX_TS_DIGITS);
         if (millis < 0) {
             throw new MalformedException(HEADER + " ts must be epoch milliseconds");
         }
@@ -142,20 +142,5 @@ public final class RequestSignature {
             throw new MalformedException(HEADER + " repeats " + name);
         }
         return value;
-    }
-
-    private static long digits(String s) {
-        if (s.isEmpty() || s.length() > MAX_TS_DIGITS) {
-            return -1;
-        }
-        long v = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch < '0' || ch > '9') {
-                return -1;
-            }
-            v = v * 10 + (ch - '0');
-        }
-        return v;
     }
 }

@@ -120,7 +120,7 @@ public final class BeaconValidator {
         if (publisher < 0) {
             return reject(Rejection.malformed("bad_publisher_id", "parameter p must be a positive integer"));
         }
-        long ts = digits(params.get("ts"), MAX_TS_DIGITS);
+        long ts = Tokens.digits(params.get("ts"), MAX_TS_DIGITS);
         if (ts < 0) {
             return reject(BAD_TS);
         }
@@ -210,7 +210,7 @@ public final class BeaconValidator {
      * deployment's, as the catalog holds it when the postback arrives) after the click's.
      */
     private Validation validatePostback(Map<String, String> params, SenderKey sender) {
-        long ts = digits(params.get("ts"), MAX_TS_DIGITS);
+        long ts = Tokens.digits(params.get("ts"), MAX_TS_DIGITS);
         if (ts < 0) {
             return reject(BAD_TS);
         }
@@ -316,23 +316,7 @@ public final class BeaconValidator {
     }
 
     private static long positiveId(String s) {
-        long v = digits(s, MAX_ID_DIGITS);
+        long v = Tokens.digits(s, MAX_ID_DIGITS);
         return v > 0 ? v : -1;
-    }
-
-    /** Parses plain ASCII digits (no sign, no spaces, no leading '+'), or -1. */
-    static long digits(String s, int maxDigits) {
-        if (s == null || s.isEmpty() || s.length() > maxDigits) {
-            return -1;
-        }
-        long v = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch < '0' || ch > '9') {
-                return -1;
-            }
-            v = v * 10 + (ch - '0');
-        }
-        return v;
     }
 }
