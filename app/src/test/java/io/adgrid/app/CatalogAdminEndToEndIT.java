@@ -16,6 +16,7 @@ import io.adgrid.event.EventType;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.CanonicalString;
+import io.adgrid.grid.testing.TestPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
 class CatalogAdminEndToEndIT {
 
     private static final String TOKEN = "catalog-e2e-admin-token";
-    private static final int PORT = 6800;
+    private static final int PORT = TestPorts.of(6800);
     private static final long CAMPAIGN = 500;
     private static final long BANNER = 5000;
     private static final long PUBLISHER = 177;

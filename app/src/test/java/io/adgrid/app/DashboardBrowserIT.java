@@ -23,6 +23,7 @@ import io.adgrid.grid.testing.DebianPackages;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.app.config.Role;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,7 +59,7 @@ class DashboardBrowserIT {
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final int GRID_PORT = 5850;
+    private static final int GRID_PORT = TestPorts.of(5850);
 
     private static EmbeddedDatabase database;
     private static ConfigurableApplicationContext app;

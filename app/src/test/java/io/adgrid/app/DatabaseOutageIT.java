@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +36,7 @@ class DatabaseOutageIT {
         Path data = Files.createTempDirectory("adgrid-outage");
         database = EmbeddedDatabase.start(data, 0);
         int port = database.port();
-        app = InProcessAdGrid.start(database.settings(), "outage", 5870);
+        app = InProcessAdGrid.start(database.settings(), "outage", TestPorts.of(5870));
         String gateway = app.gateway;
         String reporting = app.reporting;
         // Two minutes ago: a closed minute, which the write-behind writes at its next cycle (it holds the open one back).

@@ -29,6 +29,7 @@ import io.adgrid.grid.member.GridSettings;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.app.config.Role;
+import io.adgrid.grid.testing.TestPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.core.HazelcastInstance;
@@ -73,13 +74,13 @@ class EndToEndIT {
     static void startEverything() throws Exception {
         database = EmbeddedDatabase.startTemporary();
         String cluster = "e2e-" + UUID.randomUUID();
-        String members = "127.0.0.1:5790,127.0.0.1:5791,127.0.0.1:5792";
-        secondMember = GridMember.start(new GridSettings(cluster, GridSettings.parseMembers(members), 5790, false, 271, 1));
+        String members = TestPorts.members(5790, 3);
+        secondMember = GridMember.start(new GridSettings(cluster, GridSettings.parseMembers(members), TestPorts.of(5790), false, 271, 1));
         app = AdGrid.start(Role.RUN,
                 "--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.db.user=postgres",
                 "--adgrid.grid.cluster-name=" + cluster,
-                "--adgrid.grid.port=5790",
+                "--adgrid.grid.port=" + TestPorts.of(5790),
                 "--adgrid.members=" + members,
                 "--adgrid.gateway.port=0",
                 "--server.port=0",

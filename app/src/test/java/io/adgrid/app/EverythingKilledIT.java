@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -50,14 +51,14 @@ class EverythingKilledIT {
         EmbeddedDatabase database = cluster.startDatabase();
         String clusterName = "killed-" + UUID.randomUUID();
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + clusterName,
-                "--adgrid.members=127.0.0.1:6300,127.0.0.1:6301,127.0.0.1:6302",
+                "--adgrid.members=" + TestPorts.members(6300, 3),
                 "--adgrid.ops.metrics-port=0", "--adgrid.write-behind.interval=20s",
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-killed"));
         int gatewayPort = AdGridProcess.freePort();
         List<AdGridProcess> dead = startGrid(grid, gatewayPort);
 
         List<String> reportingFlags = new ArrayList<>(grid);
-        reportingFlags.addAll(List.of("--adgrid.grid.port=6320", "--server.port=0", "--adgrid.admin.token=" + TOKEN));
+        reportingFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(6320), "--server.port=0", "--adgrid.admin.token=" + TOKEN));
         cluster.startReporting(reportingFlags);
         HazelcastInstance view = cluster.view();
         String reportingUrl = cluster.reportingUrl();
@@ -107,13 +108,13 @@ class EverythingKilledIT {
         List<AdGridProcess> started = new ArrayList<>();
         for (int n = 0; n < 3; n++) {
             List<String> flags = new ArrayList<>(grid);
-            flags.add("--adgrid.grid.port=6300");
+            flags.add("--adgrid.grid.port=" + TestPorts.of(6300));
             // Registered at once: a test that fails below must not leave members running into the next one.
             started.add(cluster.start("node", flags));
         }
         AdGridProcess.awaitDataMembers(started, Duration.ofSeconds(180));
         List<String> gatewayFlags = new ArrayList<>(grid);
-        gatewayFlags.addAll(List.of("--adgrid.grid.port=6310", "--adgrid.gateway.port=" + gatewayPort));
+        gatewayFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(6310), "--adgrid.gateway.port=" + gatewayPort));
         AdGridProcess gatewayProcess = cluster.start("gateway", gatewayFlags);
         started.add(gatewayProcess);
         Wait.until("the gateway answers /healthz", Duration.ofSeconds(180),

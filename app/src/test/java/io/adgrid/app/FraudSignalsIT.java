@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class FraudSignalsIT {
 
     private static final String TOKEN = "fraud-admin-token";
-    private static final int PORT = 6200;
+    private static final int PORT = TestPorts.of(6200);
     private static final int LIMIT = 5;
     private static final String GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -49,7 +50,7 @@ class GracefulShutdownIT {
         adgrid = AdGridProcess.start("run", List.of(
                 "--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.grid.cluster-name=sigterm-" + UUID.randomUUID(),
-                "--adgrid.grid.port=5880", "--adgrid.members=127.0.0.1:5880",
+                "--adgrid.grid.port=" + TestPorts.of(5880), "--adgrid.members=" + TestPorts.members(5880, 1),
                 "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-sigterm"),
                 "--adgrid.demo=true",

@@ -13,6 +13,7 @@ import io.adgrid.app.metrics.MetricsHttpServer;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.app.config.Role;
+import io.adgrid.grid.testing.TestPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +27,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class HealthIT {
 
-    private static final int GRID_PORT = 5884;
+    private static final int GRID_PORT = TestPorts.of(5884);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 

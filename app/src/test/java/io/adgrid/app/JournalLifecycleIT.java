@@ -23,6 +23,7 @@ import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.schema.DatabaseSettings;
+import io.adgrid.grid.testing.TestPorts;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -114,8 +115,8 @@ class JournalLifecycleIT {
 
     private AdGridProcess start(DatabaseSettings db, Path var, int gatewayPort) throws Exception {
         AdGridProcess p = AdGridProcess.start("run", List.of("--adgrid.db.url=" + db.url(),
-                "--adgrid.grid.cluster-name=lifecycle-" + UUID.randomUUID(), "--adgrid.grid.port=45780",
-                "--adgrid.members=127.0.0.1:45780", "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
+                "--adgrid.grid.cluster-name=lifecycle-" + UUID.randomUUID(), "--adgrid.grid.port=" + TestPorts.of(45780),
+                "--adgrid.members=" + TestPorts.members(45780, 1), "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
                 "--adgrid.var-dir=" + var, "--adgrid.demo=true"));
         processes.add(p);
         return p;

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,7 @@ class MemberKillIT {
         database = EmbeddedDatabase.startTemporary();
         String cluster = "member-kill-" + UUID.randomUUID();
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + cluster,
-                "--adgrid.grid.port=5890", "--adgrid.members=127.0.0.1:5890,127.0.0.1:5891,127.0.0.1:5892");
+                "--adgrid.grid.port=" + TestPorts.of(5890), "--adgrid.members=" + TestPorts.members(5890, 3));
         int gatewayPort = AdGridProcess.freePort();
         int reportingPort = AdGridProcess.freePort();
         List<String> runFlags = new ArrayList<>(grid);

@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
+import io.adgrid.grid.testing.TestPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
 class MoneyBoundsIT {
 
     private static final String TOKEN = "money-admin-token";
-    private static final int PORT = 6950;
+    private static final int PORT = TestPorts.of(6950);
     private static final String MAX_AMOUNT = "1000000000";
     private static final long MAX_AMOUNT_MICROS = 1_000_000_000L * 1_000_000L;
     /** What one (minute, banner, publisher) may earn, in micros. */

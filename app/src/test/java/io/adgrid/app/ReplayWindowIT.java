@@ -16,6 +16,7 @@ import java.util.UUID;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,17 +58,17 @@ class ReplayWindowIT {
 
     @Test
     void aLongerGatewayWindowAndASkewedFlushCountNoReplayTwice() throws Exception {
-        List<String> grid = startDatabase("window", 6900);
-        AdGridProcess node = start(List.of(), "node", grid, "--adgrid.grid.port=6900");
+        List<String> grid = startDatabase("window", TestPorts.of(6900));
+        AdGridProcess node = start(List.of(), "node", grid, "--adgrid.grid.port=" + TestPorts.of(6900));
         AdGridProcess.awaitDataMembers(List.of(node), Duration.ofSeconds(600));
         int gatewayPort = AdGridProcess.freePort();
-        AdGridProcess gatewayProcess = start(List.of(), "gateway", grid, "--adgrid.grid.port=6910",
+        AdGridProcess gatewayProcess = start(List.of(), "gateway", grid, "--adgrid.grid.port=" + TestPorts.of(6910),
                 "--adgrid.gateway.port=" + gatewayPort, "--adgrid.gateway.max-age=60m",
                 // Its overload guard off: on a busy box it may answer 503 (retry later), which is not what this test is about.
                 "--adgrid.gateway.max-request-delay=0");
         int reportingPort = AdGridProcess.freePort();
         AdGridProcess reportingProcess = start(SkewedClock.launcher(SKEW),
-                "reporting", grid, "--adgrid.grid.port=6920", "--server.port=" + reportingPort, "--adgrid.admin.token=" + TOKEN);
+                "reporting", grid, "--adgrid.grid.port=" + TestPorts.of(6920), "--server.port=" + reportingPort, "--adgrid.admin.token=" + TOKEN);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         String reporting = "http://127.0.0.1:" + reportingPort;
         Wait.until("gateway and reporting answer", Duration.ofSeconds(600), () -> gatewayProcess.assertRunning()

@@ -19,6 +19,7 @@ import io.adgrid.app.config.Role;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.schema.DatabaseSettings;
+import io.adgrid.grid.testing.TestPorts;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class ReportingReadRoleIT {
 
-    private static final int GRID_PORT = 47330;
+    private static final int GRID_PORT = TestPorts.of(47330);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private ConfigurableApplicationContext app;

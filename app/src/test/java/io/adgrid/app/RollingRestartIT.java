@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -47,7 +48,7 @@ class RollingRestartIT {
         EmbeddedDatabase database = cluster.startDatabase();
         String clusterName = "rolling-" + UUID.randomUUID();
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + clusterName,
-                "--adgrid.members=127.0.0.1:6300,127.0.0.1:6301,127.0.0.1:6302",
+                "--adgrid.members=" + TestPorts.members(6300, 3),
                 "--adgrid.ops.metrics-port=0", "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-rolling"));
         AdGridProcess[] nodes = new AdGridProcess[3];
         for (int n = 0; n < 3; n++) {
@@ -59,10 +60,10 @@ class RollingRestartIT {
         int gatewayPort = AdGridProcess.freePort();
         // Lite members take their grid port from 6310 up, so that the data members keep 6300..6302.
         List<String> gatewayFlags = new ArrayList<>(grid);
-        gatewayFlags.addAll(List.of("--adgrid.grid.port=6310", "--adgrid.gateway.port=" + gatewayPort));
+        gatewayFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(6310), "--adgrid.gateway.port=" + gatewayPort));
         AdGridProcess gatewayProcess = cluster.start("gateway", gatewayFlags);
         List<String> reportingFlags = new ArrayList<>(grid);
-        reportingFlags.addAll(List.of("--adgrid.grid.port=6310", "--server.port=0", "--adgrid.admin.token=" + TOKEN));
+        reportingFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(6310), "--server.port=0", "--adgrid.admin.token=" + TOKEN));
         cluster.startReporting(reportingFlags);
         HazelcastInstance view = cluster.view();
         String reportingUrl = cluster.reportingUrl();
@@ -108,7 +109,7 @@ class RollingRestartIT {
 
     private AdGridProcess node(List<String> grid) throws Exception {
         List<String> flags = new ArrayList<>(grid);
-        flags.add("--adgrid.grid.port=6300");
+        flags.add("--adgrid.grid.port=" + TestPorts.of(6300));
         AdGridProcess p = cluster.start("node", flags);
         System.out.println("rolling restart: node log " + p.logFile());
         return p;

@@ -7,9 +7,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,17 +62,23 @@ public final class ClassDataSharing {
             Path dir = execJar.resolveSibling("adgrid-cds").resolve(Files.size(execJar) + "-" + Files.getLastModifiedTime(execJar).toMillis());
             Path jar = dir.resolve("app").resolve(execJar.getFileName());
             Path archive = dir.resolve("adgrid.jsa");
-            if (!Files.exists(archive)) {
-                if (!Files.exists(jar) && run(List.of(java(), "-Djarmode=tools", "-jar", execJar.toString(), "extract", "--destination",
-                        dir.resolve("app").toString()), Duration.ofMinutes(2)) != 0) {
-                    return plain;
+            Files.createDirectories(dir);
+            // Other JVMs may prepare the same jar at the same time (the test forks of one module): one
+            // extracts and trains, the others wait for its archive.
+            try (FileChannel lockFile = FileChannel.open(dir.resolve("prepare.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = lockFile.lock()) {
+                if (!Files.exists(archive)) {
+                    if (!Files.exists(jar) && run(List.of(java(), "-Djarmode=tools", "-jar", execJar.toString(), "extract", "--destination",
+                            dir.resolve("app").toString()), Duration.ofMinutes(2)) != 0) {
+                        return plain;
+                    }
+                    Path training = dir.resolve("adgrid.jsa.part");
+                    Files.deleteIfExists(training);
+                    if (!train(jar, training, jvmOptions, out)) {
+                        return plain;
+                    }
+                    Files.move(training, archive, StandardCopyOption.ATOMIC_MOVE);
                 }
-                Path training = dir.resolve("adgrid.jsa.part");
-                Files.deleteIfExists(training);
-                if (!train(jar, training, jvmOptions, out)) {
-                    return plain;
-                }
-                Files.move(training, archive, StandardCopyOption.ATOMIC_MOVE);
             }
             return new Launch(jar, List.of("-XX:SharedArchiveFile=" + archive));
         } catch (IOException | RuntimeException e) {

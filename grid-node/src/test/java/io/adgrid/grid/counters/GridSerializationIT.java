@@ -30,6 +30,7 @@ import io.adgrid.grid.port.CounterFilter.Dimension;
 import io.adgrid.grid.hazelcast.SerializationRoundTrip;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,7 +52,7 @@ class GridSerializationIT {
     @BeforeAll
     static void startMember() {
         member = GridMember.start(new GridSettings("test-serialization-" + UUID.randomUUID(),
-                List.of("127.0.0.1:5710", "127.0.0.1:5711", "127.0.0.1:5712"), 5710, false, 31, 1));
+                GridSettings.parseMembers(TestPorts.members(5710, 3)), TestPorts.of(5710), false, 31, 1));
         serialization = new SerializationRoundTrip(member);
     }
 

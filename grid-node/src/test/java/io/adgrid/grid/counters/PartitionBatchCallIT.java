@@ -14,6 +14,7 @@ import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /** A batch call is answered only once the backup replica has applied it too, or it fails. */
 class PartitionBatchCallIT {
 
-    private static final int PORT_BASE = 6400;
+    private static final int PORT_BASE = TestPorts.of(6400);
     /** Holds the backup processors of the current test; static because members run in this JVM. */
     private static volatile CountDownLatch backupGate = new CountDownLatch(0);
 

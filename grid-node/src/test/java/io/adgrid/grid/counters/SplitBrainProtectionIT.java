@@ -22,6 +22,7 @@ import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Test;
  */
 class SplitBrainProtectionIT {
 
-    private static final int PORT_BASE = 6410;
+    private static final int PORT_BASE = TestPorts.of(6410);
     private static final long BANNER = 3;
 
     private final List<HazelcastInstance> members = new ArrayList<>();

@@ -31,6 +31,7 @@ import io.adgrid.grid.counters.TestEvents;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.map.IMap;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Owner and backup each journal what a batch changed, tagged with the write-behind batch it will be sealed in. */
 class JournaledGridIT {
 
-    private static final int PORT_BASE = 6420;
+    private static final int PORT_BASE = TestPorts.of(6420);
 
     @TempDir
     Path root;

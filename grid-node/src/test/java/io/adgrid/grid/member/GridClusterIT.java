@@ -31,6 +31,7 @@ import io.adgrid.grid.counters.SealPending;
 import io.adgrid.grid.port.SealedBatch;
 import io.adgrid.grid.counters.TestEvents;
 import io.adgrid.grid.testing.GridTotals;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -46,7 +47,7 @@ class GridClusterIT {
 
     private static final String CLUSTER = "test-grid-cluster-" + UUID.randomUUID();
     private static final GridSettings SETTINGS = new GridSettings(CLUSTER,
-            List.of("127.0.0.1:5710", "127.0.0.1:5711", "127.0.0.1:5712"), 5710, false, 71, 1);
+            GridSettings.parseMembers(TestPorts.members(5710, 3)), TestPorts.of(5710), false, 71, 1);
     private static final int BANNERS = 200;
     private static final int WINDOW = 17;
     private static final long ORDER_EXPIRY = BASE_MINUTE + 24 * 60;

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class KubernetesDnsDiscoveryIT {
 
-    private static final int PORT = 5880;
+    private static final int PORT = TestPorts.of(5880);
 
     private final List<HazelcastInstance> started = new ArrayList<>();
 

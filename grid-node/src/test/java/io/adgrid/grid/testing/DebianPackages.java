@@ -1,8 +1,11 @@
 package io.adgrid.grid.testing;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -29,12 +32,20 @@ public final class DebianPackages {
         if (!root || !Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
             return false;
         }
-        String names = String.join(" ", packages);
-        ProcessBuilder install = new ProcessBuilder("sh", "-c",
-                "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " + names)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        int exit = install.start().waitFor();
-        return exit == 0 && present(executables);
+        // Test JVMs running at once (the failsafe forks) take turns: apt-get refuses to start while another holds dpkg's lock.
+        try (FileChannel lockFile = FileChannel.open(Path.of(System.getProperty("java.io.tmpdir"), "adgrid-debian-packages.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockFile.lock()) {
+            if (present(executables)) {
+                return true;
+            }
+            String names = String.join(" ", packages);
+            ProcessBuilder install = new ProcessBuilder("sh", "-c",
+                    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " + names)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
+            int exit = install.start().waitFor();
+            return exit == 0 && present(executables);
+        }
     }
 
     private static boolean present(Path... executables) {

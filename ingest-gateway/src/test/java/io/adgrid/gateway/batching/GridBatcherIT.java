@@ -20,6 +20,7 @@ import io.adgrid.grid.journal.SliceJournal;
 import io.adgrid.grid.member.GridMember;
 import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.TestPorts;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.grid.testing.GridTotals;
 import com.hazelcast.cluster.Member;
@@ -63,7 +64,7 @@ class GridBatcherIT {
 
     @Test
     void twoMembersWithBackupsCountEveryDistinctEventOnceAndFlagsReplays() throws Exception {
-        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestPorts.of(5730));
         members.addAll(TestGrid.startMembers(settings, 2));
         HazelcastInstance gateway = GridMember.start(settings.asLiteMember());
         members.add(gateway);
@@ -343,7 +344,7 @@ class GridBatcherIT {
     }
 
     private HazelcastInstance startOneMemberAndBatcher(GridBatcher.Settings batcherSettings) {
-        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 5730);
+        GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestPorts.of(5730));
         members.addAll(TestGrid.startMembers(settings, 1));
         batcher = new GridBatcher(members.get(0), batcherSettings, Clock.systemUTC());
         return members.get(0);

@@ -20,6 +20,7 @@ import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.grid.testing.GridTotals;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CatalogReloadIT {
 
-    private static final int PORT_BASE = 47300;
+    private static final int PORT_BASE = TestPorts.of(47300);
     private static final int CLIENTS = 4;
     private static final int RELOADS = 30;
 

@@ -15,6 +15,7 @@ import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.grid.testing.GridTotals;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +46,7 @@ class KeyRotationIT {
     @BeforeAll
     static void start() {
         db = TestDatabase.start();
-        grid = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(KeyRotationIT.class), 6000), 1);
+        grid = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(KeyRotationIT.class), TestPorts.of(6000)), 1);
     }
 
     @AfterAll

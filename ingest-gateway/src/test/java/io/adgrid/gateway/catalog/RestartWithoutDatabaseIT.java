@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import io.adgrid.grid.testing.TestGrid;
+import io.adgrid.grid.testing.TestPorts;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.schema.Database;
@@ -53,7 +54,7 @@ class RestartWithoutDatabaseIT {
 
     @Test
     void gatewayRestartedWhilePostgresIsDownValidatesFromTheCatalogFile() throws Exception {
-        grid = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(getClass()), 6000), 1);
+        grid = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestPorts.of(6000)), 1);
         db = TestDatabase.start();
         DemoCatalog.seedIfEmpty(db.dataSource());
         db.sql("INSERT INTO campaign_secret (campaign_id, kid, secret) VALUES (3, 'k1', 'rotated-secret-3')");

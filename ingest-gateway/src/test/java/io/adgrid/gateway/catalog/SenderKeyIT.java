@@ -15,6 +15,7 @@ import io.adgrid.persister.catalog.SenderKeys;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.RequestSignature;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +48,7 @@ class SenderKeyIT {
     @BeforeAll
     static void start() {
         db = TestDatabase.start();
-        grid = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(SenderKeyIT.class), 6450), 1);
+        grid = TestGrid.startMembers(TestGrid.settings(TestGrid.uniqueClusterName(SenderKeyIT.class), TestPorts.of(6450)), 1);
     }
 
     @AfterAll

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import io.adgrid.event.EventType;
 import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class GatewayFuzzIT {
 
-    private static final int PORT_BASE = 6110;
+    private static final int PORT_BASE = TestPorts.of(6110);
     private static final List<String> LANDINGS = List.of("https://example.com/landing/7", "https://shop.example.org/p?id=8&utm_source=adgrid");
     private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "FOO", "get", "G ET", ""};
     private static final String[] PATHS = {"/i", "/c", "/s", "/events", "/healthz", "/", "/x", "/i/", "//c", "/%69", "*", "/s?", "/events?x=1"};

@@ -13,6 +13,7 @@ import io.adgrid.event.EventType;
 import io.adgrid.gateway.server.HostileCases.Case;
 import io.adgrid.gateway.server.RawHttp.Answer;
 import io.adgrid.grid.port.Counts;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class HostileInputIT {
 
-    private static final int PORT_BASE = 6100;
+    private static final int PORT_BASE = TestPorts.of(6100);
     /** Every reason the gateway may tag a counted event with: fixed strings, never request data. */
     static final Set<String> KNOWN_REASONS = Set.of("ok", "bad_encoding", "too_many_parameters", "repeated_parameter", "value_too_long",
             "bad_json", "unknown_parameter", "bad_banner_id", "bad_publisher_id", "bad_ts", "bad_order", "bad_amount", "bad_nonce", "bad_sig",

@@ -17,6 +17,7 @@ import io.adgrid.gateway.server.RawHttp.Answer;
 import io.adgrid.grid.port.Counts;
 import io.adgrid.signing.BeaconSigner;
 import io.adgrid.signing.RequestSignature;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 class SignedEventsHostileIT {
 
-    private static final int PORT_BASE = 6440;
+    private static final int PORT_BASE = TestPorts.of(6440);
     private static final Set<String> KNOWN_REASONS = Set.of("ok", "bad_signature_header", "unknown_sender_key", "disabled_sender_key",
             "bad_request_signature", "request_ts_too_old", "request_ts_in_future", "replayed_request", "campaign_not_allowed",
             "sig_in_signed_request", "bad_type", "bad_http", "headers_too_large", "method_not_allowed", "bad_json", "unknown_banner", "too_many_lines",

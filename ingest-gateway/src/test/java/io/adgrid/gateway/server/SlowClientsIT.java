@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.adgrid.gateway.TestCatalog;
 import io.adgrid.grid.testing.Wait;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class SlowClientsIT {
 
-    private static final int PORT_BASE = 6130;
+    private static final int PORT_BASE = TestPorts.of(6130);
     private static final int PER_KIND = 2_000;
     private static final long HEAP_LIMIT = 256L * 1024 * 1024;
 

@@ -27,6 +27,7 @@ import io.adgrid.persister.testing.GridEventFeeder;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JournalKeeperIT {
 
-    private static final int PORT_BASE = 6430;
+    private static final int PORT_BASE = TestPorts.of(6430);
     private static final int WINDOW = 17;
 
     private static TestDatabase db;

@@ -29,6 +29,7 @@ import io.adgrid.persister.testing.GridEventFeeder;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LostPartitionRecoveryIT {
 
-    private static final int PORT_BASE = 47160;
+    private static final int PORT_BASE = TestPorts.of(47160);
     private static final int WINDOW = 17;
 
     private static TestDatabase db;

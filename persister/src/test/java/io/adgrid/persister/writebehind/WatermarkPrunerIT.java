@@ -19,6 +19,7 @@ import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.journal.JournalKeeper;
 import io.adgrid.persister.testing.GridEventFeeder;
 import io.adgrid.persister.testing.TestDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WatermarkPrunerIT {
 
-    private static final int PORT_BASE = 47310;
+    private static final int PORT_BASE = TestPorts.of(47310);
     private static final int WINDOW = 17;
 
     private static TestDatabase db;

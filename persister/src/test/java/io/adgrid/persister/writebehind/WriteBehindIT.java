@@ -26,6 +26,7 @@ import io.adgrid.persister.testing.GridEventFeeder;
 import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
 /** The write-behind against two real members and a real PostgreSQL. */
 class WriteBehindIT {
 
-    private static final int PORT_BASE = 5750;
+    private static final int PORT_BASE = TestPorts.of(5750);
     private static final int WINDOW_MINUTES = 10;
     private static final GridSettings SETTINGS = TestGrid.settings(TestGrid.uniqueClusterName(WriteBehindIT.class), PORT_BASE);
 

@@ -28,6 +28,7 @@ import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.testing.GridEventFeeder;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.zaxxer.hikari.HikariDataSource;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
  */
 class WriteBehindMetricsIT {
 
-    private static final int PORT_BASE = 5850;
+    private static final int PORT_BASE = TestPorts.of(5850);
     private static final int WINDOW_MINUTES = 10;
 
     private final MovableClock clock = new MovableClock(Instant.now());

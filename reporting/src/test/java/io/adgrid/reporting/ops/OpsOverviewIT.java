@@ -25,6 +25,7 @@ import io.adgrid.persister.writebehind.WriteBehind;
 import io.adgrid.reporting.stats.GridCounters;
 import io.adgrid.reporting.stats.StatsRepository;
 import io.adgrid.reporting.stats.StatsService;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.zaxxer.hikari.HikariDataSource;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
  */
 class OpsOverviewIT {
 
-    private static final int PORT_BASE = 5850;
+    private static final int PORT_BASE = TestPorts.of(5850);
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private static TestDatabase db;

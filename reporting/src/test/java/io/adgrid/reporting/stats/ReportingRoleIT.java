@@ -24,6 +24,7 @@ import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
 import io.adgrid.reporting.campaigns.CampaignsController;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReportingRoleIT {
 
-    private static final int PORT_BASE = 47320;
+    private static final int PORT_BASE = TestPorts.of(47320);
     private static final int WINDOW_MINUTES = 10 * 366 * 24 * 60;
     private static final String PASSWORD = "generated-Reporting_password-0123";
 

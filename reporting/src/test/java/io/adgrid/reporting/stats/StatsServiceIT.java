@@ -27,6 +27,7 @@ import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
+import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterAll;
@@ -38,7 +39,7 @@ import org.springframework.http.ResponseEntity;
 /** Live and PostgreSQL-only totals, against a real member and a real PostgreSQL. */
 class StatsServiceIT {
 
-    private static final int PORT_BASE = 5750;
+    private static final int PORT_BASE = TestPorts.of(5750);
     /**
      * Event identities are kept for ten years: the test days lie in the past, and a click is clean only
      * while its impression's identity is still remembered (as it is on a live system within the window).
