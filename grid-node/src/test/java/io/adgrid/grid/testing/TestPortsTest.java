@@ -1,0 +1,29 @@
+package io.adgrid.grid.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class TestPortsTest {
+
+    @Test
+    void theSecondForkMovesEveryFixedPortOutOfTheFirstForksRanges() {
+        assertThat(TestPorts.offset(1)).isZero();
+        assertThat(TestPorts.offset(2)).isEqualTo(10_000);
+        // The highest fixed base the tests use, plus Hazelcast's port auto-increment, stays a port in fork 2.
+        assertThat(47_400 + TestPorts.offset(2) + 100).isLessThan(65_536);
+    }
+
+    @Test
+    void aThirdForkIsRefusedRatherThanGivenPortsThatDoNotExist() {
+        assertThatThrownBy(() -> TestPorts.offset(3)).hasMessageContaining("at most 2 forks");
+        assertThatThrownBy(() -> TestPorts.offset(0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void membersListsConsecutivePortsOfThisFork() {
+        int first = TestPorts.of(5710);
+        assertThat(TestPorts.members(5710, 3)).isEqualTo("127.0.0.1:" + first + ",127.0.0.1:" + (first + 1) + ",127.0.0.1:" + (first + 2));
+    }
+}
