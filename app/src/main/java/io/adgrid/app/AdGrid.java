@@ -41,6 +41,7 @@ public class AdGrid {
               gateway             the beacon gateway only (joins the grid as a lite member)
               reporting           the reporting API and dashboard only (lite member)
               sign TYPE k=v ...   print a signed beacon URL (TYPE: i|c|s or impression|click|sale)
+              sign events --kid K FILE  print the X-AdGrid-Signature header of a POST /events body (a sender key's)
               journal list        the journal directories PostgreSQL knows; journal give-up ID: stop waiting for a lost one
             Settings: --adgrid.gateway.port=9090 style flags or ADGRID_* variables (see README).""";
 

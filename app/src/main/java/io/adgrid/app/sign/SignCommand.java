@@ -41,6 +41,7 @@ public final class SignCommand {
             usage: ./adgrid sign TYPE b=BANNER p=PUBLISHER [ts=MILLIS] [n=NONCE] [order=ID amount=DECIMAL] [kid=KEY] [--gateway URL]
                    ./adgrid sign c --of "IMPRESSION_URL" [--gateway URL]
                    ./adgrid sign s click=CLICK_ID amount=DECIMAL [order=ID] [ts=MILLIS] [kid=KEY]   (an advertiser's sale by click id)
+                   ./adgrid sign events --kid SENDER_KEY [--ts MILLIS] FILE|-   (the X-AdGrid-Signature header of a POST /events body)
               TYPE     i|impression, c|click or s|sale
               kid      which of the campaign's keys signs (it is then part of the URL); default: its newest active key
               --of     the click of that impression's rendering (its b, p, ts, n and key): a clean click once the impression is counted
@@ -62,6 +63,9 @@ public final class SignCommand {
     }
 
     static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        if (!args.isEmpty() && args.get(0).equals("events")) {
+            return SignEventsCommand.run(args.subList(1, args.size()), env, out, err);
+        }
         if (args.isEmpty() || EventType.parse(args.get(0)).isEmpty()) {
             err.println(USAGE);
             return 2;
@@ -247,18 +251,32 @@ public final class SignCommand {
         }
     }
 
+    /** What a command reads from the catalog's database. */
+    interface CatalogRead<T> {
+        T read(DatabaseSettings db) throws SQLException;
+    }
+
     private static Secret secretOf(Selector campaign, String kid, Map<String, String> env, Map<String, String> settings,
                                    PrintStream err) throws SQLException {
+        return fromCatalog(env, settings, err, db -> query(db, campaign, kid));
+    }
+
+    /**
+     * Reads the catalog: from {@code ADGRID_DB_URL} (or {@code --adgrid.db.url}) when set, else from the
+     * local {@code ./adgrid run}'s database under the var dir (started briefly if it is not running).
+     */
+    static <T> T fromCatalog(Map<String, String> env, Map<String, String> settings, PrintStream err, CatalogRead<T> read)
+            throws SQLException {
         String url = settings.getOrDefault("adgrid.db.url", env.get("ADGRID_DB_URL"));
         if (url != null && !url.isBlank()) {
-            return query(new DatabaseSettings(url, settings.getOrDefault("adgrid.db.user", env.getOrDefault("ADGRID_DB_USER", "postgres")),
-                    settings.getOrDefault("adgrid.db.password", env.getOrDefault("ADGRID_DB_PASSWORD", ""))), campaign, kid);
+            return read.read(new DatabaseSettings(url, settings.getOrDefault("adgrid.db.user", env.getOrDefault("ADGRID_DB_USER", "postgres")),
+                    settings.getOrDefault("adgrid.db.password", env.getOrDefault("ADGRID_DB_PASSWORD", ""))));
         }
         Path var = Path.of(settings.getOrDefault("adgrid.var-dir", env.getOrDefault("ADGRID_VAR_DIR", "./var")));
         Path portFile = var.resolve(EmbeddedDatabase.PORT_FILE);
         if (Files.exists(portFile)) {
             try {
-                return query(EmbeddedDatabase.running(var), campaign, kid); // with the password in var/
+                return read.read(EmbeddedDatabase.running(var)); // with the password in var/
             } catch (java.io.IOException | NumberFormatException | SQLException e) {
                 // A port file left by a process that is gone: read the files below instead.
             }
@@ -274,16 +292,22 @@ public final class SignCommand {
         err.println("sign: reading the catalog of the local database in " + var.toAbsolutePath().normalize()
                 + " (not running: started briefly); set ADGRID_DB_URL to sign for a cluster");
         try (EmbeddedDatabase embedded = EmbeddedDatabase.start(var, 0)) {
-            return query(embedded.settings(), campaign, kid);
+            return read.read(embedded.settings());
         }
     }
 
-    /** The key {@code kid} of the selected campaign, or with kid null its newest active key. */
-    private static Secret query(DatabaseSettings db, Selector campaign, String kid) throws SQLException {
+    /** A data source on {@code db}, for one short read. */
+    static PGSimpleDataSource dataSource(DatabaseSettings db) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(db.url());
         ds.setUser(db.user());
         ds.setPassword(db.password());
+        return ds;
+    }
+
+    /** The key {@code kid} of the selected campaign, or with kid null its newest active key. */
+    private static Secret query(DatabaseSettings db, Selector campaign, String kid) throws SQLException {
+        PGSimpleDataSource ds = dataSource(db);
         String sql = kid != null ? """
                 SELECT b.campaign_id, s.kid, s.secret, s.retired_at IS NOT NULL AND s.retired_at <= now()
                 FROM %s b LEFT JOIN campaign_secret s ON s.campaign_id = b.campaign_id AND s.kid = ?""".formatted(campaign.from()) : """

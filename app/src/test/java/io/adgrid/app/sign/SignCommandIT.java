@@ -12,9 +12,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import io.adgrid.event.EventType;
 import io.adgrid.persister.catalog.CatalogAdmin;
+import io.adgrid.persister.catalog.SenderKeys;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.signing.BeaconSigner;
+import io.adgrid.signing.RequestSignature;
 import io.adgrid.persister.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -128,6 +130,48 @@ class SignCommandIT {
         assertThat(r.params()).containsEntry("kid", "k2");
         assertThat(signedFor(EventType.IMPRESSION, r.params(), "campaign-4-rotated-secret")).isTrue();
         assertThat(sign(env, "i", "b=4", "p=1", "kid=0").err()).contains("retired");
+    }
+
+    @Test
+    void eventsPrintsTheRequestSignatureOfTheFilesExactBytesWithTheSenderKeysSecret(@TempDir Path dir) throws Exception {
+        SenderKeys keys = new SenderKeys(pool);
+        String secret = keys.create("sign-it-sender", null, List.of(9L)).secret().value();
+        Path body = dir.resolve("batch.ndjson");
+        byte[] bytes = "{\"type\":\"i\",\"b\":19,\"p\":3,\"ts\":1700000000000,\"n\":\"r1\"}\n".getBytes(StandardCharsets.UTF_8);
+        Files.write(body, bytes);
+
+        Run r = sign(env, "events", "--kid", "sign-it-sender", "--ts", "1700000000000", body.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("X-AdGrid-Signature: kid=sign-it-sender, ts=1700000000000, sig=").endsWith("\n");
+        RequestSignature.Header header = RequestSignature.parse(r.out().strip().substring("X-AdGrid-Signature: ".length()));
+        assertThat(RequestSignature.verify(BeaconSigner.key(secret.getBytes(StandardCharsets.UTF_8)), "POST", "/events", header, bytes, 0, bytes.length))
+                .as("the gateway's check accepts it").isTrue();
+        byte[] other = "{}\n".getBytes(StandardCharsets.UTF_8);
+        assertThat(RequestSignature.verify(BeaconSigner.key(secret.getBytes(StandardCharsets.UTF_8)), "POST", "/events", header, other, 0, other.length))
+                .as("and only for those bytes").isFalse();
+    }
+
+    @Test
+    void eventsRefusesAnUnknownOrDisabledSenderKeyAndBadArguments(@TempDir Path dir) throws Exception {
+        Path body = Files.writeString(dir.resolve("b.ndjson"), "{}\n");
+        new SenderKeys(pool).create("sign-it-off", null, List.of(9L));
+        new SenderKeys(pool).disable("sign-it-off");
+
+        Run unknown = sign(env, "events", "--kid", "nobody", body.toString());
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.out()).isEmpty();
+        assertThat(unknown.err()).contains("no sender key kid=nobody");
+
+        Run disabled = sign(env, "events", "--kid=sign-it-off", body.toString());
+        assertThat(disabled.exit()).isEqualTo(1);
+        assertThat(disabled.err()).contains("is disabled");
+
+        assertThat(sign(env, "events", body.toString()).err()).contains("--kid (the sender key) is required");
+        assertThat(sign(env, "events", "--kid", "k").err()).contains("the body file is required");
+        assertThat(sign(env, "events", "--kid", "k", dir.resolve("missing").toString()).err()).contains("no such file");
+        assertThat(sign(env, "events", "--kid", "k", "--ts", "soon", body.toString()).err()).contains("--ts must be milliseconds");
+        assertThat(sign(env, "events", "--kid", "bad kid", body.toString()).exit()).isEqualTo(2);
     }
 
     @Test
