@@ -48,6 +48,16 @@ public final class SenderKey {
         return previous != null && nowMillis < previousUntilMillis ? previous : null;
     }
 
+    /** The secret before the last rotation, whether or not it still signs; null if none. */
+    public SecretKeySpec previous() {
+        return previous;
+    }
+
+    /** Until when (epoch ms, exclusive) {@link #previous()} signs; 0 without one. */
+    public long previousUntilMillis() {
+        return previousUntilMillis;
+    }
+
     public boolean disabled() {
         return disabled;
     }

@@ -75,8 +75,10 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     private CatalogMaps writing;
     private volatile long version;
     private volatile boolean loaded;
-    /** Sender keys by kid (issue 23), replaced whole by each refresh; null until the first. Not in the files: see {@link #senderKeys(Collection)}. */
+    /** Sender keys by kid (issue 23), replaced whole by each refresh; from {@link SenderKeyFile} at start; null until either. */
     private volatile Map<String, SenderKey> senderKeys;
+    /** What {@link SenderKeyFile} holds now (written only when a refresh changes it). */
+    private String senderKeysWritten;
 
     private CatalogStore(Path dir, CatalogLimits limits, FileChannel lockChannel, FileLock lock, CatalogMaps maps,
                          long version, boolean loaded) {
@@ -131,6 +133,13 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
             long version = meta == null ? 0 : Long.parseLong(meta.getProperty("version", "0"));
             boolean loaded = meta != null && Boolean.parseBoolean(meta.getProperty("loaded", "false"));
             CatalogStore store = new CatalogStore(dir, limits, channel, lock, maps, version, loaded);
+            Map<String, SenderKey> senderKeys = SenderKeyFile.read(dir);
+            if (senderKeys != null) {
+                store.senderKeys = Map.copyOf(senderKeys);
+                store.senderKeysWritten = SenderKeyFile.text(senderKeys.values());
+            } else if (Files.exists(dir.resolve(SenderKeyFile.FILE))) {
+                log.warn("{} cannot be read: request-signed bodies wait for the first catalog refresh", dir.resolve(SenderKeyFile.FILE));
+            }
             try {
                 store.checkLimits();
                 store.writeMeta();
@@ -214,16 +223,31 @@ public final class CatalogStore implements CatalogView, CatalogChanges, AutoClos
     }
 
     /**
-     * Kept on heap only, never in the catalog files: a sender key signs whole requests, so a gateway
-     * that started from its files without the database answers request-signed bodies 503 until its first
-     * refresh (per-line signed beacons are served from the files as before). Sender keys are few, and
-     * a refresh streams them all, so nothing here depends on the version the files hold.
+     * Read on heap, and kept in {@link SenderKeyFile} beside the maps, so that a gateway that starts
+     * from its files without the database verifies request-signed bodies as it verifies per-line signed
+     * beacons. Sender keys are few, and a refresh streams them all, so nothing here depends on the
+     * version the maps hold. A file that cannot be written costs only that: the keys still serve.
      */
     @Override
     public void senderKeys(Collection<SenderKey> all) {
         Map<String, SenderKey> keys = new HashMap<>();
         all.forEach(k -> keys.put(k.kid(), k));
         senderKeys = Map.copyOf(keys);
+        String text = SenderKeyFile.text(keys.values());
+        if (text.equals(senderKeysWritten)) {
+            return;
+        }
+        Path tmp = dir.resolve(SenderKeyFile.FILE + ".tmp");
+        try {
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, text);
+            move(tmp, dir.resolve(SenderKeyFile.FILE));
+            senderKeysWritten = text;
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn("cannot write {}: a restart without the database waits for a refresh to verify request-signed bodies ({})",
+                    dir.resolve(SenderKeyFile.FILE), e.toString());
+        }
     }
 
     public long bannerCount() {

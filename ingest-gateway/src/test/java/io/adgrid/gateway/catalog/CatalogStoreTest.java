@@ -3,15 +3,19 @@ package io.adgrid.gateway.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import io.adgrid.attribution.Attribution;
 import io.adgrid.catalog.Banner;
 import io.adgrid.catalog.Campaign;
+import io.adgrid.catalog.SenderKey;
 import io.adgrid.catalog.SigningKey;
+import io.adgrid.signing.BeaconSigner;
 import net.openhft.chronicle.bytes.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -404,5 +408,52 @@ class CatalogStoreTest {
         CatalogStore.open(dir.resolve("catalog"), SMALL).close();
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("catalog")))).isEqualTo("rwx------");
+    }
+
+    /** Issue 23: a gateway restarted without its database answered every request-signed body 503 until its first refresh. */
+    @Test
+    void senderKeysOutliveARestartInThePrivateDirectoryAndAreRewrittenOnlyWhenTheyChange() throws Exception {
+        byte[] secret = "sender-secret".getBytes(StandardCharsets.UTF_8);
+        byte[] previous = "old-secret".getBytes(StandardCharsets.UTF_8);
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            assertThat(store.senderKeysLoaded()).isFalse();
+            store.senderKeys(List.of(new SenderKey("ad-server-1", secret, previous, 1_700_000_000_000L, false, List.of(9L, 4L)),
+                    new SenderKey("off", secret, null, 0, true, List.of())));
+        }
+        Path file = dir.resolve(SenderKeyFile.FILE);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            assertThat(store.senderKeysLoaded()).as("known before any refresh").isTrue();
+            SenderKey key = store.senderKey("ad-server-1");
+            assertThat(key.secret()).isEqualTo(BeaconSigner.key(secret));
+            assertThat(key.previousAt(1_699_999_999_999L)).isEqualTo(BeaconSigner.key(previous));
+            assertThat(key.previousAt(1_700_000_000_000L)).isNull();
+            assertThat(key.campaigns()).containsExactly(4, 9);
+            assertThat(store.senderKey("off").disabled()).isTrue();
+            assertThat(store.senderKey("nobody")).isNull();
+
+            long written = Files.getLastModifiedTime(file).toMillis();
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(written - 60_000));
+            store.senderKeys(List.of(new SenderKey("ad-server-1", secret, previous, 1_700_000_000_000L, false, List.of(4L, 9L)),
+                    new SenderKey("off", secret, null, 0, true, List.of())));
+            assertThat(Files.getLastModifiedTime(file).toMillis()).as("the same keys: not written again").isEqualTo(written - 60_000);
+
+            store.senderKeys(List.of());
+        }
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            assertThat(store.senderKeysLoaded()).isTrue();
+            assertThat(store.senderKey("ad-server-1")).as("removed by the last refresh").isNull();
+        }
+    }
+
+    @Test
+    void anUnreadableSenderKeyFileLeavesTheKeysToTheFirstRefresh() throws Exception {
+        CatalogStore.open(dir, SMALL).close();
+        Files.writeString(dir.resolve(SenderKeyFile.FILE), "# AdGrid gateway: sender keys as of the last catalog refresh, format 1\nkid-only\n");
+
+        try (CatalogStore store = CatalogStore.open(dir, SMALL)) {
+            assertThat(store.senderKeysLoaded()).isFalse();
+        }
     }
 }
