@@ -2,7 +2,6 @@ package io.adgrid.app;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import io.adgrid.app.launch.ClassDataSharing;
+import io.adgrid.grid.testing.TestPorts;
 import io.adgrid.grid.testing.Wait;
 
 /**
@@ -79,9 +79,7 @@ final class AdGridProcess implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return TestPorts.free();
     }
 
     String log() throws IOException {

@@ -36,30 +36,12 @@ public final class TestGrid {
     }
 
     /**
-     * A port base for {@link #settings} whose three ports are free now (from the OS's ephemeral
-     * range), for tests that must not take one of the fixed bases other tests use.
+     * A port base for {@link #settings} whose three ports are free now (drawn outside the kernel's
+     * ephemeral range, {@link TestPorts#freeRun}), for tests that must not take one of the fixed bases
+     * other tests use.
      */
     public static int freePortBase() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int base;
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-                base = s.getLocalPort();
-            } catch (java.io.IOException e) {
-                continue;
-            }
-            if (base + 2 < 65536 && free(base + 1) && free(base + 2)) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no three consecutive free ports found");
-    }
-
-    private static boolean free(int port) {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(port)) {
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return TestPorts.freeRun(3);
     }
 
     /** Starts {@code count} members of one cluster and waits until they see each other. */

@@ -24,6 +24,15 @@ public final class TestPorts {
     private TestPorts() {
     }
 
+    /**
+     * Where {@link #free} draws from: below Linux's ephemeral range (32,768 and up by default), from which
+     * the kernel also takes the local port of every outgoing connection. A port found free there by
+     * binding port 0 and closing it was taken again by a connection of another test's process before
+     * the process meant for it bound it (CI, ReplayWindowIT: "Address already in use").
+     */
+    static final int FREE_FROM = 20_000;
+    static final int FREE_TO = 32_000;
+
     /** {@code fixed}, moved to this fork's range. */
     public static int of(int fixed) {
         return fixed + OFFSET;
@@ -32,6 +41,36 @@ public final class TestPorts {
     /** The member list {@code 127.0.0.1:of(base)}, … of {@code count} consecutive ports. */
     public static String members(int base, int count) {
         return IntStream.range(0, count).mapToObj(i -> "127.0.0.1:" + of(base + i)).collect(Collectors.joining(","));
+    }
+
+    /** A port free now, for a process a test starts: drawn at random outside the ephemeral range. */
+    public static int free() {
+        return freeRun(1);
+    }
+
+    /** The first of {@code count} consecutive ports free now, drawn as {@link #free()} draws. */
+    public static int freeRun(int count) {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = random.nextInt(FREE_FROM, FREE_TO - count);
+            boolean all = true;
+            for (int i = 0; i < count && all; i++) {
+                all = isFree(base + i);
+            }
+            if (all) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no " + count + " consecutive free ports between " + FREE_FROM + " and " + FREE_TO);
+    }
+
+    private static boolean isFree(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress(port));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     static int offset(int fork) {

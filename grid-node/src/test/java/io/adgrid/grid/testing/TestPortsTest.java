@@ -26,4 +26,16 @@ class TestPortsTest {
         int first = TestPorts.of(5710);
         assertThat(TestPorts.members(5710, 3)).isEqualTo("127.0.0.1:" + first + ",127.0.0.1:" + (first + 1) + ",127.0.0.1:" + (first + 2));
     }
+
+    @Test
+    void freePortsComeFromOutsideTheKernelsEphemeralRangeAndCanBeBound() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            int base = TestPorts.freeRun(3);
+            assertThat(base).isBetween(TestPorts.FREE_FROM, TestPorts.FREE_TO - 3);
+            try (java.net.ServerSocket a = new java.net.ServerSocket(base); java.net.ServerSocket c = new java.net.ServerSocket(base + 2)) {
+                assertThat(a.getLocalPort()).isEqualTo(base);
+            }
+        }
+        assertThat(TestPorts.free()).isLessThan(32_768);
+    }
 }
