@@ -249,7 +249,8 @@ class OpsOverviewIT {
 
             OpsOverview.Overview first = overview(db.dataSource(), Duration.ofHours(1)).overview(0);
 
-            assertThat(first.series()).as("points from before the first reading").anyMatch(p -> p.t() < before
+            assertThat(first.series()).as("points from before the first reading (before=%d); the member's history now: %s",
+                    before, history.points()).anyMatch(p -> p.t() < before
                     && p.acceptedPerSecond().getOrDefault("click", 0.0) > 0);
             assertThat(first.series()).extracting(OpsPoint::t).isSorted();
         }
