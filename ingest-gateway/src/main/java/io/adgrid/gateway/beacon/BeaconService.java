@@ -12,6 +12,7 @@ import io.adgrid.gateway.route.Route;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -118,6 +119,15 @@ public final class BeaconService {
     public FullHttpResponse overloaded(Route route) {
         metrics.overloaded(route);
         return HttpAnswers.overloaded();
+    }
+
+    /**
+     * {@link #overloaded(Route)} already encoded, for a refusal decided from a request's raw bytes
+     * (issue 23): counted the same way; the bytes are a duplicate of one shared buffer, written as they are.
+     */
+    public ByteBuf overloadedBytes(Route route) {
+        metrics.overloaded(route);
+        return HttpAnswers.OVERLOADED_WIRE.duplicate();
     }
 
     /** What {@code /healthz} says when DOWN (why it is not ready); null says nothing more. */

@@ -8,12 +8,14 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
@@ -74,6 +76,26 @@ final class HttpAnswers {
     private static final AsciiString NOSNIFF_NAME = AsciiString.cached("x-content-type-options");
     private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
     private static final AsciiString ONE_SECOND = AsciiString.cached("1");
+
+    /**
+     * {@link #overloaded()} as its bytes on the wire, with {@code Connection: keep-alive} as the beacon
+     * handler sends it, encoded once by Netty's own encoder: a refusal decided from a request's raw
+     * bytes writes a duplicate of it (no response object, no encoding).
+     */
+    static final ByteBuf OVERLOADED_WIRE = encoded(overloaded());
+
+    private static ByteBuf encoded(FullHttpResponse response) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        EmbeddedChannel encoder = new EmbeddedChannel(new HttpResponseEncoder());
+        encoder.writeOutbound(response);
+        ByteBuf wire = Unpooled.directBuffer();
+        for (ByteBuf part; (part = encoder.readOutbound()) != null; ) {
+            wire.writeBytes(part);
+            part.release();
+        }
+        encoder.finishAndReleaseAll();
+        return Unpooled.unreleasableBuffer(wire.asReadOnly());
+    }
 
     /** 503 with Retry-After: 1, reason "gateway overloaded, retry later". */
     static FullHttpResponse overloaded() {
