@@ -138,11 +138,15 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<Object>
         }
     }
 
-    private static void writeResponse(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    private void writeResponse(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         boolean close = !keepAlive || response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
         // Say so either way: a client reusing a connection the server closes loses its next request.
         response.headers().set(HttpHeaderNames.CONNECTION, close ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
-        var f = ctx.writeAndFlush(response);
+        var f = ctx.write(response);
+        if (front != null) {
+            front.answered(); // the refusals that waited behind this answer go out right after it, in the same flush
+        }
+        ctx.flush();
         if (close) {
             f.addListener(ChannelFutureListener.CLOSE);
         }

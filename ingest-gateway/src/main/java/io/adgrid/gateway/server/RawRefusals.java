@@ -4,12 +4,10 @@ import java.util.ArrayDeque;
 import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.route.Route;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.ByteProcessor;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
 
 /**
  * Cheap refusals (issue 23): the {@link OverloadGuard} decides on a request from its raw bytes, in
@@ -18,7 +16,8 @@ import io.netty.handler.codec.http.HttpResponse;
  * aggregated or handled; counted as {@code rejected}/{@code overloaded} as before.
  *
  * <p>Per connection, two handlers share this state: {@link #front} before the codec and
- * {@link #behind} right after it. The front frames requests itself, and only requests it is sure the
+ * {@link #behind} right after it (which sees the codec fail a request: it has the connection from
+ * then on); {@link BeaconHttpHandler} takes the decisions and says when it answers. The front frames requests itself, and only requests it is sure the
  * codec frames the same way: a request line {@code METHOD SP URI SP HTTP/1.x} and header lines of
  * plain ASCII ending in CRLF, within the codec's size limits, no {@code Transfer-Encoding}, no
  * {@code Expect}, at most one {@code Content-Length} of digits. Anything else (a chunked body, bare
@@ -35,7 +34,7 @@ import io.netty.handler.codec.http.HttpResponse;
  *   <li>A head not whole yet: held here (at most the codec's own limits), and the request deadline
  *       runs on it ({@link RequestDeadline#requestStarted}).</li>
  *   <li>Answers stay in request order: while a request passed on is unanswered, a raw 503 waits
- *       behind its answer, written as that answer passes {@link #behind}. Past
+ *       behind its answer, written right after it ({@link #answered}). Past
  *       {@link BeaconHttpHandler#MAX_UNANSWERED} waiting, refusals take the handler's path (which
  *       stops reading the socket).</li>
  * </ul>
@@ -130,8 +129,8 @@ final class RawRefusals {
         };
     }
 
-    ChannelDuplexHandler behind() {
-        return new ChannelDuplexHandler() {
+    ChannelInboundHandlerAdapter behind() {
+        return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
                 if (msg instanceof HttpObject o && !o.decoderResult().isSuccess()) {
@@ -140,13 +139,6 @@ final class RawRefusals {
                 super.channelRead(ctx, msg);
             }
 
-            @Override
-            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-                ctx.write(msg, promise);
-                if (msg instanceof HttpResponse r && r.status().code() >= 200) {
-                    answered();
-                }
-            }
         };
     }
 
@@ -248,8 +240,11 @@ final class RawRefusals {
         ctx.fireChannelRead(buf.readRetainedSlice(length));
     }
 
-    /** An answer to a request passed on was written: the raw 503s waiting behind it follow it. */
-    private void answered() {
+    /**
+     * {@link BeaconHttpHandler} wrote the answer to the oldest request passed on (not flushed yet):
+     * the raw 503s waiting behind it follow it.
+     */
+    void answered() {
         PassedOn done = unanswered.poll();
         if (done == null) {
             return; // a request passed through unframed
@@ -291,19 +286,11 @@ final class RawRefusals {
         // URI: visible ASCII, then one space.
         int uriStart = ++i;
         int lineLimit = start + maxRequestLine;
-        for (; i < end; i++) {
-            byte b = buf.getByte(i);
-            if (b == ' ') {
-                break;
-            }
-            if (b < 0x21 || b > 0x7e || i >= lineLimit) {
-                return ODD;
-            }
+        i = scan(buf, uriStart, Math.min(end, lineLimit), VISIBLE);
+        if (i < 0) {
+            return end <= lineLimit ? INCOMPLETE : ODD;
         }
-        if (i == end) {
-            return INCOMPLETE;
-        }
-        if (i == uriStart) {
+        if (buf.getByte(i) != ' ' || i == uriStart) {
             return ODD;
         }
         route = route(buf, uriStart, i);
@@ -346,31 +333,20 @@ final class RawRefusals {
                 break;
             }
             int nameStart = i;
-            for (; i < end; i++) {
-                byte b = buf.getByte(i);
-                if (b == ':') {
-                    break;
-                }
-                if (!token(b) || i >= headerLimit) {
-                    return ODD;
-                }
+            int nameEnd = scan(buf, nameStart, Math.min(end, headerLimit), TOKEN);
+            if (nameEnd < 0) {
+                return end <= headerLimit ? INCOMPLETE : ODD;
             }
-            if (i == end) {
-                return INCOMPLETE;
-            }
-            int nameEnd = i;
-            if (nameEnd == nameStart) {
+            if (buf.getByte(nameEnd) != ':' || nameEnd == nameStart) {
                 return ODD;
             }
-            int valueStart = ++i;
-            for (; i < end; i++) {
-                byte b = buf.getByte(i);
-                if (b == '\r') {
-                    break;
-                }
-                if ((b < 0x20 && b != '\t') || b > 0x7e || i >= headerLimit) {
-                    return ODD;
-                }
+            int valueStart = nameEnd + 1;
+            i = scan(buf, valueStart, Math.min(end, headerLimit), FIELD);
+            if (i < 0) {
+                return end <= headerLimit ? INCOMPLETE : ODD;
+            }
+            if (buf.getByte(i) != '\r') {
+                return ODD;
             }
             if (i + 1 >= end) {
                 return INCOMPLETE;
@@ -414,9 +390,23 @@ final class RawRefusals {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    /** RFC 9110 tchar. */
-    private static boolean token(byte b) {
-        return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b > 0x20 && b < 0x7f && "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
+    /** RFC 9110 tchar, by byte value (0 to 127). */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            TCHAR[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        }
+    }
+
+    private static final ByteProcessor VISIBLE = b -> b >= 0x21 && b <= 0x7e;
+    private static final ByteProcessor TOKEN = b -> b >= 0 && TCHAR[b];
+    /** A field value's bytes: visible ASCII, space and tab. */
+    private static final ByteProcessor FIELD = b -> b >= 0x20 && b <= 0x7e || b == '\t';
+
+    /** The index of the first byte from {@code from} to {@code to} that {@code kind} does not take, or -1. */
+    private static int scan(ByteBuf buf, int from, int to, ByteProcessor kind) {
+        return from >= to ? -1 : buf.forEachByte(from, to - from, kind);
     }
 
     /** The name at {@code start} is {@code lower}, in any case. */

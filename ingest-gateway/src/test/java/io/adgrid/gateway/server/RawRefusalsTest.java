@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -257,6 +258,66 @@ class RawRefusalsTest {
 
         assertThat(refused.isOpen()).as("between requests after a refusal").isTrue();
         assertThat(trickling.isOpen()).as("a head held 3 s").isFalse();
+    }
+
+    @Test
+    void randomMixesSplitAtRandomGetTheSameAnswersAsOnTheHandlersPathAlone() {
+        Random random = new Random(23);
+        for (int round = 0; round < 300; round++) {
+            boolean shed = round % 2 == 0;
+            List<String> requests = new ArrayList<>();
+            int n = 1 + random.nextInt(8);
+            for (int k = 0; k < n; k++) {
+                requests.add(anyRequest(random, round + "-" + k));
+            }
+            if (random.nextInt(10) == 0) {
+                requests.add(impression("last-" + round).replace("Host: gw\r\n", "Host: gw\r\nConnection: close\r\n"));
+            }
+            String all = String.join("", requests);
+            List<String> cuts = new ArrayList<>();
+            for (int from = 0; from < all.length(); ) {
+                int to = random.nextInt(3) == 0 ? all.length() : Math.min(all.length(), from + 1 + random.nextInt(200));
+                cuts.add(all.substring(from, to));
+                from = to;
+            }
+            OverloadGuard framed = guard(1_000);
+            OverloadGuard alone = guard(1_000);
+            if (shed) {
+                overload(framed);
+                overload(alone);
+            }
+            EmbeddedChannel channel = connect(framed);
+            EmbeddedChannel reference = handlerOnly(alone);
+            List<Integer> got = new ArrayList<>();
+            List<Integer> expected = new ArrayList<>();
+            for (String cut : cuts) {
+                got.addAll(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, cut)));
+                expected.addAll(EmbeddedHttp.statuses(EmbeddedHttp.send(reference, cut)));
+            }
+            assertThat(got).as("round %d (%s): %s", round, shed ? "shedding" : "handling", requests).isEqualTo(expected);
+            assertThat(got).as("round %d: every request answered", round).hasSize(requests.size());
+            assertThat(channel.isOpen()).isEqualTo(reference.isOpen());
+            assertThat(framed.shedRequests()).isEqualTo(alone.shedRequests());
+        }
+    }
+
+    /** One of the requests a beacon client, a server or a scanner sends, in the forms the framing must tell apart. */
+    private static String anyRequest(Random random, String nonce) {
+        String ndjson = "{\"type\":\"i\",\"b\":7,\"p\":3,\"ts\":" + TS + ",\"n\":\"" + nonce + "\",\"sig\":\"x\"}\n";
+        return switch (random.nextInt(13)) {
+            case 0, 1, 2 -> impression(nonce);
+            case 3 -> click(nonce);
+            case 4 -> impression(nonce).replaceFirst("GET", "HEAD");
+            case 5 -> "GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n";
+            case 6 -> sale("order-" + nonce);
+            case 7 -> "POST /events HTTP/1.1\r\nHost: gw\r\ncontent-length:  " + ndjson.length() + " \r\n\r\n" + ndjson;
+            case 8 -> "POST /events HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(ndjson.length()) + "\r\n" + ndjson + "\r\n0\r\n\r\n";
+            case 9 -> "GET /favicon.ico HTTP/1.1\r\nHost: gw\r\nUser-Agent: a\tb\r\nconnection: Keep-Alive\r\n\r\n";
+            case 10 -> impression(nonce).replaceFirst("GET", "DELETE");
+            case 11 -> impression(nonce).replace("HTTP/1.1\r\n", "HTTP/1.0\r\n").replace("Host: gw\r\n", "Host: gw\r\nConnection: keep-alive\r\n");
+            default -> impression(nonce).replace("Host: gw\r\n", "Host: gw\r\nContent-Length: 0\r\nX-Odd: \u00e9\r\n");
+        };
     }
 
     /** The pipeline without the framing in front of the codec: the handler's path alone. */
