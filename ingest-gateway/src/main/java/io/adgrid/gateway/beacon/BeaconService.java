@@ -121,13 +121,21 @@ public final class BeaconService {
         return HttpAnswers.overloaded();
     }
 
-    /**
-     * {@link #overloaded(Route)} already encoded, for a refusal decided from a request's raw bytes
-     * (issue 23): counted the same way; the bytes are a duplicate of one shared buffer, written as they are.
-     */
-    public ByteBuf overloadedBytes(Route route) {
+    /** A refusal decided from a request's raw bytes (issue 23): counted as {@link #overloaded(Route)} is. */
+    public void countOverloaded(Route route) {
         metrics.overloaded(route);
-        return HttpAnswers.OVERLOADED_WIRE.duplicate();
+    }
+
+    /** The most answers {@link #overloadedBytes} gives in one buffer. */
+    public static final int OVERLOADED_BURST = HttpAnswers.OVERLOADED_BURST;
+
+    /**
+     * {@code copies} (1 to {@link #OVERLOADED_BURST}) answers of {@link #overloaded(Route)}, with
+     * {@code Connection: keep-alive}, encoded once, back to back: a read-only view of one shared
+     * buffer, written as it is (refusals decided from raw bytes; count each with {@link #countOverloaded}).
+     */
+    public static ByteBuf overloadedBytes(int copies) {
+        return HttpAnswers.overloadedWires(copies);
     }
 
     /** What {@code /healthz} says when DOWN (why it is not ready); null says nothing more. */

@@ -7,6 +7,7 @@ import io.adgrid.gateway.validation.Rejection;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -83,6 +84,23 @@ final class HttpAnswers {
      * bytes writes a duplicate of it (no response object, no encoding).
      */
     static final ByteBuf OVERLOADED_WIRE = encoded(overloaded());
+    /** Answers of a pipelined burst refused at once go out as one buffer: this many copies at most. */
+    static final int OVERLOADED_BURST = 32;
+    private static final ByteBuf OVERLOADED_WIRES = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer().writeBytes(repeat(ByteBufUtil.getBytes(OVERLOADED_WIRE), OVERLOADED_BURST)).asReadOnly());
+
+    private static byte[] repeat(byte[] one, int times) {
+        byte[] all = new byte[one.length * times];
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(one, 0, all, i * one.length, one.length);
+        }
+        return all;
+    }
+
+    /** {@code copies} (1 to {@link #OVERLOADED_BURST}) of {@link #OVERLOADED_WIRE} back to back, as one read-only buffer. */
+    static ByteBuf overloadedWires(int copies) {
+        return OVERLOADED_WIRES.slice(0, copies * OVERLOADED_WIRE.readableBytes());
+    }
 
     private static ByteBuf encoded(FullHttpResponse response) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -73,7 +73,10 @@ final class RawRefusals {
     private final ArrayDeque<PassedOn> unanswered = new ArrayDeque<>();
     /** Raw 503s waiting behind answers. */
     private int waiting;
-    private ByteBuf refusal;
+    /** Raw 503s of this read not written yet: consecutive ones go out as one buffer. */
+    private int refusedNow;
+    /** When the current read came (one clock read a read), or UNDECIDED before it is needed. */
+    private long readNanos;
 
     /** What the last parsed head says. */
     private Route route;
@@ -156,10 +159,13 @@ final class RawRefusals {
             in.release();
             held = null;
         }
+        readNanos = UNDECIDED;
         boolean refused = false;
         try {
             while (buf.isReadable()) {
                 if (passThrough) {
+                    writeRefusals(ctx, refusedNow);
+                    refusedNow = 0;
                     pass(ctx, buf, buf.readableBytes());
                     break;
                 }
@@ -182,6 +188,8 @@ final class RawRefusals {
                 if (whole > buf.readableBytes()) {
                     // A body still coming: the handler decides once the codec has it all.
                     bodyLeft = whole - buf.readableBytes();
+                    writeRefusals(ctx, refusedNow);
+                    refusedNow = 0;
                     unanswered.add(new PassedOn());
                     pass(ctx, buf, buf.readableBytes());
                     break;
@@ -190,6 +198,8 @@ final class RawRefusals {
             }
         } finally {
             buf.release();
+            writeRefusals(ctx, refusedNow);
+            refusedNow = 0;
         }
         if (refused) {
             ctx.flush();
@@ -205,23 +215,24 @@ final class RawRefusals {
 
     /** A whole request of {@code length} bytes at the reader index: true if it was refused here. */
     private boolean take(ChannelHandlerContext ctx, ByteBuf buf, int length) {
-        long now = guard.nanoTime();
-        long d = route == Route.HEALTH ? UNADMITTED : guard.admit(now) ? now : REFUSED;
+        if (readNanos == UNDECIDED) {
+            readNanos = guard.nanoTime();
+        }
+        long d = route == Route.HEALTH ? UNADMITTED : guard.admit(readNanos) ? readNanos : REFUSED;
         if (d == REFUSED && plain && waiting < BeaconHttpHandler.MAX_UNANSWERED) {
             buf.skipBytes(length);
-            ByteBuf answer = service.overloadedBytes(route);
-            if (refusal == null) {
-                refusal = answer.duplicate(); // the bytes of the ones that wait (counted now, written later)
-            }
+            service.countOverloaded(route);
             PassedOn before = unanswered.peekLast();
             if (before == null) {
-                ctx.write(answer);
+                refusedNow++;
             } else {
                 before.refusalsAfter++; // behind an answer still to come
                 waiting++;
             }
             return true;
         }
+        writeRefusals(ctx, refusedNow); // the answers before it go first
+        refusedNow = 0;
         unanswered.add(new PassedOn());
         decision = d;
         pass(ctx, buf, length);
@@ -249,10 +260,15 @@ final class RawRefusals {
         if (done == null) {
             return; // a request passed through unframed
         }
-        for (int i = 0; i < done.refusalsAfter; i++) {
-            frontCtx.write(refusal.duplicate());
-        }
+        writeRefusals(frontCtx, done.refusalsAfter);
         waiting -= done.refusalsAfter;
+    }
+
+    /** Writes {@code n} raw 503s, as few buffers as it takes. */
+    private static void writeRefusals(ChannelHandlerContext ctx, int n) {
+        for (int left = n; left > 0; left -= BeaconService.OVERLOADED_BURST) {
+            ctx.write(BeaconService.overloadedBytes(Math.min(left, BeaconService.OVERLOADED_BURST)));
+        }
     }
 
     /**

@@ -126,6 +126,32 @@ class RawRefusalsTest {
     }
 
     @Test
+    void burstsLongerThanOneBufferOfAnswersGetOneAnswerEachAlsoBehindARequestInFlight() {
+        StringBuilder burst = new StringBuilder();
+        for (int i = 0; i < 70; i++) {
+            burst.append(impression("r" + i));
+        }
+        OverloadGuard shedding = guard(1_000);
+        EmbeddedChannel atOnce = connect(shedding);
+        overload(shedding);
+        List<String> answers = EmbeddedHttp.send(atOnce, burst.toString());
+        assertThat(answers).hasSize(70).containsOnly(answers.get(0));
+        assertThat(answers.get(0)).startsWith("HTTP/1.1 503 ").contains("retry-after: 1\r\n");
+
+        OverloadGuard onePending = guard(1);
+        EmbeddedChannel behind = connect(onePending);
+        sink.holdAnswers();
+        assertThat(EmbeddedHttp.send(behind, impression("held") + burst)).isEmpty(); // all 70 wait behind the first
+        sink.releaseAll();
+        answers = EmbeddedHttp.send(behind, "");
+        assertThat(EmbeddedHttp.statuses(answers)).hasSize(71).startsWith(200);
+        assertThat(answers.subList(1, 71)).containsOnly(answers.get(1));
+        assertThat(answers.get(1)).startsWith("HTTP/1.1 503 ");
+        assertThat(rejected("impression", "overloaded")).isEqualTo(140);
+        assertThat(decoded).hasValue(1);
+    }
+
+    @Test
     void requestsSplitAcrossReadsAtEveryByteAreRefusedInOrder() {
         String two = impression("a") + sale("order-1") + impression("b");
         for (int cut = 1; cut < two.length(); cut++) {

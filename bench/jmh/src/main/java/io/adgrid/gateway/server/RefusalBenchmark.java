@@ -15,6 +15,9 @@ import io.adgrid.grid.port.GridEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -37,8 +40,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * refuses them with the guard shedding everything ({@link RawRefusals}, in front of the codec);
  * {@code refusedHandler} refuses them on the path before issue 23 (the codec, the aggregator, then
  * the guard in {@link BeaconHttpHandler}); {@code servedHandler} serves them on that path (what the
- * framing in front of the codec adds to a served request). {@code pipelined} requests arrive in one
- * read; the score is per read.
+ * framing in front of the codec adds to a served request); {@code harness} is the embedded channel
+ * alone (a read in, a constant answer out), which every score includes. {@code pipelined} requests
+ * arrive in one read; the score is per read.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -58,6 +62,7 @@ public class RefusalBenchmark {
     private EmbeddedChannel servedHandler;
     private EmbeddedChannel refusedRaw;
     private EmbeddedChannel refusedHandler;
+    private EmbeddedChannel harness;
 
     /** The grid, answering at once. */
     private static final class CountingAtOnce implements EventSink {
@@ -90,6 +95,17 @@ public class RefusalBenchmark {
         servedHandler = connection(never(), true);
         refusedRaw = connection(shedding(), false);
         refusedHandler = connection(shedding(), true);
+        harness = new EmbeddedChannel(new ChannelInboundHandlerAdapter() {
+            private final ByteBuf answer = Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes("HTTP/1.1 503 \r\n\r\n"
+                    .repeat(pipelined).getBytes(StandardCharsets.US_ASCII)));
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ((ByteBuf) msg).release();
+                ctx.writeAndFlush(answer.duplicate());
+            }
+        });
+        check(harness, "HTTP/1.1 503 ");
         check(served, "HTTP/1.1 200 ");
         check(servedHandler, "HTTP/1.1 200 ");
         check(refusedRaw, "HTTP/1.1 503 ");
@@ -170,6 +186,7 @@ public class RefusalBenchmark {
         servedHandler.finishAndReleaseAll();
         refusedRaw.finishAndReleaseAll();
         refusedHandler.finishAndReleaseAll();
+        harness.finishAndReleaseAll();
         catalog.close();
     }
 
@@ -186,6 +203,12 @@ public class RefusalBenchmark {
     @Benchmark
     public int refusedRaw() {
         return read(refusedRaw);
+    }
+
+    /** The embedded channel alone: a read in, one constant answer out (what every other score includes). */
+    @Benchmark
+    public int harness() {
+        return read(harness);
     }
 
     @Benchmark
