@@ -141,7 +141,6 @@ final class RawRefusals {
                 }
                 super.channelRead(ctx, msg);
             }
-
         };
     }
 
@@ -302,7 +301,7 @@ final class RawRefusals {
         // URI: visible ASCII, then one space.
         int uriStart = ++i;
         int lineLimit = start + maxRequestLine;
-        i = scan(buf, uriStart, Math.min(end, lineLimit), VISIBLE);
+        i = scanVisible(buf, uriStart, Math.min(end, lineLimit));
         if (i < 0) {
             return end <= lineLimit ? INCOMPLETE : ODD;
         }
@@ -419,6 +418,24 @@ final class RawRefusals {
     private static final ByteProcessor TOKEN = b -> b >= 0 && TCHAR[b];
     /** A field value's bytes: visible ASCII, space and tab. */
     private static final ByteProcessor FIELD = b -> b >= 0x20 && b <= 0x7e || b == '\t';
+
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /**
+     * As {@code scan(buf, from, to, VISIBLE)}, eight bytes at a time while none of them is below 0x21
+     * or above 0x7e (the URI is most of a beacon's bytes).
+     */
+    private static int scanVisible(ByteBuf buf, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = buf.getLong(i);
+            if ((((x - 0x21 * ONES) & ~x | (x + ONES) | x) & HIGHS) != 0) {
+                break; // a byte under 0x21 (the space ends the URI), or over 0x7e: find it one by one
+            }
+        }
+        return scan(buf, i, to, VISIBLE);
+    }
 
     /** The index of the first byte from {@code from} to {@code to} that {@code kind} does not take, or -1. */
     private static int scan(ByteBuf buf, int from, int to, ByteProcessor kind) {

@@ -289,7 +289,7 @@ class RawRefusalsTest {
     @Test
     void randomMixesSplitAtRandomGetTheSameAnswersAsOnTheHandlersPathAlone() {
         Random random = new Random(23);
-        for (int round = 0; round < 300; round++) {
+        for (int round = 0; round < 600; round++) {
             boolean shed = round % 2 == 0;
             List<String> requests = new ArrayList<>();
             int n = 1 + random.nextInt(8);
@@ -317,19 +317,35 @@ class RawRefusalsTest {
             List<Integer> got = new ArrayList<>();
             List<Integer> expected = new ArrayList<>();
             for (String cut : cuts) {
-                got.addAll(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, cut)));
-                expected.addAll(EmbeddedHttp.statuses(EmbeddedHttp.send(reference, cut)));
+                if (channel.isOpen()) {
+                    got.addAll(EmbeddedHttp.statuses(EmbeddedHttp.send(channel, cut)));
+                }
+                if (reference.isOpen()) {
+                    expected.addAll(EmbeddedHttp.statuses(EmbeddedHttp.send(reference, cut)));
+                }
             }
             assertThat(got).as("round %d (%s): %s", round, shed ? "shedding" : "handling", requests).isEqualTo(expected);
-            assertThat(got).as("round %d: every request answered", round).hasSize(requests.size());
+            if (requests.stream().noneMatch(oddLines::contains)) { // a broken request line ends a connection, on both paths
+                assertThat(got).as("round %d: every request answered", round).hasSize(requests.size());
+            }
             assertThat(channel.isOpen()).isEqualTo(reference.isOpen());
             assertThat(framed.shedRequests()).isEqualTo(alone.shedRequests());
         }
     }
 
     /** One of the requests a beacon client, a server or a scanner sends, in the forms the framing must tell apart. */
-    private static String anyRequest(Random random, String nonce) {
+    private final java.util.Set<String> oddLines = new java.util.HashSet<>();
+
+    private String anyRequest(Random random, String nonce) {
         String ndjson = "{\"type\":\"i\",\"b\":7,\"p\":3,\"ts\":" + TS + ",\"n\":\"" + nonce + "\",\"sig\":\"x\"}\n";
+        if (random.nextInt(8) == 0) { // a byte the request line must not carry, anywhere in the URI
+            String request = impression(nonce);
+            int at = 5 + random.nextInt(request.indexOf(" HTTP/") - 5);
+            char odd = "\u0000\t\u000b\r\n\u007f\u0080\u00ff\u0020".charAt(random.nextInt(9));
+            String broken = request.substring(0, at) + odd + request.substring(at);
+            oddLines.add(broken);
+            return broken;
+        }
         return switch (random.nextInt(13)) {
             case 0, 1, 2 -> impression(nonce);
             case 3 -> click(nonce);
