@@ -31,8 +31,9 @@ import io.netty.handler.codec.http.HttpObject;
  *       its bytes skipped. Otherwise it goes to the codec whole, with the guard's decision, which
  *       {@link BeaconHttpHandler} takes ({@link #takeDecision}) instead of asking the guard again.</li>
  *   <li>A head whose body has not all come: passed on undecided, and its body after it as it comes.</li>
- *   <li>A head not whole yet: held here (at most the codec's own limits), and the request deadline
- *       runs on it ({@link RequestDeadline#requestStarted}).</li>
+ *   <li>A head not whole yet: held here (at most the codec's own limits, over at most
+ *       {@link #MAX_PARTIAL_READS} reads), and the request deadline runs on it
+ *       ({@link RequestDeadline#requestStarted}).</li>
  *   <li>Answers stay in request order: while a request passed on is unanswered, a raw 503 waits
  *       behind its answer, written right after it ({@link #answered}). Past
  *       {@link BeaconHttpHandler#MAX_UNANSWERED} waiting, refusals take the handler's path (which
@@ -53,6 +54,12 @@ final class RawRefusals {
     private static final int ODD = -2;
     private static final int MAX_METHOD = 16;
     private static final int MAX_CONTENT_LENGTH_DIGITS = 9;
+    /**
+     * Reads a head may take before the codec gets it: each read parses the held head again from its
+     * start, so a head trickling in a byte at a time must not cost the square of its length here (the
+     * codec parses incrementally). A client splits a head over one or two reads.
+     */
+    static final int MAX_PARTIAL_READS = 4;
     private static final Route[] ROUTES = Route.values();
 
     private final OverloadGuard guard;
@@ -65,6 +72,8 @@ final class RawRefusals {
     private boolean passThrough;
     /** The start of a request whose head has not all come. */
     private ByteBuf held;
+    /** Reads that ended in the middle of the current head. */
+    private int partialReads;
     /** Body bytes still to pass on to the codec for the request passed on undecided. */
     private long bodyLeft;
     /** The guard's decision for the request being passed on whole, until the handler takes it. */
@@ -180,9 +189,14 @@ final class RawRefusals {
                     continue;
                 }
                 if (head == INCOMPLETE) {
+                    if (++partialReads > MAX_PARTIAL_READS) {
+                        passThrough = true;
+                        continue;
+                    }
                     held = ctx.alloc().buffer(Math.max(256, buf.readableBytes() * 2)).writeBytes(buf);
                     break;
                 }
+                partialReads = 0;
                 long whole = head + contentLength;
                 if (whole > buf.readableBytes()) {
                     // A body still coming: the handler decides once the codec has it all.

@@ -167,6 +167,23 @@ class RawRefusalsTest {
     }
 
     @Test
+    void aHeadTricklingInAByteAReadGoesToTheCodecAfterAFewReadsAndIsAnsweredAsBefore() {
+        OverloadGuard guard = guard(1_000);
+        EmbeddedChannel channel = connect(guard);
+        overload(guard);
+        String request = impression("slow");
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < request.length(); i++) {
+            answers.addAll(EmbeddedHttp.send(channel, request.substring(i, i + 1)));
+        }
+        answers.addAll(EmbeddedHttp.send(channel, impression("next")));
+
+        assertThat(EmbeddedHttp.statuses(answers)).containsExactly(503, 503);
+        assertThat(decoded).as("the codec has the connection from the fifth read on").hasValue(2);
+        assertThat(rejected("impression", "overloaded")).isEqualTo(2);
+    }
+
+    @Test
     void healthCheckIsAnsweredInItsPlaceWhileEverythingAroundItIsRefused() {
         OverloadGuard guard = guard(1_000);
         EmbeddedChannel channel = connect(guard);
