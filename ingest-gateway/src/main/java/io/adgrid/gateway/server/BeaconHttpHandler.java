@@ -88,6 +88,9 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<Object>
     }
 
     private void read(ChannelHandlerContext ctx, Route route, FullHttpRequest request) {
+        if (front != null && !request.decoderResult().isSuccess()) {
+            front.undecodable();
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         long decided = front == null ? RawRefusals.UNDECIDED : front.takeDecision();
         long readNanos = decided == RawRefusals.UNDECIDED ? guard.nanoTime() : decided;

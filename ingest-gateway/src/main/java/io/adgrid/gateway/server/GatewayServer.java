@@ -186,7 +186,6 @@ public final class GatewayServer implements AutoCloseable {
         RawRefusals refusals = new RawRefusals(guard, service, deadline, limits);
         pipeline.addLast(refusals.front());
         pipeline.addLast(new HttpServerCodec(limits.maxUrlLength() + REQUEST_LINE_EXTRA, limits.maxHeaderBytes(), 64 * 1024))
-                .addLast(refusals.behind())
                 .addLast(deadline.messages())
                 // answers Expect: 100-continue itself, refusing an oversized body without a 100
                 .addLast(new LimitingAggregator(limits, guards.budget()))

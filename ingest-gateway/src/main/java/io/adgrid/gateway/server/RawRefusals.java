@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ByteProcessor;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpObject;
 
 /**
  * Cheap refusals (issue 23): the {@link OverloadGuard} decides on a request from its raw bytes, in
@@ -15,9 +14,9 @@ import io.netty.handler.codec.http.HttpObject;
  * {@code Retry-After: 1} ({@link BeaconService#overloadedBytes}), without being decoded,
  * aggregated or handled; counted as {@code rejected}/{@code overloaded} as before.
  *
- * <p>Per connection, two handlers share this state: {@link #front} before the codec and
- * {@link #behind} right after it (which sees the codec fail a request: it has the connection from
- * then on); {@link BeaconHttpHandler} takes the decisions and says when it answers. The front frames requests itself, and only requests it is sure the
+ * <p>Per connection, {@link #front} sits before the codec; {@link BeaconHttpHandler} takes its
+ * decisions, says when it answers and when a request came undecodable (the codec has the connection
+ * from then on). The front frames requests itself, and only requests it is sure the
  * codec frames the same way: a request line {@code METHOD SP URI SP HTTP/1.x} and header lines of
  * plain ASCII ending in CRLF, within the codec's size limits, no {@code Transfer-Encoding}, no
  * {@code Expect}, at most one {@code Content-Length} of digits. Anything else (a chunked body, bare
@@ -141,16 +140,12 @@ final class RawRefusals {
         };
     }
 
-    ChannelInboundHandlerAdapter behind() {
-        return new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-                if (msg instanceof HttpObject o && !o.decoderResult().isSuccess()) {
-                    passThrough = true; // the codec found what the framing here did not: it has the connection now
-                }
-                super.channelRead(ctx, msg);
-            }
-        };
+    /**
+     * {@link BeaconHttpHandler} got a request the codec or the aggregator could not take as it is:
+     * the codec may have found what the framing here did not, so it has the connection from now on.
+     */
+    void undecodable() {
+        passThrough = true;
     }
 
     private void release() {
