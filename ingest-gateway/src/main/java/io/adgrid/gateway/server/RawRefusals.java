@@ -5,8 +5,8 @@ import io.adgrid.gateway.beacon.BeaconService;
 import io.adgrid.gateway.route.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.ByteProcessor;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ByteProcessor;
 
 /**
  * Cheap refusals (issue 23): the {@link OverloadGuard} decides on a request from its raw bytes, in
@@ -21,13 +21,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * plain ASCII ending in CRLF, within the codec's size limits, no {@code Transfer-Encoding}, no
  * {@code Expect}, at most one {@code Content-Length} of digits. Anything else (a chunked body, bare
  * LF, a byte over 0x7f, garbage, an oversized head) and the connection is passed through unchanged
- * for good (today's path: the codec, then the guard in {@link BeaconHttpHandler}). So the codec only
- * ever holds whole requests, and a request refused here leaves it in step.
+ * for good (today's path: the codec, then the guard in {@link BeaconHttpHandler}). So the codec is
+ * between requests whenever the front is, and a request refused here leaves it in step.
  *
  * <ul>
  *   <li>A whole request (head and declared body in hand) is put to the guard here; {@code /healthz}
  *       never is. Refused and plain ({@code GET}/{@code POST}, HTTP/1.1, keep-alive): the raw 503,
- *       its bytes skipped. Otherwise it goes to the codec whole, with the guard's decision, which
+ *       its bytes skipped (consecutive ones of a read go out as one buffer). Otherwise it goes to the codec whole, with the guard's decision, which
  *       {@link BeaconHttpHandler} takes ({@link #takeDecision}) instead of asking the guard again.</li>
  *   <li>A head whose body has not all come: passed on undecided, and its body after it as it comes.</li>
  *   <li>A head not whole yet: held here (at most the codec's own limits, over at most
