@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the JMH benchmarks of the hot functions (bench/jmh): signature check, beacon validation,
-# known-robot detection, replay dedup, pre-aggregation, batch encoding, each against a baseline in
-# its class. Builds bench/jmh/target/benchmarks.jar first when it is missing.
+# known-robot detection, replay dedup, pre-aggregation, batch encoding, a refusal against a served
+# request on one connection's pipeline (RefusalBenchmark), each against a baseline in its class. Builds bench/jmh/target/benchmarks.jar first when it is missing.
 #
 #   bench/jmh.sh                          # all of them: -f 1 -wi 3 -i 5 -w 2s -r 2s (not BatchCallBenchmark)
 #   bench/jmh.sh BatchCallBenchmark.interleaved -w 10s -r 10s   # the grid's batch call against Hazelcast's

@@ -4,7 +4,7 @@
 # sheds with 503 + Retry-After, the heap against its limit, and whether throughput recovers.
 #
 # usage: bench/overload-open.sh [factor=2] [overload-seconds=30] [after-factor=1] [after-seconds=20] [connections=1000]
-#   Starts a private './adgrid run --demo' (bench/lib.sh, BENCH_START) pinned to CPU 0; the load runs on
+#   Starts a private './adgrid run --demo' (bench/lib.sh, BENCH_START; BENCH_START=jar: the built jar) pinned to CPU 0; the load runs on
 #   CPU 1 (needs 2 cores, taskset, wrk, java, psql).
 #   1. The sustainable rate: 20 s of wrk (closed loop) at 64 connections, distinct signed beacons.
 #   2. bench/OpenLoad.java offers FACTOR x that rate for the overload seconds, then AFTER-FACTOR x that rate,
@@ -14,7 +14,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 factor="${1:-2}"; secs="${2:-30}"; after_factor="${3:-1}"; after_secs="${4:-20}"; conns="${5:-1000}"
-export BENCH_START=1
+# BENCH_START=jar runs app/target/adgrid-exec.jar as built (no launcher, which builds and installs); else ./adgrid run
+[[ "${BENCH_START:-}" == jar ]] || BENCH_START=1
+export BENCH_START
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 work="$(mktemp -d)"; sampler=""

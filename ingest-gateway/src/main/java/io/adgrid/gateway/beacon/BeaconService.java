@@ -12,6 +12,7 @@ import io.adgrid.gateway.route.Route;
 import io.adgrid.gateway.validation.BeaconValidator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -118,6 +119,23 @@ public final class BeaconService {
     public FullHttpResponse overloaded(Route route) {
         metrics.overloaded(route);
         return HttpAnswers.overloaded();
+    }
+
+    /** A refusal decided from a request's raw bytes (issue 23): counted as {@link #overloaded(Route)} is. */
+    public void countOverloaded(Route route) {
+        metrics.overloaded(route);
+    }
+
+    /** The most answers {@link #overloadedBytes} gives in one buffer. */
+    public static final int OVERLOADED_BURST = HttpAnswers.OVERLOADED_BURST;
+
+    /**
+     * {@code copies} (1 to {@link #OVERLOADED_BURST}) answers of {@link #overloaded(Route)}, with
+     * {@code Connection: keep-alive}, encoded once, back to back: a read-only view of one shared
+     * buffer, written as it is (refusals decided from raw bytes; count each with {@link #countOverloaded}).
+     */
+    public static ByteBuf overloadedBytes(int copies) {
+        return HttpAnswers.overloadedWires(copies);
     }
 
     /** What {@code /healthz} says when DOWN (why it is not ready); null says nothing more. */

@@ -7,13 +7,16 @@ import io.adgrid.gateway.validation.Rejection;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
@@ -74,6 +77,43 @@ final class HttpAnswers {
     private static final AsciiString NOSNIFF_NAME = AsciiString.cached("x-content-type-options");
     private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
     private static final AsciiString ONE_SECOND = AsciiString.cached("1");
+
+    /**
+     * {@link #overloaded()} as its bytes on the wire, with {@code Connection: keep-alive} as the beacon
+     * handler sends it, encoded once by Netty's own encoder: a refusal decided from a request's raw
+     * bytes writes a duplicate of it (no response object, no encoding).
+     */
+    static final ByteBuf OVERLOADED_WIRE = encoded(overloaded());
+    /** Answers of a pipelined burst refused at once go out as one buffer: this many copies at most. */
+    static final int OVERLOADED_BURST = 32;
+    private static final ByteBuf OVERLOADED_WIRES = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer().writeBytes(repeat(ByteBufUtil.getBytes(OVERLOADED_WIRE), OVERLOADED_BURST)).asReadOnly());
+
+    private static byte[] repeat(byte[] one, int times) {
+        byte[] all = new byte[one.length * times];
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(one, 0, all, i * one.length, one.length);
+        }
+        return all;
+    }
+
+    /** {@code copies} (1 to {@link #OVERLOADED_BURST}) of {@link #OVERLOADED_WIRE} back to back, as one read-only buffer. */
+    static ByteBuf overloadedWires(int copies) {
+        return OVERLOADED_WIRES.slice(0, copies * OVERLOADED_WIRE.readableBytes());
+    }
+
+    private static ByteBuf encoded(FullHttpResponse response) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        EmbeddedChannel encoder = new EmbeddedChannel(new HttpResponseEncoder());
+        encoder.writeOutbound(response);
+        ByteBuf wire = Unpooled.directBuffer();
+        for (ByteBuf part; (part = encoder.readOutbound()) != null; ) {
+            wire.writeBytes(part);
+            part.release();
+        }
+        encoder.finishAndReleaseAll();
+        return Unpooled.unreleasableBuffer(wire.asReadOnly());
+    }
 
     /** 503 with Retry-After: 1, reason "gateway overloaded, retry later". */
     static FullHttpResponse overloaded() {

@@ -20,7 +20,8 @@ import io.netty.handler.codec.http.HttpUtil;
  * chained to go out in request order even when a client pipelines; a client that pipelines more
  * than {@link #MAX_UNANSWERED} requests is not read until it has its answers (bounded memory).
  * Each request read is first put to the {@link OverloadGuard}: one it refuses is answered 503 with
- * {@code Retry-After} without being handled ({@code /healthz} is always handled).
+ * {@code Retry-After} without being handled ({@code /healthz} is always handled). A request the
+ * {@link RawRefusals} in front of the codec already put to the guard comes with that decision.
  */
 public final class BeaconHttpHandler extends SimpleChannelInboundHandler<Object> {
 
@@ -30,6 +31,7 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<Object>
 
     private final BeaconService service;
     private final OverloadGuard guard;
+    private final RawRefusals front;
     /**
      * Requests read and not yet answered, oldest first; touched on the channel's event loop only.
      * An answer is written when it and every answer before it are ready, so answers that complete
@@ -59,8 +61,14 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<Object>
     }
 
     public BeaconHttpHandler(BeaconService service, OverloadGuard guard) {
+        this(service, guard, null);
+    }
+
+    /** @param front decides on requests in front of the codec; null: every request is decided here */
+    BeaconHttpHandler(BeaconService service, OverloadGuard guard, RawRefusals front) {
         this.service = service;
         this.guard = guard;
+        this.front = front;
     }
 
     @Override
@@ -80,16 +88,23 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<Object>
     }
 
     private void read(ChannelHandlerContext ctx, Route route, FullHttpRequest request) {
+        if (front != null && !request.decoderResult().isSuccess()) {
+            front.undecodable();
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        long readNanos = guard.nanoTime();
+        long decided = front == null ? RawRefusals.UNDECIDED : front.takeDecision();
+        long readNanos = decided == RawRefusals.UNDECIDED ? guard.nanoTime() : decided;
+        boolean refused = decided == RawRefusals.REFUSED
+                || decided == RawRefusals.UNDECIDED && route != Route.HEALTH && !guard.admit(readNanos);
+        boolean admitted = !refused && route != Route.HEALTH && decided != RawRefusals.UNADMITTED;
         Slot slot;
         CompletableFuture<FullHttpResponse> own;
-        if (route != Route.HEALTH && !guard.admit(readNanos)) {
+        if (refused) {
             // Overloaded: answered without being handled (no signature check, no grid call).
             slot = new Slot(keepAlive, NOT_ADMITTED, false);
             own = CompletableFuture.completedFuture(service.overloaded(route));
         } else {
-            slot = new Slot(keepAlive, route == Route.HEALTH ? NOT_ADMITTED : readNanos, route == Route.EVENTS);
+            slot = new Slot(keepAlive, admitted ? readNanos : NOT_ADMITTED, route == Route.EVENTS);
             // Oversized and undecodable requests arrive here too, as a failed decoder result: the
             // service answers them (414, 431, 413, 400) in turn, like any other request.
             own = service.handle(route, request, ctx.channel().remoteAddress());
@@ -126,11 +141,15 @@ public final class BeaconHttpHandler extends SimpleChannelInboundHandler<Object>
         }
     }
 
-    private static void writeResponse(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    private void writeResponse(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         boolean close = !keepAlive || response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
         // Say so either way: a client reusing a connection the server closes loses its next request.
         response.headers().set(HttpHeaderNames.CONNECTION, close ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
-        var f = ctx.writeAndFlush(response);
+        var f = ctx.write(response);
+        if (front != null) {
+            front.answered(); // the refusals that waited behind this answer go out right after it, in the same flush
+        }
+        ctx.flush();
         if (close) {
             f.addListener(ChannelFutureListener.CLOSE);
         }

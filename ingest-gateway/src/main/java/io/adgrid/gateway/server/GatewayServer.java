@@ -170,8 +170,8 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * The handlers of one connection: idle timeout, request deadlines, HTTP codec, size limits and
-     * aggregation under the global buffer cap, beacon handler.
+     * The handlers of one connection: idle timeout, request deadlines, refusals from raw bytes, HTTP
+     * codec, size limits and aggregation under the global buffer cap, beacon handler.
      */
     static void handlers(ChannelPipeline pipeline, Limits limits, BeaconService service, OverloadGuard guard, Guards guards) {
         RequestDeadline deadline = new RequestDeadline(guards.limits());
@@ -182,11 +182,14 @@ public final class GatewayServer implements AutoCloseable {
         // Answers written while a read is in progress (503s, refusals) go out in one flush at its end.
         pipeline.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, false));
         pipeline.addLast(deadline.bytes());
+        // Overloaded: refused from the raw bytes, before the codec (issue 23: a fraction of the codec's path).
+        RawRefusals refusals = new RawRefusals(guard, service, deadline, limits);
+        pipeline.addLast(refusals.front());
         pipeline.addLast(new HttpServerCodec(limits.maxUrlLength() + REQUEST_LINE_EXTRA, limits.maxHeaderBytes(), 64 * 1024))
                 .addLast(deadline.messages())
                 // answers Expect: 100-continue itself, refusing an oversized body without a 100
                 .addLast(new LimitingAggregator(limits, guards.budget()))
-                .addLast(new BeaconHttpHandler(service, guard));
+                .addLast(new BeaconHttpHandler(service, guard, refusals));
     }
 
     /** Bytes of request bodies held now while they arrive, across all connections. */

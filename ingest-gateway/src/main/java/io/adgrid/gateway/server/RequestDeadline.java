@@ -89,6 +89,22 @@ final class RequestDeadline {
         };
     }
 
+    /**
+     * Bytes of a request the codec has not seen are held in front of it ({@link RawRefusals}): its
+     * header deadline runs from now unless it already runs.
+     */
+    void requestStarted() {
+        if (started == IDLE && sweeper != null) {
+            started = sweeper.tick;
+        }
+    }
+
+    /** Every request read so far was taken whole in front of the codec (refused or passed on): no deadline runs. */
+    void betweenRequests() {
+        started = IDLE;
+        headersRead = IDLE;
+    }
+
     private void register(Channel ch) {
         if (sweeper == null && ch.isRegistered()) {
             channel = ch;
