@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
@@ -83,7 +84,7 @@ class DatabaseOutageLongIT {
         adgrid = AdGridProcess.start("run", List.of(
                 "--adgrid.db.url=" + database.settings().url(), "--adgrid.db.password=" + database.settings().password(),
                 "--adgrid.grid.cluster-name=outage-long-" + UUID.randomUUID(),
-                "--adgrid.grid.port=6320", "--adgrid.members=127.0.0.1:6320",
+                "--adgrid.grid.port=" + TestPorts.of(6320), "--adgrid.members=" + TestPorts.members(6320, 1),
                 "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + reportingPort,
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-outage-long-var"),
                 "--adgrid.demo=true", "--adgrid.admin.token=" + TOKEN));

@@ -46,19 +46,19 @@ class GatewayOutlivesGridIT {
         EmbeddedDatabase database = cluster.startDatabase();
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.grid.cluster-name=outlives-" + UUID.randomUUID(),
-                "--adgrid.members=" + TestPorts.members(45740, 2), "--adgrid.ops.metrics-port=0",
+                "--adgrid.members=" + TestPorts.members(7740, 2), "--adgrid.ops.metrics-port=0",
                 "--adgrid.write-behind.interval=20s", "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-outlives"));
         List<AdGridProcess> nodes = startNodes(grid);
         int gatewayPort = AdGridProcess.freePort();
         List<String> gatewayFlags = new ArrayList<>(grid);
-        gatewayFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(45745), "--adgrid.gateway.port=" + gatewayPort));
+        gatewayFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(7745), "--adgrid.gateway.port=" + gatewayPort));
         AdGridProcess gatewayProcess = cluster.start(PROMPT_MERGE, "gateway", gatewayFlags);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         Wait.until("the gateway answers /healthz", Duration.ofSeconds(180),
                 () -> gatewayProcess.assertRunning() && Probes.status(gateway + "/healthz") == 200);
 
         List<String> reportingFlags = new ArrayList<>(grid);
-        reportingFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(45746), "--server.port=0", "--adgrid.admin.token=" + TOKEN));
+        reportingFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(7746), "--server.port=0", "--adgrid.admin.token=" + TOKEN));
         cluster.startReporting(reportingFlags);
         HazelcastInstance view = cluster.view();
         String reportingUrl = cluster.reportingUrl();
@@ -94,7 +94,7 @@ class GatewayOutlivesGridIT {
         List<AdGridProcess> started = new ArrayList<>();
         for (int n = 0; n < 2; n++) {
             List<String> flags = new ArrayList<>(grid);
-            flags.add("--adgrid.grid.port=" + TestPorts.of(45740));
+            flags.add("--adgrid.grid.port=" + TestPorts.of(7740));
             started.add(cluster.start(PROMPT_MERGE, "node", flags));
         }
         AdGridProcess.awaitDataMembers(started, Duration.ofSeconds(180));

@@ -115,8 +115,8 @@ class JournalLifecycleIT {
 
     private AdGridProcess start(DatabaseSettings db, Path var, int gatewayPort) throws Exception {
         AdGridProcess p = AdGridProcess.start("run", List.of("--adgrid.db.url=" + db.url(),
-                "--adgrid.grid.cluster-name=lifecycle-" + UUID.randomUUID(), "--adgrid.grid.port=" + TestPorts.of(45780),
-                "--adgrid.members=" + TestPorts.members(45780, 1), "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
+                "--adgrid.grid.cluster-name=lifecycle-" + UUID.randomUUID(), "--adgrid.grid.port=" + TestPorts.of(7780),
+                "--adgrid.members=" + TestPorts.members(7780, 1), "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
                 "--adgrid.var-dir=" + var, "--adgrid.demo=true"));
         processes.add(p);
         return p;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.UUID;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class NetworkSplitLongIT {
 
     private static final String TOKEN = "network-split-token";
-    private static final int PORT = 6500;
+    private static final int PORT = TestPorts.of(6500);
     /** Fast failure detection and healing, so the test takes a minute, not Hazelcast's default five. */
     private static final List<String> FAST_CLUSTER = List.of("-Dhazelcast.max.no.heartbeat.seconds=15",
             "-Dhazelcast.heartbeat.interval.seconds=1", "-Dhazelcast.merge.first.run.delay.seconds=5",

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.schema.DatabaseSettings;
 import io.adgrid.persister.testing.StreamingPostgresPair;
+import io.adgrid.grid.testing.TestPorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,14 +30,14 @@ import org.junit.jupiter.api.Test;
  * Every acknowledged impression must be counted once on the new primary: live, after a flush and in SQL.
  *
  * <p>Needs root (PostgreSQL runs as the postgres user) and the binaries in /usr/lib/postgresql/15/bin;
- * skipped otherwise. Ports 47101, 47102, 47120, 47121 and 47150 (and up).
+ * skipped otherwise. Ports 9101, 9102, 9120, 9121 and 9150 (and up).
  */
 class PostgresFailoverLongIT {
 
     private static final String PASSWORD = "failover";
     private static final String TOKEN = "failover-token";
-    private static final int PRIMARY_PORT = 47101;
-    private static final int STANDBY_PORT = 47102;
+    private static final int PRIMARY_PORT = TestPorts.of(9101);
+    private static final int STANDBY_PORT = TestPorts.of(9102);
 
     private StreamingPostgresPair servers;
     private AdGridProcess adgrid;
@@ -64,13 +65,13 @@ class PostgresFailoverLongIT {
         DatabaseSettings onStandby = servers.standby();
 
         // The grid port apart from the others: Hazelcast takes the next free one up when its own is busy.
-        int gatewayPort = 47120;
-        int reportingPort = 47121;
+        int gatewayPort = TestPorts.of(9120);
+        int reportingPort = TestPorts.of(9121);
         adgrid = AdGridProcess.start("run", List.of(
                 "--adgrid.db.url=" + servers.multiHostUrl(),
                 "--adgrid.db.user=postgres", "--adgrid.db.password=" + PASSWORD,
                 "--adgrid.grid.cluster-name=pg-failover-" + UUID.randomUUID(),
-                "--adgrid.grid.port=47150", "--adgrid.members=127.0.0.1:47150",
+                "--adgrid.grid.port=" + TestPorts.of(9150), "--adgrid.members=" + TestPorts.members(9150, 1),
                 "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + reportingPort,
                 "--adgrid.var-dir=" + servers.dir().resolve("var"),
                 "--adgrid.demo=true", "--adgrid.admin.token=" + TOKEN));

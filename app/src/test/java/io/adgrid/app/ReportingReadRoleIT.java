@@ -32,7 +32,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class ReportingReadRoleIT {
 
-    private static final int GRID_PORT = TestPorts.of(47330);
+    private static final int GRID_PORT = TestPorts.of(9330);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private ConfigurableApplicationContext app;

@@ -75,14 +75,14 @@ class RestartRemembersIT {
         database = TestDatabase.startDemoServer();
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.grid.cluster-name=rolling-remembers-" + UUID.randomUUID(),
-                "--adgrid.members=" + TestPorts.members(45791, 2), "--adgrid.ops.metrics-port=0",
+                "--adgrid.members=" + TestPorts.members(7791, 2), "--adgrid.ops.metrics-port=0",
                 "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-rolling-remembers"));
         List<AdGridProcess> nodes = new ArrayList<>(List.of(node(grid), node(grid)));
         AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(600));
         int gatewayPort = AdGridProcess.freePort();
         String gateway = "http://127.0.0.1:" + gatewayPort;
         List<String> gatewayFlags = new ArrayList<>(grid);
-        gatewayFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(45795), "--adgrid.gateway.port=" + gatewayPort));
+        gatewayFlags.addAll(List.of("--adgrid.grid.port=" + TestPorts.of(7795), "--adgrid.gateway.port=" + gatewayPort));
         AdGridProcess gatewayProcess = AdGridProcess.start("gateway", gatewayFlags);
         others.add(gatewayProcess);
         Wait.until("the gateway answers /healthz 200", Duration.ofSeconds(600),
@@ -122,7 +122,7 @@ class RestartRemembersIT {
 
     private AdGridProcess node(List<String> grid) throws Exception {
         List<String> flags = new ArrayList<>(grid);
-        flags.add("--adgrid.grid.port=" + TestPorts.of(45791));
+        flags.add("--adgrid.grid.port=" + TestPorts.of(7791));
         AdGridProcess p = AdGridProcess.start("node", flags);
         others.add(p);
         return p;
@@ -135,7 +135,7 @@ class RestartRemembersIT {
         int gatewayPort = AdGridProcess.freePort();
         String gateway = "http://127.0.0.1:" + gatewayPort;
         List<String> flags = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + cluster,
-                "--adgrid.grid.port=" + TestPorts.of(45790), "--adgrid.members=" + TestPorts.members(45790, 1),
+                "--adgrid.grid.port=" + TestPorts.of(7790), "--adgrid.members=" + TestPorts.members(7790, 1),
                 "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
                 "--adgrid.var-dir=" + var, "--adgrid.demo=true");
 

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.adgrid.grid.port.RouteKeys;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
+import io.adgrid.grid.testing.TestPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.core.HazelcastInstance;
@@ -44,11 +45,11 @@ class TwoMembersKilledLongIT {
     private static final int CLIENTS = 6;
     private static final int EVENTS_BEFORE_KILL = 1_500;
     private static final int EVENTS_AFTER_RESTART = 600;
-    /** Grid ports of this test (47100-47199): members from 47100, the gateway's and reporting's lite members. */
-    private static final int MEMBER_PORT = 47100;
-    private static final String MEMBERS = "127.0.0.1:47100,127.0.0.1:47101,127.0.0.1:47102,127.0.0.1:47103";
-    private static final int GATEWAY_GRID_PORT = 47110;
-    private static final int REPORTING_GRID_PORT = 47120;
+    /** Grid ports of this test (9100-9199): members from 9100, the gateway's and reporting's lite members. */
+    private static final int MEMBER_PORT = TestPorts.of(9100);
+    private static final String MEMBERS = TestPorts.members(9100, 4);
+    private static final int GATEWAY_GRID_PORT = TestPorts.of(9110);
+    private static final int REPORTING_GRID_PORT = TestPorts.of(9120);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ProcessCluster cluster = new ProcessCluster();

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CatalogReloadIT {
 
-    private static final int PORT_BASE = TestPorts.of(47300);
+    private static final int PORT_BASE = TestPorts.of(9300);
     private static final int CLIENTS = 4;
     private static final int RELOADS = 30;
 

@@ -34,13 +34,13 @@ import org.junit.jupiter.api.Test;
  * commit (a promotion cannot lose them then), and, with no standby listed, for the horizon. Two
  * Debian PostgreSQL 15 servers in streaming replication (needs root; skipped otherwise); the keeper's
  * clock runs two days ahead, so every file is past its window and only the standby decides.
- * Ports 47130, 47131 (PostgreSQL) and 47140-47142 (the member), moved per fork by {@link TestPorts}.
+ * Ports 9130, 9131 (PostgreSQL) and 9140-9142 (the member), moved per fork by {@link TestPorts}.
  */
 class JournalStandbyRetentionIT {
 
     private static final String PASSWORD = "retention";
-    private static final int PRIMARY_PORT = TestPorts.of(47130);
-    private static final int STANDBY_PORT = TestPorts.of(47131);
+    private static final int PRIMARY_PORT = TestPorts.of(9130);
+    private static final int STANDBY_PORT = TestPorts.of(9131);
     private static final int WINDOW = 17;
 
     private StreamingPostgresPair servers;
@@ -73,7 +73,7 @@ class JournalStandbyRetentionIT {
 
         MovableClock clock = new MovableClock(Instant.now().plus(Duration.ofDays(2)));
         MemberJournal journal = new MemberJournal(servers.dir().resolve("journal"), WINDOW);
-        member = GridMember.start(TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestPorts.of(47140)), journal);
+        member = GridMember.start(TestGrid.settings(TestGrid.uniqueClusterName(getClass()), TestPorts.of(9140)), journal);
         keeper = new JournalKeeper(journal, member, primary, clock).withStandbyHorizon(Duration.ofMinutes(30)).start();
         GridEventFeeder feeder = new GridEventFeeder(member);
         WriteBehind writeBehind = new WriteBehind(member, new CounterWriter(primary), Clock.systemUTC(), WINDOW);

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LostPartitionRecoveryIT {
 
-    private static final int PORT_BASE = TestPorts.of(47160);
+    private static final int PORT_BASE = TestPorts.of(9160);
     private static final int WINDOW = 17;
 
     private static TestDatabase db;

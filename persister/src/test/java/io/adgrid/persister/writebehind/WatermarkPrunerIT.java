@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WatermarkPrunerIT {
 
-    private static final int PORT_BASE = TestPorts.of(47310);
+    private static final int PORT_BASE = TestPorts.of(9310);
     private static final int WINDOW = 17;
 
     private static TestDatabase db;

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReportingRoleIT {
 
-    private static final int PORT_BASE = TestPorts.of(47320);
+    private static final int PORT_BASE = TestPorts.of(9320);
     private static final int WINDOW_MINUTES = 10 * 366 * 24 * 60;
     private static final String PASSWORD = "generated-Reporting_password-0123";
 
