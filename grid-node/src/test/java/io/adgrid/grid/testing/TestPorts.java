@@ -23,7 +23,7 @@ public final class TestPorts {
     static final int FORK_STRIDE = 10_000;
     static final int MAX_FORKS = 2;
 
-    private static final int OFFSET = offset(Integer.getInteger("adgrid.test.fork", 1));
+    private static final int OFFSET = offset(fork(System.getProperty("adgrid.test.fork")));
 
     private TestPorts() {
     }
@@ -75,6 +75,21 @@ public final class TestPorts {
         } catch (java.io.IOException e) {
             return false;
         }
+    }
+
+    /**
+     * The fork's number from {@code fork-N}, as the parent pom sets it; 1 when unset (a test run from
+     * an IDE). Anything else fails loudly: until this was checked, the pom passed an empty value, every
+     * fork took fork 1's ports, and two classes on one base could meet.
+     */
+    static int fork(String property) {
+        if (property == null) {
+            return 1;
+        }
+        if (property.matches("fork-\\d{1,3}")) {
+            return Integer.parseInt(property.substring("fork-".length()));
+        }
+        throw new IllegalStateException("adgrid.test.fork is '" + property + "', expected fork-N (failsafe's ${surefire.forkNumber})");
     }
 
     static int offset(int fork) {

@@ -22,6 +22,15 @@ class TestPortsTest {
     }
 
     @Test
+    void theForkNumberIsReadFromThePomsValueAndAnythingElseIsRefused() {
+        assertThat(TestPorts.fork(null)).isEqualTo(1);
+        assertThat(TestPorts.fork("fork-2")).isEqualTo(2);
+        // What the pom passed while it held the placeholder alone: every fork silently took fork 1's ports.
+        assertThatThrownBy(() -> TestPorts.fork("")).hasMessageContaining("expected fork-N");
+        assertThatThrownBy(() -> TestPorts.fork("fork-${surefire.forkNumber}")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void membersListsConsecutivePortsOfThisFork() {
         int first = TestPorts.of(5710);
         assertThat(TestPorts.members(5710, 3)).isEqualTo("127.0.0.1:" + first + ",127.0.0.1:" + (first + 1) + ",127.0.0.1:" + (first + 2));
