@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /** Failsafe tells each fork its number, so {@link TestPorts} can move the fork's fixed ports apart. */
-class TestPortsIT {
+class ForkNumberIT {
 
     @Test
     void eachForkKnowsItsNumber() {
