@@ -8,16 +8,18 @@ import org.junit.jupiter.api.Test;
 class TestPortsTest {
 
     @Test
-    void theSecondForkMovesEveryFixedPortOutOfTheFirstForksRanges() {
+    void eachForkMovesEveryFixedPortOutOfTheOtherForksRanges() {
         assertThat(TestPorts.offset(1)).isZero();
-        assertThat(TestPorts.offset(2)).isEqualTo(10_000);
-        // The highest fixed base the tests use, plus Hazelcast's port auto-increment, stays below the free ports in fork 2.
-        assertThat(9_400 + TestPorts.offset(2) + 100).isLessThan(TestPorts.FREE_FROM);
+        assertThat(TestPorts.offset(2)).isEqualTo(4_000);
+        // The fixed ports run from 5,710 to 9,330 (plus members and Hazelcast's port auto-increment): fork 1's
+        // highest stays below fork 2's lowest, and fork 4's highest below the free ports.
+        assertThat(9_430 + TestPorts.offset(1)).isLessThan(5_700 + TestPorts.offset(2));
+        assertThat(9_430 + TestPorts.offset(4)).isLessThan(TestPorts.FREE_FROM);
     }
 
     @Test
-    void aThirdForkIsRefusedRatherThanGivenPortsThatDoNotExist() {
-        assertThatThrownBy(() -> TestPorts.offset(3)).hasMessageContaining("at most 2 forks");
+    void aFifthForkIsRefusedRatherThanGivenPortsOfTheFreeRange() {
+        assertThatThrownBy(() -> TestPorts.offset(5)).hasMessageContaining("at most 4 forks");
         assertThatThrownBy(() -> TestPorts.offset(0)).isInstanceOf(IllegalStateException.class);
     }
 
