@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import io.adgrid.app.launch.ClassDataSharing;
+import io.adgrid.faults.ClassDataSharing;
 import io.adgrid.grid.testing.TestPorts;
 import io.adgrid.grid.testing.Wait;
 

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import com.zaxxer.hikari.HikariDataSource;
-import io.adgrid.app.launch.ClassDataSharing;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.schema.Database;
 

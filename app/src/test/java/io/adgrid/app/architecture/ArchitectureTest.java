@@ -55,11 +55,6 @@ class ArchitectureTest {
                     "java..")
             .because("the port is what other modules compile against: no Hazelcast, no grid machinery");
 
-    /** The fault runner's jar carries the launch classes, without the app's dependencies. */
-    static final ArchRule LAUNCH_WITHOUT_SPRING = noClasses().that().resideInAPackage("io.adgrid.app.launch..")
-            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
-            .because("the fault runner carries io.adgrid.app.launch without Spring (a Spring class there failed every run's start)");
-
     @Test
     void hazelcastInternalsStayInTheGridPortsImplementation() {
         HAZELCAST_INTERNALS_CONFINED.check(ADGRID);
@@ -91,11 +86,6 @@ class ArchitectureTest {
     }
 
     @Test
-    void theLaunchClassesNeedNoSpring() {
-        LAUNCH_WITHOUT_SPRING.check(ADGRID);
-    }
-
-    @Test
     void eachRuleCatchesAPlantedViolation() {
         // Hazelcast's own map service stands in for a class outside the port that uses Hazelcast's internals:
         // a planted AdGrid source doing so would itself be what the rule forbids in the tree.
@@ -117,8 +107,5 @@ class ArchitectureTest {
         JavaClasses port = new ClassFileImporter().importPackages("io.adgrid.grid.port.planted");
         assertThatThrownBy(() -> PORT_STANDS_ALONE.check(port)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("PortOnHazelcast");
-        JavaClasses launch = new ClassFileImporter().importPackages("io.adgrid.app.launch.planted");
-        assertThatThrownBy(() -> LAUNCH_WITHOUT_SPRING.check(launch)).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("LaunchWithSpring");
     }
 }

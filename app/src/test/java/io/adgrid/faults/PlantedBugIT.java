@@ -21,7 +21,7 @@ class PlantedBugIT {
     @Test
     void skippingOrderDedupIsReportedAsAnomalies() throws Exception {
         FaultRunner.Options options = new FaultRunner.Options(18, 1, 1, EnumSet.noneOf(Schedule.Nemesis.class), 3,
-                Path.of("..", "app", "target", "adgrid-exec.jar"), Files.createTempDirectory("adgrid-planted-bug"),
+                Path.of("target", "adgrid-exec.jar"), Files.createTempDirectory("adgrid-planted-bug"),
                 List.of("-Dadgrid.test.planted-bug.skip-order-dedup=true"), false);
         FaultRunner.Result result = FaultRunner.run(options, System.out);
 

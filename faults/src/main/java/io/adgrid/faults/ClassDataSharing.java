@@ -1,4 +1,4 @@
-package io.adgrid.app.launch;
+package io.adgrid.faults;
 
 import java.io.IOException;
 import java.io.PrintStream;

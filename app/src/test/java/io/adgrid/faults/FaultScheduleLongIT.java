@@ -15,7 +15,7 @@ class FaultScheduleLongIT {
         long seed = Long.getLong("faults.seed", 30);
         FaultRunner.Options options = new FaultRunner.Options(seed, Integer.getInteger("faults.minutes", 30), 4,
                 Schedule.parse(System.getProperty("faults.nemeses", "all")), 4,
-                Path.of("..", "app", "target", "adgrid-exec.jar"), Files.createTempDirectory("adgrid-faults-" + seed + "-"), List.of(), false);
+                Path.of("target", "adgrid-exec.jar"), Files.createTempDirectory("adgrid-faults-" + seed + "-"), List.of(), false);
         FaultRunner.Result result = FaultRunner.run(options, System.out);
 
         assertThat(result.events()).isPositive();

@@ -22,7 +22,7 @@ class FaultScheduleIT {
         long seed = Long.getLong("faults.seed", 2);
         FaultRunner.Options options = new FaultRunner.Options(seed, Integer.getInteger("faults.minutes", 2), 3,
                 Schedule.parse(System.getProperty("faults.nemeses", DEFAULT_NEMESES)), 4,
-                Path.of("..", "app", "target", "adgrid-exec.jar"), Files.createTempDirectory("adgrid-faults-" + seed + "-"), List.of(), false);
+                Path.of("target", "adgrid-exec.jar"), Files.createTempDirectory("adgrid-faults-" + seed + "-"), List.of(), false);
         FaultRunner.Result result = FaultRunner.run(options, System.out);
 
         assertThat(result.events()).isPositive();
