@@ -10,6 +10,6 @@ class ForkNumberIT {
     @Test
     void eachForkKnowsItsNumber() {
         // Until this test, the pom passed an empty value and both forks used fork 1's ports.
-        assertThat(System.getProperty("adgrid.test.fork")).matches("fork-[1-4]");
+        assertThat(System.getProperty("adgrid.test.fork")).matches("fork-[1-6]");
     }
 }

@@ -14,15 +14,15 @@ public final class TestPorts {
 
     /**
      * Between forks. Failsafe numbers its forks across the modules Maven builds at once (the lowest
-     * number free), so with {@code -T 2} and two forks a module's forks are 1 and 2 or 3 and 4. The
+     * number free), so with {@code -T 2} and three forks a module's forks are any three of 1 to 6. The
      * fixed ports tests use lie between 5,700 and 9,500 (with Hazelcast's port auto-increment), so
-     * fork 4's lie between 17,700 and 21,500: all below {@link #FREE_FROM}, and below the kernel's
+     * fork 6's lie between 24,700 and 28,500: all below {@link #FREE_FROM}, and below the kernel's
      * ephemeral range, where an outgoing connection of any process may hold a port at the moment a
      * member restarts on it (CI 49: JournalLifecycleIT's member found 45,780 occupied, took 45,781,
      * was not at its seat, and the process waited for a voting member until the test timed out).
      */
-    static final int FORK_STRIDE = 4_000;
-    static final int MAX_FORKS = 4;
+    static final int FORK_STRIDE = 3_800;
+    static final int MAX_FORKS = 6;
 
     private static final int OFFSET = offset(fork(System.getProperty("adgrid.test.fork")));
 
@@ -35,7 +35,7 @@ public final class TestPorts {
      * binding port 0 and closing it was taken again by a connection of another test's process before
      * the process meant for it bound it (CI, ReplayWindowIT: "Address already in use").
      */
-    static final int FREE_FROM = 22_000;
+    static final int FREE_FROM = 29_000;
     static final int FREE_TO = 32_000;
 
     /** {@code fixed}, moved to this fork's range. */
@@ -96,7 +96,7 @@ public final class TestPorts {
     static int offset(int fork) {
         if (fork < 1 || fork > MAX_FORKS) {
             throw new IllegalStateException("adgrid.test.fork is " + fork + ": fixed test ports are laid out for at most "
-                    + MAX_FORKS + " forks at once, across the modules Maven builds in parallel (-T 2 and -Dadgrid.it.forks=2 at most)");
+                    + MAX_FORKS + " forks at once, across the modules Maven builds in parallel (-T 2 and -Dadgrid.it.forks=3 at most)");
         }
         return (fork - 1) * FORK_STRIDE;
     }
