@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.RouteState;
@@ -20,6 +21,7 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.impl.MapEntries;
 import com.hazelcast.map.impl.MapService;
 import com.hazelcast.spi.impl.NodeEngine;
+import com.hazelcast.spi.impl.executionservice.ExecutionService;
 import com.hazelcast.spi.impl.operationservice.OperationService;
 
 /**
@@ -35,12 +37,20 @@ public final class PartitionBatchCall {
     private final SerializationService serialization;
     private final IPartitionService partitions;
     private final OperationService operations;
+    /**
+     * Where an answer continues (its results read, the caller's stages run): the member's async
+     * executor, as Hazelcast's own proxies use for callbacks. Not Hazelcast's default for a future's
+     * {@code thenApply}: that is the JDK's common pool, or, when the pool has a single thread (a 2-core
+     * box), a new thread for every call (PartitionBatchCallIT).
+     */
+    private final Executor answers;
 
     public PartitionBatchCall(HazelcastInstance grid) {
         NodeEngine engine = ((HazelcastInstanceProxy) grid).getOriginal().node.getNodeEngine();
         this.serialization = engine.getSerializationService();
         this.partitions = engine.getPartitionService();
         this.operations = engine.getOperationService();
+        this.answers = engine.getExecutionService().getExecutor(ExecutionService.ASYNC_EXECUTOR);
     }
 
     public int partitionOf(long key) {
@@ -90,7 +100,7 @@ public final class PartitionBatchCall {
             }
             CompletableFuture<Object> call = operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
                     new BackedUpEntryOperation(RouteState.MAP, keys, slice.processor()), e.getKey());
-            calls.put(e.getKey(), call.thenApply(answer -> this.<R>results(answer)));
+            calls.put(e.getKey(), call.thenApplyAsync(answer -> this.<R>results(answer), answers));
         }
         return calls;
     }

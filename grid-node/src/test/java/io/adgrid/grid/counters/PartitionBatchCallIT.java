@@ -67,6 +67,26 @@ class PartitionBatchCallIT {
                 .withCauseInstanceOf(IndeterminateOperationStateException.class);
     }
 
+    /**
+     * Hazelcast runs a continuation of its invocation futures on its default executor: the JDK's common
+     * pool, or, where that pool has one thread (a 2-core box), a new thread for every call. The batch
+     * call continues on the member's async executor instead: 360,000 threads were started in 90 s of
+     * beacons on the 2-core box before, and the gateway answered 6,000 beacons a second instead of 50,000.
+     */
+    @Test
+    void answersContinueOnHazelcastsAsyncThreadsNotOnAThreadPerCall() throws Exception {
+        PartitionBatchCall call = twoMembers(Duration.ofSeconds(30));
+        long startedBefore = java.lang.management.ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+
+        for (long key = 1; key <= 50; key++) {
+            String thread = call.execute(call.slices(List.of(key), keys -> new Unmarked()))
+                    .thenApply(results -> Thread.currentThread().getName()).get(30, TimeUnit.SECONDS);
+            assertThat(thread).as("the thread that completed call " + key).contains(".async.thread-");
+        }
+        long started = java.lang.management.ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - startedBefore;
+        assertThat(started).as("threads started during 50 calls").isLessThan(10);
+    }
+
     private PartitionBatchCall twoMembers(Duration backupTimeout) {
         GridSettings settings = TestGrid.settings(TestGrid.uniqueClusterName(getClass()), PORT_BASE);
         for (int i = 0; i < 2; i++) {
@@ -89,6 +109,14 @@ class PartitionBatchCallIT {
         @Override
         public EntryProcessor<Long, RouteState, Object> getBackupProcessor() {
             return new BlockedBackup();
+        }
+    }
+
+    /** Reads its entry, changes nothing; its backup does nothing. */
+    static final class Unmarked implements EntryProcessor<Long, RouteState, Object>, Serializable {
+        @Override
+        public Object process(Map.Entry<Long, RouteState> entry) {
+            return null;
         }
     }
 
