@@ -3,40 +3,23 @@ package io.adgrid.persister.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import io.adgrid.grid.port.GridEvent;
 import io.adgrid.grid.hazelcast.PartitionBatchCall;
 import io.adgrid.grid.hazelcast.PartitionMarks;
-import io.adgrid.grid.journal.MemberJournal;
 import io.adgrid.grid.journal.RecoveryGate;
-import io.adgrid.grid.member.DataMembersAtLeast;
-import io.adgrid.grid.member.GridMember;
-import io.adgrid.grid.member.GridSettings;
 import io.adgrid.grid.testing.TestGrid;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.testing.GridEventFeeder;
-import io.adgrid.persister.testing.TestDatabase;
 import io.adgrid.persister.writebehind.CounterWriter;
 import io.adgrid.persister.writebehind.WriteBehind;
-import io.adgrid.grid.testing.TestPorts;
 import com.hazelcast.core.HazelcastInstance;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Lost partitions count again once the dead journals are replayed, and only then ({@link LostPartitionFixture}). */
 class LostPartitionRecoveryIT extends LostPartitionFixture {
