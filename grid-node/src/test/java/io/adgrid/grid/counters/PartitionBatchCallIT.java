@@ -3,6 +3,7 @@ package io.adgrid.grid.counters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.Serializable;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,7 @@ class PartitionBatchCallIT {
 
     @Test
     void callIsNotAnsweredBeforeTheBackupHasAppliedIt() throws Exception {
-        // Far above the 1 s the backup is held: on a starved box (a quiet run, CI's two forks and a second
+        // Far above the 1 s the backup is held: on a starved box (a quiet run, several forks and a second
         // module beside it) a backup ack once took more than 30 s, and the call failed instead of answering.
         PartitionBatchCall call = twoMembers(Duration.ofSeconds(120));
         backupGate = new CountDownLatch(1);
@@ -76,7 +77,7 @@ class PartitionBatchCallIT {
     @Test
     void answersContinueOnHazelcastsAsyncThreadsNotOnAThreadPerCall() throws Exception {
         PartitionBatchCall call = twoMembers(Duration.ofSeconds(30));
-        long startedBefore = java.lang.management.ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+        long startedBefore = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
 
         List<String> threads = new ArrayList<>();
         for (long key = 1; key <= 50; key++) {
@@ -87,7 +88,7 @@ class PartitionBatchCallIT {
         String here = Thread.currentThread().getName();
         assertThat(threads).as("the threads that completed the calls").anyMatch(t -> t.contains(".async.thread-"))
                 .allMatch(t -> t.contains(".async.thread-") || t.equals(here));
-        long started = java.lang.management.ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - startedBefore;
+        long started = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - startedBefore;
         assertThat(started).as("threads started during 50 calls").isLessThan(10);
     }
 
