@@ -58,6 +58,13 @@ public final class RouteState implements IdentifiedDataSerializable {
     private long epochLo;
     private long nextSeq = 1;
     private CounterDeltas pending = new CounterDeltas();
+    /**
+     * {@code pending} summed per campaign and minute (keys with banner and publisher 0), kept as
+     * {@code pending} changes: a pacing read ({@link #campaignSums}) costs a campaign's minutes, not
+     * every banner and publisher key of the entry, several times a second. Not serialized: rebuilt
+     * from {@code pending} when read.
+     */
+    private CounterDeltas pendingByCampaign = new CounterDeltas();
     /** The earliest minute in {@code pending} (MAX_VALUE when empty): a cycle with nothing closed costs one comparison. */
     private long oldestPending = Long.MAX_VALUE;
     /** The cut of the last partial seal since the last full one (MIN_VALUE after a full one); cuts only grow. */
@@ -74,6 +81,8 @@ public final class RouteState implements IdentifiedDataSerializable {
     /** Minutes before this are in the sealed batch; MAX_VALUE when it took everything pending. */
     private long sealedCut;
     private CounterDeltas sealed;
+    /** {@code sealed} summed per campaign and minute, like {@link #pendingByCampaign}; null with it. */
+    private CounterDeltas sealedByCampaign;
     /** Identities of replay-protected events (signature bits, type mixed in) by the minute of their ts. */
     private final TreeMap<Long, IdentitySet> noncesByMinute = new TreeMap<>();
     private final Map<String, OrderMark> orders = new HashMap<>();
@@ -151,23 +160,23 @@ public final class RouteState implements IdentifiedDataSerializable {
             return Verdict.DUPLICATE;
         }
         revision++;
-        Counts c = pendingAt(e.counterKey());
+        CounterKey key = e.counterKey();
         if (e.invalid()) {
-            c.invalid++;
+            count(key, Tally.INVALID, 0);
             return Verdict.COUNTED;
         }
         if (e.type() == EventType.IMPRESSION) {
-            c.impressions++;
+            count(key, Tally.IMPRESSION, 0);
             if (e.user() != 0) {
                 reach.computeIfAbsent(e.day(), d -> new DayReach(e.bannerId(), e.campaignId(), Reach.newSketch())).users().update(e.user());
             }
             return Verdict.COUNTED;
         }
         if (e.suspect() || !seen.contains(e.idHi() ^ EventType.IMPRESSION.code(), e.idLo())) {
-            c.suspectClicks++;
+            count(key, Tally.SUSPECT_CLICK, 0);
             return Verdict.SUSPECT;
         }
-        c.clicks++;
+        count(key, Tally.CLICK, 0);
         return Verdict.COUNTED;
     }
 
@@ -195,13 +204,17 @@ public final class RouteState implements IdentifiedDataSerializable {
         }
         CounterKey key = e.counterKey();
         long taken = revenueByKey.getOrDefault(key, 0L);
-        if (e.amountMicros() < 0 || e.amountMicros() > MoneyBounds.MAX_EVENT_MICROS || e.amountMicros() > MoneyBounds.MAX_KEY_MICROS - taken) {
+        Counts campaignMinute = pendingByCampaign.get(key.campaignMinute());
+        long campaignMinuteTaken = campaignMinute == null ? 0 : campaignMinute.revenueMicros;
+        if (e.amountMicros() < 0 || e.amountMicros() > MoneyBounds.MAX_EVENT_MICROS || e.amountMicros() > MoneyBounds.MAX_KEY_MICROS - taken
+                || e.amountMicros() > Long.MAX_VALUE - campaignMinuteTaken) {
+            // the last: many keys of one campaign and minute, each under its bound, must not wrap their sum either
             return Verdict.OVER_KEY_LIMIT;
         }
         orders.put(e.orderId(), new OrderMark(batch.gateway(), batch.sequence(), orderExpiry(e, expiresMinute, windowMinutes)));
         revision++;
         revenueByKey.put(key, taken + e.amountMicros());
-        pendingAt(key).addSale(e.amountMicros());
+        count(key, Tally.SALE, e.amountMicros());
         return Verdict.COUNTED;
     }
 
@@ -210,9 +223,26 @@ public final class RouteState implements IdentifiedDataSerializable {
         return Math.max(expiresMinute, e.minute() + windowMinutes + 1);
     }
 
-    private Counts pendingAt(CounterKey key) {
+    /** What one counted event adds to a key's counts. */
+    private enum Tally {
+        IMPRESSION, CLICK, SUSPECT_CLICK, INVALID, SALE;
+
+        void addTo(Counts c, long amountMicros) {
+            switch (this) {
+                case IMPRESSION -> c.impressions++;
+                case CLICK -> c.clicks++;
+                case SUSPECT_CLICK -> c.suspectClicks++;
+                case INVALID -> c.invalid++;
+                case SALE -> c.addSale(amountMicros);
+            }
+        }
+    }
+
+    /** Counts one event under its key in {@code pending}, and in its campaign's minute. */
+    private void count(CounterKey key, Tally tally, long amountMicros) {
         oldestPending = Math.min(oldestPending, key.minute());
-        return pending.at(key);
+        tally.addTo(pending.at(key), amountMicros);
+        tally.addTo(pendingByCampaign.at(key.campaignMinute()), amountMicros);
     }
 
     /** Remembers a beacon's identity without counting it (a recovery reloading a journal); false when it was known. */
@@ -268,8 +298,11 @@ public final class RouteState implements IdentifiedDataSerializable {
                 if (cut == Long.MAX_VALUE) {
                     sealed = pending;
                     pending = new CounterDeltas();
+                    sealedByCampaign = pendingByCampaign;
+                    pendingByCampaign = new CounterDeltas();
                 } else {
                     sealed = pending.removeBefore(cut);
+                    sealedByCampaign = pendingByCampaign.removeBefore(cut);
                 }
                 sealedSeq = nextSeq++;
                 sealedReach = takeReach();
@@ -329,6 +362,7 @@ public final class RouteState implements IdentifiedDataSerializable {
                 ackedFullSeq = seq;
             }
             sealed = null;
+            sealedByCampaign = null;
             sealedReach = List.of();
         }
     }
@@ -364,10 +398,13 @@ public final class RouteState implements IdentifiedDataSerializable {
         return new MemorySnapshot(epochHi, epochLo, sealedSeq, sealedPart, nextSeq, pendingPart);
     }
 
-    /** Like {@link #snapshot}, summed per campaign and minute ({@link CounterDeltas#sumByCampaign}): the watermark test needs only the minute. */
+    /**
+     * Like {@link #snapshot}, summed per campaign and minute (keys with banner and publisher 0): the
+     * watermark test needs only the minute. Read from the sums kept as events are counted.
+     */
     MemorySnapshot campaignSums(long[] sortedCampaigns, long fromMinute, long toMinute) {
-        CounterDeltas sealedPart = sealed == null ? new CounterDeltas() : sealed.sumByCampaign(sortedCampaigns, fromMinute, toMinute);
-        CounterDeltas pendingPart = pending.sumByCampaign(sortedCampaigns, fromMinute, toMinute);
+        CounterDeltas sealedPart = sealed == null ? new CounterDeltas() : sealedByCampaign.select(sortedCampaigns, fromMinute, toMinute);
+        CounterDeltas pendingPart = pendingByCampaign.select(sortedCampaigns, fromMinute, toMinute);
         if (sealedPart.isEmpty() && pendingPart.isEmpty()) {
             return null;
         }
@@ -460,12 +497,14 @@ public final class RouteState implements IdentifiedDataSerializable {
         epochLo = in.readLong();
         nextSeq = in.readLong();
         pending = CounterDeltas.readFrom(in);
+        pendingByCampaign = pending.byCampaign();
         oldestPending = pending.oldestMinute();
         lastCut = in.readLong();
         if (in.readBoolean()) {
             sealedSeq = in.readLong();
             sealedCut = in.readLong();
             sealed = CounterDeltas.readFrom(in);
+            sealedByCampaign = sealed.byCampaign();
         }
         int minutes = in.readInt();
         for (int i = 0; i < minutes; i++) {

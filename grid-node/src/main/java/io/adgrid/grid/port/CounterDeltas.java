@@ -23,6 +23,11 @@ public final class CounterDeltas {
         return deltas.computeIfAbsent(key, k -> new Counts());
     }
 
+    /** The counts of a key, null when it has none. */
+    public Counts get(CounterKey key) {
+        return deltas.get(key);
+    }
+
     public void add(CounterKey key, Counts counts) {
         at(key).add(counts);
     }
@@ -76,14 +81,21 @@ public final class CounterDeltas {
     }
 
     /**
-     * The counts of the given campaigns in [fromMinute, toMinute), summed per campaign and minute: keys
-     * with banner and publisher 0. A pacing refresh needs no more, and this is what crosses the network.
+     * These counts summed per campaign and minute: keys with banner and publisher 0. A pacing refresh
+     * needs no more, and this is what crosses the network.
      */
-    public CounterDeltas sumByCampaign(long[] sortedCampaigns, long fromMinute, long toMinute) {
+    public CounterDeltas byCampaign() {
+        CounterDeltas out = new CounterDeltas();
+        deltas.forEach((k, v) -> out.add(k.campaignMinute(), v));
+        return out;
+    }
+
+    /** A copy of the counts of the given campaigns in [fromMinute, toMinute). */
+    public CounterDeltas select(long[] sortedCampaigns, long fromMinute, long toMinute) {
         CounterDeltas out = new CounterDeltas();
         deltas.forEach((k, v) -> {
             if (k.minute() >= fromMinute && k.minute() < toMinute && java.util.Arrays.binarySearch(sortedCampaigns, k.campaignId()) >= 0) {
-                out.add(new CounterKey(k.minute(), k.campaignId(), 0, 0), v);
+                out.deltas.put(k, v.copy());
             }
         });
         return out;
