@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import io.adgrid.grid.counters.ApplyBatch;
 import io.adgrid.grid.counters.RouteState;
@@ -17,6 +20,7 @@ import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import com.hazelcast.internal.partition.IPartitionService;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.internal.util.ConcurrencyUtil;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.impl.MapEntries;
 import com.hazelcast.map.impl.MapService;
@@ -38,10 +42,11 @@ public final class PartitionBatchCall {
     private final IPartitionService partitions;
     private final OperationService operations;
     /**
-     * Where an answer continues (its results read, the caller's stages run): the member's async
-     * executor, as Hazelcast's own proxies use for callbacks. Not Hazelcast's default for a future's
-     * {@code thenApply}: that is the JDK's common pool, or, when the pool has a single thread (a 2-core
-     * box), a new thread for every call (PartitionBatchCallIT).
+     * Where an answer continues (its results read, the caller's stages run), once per call when its
+     * last partition has answered: the member's async executor, as Hazelcast's own proxies use for
+     * callbacks. Not Hazelcast's default for a future's {@code thenApply}: that is the JDK's common
+     * pool, or, when the pool has a single thread (a 2-core box), a new thread for every call
+     * (PartitionBatchCallIT).
      */
     private final Executor answers;
 
@@ -91,18 +96,44 @@ public final class PartitionBatchCall {
      * batches while the others count), and send only the failed ones again.
      */
     public <R> Map<Integer, CompletableFuture<Map<Long, R>>> executeEach(Map<Integer, Slice> slices) {
-        Map<Integer, CompletableFuture<Map<Long, R>>> calls = new HashMap<>(slices.size() * 2);
+        Map<Integer, CompletableFuture<Object>> invocations = new HashMap<>(slices.size() * 2);
         for (Map.Entry<Integer, Slice> e : slices.entrySet()) {
             Slice slice = e.getValue();
             Set<Data> keys = new HashSet<>(slice.keys().size() * 2);
             for (Long key : slice.keys()) {
                 keys.add(serialization.toData(key));
             }
-            CompletableFuture<Object> call = operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
-                    new BackedUpEntryOperation(RouteState.MAP, keys, slice.processor()), e.getKey());
-            calls.put(e.getKey(), call.thenApplyAsync(answer -> this.<R>results(answer), answers));
+            invocations.put(e.getKey(), operations.invokeOnPartitionAsync(MapService.SERVICE_NAME,
+                    new BackedUpEntryOperation(RouteState.MAP, keys, slice.processor()), e.getKey()));
         }
+        Map<Integer, CompletableFuture<Map<Long, R>>> calls = new HashMap<>(slices.size() * 2);
+        invocations.keySet().forEach(partition -> calls.put(partition, new CompletableFuture<>()));
+        // One hand-over to the async executor per batch, once every partition has answered, instead of
+        // one per partition: the thread that completes an invocation (a partition thread, or the
+        // response thread) only counts it. The caller waits for them all anyway.
+        AtomicInteger unanswered = new AtomicInteger(invocations.size());
+        invocations.values().forEach(invocation -> invocation.whenCompleteAsync((answer, error) -> {
+            if (unanswered.decrementAndGet() == 0) {
+                Runnable completeAll = () -> invocations.forEach((partition, done) -> complete(calls.get(partition), done));
+                try {
+                    answers.execute(completeAll);
+                } catch (RejectedExecutionException shuttingDown) {
+                    completeAll.run();
+                }
+            }
+        }, ConcurrencyUtil.CALLER_RUNS));
         return calls;
+    }
+
+    /** Completes {@code call} with the results of its partition's finished invocation, or with its failure. */
+    private <R> void complete(CompletableFuture<Map<Long, R>> call, CompletableFuture<Object> invocation) {
+        try {
+            call.complete(results(invocation.join()));
+        } catch (CompletionException e) {
+            call.completeExceptionally(e.getCause() == null ? e : e.getCause());
+        } catch (Throwable e) {
+            call.completeExceptionally(e); // never leave a caller waiting
+        }
     }
 
     private <R> Map<Long, R> results(Object answer) {
