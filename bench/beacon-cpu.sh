@@ -15,9 +15,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=lib.sh
 source "$here/lib.sh"
 rate="${1:-12000}"; secs="${2:-30}"; conns="${3:-64}"
-for n in "$rate" "$secs" "$conns"; do
-  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/beacon-cpu.sh [rate] [seconds] [connections], each a positive whole number (got '$n')" >&2; exit 2; }
-done
+require_whole_numbers "bench/beacon-cpu.sh [rate] [seconds] [connections]" "$rate" "$secs" "$conns"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 command -v jcmd >/dev/null || { echo "needs jcmd (a JDK)" >&2; exit 1; }
 work="$(mktemp -d)"

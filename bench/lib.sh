@@ -26,6 +26,14 @@ STARTED_VAR=""
 
 bench_log() { echo "== $*" >&2; }
 
+# Exits 2 with the usage line unless every argument after it is a positive whole number.
+require_whole_numbers() { # usage arguments...
+  local usage="$1" n; shift
+  for n in "$@"; do
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $usage, each a positive whole number (got '$n')" >&2; exit 2; }
+  done
+}
+
 # Steady GET /i (bench/steady.lua) at a rate for WARMUP seconds (default 30, 0 skips) before a
 # measurement: the JIT compiles the beacon path in the first tens of seconds. Nothing of it is measured.
 warm_up() { # rate connections wrk-threads

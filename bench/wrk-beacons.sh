@@ -12,9 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=lib.sh
 source "$here/lib.sh"
 secs="${1:-20}"; conns="${2:-64}"; rounds="${3:-1}"
-for n in "$secs" "$conns" "$rounds"; do
-  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/wrk-beacons.sh [seconds] [connections] [rounds], each a positive whole number (got '$n')" >&2; exit 2; }
-done
+require_whole_numbers "bench/wrk-beacons.sh [seconds] [connections] [rounds]" "$secs" "$conns" "$rounds"
 for tool in wrk nginx taskset; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install wrk nginx util-linux)" >&2; exit 1; }
 done
