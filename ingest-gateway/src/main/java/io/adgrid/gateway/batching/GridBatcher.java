@@ -72,7 +72,6 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     /** How long load is shed after a slow batch: the Retry-After the gateway answers. */
     public static final Duration SHED_HOLD = Duration.ofSeconds(1);
 
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** One caller's events, kept together in one batch; {@code outcomes} is filled by the grid's answer. */
     private record Pending(List<GridEvent> events, Outcome[] outcomes, CompletableFuture<Outcome[]> result,
@@ -160,6 +159,11 @@ public final class GridBatcher implements EventSink, AutoCloseable {
         return result;
     }
 
+    /** Test only: what the flusher thread does now (WAITING while idle, parked without a timeout). */
+    Thread.State flusherState() {
+        return flusher.getState();
+    }
+
     /** Events accepted but not yet confirmed by the grid. */
     public long inFlight() {
         return inFlight.get();
@@ -173,9 +177,12 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     private void flushLoop() {
         while (running || carried != null || !queue.isEmpty()) {
             if (carried == null && queue.isEmpty()) {
+                // Parked until a submit or close unparks it: each sets its part (the queue, running)
+                // before reading flusherParked, and this sets flusherParked before reading theirs, so
+                // one of the two sees the other's (and a permit given early makes park return at once).
                 flusherParked = true;
                 if (queue.isEmpty() && running) {
-                    LockSupport.parkNanos(IDLE_PARK_NANOS);
+                    LockSupport.park(this);
                 }
                 flusherParked = false;
                 continue;
@@ -370,6 +377,7 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        LockSupport.unpark(flusher);
         try {
             flusher.join(30_000);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
