@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
@@ -89,9 +90,9 @@ class DashboardBrowserIT {
             "--adgrid.admin.token=dashboard-test-token",
         };
         app = AdGrid.start(Role.RUN, concat(common, "--adgrid.gateway.port=0", "--server.port=0", "--adgrid.demo=true",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-dashboard")));
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-dashboard")));
         node = AdGrid.start(Role.NODE, concat(common, "--adgrid.ops.metrics-port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-dashboard-node")));
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-dashboard-node")));
         gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();
         reporting = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
         assertThat(app.getBean(HazelcastInstance.class).getCluster().getMembers()).hasSize(2);
@@ -307,7 +308,7 @@ class DashboardBrowserIT {
     }
 
     private static WebDriver startBrowser() throws IOException {
-        browserProfile = Files.createTempDirectory("adgrid-chromium");
+        browserProfile = TestDirs.temporary("adgrid-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,8 +1,8 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import io.adgrid.grid.testing.Wait;
@@ -33,7 +33,7 @@ class DatabaseOutageIT {
 
     @Test
     void beaconsAreAcceptedWhilePostgreSqlIsDownAndWrittenOnceItIsBack() throws Exception {
-        Path data = Files.createTempDirectory("adgrid-outage");
+        Path data = TestDirs.temporary("adgrid-outage");
         database = EmbeddedDatabase.start(data, 0);
         int port = database.port();
         app = InProcessAdGrid.start(database.settings(), "outage", TestPorts.of(5870));

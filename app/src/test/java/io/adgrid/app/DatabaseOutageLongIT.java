@@ -1,12 +1,12 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,7 +76,7 @@ class DatabaseOutageLongIT {
     void aMinuteWithoutPostgreSqlUnderLoadKeepsBeaconsAnsweredTheBacklogBoundedAndTotalsExact() throws Exception {
         int outageSeconds = Integer.getInteger("adgrid.outage.seconds", 60);
         int rate = Integer.getInteger("adgrid.outage.rate", 300);
-        Path data = Files.createTempDirectory("adgrid-outage-long");
+        Path data = TestDirs.temporary("adgrid-outage-long");
         database = EmbeddedDatabase.start(data, 0);
         int databasePort = database.port();
         int gatewayPort = AdGridProcess.freePort();
@@ -86,7 +86,7 @@ class DatabaseOutageLongIT {
                 "--adgrid.grid.cluster-name=outage-long-" + UUID.randomUUID(),
                 "--adgrid.grid.port=" + TestPorts.of(6320), "--adgrid.members=" + TestPorts.members(6320, 1),
                 "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + reportingPort,
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-outage-long-var"),
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-outage-long-var"),
                 "--adgrid.demo=true", "--adgrid.admin.token=" + TOKEN));
         System.out.println("long outage: adgrid log " + adgrid.logFile());
         String gateway = "http://127.0.0.1:" + gatewayPort;

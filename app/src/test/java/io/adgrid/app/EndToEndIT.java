@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -84,7 +85,7 @@ class EndToEndIT {
                 "--adgrid.members=" + members,
                 "--adgrid.gateway.port=0",
                 "--server.port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-e2e"),
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-e2e"),
                 "--adgrid.demo=true",
                 // Every request comes from 127.0.0.1: no per-IP click limit here (FraudSignalsIT tests it).
                 "--adgrid.fraud.max-clicks-per-ip-per-minute=0",

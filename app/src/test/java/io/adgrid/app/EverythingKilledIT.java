@@ -1,9 +1,9 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static io.adgrid.app.ProcessCluster.dataMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +53,7 @@ class EverythingKilledIT {
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + clusterName,
                 "--adgrid.members=" + TestPorts.members(6300, 3),
                 "--adgrid.ops.metrics-port=0", "--adgrid.write-behind.interval=20s",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-killed"));
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-killed"));
         int gatewayPort = AdGridProcess.freePort();
         List<AdGridProcess> dead = startGrid(grid, gatewayPort);
 

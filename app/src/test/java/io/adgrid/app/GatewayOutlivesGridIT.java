@@ -1,9 +1,9 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static io.adgrid.app.ProcessCluster.dataMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +47,7 @@ class GatewayOutlivesGridIT {
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.grid.cluster-name=outlives-" + UUID.randomUUID(),
                 "--adgrid.members=" + TestPorts.members(7740, 2), "--adgrid.ops.metrics-port=0",
-                "--adgrid.write-behind.interval=20s", "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-outlives"));
+                "--adgrid.write-behind.interval=20s", "--adgrid.var-dir=" + TestDirs.temporary("adgrid-outlives"));
         List<AdGridProcess> nodes = startNodes(grid);
         int gatewayPort = AdGridProcess.freePort();
         List<String> gatewayFlags = new ArrayList<>(grid);

@@ -1,8 +1,8 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +52,7 @@ class GracefulShutdownIT {
                 "--adgrid.grid.cluster-name=sigterm-" + UUID.randomUUID(),
                 "--adgrid.grid.port=" + TestPorts.of(5880), "--adgrid.members=" + TestPorts.members(5880, 1),
                 "--adgrid.gateway.port=" + gatewayPort, "--server.port=" + AdGridProcess.freePort(),
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-sigterm"),
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-sigterm"),
                 "--adgrid.demo=true",
                 // The longest the settings allow, far longer than the test: only the shutdown itself can write the counts.
                 "--adgrid.write-behind.interval=10m"));

@@ -1,12 +1,12 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import io.adgrid.app.metrics.MetricsHttpServer;
@@ -50,7 +50,7 @@ class HealthIT {
 
     @Test
     void readinessIsDownWhilePostgreSqlIsStoppedAndLivenessStaysUp() throws Exception {
-        Path data = Files.createTempDirectory("adgrid-health");
+        Path data = TestDirs.temporary("adgrid-health");
         database = EmbeddedDatabase.start(data, 0);
         int port = database.port();
         app = InProcessAdGrid.start(database.settings(), "health", GRID_PORT);
@@ -58,7 +58,7 @@ class HealthIT {
         node = AdGrid.start(Role.NODE, "--adgrid.db.url=" + database.settings().url(), "--adgrid.db.user=" + database.settings().user(),
                 "--adgrid.db.password=" + database.settings().password(), "--adgrid.grid.cluster-name=" + clusterName, "--adgrid.grid.port=" + (GRID_PORT + 1),
                 "--adgrid.members=127.0.0.1:" + GRID_PORT + ",127.0.0.1:" + (GRID_PORT + 1), "--adgrid.ops.metrics-port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-health-node"));
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-health-node"));
         String reporting = app.reporting;
         String nodeMetrics = "http://127.0.0.1:" + node.getBean(MetricsHttpServer.class).port();
 

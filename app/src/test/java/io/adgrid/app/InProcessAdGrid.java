@@ -1,8 +1,6 @@
 package io.adgrid.app;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.adgrid.grid.testing.TestDirs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -47,11 +45,7 @@ final class InProcessAdGrid implements AutoCloseable {
     }
 
     private static String tempDir(String prefix) {
-        try {
-            return Files.createTempDirectory(prefix).toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestDirs.temporary(prefix).toString();
     }
 
     @Override

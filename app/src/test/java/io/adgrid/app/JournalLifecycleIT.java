@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
@@ -53,7 +54,7 @@ class JournalLifecycleIT {
     void aFailedStartAnotherDatabaseAndALostJournalNeverLeaveTheServiceDownWithoutAWayOut() throws Exception {
         EmbeddedDatabase mine = EmbeddedDatabase.startTemporary();
         databases.add(mine);
-        Path var = Files.createTempDirectory("adgrid-lifecycle");
+        Path var = TestDirs.temporary("adgrid-lifecycle");
         Path root = var.resolve("journal");
         int gatewayPort = AdGridProcess.freePort();
         String gateway = "http://127.0.0.1:" + gatewayPort;

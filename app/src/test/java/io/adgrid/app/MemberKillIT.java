@@ -1,8 +1,8 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +52,7 @@ class MemberKillIT {
         int reportingPort = AdGridProcess.freePort();
         List<String> runFlags = new ArrayList<>(grid);
         runFlags.addAll(List.of("--adgrid.gateway.port=" + gatewayPort, "--server.port=" + reportingPort,
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-kill"), "--adgrid.demo=true",
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-kill"), "--adgrid.demo=true",
                 "--adgrid.admin.token=" + TOKEN));
         AdGridProcess all = AdGridProcess.start("run", runFlags);
         processes.add(all);
@@ -122,7 +122,7 @@ class MemberKillIT {
 
     private static List<String> withVarDir(List<String> flags, String prefix) throws java.io.IOException {
         List<String> out = new ArrayList<>(flags);
-        out.add("--adgrid.var-dir=" + Files.createTempDirectory(prefix));
+        out.add("--adgrid.var-dir=" + TestDirs.temporary(prefix));
         return out;
     }
 }

@@ -1,11 +1,11 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,7 +136,7 @@ class NetworkSplitLongIT {
     private void start(List<String> launcher, String address, String role, List<String> grid, String... flags) throws Exception {
         List<String> all = new ArrayList<>(grid);
         all.addAll(List.of(flags));
-        all.add("--adgrid.var-dir=" + Files.createTempDirectory("adgrid-split"));
+        all.add("--adgrid.var-dir=" + TestDirs.temporary("adgrid-split"));
         all.add("--adgrid.grid.interface=" + address);
         List<String> jvm = new ArrayList<>(FAST_CLUSTER);
         jvm.add("-Dhazelcast.local.localAddress=" + address);

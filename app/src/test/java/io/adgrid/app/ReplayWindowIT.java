@@ -1,11 +1,11 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -103,7 +103,7 @@ class ReplayWindowIT {
         database = TestDatabase.startDemoServer();
         return List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + name + "-" + UUID.randomUUID(),
                 "--adgrid.members=127.0.0.1:" + gridPort, "--adgrid.ops.metrics-port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-" + name));
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-" + name));
     }
 
     private AdGridProcess start(List<String> launcher, String role, List<String> common, String... flags) throws Exception {

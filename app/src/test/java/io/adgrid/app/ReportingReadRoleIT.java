@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -46,7 +47,7 @@ class ReportingReadRoleIT {
 
     @Test
     void runOnItsEmbeddedDatabaseReadsReportsAsARoleThatCannotReadSecrets() throws Exception {
-        Path var = Files.createTempDirectory("adgrid-read-role");
+        Path var = TestDirs.temporary("adgrid-read-role");
         app = AdGrid.start(Role.RUN, "--adgrid.grid.cluster-name=read-role-" + UUID.randomUUID(), "--adgrid.grid.port=" + GRID_PORT,
                 "--adgrid.members=127.0.0.1:" + GRID_PORT, "--adgrid.gateway.port=0", "--server.port=0", "--adgrid.var-dir=" + var,
                 "--adgrid.demo=true");

@@ -1,12 +1,12 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -76,7 +76,7 @@ class RestartRemembersIT {
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(),
                 "--adgrid.grid.cluster-name=rolling-remembers-" + UUID.randomUUID(),
                 "--adgrid.members=" + TestPorts.members(7791, 2), "--adgrid.ops.metrics-port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-rolling-remembers"));
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-rolling-remembers"));
         List<AdGridProcess> nodes = new ArrayList<>(List.of(node(grid), node(grid)));
         AdGridProcess.awaitDataMembers(nodes, Duration.ofSeconds(600));
         int gatewayPort = AdGridProcess.freePort();
@@ -130,7 +130,7 @@ class RestartRemembersIT {
 
     private void sentAgainAfterRestartAreDuplicates(boolean graceful) throws Exception {
         database = EmbeddedDatabase.startTemporary();
-        Path var = Files.createTempDirectory("adgrid-remembers");
+        Path var = TestDirs.temporary("adgrid-remembers");
         String cluster = "remembers-" + UUID.randomUUID();
         int gatewayPort = AdGridProcess.freePort();
         String gateway = "http://127.0.0.1:" + gatewayPort;

@@ -1,10 +1,10 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static io.adgrid.app.ProcessCluster.dataMembers;
 import static io.adgrid.app.ProcessCluster.safe;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +49,7 @@ class RollingRestartIT {
         String clusterName = "rolling-" + UUID.randomUUID();
         List<String> grid = List.of("--adgrid.db.url=" + database.settings().url(), "--adgrid.grid.cluster-name=" + clusterName,
                 "--adgrid.members=" + TestPorts.members(6300, 3),
-                "--adgrid.ops.metrics-port=0", "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-rolling"));
+                "--adgrid.ops.metrics-port=0", "--adgrid.var-dir=" + TestDirs.temporary("adgrid-rolling"));
         AdGridProcess[] nodes = new AdGridProcess[3];
         for (int n = 0; n < 3; n++) {
             nodes[n] = node(grid);

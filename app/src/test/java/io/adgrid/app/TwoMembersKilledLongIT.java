@@ -1,5 +1,6 @@
 package io.adgrid.app;
 
+import io.adgrid.grid.testing.TestDirs;
 import static io.adgrid.app.ProcessCluster.dataMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,7 +68,7 @@ class TwoMembersKilledLongIT {
                 "--adgrid.members=" + MEMBERS, "--adgrid.ops.metrics-port=0", "--adgrid.write-behind.interval=20s");
         List<Path> varDirs = new ArrayList<>();
         for (int n = 0; n < 4; n++) {
-            varDirs.add(Files.createTempDirectory("adgrid-two-killed-" + n));
+            varDirs.add(TestDirs.temporary("adgrid-two-killed-" + n));
         }
         List<AdGridProcess> nodes = new ArrayList<>();
         for (int n = 0; n < 4; n++) {
@@ -79,7 +79,7 @@ class TwoMembersKilledLongIT {
         int gatewayPort = AdGridProcess.freePort();
         List<String> gatewayFlags = new ArrayList<>(grid);
         gatewayFlags.addAll(List.of("--adgrid.grid.port=" + GATEWAY_GRID_PORT, "--adgrid.gateway.port=" + gatewayPort,
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-two-killed-gw")));
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-two-killed-gw")));
         AdGridProcess gatewayProcess = cluster.start("gateway", gatewayFlags);
         String gateway = "http://127.0.0.1:" + gatewayPort;
         Wait.until("the gateway answers /healthz", Duration.ofSeconds(600),
@@ -87,7 +87,7 @@ class TwoMembersKilledLongIT {
 
         List<String> reportingFlags = new ArrayList<>(grid);
         reportingFlags.addAll(List.of("--adgrid.grid.port=" + REPORTING_GRID_PORT, "--server.port=0", "--adgrid.admin.token=" + TOKEN,
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-two-killed-rep")));
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-two-killed-rep")));
         cluster.startReporting(reportingFlags);
         HazelcastInstance view = cluster.view();
         String reportingUrl = cluster.reportingUrl();

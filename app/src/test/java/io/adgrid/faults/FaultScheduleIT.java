@@ -27,5 +27,6 @@ class FaultScheduleIT {
 
         assertThat(result.events()).isPositive();
         assertThat(result.anomalies()).as(result.report()).isEmpty();
+        assertThat(options.work()).as("a clean run's directory (400 MB) is deleted").doesNotExist();
     }
 }

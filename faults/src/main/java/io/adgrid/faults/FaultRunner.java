@@ -75,7 +75,7 @@ public final class FaultRunner {
         Options o = new Options(seed, minutes, members, Schedule.parse(a.get("nemeses")), Integer.parseInt(a.getOrDefault("clients", "4")),
                 Path.of(a.getOrDefault("jar", "app/target/adgrid-exec.jar")),
                 a.containsKey("work") ? Path.of(a.get("work")) : Files.createTempDirectory("adgrid-faults-" + seed + "-"),
-                a.containsKey("jvm-arg") ? List.of(a.get("jvm-arg")) : List.of(), a.containsKey("keep"));
+                a.containsKey("jvm-arg") ? List.of(a.get("jvm-arg")) : List.of(), a.containsKey("keep") || a.containsKey("work"));
         if (a.containsKey("dry-run")) {
             System.out.println(Schedule.draw(o.seed(), o.minutes(), o.members(), o.nemeses()));
             return;
@@ -99,7 +99,7 @@ public final class FaultRunner {
 
     private static String usageText() {
         return ("usage: ./adgrid faults [--seed S] [--minutes M] [--members 3|4] [--clients N]"
-                + " [--nemeses kill,pause,...|all] [--work DIR] [--keep] [--dry-run]\nnemeses:\n" + java.util.Arrays.stream(Schedule.Nemesis.values())
+                + " [--nemeses kill,pause,...|all] [--work DIR] [--keep] [--dry-run]\n(a clean run's temporary directory is deleted; --keep, or --work, keeps it)\nnemeses:\n" + java.util.Arrays.stream(Schedule.Nemesis.values())
                 .map(n -> String.format("  %-19s %s", n.name().toLowerCase().replace('_', '-'), n.what)).collect(java.util.stream.Collectors.joining("\n")))
                 + "\n  (partition runs every data member in a network namespace, promote gives PostgreSQL a streaming standby;"
                 + " both need root)";
@@ -118,6 +118,7 @@ public final class FaultRunner {
         Path historyFile = o.work().resolve("history.jsonl");
         Files.createDirectories(o.work());
         long started = System.nanoTime();
+        Result result;
         try (History history = new History(historyFile); Cluster cluster = new Cluster(o.work(), o.jar().toAbsolutePath(), o.members(), o.jvmArgs(),
                      schedule.nemesesUsed().contains(Schedule.Nemesis.PARTITION), schedule.nemesesUsed().contains(Schedule.Nemesis.PROMOTE))) {
             history.note("schedule", schedule.toString());
@@ -156,7 +157,24 @@ public final class FaultRunner {
             if (!anomalies.isEmpty() || o.keep()) {
                 out.println("faults: logs and history kept in " + o.work());
             }
-            return new Result(schedule, history.events().size(), load.requests(), checker.fates(), anomalies, report, historyFile);
+            result = new Result(schedule, history.events().size(), load.requests(), checker.fates(), anomalies, report, historyFile);
+        }
+        if (result.anomalies().isEmpty() && !o.keep()) {
+            // A clean run's processes are gone (the cluster is closed): its 400 MB of var dirs, logs and PostgreSQL go too.
+            try {
+                deleteTree(o.work());
+            } catch (IOException | java.io.UncheckedIOException e) {
+                out.println("faults: could not delete " + o.work() + ": " + e);
+            }
+        }
+        return result;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

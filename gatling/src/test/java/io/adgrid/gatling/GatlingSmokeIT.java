@@ -1,8 +1,8 @@
 package io.adgrid.gatling;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,7 +48,7 @@ class GatlingSmokeIT {
                 "--adgrid.members=127.0.0.1:" + GRID_PORT,
                 "--adgrid.gateway.port=0",
                 "--server.port=0",
-                "--adgrid.var-dir=" + Files.createTempDirectory("adgrid-gatling-smoke"),
+                "--adgrid.var-dir=" + TestDirs.temporary("adgrid-gatling-smoke"),
                 "--adgrid.demo=true",
                 "--adgrid.admin.token=" + TOKEN);
         gateway = "http://127.0.0.1:" + app.getBean(GatewayServer.class).port();

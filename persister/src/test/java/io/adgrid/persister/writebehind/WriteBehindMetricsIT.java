@@ -1,5 +1,6 @@
 package io.adgrid.persister.writebehind;
 
+import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -60,7 +61,7 @@ class WriteBehindMetricsIT {
 
     @BeforeEach
     void start() throws IOException {
-        databaseDir = Files.createTempDirectory("adgrid-wb-metrics");
+        databaseDir = TestDirs.temporary("adgrid-wb-metrics");
         database = EmbeddedDatabase.start(databaseDir, 0);
         databasePort = database.port();
         pool = Database.pool(database.settings(), "wb-metrics", 2);
