@@ -72,7 +72,6 @@ public final class GridBatcher implements EventSink, AutoCloseable {
     /** How long load is shed after a slow batch: the Retry-After the gateway answers. */
     public static final Duration SHED_HOLD = Duration.ofSeconds(1);
 
-
     /** One caller's events, kept together in one batch; {@code outcomes} is filled by the grid's answer. */
     private record Pending(List<GridEvent> events, Outcome[] outcomes, CompletableFuture<Outcome[]> result,
                            long enqueuedNanos) {
