@@ -269,7 +269,9 @@ class JournaledGridIT {
         assertThat(ApplyBatch.isDuplicate(answers.get(known.routeKey()), 0)).isTrue();
         IMap<Long, RouteState> counters = members.get(0).getMap(GridMember.COUNTERS_MAP);
         assertThat(counters.get(known.routeKey()).pendingKeys()).isZero();
-        assertThat(journaled(0)).singleElement().satisfies(s -> {
+        // apply() re-sends a call the busy box left indeterminate, and identities taken again are journaled
+        // again (ApplyBatchTest.identitiesLoadedAgainAreJournaledEvenWhenTheEntryKnowsThem): the same slice twice.
+        assertThat(journaled(0).stream().distinct().toList()).singleElement().satisfies(s -> {
             assertThat(s.identitiesOnly()).isTrue();
             assertThat(s.events()).containsExactly(known);
             assertThat(s.deltas().isEmpty()).isTrue();
