@@ -1,10 +1,10 @@
 package io.adgrid.app;
 
-import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import io.adgrid.grid.testing.TestDirs;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.grid.testing.TestPorts;

@@ -1,6 +1,5 @@
 package io.adgrid.app;
 
-import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -30,6 +29,7 @@ import io.adgrid.grid.member.GridSettings;
 import io.adgrid.persister.catalog.DemoCatalog;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.app.config.Role;
+import io.adgrid.grid.testing.TestDirs;
 import io.adgrid.grid.testing.TestPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,5 @@
 package io.adgrid.app;
 
-import io.adgrid.grid.testing.TestDirs;
 import static io.adgrid.app.ProcessCluster.dataMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.adgrid.grid.testing.TestDirs;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.grid.testing.TestPorts;

@@ -1,12 +1,12 @@
 package io.adgrid.app;
 
-import io.adgrid.grid.testing.TestDirs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.persister.schema.DatabaseSettings;
 import io.adgrid.app.config.Role;
+import io.adgrid.grid.testing.TestDirs;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**

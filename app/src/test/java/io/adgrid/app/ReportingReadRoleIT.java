@@ -1,6 +1,5 @@
 package io.adgrid.app;
 
-import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -17,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import io.adgrid.app.config.Role;
+import io.adgrid.grid.testing.TestDirs;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.persister.schema.Database;
 import io.adgrid.persister.schema.DatabaseSettings;

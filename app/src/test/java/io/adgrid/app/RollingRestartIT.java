@@ -1,6 +1,5 @@
 package io.adgrid.app;
 
-import io.adgrid.grid.testing.TestDirs;
 import static io.adgrid.app.ProcessCluster.dataMembers;
 import static io.adgrid.app.ProcessCluster.safe;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import io.adgrid.grid.testing.TestDirs;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.grid.testing.TestPorts;

@@ -1,6 +1,5 @@
 package io.adgrid.app;
 
-import io.adgrid.grid.testing.TestDirs;
 import static io.adgrid.app.ProcessCluster.dataMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +17,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import io.adgrid.grid.port.RouteKeys;
+import io.adgrid.grid.testing.TestDirs;
 import io.adgrid.grid.testing.Wait;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import io.adgrid.grid.testing.TestPorts;

@@ -129,10 +129,11 @@ public final class ClassDataSharing {
     }
 
     /**
-     * Deletes a file or a directory tree; a leftover costs disk, not the archive, so a failure is ignored.
-     * Plain Java: the fault runner carries this class without Spring on its class path.
+     * Deletes a file or a directory tree; a leftover costs disk, not the archive (nor a fault run's
+     * verdict), so a failure is ignored. Plain Java: the fault runner carries this class without Spring
+     * on its class path.
      */
-    private static void deleteQuietly(Path path) {
+    static void deleteQuietly(Path path) {
         try (var paths = Files.walk(path)) {
             for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);

@@ -161,21 +161,9 @@ public final class FaultRunner {
         }
         if (result.anomalies().isEmpty() && !o.keep()) {
             // A clean run's processes are gone (the cluster is closed): its 400 MB of var dirs, logs and PostgreSQL go too.
-            try {
-                deleteTree(o.work());
-            } catch (IOException | java.io.UncheckedIOException e) {
-                out.println("faults: could not delete " + o.work() + ": " + e);
-            }
+            ClassDataSharing.deleteQuietly(o.work());
         }
         return result;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** Runs every step at its time, each in its own thread; a step waits for a process another step still holds. */

@@ -1,6 +1,5 @@
 package io.adgrid.gatling;
 
-import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -13,6 +12,7 @@ import io.adgrid.gateway.server.GatewayServer;
 import io.adgrid.gatling.budget.SignalSummary;
 import io.adgrid.gatling.exactness.Verdict;
 import io.adgrid.gatling.exactness.Verdicts;
+import io.adgrid.grid.testing.TestDirs;
 import io.adgrid.persister.embedded.EmbeddedDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

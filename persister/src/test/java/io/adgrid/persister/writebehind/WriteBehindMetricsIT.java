@@ -1,6 +1,5 @@
 package io.adgrid.persister.writebehind;
 
-import io.adgrid.grid.testing.TestDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -61,7 +60,7 @@ class WriteBehindMetricsIT {
 
     @BeforeEach
     void start() throws IOException {
-        databaseDir = TestDirs.temporary("adgrid-wb-metrics");
+        databaseDir = Files.createTempDirectory("adgrid-wb-metrics");
         database = EmbeddedDatabase.start(databaseDir, 0);
         databasePort = database.port();
         pool = Database.pool(database.settings(), "wb-metrics", 2);
